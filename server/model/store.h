@@ -1,0 +1,139 @@
+#pragma once
+#include "shared/money.h"
+#include "shared/types.h"
+#include "server/model/streams.h"
+
+#include <QByteArray>
+#include <QDateTime>
+#include <QJsonArray>
+#include <QString>
+#include <optional>
+
+// The persistence boundary. Handlers, the event log and the run queue talk only to this
+// interface, so that SQLite (embedded default) and PostgreSQL (scale-out) are interchangeable.
+// Every method that takes an orgId enforces org isolation in its SQL: another org's row is
+// simply not found. All methods run on the thread that opened the store (the main thread).
+// Time is passed in explicitly (ms since epoch) so that tests can drive expiry.
+namespace crewdeck::server {
+
+struct OrgRecord
+{
+    QString id;
+    QString name;
+    QDateTime createdAt;
+};
+
+struct UserRecord
+{
+    QString id;
+    QString orgId;
+    QString email;
+    QString role;
+    QByteArray passwordHash; // libsodium crypto_pwhash_str output
+    QDateTime createdAt;
+};
+
+struct RunFilter
+{
+    QString crewId;        // empty: any
+    QString status;        // empty: any
+    QDateTime from, to;    // on created_at; from inclusive, to exclusive; invalid: open
+    int limit = 50;        // 1..200
+    QString cursor;        // opaque, from RunPage::nextCursor
+};
+
+// A queued or running run as the executor needs it.
+struct RunJob
+{
+    QString runId;
+    QString orgId;  // the org the run belongs to (renter for rented crews)
+    QString crewId;
+    QJsonArray steps; // validated Step objects, agent_id resolved
+    int timeoutS = 600;
+    QDateTime createdAt;
+};
+
+enum class StoreError { None, NotFound, Conflict, InsufficientBalance, BadRequest, Unavailable };
+
+class Store
+{
+public:
+    virtual ~Store() = default;
+
+    // Connects and applies pending schema migrations. False with a message on failure.
+    virtual bool open(QString *error) = 0;
+    // Cheap liveness check for /readyz.
+    virtual bool ping() = 0;
+
+    // ---- orgs and users
+    virtual std::optional<OrgRecord> orgByName(const QString &name) = 0;
+    // Creates the org and its starting ledger grant in one transaction.
+    virtual std::optional<OrgRecord> createOrg(const QString &name, Micros startingGrant) = 0;
+    virtual std::optional<UserRecord> userByEmail(const QString &email) = 0; // case-insensitive
+    virtual std::optional<UserRecord> userById(const QString &id) = 0;
+    virtual QList<UserRecord> users(const QString &orgId) = 0;
+    // NotFound... never; Conflict on a duplicate e-mail (case-insensitive, across orgs).
+    virtual std::optional<UserRecord> createUser(const QString &orgId, const QString &email,
+                                                 const QString &role, const QByteArray &hash,
+                                                 StoreError *err) = 0;
+    virtual qint64 userCount() = 0;
+
+    // ---- crews
+    virtual QList<Crew> crews(const QString &orgId) = 0;           // owned crews
+    virtual std::optional<Crew> crew(const QString &orgId, const QString &crewId) = 0; // owned
+    virtual std::optional<Crew> crewById(const QString &crewId) = 0; // any org (internal use)
+    virtual QList<Crew> allCrews() = 0;                               // internal use
+    virtual Crew createCrew(const QString &orgId, const CreateCrewRequest &req, qint64 nowMs) = 0;
+    // Conflict when the crew has a queued/running run or an active rental; NotFound otherwise.
+    virtual StoreError deleteCrew(const QString &orgId, const QString &crewId, qint64 nowMs) = 0;
+    virtual void setCrewStatus(const QString &crewId, const QString &status) = 0;
+    // Other orgs' crews with a price.
+    virtual QList<MarketCrew> marketCrews(const QString &orgId) = 0;
+
+    // ---- runs, tool calls
+    virtual Run createRun(const QString &orgId, const QString &crewId, const QJsonArray &steps,
+                          int timeoutS, qint64 nowMs) = 0;
+    virtual std::optional<Run> run(const QString &orgId, const QString &runId) = 0; // with tool calls
+    virtual std::optional<RunJob> runJob(const QString &runId) = 0;
+    // Newest first; BadRequest (via *err) for a malformed cursor.
+    virtual RunPage runs(const QString &orgId, const RunFilter &filter, StoreError *err) = 0;
+    virtual QList<RunJob> runsInStatus(const QString &status) = 0; // oldest first
+    virtual void markRunStarted(const QString &runId, qint64 nowMs) = 0;
+    virtual void markRunFinished(const QString &runId, const QString &status, qint64 nowMs) = 0;
+    virtual void addRunTokens(const QString &runId, qint64 tokens) = 0;
+    virtual ToolCall startToolCall(const QString &runId, const QString &agentId, const QString &tool,
+                                   const QJsonObject &params, qint64 nowMs) = 0;
+    virtual void finishToolCall(const QString &toolCallId, const QString &status,
+                                std::optional<int> exitCode, qint64 durationMs,
+                                const QByteArray &outputTail) = 0;
+    virtual QList<ToolCall> runningToolCalls(const QString &runId) = 0;
+    virtual bool crewHasActiveRun(const QString &crewId) = 0;
+
+    // ---- dashboard (figures computed in SQL over real rows)
+    virtual DashboardStats dashboardStats(const QString &orgId, const QDateTime &from,
+                                          const QDateTime &to) = 0;
+    virtual TokenStats tokenStats(const QString &orgId, qint64 nowMs) = 0;
+    virtual RentalStats rentalStats(const QString &orgId, qint64 nowMs) = 0;
+
+    // ---- rentals and ledger
+    // NotFound: no such crew or it has no price; BadRequest: own crew; InsufficientBalance.
+    virtual std::optional<Rental> rent(const QString &renterOrgId, const QString &crewId,
+                                       Micros hours, qint64 nowMs, StoreError *err) = 0;
+    virtual QList<Rental> rentals(const QString &orgId, qint64 nowMs) = 0; // both sides
+    // Moves rewards of rentals that ended by nowMs from pending to earned; returns how many.
+    virtual int settleRentals(qint64 nowMs) = 0;
+    virtual bool hasActiveRental(const QString &renterOrgId, const QString &crewId, qint64 nowMs) = 0;
+
+    // ---- event log
+    // Appends in one transaction; seqs are allocated by the caller and strictly increasing.
+    virtual bool appendEvents(const QList<StoredEventPtr> &events) = 0;
+    virtual QList<StoredEventPtr> events(const StreamKey &key, qint64 since, int limit) = 0;
+    virtual qint64 latestSeq(const StreamKey &key) = 0;
+    virtual qint64 maxEventSeq() = 0;
+    // Deletes events older than cutoff, but keeps the newest `keepPerStream` of every run
+    // and crew; returns the highest seq deleted (0 if none), the new history horizon.
+    virtual qint64 pruneEvents(qint64 cutoffMs, int keepPerStream) = 0;
+    virtual qint64 prunedHorizon() = 0; // highest seq ever pruned
+};
+
+} // namespace crewdeck::server

@@ -1,0 +1,2 @@
+#include "server/model/streams.h"
+// EventSource's meta-object is generated for this translation unit (AUTOMOC).
