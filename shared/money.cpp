@@ -1,5 +1,6 @@
 #include "shared/money.h"
 
+#include <QLocale>
 #include <QRegularExpression>
 #include <cmath>
 
@@ -9,17 +10,49 @@ namespace {
 constexpr qint64 MaxSafeMicros = (qint64(1) << 53);
 }
 
+// Shortest decimal text that reads back as `d` ("0.1", "900000000.123456"), without exponent.
+static QString shortestDecimal(double d)
+{
+    QString s = QString::number(d, 'g', QLocale::FloatingPointShortest);
+    const qsizetype e = s.indexOf(QLatin1Char('e'));
+    if (e < 0)
+        return s;
+    const int exponent = s.mid(e + 1).toInt();
+    QString mantissa = s.left(e);
+    const bool negative = mantissa.startsWith(QLatin1Char('-'));
+    if (negative)
+        mantissa.remove(0, 1);
+    qsizetype point = mantissa.indexOf(QLatin1Char('.'));
+    if (point < 0)
+        point = mantissa.size();
+    QString digits = mantissa;
+    digits.remove(QLatin1Char('.'));
+    qsizetype newPoint = point + exponent;
+    if (newPoint <= 0) {
+        digits.prepend(QString(-newPoint, QLatin1Char('0')));
+        newPoint = 0;
+    }
+    if (newPoint >= digits.size())
+        digits.append(QString(newPoint - digits.size(), QLatin1Char('0')));
+    QString out = digits.left(newPoint);
+    if (out.isEmpty())
+        out = QStringLiteral("0");
+    if (newPoint < digits.size())
+        out += QLatin1Char('.') + digits.mid(newPoint);
+    return negative ? QLatin1Char('-') + out : out;
+}
+
 std::optional<Micros> Micros::fromJson(const QJsonValue &v)
 {
     if (!v.isDouble())
         return std::nullopt;
     const double d = v.toDouble();
-    if (!std::isfinite(d))
+    if (!std::isfinite(d) || std::fabs(d) > 1e10)
         return std::nullopt;
-    // Go through the shortest decimal text of the double: that is exactly what the sender
-    // wrote (JSON numbers with <= 17 significant digits round-trip), so "0.1" is 100000 micros
-    // and "0.0000001" is rejected rather than silently rounded.
-    return fromString(QString::number(d, 'f', 12));
+    // The shortest round-trip text of the double is what the sender wrote (JSON numbers with
+    // <= 15 significant digits round-trip), so 0.1 is 100000 micros and 0.0000001 is rejected
+    // rather than silently rounded.
+    return fromString(shortestDecimal(d));
 }
 
 std::optional<Micros> Micros::fromString(const QString &text)

@@ -29,7 +29,7 @@ struct Micros
     friend constexpr Micros operator-(Micros a, Micros b) { return Micros{a.value - b.value}; }
 };
 
-// price = pricePerHour × hours, rounded half-up (away from zero) to whole micros. `hours` is a
+// price = pricePerHour x hours, rounded half-up (away from zero) to whole micros. `hours` is a
 // fixed-point value with 6 decimals (parse it with Micros::fromJson) so the product is exact.
 Micros multiplyRoundHalfUp(Micros pricePerHour, Micros hours);
 
