@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QDateTime>
+#include <QHash>
 #include <QJsonArray>
 #include <QString>
 #include <optional>
@@ -72,7 +73,8 @@ public:
     virtual std::optional<UserRecord> userByEmail(const QString &email) = 0; // case-insensitive
     virtual std::optional<UserRecord> userById(const QString &id) = 0;
     virtual QList<UserRecord> users(const QString &orgId) = 0;
-    // NotFound... never; Conflict on a duplicate e-mail (case-insensitive, across orgs).
+    // NotFound when the org does not exist; Conflict on a duplicate e-mail (case-insensitive,
+    // across orgs); Unavailable on a storage failure.
     virtual std::optional<UserRecord> createUser(const QString &orgId, const QString &email,
                                                  const QString &role, const QByteArray &hash,
                                                  StoreError *err) = 0;
@@ -83,6 +85,8 @@ public:
     virtual std::optional<Crew> crew(const QString &orgId, const QString &crewId) = 0; // owned
     virtual std::optional<Crew> crewById(const QString &crewId) = 0; // any org (internal use)
     virtual QList<Crew> allCrews() = 0;                               // internal use
+    // New crews start "available"; agents get fresh ids (request ids are ignored).
+    // Returns a Crew with an empty id on a storage failure.
     virtual Crew createCrew(const QString &orgId, const CreateCrewRequest &req, qint64 nowMs) = 0;
     // Conflict when the crew has a queued/running run or an active rental; NotFound otherwise.
     virtual StoreError deleteCrew(const QString &orgId, const QString &crewId, qint64 nowMs) = 0;
@@ -91,16 +95,22 @@ public:
     virtual QList<MarketCrew> marketCrews(const QString &orgId) = 0;
 
     // ---- runs, tool calls
+    // Status "queued", empty tool_calls. Empty id on a storage failure.
     virtual Run createRun(const QString &orgId, const QString &crewId, const QJsonArray &steps,
                           int timeoutS, qint64 nowMs) = 0;
     virtual std::optional<Run> run(const QString &orgId, const QString &runId) = 0; // with tool calls
     virtual std::optional<RunJob> runJob(const QString &runId) = 0;
-    // Newest first; BadRequest (via *err) for a malformed cursor.
+    // Newest first by (created_at, id), keyset-paginated; items without tool calls; limit is
+    // clamped to 1..200. BadRequest (via *err) for a malformed cursor, Unavailable on failure.
     virtual RunPage runs(const QString &orgId, const RunFilter &filter, StoreError *err) = 0;
     virtual QList<RunJob> runsInStatus(const QString &status) = 0; // oldest first
+    // queued -> running (no effect on a run in any other state).
     virtual void markRunStarted(const QString &runId, qint64 nowMs) = 0;
+    // queued/running -> `status` (no effect on a final run). duration_ms = finish - start;
+    // null for a run that never started (cancelled while queued).
     virtual void markRunFinished(const QString &runId, const QString &status, qint64 nowMs) = 0;
     virtual void addRunTokens(const QString &runId, qint64 tokens) = 0;
+    // Status "running"; empty id on a storage failure. run() lists tool calls in start order.
     virtual ToolCall startToolCall(const QString &runId, const QString &agentId, const QString &tool,
                                    const QJsonObject &params, qint64 nowMs) = 0;
     virtual void finishToolCall(const QString &toolCallId, const QString &status,
@@ -108,18 +118,36 @@ public:
                                 const QByteArray &outputTail) = 0;
     virtual QList<ToolCall> runningToolCalls(const QString &runId) = 0;
     virtual bool crewHasActiveRun(const QString &crewId) = 0;
+    // Number of runs per status over all orgs (for /metrics). The default counts through
+    // runsInStatus(); a store should override it with one COUNT ... GROUP BY query.
+    virtual QHash<QString, qint64> runCountsByStatus()
+    {
+        QHash<QString, qint64> counts;
+        for (const QString &s : RunState::all())
+            counts.insert(s, runsInStatus(s).size());
+        return counts;
+    }
 
     // ---- dashboard (figures computed in SQL over real rows)
+    // Over the org's runs with created_at in [from, to) (invalid = open bound). success_rate =
+    // succeeded / (succeeded + failed + cancelled), 0 when none. Latencies are over finished
+    // runs that have a duration; p50/p95 use the nearest-rank method (the value at 1-based
+    // rank ceil(p/100 * n) in ascending order), 0 when none. recent_runs: the newest 10 in the
+    // range. active_crews: the org's crews that are not offline.
     virtual DashboardStats dashboardStats(const QString &orgId, const QDateTime &from,
                                           const QDateTime &to) = 0;
+    // tokenStats, rentalStats and rentals settle rentals ended by nowMs first.
     virtual TokenStats tokenStats(const QString &orgId, qint64 nowMs) = 0;
+    // revenue/spend: sum of prices as owner/renter; utilization: owned priced crews with an
+    // active rental / owned priced crews; top_crews: owned crews by revenue, at most 5.
     virtual RentalStats rentalStats(const QString &orgId, qint64 nowMs) = 0;
 
     // ---- rentals and ledger
-    // NotFound: no such crew or it has no price; BadRequest: own crew; InsufficientBalance.
+    // NotFound: no such crew or it has no price; BadRequest: own crew or hours <= 0;
+    // InsufficientBalance (settled balance < price): nothing is changed.
     virtual std::optional<Rental> rent(const QString &renterOrgId, const QString &crewId,
                                        Micros hours, qint64 nowMs, StoreError *err) = 0;
-    virtual QList<Rental> rentals(const QString &orgId, qint64 nowMs) = 0; // both sides
+    virtual QList<Rental> rentals(const QString &orgId, qint64 nowMs) = 0; // both sides, newest first
     // Moves rewards of rentals that ended by nowMs from pending to earned; returns how many.
     virtual int settleRentals(qint64 nowMs) = 0;
     virtual bool hasActiveRental(const QString &renterOrgId, const QString &crewId, qint64 nowMs) = 0;
@@ -130,8 +158,9 @@ public:
     virtual QList<StoredEventPtr> events(const StreamKey &key, qint64 since, int limit) = 0;
     virtual qint64 latestSeq(const StreamKey &key) = 0;
     virtual qint64 maxEventSeq() = 0;
-    // Deletes events older than cutoff, but keeps the newest `keepPerStream` of every run
-    // and crew; returns the highest seq deleted (0 if none), the new history horizon.
+    // Deletes events older than cutoff, but keeps the newest `keepPerStream` of every stream
+    // (each run, each org's graph of a crew, each org's signals); returns the highest seq
+    // deleted (0 if none), the new history horizon.
     virtual qint64 pruneEvents(qint64 cutoffMs, int keepPerStream) = 0;
     virtual qint64 prunedHorizon() = 0; // highest seq ever pruned
 };

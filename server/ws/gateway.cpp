@@ -1,0 +1,258 @@
+#include "server/ws/gateway.h"
+
+#include <QNetworkRequest>
+#include <QTcpSocket>
+#include <QUrlQuery>
+#include <QWebSocket>
+
+#include "server/ws/session.h"
+#include "shared/events.h"
+#include "shared/logging.h"
+#include "shared/timeutil.h"
+
+using namespace Qt::StringLiterals;
+
+namespace crewdeck::server {
+namespace {
+
+constexpr int kRefuseGraceMs = 5000;
+
+// The bearer token from the offered subprotocols ("crewdeck.v1, bearer.<token>") or from
+// "Authorization: Bearer <token>". Never logged.
+QByteArray extractToken(const QNetworkRequest &request)
+{
+    const QByteArray protocols = request.rawHeader("Sec-WebSocket-Protocol");
+    for (const QByteArray &p : protocols.split(',')) {
+        const QByteArray proto = p.trimmed();
+        if (proto.startsWith("bearer.") && proto.size() > 7)
+            return proto.mid(7);
+    }
+    const QByteArray auth = request.rawHeader("Authorization").trimmed();
+    if (auth.size() > 7 && auth.left(7).toLower() == "bearer ")
+        return auth.mid(7).trimmed();
+    return {};
+}
+
+} // namespace
+
+Gateway::Gateway(EventSource *source, StreamAuthority *authority, const Config &config,
+                 QObject *parent)
+    : QObject(parent), m_source(source), m_authority(authority), m_config(config),
+      m_server(u"crewdeck/"_s + QStringLiteral(CREWDECK_VERSION), QWebSocketServer::NonSecureMode)
+{
+    m_server.setSupportedSubprotocols({u"crewdeck.v1"_s});
+    m_server.setMaxPendingConnections(4096);
+    connect(&m_server, &QWebSocketServer::newConnection, this, &Gateway::onNewConnection);
+    connect(m_source, &EventSource::published, this, &Gateway::onPublished);
+    m_heartbeat.setInterval(qMax(1, m_config.heartbeatSeconds) * 1000);
+    connect(&m_heartbeat, &QTimer::timeout, this, &Gateway::onHeartbeat);
+    m_heartbeat.start();
+}
+
+Gateway::~Gateway()
+{
+    // Sessions are children; their queued `finished` must not come back to us.
+    for (Session *s : std::as_const(m_sessions))
+        QObject::disconnect(s, nullptr, this, nullptr);
+}
+
+void Gateway::handleUpgrade(QTcpSocket *socket)
+{
+    if (m_closingAll) {
+        socket->abort();
+        socket->deleteLater();
+        return;
+    }
+    m_server.handleConnection(socket);
+}
+
+void Gateway::onNewConnection()
+{
+    while (m_server.hasPendingConnections()) {
+        if (QWebSocket *ws = m_server.nextPendingConnection())
+            accept(ws);
+    }
+}
+
+void Gateway::refuse(QWebSocket *ws, const QString &path, const QString &org, const QString &user,
+                     int code, const QString &reason)
+{
+    qCInfo(lcWs).noquote() << u"ws refused path="_s + path << u"org="_s + org << u"user="_s + user
+                           << u"code="_s + QString::number(code);
+    ws->setParent(this);
+    connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
+    ws->close(QWebSocketProtocol::CloseCode(code), reason);
+    QTimer::singleShot(kRefuseGraceMs, ws, [ws] { ws->abort(); });
+}
+
+void Gateway::accept(QWebSocket *ws)
+{
+    ws->setMaxAllowedIncomingMessageSize(quint64(m_config.maxIncomingMessage));
+    ws->setMaxAllowedIncomingFrameSize(quint64(m_config.maxIncomingMessage));
+    const QUrl url = ws->requestUrl();
+    const QString path = url.path();
+    const QUrlQuery query(url);
+
+    if (m_closingAll)
+        return refuse(ws, path, {}, {}, 1001, u"server shutting down"_s);
+
+    const QByteArray token = extractToken(ws->request());
+    const std::optional<jwt::Claims> claims =
+        token.isEmpty() ? std::nullopt : m_authority->authenticate(token);
+    if (!claims)
+        return refuse(ws, path, {}, {}, 4401, u"unauthorized"_s);
+    const QString org = claims->org;
+    const QString user = claims->sub;
+
+    qint64 since = -1;
+    if (query.hasQueryItem(u"since"_s)) {
+        bool ok = false;
+        since = query.queryItemValue(u"since"_s).toLongLong(&ok);
+        if (!ok || since < 0)
+            return refuse(ws, path, org, user, 4400, u"malformed since"_s);
+    }
+
+    StreamKey key;
+    key.orgId = org;
+    Session::Options options;
+    options.maxQueueBytes = m_config.maxQueueBytes;
+    options.historyBatch = qMax(1, m_config.historyBatch);
+    const QString runPrefix = u"/ws/runs/"_s;
+    if (path == u"/ws/mission"_s) {
+        key.kind = StreamKind::Mission;
+    } else if (path == u"/ws/graph"_s) {
+        key.kind = StreamKind::Graph;
+        key.id = query.queryItemValue(u"crew_id"_s, QUrl::FullyDecoded);
+        if (key.id.isEmpty())
+            return refuse(ws, path, org, user, 4400, u"crew_id missing"_s);
+        switch (m_authority->crewAccess(*claims, key.id)) {
+        case StreamAuthority::Access::Ok:
+            break;
+        case StreamAuthority::Access::Forbidden:
+            return refuse(ws, path, org, user, 4403, u"forbidden"_s);
+        case StreamAuthority::Access::NotFound:
+            return refuse(ws, path, org, user, 4404, u"not found"_s);
+        }
+    } else if (path.startsWith(runPrefix) && path.size() > runPrefix.size()
+               && !path.mid(runPrefix.size()).contains(u'/')) {
+        key.kind = StreamKind::Run;
+        key.id = path.mid(runPrefix.size());
+        bool finished = false;
+        if (m_authority->runAccess(*claims, key.id, &finished) != StreamAuthority::Access::Ok)
+            return refuse(ws, path, org, user, 4404, u"not found"_s);
+        options.finishedRun = finished;
+    } else {
+        return refuse(ws, path, org, user, 4404, u"not found"_s);
+    }
+
+    // Subscribe first (index), then read history: an event published in between is either in
+    // the history read or buffered live, and duplicates are dropped by seq.
+    auto *session = new Session(ws, m_source, key, user, path, options, this);
+    m_sessions.insert(session);
+    indexFor(key.kind)[indexKey(key)].insert(session);
+    connect(session, &Session::closing, this, &Gateway::sessionClosed);
+    connect(session, &Session::finished, this, [this, session] { remove(session); });
+    qCInfo(lcWs).noquote() << u"ws open path="_s + path << u"org="_s + org << u"user="_s + user;
+    Q_EMIT sessionOpened();
+
+    QByteArray snapshot;
+    qint64 snapshotSeq = 0;
+    if (key.kind == StreamKind::Mission && since < 0) {
+        snapshotSeq = m_source->latestSeq(key);
+        snapshot = Event{snapshotSeq, nowUtc(), SnapshotEvent{m_authority->crewStates(*claims)}}.toBytes();
+    }
+    session->setExpiry(claims->exp);
+    session->start(since, snapshot, snapshotSeq);
+}
+
+void Gateway::onPublished(const StoredEventPtr &event)
+{
+    if (!event)
+        return;
+    const QSet<Session *> *buckets[2] = {nullptr, nullptr};
+    if (event->type == EventType::Signal) {
+        const auto it = m_missionIndex.constFind(event->orgId);
+        if (it != m_missionIndex.cend())
+            buckets[0] = &it.value();
+    } else {
+        const auto run = m_runIndex.constFind(event->runId);
+        if (run != m_runIndex.cend())
+            buckets[0] = &run.value();
+        if (event->type.startsWith(QLatin1String("tool_"))) {
+            const auto graph = m_graphIndex.constFind(event->crewId);
+            if (graph != m_graphIndex.cend())
+                buckets[1] = &graph.value();
+        }
+    }
+    if (!buckets[0] && !buckets[1])
+        return;
+    // One QString per event, shared (implicitly) by every session that sends it.
+    const QString text = QString::fromUtf8(event->bytes);
+    const bool endsRun = isFinalRunStatus(*event);
+    for (const QSet<Session *> *bucket : buckets) {
+        if (!bucket)
+            continue;
+        // Sessions leave the index only through a queued signal, so the bucket is stable here.
+        for (Session *s : *bucket) {
+            if (s->key().matches(*event))
+                s->deliver(event, text, endsRun && s->key().kind == StreamKind::Run);
+        }
+    }
+}
+
+void Gateway::onHeartbeat()
+{
+    for (const QSet<Session *> &bucket : std::as_const(m_missionIndex)) {
+        for (Session *s : bucket)
+            s->sendHeartbeat();
+    }
+}
+
+void Gateway::remove(Session *session)
+{
+    if (!m_sessions.remove(session))
+        return;
+    auto &index = indexFor(session->key().kind);
+    const QString k = indexKey(session->key());
+    auto it = index.find(k);
+    if (it != index.end()) {
+        it->remove(session);
+        if (it->isEmpty())
+            index.erase(it);
+    }
+    const int code = session->closeCode();
+    if (!session->isClosing())
+        Q_EMIT sessionClosed(code);
+    qCInfo(lcWs).noquote() << u"ws close path="_s + session->path() << u"org="_s + session->key().orgId
+                           << u"user="_s + session->userId() << u"code="_s + QString::number(code);
+    session->deleteLater();
+}
+
+void Gateway::closeAll()
+{
+    m_closingAll = true;
+    m_heartbeat.stop();
+    const QSet<Session *> all = m_sessions;
+    for (Session *s : all)
+        s->closeWith(1001, u"server shutting down"_s);
+}
+
+QHash<QString, QSet<Session *>> &Gateway::indexFor(StreamKind kind)
+{
+    switch (kind) {
+    case StreamKind::Run:
+        return m_runIndex;
+    case StreamKind::Mission:
+        return m_missionIndex;
+    case StreamKind::Graph:
+        break;
+    }
+    return m_graphIndex;
+}
+
+QString Gateway::indexKey(const StreamKey &key)
+{
+    return key.kind == StreamKind::Mission ? key.orgId : key.id;
+}
+
+} // namespace crewdeck::server

@@ -1,0 +1,52 @@
+#pragma once
+#include <QByteArray>
+#include <QtGlobal>
+
+// A small streaming HTTP/1.1 request framer: it follows request boundaries on one connection
+// (head -> Content-Length body or chunked body -> next head) without keeping bodies, so the
+// front door can enforce the head and body limits before QHttpServer buffers anything.
+// It keeps at most one request head (bounded by maxHeadBytes) and one chunk-size line.
+// Thread: whichever thread owns the socket (the server's main thread).
+namespace crewdeck::server {
+
+class HttpFramer
+{
+public:
+    enum class Verdict { Ok, HeadTooLarge, BodyTooLarge, BadRequest };
+
+    HttpFramer(qint64 maxBodyBytes, int maxHeadBytes)
+        : m_maxBody(maxBodyBytes), m_maxHead(maxHeadBytes) {}
+
+    // Consumes `size` new bytes of the request stream. Returns the first violation found; after
+    // a violation the framer must not be fed again. After a WebSocket upgrade head the rest of
+    // the stream is not HTTP and is ignored.
+    Verdict feed(const char *data, qint64 size);
+
+    // Set once the first complete head has been parsed.
+    bool headComplete() const { return m_headsSeen > 0; }
+    // The first head was `GET` with `Upgrade: websocket`: the rest of the stream is not HTTP.
+    bool isWebSocketUpgrade() const { return m_upgrade; }
+    // Between requests: no partial head or body pending.
+    bool atBoundary() const { return m_state == State::Head && m_buf.isEmpty(); }
+    // Requests fully received so far (head and body).
+    int completedRequests() const { return m_completed; }
+
+private:
+    enum class State { Head, Body, ChunkSize, ChunkData, ChunkDataEnd, Trailer, Upgraded };
+    Verdict parseHead(const QByteArray &head);
+    void finishRequest();
+
+    qint64 m_maxBody;
+    int m_maxHead;
+    State m_state = State::Head;
+    QByteArray m_buf;           // the head being collected, or the current chunk/trailer line
+    qint64 m_remaining = 0;     // bytes left in the Content-Length body or current chunk
+    qint64 m_bodyTotal = 0;     // decoded body bytes of the current request (chunked)
+    qint64 m_wireTotal = 0;     // encoded body bytes of the current request (chunked)
+    qint64 m_trailerBytes = 0;
+    int m_headsSeen = 0;
+    int m_completed = 0;
+    bool m_upgrade = false;
+};
+
+} // namespace crewdeck::server

@@ -1,0 +1,85 @@
+#pragma once
+#include <QObject>
+#include <QTimer>
+
+#include "server/model/streams.h"
+
+class QWebSocket;
+
+// One WebSocket client of the gateway: one stream (run, mission or graph), its delivery
+// position and its bounded replay buffer. Created and driven by Gateway; lives on the
+// server's main thread like everything of the gateway.
+namespace crewdeck::server {
+
+class Session : public QObject
+{
+    Q_OBJECT
+public:
+    struct Options
+    {
+        qint64 maxQueueBytes = 1024 * 1024;
+        int historyBatch = 500;
+        bool finishedRun = false; // run stream of a run that had already ended at connect
+    };
+
+    // Takes ownership of `socket` (reparented to the session).
+    Session(QWebSocket *socket, EventSource *source, const StreamKey &key, const QString &userId,
+            const QString &path, const Options &options, QObject *parent = nullptr);
+    ~Session() override;
+
+    const StreamKey &key() const { return m_key; }
+    const QString &userId() const { return m_userId; }
+    const QString &path() const { return m_path; }
+    QWebSocket *socket() const { return m_socket; }
+    bool isClosing() const { return m_closing; }
+    int closeCode() const { return m_closeCode; }
+
+    // Starts the stream. `since` < 0: no `since` parameter (stream-specific default).
+    // `snapshot`: mission snapshot frame to send first (seq already set), if any.
+    void start(qint64 since, const QByteArray &snapshot, qint64 snapshotSeq);
+
+    // A live event of this session's stream; `text` is the frame, built once per event and
+    // shared by all sessions; `endsRun` marks a final run_status.
+    void deliver(const StoredEventPtr &event, const QString &text, bool endsRun);
+
+    // Control frames carry the seq of the last event this client got.
+    void sendHeartbeat();
+    // Closes with `code` (not after a close has begun). A client that does not read the close
+    // frame is aborted after a grace period.
+    void closeWith(int code, const QString &reason);
+    // Closes the socket when the token expires (4401).
+    void setExpiry(qint64 expSecondsSinceEpoch);
+
+Q_SIGNALS:
+    // The server decided to close (code), emitted once, before the socket disconnects.
+    void closing(int code);
+    // The socket is gone; the gateway drops the session.
+    void finished();
+
+private:
+    void replayStep();
+    void finishReplay();
+    void sendControl(const QByteArray &bytes);
+    void sendEvent(const StoredEventPtr &event, const QString &text, bool endsRun);
+    void onTextMessage(const QString &message);
+
+    QWebSocket *m_socket;
+    EventSource *m_source;
+    StreamKey m_key;
+    QString m_userId;
+    QString m_path;
+    Options m_options;
+    qint64 m_lastSeq = 0;
+    QList<StoredEventPtr> m_pending; // live events that arrived during replay
+    qint64 m_pendingBytes = 0;
+    QTimer *m_expiry = nullptr;
+    int m_closeCode = 0;
+    bool m_replaying = false;
+    bool m_waitingForDrain = false;
+    bool m_closing = false;
+};
+
+// True for a run_status frame whose status ends the run (succeeded | failed | cancelled).
+bool isFinalRunStatus(const StoredEvent &event);
+
+} // namespace crewdeck::server

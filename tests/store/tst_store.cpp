@@ -1,0 +1,1009 @@
+// Tests of the SQLite store against real database files (a fresh file per test function).
+#include "server/store/migrations.h"
+#include "server/store/sqlitestore.h"
+#include "server/store/storeutil.h"
+#include "shared/timeutil.h"
+
+#include <QSet>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <algorithm>
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using namespace crewdeck;
+using namespace crewdeck::server;
+
+namespace {
+
+constexpr qint64 T0 = 1'780'000'000'000; // a fixed "now" in ms (2026)
+constexpr qint64 Hour = 3'600'000;
+
+Micros units(qint64 u) { return Micros::fromUnits(u); }
+
+QJsonArray oneStep()
+{
+    return QJsonArray{QJsonObject{{u"agent_id"_s, u"agt_x"_s},
+                                  {u"tool"_s, u"script"_s},
+                                  {u"params"_s, QJsonObject{{u"command"_s, u"true"_s}}}}};
+}
+
+StoredEventPtr ev(qint64 seq, const QString &org, const QString &crew, const QString &run,
+                  const QString &type, qint64 ts)
+{
+    auto e = std::make_shared<StoredEvent>();
+    e->seq = seq;
+    e->orgId = org;
+    e->crewId = crew;
+    e->runId = run;
+    e->type = type;
+    e->tsMs = ts;
+    e->bytes = QByteArray(R"({"type":")") + type.toUtf8() + R"(","seq":)" + QByteArray::number(seq) + '}';
+    return e;
+}
+
+QList<qint64> seqs(const QList<StoredEventPtr> &list)
+{
+    QList<qint64> out;
+    for (const auto &e : list)
+        out.append(e->seq);
+    return out;
+}
+
+} // namespace
+
+class TestStore : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+    std::unique_ptr<SqliteStore> m_store;
+
+    QString dbPath() const { return m_dir->filePath(u"crewdeck.db"_s); }
+
+    OrgRecord org(const QString &name, qint64 grantUnits = 1000)
+    {
+        auto o = m_store->createOrg(name, units(grantUnits));
+        if (!o)
+            qFatal("createOrg failed");
+        return *o;
+    }
+
+    Crew crew(const QString &orgId, const QString &name, std::optional<Micros> price = std::nullopt,
+              qint64 now = T0)
+    {
+        CreateCrewRequest req;
+        req.name = name;
+        req.agents = {Agent{QString(), u"builder"_s, u"dev"_s, {u"git_clone"_s, u"script"_s}},
+                      Agent{QString(), u"tester"_s, u"qa"_s, {u"pytest"_s}}};
+        req.rentalPricePerHour = price;
+        Crew c = m_store->createCrew(orgId, req, now);
+        if (c.id.isEmpty())
+            qFatal("createCrew failed");
+        return c;
+    }
+
+    // A finished run created at `created` that ran for `durationMs`.
+    QString finishedRun(const QString &orgId, const QString &crewId, qint64 created, qint64 durationMs,
+                        const QString &status, qint64 tokens = 0)
+    {
+        const Run r = m_store->createRun(orgId, crewId, oneStep(), 600, created);
+        m_store->markRunStarted(r.id, created + 5);
+        if (tokens)
+            m_store->addRunTokens(r.id, tokens);
+        m_store->markRunFinished(r.id, status, created + 5 + durationMs);
+        return r.id;
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+        m_store = std::make_unique<SqliteStore>(dbPath());
+        QString error;
+        QVERIFY2(m_store->open(&error), qPrintable(error));
+    }
+
+    void cleanup()
+    {
+        m_store.reset();
+        m_dir.reset();
+    }
+
+    void migrationsAreIdempotent()
+    {
+        QCOMPARE(m_store->schemaVersion(), latestSchemaVersion());
+        const auto o = org(u"acme"_s);
+        QString error;
+        QVERIFY2(m_store->open(&error), qPrintable(error)); // again on the same instance
+        QCOMPARE(m_store->schemaVersion(), latestSchemaVersion());
+
+        // A second instance on the same file: no migration is applied twice, data is shared.
+        SqliteStore second(dbPath());
+        QVERIFY2(second.open(&error), qPrintable(error));
+        QCOMPARE(second.schemaVersion(), latestSchemaVersion());
+        QCOMPARE(second.orgByName(u"acme"_s)->id, o.id);
+        QVERIFY(second.ping());
+
+        // One schema_version row per migration, WAL journal on disk.
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"tst_inspect"_s);
+            db.setDatabaseName(dbPath());
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            QVERIFY(q.exec(u"SELECT COUNT(*) FROM schema_version"_s) && q.next());
+            QCOMPARE(q.value(0).toInt(), int(migrations().size()));
+            QVERIFY(q.exec(u"PRAGMA journal_mode"_s) && q.next());
+            QCOMPARE(q.value(0).toString(), u"wal"_s);
+        }
+        QSqlDatabase::removeDatabase(u"tst_inspect"_s);
+    }
+
+    void severalInstancesCoexist()
+    {
+        auto other = std::make_unique<SqliteStore>(m_dir->filePath(u"other.db"_s));
+        QString error;
+        QVERIFY2(other->open(&error), qPrintable(error));
+        QVERIFY(other->createOrg(u"x"_s, units(1)));
+        QVERIFY(!m_store->orgByName(u"x"_s)); // a different file
+        other.reset();                        // closes only its own connection
+        QVERIFY(m_store->ping());
+        QVERIFY(m_store->createOrg(u"y"_s, units(1)));
+    }
+
+    void openFailsCleanly()
+    {
+        SqliteStore broken(m_dir->filePath(u"missing/dir/x.db"_s));
+        QString error;
+        QVERIFY(!broken.open(&error));
+        QVERIFY(!error.isEmpty());
+        // Nothing crashes on a store that is not open; reads are empty, writes report failure.
+        QVERIFY(!broken.ping());
+        QVERIFY(!broken.orgByName(u"a"_s));
+        QVERIFY(broken.crews(u"org_a"_s).isEmpty());
+        StoreError err = StoreError::None;
+        broken.runs(u"org_a"_s, RunFilter{}, &err);
+        QCOMPARE(err, StoreError::Unavailable);
+        QVERIFY(!broken.appendEvents({ev(1, u"o"_s, u"c"_s, u"r"_s, u"tool_start"_s, 1)}));
+        QVERIFY(broken.createRun(u"o"_s, u"c"_s, oneStep(), 10, T0).id.isEmpty());
+    }
+
+    void idsAndCursorHelpers()
+    {
+        const QString id = storeutil::newId(u"crw");
+        QVERIFY(id.startsWith(u"crw_"_s));
+        QCOMPARE(id.size(), 4 + 24);
+        QVERIFY(id != storeutil::newId(u"crw"));
+        const auto c = storeutil::decodeRunCursor(storeutil::encodeRunCursor({T0, u"run_abc"_s}));
+        QVERIFY(c);
+        QCOMPARE(c->createdMs, T0);
+        QCOMPARE(c->id, u"run_abc"_s);
+        QCOMPARE(storeutil::nearestRankOffset(100, 50), 49);
+        QCOMPARE(storeutil::nearestRankOffset(100, 95), 94);
+        QCOMPARE(storeutil::nearestRankOffset(3, 50), 1);
+        QCOMPARE(storeutil::nearestRankOffset(1, 95), 0);
+        QCOMPARE(storeutil::hoursToMs(1'500'000), 5'400'000);
+    }
+
+    void users()
+    {
+        const auto a = org(u"acme"_s);
+        const auto b = org(u"globex"_s);
+        StoreError err = StoreError::Unavailable;
+        const QByteArray hash = "$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA";
+        const auto u = m_store->createUser(a.id, u"Alice@Example.com"_s, u"admin"_s, hash, &err);
+        QVERIFY(u);
+        QCOMPARE(err, StoreError::None);
+        QVERIFY(u->id.startsWith(u"usr_"_s));
+
+        const auto byEmail = m_store->userByEmail(u"alice@EXAMPLE.com"_s);
+        QVERIFY(byEmail);
+        QCOMPARE(byEmail->id, u->id);
+        QCOMPARE(byEmail->email, u"Alice@Example.com"_s);
+        QCOMPARE(byEmail->orgId, a.id);
+        QCOMPARE(byEmail->role, u"admin"_s);
+        QCOMPARE(byEmail->passwordHash, hash);
+        QCOMPARE(m_store->userById(u->id)->email, u"Alice@Example.com"_s);
+        QVERIFY(!m_store->userById(u"usr_nope"_s));
+        QVERIFY(!m_store->userByEmail(u"bob@example.com"_s));
+
+        // Duplicate e-mail, other case, other org -> Conflict; nothing inserted.
+        err = StoreError::None;
+        QVERIFY(!m_store->createUser(b.id, u"ALICE@example.COM"_s, u"viewer"_s, hash, &err));
+        QCOMPARE(err, StoreError::Conflict);
+        QCOMPARE(m_store->userCount(), 1);
+
+        QVERIFY(m_store->createUser(a.id, u"bob@example.com"_s, u"member"_s, hash, &err));
+        QVERIFY(m_store->createUser(b.id, u"carol@example.com"_s, u"viewer"_s, hash, &err));
+        QCOMPARE(m_store->userCount(), 3);
+        const auto listA = m_store->users(a.id);
+        QCOMPARE(listA.size(), 2);
+        for (const auto &x : listA)
+            QCOMPARE(x.orgId, a.id);
+        QCOMPARE(m_store->users(b.id).size(), 1);
+
+        err = StoreError::None;
+        QVERIFY(!m_store->createUser(u"org_missing"_s, u"dave@example.com"_s, u"admin"_s, hash, &err));
+        QCOMPARE(err, StoreError::NotFound);
+
+        // Org names are unique.
+        QVERIFY(!m_store->createOrg(u"acme"_s, units(5)));
+        QCOMPARE(m_store->orgByName(u"acme"_s)->id, a.id);
+    }
+
+    void crewsCrudAndIsolation()
+    {
+        const auto a = org(u"acme"_s);
+        const auto b = org(u"globex"_s);
+        const Crew c = crew(a.id, u"alpha"_s, Micros{2'500'000});
+        QVERIFY(c.id.startsWith(u"crw_"_s));
+        QCOMPARE(c.agents.size(), 2);
+        QVERIFY(c.agents[0].id.startsWith(u"agt_"_s));
+        QVERIFY(c.agents[0].id != c.agents[1].id);
+        const Crew plain = crew(a.id, u"beta"_s);
+
+        const auto got = m_store->crew(a.id, c.id);
+        QVERIFY(got);
+        QCOMPARE(got->name, u"alpha"_s);
+        QCOMPARE(got->ownerOrgId, a.id);
+        QCOMPARE(got->rentalPricePerHour, std::optional<Micros>(Micros{2'500'000}));
+        QCOMPARE(got->createdAt, fromMs(T0));
+        QCOMPARE(got->agents.size(), 2);
+        QCOMPARE(got->agents[0].name, u"builder"_s);
+        QCOMPARE(got->agents[0].tools, (QStringList{u"git_clone"_s, u"script"_s}));
+        QCOMPARE(got->agents[1].id, c.agents[1].id);
+        QCOMPARE(got->toJson(), c.toJson());
+        QVERIFY(!m_store->crew(a.id, plain.id)->rentalPricePerHour);
+
+        // Another org does not see it.
+        QVERIFY(!m_store->crew(b.id, c.id));
+        QVERIFY(m_store->crews(b.id).isEmpty());
+        QCOMPARE(m_store->crews(a.id).size(), 2);
+        QCOMPARE(m_store->crewById(c.id)->ownerOrgId, a.id);
+        QCOMPARE(m_store->allCrews().size(), 2);
+        QCOMPARE(m_store->deleteCrew(b.id, c.id, T0), StoreError::NotFound);
+
+        // Market: other orgs' priced crews only.
+        QVERIFY(m_store->marketCrews(a.id).isEmpty());
+        const auto market = m_store->marketCrews(b.id);
+        QCOMPARE(market.size(), 1);
+        QCOMPARE(market[0].id, c.id);
+        QCOMPARE(market[0].ownerOrgId, a.id);
+        QCOMPARE(market[0].rentalPricePerHour, Micros{2'500'000});
+        m_store->setCrewStatus(c.id, CrewStatus::Busy);
+        QCOMPARE(m_store->marketCrews(b.id)[0].status, CrewStatus::Busy);
+        QCOMPARE(m_store->crew(a.id, c.id)->status, CrewStatus::Busy);
+
+        // Delete: conflict with a queued run, fine after it finished; history stays.
+        const Run r = m_store->createRun(a.id, c.id, oneStep(), 60, T0 + 1);
+        QVERIFY(m_store->crewHasActiveRun(c.id));
+        QCOMPARE(m_store->deleteCrew(a.id, c.id, T0 + 2), StoreError::Conflict);
+        m_store->markRunStarted(r.id, T0 + 3);
+        QCOMPARE(m_store->deleteCrew(a.id, c.id, T0 + 4), StoreError::Conflict);
+        m_store->markRunFinished(r.id, RunState::Succeeded, T0 + 10);
+        QVERIFY(!m_store->crewHasActiveRun(c.id));
+
+        // ... and with an active rental.
+        StoreError err = StoreError::None;
+        const auto rental = m_store->rent(b.id, c.id, units(1), T0 + 20, &err);
+        QVERIFY(rental);
+        QCOMPARE(m_store->deleteCrew(a.id, c.id, T0 + 30), StoreError::Conflict);
+        QCOMPARE(m_store->deleteCrew(a.id, c.id, T0 + 20 + Hour), StoreError::None);
+        QVERIFY(!m_store->crew(a.id, c.id));
+        QVERIFY(!m_store->crewById(c.id));
+        QCOMPARE(m_store->crews(a.id).size(), 1);
+        QCOMPARE(m_store->deleteCrew(a.id, c.id, T0 + 20 + Hour), StoreError::NotFound);
+        QVERIFY(m_store->run(a.id, r.id)); // the run survives its crew
+        QCOMPARE(m_store->run(a.id, r.id)->crewId, c.id);
+        QCOMPARE(m_store->rentals(b.id, T0 + 2 * Hour).size(), 1);
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"tst_agents"_s);
+            db.setDatabaseName(dbPath());
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            q.prepare(u"SELECT COUNT(*) FROM agents WHERE crew_id = ?"_s);
+            q.addBindValue(c.id);
+            QVERIFY(q.exec() && q.next());
+            QCOMPARE(q.value(0).toInt(), 0);
+        }
+        QSqlDatabase::removeDatabase(u"tst_agents"_s);
+    }
+
+    void runLifecycleAndToolCalls()
+    {
+        const auto a = org(u"acme"_s);
+        const auto b = org(u"globex"_s);
+        const Crew c = crew(a.id, u"alpha"_s);
+        const Run r1 = m_store->createRun(a.id, c.id, oneStep(), 120, T0 + 100);
+        const Run r2 = m_store->createRun(a.id, c.id, oneStep(), 600, T0 + 50);
+        QVERIFY(r1.id.startsWith(u"run_"_s));
+        QCOMPARE(r1.status, RunState::Queued);
+
+        const auto queued = m_store->runsInStatus(RunState::Queued);
+        QCOMPARE(queued.size(), 2);
+        QCOMPARE(queued[0].runId, r2.id); // oldest first
+        QCOMPARE(queued[1].runId, r1.id);
+        const auto job = m_store->runJob(r1.id);
+        QVERIFY(job);
+        QCOMPARE(job->orgId, a.id);
+        QCOMPARE(job->crewId, c.id);
+        QCOMPARE(job->timeoutS, 120);
+        QCOMPARE(job->steps, oneStep());
+        QCOMPARE(job->createdAt, fromMs(T0 + 100));
+        QVERIFY(!m_store->runJob(u"run_missing"_s));
+
+        m_store->markRunStarted(r1.id, T0 + 200);
+        QCOMPARE(m_store->runsInStatus(RunState::Running).size(), 1);
+        const ToolCall t1 = m_store->startToolCall(r1.id, u"agt_1"_s, u"git_clone"_s,
+                                                   QJsonObject{{u"url"_s, u"https://x/y.git"_s}}, T0 + 210);
+        const ToolCall t2 = m_store->startToolCall(r1.id, u"agt_2"_s, u"pytest"_s, QJsonObject{}, T0 + 210);
+        QVERIFY(t1.id.startsWith(u"tc_"_s));
+        QCOMPARE(m_store->runningToolCalls(r1.id).size(), 2);
+        m_store->finishToolCall(t1.id, CallState::Success, 0, 40, QByteArray("cloned\n"));
+        m_store->finishToolCall(t2.id, CallState::Cancelled, std::nullopt, 7, QByteArray());
+        QVERIFY(m_store->runningToolCalls(r1.id).isEmpty());
+        m_store->addRunTokens(r1.id, 30);
+        m_store->addRunTokens(r1.id, 12);
+        m_store->markRunFinished(r1.id, RunState::Failed, T0 + 500);
+        // A final run does not change any more.
+        m_store->markRunFinished(r1.id, RunState::Succeeded, T0 + 900);
+        m_store->markRunStarted(r1.id, T0 + 901);
+
+        const auto run = m_store->run(a.id, r1.id);
+        QVERIFY(run);
+        QCOMPARE(run->status, RunState::Failed);
+        QCOMPARE(run->startedAt, fromMs(T0 + 200));
+        QCOMPARE(run->finishedAt, fromMs(T0 + 500));
+        QCOMPARE(run->durationMs, std::optional<qint64>(300));
+        QCOMPARE(run->tokens, 42);
+        QVERIFY(run->withToolCalls);
+        QCOMPARE(run->toolCalls.size(), 2);
+        QCOMPARE(run->toolCalls[0].id, t1.id); // start order, also within one millisecond
+        QCOMPARE(run->toolCalls[0].status, CallState::Success);
+        QCOMPARE(run->toolCalls[0].exitCode, std::optional<int>(0));
+        QCOMPARE(run->toolCalls[0].durationMs, std::optional<qint64>(40));
+        QCOMPARE(run->toolCalls[0].params.value(u"url"_s).toString(), u"https://x/y.git"_s);
+        QCOMPARE(run->toolCalls[1].id, t2.id);
+        QCOMPARE(run->toolCalls[1].exitCode, std::nullopt);
+        QVERIFY(!m_store->run(b.id, r1.id)); // other org
+
+        // Cancelled while queued: no start, no duration.
+        m_store->markRunFinished(r2.id, RunState::Cancelled, T0 + 600);
+        const auto r2s = m_store->run(a.id, r2.id);
+        QCOMPARE(r2s->status, RunState::Cancelled);
+        QVERIFY(!r2s->startedAt.isValid());
+        QCOMPARE(r2s->durationMs, std::nullopt);
+        QVERIFY(!m_store->crewHasActiveRun(c.id));
+    }
+
+    void runPagination()
+    {
+        const auto a = org(u"acme"_s);
+        const auto b = org(u"globex"_s);
+        const Crew c1 = crew(a.id, u"c1"_s);
+        const Crew c2 = crew(a.id, u"c2"_s);
+        const Crew cb = crew(b.id, u"cb"_s);
+        // 30 runs; pairs share a created_at so that ties exercise the id tiebreak.
+        QList<Run> all;
+        for (int i = 0; i < 30; ++i) {
+            const Crew &c = i % 3 == 0 ? c2 : c1;
+            Run r = m_store->createRun(a.id, c.id, oneStep(), 60, T0 + (i / 2) * 1000);
+            if (i % 5 == 0) {
+                m_store->markRunStarted(r.id, T0 + 999'999);
+                m_store->markRunFinished(r.id, RunState::Succeeded, T0 + 1'000'000);
+                r.status = RunState::Succeeded;
+            }
+            all.append(r);
+        }
+        for (int i = 0; i < 4; ++i)
+            m_store->createRun(b.id, cb.id, oneStep(), 60, T0 + i);
+        auto newestFirst = [](QList<Run> list) {
+            std::sort(list.begin(), list.end(), [](const Run &x, const Run &y) {
+                return x.createdAt != y.createdAt ? x.createdAt > y.createdAt : x.id > y.id;
+            });
+            QStringList ids;
+            for (const auto &r : list)
+                ids << r.id;
+            return ids;
+        };
+        auto collect = [&](RunFilter f, int *pages) {
+            QStringList ids;
+            *pages = 0;
+            for (;;) {
+                StoreError err = StoreError::Unavailable;
+                const RunPage p = m_store->runs(a.id, f, &err);
+                if (err != StoreError::None)
+                    qFatal("runs() failed");
+                ++*pages;
+                for (const auto &r : p.items) {
+                    ids << r.id;
+                    if (r.withToolCalls)
+                        qFatal("list item with tool calls");
+                }
+                if (!p.nextCursor)
+                    break;
+                f.cursor = *p.nextCursor;
+                if (*pages > 100)
+                    qFatal("runaway pagination");
+            }
+            return ids;
+        };
+
+        int pages = 0;
+        RunFilter f;
+        f.limit = 7;
+        QCOMPARE(collect(f, &pages), newestFirst(all));
+        QCOMPARE(pages, 5); // 7+7+7+7+2
+        f.limit = 10;
+        QCOMPARE(collect(f, &pages), newestFirst(all));
+        QCOMPARE(pages, 3); // exactly full last page: the extra row says there is no more
+
+        // Filters combine with the cursor.
+        QList<Run> onC1, succeeded, inRange;
+        for (const auto &r : all) {
+            if (r.crewId == c1.id)
+                onC1 << r;
+            if (r.status == RunState::Succeeded)
+                succeeded << r;
+            if (r.createdAt >= fromMs(T0 + 3000) && r.createdAt < fromMs(T0 + 9000))
+                inRange << r;
+        }
+        f = RunFilter{};
+        f.limit = 4;
+        f.crewId = c1.id;
+        QCOMPARE(collect(f, &pages), newestFirst(onC1));
+        f.crewId.clear();
+        f.status = RunState::Succeeded;
+        QCOMPARE(collect(f, &pages), newestFirst(succeeded));
+        QCOMPARE(succeeded.size(), 6);
+        f.status.clear();
+        f.from = fromMs(T0 + 3000); // inclusive
+        f.to = fromMs(T0 + 9000);   // exclusive
+        QCOMPARE(collect(f, &pages), newestFirst(inRange));
+        QCOMPARE(inRange.size(), 12);
+
+        // Other org: only its own.
+        StoreError err = StoreError::None;
+        QCOMPARE(m_store->runs(b.id, RunFilter{}, &err).items.size(), 4);
+        f = RunFilter{};
+        f.crewId = cb.id;
+        QVERIFY(m_store->runs(a.id, f, &err).items.isEmpty());
+
+        // Limit clamps to 1..200.
+        f = RunFilter{};
+        f.limit = 0;
+        QCOMPARE(m_store->runs(a.id, f, &err).items.size(), 1);
+        f.limit = -5;
+        QCOMPARE(m_store->runs(a.id, f, &err).items.size(), 1);
+
+        // Malformed cursors.
+        for (const QString &bad : QStringList{u"!!!"_s, u"abc"_s, u"bm9jb2xvbg"_s /* "nocolon" */,
+                                   u"eDpydW5fMQ"_s /* "x:run_1" */, u"MTox'"_s,
+                                   u"MTIzOnJ1biB4"_s /* "123:run x" */}) {
+            f = RunFilter{};
+            f.cursor = bad;
+            err = StoreError::None;
+            const RunPage p = m_store->runs(a.id, f, &err);
+            QVERIFY2(err == StoreError::BadRequest, qPrintable(bad));
+            QVERIFY(p.items.isEmpty());
+        }
+    }
+
+    void runLimitUpperClamp()
+    {
+        const auto a = org(u"acme"_s);
+        const Crew c = crew(a.id, u"c"_s);
+        for (int i = 0; i < 205; ++i)
+            QVERIFY(!m_store->createRun(a.id, c.id, oneStep(), 60, T0 + i).id.isEmpty());
+        RunFilter f;
+        f.limit = 1000;
+        StoreError err = StoreError::Unavailable;
+        const RunPage p = m_store->runs(a.id, f, &err);
+        QCOMPARE(err, StoreError::None);
+        QCOMPARE(p.items.size(), 200);
+        QVERIFY(p.nextCursor);
+        f.cursor = *p.nextCursor;
+        QCOMPARE(m_store->runs(a.id, f, &err).items.size(), 5);
+    }
+
+    void dashboardStats()
+    {
+        const auto a = org(u"acme"_s);
+        const auto b = org(u"globex"_s);
+        const Crew c1 = crew(a.id, u"c1"_s);
+        const Crew c2 = crew(a.id, u"c2"_s);
+        crew(a.id, u"c3"_s);
+        const Crew cb = crew(b.id, u"cb"_s);
+        m_store->setCrewStatus(c2.id, CrewStatus::Offline);
+
+        // Empty window: all zero.
+        DashboardStats s = m_store->dashboardStats(a.id, QDateTime(), QDateTime());
+        QCOMPARE(s.totalRuns, 0);
+        QCOMPARE(s.successRate, 0.0);
+        QCOMPARE(s.avgLatencyMs, 0.0);
+        QCOMPARE(s.p50LatencyMs, 0);
+        QCOMPARE(s.p95LatencyMs, 0);
+        QCOMPARE(s.activeCrews, 2);
+
+        // 100 finished runs with durations 10, 20, ..., 1000, inserted in shuffled order:
+        // 80 succeeded, 15 failed, 5 cancelled; created 1 s apart.
+        QList<int> order;
+        for (int i = 1; i <= 100; ++i)
+            order << i;
+        std::reverse(order.begin(), order.begin() + 50);
+        qint64 tokens = 0;
+        int failed = 0, cancelled = 0;
+        for (int k = 0; k < 100; ++k) {
+            const int i = order[k];
+            QString status = RunState::Succeeded;
+            if (k % 20 == 3) {
+                status = RunState::Cancelled;
+                ++cancelled;
+            } else if (k % 20 == 7 || k % 20 == 11 || k % 20 == 15) {
+                status = RunState::Failed;
+                ++failed;
+            }
+            finishedRun(a.id, k % 2 ? c1.id : c2.id, T0 + k * 1000, i * 10, status, i);
+            tokens += i;
+        }
+        QCOMPARE(cancelled, 5);
+        QCOMPARE(failed, 15);
+        // Unfinished runs count in total_runs only; another org's runs count nowhere.
+        const Run queued = m_store->createRun(a.id, c1.id, oneStep(), 60, T0 + 100'000);
+        const Run running = m_store->createRun(a.id, c1.id, oneStep(), 60, T0 + 101'000);
+        m_store->markRunStarted(running.id, T0 + 101'500);
+        m_store->addRunTokens(running.id, 7);
+        finishedRun(b.id, cb.id, T0 + 5, 999'999, RunState::Failed, 1000);
+        // Cancelled while queued: finished (success rate) but has no latency.
+        const Run never = m_store->createRun(a.id, c1.id, oneStep(), 60, T0 + 102'000);
+        m_store->markRunFinished(never.id, RunState::Cancelled, T0 + 102'100);
+
+        s = m_store->dashboardStats(a.id, QDateTime(), QDateTime());
+        QCOMPARE(s.totalRuns, 103);
+        QCOMPARE(s.successRate, 80.0 / 101.0);
+        QCOMPARE(s.avgLatencyMs, 505.0);
+        QCOMPARE(s.p50LatencyMs, 500); // rank ceil(0.50 * 100) = 50
+        QCOMPARE(s.p95LatencyMs, 950); // rank ceil(0.95 * 100) = 95
+        QCOMPARE(s.totalTokens, tokens + 7);
+        QCOMPARE(s.activeCrews, 2);
+        QCOMPARE(s.recentRuns.size(), 10);
+        QCOMPARE(s.recentRuns[0].id, never.id);
+        QCOMPARE(s.recentRuns[1].id, running.id);
+        QCOMPARE(s.recentRuns[2].id, queued.id);
+        for (const auto &r : s.recentRuns)
+            QVERIFY(!r.withToolCalls);
+        for (int i = 1; i < s.recentRuns.size(); ++i)
+            QVERIFY(s.recentRuns[i - 1].createdAt >= s.recentRuns[i].createdAt);
+
+        // [from, to): runs k = 10..19 (k*1000 offsets); from inclusive, to exclusive.
+        s = m_store->dashboardStats(a.id, fromMs(T0 + 10'000), fromMs(T0 + 20'000));
+        QCOMPARE(s.totalRuns, 10);
+        QList<qint64> durations;
+        qint64 succ = 0, fin = 0;
+        for (int k = 10; k < 20; ++k) {
+            durations << order[k] * 10;
+            ++fin;
+            if (!(k % 20 == 3 || k % 20 == 7 || k % 20 == 11 || k % 20 == 15))
+                ++succ;
+        }
+        std::sort(durations.begin(), durations.end());
+        QCOMPARE(s.p50LatencyMs, durations[4]); // rank ceil(5.0) = 5
+        QCOMPARE(s.p95LatencyMs, durations[9]); // rank ceil(9.5) = 10
+        QCOMPARE(s.successRate, double(succ) / double(fin));
+        QCOMPARE(s.recentRuns.size(), 10);
+        QCOMPARE(s.recentRuns.first().createdAt, fromMs(T0 + 19'000));
+        QCOMPARE(s.recentRuns.last().createdAt, fromMs(T0 + 10'000));
+        // Open lower bound, upper bound only: k = 0..3, of which k = 3 is cancelled.
+        s = m_store->dashboardStats(a.id, QDateTime(), fromMs(T0 + 4000));
+        QCOMPARE(s.totalRuns, 4);
+        QCOMPARE(s.successRate, 3.0 / 4.0);
+        {
+            QList<qint64> d{order[0] * 10LL, order[1] * 10LL, order[2] * 10LL, order[3] * 10LL};
+            std::sort(d.begin(), d.end());
+            QCOMPARE(s.p50LatencyMs, d[1]); // rank ceil(2.0) = 2
+            QCOMPARE(s.p95LatencyMs, d[3]); // rank ceil(3.8) = 4
+            QCOMPARE(s.avgLatencyMs, double(d[0] + d[1] + d[2] + d[3]) / 4.0);
+        }
+        // Other org sees only its own run.
+        s = m_store->dashboardStats(b.id, QDateTime(), QDateTime());
+        QCOMPARE(s.totalRuns, 1);
+        QCOMPARE(s.p50LatencyMs, 999'999);
+        QCOMPARE(s.p95LatencyMs, 999'999);
+        QCOMPARE(s.successRate, 0.0);
+        QCOMPARE(s.totalTokens, 1000);
+        QCOMPARE(s.activeCrews, 1);
+    }
+
+    void ledgerAndRent()
+    {
+        const auto owner = org(u"owner"_s, 1000);
+        const auto renter = org(u"renter"_s, 1000);
+        const auto poor = org(u"poor"_s, 1);
+        TokenStats t = m_store->tokenStats(renter.id, T0);
+        QCOMPARE(t.balance, units(1000));
+        QCOMPARE(t.spent, Micros{});
+        QCOMPARE(t.earned, Micros{});
+        QCOMPARE(t.pendingRewards, Micros{});
+        QCOMPARE(t.symbol, u"C7T"_s);
+
+        // 3.333333/h for 1.5 h = 4.9999995 -> half-up -> 5.000000
+        const Crew priced = crew(owner.id, u"priced"_s, Micros{3'333'333});
+        const Crew unpriced = crew(owner.id, u"unpriced"_s);
+        StoreError err = StoreError::None;
+        const auto r = m_store->rent(renter.id, priced.id, Micros{1'500'000}, T0, &err);
+        QVERIFY(r);
+        QCOMPARE(err, StoreError::None);
+        QVERIFY(r->id.startsWith(u"rnt_"_s));
+        QCOMPARE(r->price, Micros{5'000'000});
+        QCOMPARE(r->hours, Micros{1'500'000});
+        QCOMPARE(r->startsAt, fromMs(T0));
+        QCOMPARE(r->endsAt, fromMs(T0 + 90 * 60'000));
+        QCOMPARE(r->ownerOrgId, owner.id);
+        QCOMPARE(r->renterOrgId, renter.id);
+        QCOMPARE(r->status, u"active"_s);
+
+        t = m_store->tokenStats(renter.id, T0 + 1);
+        QCOMPARE(t.balance, units(995));
+        QCOMPARE(t.spent, units(5));
+        t = m_store->tokenStats(owner.id, T0 + 1);
+        QCOMPARE(t.balance, units(1000));
+        QCOMPARE(t.pendingRewards, units(5));
+        QCOMPARE(t.earned, Micros{});
+
+        // A tiny fraction rounds half-up to one micro: 0.5 micro -> 1.
+        const Crew cheap = crew(owner.id, u"cheap"_s, Micros{500'000});
+        const auto tiny = m_store->rent(renter.id, cheap.id, Micros{1}, T0, &err);
+        QVERIFY(tiny);
+        QCOMPARE(tiny->price, Micros{1});
+        QCOMPARE(tiny->endsAt, fromMs(T0 + 4)); // 1e-6 h = 3.6 ms, rounded half-up
+
+        // Own crew -> BadRequest; no price / unknown -> NotFound; bad hours -> BadRequest.
+        QVERIFY(!m_store->rent(owner.id, priced.id, units(1), T0, &err));
+        QCOMPARE(err, StoreError::BadRequest);
+        QVERIFY(!m_store->rent(renter.id, unpriced.id, units(1), T0, &err));
+        QCOMPARE(err, StoreError::NotFound);
+        QVERIFY(!m_store->rent(renter.id, u"crw_missing"_s, units(1), T0, &err));
+        QCOMPARE(err, StoreError::NotFound);
+        QVERIFY(!m_store->rent(renter.id, priced.id, Micros{0}, T0, &err));
+        QCOMPARE(err, StoreError::BadRequest);
+        // An absurd total (beyond 2^53 micros) is refused, never wrapped into a credit.
+        const Crew pricey = crew(owner.id, u"pricey"_s, Micros{qint64(1) << 53});
+        QVERIFY(!m_store->rent(renter.id, pricey.id, units(8000), T0, &err));
+        QCOMPARE(err, StoreError::BadRequest);
+
+        // Insufficient balance changes nothing anywhere.
+        const TokenStats poorBefore = m_store->tokenStats(poor.id, T0);
+        const TokenStats ownerBefore = m_store->tokenStats(owner.id, T0);
+        const RentalStats ownerStatsBefore = m_store->rentalStats(owner.id, T0);
+        QVERIFY(!m_store->rent(poor.id, priced.id, units(1), T0, &err)); // 3.333333 > 1
+        QCOMPARE(err, StoreError::InsufficientBalance);
+        QCOMPARE(m_store->tokenStats(poor.id, T0).toJson(), poorBefore.toJson());
+        QCOMPARE(m_store->tokenStats(owner.id, T0).toJson(), ownerBefore.toJson());
+        QCOMPARE(m_store->rentalStats(owner.id, T0).toJson(), ownerStatsBefore.toJson());
+        QVERIFY(m_store->rentals(poor.id, T0).isEmpty());
+        QVERIFY(!m_store->hasActiveRental(poor.id, priced.id, T0));
+        // Exactly the balance is enough: 1 C7T/h for 1 h with a balance of 1.
+        const Crew one = crew(owner.id, u"one"_s, units(1));
+        QVERIFY(m_store->rent(poor.id, one.id, units(1), T0, &err));
+        QCOMPARE(m_store->tokenStats(poor.id, T0).balance, Micros{});
+        QVERIFY(!m_store->rent(poor.id, one.id, Micros{1}, T0, &err));
+        QCOMPARE(err, StoreError::InsufficientBalance);
+
+        // Active rental lookups.
+        QVERIFY(m_store->hasActiveRental(renter.id, priced.id, T0));
+        QVERIFY(m_store->hasActiveRental(renter.id, priced.id, T0 + 90 * 60'000 - 1));
+        QVERIFY(!m_store->hasActiveRental(renter.id, priced.id, T0 + 90 * 60'000));
+        QVERIFY(!m_store->hasActiveRental(owner.id, priced.id, T0));
+        QVERIFY(!m_store->hasActiveRental(renter.id, unpriced.id, T0));
+
+        // Pending -> earned exactly when a rental ends: "tiny" ended at T0, "one" at T0 + 1 h,
+        // "priced" at T0 + 1.5 h.
+        const qint64 end = T0 + 90 * 60'000;
+        QCOMPARE(m_store->settleRentals(end - 1), 2);
+        t = m_store->tokenStats(owner.id, end - 1);
+        QCOMPARE(t.pendingRewards, units(5));
+        QCOMPARE(t.earned, Micros{1'000'001});
+        QCOMPARE(m_store->settleRentals(end), 1);
+        QCOMPARE(m_store->settleRentals(end), 0);
+        t = m_store->tokenStats(owner.id, end);
+        QCOMPARE(t.earned, Micros{6'000'001});
+        QCOMPARE(t.pendingRewards, Micros{});
+        QCOMPARE(t.balance, Micros{1006'000'001});
+        QCOMPARE(m_store->rentals(renter.id, end).size(), 2);
+        for (const auto &x : m_store->rentals(renter.id, end))
+            QCOMPARE(x.status, u"ended"_s);
+    }
+
+    void settleOnReadPaths()
+    {
+        const auto owner = org(u"owner"_s, 0);
+        const auto renter = org(u"renter"_s, 100);
+        const Crew c = crew(owner.id, u"c"_s, units(10));
+        StoreError err = StoreError::None;
+        QVERIFY(m_store->rent(renter.id, c.id, units(2), T0, &err));
+        TokenStats t = m_store->tokenStats(owner.id, T0 + Hour);
+        QCOMPARE(t.pendingRewards, units(20));
+        QCOMPARE(t.balance, Micros{});
+        // No explicit settleRentals: the read path settles what has ended.
+        t = m_store->tokenStats(owner.id, T0 + 2 * Hour);
+        QCOMPARE(t.pendingRewards, Micros{});
+        QCOMPARE(t.earned, units(20));
+        QCOMPARE(t.balance, units(20));
+        QCOMPARE(m_store->settleRentals(T0 + 3 * Hour), 0);
+        t = m_store->tokenStats(renter.id, T0 + 2 * Hour);
+        QCOMPARE(t.balance, units(80));
+        QCOMPARE(t.spent, units(20));
+        QCOMPARE(t.earned, Micros{});
+    }
+
+    void rentalsAndStats()
+    {
+        const auto owner = org(u"owner"_s, 0);
+        const auto renter = org(u"renter"_s, 1000);
+        const auto third = org(u"third"_s, 1000);
+        const Crew c1 = crew(owner.id, u"one"_s, units(10));
+        const Crew c2 = crew(owner.id, u"two"_s, units(30));
+        crew(owner.id, u"free"_s); // unpriced: not part of utilization
+        crew(owner.id, u"idle"_s, units(1));
+        StoreError err = StoreError::None;
+        // c1: ended (T0..T0+1h) and active (T0+2h..T0+5h); c2: ended; c2 by third: ended.
+        QVERIFY(m_store->rent(renter.id, c1.id, units(1), T0, &err));
+        QVERIFY(m_store->rent(renter.id, c1.id, units(3), T0 + 2 * Hour, &err));
+        QVERIFY(m_store->rent(renter.id, c2.id, Micros{500'000}, T0, &err));
+        QVERIFY(m_store->rent(third.id, c2.id, units(1), T0, &err));
+        const qint64 now = T0 + 3 * Hour;
+
+        RentalStats s = m_store->rentalStats(owner.id, now);
+        QCOMPARE(s.totalRentals, 4);
+        QCOMPARE(s.activeRentals, 1);
+        QCOMPARE(s.revenue, units(10 + 30 + 15 + 30));
+        QCOMPARE(s.spend, Micros{});
+        QCOMPARE(s.utilization, 1.0 / 3.0); // c1 of {c1, c2, idle}
+        QCOMPARE(s.topCrews.size(), 2);
+        QCOMPARE(s.topCrews[0].crewId, c2.id);
+        QCOMPARE(s.topCrews[0].name, u"two"_s);
+        QCOMPARE(s.topCrews[0].rentals, 2);
+        QCOMPARE(s.topCrews[0].revenue, units(45));
+        QCOMPARE(s.topCrews[1].crewId, c1.id);
+        QCOMPARE(s.topCrews[1].rentals, 2);
+        QCOMPARE(s.topCrews[1].revenue, units(40));
+
+        s = m_store->rentalStats(renter.id, now);
+        QCOMPARE(s.totalRentals, 3);
+        QCOMPARE(s.activeRentals, 1);
+        QCOMPARE(s.revenue, Micros{});
+        QCOMPARE(s.spend, units(55));
+        QCOMPARE(s.utilization, 0.0);
+        QVERIFY(s.topCrews.isEmpty());
+
+        const auto list = m_store->rentals(renter.id, now);
+        QCOMPARE(list.size(), 3);
+        QCOMPARE(list[0].startsAt, fromMs(T0 + 2 * Hour)); // newest first
+        QCOMPARE(list[0].status, u"active"_s);
+        QCOMPARE(list[1].status, u"ended"_s);
+        QCOMPARE(list[2].status, u"ended"_s);
+        QCOMPARE(m_store->rentals(owner.id, now).size(), 4);
+        QCOMPARE(m_store->rentals(third.id, now).size(), 1);
+        // At the end of everything nothing is active and all rewards are earned.
+        s = m_store->rentalStats(owner.id, T0 + 5 * Hour);
+        QCOMPARE(s.activeRentals, 0);
+        QCOMPARE(s.utilization, 0.0);
+        const TokenStats t = m_store->tokenStats(owner.id, T0 + 5 * Hour);
+        QCOMPARE(t.earned, units(85));
+        QCOMPARE(t.pendingRewards, Micros{});
+        QCOMPARE(t.balance, units(85));
+    }
+
+    void eventsPerStream()
+    {
+        const QString a = u"org_a"_s, b = u"org_b"_s;
+        QList<StoredEventPtr> all{
+            ev(1, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0),
+            ev(2, a, u"crw_1"_s, QString(), EventType::Signal, T0),
+            ev(3, a, u"crw_1"_s, u"run_1"_s, EventType::ToolProgress, T0),
+            // org b rents crw_1: its run's events belong to b
+            ev(4, b, u"crw_1"_s, u"run_2"_s, EventType::ToolStart, T0),
+            ev(5, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0),
+            ev(6, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0),
+            ev(7, b, u"crw_9"_s, QString(), EventType::Signal, T0),
+            ev(8, a, u"crw_2"_s, u"run_3"_s, EventType::ToolStart, T0),
+            ev(9, b, u"crw_1"_s, u"run_2"_s, EventType::RunStatus, T0),
+            ev(10, a, u"crw_2"_s, QString(), EventType::Signal, T0),
+        };
+        QVERIFY(m_store->appendEvents(all.mid(0, 4)));
+        QVERIFY(m_store->appendEvents(all.mid(4)));
+        QVERIFY(m_store->appendEvents({}));
+
+        const QList<StreamKey> keys{
+            {StreamKind::Run, a, u"run_1"_s},  {StreamKind::Run, b, u"run_1"_s},
+            {StreamKind::Run, b, u"run_2"_s},  {StreamKind::Mission, a, QString()},
+            {StreamKind::Mission, b, QString()}, {StreamKind::Graph, a, u"crw_1"_s},
+            {StreamKind::Graph, b, u"crw_1"_s}, {StreamKind::Graph, a, u"crw_2"_s},
+            {StreamKind::Graph, a, u"crw_9"_s},
+        };
+        // The SQL selection agrees with StreamKey::matches() for every stream and `since`.
+        for (const StreamKey &key : keys) {
+            QList<qint64> expected;
+            for (const auto &e : all)
+                if (key.matches(*e))
+                    expected << e->seq;
+            for (qint64 since : {0, 1, 3, 5, 10}) {
+                QList<qint64> want;
+                for (qint64 s : expected)
+                    if (s > since)
+                        want << s;
+                QCOMPARE(seqs(m_store->events(key, since, 100)), want);
+            }
+            QCOMPARE(m_store->latestSeq(key), expected.isEmpty() ? 0 : expected.last());
+        }
+        QCOMPARE(seqs(m_store->events({StreamKind::Run, a, u"run_1"_s}, 0, 100)), (QList<qint64>{1, 3, 5, 6}));
+        QCOMPARE(seqs(m_store->events({StreamKind::Graph, a, u"crw_1"_s}, 0, 100)), (QList<qint64>{1, 3, 5}));
+        QCOMPARE(seqs(m_store->events({StreamKind::Mission, a, QString()}, 0, 100)), (QList<qint64>{2, 10}));
+        QCOMPARE(seqs(m_store->events({StreamKind::Run, a, u"run_1"_s}, 0, 2)), (QList<qint64>{1, 3}));
+        QVERIFY(m_store->events({StreamKind::Run, a, u"run_1"_s}, 0, 0).isEmpty());
+        QCOMPARE(m_store->maxEventSeq(), 10);
+
+        // Stored exactly.
+        const auto got = m_store->events({StreamKind::Run, b, u"run_2"_s}, 0, 10);
+        QCOMPARE(got.size(), 2);
+        QCOMPARE(got[0]->bytes, all[3]->bytes);
+        QCOMPARE(got[0]->orgId, b);
+        QCOMPARE(got[0]->crewId, u"crw_1"_s);
+        QCOMPARE(got[0]->runId, u"run_2"_s);
+        QCOMPARE(got[0]->type, EventType::ToolStart);
+        QCOMPARE(got[0]->tsMs, T0);
+        const auto sig = m_store->events({StreamKind::Mission, b, QString()}, 0, 10);
+        QCOMPARE(sig.size(), 1);
+        QVERIFY(sig[0]->runId.isEmpty());
+
+        // A batch with a duplicate seq is rejected as a whole.
+        QVERIFY(!m_store->appendEvents({ev(11, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0),
+                                        ev(6, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0)}));
+        QCOMPARE(m_store->maxEventSeq(), 10);
+        QCOMPARE(m_store->latestSeq({StreamKind::Run, a, u"run_1"_s}), 6);
+        // The failed batch was rolled back: the next one goes through.
+        QVERIFY(m_store->appendEvents({ev(11, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0)}));
+        QCOMPARE(m_store->latestSeq({StreamKind::Run, a, u"run_1"_s}), 11);
+    }
+
+    void pruneKeepsNewestPerStream()
+    {
+        QCOMPARE(m_store->prunedHorizon(), 0);
+        QCOMPARE(m_store->pruneEvents(T0, 3), 0); // empty log
+        const QString a = u"org_a"_s, b = u"org_b"_s;
+        QList<StoredEventPtr> all;
+        qint64 seq = 0;
+        // Old events (ts < cutoff) interleaved over several streams, then a few new ones.
+        for (int i = 0; i < 12; ++i) {
+            all << ev(++seq, a, u"crw_1"_s, u"run_1"_s, i == 11 ? EventType::RunStatus : EventType::ToolProgress, T0 + i);
+            if (i < 5)
+                all << ev(++seq, a, u"crw_1"_s, u"run_2"_s, EventType::ToolProgress, T0 + i);
+            if (i % 2 == 0)
+                all << ev(++seq, a, u"crw_1"_s, QString(), EventType::Signal, T0 + i);
+            if (i < 2)
+                all << ev(++seq, b, u"crw_1"_s, u"run_9"_s, EventType::ToolStart, T0 + i);
+            all << ev(++seq, a, u"crw_2"_s, u"run_3"_s, EventType::ToolEnd, T0 + i);
+        }
+        const qint64 cutoff = T0 + 100;
+        for (int i = 0; i < 4; ++i)
+            all << ev(++seq, a, u"crw_2"_s, u"run_3"_s, EventType::ToolProgress, cutoff + i);
+        QVERIFY(m_store->appendEvents(all));
+
+        const int keep = 3;
+        const QList<StreamKey> keys{
+            {StreamKind::Run, a, u"run_1"_s}, {StreamKind::Run, a, u"run_2"_s}, {StreamKind::Run, b, u"run_9"_s},
+            {StreamKind::Run, a, u"run_3"_s}, {StreamKind::Mission, a, QString()}, {StreamKind::Graph, a, u"crw_1"_s},
+            {StreamKind::Graph, a, u"crw_2"_s}, {StreamKind::Graph, b, u"crw_1"_s},
+        };
+        // Expected survivors by brute force: new events, plus the newest `keep` of every
+        // stream each event belongs to.
+        QSet<qint64> survivors;
+        for (const auto &e : all)
+            if (e->tsMs >= cutoff)
+                survivors.insert(e->seq);
+        for (const StreamKey &key : keys) {
+            QList<qint64> in;
+            for (const auto &e : all)
+                if (key.matches(*e))
+                    in << e->seq;
+            for (qsizetype i = qMax<qsizetype>(0, in.size() - keep); i < in.size(); ++i)
+                survivors.insert(in[i]);
+        }
+        qint64 highestDeleted = 0;
+        for (const auto &e : all)
+            if (!survivors.contains(e->seq))
+                highestDeleted = qMax(highestDeleted, e->seq);
+        QVERIFY(highestDeleted > 0);
+
+        QCOMPARE(m_store->pruneEvents(cutoff, keep), highestDeleted);
+        QCOMPARE(m_store->prunedHorizon(), highestDeleted);
+        for (const StreamKey &key : keys) {
+            QList<qint64> want;
+            for (const auto &e : all)
+                if (key.matches(*e) && survivors.contains(e->seq))
+                    want << e->seq;
+            const auto have = seqs(m_store->events(key, 0, 1000));
+            QCOMPARE(have, want);
+            QVERIFY(have.size() >= qMin<qsizetype>(keep, want.size()));
+        }
+        // run_1 keeps its newest 3 (i = 9..11) plus i = 8, which is among the newest 3 tool
+        // events of the (org_a, crw_1) graph stream (i = 11 is a run_status, not a tool event).
+        QCOMPARE(m_store->events({StreamKind::Run, a, u"run_1"_s}, 0, 100).size(), keep + 1);
+        QCOMPARE(m_store->events({StreamKind::Mission, a, QString()}, 0, 100).size(), keep);
+        QCOMPARE(m_store->events({StreamKind::Run, b, u"run_9"_s}, 0, 100).size(), 2);
+        QCOMPARE(m_store->maxEventSeq(), seq);
+
+        // Nothing more to prune: returns 0 and the horizon stays.
+        QCOMPARE(m_store->pruneEvents(cutoff, keep), 0);
+        QCOMPARE(m_store->prunedHorizon(), highestDeleted);
+        // A later, wider prune raises it.
+        QVERIFY(m_store->pruneEvents(cutoff + 1000, 1) > highestDeleted);
+        QVERIFY(m_store->prunedHorizon() > highestDeleted);
+        // run_1: its newest (the run_status) and the graph's newest tool event.
+        QCOMPARE(m_store->events({StreamKind::Run, a, u"run_1"_s}, 0, 100).size(), 2);
+        QCOMPARE(m_store->events({StreamKind::Graph, a, u"crw_2"_s}, 0, 100).size(), 1);
+        QCOMPARE(m_store->events({StreamKind::Mission, a, QString()}, 0, 100).size(), 1);
+    }
+
+    void sqlLookingStringsAreData()
+    {
+        const QString evil = u"x'); DROP TABLE orgs; --"_s;
+        const QString evil2 = u"' OR '1'='1"_s;
+        const auto o = org(evil);
+        QCOMPARE(m_store->orgByName(evil)->id, o.id);
+        QVERIFY(!m_store->orgByName(evil2));
+        const auto other = org(u"other"_s);
+
+        StoreError err = StoreError::None;
+        const QString email = u"robert'); DELETE FROM users; --@example.com"_s;
+        QVERIFY(m_store->createUser(o.id, email, u"admin"_s, "h", &err));
+        QCOMPARE(m_store->userByEmail(email)->email, email);
+        QVERIFY(!m_store->userByEmail(evil2));
+
+        CreateCrewRequest req;
+        req.name = u"\"; DELETE FROM crews WHERE '1'='1"_s;
+        req.agents = {Agent{QString(), evil, evil2, {u"script"_s}}};
+        req.rentalPricePerHour = units(1);
+        const Crew c = m_store->createCrew(o.id, req, T0);
+        const auto got = m_store->crew(o.id, c.id);
+        QVERIFY(got);
+        QCOMPARE(got->name, req.name);
+        QCOMPARE(got->agents[0].name, evil);
+        QCOMPARE(got->agents[0].role, evil2);
+        QVERIFY(!m_store->crew(evil2, c.id));
+        QVERIFY(!m_store->crew(o.id, evil2));
+        QVERIFY(m_store->crews(evil2).isEmpty());
+        QCOMPARE(m_store->marketCrews(evil2).size(), 1); // "not evil2's" = everyone's priced crews
+
+        const Run r = m_store->createRun(o.id, c.id, QJsonArray{QJsonObject{{u"tool"_s, evil}}}, 60, T0);
+        RunFilter f;
+        f.crewId = evil2;
+        QVERIFY(m_store->runs(o.id, f, &err).items.isEmpty());
+        f = RunFilter{};
+        f.status = evil2;
+        QVERIFY(m_store->runs(o.id, f, &err).items.isEmpty());
+        QCOMPARE(m_store->runs(o.id, RunFilter{}, &err).items.size(), 1);
+        QCOMPARE(m_store->runJob(r.id)->steps[0].toObject().value(u"tool"_s).toString(), evil);
+        QVERIFY(!m_store->run(evil2, r.id));
+        QCOMPARE(m_store->deleteCrew(evil2, c.id, T0), StoreError::NotFound);
+        QVERIFY(!m_store->rent(other.id, evil2, units(1), T0, &err));
+        QCOMPARE(err, StoreError::NotFound);
+
+        QVERIFY(m_store->appendEvents({ev(1, o.id, c.id, r.id, EventType::ToolStart, T0)}));
+        QVERIFY(m_store->events({StreamKind::Run, evil2, r.id}, 0, 10).isEmpty());
+        QVERIFY(m_store->events({StreamKind::Graph, o.id, evil2}, 0, 10).isEmpty());
+        QCOMPARE(m_store->events({StreamKind::Graph, o.id, c.id}, 0, 10).size(), 1);
+
+        // Everything still there.
+        QCOMPARE(m_store->userCount(), 1);
+        QCOMPARE(m_store->allCrews().size(), 1);
+        QVERIFY(m_store->orgByName(u"other"_s));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestStore)
+#include "tst_store.moc"

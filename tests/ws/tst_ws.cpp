@@ -1,0 +1,698 @@
+// The front door (one port for HTTP and WebSockets) and the WebSocket gateway, over real
+// loopback sockets: a QHttpServer bound to a FrontDoor, real QWebSocket clients, and raw
+// QTcpSocket clients where the test needs to misbehave (huge bodies, garbage, not reading).
+#include <QHttpServer>
+#include <QHttpServerRequest>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTest>
+#include <QWebSocket>
+#include <QWebSocketHandshakeOptions>
+#include <memory>
+
+#include "server/model/streams.h"
+#include "server/ws/frontdoor.h"
+#include "server/ws/gateway.h"
+#include "shared/events.h"
+#include "shared/jwt.h"
+#include "shared/timeutil.h"
+
+using namespace Qt::StringLiterals;
+using namespace crewdeck;
+using namespace crewdeck::server;
+
+namespace {
+
+const QByteArray kKey = "test-signing-key-0123456789abcdef";
+
+// In-memory EventSource: a vector of events in seq order. `onHistory` runs after each history
+// read has taken its result, so a test can publish "while the history is being read".
+class MemEventSource : public EventSource
+{
+public:
+    QList<StoredEventPtr> events;
+    qint64 seq = 0;
+    qint64 horizon = 0;
+    std::function<void()> onHistory;
+
+    StoredEventPtr publish(const QString &org, const QString &crew, const QString &run,
+                           const EventBody &body, int padBytes = 0)
+    {
+        auto e = std::make_shared<StoredEvent>();
+        e->seq = ++seq;
+        e->orgId = org;
+        e->crewId = crew;
+        e->runId = run;
+        Event ev{e->seq, nowUtc(), body};
+        e->type = ev.type();
+        e->tsMs = toMs(ev.ts);
+        QJsonObject o = ev.toJson();
+        if (padBytes > 0)
+            o.insert(u"pad"_s, QString(padBytes, u'x'));
+        e->bytes = QJsonDocument(o).toJson(QJsonDocument::Compact);
+        events.append(e);
+        Q_EMIT published(e);
+        return e;
+    }
+
+    QList<StoredEventPtr> history(const StreamKey &key, qint64 since, int limit) override
+    {
+        QList<StoredEventPtr> out;
+        for (const auto &e : std::as_const(events)) {
+            if (e->seq > since && key.matches(*e)) {
+                out.append(e);
+                if (out.size() >= limit)
+                    break;
+            }
+        }
+        if (onHistory)
+            onHistory();
+        return out;
+    }
+    qint64 latestSeq(const StreamKey &key) override
+    {
+        for (qsizetype i = events.size() - 1; i >= 0; --i) {
+            if (key.matches(*events[i]))
+                return events[i]->seq;
+        }
+        return 0;
+    }
+    qint64 historyHorizon(const StreamKey &) override { return horizon; }
+    qint64 globalLatestSeq() override { return seq; }
+};
+
+class MemAuthority : public StreamAuthority
+{
+public:
+    QSet<QString> users{u"u1"_s, u"u2"_s};
+    QHash<QString, QString> runOrg;        // run -> org
+    QSet<QString> finishedRuns;
+    QHash<QString, QString> crewOrg;       // crew -> owner org
+    QHash<QString, QString> crewStatus;
+
+    std::optional<jwt::Claims> authenticate(const QByteArray &token) override
+    {
+        const auto r = jwt::verify(token, kKey, QDateTime::currentSecsSinceEpoch());
+        if (!r || !users.contains(r.claims->sub))
+            return std::nullopt;
+        return r.claims;
+    }
+    Access runAccess(const jwt::Claims &c, const QString &runId, bool *finished) override
+    {
+        if (runOrg.value(runId) != c.org)
+            return Access::NotFound;
+        *finished = finishedRuns.contains(runId);
+        return Access::Ok;
+    }
+    Access crewAccess(const jwt::Claims &c, const QString &crewId) override
+    {
+        return crewOrg.value(crewId) == c.org ? Access::Ok : Access::Forbidden;
+    }
+    QList<CrewState> crewStates(const jwt::Claims &c) override
+    {
+        QList<CrewState> out;
+        for (auto it = crewOrg.cbegin(); it != crewOrg.cend(); ++it) {
+            if (it.value() == c.org)
+                out.append(CrewState{it.key(), crewStatus.value(it.key())});
+        }
+        return out;
+    }
+};
+
+QByteArray token(const QString &user, const QString &org, qint64 ttlSeconds = 3600)
+{
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    return jwt::sign(jwt::Claims{user, org, u"member"_s, now, now + ttlSeconds}, kKey);
+}
+
+// A WebSocket client that records every frame and how the connection ended.
+class WsClient : public QObject
+{
+public:
+    QWebSocket ws;
+    QList<QJsonObject> frames;
+    bool closed = false;
+    int closeCode = -1;
+
+    WsClient()
+    {
+        connect(&ws, &QWebSocket::textMessageReceived, this, [this](const QString &m) {
+            frames.append(QJsonDocument::fromJson(m.toUtf8()).object());
+        });
+        connect(&ws, &QWebSocket::disconnected, this, [this] {
+            closed = true;
+            closeCode = int(ws.closeCode());
+        });
+    }
+    // Frames of one type, or of all non-control types ("events") when type is empty.
+    QList<QJsonObject> ofType(const QString &type) const
+    {
+        QList<QJsonObject> out;
+        for (const auto &f : frames) {
+            const QString t = f.value(u"type"_s).toString();
+            if (type.isEmpty() ? (t != u"heartbeat"_s && t != u"pong"_s && t != u"snapshot"_s && t != u"reset"_s)
+                               : t == type)
+                out.append(f);
+        }
+        return out;
+    }
+    QList<qint64> eventSeqs() const
+    {
+        QList<qint64> out;
+        for (const auto &f : ofType({}))
+            out.append(f.value(u"seq"_s).toInteger());
+        return out;
+    }
+};
+
+QList<qint64> range(qint64 from, qint64 to)
+{
+    QList<qint64> out;
+    for (qint64 i = from; i <= to; ++i)
+        out.append(i);
+    return out;
+}
+
+} // namespace
+
+class TestWs : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<MemEventSource> m_source;
+    std::unique_ptr<MemAuthority> m_auth;
+    std::unique_ptr<QHttpServer> m_http;
+    FrontDoor *m_front = nullptr; // owned by m_http after bind()
+    std::unique_ptr<Gateway> m_gateway;
+    quint16 m_port = 0;
+
+    void start(Gateway::Config config = {})
+    {
+        m_source = std::make_unique<MemEventSource>();
+        m_auth = std::make_unique<MemAuthority>();
+        m_auth->runOrg = {{u"r1"_s, u"o1"_s}, {u"r2"_s, u"o2"_s}, {u"rdone"_s, u"o1"_s}};
+        m_auth->finishedRuns = {u"rdone"_s};
+        m_auth->crewOrg = {{u"c1"_s, u"o1"_s}, {u"c2"_s, u"o1"_s}, {u"cx"_s, u"o2"_s}};
+        m_auth->crewStatus = {{u"c1"_s, u"available"_s}, {u"c2"_s, u"busy"_s}, {u"cx"_s, u"offline"_s}};
+        m_http = std::make_unique<QHttpServer>();
+        m_http->route(u"/hello"_s, [] { return u"hi"_s; });
+        m_http->route(u"/echo"_s, QHttpServerRequest::Method::Post, [](const QHttpServerRequest &req) {
+            return u"len=%1"_s.arg(req.body().size());
+        });
+        m_front = new FrontDoor();
+        QVERIFY(m_front->listen(QHostAddress::LocalHost, 0));
+        m_port = m_front->serverPort();
+        m_http->bind(m_front);
+        m_gateway = std::make_unique<Gateway>(m_source.get(), m_auth.get(), config);
+        Gateway *gw = m_gateway.get();
+        m_front->setUpgradeHandler([gw](QTcpSocket *s) { gw->handleUpgrade(s); });
+    }
+
+    std::unique_ptr<WsClient> open(const QString &pathAndQuery, const QByteArray &tok,
+                                   bool viaHeader = false)
+    {
+        auto c = std::make_unique<WsClient>();
+        QNetworkRequest req(QUrl(u"ws://127.0.0.1:%1%2"_s.arg(m_port).arg(pathAndQuery)));
+        QWebSocketHandshakeOptions opts;
+        QStringList protocols{u"crewdeck.v1"_s};
+        if (viaHeader)
+            req.setRawHeader("Authorization", "Bearer " + tok);
+        else if (!tok.isEmpty())
+            protocols.append(u"bearer."_s + QString::fromLatin1(tok));
+        opts.setSubprotocols(protocols);
+        c->ws.open(req, opts);
+        return c;
+    }
+
+    int closeCodeOf(const QString &pathAndQuery, const QByteArray &tok)
+    {
+        auto c = open(pathAndQuery, tok);
+        if (!QTest::qWaitFor([&] { return c->closed; }, 10000))
+            return -1;
+        return c->closeCode;
+    }
+
+    // One raw HTTP exchange: writes `data`, returns everything read until the server closed
+    // the connection (or `until` appears in the response).
+    QByteArray rawExchange(QTcpSocket &s, const QByteArray &data, const QByteArray &until = {})
+    {
+        if (s.state() != QAbstractSocket::ConnectedState) {
+            s.connectToHost(QHostAddress::LocalHost, m_port);
+            if (!s.waitForConnected(5000))
+                return {};
+        }
+        QByteArray got;
+        QObject ctx;
+        connect(&s, &QIODevice::readyRead, &ctx, [&] { got += s.readAll(); });
+        s.write(data);
+        (void)QTest::qWaitFor([&] {
+            return s.state() == QAbstractSocket::UnconnectedState
+                   || (!until.isEmpty() && got.contains(until));
+        }, 15000);
+        got += s.readAll();
+        return got;
+    }
+
+    void publishRun(const QString &org, const QString &run, const QString &status)
+    {
+        m_source->publish(org, u"c1"_s, run, RunStatusEvent{u"c1"_s, run, status});
+    }
+    void publishTool(const QString &org, const QString &crew, const QString &run, const QString &call)
+    {
+        m_source->publish(org, crew, run, ToolStartEvent{crew, run, u"a1"_s, call, u"script"_s, {}});
+    }
+
+private Q_SLOTS:
+    void cleanup()
+    {
+        m_gateway.reset();
+        m_http.reset();
+        m_front = nullptr;
+        m_auth.reset();
+        m_source.reset();
+    }
+
+    void httpAndWebSocketOnOnePort()
+    {
+        start();
+        QNetworkAccessManager nam;
+        std::unique_ptr<QNetworkReply> reply(
+            nam.get(QNetworkRequest(QUrl(u"http://127.0.0.1:%1/hello"_s.arg(m_port)))));
+        QTRY_VERIFY_WITH_TIMEOUT(reply->isFinished(), 10000);
+        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(reply->readAll(), QByteArray("hi"));
+
+        auto c = open(u"/ws/mission"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(!c->ofType(u"snapshot"_s).isEmpty(), 10000);
+        QCOMPARE(c->ws.subprotocol(), u"crewdeck.v1"_s);
+        QCOMPARE(m_gateway->sessionCount(), 1);
+    }
+
+    void authorizationHeaderAccepted()
+    {
+        start();
+        auto c = open(u"/ws/mission"_s, token(u"u1"_s, u"o1"_s), true);
+        QTRY_VERIFY_WITH_TIMEOUT(!c->ofType(u"snapshot"_s).isEmpty(), 10000);
+        QVERIFY(!c->closed);
+    }
+
+    void closeCodes()
+    {
+        start();
+        const QByteArray t = token(u"u1"_s, u"o1"_s);
+        QCOMPARE(closeCodeOf(u"/ws/mission"_s, {}), 4401);
+        QCOMPARE(closeCodeOf(u"/ws/mission"_s, "not.a.token"), 4401);
+        QCOMPARE(closeCodeOf(u"/ws/mission"_s, jwt::sign(jwt::Claims{u"u1"_s, u"o1"_s, u"member"_s, 1, QDateTime::currentSecsSinceEpoch() + 60}, "other-key")), 4401);
+        QCOMPARE(closeCodeOf(u"/ws/mission"_s, token(u"ghost"_s, u"o1"_s)), 4401); // user gone
+        QCOMPARE(closeCodeOf(u"/ws/runs/nope"_s, t), 4404);
+        QCOMPARE(closeCodeOf(u"/ws/runs/r2"_s, t), 4404); // another org's run
+        QCOMPARE(closeCodeOf(u"/ws/graph?crew_id=cx"_s, t), 4403);
+        QCOMPARE(closeCodeOf(u"/ws/graph"_s, t), 4400);
+        QCOMPARE(closeCodeOf(u"/ws/mission?since=abc"_s, t), 4400);
+        QCOMPARE(closeCodeOf(u"/ws/mission?since=-3"_s, t), 4400);
+        QCOMPARE(closeCodeOf(u"/ws/elsewhere"_s, t), 4404);
+        QCOMPARE(closeCodeOf(u"/ws/runs/r1/extra"_s, t), 4404);
+        QCOMPARE(m_gateway->sessionCount(), 0);
+    }
+
+    void clientMessages()
+    {
+        start();
+        const QByteArray t = token(u"u1"_s, u"o1"_s);
+        {
+            auto c = open(u"/ws/mission"_s, t);
+            QTRY_VERIFY_WITH_TIMEOUT(!c->ofType(u"snapshot"_s).isEmpty(), 10000);
+            m_source->publish(u"o1"_s, u"c1"_s, {}, SignalEvent{u"c1"_s, u"busy"_s});
+            QTRY_COMPARE_WITH_TIMEOUT(c->ofType(u"signal"_s).size(), 1, 10000);
+            const qint64 seq = c->ofType(u"signal"_s).first().value(u"seq"_s).toInteger();
+            c->ws.sendTextMessage(u"{\"type\":\"ping\"}"_s);
+            QTRY_COMPARE_WITH_TIMEOUT(c->ofType(u"pong"_s).size(), 1, 10000);
+            QCOMPARE(c->ofType(u"pong"_s).first().value(u"seq"_s).toInteger(), seq);
+            QVERIFY(c->ofType(u"pong"_s).first().contains(u"ts"_s));
+            c->ws.sendTextMessage(u"{\"type\":\"subscribe\"}"_s);
+            QTRY_VERIFY_WITH_TIMEOUT(c->closed, 10000);
+            QCOMPARE(c->closeCode, 4400);
+        }
+        {
+            auto c = open(u"/ws/mission"_s, t);
+            QTRY_VERIFY_WITH_TIMEOUT(!c->ofType(u"snapshot"_s).isEmpty(), 10000);
+            c->ws.sendBinaryMessage("\x01\x02");
+            QTRY_VERIFY_WITH_TIMEOUT(c->closed, 10000);
+            QCOMPARE(c->closeCode, 4400);
+        }
+        {
+            auto c = open(u"/ws/mission"_s, t);
+            QTRY_VERIFY_WITH_TIMEOUT(!c->ofType(u"snapshot"_s).isEmpty(), 10000);
+            c->ws.sendTextMessage(QString(65 * 1024 + 10, u'a'));
+            QTRY_VERIFY_WITH_TIMEOUT(c->closed, 10000);
+            QCOMPARE(c->closeCode, 1009);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(m_gateway->sessionCount(), 0, 10000);
+    }
+
+    void missionSnapshotSignalsHeartbeat()
+    {
+        Gateway::Config cfg;
+        cfg.heartbeatSeconds = 1;
+        start(cfg);
+        m_source->publish(u"o1"_s, u"c1"_s, {}, SignalEvent{u"c1"_s, u"available"_s});
+        m_source->publish(u"o2"_s, u"cx"_s, {}, SignalEvent{u"cx"_s, u"offline"_s});
+        auto c = open(u"/ws/mission"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(c->frames.size(), 1, 10000);
+        const QJsonObject snap = c->frames.first();
+        QCOMPARE(snap.value(u"type"_s).toString(), u"snapshot"_s);
+        QCOMPARE(snap.value(u"seq"_s).toInteger(), 1); // latest event of o1's mission stream
+        QVERIFY(snap.contains(u"ts"_s));
+        const QJsonArray crews = snap.value(u"crews"_s).toArray();
+        QCOMPARE(crews.size(), 2);
+        for (const auto &v : crews)
+            QVERIFY(v.toObject().value(u"crew_id"_s).toString().startsWith(u"c"_s));
+
+        m_source->publish(u"o2"_s, u"cx"_s, {}, SignalEvent{u"cx"_s, u"busy"_s}); // other org
+        const auto mine = m_source->publish(u"o1"_s, u"c2"_s, {}, SignalEvent{u"c2"_s, u"available"_s});
+        QTRY_COMPARE_WITH_TIMEOUT(c->ofType(u"signal"_s).size(), 1, 10000);
+        QCOMPARE(c->ofType(u"signal"_s).first().value(u"crew_id"_s).toString(), u"c2"_s);
+        QCOMPARE(c->ofType(u"signal"_s).first().value(u"seq"_s).toInteger(), mine->seq);
+
+        QTRY_VERIFY_WITH_TIMEOUT(c->ofType(u"heartbeat"_s).size() >= 2, 15000);
+        QCOMPARE(c->ofType(u"heartbeat"_s).last().value(u"seq"_s).toInteger(), mine->seq);
+
+        // With since: the missed signals, no snapshot.
+        auto r = open(u"/ws/mission?since=1"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(r->ofType(u"signal"_s).size(), 1, 10000);
+        QCOMPARE(r->ofType(u"signal"_s).first().value(u"seq"_s).toInteger(), mine->seq);
+        QVERIFY(r->ofType(u"snapshot"_s).isEmpty());
+    }
+
+    void runStreamClosesAfterFinalStatus()
+    {
+        start();
+        publishRun(u"o1"_s, u"r1"_s, u"running"_s);
+        auto c = open(u"/ws/runs/r1"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(c->eventSeqs().size(), 1, 10000); // from the first event
+        publishTool(u"o1"_s, u"c1"_s, u"r1"_s, u"t1"_s);
+        publishTool(u"o2"_s, u"cx"_s, u"r2"_s, u"t9"_s); // other run
+        publishRun(u"o1"_s, u"r1"_s, u"succeeded"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(c->closed, 10000);
+        QCOMPARE(c->closeCode, 1000);
+        QCOMPARE(c->eventSeqs(), (QList<qint64>{1, 2, 4}));
+        QCOMPARE(c->frames.last().value(u"status"_s).toString(), u"succeeded"_s);
+    }
+
+    void finishedRunReplaysThenCloses()
+    {
+        start();
+        for (int i = 0; i < 5; ++i)
+            publishTool(u"o1"_s, u"c1"_s, u"rdone"_s, u"t%1"_s.arg(i));
+        publishRun(u"o1"_s, u"rdone"_s, u"failed"_s);
+        auto c = open(u"/ws/runs/rdone"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(c->closed, 10000);
+        QCOMPARE(c->closeCode, 1000);
+        QCOMPARE(c->eventSeqs(), range(1, 6));
+        // Resuming after the end: nothing more, closed 1000.
+        auto d = open(u"/ws/runs/rdone?since=6"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(d->closed, 10000);
+        QCOMPARE(d->closeCode, 1000);
+        QVERIFY(d->eventSeqs().isEmpty());
+    }
+
+    void resumeDeliversMissingEventsOnce()
+    {
+        Gateway::Config cfg;
+        cfg.historyBatch = 3;
+        start(cfg);
+        publishRun(u"o1"_s, u"r1"_s, u"running"_s);
+        for (int i = 0; i < 9; ++i)
+            publishTool(u"o1"_s, u"c1"_s, u"r1"_s, u"t%1"_s.arg(i));
+        auto c = open(u"/ws/runs/r1?since=4"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(c->eventSeqs().size(), 6, 10000);
+        publishTool(u"o1"_s, u"c1"_s, u"r1"_s, u"t10"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(c->eventSeqs().size(), 7, 10000);
+        QCOMPARE(c->eventSeqs(), range(5, 11));
+
+        // Graph: live without since, replay with since; only tool events of that crew.
+        auto g = open(u"/ws/graph?crew_id=c1"_s, token(u"u1"_s, u"o1"_s));
+        auto gr = open(u"/ws/graph?crew_id=c1&since=8"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(gr->eventSeqs().size(), 3, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(g->ws.state() == QAbstractSocket::ConnectedState, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_gateway->sessionCount(), 3, 10000);
+        publishRun(u"o1"_s, u"r1"_s, u"running"_s); // not a tool event: not on the graph
+        publishTool(u"o1"_s, u"c1"_s, u"r1"_s, u"t11"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(g->eventSeqs().size(), 1, 10000);
+        QCOMPARE(g->eventSeqs(), (QList<qint64>{13}));
+        QTRY_COMPARE_WITH_TIMEOUT(gr->eventSeqs(), (QList<qint64>{9, 10, 11, 13}), 10000);
+    }
+
+    void concurrentPublishNeitherLostNorDuplicated()
+    {
+        Gateway::Config cfg;
+        cfg.historyBatch = 4;
+        start(cfg);
+        publishRun(u"o1"_s, u"r1"_s, u"running"_s);
+        for (int i = 0; i < 20; ++i)
+            publishTool(u"o1"_s, u"c1"_s, u"r1"_s, u"t%1"_s.arg(i));
+        // Every history read publishes two more events of the run (and one of another run):
+        // they arrive live while the replay is still going on.
+        int reads = 0;
+        m_source->onHistory = [&] {
+            if (++reads > 6)
+                return;
+            publishTool(u"o1"_s, u"c1"_s, u"r1"_s, u"live"_s);
+            publishTool(u"o2"_s, u"cx"_s, u"r2"_s, u"other"_s);
+            publishTool(u"o1"_s, u"c1"_s, u"r1"_s, u"live"_s);
+        };
+        auto c = open(u"/ws/runs/r1?since=2"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(reads > 6, 10000);
+        QList<qint64> expected;
+        for (const auto &e : std::as_const(m_source->events)) {
+            if (e->runId == u"r1"_s && e->seq > 2)
+                expected.append(e->seq);
+        }
+        QCOMPARE(expected.size(), 19 + 12);
+        QTRY_COMPARE_WITH_TIMEOUT(c->eventSeqs().size(), expected.size(), 10000);
+        publishRun(u"o1"_s, u"r1"_s, u"cancelled"_s);
+        expected.append(m_source->seq);
+        QTRY_VERIFY_WITH_TIMEOUT(c->closed, 10000);
+        QCOMPARE(c->closeCode, 1000);
+        QCOMPARE(c->eventSeqs(), expected);
+    }
+
+    void resetWhenHistoryIsNotOurs()
+    {
+        start();
+        for (int i = 0; i < 5; ++i)
+            m_source->publish(u"o1"_s, u"c1"_s, {}, SignalEvent{u"c1"_s, u"busy"_s});
+        auto beyond = open(u"/ws/mission?since=1000"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(beyond->ofType(u"reset"_s).size(), 1, 10000);
+        QCOMPARE(beyond->ofType(u"reset"_s).first().value(u"seq"_s).toInteger(), 5);
+
+        m_source->horizon = 3;
+        auto pruned = open(u"/ws/mission?since=2"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(pruned->ofType(u"reset"_s).size(), 1, 10000);
+        QCOMPARE(pruned->ofType(u"reset"_s).first().value(u"seq"_s).toInteger(), 5);
+        auto fine = open(u"/ws/mission?since=3"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(fine->eventSeqs(), (QList<qint64>{4, 5}), 10000);
+
+        // ...then live, no duplicates.
+        m_source->publish(u"o1"_s, u"c1"_s, {}, SignalEvent{u"c1"_s, u"available"_s});
+        QTRY_COMPARE_WITH_TIMEOUT(beyond->eventSeqs(), (QList<qint64>{6}), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(pruned->eventSeqs(), (QList<qint64>{6}), 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(fine->eventSeqs(), (QList<qint64>{4, 5, 6}), 10000);
+        QVERIFY(fine->ofType(u"reset"_s).isEmpty());
+    }
+
+    void tokenExpiryCloses4401()
+    {
+        start();
+        auto c = open(u"/ws/mission"_s, token(u"u1"_s, u"o1"_s, 2));
+        QTRY_VERIFY_WITH_TIMEOUT(!c->ofType(u"snapshot"_s).isEmpty(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(c->closed, 15000);
+        QCOMPARE(c->closeCode, 4401);
+    }
+
+    void closeAllSends1001()
+    {
+        start();
+        auto a = open(u"/ws/mission"_s, token(u"u1"_s, u"o1"_s));
+        auto b = open(u"/ws/runs/r1"_s, token(u"u2"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(m_gateway->sessionCount(), 2, 10000);
+        m_gateway->closeAll();
+        QTRY_VERIFY_WITH_TIMEOUT(a->closed && b->closed, 10000);
+        QCOMPARE(a->closeCode, 1001);
+        QCOMPARE(b->closeCode, 1001);
+        QTRY_COMPARE_WITH_TIMEOUT(m_gateway->sessionCount(), 0, 10000);
+    }
+
+    void slowConsumerIsDroppedOthersKeepUp()
+    {
+        start();
+        const QByteArray t = token(u"u1"_s, u"o1"_s);
+        // The slow client: a hand-made handshake on a raw socket that then stops reading.
+        QTcpSocket slow;
+        slow.connectToHost(QHostAddress::LocalHost, m_port);
+        QVERIFY(slow.waitForConnected(5000));
+        slow.write("GET /ws/mission HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                   "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: crewdeck.v1, bearer." + t + "\r\n\r\n");
+        QByteArray slowData;
+        QTRY_VERIFY_WITH_TIMEOUT((slowData += slow.readAll()).contains("\r\n\r\n"), 10000);
+        QVERIFY(slowData.startsWith("HTTP/1.1 101"));
+        QVERIFY(slowData.contains("crewdeck.v1"));
+        slow.setReadBufferSize(1024); // from now on the kernel buffers fill up
+
+        auto fast = open(u"/ws/mission"_s, t);
+        QTRY_COMPARE_WITH_TIMEOUT(m_gateway->sessionCount(), 2, 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(!fast->ofType(u"snapshot"_s).isEmpty(), 10000);
+
+        QSignalSpy closedSpy(m_gateway.get(), &Gateway::sessionClosed);
+        int published = 0;
+        for (int round = 0; round < 400 && closedSpy.isEmpty(); ++round) {
+            for (int i = 0; i < 50; ++i, ++published)
+                m_source->publish(u"o1"_s, u"c1"_s, {}, SignalEvent{u"c1"_s, u"busy"_s}, 8 * 1024);
+            QTRY_COMPARE_WITH_TIMEOUT(fast->eventSeqs().size(), published, 20000);
+        }
+        QCOMPARE(closedSpy.size(), 1);
+        QCOMPARE(closedSpy.first().first().toInt(), 1013);
+        QVERIFY(!fast->closed);
+        for (int i = 0; i < 10; ++i, ++published)
+            m_source->publish(u"o1"_s, u"c1"_s, {}, SignalEvent{u"c1"_s, u"busy"_s}, 8 * 1024);
+        QTRY_COMPARE_WITH_TIMEOUT(fast->eventSeqs(), range(1, published), 20000);
+
+        // The slow client, reading again, finds the 1013 close frame after its backlog.
+        slow.setReadBufferSize(0);
+        slowData = slowData.mid(slowData.indexOf("\r\n\r\n") + 4);
+        int closeCode = -1;
+        qsizetype pos = 0;
+        const auto parse = [&] {
+            while (closeCode < 0) {
+                if (slowData.size() - pos < 2)
+                    return;
+                const auto *d = reinterpret_cast<const uchar *>(slowData.constData() + pos);
+                qint64 len = d[1] & 0x7f;
+                qsizetype hdr = 2;
+                if (len == 126) {
+                    if (slowData.size() - pos < 4)
+                        return;
+                    len = (qint64(d[2]) << 8) | d[3];
+                    hdr = 4;
+                } else if (len == 127) {
+                    if (slowData.size() - pos < 10)
+                        return;
+                    len = 0;
+                    for (int i = 2; i < 10; ++i)
+                        len = (len << 8) | d[i];
+                    hdr = 10;
+                }
+                if (slowData.size() - pos < hdr + len)
+                    return;
+                if ((d[0] & 0x0f) == 0x8 && len >= 2)
+                    closeCode = (int(d[hdr]) << 8) | d[hdr + 1];
+                pos += hdr + len;
+            }
+        };
+        QTRY_VERIFY_WITH_TIMEOUT((slowData += slow.readAll(), parse(), closeCode >= 0), 20000);
+        QCOMPARE(closeCode, 1013);
+    }
+
+    void bodyLimit413()
+    {
+        start();
+        {
+            QTcpSocket s;
+            const QByteArray resp = rawExchange(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n"
+                                                   + QByteArray(64 * 1024, 'a'));
+            QVERIFY2(resp.startsWith("HTTP/1.1 413 Payload Too Large\r\n"), resp.left(200).constData());
+            QVERIFY(resp.contains("Content-Type: application/json; charset=utf-8"));
+            QVERIFY(resp.contains("Connection: close"));
+            QVERIFY(resp.endsWith(R"({"error":{"code":"payload_too_large","message":"request body over 1 MiB"}})"));
+            QTRY_COMPARE_WITH_TIMEOUT(s.state(), QAbstractSocket::UnconnectedState, 10000);
+        }
+        {
+            // Chunked: the chunk sizes add up past 1 MiB.
+            QTcpSocket s;
+            QByteArray req = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+            for (int i = 0; i < 20; ++i)
+                req += "10000\r\n" + QByteArray(0x10000, 'b') + "\r\n";
+            req += "0\r\n\r\n";
+            const QByteArray resp = rawExchange(s, req);
+            QVERIFY2(resp.startsWith("HTTP/1.1 413 "), resp.left(200).constData());
+            QVERIFY(resp.contains("payload_too_large"));
+        }
+        {
+            // A normal POST on a new connection works, also a body of exactly 1 MiB.
+            QTcpSocket s;
+            const QByteArray resp = rawExchange(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "len=5");
+            QVERIFY2(resp.startsWith("HTTP/1.1 200"), resp.left(200).constData());
+            QVERIFY(resp.contains("len=5"));
+            QTcpSocket s2;
+            const QByteArray big = rawExchange(s2, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n"
+                                                     + QByteArray(1024 * 1024, 'c'), "len=1048576");
+            QVERIFY2(big.startsWith("HTTP/1.1 200"), big.left(200).constData());
+            QTcpSocket s3;
+            const QByteArray chunked = rawExchange(s3, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                                         "5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\n\r\n", "len=8");
+            QVERIFY2(chunked.contains("len=8"), chunked.left(300).constData());
+        }
+    }
+
+    void bodyLimitOnKeepAlive()
+    {
+        start();
+        QTcpSocket s;
+        QByteArray first = rawExchange(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", "len=3");
+        QVERIFY2(first.startsWith("HTTP/1.1 200"), first.constData());
+        QCOMPARE(s.state(), QAbstractSocket::ConnectedState);
+        QByteArray second = rawExchange(s, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "hi");
+        QVERIFY2(second.startsWith("HTTP/1.1 200"), second.constData());
+        QCOMPARE(s.state(), QAbstractSocket::ConnectedState);
+        const QByteArray third = rawExchange(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n" + QByteArray(1000, 'z'));
+        QVERIFY2(third.startsWith("HTTP/1.1 413 "), third.constData());
+        QTRY_COMPARE_WITH_TIMEOUT(s.state(), QAbstractSocket::UnconnectedState, 10000);
+    }
+
+    void badHeadsDoNotStopTheServer()
+    {
+        start();
+        {
+            QTcpSocket s;
+            const QByteArray resp = rawExchange(s, QByteArray("\x16\x03\x01\x02\x00garbage here\r\n\r\n", 22));
+            QVERIFY2(resp.isEmpty() || resp.startsWith("HTTP/1.1 400"), resp.constData());
+            QTRY_COMPARE_WITH_TIMEOUT(s.state(), QAbstractSocket::UnconnectedState, 10000);
+        }
+        {
+            QTcpSocket s;
+            const QByteArray resp = rawExchange(s, "GET /hello HTTP/1.1\r\nX-Big: " + QByteArray(20000, 'h') + "\r\n\r\n");
+            QVERIFY2(resp.startsWith("HTTP/1.1 431"), resp.left(200).constData());
+        }
+        {
+            QTcpSocket s;
+            const QByteArray resp = rawExchange(s, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "hi");
+            QVERIFY2(resp.startsWith("HTTP/1.1 200"), resp.constData());
+        }
+        auto c = open(u"/ws/mission"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(!c->ofType(u"snapshot"_s).isEmpty(), 10000);
+    }
+
+    void shutdownDrainsIdleConnections()
+    {
+        start();
+        QTcpSocket s;
+        const QByteArray resp = rawExchange(s, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "hi");
+        QVERIFY(resp.startsWith("HTTP/1.1 200"));
+        QTRY_COMPARE_WITH_TIMEOUT(m_front->openHttpConnections(), 1, 10000);
+        QSignalSpy drained(m_front, &FrontDoor::drained);
+        m_front->shutdown(30000);
+        QVERIFY(!m_front->isListening());
+        QTRY_COMPARE_WITH_TIMEOUT(drained.size(), 1, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(s.state(), QAbstractSocket::UnconnectedState, 10000);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestWs)
+#include "tst_ws.moc"
