@@ -1,0 +1,67 @@
+#pragma once
+#include "shared/money.h"
+
+#include <QHostAddress>
+#include <QProcessEnvironment>
+#include <QString>
+#include <QStringList>
+#include <optional>
+
+// The crewdeck-server command line (docs/protocol.md, "Command line"). Parsing is a pure
+// function of the arguments and the environment so that it can be unit-tested; main.cpp only
+// prints what it returns. Thread: any.
+namespace crewdeck::server {
+
+enum class Command { Serve, UserAdd, Help, Version };
+
+struct ServerConfig
+{
+    Command command = Command::Serve;
+
+    // ---- serve
+    QString listenHost = QStringLiteral("127.0.0.1"); // as given: an IP literal, "localhost" or "*"
+    quint16 listenPort = 8080;
+    QString dataDir;          // absolute; default: QStandardPaths::AppDataLocation ("crewdeck")
+    QString dbUrl;            // as given ("" = SQLite file <dataDir>/crewdeck.db)
+    QString redisUrl;         // "" = no Redis (in-process bus)
+    QString role = QStringLiteral("all"); // all | api | worker
+    bool demo = false;
+    int wsHeartbeatSeconds = 45;
+    int maxConcurrentRuns = 1; // default QThread::idealThreadCount()
+    QString jwtSecretFile;     // "" = <dataDir>/jwt-secret, created on first start
+    QString python = QStringLiteral("python3"); // interpreter for the pytest tool
+    bool keepWorkspaces = false;
+    Micros startingGrant = Micros::fromUnits(1000);
+
+    // ---- useradd
+    QString userOrg;
+    QString userEmail;
+    QString userRole;
+    bool passwordStdin = false;
+
+    // ---- not on the command line: knobs for embedding (tests)
+    bool createBootstrapAdmin = true; // first start without users: admin@localhost
+    int rentalSettleIntervalMs = 5000;
+
+    enum class DbKind { Sqlite, Postgres };
+    DbKind dbKind() const;
+    // The SQLite file: <dataDir>/crewdeck.db, or the path of a sqlite: URL / plain path.
+    QString sqlitePath() const;
+    // The address to listen on (Any for "*", LocalHost for "localhost").
+    QHostAddress listenAddress() const;
+};
+
+struct ParseResult
+{
+    std::optional<ServerConfig> config; // set unless error
+    QString error;                      // a clear one-line message; exit code 2
+};
+
+// `args` are the program's arguments without argv[0]. Every flag falls back to the environment
+// variable CREWDECK_<FLAG> (upper case, '-' -> '_'); the flag wins.
+ParseResult parseCommandLine(const QStringList &args, const QProcessEnvironment &env);
+
+QString helpText();
+QString versionText();
+
+} // namespace crewdeck::server

@@ -1,0 +1,36 @@
+#pragma once
+#include <QList>
+#include <QPointer>
+#include <QString>
+#include <atomic>
+#include <functional>
+#include <utility>
+
+class QObject;
+
+// Everything the REST handlers reach: owned by ServerApp, which outlives the routes.
+// Thread: main thread only.
+namespace crewdeck::server {
+
+class Store;
+class TokenService;
+class DomainEvents;
+class RunScheduler;
+class LoginRateLimiter;
+class Metrics;
+
+struct ApiContext
+{
+    Store *store = nullptr;
+    TokenService *tokens = nullptr;
+    DomainEvents *domainEvents = nullptr;
+    RunScheduler *scheduler = nullptr; // null until the run queue exists: POST runs -> 503
+    LoginRateLimiter *loginLimiter = nullptr;
+    Metrics *metrics = nullptr;
+    QObject *context = nullptr; // main-thread object for QFuture continuations
+    // Extra checks for /readyz (e.g. Redis); each returns true when healthy.
+    QList<std::pair<QString, std::function<bool()>>> readinessChecks;
+    std::atomic<int> inFlightAsync{0}; // asynchronous responses not yet finished (stop waits)
+};
+
+} // namespace crewdeck::server

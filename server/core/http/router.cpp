@@ -1,0 +1,263 @@
+#include "server/core/http/router.h"
+#include "server/core/auth/passwords.h"
+#include "server/core/auth/tokens.h"
+#include "server/core/http/apicontext.h"
+#include "server/core/http/controllers.h"
+#include "server/core/http/metrics.h"
+#include "server/model/store.h"
+#include "shared/logging.h"
+#include "shared/types.h"
+
+#include <QElapsedTimer>
+#include <QHttpServer>
+#include <QHttpServerResponder>
+#include <QtConcurrent/QtConcurrentRun>
+#include <exception>
+
+namespace crewdeck::server {
+
+using namespace Qt::StringLiterals;
+using namespace crewdeck::server::http;
+
+namespace {
+// A monotonic clock shared by all requests (nanoseconds).
+qint64 monotonicNs()
+{
+    static QElapsedTimer clock = [] {
+        QElapsedTimer t;
+        t.start();
+        return t;
+    }();
+    return clock.nsecsElapsed();
+}
+
+QString segmentRegex()
+{
+    return u"[^/]+"_s;
+}
+} // namespace
+
+Router::Router(QHttpServer *server, ApiContext *api) : m_server(server), m_api(api) {}
+
+QString Router::qtPath(const QString &pattern, int *args) const
+{
+    QString p = pattern;
+    *args = int(p.count(u"{id}"_s));
+    p.replace(u"{id}"_s, u"<arg>"_s);
+    return p;
+}
+
+void Router::remember(Method method, const QString &pattern)
+{
+    QString re = QRegularExpression::escape(pattern);
+    re.replace(QRegularExpression::escape(u"{id}"_s), segmentRegex());
+    m_routes.append({method, pattern, QRegularExpression(u'^' + re + u'$')});
+}
+
+std::optional<QHttpServerResponse> Router::preflight(const QHttpServerRequest &req, Access access,
+                                                     RequestContext &ctx)
+{
+    ctx.clientAddress = req.remoteAddress().toString();
+    if (req.body().size() > MaxBodyBytes)
+        return error(Status::PayloadTooLarge, u"payload_too_large"_s, u"the request body is over 1 MiB"_s);
+    if (access == Access::Public)
+        return std::nullopt;
+
+    const QByteArray header = req.value(QByteArrayLiteral("Authorization")).trimmed();
+    if (header.isEmpty())
+        return unauthorized(u"missing access token (Authorization: Bearer <token>)"_s);
+    if (header.size() < 8 || header.left(7).toLower() != "bearer ")
+        return unauthorized(u"the Authorization header must be 'Bearer <token>'"_s);
+    const QByteArray token = header.mid(7).trimmed();
+    QString why;
+    const auto claims = m_api->tokens->verify(token, nowMs() / 1000, &why);
+    if (!claims)
+        return unauthorized(u"invalid access token: "_s + why);
+    // The user must still exist in the token's org; the role comes from the store so that a
+    // stale token never carries more rights than the account has now.
+    const auto user = m_api->store->userById(claims->sub);
+    if (!user || user->orgId != claims->org)
+        return unauthorized(u"invalid access token: unknown user"_s);
+    ctx.claims = *claims;
+    ctx.claims.role = user->role;
+    ctx.authenticated = true;
+
+    const int need = access == Access::Admin ? Roles::rank(Roles::Admin)
+                     : access == Access::Member ? Roles::rank(Roles::Member)
+                                                : Roles::rank(Roles::Viewer);
+    if (Roles::rank(ctx.claims.role) < need)
+        return forbidden(u"this needs the %1 role"_s.arg(access == Access::Admin ? Roles::Admin
+                                                         : access == Access::Member ? Roles::Member
+                                                                                    : Roles::Viewer));
+    return std::nullopt;
+}
+
+void Router::finish(const QHttpServerRequest &req, const QString &route, int status, qint64 startNs,
+                    const RequestContext &ctx)
+{
+    const double seconds = double(monotonicNs() - startNs) / 1e9;
+    const QByteArray method = methodName(req.method());
+    if (m_api->metrics)
+        m_api->metrics->observeRequest(method, route, status, seconds);
+    // The path only: query strings may carry things that do not belong in logs.
+    qCInfo(lcHttp).noquote() << QString::fromLatin1(method) << req.url().path(QUrl::FullyEncoded)
+                             << status << QString::number(seconds * 1000.0, 'f', 1) + u"ms"_s
+                             << (u"user="_s + (ctx.authenticated ? ctx.userId() : u"-"_s));
+}
+
+void Router::add(Method method, const QString &pattern, Access access, Handler handler)
+{
+    remember(method, pattern);
+    auto run = [this, pattern, access, handler](const QHttpServerRequest &req, const QString &arg) {
+        const qint64 start = monotonicNs();
+        RequestContext ctx;
+        std::optional<QHttpServerResponse> early = preflight(req, access, ctx);
+        QHttpServerResponse resp = early ? std::move(*early) : [&]() -> QHttpServerResponse {
+            try {
+                return handler(req, ctx, arg);
+            } catch (const std::exception &e) {
+                qCCritical(lcHttp) << "handler for" << pattern << "threw:" << e.what();
+                return internalError();
+            } catch (...) {
+                qCCritical(lcHttp) << "handler for" << pattern << "threw";
+                return internalError();
+            }
+        }();
+        finish(req, pattern, int(resp.statusCode()), start, ctx);
+        return resp;
+    };
+    int args = 0;
+    const QString path = qtPath(pattern, &args);
+    if (args == 0) {
+        m_server->route(path, method, [run](const QHttpServerRequest &req) { return run(req, QString()); });
+    } else {
+        m_server->route(path, method,
+                        [run](const QString &arg, const QHttpServerRequest &req) { return run(req, arg); });
+    }
+}
+
+void Router::addAsync(Method method, const QString &pattern, Access access, AsyncHandler handler)
+{
+    remember(method, pattern);
+    Q_ASSERT(!pattern.contains(u"{id}"_s)); // not needed by any asynchronous route so far
+    m_server->route(pattern, method, [this, pattern, access, handler](const QHttpServerRequest &req) {
+        const qint64 start = monotonicNs();
+        RequestContext ctx;
+        std::optional<QHttpServerResponse> early = preflight(req, access, ctx);
+        Work work;
+        if (!early) {
+            try {
+                early = handler(req, ctx, QString(), work);
+            } catch (...) {
+                qCCritical(lcHttp) << "handler for" << pattern << "threw";
+                early = internalError();
+            }
+            if (!early && !work)
+                early = internalError();
+        }
+        if (early) {
+            finish(req, pattern, int(early->statusCode()), start, ctx);
+            return ready(std::move(*early));
+        }
+        // Copy what the log line needs: the request object does not outlive this call.
+        const QByteArray methodText = methodName(req.method());
+        const QString path = req.url().path(QUrl::FullyEncoded);
+        const QString user = ctx.authenticated ? ctx.userId() : u"-"_s;
+        ApiContext *api = m_api;
+        ++api->inFlightAsync;
+        // Runs on the password pool; Metrics and the log are thread-safe.
+        return QtConcurrent::run(passwords::pool(), [api, work, pattern, methodText, path, user, start] {
+            QHttpServerResponse r = [&]() -> QHttpServerResponse {
+                try {
+                    return work();
+                } catch (...) {
+                    return internalError();
+                }
+            }();
+            const double seconds = double(monotonicNs() - start) / 1e9;
+            const int status = int(r.statusCode());
+            if (api->metrics)
+                api->metrics->observeRequest(methodText, pattern, status, seconds);
+            qCInfo(lcHttp).noquote() << QString::fromLatin1(methodText) << path << status
+                                     << QString::number(seconds * 1000.0, 'f', 1) + u"ms"_s
+                                     << (u"user="_s + user);
+            --api->inFlightAsync;
+            return r;
+        });
+    });
+}
+
+void Router::installFallback()
+{
+    m_server->setMissingHandler([this](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
+        const qint64 start = monotonicNs();
+        const QString path = req.url().path();
+        QStringList allowed;
+        for (const RouteInfo &r : std::as_const(m_routes)) {
+            if (r.regex.match(path).hasMatch())
+                allowed.append(QString::fromLatin1(methodName(r.method)));
+        }
+        RequestContext ctx;
+        QString route;
+        QHttpServerResponse resp = [&]() -> QHttpServerResponse {
+            if (allowed.isEmpty()) {
+                route = u"(unknown)"_s;
+                return notFound(u"no such resource: "_s + path);
+            }
+            route = u"(method not allowed)"_s;
+            QHttpServerResponse r = error(Status::MethodNotAllowed, u"method_not_allowed"_s,
+                                          u"allowed methods: "_s + allowed.join(u", "_s));
+            r.addHeader(QByteArrayLiteral("Allow"), allowed.join(u", "_s).toLatin1());
+            return r;
+        }();
+        finish(req, route, int(resp.statusCode()), start, ctx);
+        resp.write(std::move(responder));
+    });
+}
+
+void Router::registerContractRoutes()
+{
+    using M = Method;
+    ApiContext *api = m_api;
+    auto h0 = [api](Resp (*fn)(ApiContext &, const Req &, RequestContext &)) -> Handler {
+        return [api, fn](const Req &req, RequestContext &ctx, const QString &) { return fn(*api, req, ctx); };
+    };
+    auto h1 = [api](Resp (*fn)(ApiContext &, const Req &, RequestContext &, const QString &)) -> Handler {
+        return [api, fn](const Req &req, RequestContext &ctx, const QString &arg) {
+            return fn(*api, req, ctx, arg);
+        };
+    };
+
+    addAsync(M::Post, u"/auth/login"_s, Access::Public,
+             [api](const Req &req, RequestContext &ctx, const QString &, Work &work) {
+                 return login(*api, req, ctx, work);
+             });
+
+    add(M::Get, u"/users"_s, Access::Admin, h0(&listUsers));
+    add(M::Post, u"/users"_s, Access::Admin, h0(&createUser));
+
+    add(M::Get, u"/crews"_s, Access::Viewer, h0(&listCrews));
+    add(M::Post, u"/crews"_s, Access::Admin, h0(&createCrew));
+    add(M::Get, u"/crews/{id}"_s, Access::Viewer, h1(&getCrew));
+    add(M::Delete, u"/crews/{id}"_s, Access::Admin, h1(&deleteCrew));
+    add(M::Post, u"/crews/{id}/runs"_s, Access::Member, h1(&startRun));
+
+    add(M::Get, u"/runs"_s, Access::Viewer, h0(&listRuns));
+    add(M::Get, u"/runs/{id}"_s, Access::Viewer, h1(&getRun));
+    add(M::Get, u"/runs/{id}/events"_s, Access::Viewer, h1(&runEvents));
+    add(M::Post, u"/runs/{id}/cancel"_s, Access::Member, h1(&cancelRun));
+
+    add(M::Get, u"/dashboard/stats"_s, Access::Viewer, h0(&dashboardStats));
+    add(M::Get, u"/dashboard/tokens/stats"_s, Access::Viewer, h0(&tokenStats));
+    add(M::Get, u"/dashboard/rentals/stats"_s, Access::Viewer, h0(&rentalStats));
+
+    add(M::Post, u"/rentals"_s, Access::Member, h0(&rentCrew));
+    add(M::Get, u"/rentals"_s, Access::Viewer, h0(&listRentals));
+    add(M::Get, u"/market/crews"_s, Access::Viewer, h0(&marketCrews));
+
+    add(M::Get, u"/healthz"_s, Access::Public, h0(&healthz));
+    add(M::Get, u"/readyz"_s, Access::Public, h0(&readyz));
+    add(M::Get, u"/metrics"_s, Access::Viewer, h0(&http::metrics));
+}
+
+} // namespace crewdeck::server

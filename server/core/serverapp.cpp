@@ -1,0 +1,356 @@
+#include "server/core/serverapp.h"
+#include "server/core/auth/passwords.h"
+#include "server/core/auth/tokens.h"
+#include "server/core/demo.h"
+#include "server/core/http/router.h"
+#include "server/model/runscheduler.h"
+#include "server/model/store.h"
+#include "server/engine/crewstatus.h"
+#include "server/engine/demo.h"
+#include "server/engine/eventlog.h"
+#include "server/engine/runqueue.h"
+#include "server/engine/streamauthority.h"
+#include "server/store/sqlitestore.h"
+#include "server/ws/frontdoor.h"
+#include "server/ws/gateway.h"
+#include "shared/logging.h"
+#include "shared/timeutil.h"
+
+#include <QDir>
+#include <QFileInfo>
+#include <QHttpServer>
+#include <QProcessEnvironment>
+#include <QPointer>
+#include <QTcpServer>
+#include <cstdio>
+
+namespace crewdeck::server {
+
+using namespace Qt::StringLiterals;
+
+namespace {
+const QString BootstrapOrg = u"default"_s;
+const QString BootstrapEmail = u"admin@localhost"_s;
+}
+
+ServerApp::ServerApp(ServerConfig config, QObject *parent)
+    : QObject(parent), m_config(std::move(config))
+{
+    m_domainEvents = new DomainEvents(this);
+    m_api.domainEvents = m_domainEvents;
+    m_api.loginLimiter = &m_limiter;
+    m_api.metrics = &m_metrics;
+    m_api.context = this;
+    m_settleTimer.setInterval(qMax(50, m_config.rentalSettleIntervalMs));
+    connect(&m_settleTimer, &QTimer::timeout, this, [this] {
+        if (!m_store)
+            return;
+        const int settled = m_store->settleRentals(toMs(nowUtc()));
+        if (settled > 0)
+            qCInfo(lcStore) << "settled" << settled << "ended rental(s)";
+    });
+}
+
+ServerApp::~ServerApp()
+{
+    // The routes refer to m_api and the store: tear the HTTP side down first (the front door
+    // is a child of the QHttpServer since bind()), then sockets, then the live machinery,
+    // which still writes to the store while it winds down.
+    if (m_listener)
+        m_listener->close();
+    delete m_http;
+    m_http = nullptr;
+    m_listener = nullptr;
+    m_router.reset();
+    delete m_gateway;
+    m_gateway = nullptr;
+    delete m_demo;
+    m_demo = nullptr;
+    delete m_runQueue; // kills any tool tree still running
+    m_runQueue = nullptr;
+    m_authority.reset();
+    delete m_crewStatus;
+    m_crewStatus = nullptr;
+    delete m_eventLog; // flushes
+    m_eventLog = nullptr;
+}
+
+QTcpServer *ServerApp::listener() const
+{
+    return m_listener;
+}
+
+quint16 ServerApp::port() const
+{
+    return m_listener ? m_listener->serverPort() : 0;
+}
+
+QHostAddress ServerApp::address() const
+{
+    return m_listener ? m_listener->serverAddress() : QHostAddress();
+}
+
+void ServerApp::addReadinessCheck(const QString &name, std::function<bool()> check)
+{
+    m_api.readinessChecks.append({name, std::move(check)});
+}
+
+bool ServerApp::prepareDataDir(QString *error)
+{
+    QDir dir(m_config.dataDir);
+    if (!dir.exists()) {
+        if (!QDir().mkpath(m_config.dataDir)) {
+            *error = u"cannot create the data folder %1"_s.arg(m_config.dataDir);
+            return false;
+        }
+        // Holds the database and the JWT secret: the owner only.
+        QFile::setPermissions(m_config.dataDir,
+                              QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    }
+    return true;
+}
+
+bool ServerApp::openStore(QString *error)
+{
+    if (m_config.dbKind() == ServerConfig::DbKind::Postgres) {
+        *error = u"PostgreSQL support is not built into this crewdeck-server yet: "
+                 u"use the default SQLite database (or --db sqlite:PATH)"_s;
+        return false;
+    }
+    const QString path = m_config.sqlitePath();
+    const QString parent = QFileInfo(path).absolutePath();
+    if (!QDir().mkpath(parent)) {
+        *error = u"cannot create the folder %1 for the database"_s.arg(parent);
+        return false;
+    }
+    m_store = std::make_unique<SqliteStore>(path);
+    QString storeError;
+    if (!m_store->open(&storeError)) {
+        *error = u"cannot open the database %1: %2"_s.arg(path, storeError);
+        m_store.reset();
+        return false;
+    }
+    m_api.store = m_store.get();
+    return true;
+}
+
+bool ServerApp::seed(QString *error)
+{
+    if (m_config.demo) {
+        QString password = QProcessEnvironment::systemEnvironment().value(u"CREWDECK_DEMO_PASSWORD"_s);
+        if (password.isEmpty())
+            password = demo::DefaultPassword;
+        if (!demo::seed(*m_store, m_config, password, error))
+            return false;
+    }
+    if (m_config.createBootstrapAdmin && m_store->userCount() == 0) {
+        auto org = m_store->orgByName(BootstrapOrg);
+        if (!org)
+            org = m_store->createOrg(BootstrapOrg, m_config.startingGrant);
+        const QString password = passwords::randomPassword(20);
+        const QByteArray hash = passwords::hash(password);
+        StoreError err = StoreError::None;
+        if (!org || hash.isEmpty()
+            || !m_store->createUser(org->id, BootstrapEmail, Roles::Admin, hash, &err)) {
+            *error = u"cannot create the first admin user"_s;
+            return false;
+        }
+        // Shown once, on the terminal of whoever started the server for the first time; it is
+        // written straight to stderr rather than through the log categories.
+        std::fprintf(stderr,
+                     "\ncrewdeck-server: created the first admin user\n"
+                     "  e-mail:   %s\n  password: %s\n"
+                     "This password is shown only once. Add users with POST /users or "
+                     "`crewdeck-server useradd`.\n\n",
+                     qPrintable(BootstrapEmail), qPrintable(password));
+        std::fflush(stderr);
+    }
+    return true;
+}
+
+bool ServerApp::createListener(QString *error)
+{
+    // One port for HTTP and WebSockets: the front door peeks at each request head and hands
+    // upgrades to the gateway (which can answer the crewdeck.v1 subprotocol, unlike
+    // QHttpServer 6.4) and everything else to QHttpServer; it also enforces the 1 MiB body
+    // limit. Heap-allocated: bind() makes the QHttpServer its parent.
+    m_listener = new FrontDoor(this);
+    QPointer<Gateway> gateway = m_gateway;
+    m_listener->setUpgradeHandler([gateway](QTcpSocket *socket) {
+        if (gateway) {
+            gateway->handleUpgrade(socket);
+        } else {
+            socket->abort();
+            socket->deleteLater();
+        }
+    });
+    if (!m_listener->listen(m_config.listenAddress(), m_config.listenPort)) {
+        *error = u"cannot listen on %1:%2: %3"_s.arg(m_config.listenHost)
+                     .arg(m_config.listenPort)
+                     .arg(m_listener->errorString());
+        delete m_listener;
+        m_listener = nullptr;
+        return false;
+    }
+    m_http->bind(m_listener);
+    return true;
+}
+
+bool ServerApp::start(QString *error)
+{
+    QString dummy;
+    if (!error)
+        error = &dummy;
+    if (m_running) {
+        *error = u"already started"_s;
+        return false;
+    }
+    if (!passwords::initialize()) {
+        *error = u"libsodium cannot be initialised"_s;
+        return false;
+    }
+    if (!prepareDataDir(error))
+        return false;
+    const auto secret = TokenService::loadOrCreateSecret(m_config.jwtSecretFile, m_config.dataDir, error);
+    if (!secret)
+        return false;
+    m_tokens = std::make_unique<TokenService>(*secret);
+    m_api.tokens = m_tokens.get();
+    if (!openStore(error))
+        return false;
+    if (!seed(error))
+        return false;
+
+    startEngine();
+    m_http = new QHttpServer(this);
+    m_router = std::make_unique<Router>(m_http, &m_api);
+    m_router->registerContractRoutes();
+    m_router->installFallback();
+    if (!createListener(error))
+        return false;
+
+    m_settleTimer.start();
+    m_store->settleRentals(toMs(nowUtc()));
+    if (m_config.demo && !startDemo(error))
+        return false;
+    m_running = true;
+    qCInfo(lcHttp).noquote() << "listening on"
+                             << u"http://%1:%2"_s.arg(address().protocol() == QAbstractSocket::IPv6Protocol
+                                                          ? u'[' + address().toString() + u']'
+                                                          : address().toString())
+                                    .arg(port())
+                             << "data dir" << m_config.dataDir;
+    return true;
+}
+
+void ServerApp::stop()
+{
+    if (m_stopping)
+        return;
+    m_stopping = true;
+    qCInfo(lcHttp) << "stopping: no new connections";
+    if (m_listener)
+        m_listener->close();
+    m_settleTimer.stop();
+    m_pruneTimer.stop();
+    if (m_demo)
+        m_demo->stop();
+    Q_EMIT aboutToStop();
+    // Running tools are cancelled and recorded as such before the sockets close, so that
+    // watchers see the cancelled tool_end and run_status first.
+    if (m_runQueue && !m_runQueue->isIdle()) {
+        connect(m_runQueue, &RunQueue::idle, this, &ServerApp::finishStop, Qt::SingleShotConnection);
+        m_runQueue->shutdown();
+    } else {
+        if (m_runQueue)
+            m_runQueue->shutdown();
+        finishStop();
+    }
+}
+
+void ServerApp::finishStop()
+{
+    if (m_crewStatus)
+        m_crewStatus->goOffline();
+    if (m_eventLog)
+        m_eventLog->flush();
+    if (m_gateway)
+        m_gateway->closeAll(); // 1001 going away
+    waitForInFlight(QDateTime::currentMSecsSinceEpoch() + 10000);
+}
+
+void ServerApp::startEngine()
+{
+    RunExecutor::prepareProcess();
+    m_eventLog = new EventLog(m_store.get(), EventLog::Config{}, this);
+    const bool servesCrews = m_config.role != u"api"_s;
+    m_crewStatus = new CrewStatusTracker(m_store.get(), m_eventLog, servesCrews, this);
+    m_crewStatus->initialise();
+    connect(m_domainEvents, &DomainEvents::crewCreated, m_crewStatus, &CrewStatusTracker::crewCreated);
+    connect(m_domainEvents, &DomainEvents::crewDeleted, m_crewStatus,
+            [this](const QString &, const QString &crewId) { m_crewStatus->crewDeleted(crewId); });
+
+    if (servesCrews) {
+        RunQueue::Config qc;
+        qc.maxConcurrent = qMax(1, m_config.maxConcurrentRuns);
+        qc.executor.workspaceRoot = QDir(m_config.dataDir).filePath(u"workspaces"_s);
+        qc.executor.python = m_config.python;
+        qc.executor.keepWorkspaces = m_config.keepWorkspaces;
+        m_runQueue = new RunQueue(m_store.get(), m_eventLog, m_crewStatus, qc, this);
+        m_runQueue->recover();
+        setRunScheduler(m_runQueue);
+    }
+
+    TokenService *tokens = m_tokens.get();
+    m_authority = std::make_unique<StoreStreamAuthority>(
+        m_store.get(), m_crewStatus, [tokens](const QByteArray &token) {
+            return tokens->verify(token, QDateTime::currentSecsSinceEpoch());
+        });
+    Gateway::Config gc;
+    gc.heartbeatSeconds = m_config.wsHeartbeatSeconds;
+    m_gateway = new Gateway(m_eventLog, m_authority.get(), gc, this);
+    m_metrics.addGauge(u"crewdeck_websockets_open"_s, u"Open WebSocket sessions"_s,
+                       [gw = QPointer<Gateway>(m_gateway)] { return gw ? double(gw->sessionCount()) : 0.0; });
+    m_metrics.addGauge(u"crewdeck_runs_executing"_s, u"Runs executing on this node"_s,
+                       [q = QPointer<RunQueue>(m_runQueue)] { return q ? double(q->runningCount()) : 0.0; });
+    m_metrics.addGauge(u"crewdeck_events_appended_total"_s, u"Events appended since start"_s,
+                       [l = QPointer<EventLog>(m_eventLog)] { return l ? double(l->appendedCount()) : 0.0; });
+
+    // History is kept for at least 24 h and the newest 10,000 events of every stream.
+    m_pruneTimer.setInterval(3600 * 1000);
+    connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_eventLog->prune(toMs(nowUtc())); });
+    m_pruneTimer.start();
+}
+
+bool ServerApp::startDemo(QString *error)
+{
+    const auto org = m_store->orgByName(demo::Org);
+    if (!org || !m_runQueue)
+        return true; // an api-only node seeds but does not run the demo pipelines
+    const QString dir = QDir(m_config.dataDir).filePath(u"demo"_s);
+    QDir().mkpath(dir);
+    m_demo = new DemoPipelines(m_store.get(), m_runQueue, dir, org->id, 20000, this);
+    QString why;
+    if (!m_demo->prepare(&why)) {
+        *error = u"cannot prepare the demo repository: "_s + why;
+        return false;
+    }
+    m_demo->start();
+    qCInfo(lcDemo).noquote() << "demo pipelines run every 20 s against" << m_demo->repositoryUrl();
+    return true;
+}
+
+void ServerApp::waitForInFlight(qint64 deadlineMs)
+{
+    // In-flight synchronous requests have already been answered (they run to completion on
+    // this thread); asynchronous ones (login) finish on the password pool and come back here.
+    if (m_api.inFlightAsync > 0 && QDateTime::currentMSecsSinceEpoch() < deadlineMs) {
+        QTimer::singleShot(20, this, [this, deadlineMs] { waitForInFlight(deadlineMs); });
+        return;
+    }
+    m_running = false;
+    qCInfo(lcHttp) << "stopped";
+    Q_EMIT stopped();
+}
+
+} // namespace crewdeck::server

@@ -1,0 +1,83 @@
+#include "server/engine/crewstatus.h"
+
+#include "shared/logging.h"
+
+namespace crewdeck::server {
+
+CrewStatusTracker::CrewStatusTracker(Store *store, EventLog *log, bool servesCrews, QObject *parent)
+    : QObject(parent), m_store(store), m_log(log), m_serves(servesCrews)
+{
+}
+
+void CrewStatusTracker::initialise()
+{
+    const QString idle = m_serves ? CrewStatus::Available : CrewStatus::Offline;
+    for (const Crew &c : m_store->allCrews()) {
+        m_ownerOrg.insert(c.id, c.ownerOrgId);
+        m_status.insert(c.id, c.status);
+        set(c.id, idle);
+    }
+}
+
+void CrewStatusTracker::goOffline()
+{
+    for (auto it = m_status.cbegin(); it != m_status.cend(); ++it)
+        set(it.key(), CrewStatus::Offline);
+}
+
+void CrewStatusTracker::crewCreated(const QString &orgId, const QString &crewId)
+{
+    m_ownerOrg.insert(crewId, orgId);
+    m_status.insert(crewId, CrewStatus::Offline);
+    set(crewId, m_serves ? CrewStatus::Available : CrewStatus::Offline);
+}
+
+void CrewStatusTracker::crewDeleted(const QString &crewId)
+{
+    set(crewId, CrewStatus::Offline);
+    m_ownerOrg.remove(crewId);
+    m_status.remove(crewId);
+    m_running.remove(crewId);
+}
+
+void CrewStatusTracker::runStarted(const QString &crewId)
+{
+    if (++m_running[crewId] == 1)
+        set(crewId, CrewStatus::Busy);
+}
+
+void CrewStatusTracker::runFinished(const QString &crewId)
+{
+    auto it = m_running.find(crewId);
+    if (it == m_running.end())
+        return;
+    if (--it.value() <= 0) {
+        m_running.erase(it);
+        set(crewId, m_serves ? CrewStatus::Available : CrewStatus::Offline);
+    }
+}
+
+QString CrewStatusTracker::status(const QString &crewId) const
+{
+    return m_status.value(crewId, CrewStatus::Offline);
+}
+
+void CrewStatusTracker::set(const QString &crewId, const QString &status)
+{
+    if (!m_ownerOrg.contains(crewId)) {
+        // A crew created by another node or before we knew it: learn its owner.
+        const auto crew = m_store->crewById(crewId);
+        if (!crew)
+            return;
+        m_ownerOrg.insert(crewId, crew->ownerOrgId);
+    }
+    const QString previous = m_status.value(crewId);
+    m_status.insert(crewId, status);
+    if (previous == status)
+        return;
+    m_store->setCrewStatus(crewId, status);
+    m_log->append(m_ownerOrg.value(crewId), SignalEvent{crewId, status});
+    qCDebug(lcRuns) << "crew" << crewId << previous << "->" << status;
+}
+
+} // namespace crewdeck::server

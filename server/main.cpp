@@ -1,0 +1,171 @@
+// crewdeck-server: parses the command line and hands over to ServerApp (serve) or creates a
+// user (useradd). Everything else lives in the libraries under server/.
+#include "server/core/auth/passwords.h"
+#include "server/core/cli/options.h"
+#include "server/core/serverapp.h"
+#include "server/model/store.h"
+#include "server/store/sqlitestore.h"
+#include "shared/logging.h"
+
+#include <QCoreApplication>
+#include <QDir>
+#include <QFileInfo>
+#include <QSocketNotifier>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#ifdef Q_OS_UNIX
+#include <csignal>
+#include <sys/socket.h>
+#include <unistd.h>
+#endif
+
+using namespace crewdeck;
+using namespace crewdeck::server;
+using namespace Qt::StringLiterals;
+
+namespace {
+
+void printErr(const QString &text)
+{
+    std::fprintf(stderr, "crewdeck-server: %s\n", qPrintable(text));
+}
+
+#ifdef Q_OS_UNIX
+int g_signalFds[2] = {-1, -1};
+
+void onSignal(int)
+{
+    // Async-signal-safe: only write a byte; the event loop does the rest.
+    const char b = 1;
+    [[maybe_unused]] const ssize_t n = ::write(g_signalFds[0], &b, 1);
+}
+
+// SIGINT/SIGTERM -> ServerApp::stop() on the main thread (self-pipe via a socketpair).
+void installSignalHandlers(ServerApp *app)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFds) != 0) {
+        qCWarning(lcHttp) << "cannot install signal handlers";
+        return;
+    }
+    auto *notifier = new QSocketNotifier(g_signalFds[1], QSocketNotifier::Read, app);
+    QObject::connect(notifier, &QSocketNotifier::activated, app, [app] {
+        char b = 0;
+        [[maybe_unused]] const ssize_t n = ::read(g_signalFds[1], &b, 1);
+        app->stop();
+    });
+    struct sigaction sa = {};
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    ::sigaction(SIGINT, &sa, nullptr);
+    ::sigaction(SIGTERM, &sa, nullptr);
+    // A client that disconnects mid-write must not kill the server.
+    ::signal(SIGPIPE, SIG_IGN);
+}
+#else
+void installSignalHandlers(ServerApp *) {}
+#endif
+
+int userAdd(const ServerConfig &config)
+{
+    std::string line;
+    if (!std::getline(std::cin, line)) {
+        printErr(u"useradd: no password on stdin (expected one line)"_s);
+        return 2;
+    }
+    QString password = QString::fromUtf8(line.data(), qsizetype(line.size()));
+    if (password.endsWith(u'\r'))
+        password.chop(1);
+    if (password.size() < 8) {
+        printErr(u"useradd: the password must be at least 8 characters"_s);
+        return 2;
+    }
+    if (password.size() > 1024) {
+        printErr(u"useradd: the password must be at most 1024 characters"_s);
+        return 2;
+    }
+    if (config.dbKind() == ServerConfig::DbKind::Postgres) {
+        printErr(u"PostgreSQL support is not built into this crewdeck-server yet: use the default "
+                 u"SQLite database (or --db sqlite:PATH)"_s);
+        return 1;
+    }
+    const QString dbPath = config.sqlitePath();
+    if (!QDir().mkpath(QFileInfo(dbPath).absolutePath())) {
+        printErr(u"cannot create the folder for %1"_s.arg(dbPath));
+        return 1;
+    }
+    SqliteStore store(dbPath);
+    QString error;
+    if (!store.open(&error)) {
+        printErr(u"cannot open the database %1: %2"_s.arg(dbPath, error));
+        return 1;
+    }
+    if (store.userByEmail(config.userEmail)) {
+        printErr(u"a user with the e-mail %1 already exists"_s.arg(config.userEmail));
+        return 1;
+    }
+    auto org = store.orgByName(config.userOrg);
+    if (!org)
+        org = store.createOrg(config.userOrg, config.startingGrant);
+    if (!org) {
+        printErr(u"cannot create the org %1"_s.arg(config.userOrg));
+        return 1;
+    }
+    const QByteArray hash = passwords::hash(password);
+    if (hash.isEmpty()) {
+        printErr(u"cannot hash the password (out of memory?)"_s);
+        return 1;
+    }
+    StoreError serr = StoreError::None;
+    const auto user = store.createUser(org->id, config.userEmail, config.userRole, hash, &serr);
+    if (!user) {
+        printErr(serr == StoreError::Conflict
+                     ? u"a user with the e-mail %1 already exists"_s.arg(config.userEmail)
+                     : u"cannot create the user"_s);
+        return 1;
+    }
+    std::printf("%s\n", qPrintable(user->id));
+    return 0;
+}
+
+} // namespace
+
+int main(int argc, char *argv[])
+{
+    QCoreApplication app(argc, argv);
+    QCoreApplication::setApplicationName(u"crewdeck-server"_s);
+    QCoreApplication::setApplicationVersion(QLatin1String(CREWDECK_VERSION));
+
+    const ParseResult parsed =
+        parseCommandLine(QCoreApplication::arguments().mid(1), QProcessEnvironment::systemEnvironment());
+    if (!parsed.config) {
+        printErr(parsed.error);
+        std::fprintf(stderr, "Try 'crewdeck-server --help'.\n");
+        return 2;
+    }
+    const ServerConfig &config = *parsed.config;
+    switch (config.command) {
+    case Command::Help:
+        std::printf("%s", qPrintable(helpText()));
+        return 0;
+    case Command::Version:
+        std::printf("%s\n", qPrintable(versionText()));
+        return 0;
+    case Command::UserAdd:
+        return userAdd(config);
+    case Command::Serve:
+        break;
+    }
+
+    ServerApp server(config);
+    QString error;
+    if (!server.start(&error)) {
+        printErr(error);
+        return 1;
+    }
+    installSignalHandlers(&server);
+    QObject::connect(&server, &ServerApp::stopped, &app, [] { QCoreApplication::exit(0); });
+    return QCoreApplication::exec();
+}

@@ -1,0 +1,147 @@
+// The command-line parser as a pure function of arguments and environment.
+#include "server/core/cli/options.h"
+
+#include <QThread>
+#include <QtTest>
+
+using namespace crewdeck;
+using namespace crewdeck::server;
+using namespace Qt::StringLiterals;
+
+class TestOptions : public QObject
+{
+    Q_OBJECT
+
+private:
+    static ParseResult parse(const QStringList &args, const QList<QPair<QString, QString>> &env = {})
+    {
+        QProcessEnvironment e;
+        for (const auto &[k, v] : env)
+            e.insert(k, v);
+        return parseCommandLine(args, e);
+    }
+
+private Q_SLOTS:
+    void defaults()
+    {
+        const auto r = parse({});
+        QVERIFY2(r.config, qPrintable(r.error));
+        QCOMPARE(r.config->command, Command::Serve);
+        QCOMPARE(r.config->listenHost, u"127.0.0.1"_s);
+        QCOMPARE(r.config->listenPort, 8080);
+        QCOMPARE(r.config->role, u"all"_s);
+        QCOMPARE(r.config->wsHeartbeatSeconds, 45);
+        QCOMPARE(r.config->maxConcurrentRuns, qMax(1, QThread::idealThreadCount()));
+        QCOMPARE(r.config->startingGrant, Micros::fromUnits(1000));
+        QVERIFY(!r.config->dataDir.isEmpty());
+        QVERIFY(r.config->dataDir.contains(u"crewdeck"_s));
+        QCOMPARE(r.config->sqlitePath(), QDir(r.config->dataDir).filePath(u"crewdeck.db"_s));
+        QCOMPARE(r.config->dbKind(), ServerConfig::DbKind::Sqlite);
+        QVERIFY(!r.config->demo);
+    }
+
+    void allServeFlags()
+    {
+        const auto r = parse({u"serve"_s, u"--listen"_s, u"[::1]:0"_s, u"--data-dir=/tmp/x"_s, u"--db"_s,
+                              u"postgres://u:p@db:5432/crew"_s, u"--redis"_s, u"redis://cache:6379/2"_s, u"--role"_s,
+                              u"api"_s, u"--demo"_s, u"--ws-heartbeat-seconds"_s, u"5"_s, u"--max-concurrent-runs"_s,
+                              u"3"_s, u"--jwt-secret-file"_s, u"/tmp/s"_s, u"--python"_s, u"/usr/bin/python3"_s,
+                              u"--keep-workspaces"_s, u"--grant"_s, u"12.5"_s});
+        QVERIFY2(r.config, qPrintable(r.error));
+        const ServerConfig &c = *r.config;
+        QCOMPARE(c.listenHost, u"::1"_s);
+        QCOMPARE(c.listenPort, 0);
+        QCOMPARE(c.listenAddress(), QHostAddress(QHostAddress::LocalHostIPv6));
+        QCOMPARE(c.dataDir, u"/tmp/x"_s);
+        QCOMPARE(c.dbKind(), ServerConfig::DbKind::Postgres);
+        QCOMPARE(c.redisUrl, u"redis://cache:6379/2"_s);
+        QCOMPARE(c.role, u"api"_s);
+        QVERIFY(c.demo);
+        QCOMPARE(c.wsHeartbeatSeconds, 5);
+        QCOMPARE(c.maxConcurrentRuns, 3);
+        QCOMPARE(c.jwtSecretFile, u"/tmp/s"_s);
+        QCOMPARE(c.python, u"/usr/bin/python3"_s);
+        QVERIFY(c.keepWorkspaces);
+        QCOMPARE(c.startingGrant, Micros{12'500'000});
+    }
+
+    void environmentAndPrecedence()
+    {
+        auto r = parse({}, {{u"CREWDECK_LISTEN"_s, u"0.0.0.0:9000"_s},
+                            {u"CREWDECK_DEMO"_s, u"true"_s},
+                            {u"CREWDECK_DB"_s, u"sqlite:/tmp/a.db"_s},
+                            {u"CREWDECK_MAX_CONCURRENT_RUNS"_s, u"7"_s},
+                            {u"CREWDECK_PYTHON"_s, u"/opt/py"_s}});
+        QVERIFY2(r.config, qPrintable(r.error));
+        QCOMPARE(r.config->listenPort, 9000);
+        QVERIFY(r.config->demo);
+        QCOMPARE(r.config->sqlitePath(), u"/tmp/a.db"_s);
+        QCOMPARE(r.config->maxConcurrentRuns, 7);
+        QCOMPARE(r.config->python, u"/opt/py"_s);
+        // The flag wins.
+        r = parse({u"--listen"_s, u"127.0.0.1:9001"_s}, {{u"CREWDECK_LISTEN"_s, u"0.0.0.0:9000"_s}});
+        QCOMPARE(r.config->listenPort, 9001);
+        QCOMPARE(r.config->listenHost, u"127.0.0.1"_s);
+        // Empty variables count as unset; a switch may be turned off.
+        r = parse({}, {{u"CREWDECK_LISTEN"_s, QString()}, {u"CREWDECK_DEMO"_s, u"0"_s}});
+        QCOMPARE(r.config->listenPort, 8080);
+        QVERIFY(!r.config->demo);
+        // A bad environment value is reported with the variable's name.
+        r = parse({}, {{u"CREWDECK_ROLE"_s, u"boss"_s}});
+        QVERIFY(!r.config);
+        QVERIFY(r.error.contains(u"CREWDECK_ROLE"_s));
+    }
+
+    void useradd()
+    {
+        auto r = parse({u"useradd"_s, u"--org"_s, u"acme"_s, u"--email"_s, u"a@acme.test"_s, u"--role"_s, u"viewer"_s,
+                        u"--password-stdin"_s, u"--data-dir"_s, u"/tmp/d"_s},
+                       {{u"CREWDECK_ROLE"_s, u"worker"_s}});
+        QVERIFY2(r.config, qPrintable(r.error));
+        QCOMPARE(r.config->command, Command::UserAdd);
+        QCOMPARE(r.config->userOrg, u"acme"_s);
+        QCOMPARE(r.config->userEmail, u"a@acme.test"_s);
+        QCOMPARE(r.config->userRole, u"viewer"_s);
+        QVERIFY(r.config->passwordStdin);
+        QCOMPARE(r.config->dataDir, u"/tmp/d"_s);
+        // serve-only flags are not useradd's.
+        r = parse({u"useradd"_s, u"--listen"_s, u"1.2.3.4:5"_s});
+        QVERIFY(!r.config);
+    }
+
+    void helpAndVersion()
+    {
+        QCOMPARE(parse({u"--help"_s}).config->command, Command::Help);
+        QCOMPARE(parse({u"serve"_s, u"--version"_s}).config->command, Command::Version);
+        QVERIFY(helpText().contains(u"--max-concurrent-runs"_s));
+        QVERIFY(versionText().contains(QLatin1String(CREWDECK_VERSION)));
+    }
+
+    void badValues_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("mention");
+        QTest::newRow("listen host") << QStringList{u"--listen"_s, u"example.com:80"_s} << u"--listen"_s;
+        QTest::newRow("listen port") << QStringList{u"--listen"_s, u"1.2.3.4:x"_s} << u"--listen"_s;
+        QTest::newRow("heartbeat") << QStringList{u"--ws-heartbeat-seconds"_s, u"0"_s} << u"ws-heartbeat-seconds"_s;
+        QTest::newRow("runs") << QStringList{u"--max-concurrent-runs"_s, u"many"_s} << u"max-concurrent-runs"_s;
+        QTest::newRow("db scheme") << QStringList{u"--db"_s, u"mysql://x/y"_s} << u"--db"_s;
+        QTest::newRow("postgres url") << QStringList{u"--db"_s, u"postgres://"_s} << u"--db"_s;
+        QTest::newRow("redis") << QStringList{u"--redis"_s, u"http://x"_s} << u"--redis"_s;
+        QTest::newRow("grant") << QStringList{u"--grant"_s, u"-1"_s} << u"--grant"_s;
+        QTest::newRow("switch value") << QStringList{u"--demo=yes"_s} << u"--demo"_s;
+        QTest::newRow("stray") << QStringList{u"serve"_s, u"now"_s} << u"now"_s;
+    }
+
+    void badValues()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, mention);
+        const auto r = parse(args);
+        QVERIFY(!r.config);
+        QVERIFY2(r.error.contains(mention), qPrintable(r.error));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestOptions)
+#include "tst_options.moc"
