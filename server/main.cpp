@@ -4,7 +4,7 @@
 #include "server/core/cli/options.h"
 #include "server/core/serverapp.h"
 #include "server/model/store.h"
-#include "server/store/sqlitestore.h"
+#include "server/store/storefactory.h"
 #include "shared/logging.h"
 
 #include <QCoreApplication>
@@ -86,20 +86,18 @@ int userAdd(const ServerConfig &config)
         printErr(u"useradd: the password must be at most 1024 characters"_s);
         return 2;
     }
-    if (config.dbKind() == ServerConfig::DbKind::Postgres) {
-        printErr(u"PostgreSQL support is not built into this crewdeck-server yet: use the default "
-                 u"SQLite database (or --db sqlite:PATH)"_s);
-        return 1;
-    }
+    const bool postgres = config.dbKind() == ServerConfig::DbKind::Postgres;
     const QString dbPath = config.sqlitePath();
-    if (!QDir().mkpath(QFileInfo(dbPath).absolutePath())) {
+    if (!postgres && !QDir().mkpath(QFileInfo(dbPath).absolutePath())) {
         printErr(u"cannot create the folder for %1"_s.arg(dbPath));
         return 1;
     }
-    SqliteStore store(dbPath);
+    const std::unique_ptr<Store> storePtr = createStore(config.dbUrl, dbPath);
+    Store &store = *storePtr;
     QString error;
     if (!store.open(&error)) {
-        printErr(u"cannot open the database %1: %2"_s.arg(dbPath, error));
+        // Never echo a postgres:// URL: it may carry a password.
+        printErr(u"cannot open the database %1: %2"_s.arg(postgres ? u"(PostgreSQL)"_s : dbPath, error));
         return 1;
     }
     if (store.userByEmail(config.userEmail)) {

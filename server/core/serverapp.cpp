@@ -5,18 +5,24 @@
 #include "server/core/http/router.h"
 #include "server/model/runscheduler.h"
 #include "server/model/store.h"
+#include "server/cluster/clusterbus.h"
+#include "server/cluster/clusterrunqueue.h"
 #include "server/engine/crewstatus.h"
 #include "server/engine/demo.h"
 #include "server/engine/eventlog.h"
 #include "server/engine/runqueue.h"
 #include "server/engine/streamauthority.h"
+#include "server/store/postgresstore.h"
 #include "server/store/sqlitestore.h"
 #include "server/ws/frontdoor.h"
 #include "server/ws/gateway.h"
 #include "shared/logging.h"
 #include "shared/timeutil.h"
 
+#include <QCoreApplication>
 #include <QDir>
+#include <QRandomGenerator>
+#include <QSysInfo>
 #include <QFileInfo>
 #include <QHttpServer>
 #include <QProcessEnvironment>
@@ -66,6 +72,10 @@ ServerApp::~ServerApp()
     m_gateway = nullptr;
     delete m_demo;
     m_demo = nullptr;
+    delete m_clusterQueue;
+    m_clusterQueue = nullptr;
+    delete m_bus;
+    m_bus = nullptr;
     delete m_runQueue; // kills any tool tree still running
     m_runQueue = nullptr;
     m_authority.reset();
@@ -113,9 +123,17 @@ bool ServerApp::prepareDataDir(QString *error)
 bool ServerApp::openStore(QString *error)
 {
     if (m_config.dbKind() == ServerConfig::DbKind::Postgres) {
-        *error = u"PostgreSQL support is not built into this crewdeck-server yet: "
-                 u"use the default SQLite database (or --db sqlite:PATH)"_s;
-        return false;
+        // Shared by every node; open() migrates under an advisory lock. The URL (with its
+        // password) is never logged; errors name only user, host, port and database.
+        m_store = std::make_unique<PostgresStore>(m_config.dbUrl);
+        QString storeError;
+        if (!m_store->open(&storeError)) {
+            *error = u"cannot open the PostgreSQL database: %1"_s.arg(storeError);
+            m_store.reset();
+            return false;
+        }
+        m_api.store = m_store.get();
+        return true;
     }
     const QString path = m_config.sqlitePath();
     const QString parent = QFileInfo(path).absolutePath();
@@ -221,7 +239,8 @@ bool ServerApp::start(QString *error)
     if (!seed(error))
         return false;
 
-    startEngine();
+    if (!startEngine(error))
+        return false;
     m_http = new QHttpServer(this);
     m_router = std::make_unique<Router>(m_http, &m_api);
     m_router->registerContractRoutes();
@@ -256,6 +275,8 @@ void ServerApp::stop()
     if (m_demo)
         m_demo->stop();
     Q_EMIT aboutToStop();
+    if (m_clusterQueue)
+        m_clusterQueue->shutdown(); // leaves the worker set; other nodes take over
     // Running tools are cancelled and recorded as such before the sockets close, so that
     // watchers see the cancelled tool_end and run_status first.
     if (m_runQueue && !m_runQueue->isIdle()) {
@@ -279,13 +300,16 @@ void ServerApp::finishStop()
     waitForInFlight(QDateTime::currentMSecsSinceEpoch() + 10000);
 }
 
-void ServerApp::startEngine()
+bool ServerApp::startEngine(QString *error)
 {
     RunExecutor::prepareProcess();
-    m_eventLog = new EventLog(m_store.get(), EventLog::Config{}, this);
+    const bool clustered = !m_config.redisUrl.isEmpty();
+    EventLog::Config lc;
+    // With Redis, several nodes share the store: it allocates seqs, every node tails it.
+    lc.shared = clustered;
+    m_eventLog = new EventLog(m_store.get(), lc, this);
     const bool servesCrews = m_config.role != u"api"_s;
     m_crewStatus = new CrewStatusTracker(m_store.get(), m_eventLog, servesCrews, this);
-    m_crewStatus->initialise();
     connect(m_domainEvents, &DomainEvents::crewCreated, m_crewStatus, &CrewStatusTracker::crewCreated);
     connect(m_domainEvents, &DomainEvents::crewDeleted, m_crewStatus,
             [this](const QString &, const QString &crewId) { m_crewStatus->crewDeleted(crewId); });
@@ -297,8 +321,29 @@ void ServerApp::startEngine()
         qc.executor.python = m_config.python;
         qc.executor.keepWorkspaces = m_config.keepWorkspaces;
         m_runQueue = new RunQueue(m_store.get(), m_eventLog, m_crewStatus, qc, this);
-        m_runQueue->recover();
-        setRunScheduler(m_runQueue);
+    }
+    if (clustered) {
+        m_bus = new ClusterBus(m_config.redisUrl, m_eventLog, this);
+        if (!m_bus->open(error))
+            return false;
+        ClusterRunQueue::Config cc;
+        cc.nodeId = QSysInfo::machineHostName() + u'-' + QString::number(QCoreApplication::applicationPid()) + u'-'
+            + QString::number(QRandomGenerator::system()->generate() % 100000);
+        cc.worker = servesCrews;
+        m_clusterQueue = new ClusterRunQueue(m_config.redisUrl, m_store.get(), m_eventLog, m_crewStatus, m_bus,
+                                             m_runQueue, cc, this);
+        m_clusterQueue->start();
+        setRunScheduler(m_clusterQueue);
+        addReadinessCheck(u"redis"_s, [this] { return m_bus->isReady() && m_clusterQueue->isReady(); });
+        qCInfo(lcRedis).noquote() << "cluster node" << cc.nodeId << "role" << m_config.role;
+    } else {
+        // One node: runs left running by a previous process are failed ("interrupted") and
+        // queued ones run now. (In a cluster that is the lost-worker recovery's job.)
+        m_crewStatus->initialise();
+        if (m_runQueue) {
+            m_runQueue->recover();
+            setRunScheduler(m_runQueue);
+        }
     }
 
     TokenService *tokens = m_tokens.get();
@@ -320,16 +365,17 @@ void ServerApp::startEngine()
     m_pruneTimer.setInterval(3600 * 1000);
     connect(&m_pruneTimer, &QTimer::timeout, this, [this] { m_eventLog->prune(toMs(nowUtc())); });
     m_pruneTimer.start();
+    return true;
 }
 
 bool ServerApp::startDemo(QString *error)
 {
     const auto org = m_store->orgByName(demo::Org);
-    if (!org || !m_runQueue)
+    if (!org || !runScheduler() || !m_runQueue)
         return true; // an api-only node seeds but does not run the demo pipelines
     const QString dir = QDir(m_config.dataDir).filePath(u"demo"_s);
     QDir().mkpath(dir);
-    m_demo = new DemoPipelines(m_store.get(), m_runQueue, dir, org->id, 20000, this);
+    m_demo = new DemoPipelines(m_store.get(), runScheduler(), dir, org->id, 20000, this);
     QString why;
     if (!m_demo->prepare(&why)) {
         *error = u"cannot prepare the demo repository: "_s + why;

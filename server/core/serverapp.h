@@ -27,6 +27,8 @@ class StoreStreamAuthority;
 class Gateway;
 class FrontDoor;
 class DemoPipelines;
+class ClusterBus;
+class ClusterRunQueue;
 class Router;
 class RunScheduler;
 class DomainEvents;
@@ -63,6 +65,7 @@ public:
     RunQueue *runQueue() const { return m_runQueue; }
     Gateway *gateway() const { return m_gateway; }
     DemoPipelines *demoPipelines() const { return m_demo; }
+    ClusterBus *clusterBus() const { return m_bus; }
     DomainEvents *domainEvents() const { return m_domainEvents; }
     Metrics *metrics() { return &m_metrics; }
     LoginRateLimiter *loginLimiter() { return &m_limiter; }
@@ -85,7 +88,7 @@ private:
     bool createListener(QString *error);
     void waitForInFlight(qint64 deadlineMs);
     // Event log, crew status, run queue (with recovery), stream authority and gateway.
-    void startEngine();
+    bool startEngine(QString *error);
     bool startDemo(QString *error);
     // Second half of stop(): runs are recorded as cancelled, crews offline, sockets closed.
     void finishStop();
@@ -104,6 +107,8 @@ private:
     std::unique_ptr<StoreStreamAuthority> m_authority;
     Gateway *m_gateway = nullptr;
     DemoPipelines *m_demo = nullptr;
+    ClusterBus *m_bus = nullptr;
+    ClusterRunQueue *m_clusterQueue = nullptr;
     QTimer m_pruneTimer;
     std::unique_ptr<Router> m_router;
     ApiContext m_api;

@@ -2,6 +2,8 @@
 
 #include "shared/logging.h"
 
+#include <QSet>
+
 namespace crewdeck::server {
 
 CrewStatusTracker::CrewStatusTracker(Store *store, EventLog *log, bool servesCrews, QObject *parent)
@@ -9,8 +11,32 @@ CrewStatusTracker::CrewStatusTracker(Store *store, EventLog *log, bool servesCre
 {
 }
 
+void CrewStatusTracker::setClusterMode(std::function<void()> onChange)
+{
+    m_clusterChanged = std::move(onChange);
+}
+
+void CrewStatusTracker::reconcile(bool anyWorkerAlive)
+{
+    QSet<QString> busy;
+    for (const RunJob &job : m_store->runsInStatus(RunState::Running))
+        busy.insert(job.crewId);
+    for (const Crew &c : m_store->allCrews()) {
+        // Start from what the shared store says (other nodes change it too).
+        m_ownerOrg.insert(c.id, c.ownerOrgId);
+        m_status.insert(c.id, c.status);
+        const QString desired = !anyWorkerAlive ? CrewStatus::Offline
+            : busy.contains(c.id)               ? CrewStatus::Busy
+                                                : CrewStatus::Available;
+        set(c.id, desired);
+    }
+}
+
 void CrewStatusTracker::initialise()
 {
+    if (m_clusterChanged)
+        return; // the cluster reconciles from the store
+
     const QString idle = m_serves ? CrewStatus::Available : CrewStatus::Offline;
     for (const Crew &c : m_store->allCrews()) {
         m_ownerOrg.insert(c.id, c.ownerOrgId);
@@ -21,12 +47,20 @@ void CrewStatusTracker::initialise()
 
 void CrewStatusTracker::goOffline()
 {
-    for (auto it = m_status.cbegin(); it != m_status.cend(); ++it)
-        set(it.key(), CrewStatus::Offline);
+    if (m_clusterChanged)
+        return; // other workers may still serve the crews: the cluster reconciles
+    const QList<QString> crews = m_status.keys();
+    for (const QString &crewId : crews)
+        set(crewId, CrewStatus::Offline);
 }
 
 void CrewStatusTracker::crewCreated(const QString &orgId, const QString &crewId)
 {
+    if (m_clusterChanged) {
+        m_ownerOrg.insert(crewId, orgId);
+        m_clusterChanged();
+        return;
+    }
     m_ownerOrg.insert(crewId, orgId);
     m_status.insert(crewId, CrewStatus::Offline);
     set(crewId, m_serves ? CrewStatus::Available : CrewStatus::Offline);
@@ -42,12 +76,20 @@ void CrewStatusTracker::crewDeleted(const QString &crewId)
 
 void CrewStatusTracker::runStarted(const QString &crewId)
 {
+    if (m_clusterChanged) {
+        m_clusterChanged();
+        return;
+    }
     if (++m_running[crewId] == 1)
         set(crewId, CrewStatus::Busy);
 }
 
 void CrewStatusTracker::runFinished(const QString &crewId)
 {
+    if (m_clusterChanged) {
+        m_clusterChanged();
+        return;
+    }
     auto it = m_running.find(crewId);
     if (it == m_running.end())
         return;

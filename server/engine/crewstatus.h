@@ -4,6 +4,7 @@
 
 #include <QHash>
 #include <QObject>
+#include <functional>
 
 namespace crewdeck::server {
 
@@ -30,6 +31,12 @@ public:
 
     QString status(const QString &crewId) const;
 
+    // Cluster mode: statuses follow the shared store instead of this node's own runs. A
+    // crew is offline while no worker is alive, busy while any node runs one of its runs,
+    // available otherwise. runStarted()/runFinished() then only call `onChange`.
+    void setClusterMode(std::function<void()> onChange);
+    void reconcile(bool anyWorkerAlive);
+
 private:
     void set(const QString &crewId, const QString &status);
 
@@ -39,6 +46,7 @@ private:
     QHash<QString, QString> m_ownerOrg; // crew id -> owner org
     QHash<QString, QString> m_status;
     QHash<QString, int> m_running;
+    std::function<void()> m_clusterChanged;
 };
 
 } // namespace crewdeck::server

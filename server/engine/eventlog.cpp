@@ -14,6 +14,14 @@ EventLog::EventLog(Store *store, Config config, QObject *parent)
     m_flushTimer.setSingleShot(true);
     m_flushTimer.setInterval(m_config.flushIntervalMs);
     connect(&m_flushTimer, &QTimer::timeout, this, &EventLog::flush);
+    m_tailSoon.setSingleShot(true);
+    m_tailSoon.setInterval(0);
+    connect(&m_tailSoon, &QTimer::timeout, this, &EventLog::tail);
+    if (m_config.shared) {
+        m_pollTimer.setInterval(m_config.pollIntervalMs);
+        connect(&m_pollTimer, &QTimer::timeout, this, &EventLog::tail);
+        m_pollTimer.start();
+    }
 }
 
 EventLog::~EventLog()
@@ -21,10 +29,11 @@ EventLog::~EventLog()
     flush();
 }
 
-qint64 EventLog::append(const QString &orgId, const EventBody &body)
+void EventLog::append(const QString &orgId, const EventBody &body)
 {
     Event e;
-    e.seq = m_nextSeq++;
+    // Shared mode: the store assigns the seq (and rewrites it in the frame) when it commits.
+    e.seq = m_config.shared ? 0 : m_nextSeq++;
     e.ts = nowUtc();
     e.body = body;
     auto stored = std::make_shared<StoredEvent>();
@@ -41,7 +50,6 @@ qint64 EventLog::append(const QString &orgId, const EventBody &body)
         flush();
     else if (!m_flushTimer.isActive())
         m_flushTimer.start();
-    return e.seq;
 }
 
 void EventLog::flush()
@@ -49,15 +57,61 @@ void EventLog::flush()
     m_flushTimer.stop();
     if (m_pending.isEmpty())
         return;
+    if (m_config.shared) {
+        QList<StoredEventPtr> batch = m_pending;
+        if (!m_store->appendEventsAllocating(batch)) {
+            // The database is away: keep the events (bounded) and try again, so that watchers
+            // get them late rather than never.
+            if (m_pending.size() > m_config.maxPending) {
+                const qsizetype drop = m_pending.size() - m_config.maxPending;
+                qCWarning(lcEvents) << "event store unavailable: dropping" << drop << "oldest unstored events";
+                m_pending.remove(0, drop);
+            }
+            m_flushTimer.start(m_config.retryIntervalMs);
+            return;
+        }
+        m_pending.clear();
+        Q_EMIT committed(batch);
+        tail();
+        return;
+    }
     const QList<StoredEventPtr> batch = std::exchange(m_pending, {});
     // Persist before publishing: a subscriber that sees an event can always find it again
     // by seq. If the store refuses the batch the events are still delivered live (the
     // store being unavailable must not stop the watchers), and the failure is logged.
     if (!m_store->appendEvents(batch))
         qCWarning(lcEvents) << "could not persist" << batch.size() << "events; delivering live only";
+    else
+        Q_EMIT committed(batch);
     for (const auto &e : batch) {
         m_lastPublished = e->seq;
         Q_EMIT published(e);
+    }
+}
+
+void EventLog::notifyRemote()
+{
+    if (m_config.shared && !m_tailSoon.isActive())
+        m_tailSoon.start();
+}
+
+void EventLog::tail()
+{
+    if (!m_config.shared)
+        return;
+    m_tailSoon.stop();
+    // Commit order equals seq order in the shared store, so reading `seq > last` in order
+    // never skips an event that commits later with a lower seq.
+    for (;;) {
+        const QList<StoredEventPtr> batch = m_store->eventsAfter(m_lastPublished, 2000);
+        for (const auto &e : batch) {
+            if (e->seq <= m_lastPublished)
+                continue;
+            m_lastPublished = e->seq;
+            Q_EMIT published(e);
+        }
+        if (batch.size() < 2000)
+            break;
     }
 }
 

@@ -10,6 +10,16 @@ namespace crewdeck::server {
 // The single source of truth for live events: allocates each event's seq, serialises it
 // once, writes batches in one store transaction per event-loop tick, and only then publishes
 // (so that REST `/runs/{id}/events`, socket resume and live delivery read the same truth).
+//
+// Two modes:
+//  - local (one node, SQLite): seqs are allocated here, in memory, and each batch is
+//    published right after it is stored.
+//  - shared (several nodes on one PostgreSQL): the store allocates seqs under its event
+//    lock, so commit order equals seq order across nodes; every node then *tails* the store
+//    (`seq > last published`, in order) and publishes what it reads, its own events and the
+//    other nodes' alike. Tailing is triggered after each own commit, by notifyRemote() (a
+//    Redis message from another node) and by a poll timer, so nothing is lost while Redis
+//    is away: it is only slower.
 // Thread: main thread only.
 class EventLog : public EventSource
 {
@@ -21,21 +31,38 @@ public:
         int maxBatch = 5000;         // flush at once when this many are pending
         qint64 retentionMs = 7LL * 24 * 3600 * 1000; // at least 24 h is promised
         int keepPerStream = 10000;   // the newest N of every stream survive pruning
+        bool shared = false;         // several nodes share the store (see above)
+        int pollIntervalMs = 1000;   // shared: tail the store at least this often
+        int retryIntervalMs = 500;   // a batch the store refused is retried this often
+        int maxPending = 200000;     // beyond this, the oldest unstored events are dropped
     };
 
     EventLog(Store *store, Config config, QObject *parent = nullptr);
     ~EventLog() override;
 
-    // Queues an event; returns its seq. orgId is the org the event belongs to (the crew
-    // owner's for signals, the run's org for run events).
-    qint64 append(const QString &orgId, const EventBody &body);
+    // Queues an event. orgId is the org the event belongs to (the crew owner's for signals,
+    // the run's org for run events). Its seq is known once it is stored.
+    void append(const QString &orgId, const EventBody &body);
     // Writes everything pending now (also called before shutdown).
     void flush();
+    // Shared mode: another node committed events; read them from the store soon.
+    void notifyRemote();
+    // Shared mode: reads and publishes everything committed after the last published seq.
+    void tail();
+    bool isShared() const { return m_config.shared; }
+    void setPollInterval(int ms) { m_pollTimer.setInterval(ms); }
+    int pendingCount() const { return int(m_pending.size()); }
     // Deletes old history (runs periodically from the owner).
     void prune(qint64 nowMs);
 
     qint64 appendedCount() const { return m_appended; }
 
+Q_SIGNALS:
+    // This node's events, right after the store accepted them (with their final seqs): the
+    // cluster bus publishes them to the other nodes.
+    void committed(const QList<crewdeck::server::StoredEventPtr> &events);
+
+public:
     // EventSource
     QList<StoredEventPtr> history(const StreamKey &key, qint64 since, int limit) override;
     qint64 latestSeq(const StreamKey &key) override;
@@ -51,6 +78,8 @@ private:
     qint64 m_appended = 0;
     QList<StoredEventPtr> m_pending;
     QTimer m_flushTimer;
+    QTimer m_pollTimer;
+    QTimer m_tailSoon;
 };
 
 } // namespace crewdeck::server

@@ -18,15 +18,19 @@ public:
     {
     }
 
-    void start()
+    // False when the run is no longer queued (cancelled meanwhile, or another worker of the
+    // cluster claimed it first): nothing is executed or recorded then.
+    bool start()
     {
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        m_queue->m_store->markRunStarted(m_job.runId, now);
+        if (!m_queue->m_store->claimRun(m_job.runId, now))
+            return false;
         m_queue->m_crews->runStarted(m_job.crewId);
         m_queue->m_log->append(m_job.orgId, RunStatusEvent{m_job.crewId, m_job.runId, RunState::Running});
         m_executor = new RunExecutor(m_job, m_queue->m_config.executor, this, this);
         QObject::connect(m_executor, &RunExecutor::done, this, [this] { m_queue->onContextDone(this); });
         m_executor->start();
+        return true;
     }
 
     void cancel()
@@ -183,7 +187,13 @@ void RunQueue::pump()
         auto *ctx = new RunContext(this, *job);
         m_active.insert(runId, ctx);
         m_busyCrews.insert(job->crewId, runId);
-        ctx->start();
+        if (!ctx->start()) {
+            m_active.remove(runId);
+            m_busyCrews.remove(job->crewId);
+            delete ctx;
+            qCInfo(lcRuns) << "run" << runId << "is no longer queued: skipped";
+            Q_EMIT runSkipped(runId);
+        }
     }
 }
 

@@ -40,6 +40,8 @@ public:
     bool isIdle() const { return m_active.isEmpty(); }
     int runningCount() const { return int(m_active.size()); }
     int queuedCount() const { return int(m_queue.size()); }
+    int maxConcurrent() const { return m_config.maxConcurrent; }
+    bool has(const QString &runId) const { return m_active.contains(runId) || m_queue.contains(runId); }
 
     // RunScheduler
     void enqueue(const QString &runId) override;
@@ -47,6 +49,8 @@ public:
 
 Q_SIGNALS:
     void runFinished(const QString &runId, const QString &status);
+    // A run handed to us was not queued any more when its turn came (nothing ran).
+    void runSkipped(const QString &runId);
     void idle();
 
 private:

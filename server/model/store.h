@@ -8,6 +8,7 @@
 #include <QHash>
 #include <QJsonArray>
 #include <QString>
+#include <memory>
 #include <optional>
 
 // The persistence boundary. Handlers, the event log and the run queue talk only to this
@@ -106,6 +107,33 @@ public:
     virtual QList<RunJob> runsInStatus(const QString &status) = 0; // oldest first
     // queued -> running (no effect on a run in any other state).
     virtual void markRunStarted(const QString &runId, qint64 nowMs) = 0;
+    // queued -> running as a compare-and-set: true only for the one caller that moved it, so
+    // a run handed to several workers (a redelivered stream entry) never runs twice. This
+    // default is atomic only for a single writer; SQL stores override it with one UPDATE.
+    virtual bool claimRun(const QString &runId, qint64 nowMs)
+    {
+        const auto job = runJob(runId);
+        if (!job)
+            return false;
+        const auto current = run(job->orgId, runId);
+        if (!current || current->status != RunState::Queued)
+            return false;
+        markRunStarted(runId, nowMs);
+        return true;
+    }
+    // queued -> cancelled as a compare-and-set: false when the run is not queued any more
+    // (a worker claimed it: cancel it where it runs instead). Same caveat as claimRun().
+    virtual bool cancelQueuedRun(const QString &runId, qint64 nowMs)
+    {
+        const auto job = runJob(runId);
+        if (!job)
+            return false;
+        const auto current = run(job->orgId, runId);
+        if (!current || current->status != RunState::Queued)
+            return false;
+        markRunFinished(runId, RunState::Cancelled, nowMs);
+        return true;
+    }
     // queued/running -> `status` (no effect on a final run). duration_ms = finish - start;
     // null for a run that never started (cancelled while queued).
     virtual void markRunFinished(const QString &runId, const QString &status, qint64 nowMs) = 0;
@@ -155,6 +183,30 @@ public:
     // ---- event log
     // Appends in one transaction; seqs are allocated by the caller and strictly increasing.
     virtual bool appendEvents(const QList<StoredEventPtr> &events) = 0;
+    // Appends in one transaction and allocates the seqs itself: max(seq)+1, +2, ... taken
+    // under the store's event lock, so that commit order equals seq order even when several
+    // server nodes share one database (a reader that tails `seq > last` in order can never
+    // miss a lower seq committed later). The incoming seqs are ignored. On success every
+    // element of `events` is REPLACED by a new StoredEvent carrying the assigned seq, whose
+    // `bytes` frame has its top-level "seq" rewritten to match (the originals are const and
+    // may be shared); on failure the list is left unchanged and false is returned.
+    // This default suits a single writer; SQL stores override it with the locked version.
+    virtual bool appendEventsAllocating(QList<StoredEventPtr> &events)
+    {
+        QList<StoredEventPtr> out;
+        out.reserve(events.size());
+        qint64 next = maxEventSeq() + 1;
+        for (const StoredEventPtr &e : events) {
+            if (e)
+                out.append(withSeq(*e, next++));
+        }
+        if (!appendEvents(out))
+            return false;
+        events = std::move(out);
+        return true;
+    }
+    // Events of all streams with seq > since, ascending, at most `limit` (node tailers).
+    virtual QList<StoredEventPtr> eventsAfter(qint64 since, int limit) = 0;
     virtual QList<StoredEventPtr> events(const StreamKey &key, qint64 since, int limit) = 0;
     virtual qint64 latestSeq(const StreamKey &key) = 0;
     virtual qint64 maxEventSeq() = 0;
@@ -163,6 +215,71 @@ public:
     // deleted (0 if none), the new history horizon.
     virtual qint64 pruneEvents(qint64 cutoffMs, int keepPerStream) = 0;
     virtual qint64 prunedHorizon() = 0; // highest seq ever pruned
+
+    // A copy of `e` with seq `seq`; the top-level "seq" member of its JSON frame is rewritten
+    // in place (or inserted first when missing), leaving every other byte as it was, so key
+    // order and nested objects (which may have their own "seq") are untouched. Any thread.
+    static StoredEventPtr withSeq(const StoredEvent &e, qint64 seq)
+    {
+        auto copy = std::make_shared<StoredEvent>(e);
+        copy->seq = seq;
+        copy->bytes = rewriteFrameSeq(e.bytes, seq);
+        return copy;
+    }
+    static QByteArray rewriteFrameSeq(const QByteArray &frame, qint64 seq)
+    {
+        const QByteArray number = QByteArray::number(seq);
+        int depth = 0;
+        bool inString = false;
+        qsizetype keyStart = -1;
+        for (qsizetype i = 0; i < frame.size(); ++i) {
+            const char c = frame.at(i);
+            if (inString) {
+                if (c == '\\') {
+                    ++i;
+                } else if (c == '"') {
+                    inString = false;
+                    // A top-level key "seq": replace the value token after the colon.
+                    if (depth == 1 && frame.mid(keyStart, i - keyStart + 1) == "\"seq\"") {
+                        qsizetype j = i + 1;
+                        while (j < frame.size() && (frame.at(j) == ' ' || frame.at(j) == '\t'
+                                                    || frame.at(j) == '\n' || frame.at(j) == '\r'))
+                            ++j;
+                        if (j < frame.size() && frame.at(j) == ':') {
+                            ++j;
+                            while (j < frame.size() && (frame.at(j) == ' ' || frame.at(j) == '\t'
+                                                        || frame.at(j) == '\n' || frame.at(j) == '\r'))
+                                ++j;
+                            qsizetype end = j;
+                            while (end < frame.size() && frame.at(end) != ',' && frame.at(end) != '}'
+                                   && frame.at(end) != ' ' && frame.at(end) != '\n')
+                                ++end;
+                            QByteArray out = frame;
+                            out.replace(j, end - j, number);
+                            return out;
+                        }
+                    }
+                }
+                continue;
+            }
+            if (c == '"') {
+                inString = true;
+                keyStart = i;
+            } else if (c == '{' || c == '[') {
+                ++depth;
+            } else if (c == '}' || c == ']') {
+                --depth;
+            }
+        }
+        // No top-level "seq": insert it as the first member of the object.
+        const qsizetype brace = frame.indexOf('{');
+        if (brace < 0)
+            return frame;
+        QByteArray out = frame;
+        const bool empty = frame.mid(brace + 1).trimmed().startsWith('}');
+        out.insert(brace + 1, "\"seq\":" + number + (empty ? "" : ","));
+        return out;
+    }
 };
 
 } // namespace crewdeck::server

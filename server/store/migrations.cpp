@@ -33,7 +33,8 @@ const Dialect &Dialect::postgres()
         u"BYTEA"_s,
         u"BIGINT PRIMARY KEY"_s,
         u"BEGIN"_s,
-        {u"SET TIME ZONE 'UTC'"_s},
+        // client_min_messages: no NOTICE chatter ("already exists, skipping") on stderr.
+        {u"SET TIME ZONE 'UTC'"_s, u"SET client_min_messages = warning"_s},
     };
     return d;
 }

@@ -1,16 +1,27 @@
-// Tests of the SQLite store against real database files (a fresh file per test function).
+// Tests of the SQL stores. Built twice from this one source: tst_store runs every test
+// against SQLite (a fresh database file per test function), tst_store_pg (compiled with
+// CREWDECK_TEST_POSTGRES) against a throwaway PostgreSQL server started by the test (a fresh
+// schema per test function). Every test must pass on both backends.
 #include "server/store/migrations.h"
+#include "server/store/postgresstore.h"
 #include "server/store/sqlitestore.h"
 #include "server/store/storeutil.h"
 #include "shared/timeutil.h"
+#ifdef CREWDECK_TEST_POSTGRES
+#include "tests/support/pgserver.h"
+#endif
 
 #include <QSet>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <algorithm>
+#include <atomic>
 #include <memory>
+#include <thread>
 
 using namespace Qt::StringLiterals;
 using namespace crewdeck;
@@ -60,9 +71,73 @@ class TestStore : public QObject
 
 private:
     std::unique_ptr<QTemporaryDir> m_dir;
-    std::unique_ptr<SqliteStore> m_store;
+    std::unique_ptr<SqlStore> m_store;
+#ifdef CREWDECK_TEST_POSTGRES
+    std::unique_ptr<test::PgServer> m_pg;
+    static constexpr bool Postgres = true;
+#else
+    static constexpr bool Postgres = false;
+#endif
 
     QString dbPath() const { return m_dir->filePath(u"crewdeck.db"_s); }
+
+    // A new store on the test's database (SQLite: the file; PostgreSQL: crewdeck_test).
+    std::unique_ptr<SqlStore> newStore()
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        return std::make_unique<PostgresStore>(m_pg->url());
+#else
+        return std::make_unique<SqliteStore>(dbPath());
+#endif
+    }
+    // A store on a different, empty database named `name`.
+    std::unique_ptr<SqlStore> otherStore(const QString &name)
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        QString error;
+        m_pg->psql(u"postgres"_s, u"DROP DATABASE IF EXISTS %1 WITH (FORCE)"_s.arg(name));
+        if (!m_pg->createDatabase(name, &error))
+            qWarning("createdb failed: %s", qPrintable(error));
+        return std::make_unique<PostgresStore>(m_pg->urlFor(name));
+#else
+        return std::make_unique<SqliteStore>(m_dir->filePath(name + u".db"_s));
+#endif
+    }
+    // A store on the database `name` made by an earlier otherStore(name).
+    std::unique_ptr<SqlStore> otherStoreNoCreate(const QString &name)
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        return std::make_unique<PostgresStore>(m_pg->urlFor(name));
+#else
+        return std::make_unique<SqliteStore>(m_dir->filePath(name + u".db"_s));
+#endif
+    }
+    // A store that cannot open (SQLite: a missing folder; PostgreSQL: nobody listening).
+    std::unique_ptr<SqlStore> brokenStore()
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        return std::make_unique<PostgresStore>(u"postgres://postgres@127.0.0.1:1/crewdeck_test"_s);
+#else
+        return std::make_unique<SqliteStore>(m_dir->filePath(u"missing/dir/x.db"_s));
+#endif
+    }
+
+    // A raw connection to the test's database for inspecting what the store wrote. The
+    // caller removes it with QSqlDatabase::removeDatabase(name) after dropping its copies.
+    QSqlDatabase inspect(const QString &name)
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, name);
+        db.setHostName(m_pg->host());
+        db.setPort(m_pg->port());
+        db.setUserName(u"postgres"_s);
+        db.setDatabaseName(u"crewdeck_test"_s);
+#else
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
+        db.setDatabaseName(dbPath());
+#endif
+        return db;
+    }
 
     OrgRecord org(const QString &name, qint64 grantUnits = 1000)
     {
@@ -99,13 +174,44 @@ private:
     }
 
 private Q_SLOTS:
+    void initTestCase()
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        if (test::PgServer::binDir().isEmpty())
+            QSKIP("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
+                  "install the postgresql package (scripts/deps.sh) to run the PostgreSQL store tests");
+        if (!QSqlDatabase::isDriverAvailable(u"QPSQL"_s))
+            QSKIP("the QPSQL driver is not installed (libqt6sql6-psql)");
+        m_pg = std::make_unique<test::PgServer>();
+        QString error;
+        QVERIFY2(m_pg->start(&error), qPrintable(error));
+#endif
+    }
+
+    void cleanupTestCase()
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        m_pg.reset();
+#endif
+    }
+
     void init()
     {
         m_dir = std::make_unique<QTemporaryDir>();
         QVERIFY(m_dir->isValid());
-        m_store = std::make_unique<SqliteStore>(dbPath());
+#ifdef CREWDECK_TEST_POSTGRES
+        // A fresh, empty database for every test function, like SQLite's new file.
         QString error;
-        QVERIFY2(m_store->open(&error), qPrintable(error));
+        if (!m_pg->isRunning())
+            QVERIFY2(m_pg->restart(&error), qPrintable(error));
+        QVERIFY2(m_pg->psql(u"postgres"_s,
+                            u"DROP DATABASE IF EXISTS crewdeck_test WITH (FORCE)"_s, nullptr, &error),
+                 qPrintable(error));
+        QVERIFY2(m_pg->createDatabase(u"crewdeck_test"_s, &error), qPrintable(error));
+#endif
+        m_store = newStore();
+        QString openError;
+        QVERIFY2(m_store->open(&openError), qPrintable(openError));
     }
 
     void cleanup()
@@ -123,29 +229,39 @@ private Q_SLOTS:
         QCOMPARE(m_store->schemaVersion(), latestSchemaVersion());
 
         // A second instance on the same file: no migration is applied twice, data is shared.
-        SqliteStore second(dbPath());
-        QVERIFY2(second.open(&error), qPrintable(error));
-        QCOMPARE(second.schemaVersion(), latestSchemaVersion());
-        QCOMPARE(second.orgByName(u"acme"_s)->id, o.id);
-        QVERIFY(second.ping());
+        auto second = newStore();
+        QVERIFY2(second->open(&error), qPrintable(error));
+        QCOMPARE(second->schemaVersion(), latestSchemaVersion());
+        QCOMPARE(second->orgByName(u"acme"_s)->id, o.id);
+        QVERIFY(second->ping());
 
-        // One schema_version row per migration, WAL journal on disk.
+        // One schema_version row per migration; SQLite: WAL journal on disk; PostgreSQL:
+        // the dialect's column types.
         {
-            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"tst_inspect"_s);
-            db.setDatabaseName(dbPath());
+            QSqlDatabase db = inspect(u"tst_inspect"_s);
             QVERIFY(db.open());
             QSqlQuery q(db);
             QVERIFY(q.exec(u"SELECT COUNT(*) FROM schema_version"_s) && q.next());
             QCOMPARE(q.value(0).toInt(), int(migrations().size()));
-            QVERIFY(q.exec(u"PRAGMA journal_mode"_s) && q.next());
-            QCOMPARE(q.value(0).toString(), u"wal"_s);
+            if (Postgres) {
+                QVERIFY(q.exec(u"SELECT column_name, data_type FROM information_schema.columns"
+                               " WHERE table_name = 'events' AND column_name IN ('seq', 'body')"
+                               " ORDER BY column_name"_s));
+                QVERIFY(q.next());
+                QCOMPARE(q.value(1).toString(), u"bytea"_s);
+                QVERIFY(q.next());
+                QCOMPARE(q.value(1).toString(), u"bigint"_s);
+            } else {
+                QVERIFY(q.exec(u"PRAGMA journal_mode"_s) && q.next());
+                QCOMPARE(q.value(0).toString(), u"wal"_s);
+            }
         }
         QSqlDatabase::removeDatabase(u"tst_inspect"_s);
     }
 
     void severalInstancesCoexist()
     {
-        auto other = std::make_unique<SqliteStore>(m_dir->filePath(u"other.db"_s));
+        auto other = otherStore(u"other"_s);
         QString error;
         QVERIFY2(other->open(&error), qPrintable(error));
         QVERIFY(other->createOrg(u"x"_s, units(1)));
@@ -157,7 +273,8 @@ private Q_SLOTS:
 
     void openFailsCleanly()
     {
-        SqliteStore broken(m_dir->filePath(u"missing/dir/x.db"_s));
+        auto brokenPtr = brokenStore();
+        SqlStore &broken = *brokenPtr;
         QString error;
         QVERIFY(!broken.open(&error));
         QVERIFY(!error.isEmpty());
@@ -301,8 +418,7 @@ private Q_SLOTS:
         QCOMPARE(m_store->run(a.id, r.id)->crewId, c.id);
         QCOMPARE(m_store->rentals(b.id, T0 + 2 * Hour).size(), 1);
         {
-            QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, u"tst_agents"_s);
-            db.setDatabaseName(dbPath());
+            QSqlDatabase db = inspect(u"tst_agents"_s);
             QVERIFY(db.open());
             QSqlQuery q(db);
             q.prepare(u"SELECT COUNT(*) FROM agents WHERE crew_id = ?"_s);
@@ -1002,6 +1118,273 @@ private Q_SLOTS:
         QCOMPARE(m_store->userCount(), 1);
         QCOMPARE(m_store->allCrews().size(), 1);
         QVERIFY(m_store->orgByName(u"other"_s));
+    }
+
+    void frameSeqRewrite()
+    {
+        QCOMPARE(Store::rewriteFrameSeq("{\"seq\":5,\"ts\":\"x\",\"type\":\"tool_start\"}", 42),
+                 QByteArray("{\"seq\":42,\"ts\":\"x\",\"type\":\"tool_start\"}"));
+        // Nested objects keep their own "seq"; strings that look like it are data.
+        QCOMPARE(Store::rewriteFrameSeq("{\"a\":{\"seq\":1},\"m\":\"\\\"seq\\\":3\",\"seq\":0,\"z\":[{\"seq\":2}]}", 7),
+                 QByteArray("{\"a\":{\"seq\":1},\"m\":\"\\\"seq\\\":3\",\"seq\":7,\"z\":[{\"seq\":2}]}"));
+        QCOMPARE(Store::rewriteFrameSeq("{\"type\":\"signal\"}", 9), QByteArray("{\"seq\":9,\"type\":\"signal\"}"));
+        QCOMPARE(Store::rewriteFrameSeq("{}", 9), QByteArray("{\"seq\":9}"));
+        QCOMPARE(Store::rewriteFrameSeq("{ \"seq\" : 12 , \"x\":1}", 3), QByteArray("{ \"seq\" : 3 , \"x\":1}"));
+    }
+
+    void eventsAfterAllStreams()
+    {
+        const QString a = u"org_a"_s, b = u"org_b"_s;
+        QVERIFY(m_store->appendEvents({ev(1, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0),
+                                       ev(2, b, u"crw_2"_s, QString(), EventType::Signal, T0),
+                                       ev(3, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0),
+                                       ev(5, b, u"crw_2"_s, u"run_2"_s, EventType::ToolEnd, T0)}));
+        QCOMPARE(seqs(m_store->eventsAfter(0, 100)), (QList<qint64>{1, 2, 3, 5}));
+        QCOMPARE(seqs(m_store->eventsAfter(1, 2)), (QList<qint64>{2, 3}));
+        QCOMPARE(seqs(m_store->eventsAfter(3, 100)), (QList<qint64>{5}));
+        QVERIFY(m_store->eventsAfter(5, 100).isEmpty());
+        QVERIFY(m_store->eventsAfter(0, 0).isEmpty());
+        const auto all = m_store->eventsAfter(0, 100);
+        QCOMPARE(all[1]->orgId, b);
+        QVERIFY(all[1]->runId.isEmpty());
+        QCOMPARE(all[1]->type, EventType::Signal);
+        QCOMPARE(all[3]->bytes, ev(5, b, u"crw_2"_s, u"run_2"_s, EventType::ToolEnd, T0)->bytes);
+    }
+
+    void appendEventsAllocatingAssignsAndRewrites()
+    {
+        const QString a = u"org_a"_s;
+        QList<StoredEventPtr> none;
+        QVERIFY(m_store->appendEventsAllocating(none));
+        QVERIFY(none.isEmpty());
+
+        QVERIFY(m_store->appendEvents({ev(10, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0)}));
+        const StoredEventPtr original = ev(0, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0 + 1);
+        QList<StoredEventPtr> batch{original, ev(999, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0 + 2)};
+        QVERIFY(m_store->appendEventsAllocating(batch));
+        QCOMPARE(seqs(batch), (QList<qint64>{11, 12}));
+        QCOMPARE(original->seq, 0); // the caller's const event is not modified
+        QVERIFY(batch[0] != original);
+        for (const auto &e : batch)
+            QCOMPARE(QJsonDocument::fromJson(e->bytes).object().value(u"seq"_s).toInteger(), e->seq);
+        // Stored exactly as returned.
+        const auto stored = m_store->eventsAfter(10, 100);
+        QCOMPARE(seqs(stored), (QList<qint64>{11, 12}));
+        QCOMPARE(stored[0]->bytes, batch[0]->bytes);
+        QCOMPARE(stored[1]->bytes, batch[1]->bytes);
+        QCOMPARE(stored[1]->type, EventType::RunStatus);
+        QCOMPARE(m_store->maxEventSeq(), 12);
+
+        // After a prune that removed everything, allocation continues above the horizon.
+        QVERIFY(m_store->pruneEvents(T0 + 100, 0) == 12);
+        QCOMPARE(m_store->maxEventSeq(), 0);
+        QList<StoredEventPtr> next{ev(0, a, QString(), QString(), EventType::Signal, T0 + 200)};
+        QVERIFY(m_store->appendEventsAllocating(next));
+        QCOMPARE(next[0]->seq, 13);
+    }
+
+    // Two store instances = two server nodes on one database, appending concurrently (the
+    // second from its own thread with its own connection). A tailer reading seq > last in
+    // order must never see a gap: commit order equals seq order.
+    void appendEventsAllocatingAcrossNodes()
+    {
+        const QString a = u"org_a"_s;
+        constexpr int Rounds = 40;
+        std::atomic<bool> workerOk{true};
+        QList<QList<qint64>> workerBatches;
+        QList<QByteArray> workerFrames;
+        {
+            std::thread worker([&] {
+                // The connection must be opened and used on one thread: this one.
+                auto store = newStore();
+                QString e;
+                if (!store->open(&e)) {
+                    workerOk = false;
+                    return;
+                }
+                for (int i = 0; i < Rounds; ++i) {
+                    QList<StoredEventPtr> batch{ev(0, a, u"crw_b"_s, u"run_b"_s, EventType::ToolStart, T0),
+                                                ev(0, a, u"crw_b"_s, u"run_b"_s, EventType::ToolEnd, T0)};
+                    if (!store->appendEventsAllocating(batch)) {
+                        workerOk = false;
+                        return;
+                    }
+                    workerBatches.append(seqs(batch));
+                    workerFrames.append(batch[1]->bytes);
+                }
+            });
+            struct Joiner
+            {
+                std::thread &t;
+                ~Joiner() { t.join(); }
+            } joiner{worker};
+
+            qint64 last = 0;
+            bool tailOk = true;
+            QList<QList<qint64>> mine;
+            for (int i = 0; i < Rounds && tailOk; ++i) {
+                QList<StoredEventPtr> batch{ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolStart, T0),
+                                            ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolProgress, T0),
+                                            ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolEnd, T0)};
+                if (!m_store->appendEventsAllocating(batch)) {
+                    tailOk = false;
+                    break;
+                }
+                mine.append(seqs(batch));
+                for (const auto &e : m_store->eventsAfter(last, 1000)) {
+                    if (e->seq != last + 1)
+                        tailOk = false; // a gap: a lower seq would be committed later
+                    last = e->seq;
+                }
+            }
+            QVERIFY(tailOk);
+            // Each batch got consecutive seqs (it held the lock for all of them).
+            for (const auto &b : mine) {
+                QCOMPARE(b.size(), 3);
+                QCOMPARE(b[1], b[0] + 1);
+                QCOMPARE(b[2], b[0] + 2);
+            }
+        }
+        QVERIFY(workerOk);
+        QCOMPARE(workerBatches.size(), Rounds);
+        for (qsizetype i = 0; i < workerBatches.size(); ++i) {
+            QCOMPARE(workerBatches[i][1], workerBatches[i][0] + 1);
+            if (i > 0)
+                QVERIFY(workerBatches[i][0] > workerBatches[i - 1][1]);
+            QCOMPARE(QJsonDocument::fromJson(workerFrames[i]).object().value(u"seq"_s).toInteger(),
+                     workerBatches[i][1]);
+        }
+        // Everything there once: 1..N without gaps or duplicates, frames carry their seq.
+        const auto all = m_store->eventsAfter(0, 10000);
+        QCOMPARE(all.size(), Rounds * 5);
+        for (qsizetype i = 0; i < all.size(); ++i) {
+            QCOMPARE(all[i]->seq, i + 1);
+            QCOMPARE(QJsonDocument::fromJson(all[i]->bytes).object().value(u"seq"_s).toInteger(), i + 1);
+        }
+    }
+
+    void concurrentMigrators()
+    {
+        // Two nodes opening one fresh database at the same time: both succeed, each migration
+        // is recorded once.
+        auto first = otherStore(u"migr"_s);
+        first.reset(); // only used to create the empty database
+        std::atomic<int> opened{0};
+        auto openOne = [&] {
+            auto s = otherStoreNoCreate(u"migr"_s);
+            QString e;
+            if (s->open(&e) && s->schemaVersion() == latestSchemaVersion())
+                ++opened;
+        };
+        std::thread t1(openOne), t2(openOne);
+        t1.join();
+        t2.join();
+        QCOMPARE(opened.load(), 2);
+        auto check = otherStoreNoCreate(u"migr"_s);
+        QString error;
+        QVERIFY2(check->open(&error), qPrintable(error));
+        QCOMPARE(check->schemaVersion(), latestSchemaVersion());
+    }
+
+    void postgresUrlParsing()
+    {
+        QString error;
+        auto p = PostgresStore::parseUrl(u"postgres://us%40er:p%3Ass%2Fw%25@db.example:6543/my%20db"_s, &error);
+        QVERIFY2(p, qPrintable(error));
+        QCOMPARE(p->user, u"us@er"_s);
+        QCOMPARE(p->password, u"p:ss/w%"_s);
+        QCOMPARE(p->host, u"db.example"_s);
+        QCOMPARE(p->port, 6543);
+        QCOMPARE(p->dbName, u"my db"_s);
+        p = PostgresStore::parseUrl(u"postgresql://crew@127.0.0.1/crewdeck?sslmode=disable"_s, &error);
+        QVERIFY2(p, qPrintable(error));
+        QCOMPARE(p->port, 5432);
+        QVERIFY(p->password.isEmpty());
+        QCOMPARE(p->sslMode, u"disable"_s);
+
+        const QStringList bad{
+            u"postgres:///crewdeck"_s,                        // no host
+            u"postgres://u:secretpw@host:5432/"_s,            // no database
+            u"postgres://u:secretpw@host:5432"_s,             // no database
+            u"postgres://u:secretpw@host:abc/db"_s,           // port not a number
+            u"postgres://u:secretpw@host:0/db"_s,             // port 0
+            u"postgres://u:secretpw@host:99999/db"_s,         // port out of range
+            u"mysql://u:secretpw@host/db"_s,                  // wrong scheme
+            u"postgres://host/db"_s,                          // no user
+            u"postgres://u:secretpw@host/db?foo=1"_s,         // unknown parameter
+            u"postgres://u:secretpw@host/db?sslmode=maybe"_s, // bad sslmode
+            u"postgres://u:secretpw@host/a/b"_s,              // '/' in the name
+        };
+        for (const QString &url : bad) {
+            error.clear();
+            QVERIFY2(!PostgresStore::parseUrl(url, &error), qPrintable(url));
+            QVERIFY2(!error.isEmpty(), qPrintable(url));
+            QVERIFY2(!error.contains(u"secretpw"_s), qPrintable(error));
+        }
+        // The store reports it at open() and stays harmless.
+        PostgresStore store(u"postgres://u:secretpw@host:abc/db"_s);
+        error.clear();
+        QVERIFY(!store.open(&error));
+        QVERIFY(error.contains(u"postgres://user:pass@host:port/dbname"_s));
+        QVERIFY(!error.contains(u"secretpw"_s));
+        QVERIFY(!store.ping());
+        QVERIFY(!store.orgByName(u"x"_s));
+    }
+
+    void databaseGoesAwayAndComesBack()
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        const auto o = org(u"acme"_s);
+        QVERIFY(m_store->ping());
+
+        QString error;
+        QVERIFY2(m_pg->stop(&error), qPrintable(error));
+        // Everything fails softly while the database is gone.
+        QVERIFY(!m_store->ping());
+        QVERIFY(!m_store->orgByName(u"acme"_s));
+        QVERIFY(!m_store->createOrg(u"globex"_s, units(1)));
+        QList<StoredEventPtr> batch{ev(0, o.id, u"crw"_s, u"run"_s, EventType::ToolStart, T0)};
+        QVERIFY(!m_store->appendEventsAllocating(batch));
+        QCOMPARE(batch[0]->seq, 0); // unchanged on failure
+        StoreError err = StoreError::None;
+        m_store->runs(o.id, RunFilter{}, &err);
+        QCOMPARE(err, StoreError::Unavailable);
+
+        // Back: the next calls work again (ping reconnects, so do ordinary calls).
+        QVERIFY2(m_pg->restart(&error), qPrintable(error));
+        QVERIFY(m_store->ping());
+        QCOMPARE(m_store->orgByName(u"acme"_s)->id, o.id);
+        QVERIFY(m_store->createOrg(u"globex"_s, units(1)));
+
+        // A restart nobody noticed (no failed call in between): the first read after it
+        // reconnects and succeeds, and so does the first write transaction.
+        QVERIFY2(m_pg->restart(&error), qPrintable(error));
+        QCOMPARE(m_store->orgByName(u"globex"_s)->name, u"globex"_s);
+        QVERIFY2(m_pg->restart(&error), qPrintable(error));
+        QVERIFY(m_store->createOrg(u"initech"_s, units(1)));
+        QVERIFY(m_store->appendEventsAllocating(batch));
+        QCOMPARE(batch[0]->seq, 1);
+        QCOMPARE(m_store->tokenStats(o.id, T0).balance, units(1000));
+#else
+        QSKIP("the PostgreSQL variant (tst_store_pg) restarts its server; SQLite has no server");
+#endif
+    }
+
+    void claimRunOnce()
+    {
+        const auto o = org(u"acme"_s);
+        const Crew c = crew(o.id, u"builders"_s);
+        const Run r = m_store->createRun(o.id, c.id, oneStep(), 60, T0);
+        auto second = newStore(); // another node
+        QString error;
+        QVERIFY2(second->open(&error), qPrintable(error));
+        QVERIFY(m_store->claimRun(r.id, T0 + 5));
+        QVERIFY(!second->claimRun(r.id, T0 + 6));
+        QVERIFY(!m_store->claimRun(r.id, T0 + 7));
+        QVERIFY(!m_store->claimRun(u"run_missing"_s, T0));
+        const auto got = m_store->run(o.id, r.id);
+        QCOMPARE(got->status, RunState::Running);
+        QCOMPARE(got->startedAt, fromMs(T0 + 5));
     }
 };
 

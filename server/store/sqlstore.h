@@ -1,0 +1,173 @@
+#pragma once
+#include "server/model/store.h"
+#include "server/store/migrations.h"
+
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QString>
+#include <QVariantList>
+#include <optional>
+
+namespace crewdeck::server {
+
+// The portable SQL implementation of Store, shared by SqliteStore and PostgresStore. All
+// queries are written once in the common subset of both dialects (see migrations.h); a
+// subclass only configures the QSqlDatabase (driver, connection parameters), may add
+// per-dialect locking, and names itself for logs. Every statement is prepared with bound
+// values. A failed statement is logged (category crewdeck.store, never with bound values:
+// they may be password hashes) and surfaces as "not found"/empty/false, or as
+// StoreError::Unavailable where the method reports errors.
+//
+// Lost connections: after a failed statement outside a transaction the store probes the
+// connection with SELECT 1; if that fails too, the connection is marked broken and the next
+// call (or ping()) reconnects first. So a database that goes away makes calls fail, not
+// crash, and a later call works again once it is back.
+//
+// Aggregates: PostgreSQL returns SUM()/AVG() of BIGINT as NUMERIC. Queries run with the
+// HighPrecision policy (NUMERIC arrives as an exact decimal string) and every numeric read
+// goes through int64Of()/doubleOf(), which accept integers, doubles and decimal strings.
+//
+// Thread: one instance is used only on the thread that called open() (the main thread).
+// Several instances may coexist (each has its own connection name).
+class SqlStore : public Store
+{
+public:
+    ~SqlStore() override;
+    SqlStore(const SqlStore &) = delete;
+    SqlStore &operator=(const SqlStore &) = delete;
+
+    const Dialect &dialect() const { return m_dialect; }
+    // The applied schema version (0 before open()).
+    int schemaVersion();
+
+    bool open(QString *error) override;
+    bool ping() override;
+
+    std::optional<OrgRecord> orgByName(const QString &name) override;
+    std::optional<OrgRecord> createOrg(const QString &name, Micros startingGrant) override;
+    std::optional<UserRecord> userByEmail(const QString &email) override;
+    std::optional<UserRecord> userById(const QString &id) override;
+    QList<UserRecord> users(const QString &orgId) override;
+    std::optional<UserRecord> createUser(const QString &orgId, const QString &email,
+                                         const QString &role, const QByteArray &hash,
+                                         StoreError *err) override;
+    qint64 userCount() override;
+
+    QList<Crew> crews(const QString &orgId) override;
+    std::optional<Crew> crew(const QString &orgId, const QString &crewId) override;
+    std::optional<Crew> crewById(const QString &crewId) override;
+    QList<Crew> allCrews() override;
+    Crew createCrew(const QString &orgId, const CreateCrewRequest &req, qint64 nowMs) override;
+    StoreError deleteCrew(const QString &orgId, const QString &crewId, qint64 nowMs) override;
+    void setCrewStatus(const QString &crewId, const QString &status) override;
+    QList<MarketCrew> marketCrews(const QString &orgId) override;
+
+    Run createRun(const QString &orgId, const QString &crewId, const QJsonArray &steps,
+                  int timeoutS, qint64 nowMs) override;
+    std::optional<Run> run(const QString &orgId, const QString &runId) override;
+    std::optional<RunJob> runJob(const QString &runId) override;
+    RunPage runs(const QString &orgId, const RunFilter &filter, StoreError *err) override;
+    QList<RunJob> runsInStatus(const QString &status) override;
+    void markRunStarted(const QString &runId, qint64 nowMs) override;
+    bool claimRun(const QString &runId, qint64 nowMs) override;
+    bool cancelQueuedRun(const QString &runId, qint64 nowMs) override;
+    void markRunFinished(const QString &runId, const QString &status, qint64 nowMs) override;
+    void addRunTokens(const QString &runId, qint64 tokens) override;
+    ToolCall startToolCall(const QString &runId, const QString &agentId, const QString &tool,
+                           const QJsonObject &params, qint64 nowMs) override;
+    void finishToolCall(const QString &toolCallId, const QString &status,
+                        std::optional<int> exitCode, qint64 durationMs,
+                        const QByteArray &outputTail) override;
+    QList<ToolCall> runningToolCalls(const QString &runId) override;
+    bool crewHasActiveRun(const QString &crewId) override;
+
+    DashboardStats dashboardStats(const QString &orgId, const QDateTime &from,
+                                  const QDateTime &to) override;
+    TokenStats tokenStats(const QString &orgId, qint64 nowMs) override;
+    RentalStats rentalStats(const QString &orgId, qint64 nowMs) override;
+
+    std::optional<Rental> rent(const QString &renterOrgId, const QString &crewId, Micros hours,
+                               qint64 nowMs, StoreError *err) override;
+    QList<Rental> rentals(const QString &orgId, qint64 nowMs) override;
+    int settleRentals(qint64 nowMs) override;
+    bool hasActiveRental(const QString &renterOrgId, const QString &crewId, qint64 nowMs) override;
+
+    bool appendEvents(const QList<StoredEventPtr> &events) override;
+    QList<StoredEventPtr> events(const StreamKey &key, qint64 since, int limit) override;
+    bool appendEventsAllocating(QList<StoredEventPtr> &events) override;
+    QList<StoredEventPtr> eventsAfter(qint64 since, int limit) override;
+    qint64 latestSeq(const StreamKey &key) override;
+    qint64 maxEventSeq() override;
+    qint64 pruneEvents(qint64 cutoffMs, int keepPerStream) override;
+    qint64 prunedHorizon() override;
+
+    // Reads a numeric column robustly: qint64/int, double (rounded) or a decimal string
+    // (PostgreSQL NUMERIC under HighPrecision). Null and garbage read as `fallback`.
+    static qint64 int64Of(const QVariant &v, qint64 fallback = 0);
+    static double doubleOf(const QVariant &v, double fallback = 0.0);
+
+protected:
+    // `driver` is the QtSql driver name; `connectionPrefix` names the connection in logs.
+    SqlStore(const Dialect &dialect, const QString &driver, QStringView connectionPrefix);
+
+    // Which serialisation a write transaction needs beyond the dialect's BEGIN.
+    enum class WriteLock {
+        Data,   // read-then-write transactions (balances, uniqueness checks, settling)
+        Events, // the event log: seq allocation and appends
+    };
+
+    // The connection: subclasses configure it in their constructor (database name, host...).
+    QSqlDatabase &db() { return m_db; }
+    // Where the store points, for log lines; never contains a password.
+    virtual QString describe() const = 0;
+    // Applies the migrations on a fresh connection. Default: migrate() with the dialect.
+    virtual bool migrateSchema(QString *error);
+    // Called right after the dialect's BEGIN of a write transaction; false aborts it.
+    // Default: nothing to do (SQLite's BEGIN IMMEDIATE already serialises writers).
+    virtual bool lockForWrite(WriteLock lock);
+    // Runs one statement on the connection (for subclasses' hooks); logs failures.
+    std::optional<QSqlQuery> exec(const char *what, const QString &sql, const QVariantList &binds = {});
+
+    // Opens the connection and runs the dialect's session setup; does not migrate.
+    bool connectDb(QString *error);
+
+private:
+    class Transaction;
+
+    // Single-value convenience: the first column of the first row, or `fallback`.
+    qint64 scalar(const char *what, const QString &sql, const QVariantList &binds,
+                  qint64 fallback = 0);
+    bool beginWrite(WriteLock lock);
+    bool commit();
+    void rollback();
+    // Keeps a failed statement of a transaction alive until its ROLLBACK.
+    void parkFailed(QSqlQuery &&q);
+    // After a failed statement outside a transaction: is the connection still usable? If not,
+    // marks it broken (ensureConnected() reconnects) and returns false.
+    bool probeConnection();
+    // Statements that are safe to repeat after a reconnect: reads and BEGIN.
+    bool retryable(const QString &sql) const;
+    // Re-opens a connection marked broken; true when the store is usable.
+    bool ensureConnected();
+    bool insertEvents(const QList<StoredEventPtr> &events);
+    QList<StoredEventPtr> loadEvents(const char *what, const QString &sql, const QVariantList &binds);
+
+    QList<Crew> loadCrews(const char *what, const QString &whereSql, const QVariantList &binds);
+    QList<Run> loadRuns(const char *what, const QString &sqlTail, const QVariantList &binds,
+                        bool *ok = nullptr);
+    QList<RunJob> loadRunJobs(const char *what, const QString &sqlTail, const QVariantList &binds);
+    QList<ToolCall> loadToolCalls(const char *what, const QString &sqlTail, const QVariantList &binds);
+    QList<UserRecord> loadUsers(const char *what, const QString &sqlTail, const QVariantList &binds);
+    QList<Rental> loadRentals(const char *what, const QString &sqlTail, const QVariantList &binds,
+                              qint64 nowMs);
+
+    const Dialect &m_dialect;
+    QString m_connectionName;
+    QSqlDatabase m_db;
+    bool m_open = false;        // open() succeeded at least once: reconnecting is allowed
+    bool m_broken = false;      // the connection was lost; reconnect before the next statement
+    bool m_inTransaction = false;
+    QList<QSqlQuery> m_parked;  // failed statements of the current transaction
+};
+
+} // namespace crewdeck::server
