@@ -1,0 +1,203 @@
+#include "app/models/dashboardcontroller.h"
+#include "shared/logging.h"
+
+using namespace Qt::StringLiterals;
+
+namespace crewdeck::client {
+
+DashboardController::DashboardController(ApiClient *api, QObject *parent)
+    : QObject(parent)
+    , m_api(api)
+    , m_crews(new CrewsModel(this))
+    , m_recent(new RecentRunsModel(this))
+{
+    m_refreshTimer.setInterval(30000);
+    m_debounce.setInterval(500);
+    m_debounce.setSingleShot(true);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &DashboardController::refresh);
+    connect(&m_debounce, &QTimer::timeout, this, &DashboardController::refresh);
+}
+
+CardState DashboardController::cardState(Card card) const
+{
+    return m_state[int(card)];
+}
+
+bool DashboardController::isSettled() const
+{
+    for (const CardState &s : m_state)
+        if (s.status == CardState::Status::Loading)
+            return false;
+    return true;
+}
+
+void DashboardController::setRefreshInterval(int ms)
+{
+    m_refreshTimer.setInterval(std::max(ms, 1000));
+}
+
+void DashboardController::start()
+{
+    m_refreshTimer.start();
+    refresh();
+}
+
+void DashboardController::stop()
+{
+    m_refreshTimer.stop();
+    m_debounce.stop();
+}
+
+void DashboardController::refresh()
+{
+    m_debounce.stop();
+    ++m_refreshCount;
+    Q_EMIT refreshStarted();
+    refreshCard(Card::Stats); // also feeds RecentRuns
+    refreshCard(Card::Tokens);
+    refreshCard(Card::Rentals);
+    refreshCard(Card::Crews);
+}
+
+void DashboardController::setCard(Card card, const CardState &state)
+{
+    if (m_state[int(card)] == state)
+        return;
+    m_state[int(card)] = state;
+    Q_EMIT cardChanged(card);
+}
+
+void DashboardController::noteSuccess()
+{
+    if (m_pageError.isEmpty())
+        return;
+    m_pageError.clear();
+    Q_EMIT pageErrorChanged(m_pageError);
+}
+
+// A card that already shows data keeps it (slightly stale beats a blank card); the page
+// banner tells that the server cannot be reached. A card without data shows the error.
+void DashboardController::noteFailure(Card card, const ApiFailure &failure)
+{
+    // Connectivity details go to the page banner once; the cards just say they are not loaded.
+    if (!m_have[int(card)])
+        setCard(card, CardState::error(failure.isConnectivity() ? tr("Not loaded: the server cannot be reached.")
+                                                                : failure.message));
+    if (failure.isConnectivity() && m_pageError != failure.message) {
+        m_pageError = failure.message;
+        Q_EMIT pageErrorChanged(m_pageError);
+    }
+}
+
+void DashboardController::refreshCard(Card card)
+{
+    if (card == Card::RecentRuns)
+        card = Card::Stats; // both come from GET /dashboard/stats
+    const int i = int(card);
+    if (m_inFlight[i])
+        return;
+    m_inFlight[i] = true;
+    if (!m_have[i]) {
+        setCard(card, CardState::loading());
+        if (card == Card::Stats)
+            setCard(Card::RecentRuns, CardState::loading());
+    }
+    switch (card) {
+    case Card::Stats:
+        m_api->dashboardStats(this, [this](const ApiResult<DashboardStats> &r) {
+            m_inFlight[int(Card::Stats)] = false;
+            if (!r.ok()) {
+                noteFailure(Card::Stats, r.failure);
+                noteFailure(Card::RecentRuns, r.failure);
+                return;
+            }
+            noteSuccess();
+            m_stats = *r.value;
+            m_have[int(Card::Stats)] = m_have[int(Card::RecentRuns)] = true;
+            m_recent->setRuns(m_stats.recentRuns);
+            // Emit even when the state stays Ready: the values changed.
+            m_state[int(Card::Stats)] = {};
+            setCard(Card::Stats, m_stats.totalRuns == 0 ? CardState::empty() : CardState::ready());
+            m_state[int(Card::RecentRuns)] = {};
+            setCard(Card::RecentRuns, m_stats.recentRuns.isEmpty() ? CardState::empty() : CardState::ready());
+        });
+        break;
+    case Card::Tokens:
+        m_api->tokenStats(this, [this](const ApiResult<TokenStats> &r) {
+            m_inFlight[int(Card::Tokens)] = false;
+            if (!r.ok())
+                return noteFailure(Card::Tokens, r.failure);
+            noteSuccess();
+            m_tokens = *r.value;
+            m_have[int(Card::Tokens)] = true;
+            m_state[int(Card::Tokens)] = {};
+            setCard(Card::Tokens, CardState::ready());
+        });
+        break;
+    case Card::Rentals:
+        m_api->rentalStats(this, [this](const ApiResult<RentalStats> &r) {
+            m_inFlight[int(Card::Rentals)] = false;
+            if (!r.ok())
+                return noteFailure(Card::Rentals, r.failure);
+            noteSuccess();
+            m_rentals = *r.value;
+            m_have[int(Card::Rentals)] = true;
+            m_state[int(Card::Rentals)] = {};
+            setCard(Card::Rentals, m_rentals.totalRentals == 0 && m_rentals.activeRentals == 0 ? CardState::empty()
+                                                                                                : CardState::ready());
+        });
+        break;
+    case Card::Crews:
+        m_api->crews(this, [this](const ApiResult<QList<Crew>> &r) {
+            m_inFlight[int(Card::Crews)] = false;
+            if (!r.ok())
+                return noteFailure(Card::Crews, r.failure);
+            noteSuccess();
+            m_crews->setCrews(*r.value);
+            QHash<QString, QString> names;
+            for (const Crew &c : *r.value)
+                names.insert(c.id, c.name);
+            m_recent->setCrewNames(names);
+            m_have[int(Card::Crews)] = true;
+            m_state[int(Card::Crews)] = {};
+            setCard(Card::Crews, r.value->isEmpty() ? CardState::empty() : CardState::ready());
+        });
+        break;
+    case Card::RecentRuns:
+        break;
+    }
+}
+
+void DashboardController::scheduleRefresh()
+{
+    // Not restarted on every event: under a steady flood the refresh still happens once
+    // per debounce interval instead of never.
+    if (!m_debounce.isActive())
+        m_debounce.start();
+}
+
+void DashboardController::handleEvent(const Event &event)
+{
+    if (const auto *snap = std::get_if<SnapshotEvent>(&event.body)) {
+        m_crews->applySnapshot(*snap);
+        return;
+    }
+    if (const auto *sig = std::get_if<SignalEvent>(&event.body)) {
+        m_crews->applySignal(*sig);
+        scheduleRefresh(); // active_crews and the crew list may have changed
+        return;
+    }
+    if (const auto *rs = std::get_if<RunStatusEvent>(&event.body)) {
+        m_recent->applyRunStatus(*rs);
+        scheduleRefresh();
+        return;
+    }
+}
+
+void DashboardController::handleReset()
+{
+    m_crews->clearLiveStatus();
+    refresh();
+}
+
+} // namespace crewdeck::client

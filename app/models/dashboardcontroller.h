@@ -1,0 +1,82 @@
+#pragma once
+#include "app/models/cardstate.h"
+#include "app/models/crewsmodel.h"
+#include "app/models/recentrunsmodel.h"
+#include "app/net/apiclient.h"
+
+#include <QObject>
+#include <QTimer>
+
+namespace crewdeck::client {
+
+// Holds what the dashboard shows (stats, C7T, rentals, crews, recent runs) with a load
+// state per card. Refreshes every refreshInterval() and, debounced, whenever a run_status or
+// signal event arrives, so that a flood of events costs one refresh. GUI thread.
+class DashboardController : public QObject
+{
+    Q_OBJECT
+public:
+    enum class Card { Stats, Tokens, Rentals, Crews, RecentRuns };
+    Q_ENUM(Card)
+
+    explicit DashboardController(ApiClient *api, QObject *parent = nullptr);
+
+    CrewsModel *crewsModel() const { return m_crews; }
+    RecentRunsModel *recentRunsModel() const { return m_recent; }
+    const DashboardStats &stats() const { return m_stats; }
+    const TokenStats &tokens() const { return m_tokens; }
+    const RentalStats &rentals() const { return m_rentals; }
+
+    CardState cardState(Card card) const;
+    // Every card has an answer (data, empty or error).
+    bool isSettled() const;
+    // Set while the server cannot be reached; cleared by the next answer. Other failures
+    // (5xx, 403, ...) show on the card concerned only.
+    QString pageError() const { return m_pageError; }
+
+    void setRefreshInterval(int ms);
+    int refreshInterval() const { return m_refreshTimer.interval(); }
+    void setDebounceInterval(int ms) { m_debounce.setInterval(ms); }
+    int debounceInterval() const { return m_debounce.interval(); }
+    int refreshCount() const { return m_refreshCount; }
+
+    // Loads everything now and then periodically.
+    void start();
+    void stop();
+    bool isRunning() const { return m_refreshTimer.isActive(); }
+
+public Q_SLOTS:
+    void refresh();
+    void refreshCard(crewdeck::client::DashboardController::Card card);
+    // Feed events from the sockets here (mission: snapshot + signal; runs/graph: run_status).
+    void handleEvent(const crewdeck::Event &event);
+    // The socket's history was reset: live statuses are unreliable, refetch all.
+    void handleReset();
+
+Q_SIGNALS:
+    void cardChanged(crewdeck::client::DashboardController::Card card);
+    void pageErrorChanged(const QString &message);
+    void refreshStarted();
+
+private:
+    void setCard(Card card, const CardState &state);
+    void noteFailure(Card card, const ApiFailure &failure);
+    void noteSuccess();
+    void scheduleRefresh();
+
+    ApiClient *m_api;
+    CrewsModel *m_crews;
+    RecentRunsModel *m_recent;
+    DashboardStats m_stats;
+    TokenStats m_tokens;
+    RentalStats m_rentals;
+    bool m_have[5] = {false, false, false, false, false};
+    bool m_inFlight[5] = {false, false, false, false, false};
+    CardState m_state[5];
+    QString m_pageError;
+    QTimer m_refreshTimer;
+    QTimer m_debounce;
+    int m_refreshCount = 0;
+};
+
+} // namespace crewdeck::client

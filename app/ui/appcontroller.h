@@ -1,0 +1,125 @@
+#pragma once
+#include "app/models/dashboardcontroller.h"
+#include "app/net/livesocket.h"
+#include "app/ui/appsettings.h"
+#include "app/ui/logindialog.h"
+#include "app/ui/mainwindow.h"
+
+#include <QObject>
+#include <QPointer>
+#include <QTranslator>
+#include <functional>
+#include <optional>
+
+namespace crewdeck::client {
+class ApiClient;
+class DashboardController;
+class LiveSocket;
+class Session;
+} // namespace crewdeck::client
+
+namespace crewdeck::ui {
+
+class LoginDialog;
+class MainWindow;
+class RunsPage;
+class RunDetailPage;
+class CrewsPage;
+class GraphPage;
+class ToastManager;
+class TrayNotifier;
+
+struct LaunchOptions
+{
+    QString serverUrl;               // --server
+    QString email;                   // --email
+    std::optional<QString> password; // --password-stdin
+    QString language;                // --lang (overrides the setting for this run)
+};
+
+// The app's flow: login dialog -> main window (dashboard + mission socket) -> back to the
+// login dialog when the session ends (401 on a call, 4401 on the socket, log out). Also
+// applies theme and language. Owns everything it shows. GUI thread.
+class AppController : public QObject
+{
+    Q_OBJECT
+public:
+    explicit AppController(QObject *parent = nullptr);
+    ~AppController() override;
+
+    void start(const LaunchOptions &options = {});
+
+    client::Session *session() const { return m_session; }
+    client::ApiClient *api() const { return m_api; }
+    // Exist while logged in.
+    client::LiveSocket *missionSocket() const { return m_mission; }
+    client::DashboardController *dashboard() const { return m_dashboard; }
+    MainWindow *mainWindow() const { return m_window; }
+    LoginDialog *loginDialog() const { return m_login; }
+
+    // Mission socket tuning (the server's --ws-heartbeat-seconds; tests use short values).
+    void setHeartbeatInterval(int ms) { m_heartbeatMs = ms; }
+    void setBackoff(int baseMs, int capMs) { m_backoffBaseMs = baseMs; m_backoffCapMs = capMs; }
+
+    // "en" or "de"; installs the translators and rebuilds the open window.
+    void setLanguage(const QString &code);
+    QString language() const { return m_language; }
+    // Stats answered and the mission socket is Live.
+    bool isDashboardLive() const;
+
+    // Pages of the main window (exist while it does).
+    RunsPage *runsPage() const { return m_runsPage; }
+    RunDetailPage *runDetailPage() const { return m_runDetail; }
+    CrewsPage *crewsPage() const { return m_crewsPage; }
+    GraphPage *graphPage() const { return m_graphPage; }
+    ToastManager *toastManager() const { return m_toasts; }
+    TrayNotifier *trayNotifier() const { return m_tray; }
+    // Shows `page` ("runs", "run": the newest run, "crews") once it shows live data, then
+    // calls done(true); done(false) for an unknown page or when there is nothing to show.
+    void showPageWhenReady(const QString &page, QObject *context, std::function<void(bool)> done);
+
+public Q_SLOTS:
+    // Opens a run in the run detail page.
+    void openRun(const QString &runId);
+    void showSettings();
+    void logout();
+    void returnToLogin(const QString &message);
+
+Q_SIGNALS:
+    void loginShown();
+    void loggedIn();
+    void loginFailed(const QString &message);
+    void loginCancelled();
+    void mainWindowShown();
+    void dashboardLive();
+    void runActivated(const QString &runId);
+
+private:
+    void showLogin(const QString &message = {});
+    void onLoggedIn();
+    void buildWindow();
+    void tearDownSession();
+    void checkLive();
+
+    client::Session *m_session;
+    client::ApiClient *m_api;
+    QPointer<client::LiveSocket> m_mission;
+    QPointer<client::DashboardController> m_dashboard;
+    QPointer<MainWindow> m_window;
+    QPointer<LoginDialog> m_login;
+    QPointer<RunsPage> m_runsPage;
+    QPointer<RunDetailPage> m_runDetail;
+    QPointer<CrewsPage> m_crewsPage;
+    QPointer<GraphPage> m_graphPage;
+    QPointer<ToastManager> m_toasts;
+    QPointer<TrayNotifier> m_tray;
+    QTranslator m_appTranslator;
+    QTranslator m_qtTranslator;
+    QString m_language = QStringLiteral("en");
+    int m_heartbeatMs = 45000;
+    int m_backoffBaseMs = 500;
+    int m_backoffCapMs = 20000;
+    bool m_liveAnnounced = false;
+};
+
+} // namespace crewdeck::ui

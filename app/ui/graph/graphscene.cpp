@@ -1,0 +1,203 @@
+#include "app/ui/graph/graphscene.h"
+#include "app/ui/graph/graphitems.h"
+#include "app/ui/theme.h"
+
+#include <QtMath>
+
+using namespace Qt::StringLiterals;
+
+namespace crewdeck::ui {
+
+GraphLayout GraphLayout::compute(const QList<int> &toolsPerAgent)
+{
+    GraphLayout l;
+    const int n = int(toolsPerAgent.size());
+    int maxTools = 0;
+    for (int t : toolsPerAgent)
+        maxTools = qMax(maxTools, t);
+    l.agents.reserve(n);
+    l.tools.reserve(n);
+
+    if (n <= CircleMaxAgents) {
+        l.crew = {0, 0};
+        // Room along the circle for an agent's fan of tools, and never closer than the
+        // crew node's size allows.
+        const qreal radius = qMax<qreal>(260, n * 330 / (2 * M_PI));
+        constexpr qreal toolDistance = 135;
+        constexpr qreal fanStepDeg = 38;
+        for (int i = 0; i < n; ++i) {
+            const qreal a = -M_PI / 2 + 2 * M_PI * i / qMax(1, n);
+            const QPointF dir(qCos(a), qSin(a));
+            const QPointF agent = dir * radius;
+            l.agents.append(agent);
+            QList<QPointF> tools;
+            const int t = toolsPerAgent.at(i);
+            for (int k = 0; k < t; ++k) {
+                const qreal off = qDegreesToRadians((k - (t - 1) / 2.0) * fanStepDeg);
+                const QPointF d(qCos(a + off), qSin(a + off));
+                tools.append(agent + d * toolDistance);
+            }
+            l.tools.append(tools);
+        }
+        return l;
+    }
+
+    // Rows: each agent owns a column cell with its tools stacked beneath it.
+    const QSizeF agentSize = NodeItem::sizeFor(NodeItem::Kind::Agent);
+    const QSizeF toolSize = NodeItem::sizeFor(NodeItem::Kind::Tool);
+    const qreal cellW = qMax(agentSize.width(), toolSize.width() + 24) + 36;
+    const qreal cellH = agentSize.height() + maxTools * (toolSize.height() + 14) + 70;
+    const int cols = qMax(1, int(qCeil(qSqrt(n * cellH / cellW))));
+    const int rows = (n + cols - 1) / cols;
+    const qreal width = cols * cellW;
+    l.crew = {0, -cellH * 0.55 - 60};
+    for (int i = 0; i < n; ++i) {
+        const int row = i / cols;
+        const int col = i % cols;
+        // Centre a short last row under the crew.
+        const int inRow = row == rows - 1 ? n - row * cols : cols;
+        const qreal rowLeft = -inRow * cellW / 2;
+        const QPointF agent(rowLeft + col * cellW + cellW / 2, row * cellH + agentSize.height() / 2);
+        l.agents.append(agent);
+        QList<QPointF> tools;
+        for (int k = 0; k < toolsPerAgent.at(i); ++k)
+            tools.append(agent + QPointF(18, agentSize.height() / 2 + 10 + toolSize.height() / 2 + k * (toolSize.height() + 14)));
+        l.tools.append(tools);
+    }
+    Q_UNUSED(width)
+    return l;
+}
+
+GraphScene::GraphScene(QObject *parent)
+    : QGraphicsScene(parent)
+{
+    // A static BSP index: setCrew() builds all geometry once, animations only repaint (no
+    // bounding rect ever changes), so the index is never rebuilt while events stream in.
+    setItemIndexMethod(QGraphicsScene::BspTreeIndex);
+}
+
+void GraphScene::setCrew(const Crew &crew)
+{
+    clear();
+    m_agents.clear();
+    m_agentNames.clear();
+    m_tools.clear();
+    m_callNodes.clear();
+    m_crewNode = nullptr;
+    m_nodeCount = 0;
+    m_edgeCount = 0;
+    m_crewId = crew.id;
+    if (crew.id.isEmpty()) {
+        setSceneRect(QRectF());
+        return;
+    }
+
+    QList<int> toolCounts;
+    int edges = 0;
+    for (const Agent &a : crew.agents) {
+        toolCounts.append(int(a.tools.size()));
+        edges += 1 + int(a.tools.size());
+    }
+    const GraphLayout layout = GraphLayout::compute(toolCounts);
+    const bool dense = edges >= DenseEdges;
+
+    m_crewNode = new NodeItem(NodeItem::Kind::Crew, crew.name, tr("%n agent(s)", nullptr, int(crew.agents.size())));
+    m_crewNode->setPos(layout.crew);
+    m_crewNode->setAccent(crewStatusColor(crew.status));
+    addItem(m_crewNode);
+    ++m_nodeCount;
+
+    for (int i = 0; i < crew.agents.size(); ++i) {
+        const Agent &a = crew.agents.at(i);
+        auto *agent = new NodeItem(NodeItem::Kind::Agent, a.name, a.role);
+        agent->setPos(layout.agents.at(i));
+        addItem(agent);
+        ++m_nodeCount;
+        m_agents.insert(a.id, agent);
+        m_agentNames.insert(a.id, a.name);
+        auto *edge = new EdgeItem(m_crewNode, agent);
+        edge->setDense(dense);
+        addItem(edge);
+        ++m_edgeCount;
+        for (int k = 0; k < a.tools.size(); ++k) {
+            auto *tool = new NodeItem(NodeItem::Kind::Tool, a.tools.at(k), a.name);
+            tool->setPos(layout.tools.at(i).at(k));
+            addItem(tool);
+            ++m_nodeCount;
+            auto *te = new EdgeItem(agent, tool);
+            te->setDense(dense);
+            addItem(te);
+            ++m_edgeCount;
+            tool->setIncomingEdge(te);
+            m_tools.insert(key(a.id, a.tools.at(k)), tool);
+        }
+    }
+    const QRectF bounds = itemsBoundingRect();
+    setSceneRect(bounds.adjusted(-80, -80, 80, 80));
+}
+
+void GraphScene::setCrewStatus(const QString &status)
+{
+    if (m_crewNode)
+        m_crewNode->setAccent(crewStatusColor(status));
+}
+
+NodeItem *GraphScene::toolNode(const QString &agentId, const QString &tool) const
+{
+    return m_tools.value(key(agentId, tool));
+}
+
+QString GraphScene::agentName(const QString &agentId) const
+{
+    return m_agentNames.value(agentId);
+}
+
+NodeItem *GraphScene::nodeForCall(const QString &agentId, const QString &toolCallId, const QString &tool)
+{
+    if (!tool.isEmpty())
+        if (NodeItem *n = toolNode(agentId, tool))
+            return n;
+    return m_callNodes.value(toolCallId);
+}
+
+bool GraphScene::applyEvent(const Event &event)
+{
+    if (const auto *s = std::get_if<ToolStartEvent>(&event.body)) {
+        if (s->crewId != m_crewId)
+            return false;
+        NodeItem *n = nodeForCall(s->agentId, s->toolCallId, s->tool);
+        if (!n)
+            return false;
+        m_callNodes.insert(s->toolCallId, n);
+        n->startCall(s->toolCallId);
+        ++m_applied;
+        Q_EMIT toolActivity(s->agentId, s->tool, s->toolCallId, u"start"_s);
+        return true;
+    }
+    if (const auto *p = std::get_if<ToolProgressEvent>(&event.body)) {
+        if (p->crewId != m_crewId)
+            return false;
+        NodeItem *n = m_callNodes.value(p->toolCallId);
+        if (!n)
+            return false;
+        n->setProgress(p->toolCallId, p->progress.value_or(-1), p->message);
+        ++m_applied;
+        Q_EMIT toolActivity(p->agentId, n->title(), p->toolCallId, u"progress"_s);
+        return true;
+    }
+    if (const auto *e = std::get_if<ToolEndEvent>(&event.body)) {
+        if (e->crewId != m_crewId)
+            return false;
+        NodeItem *n = nodeForCall(e->agentId, e->toolCallId, e->tool);
+        if (!n)
+            return false;
+        m_callNodes.remove(e->toolCallId);
+        n->endCall(e->toolCallId, e->status, e->durationMs, e->exitCode);
+        ++m_applied;
+        Q_EMIT toolActivity(e->agentId, e->tool, e->toolCallId, u"end"_s);
+        return true;
+    }
+    return false;
+}
+
+} // namespace crewdeck::ui

@@ -1,0 +1,150 @@
+#include "app/ui/logindialog.h"
+#include "app/net/apiclient.h"
+#include "app/net/session.h"
+#include "app/ui/appsettings.h"
+#include "app/ui/iconview.h"
+#include "app/ui/spinner.h"
+#include "app/ui/theme.h"
+
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QSettings>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+namespace crewdeck::ui {
+
+LoginDialog::LoginDialog(client::ApiClient *api, QWidget *parent)
+    : QDialog(parent)
+    , m_api(api)
+{
+    setObjectName(u"loginDialog"_s);
+    setWindowTitle(tr("Log in to CrewDeck"));
+    setWindowIcon(icon(u"crewdeck"_s));
+    const int em = fontMetrics().height();
+
+    auto *layout = new QVBoxLayout(this);
+    auto *head = new QHBoxLayout;
+    head->addWidget(new IconView(icon(u"crewdeck"_s), 3.0, this));
+    auto *title = new QLabel(tr("CrewDeck"), this);
+    QFont tf = title->font();
+    tf.setPointSizeF(tf.pointSizeF() * 1.6);
+    tf.setWeight(QFont::Bold);
+    title->setFont(tf);
+    head->addWidget(title, 1);
+    layout->addLayout(head);
+
+    auto *form = new QFormLayout;
+    m_server = new QLineEdit(AppSettings::defaultServerUrl(), this);
+    m_server->setObjectName(u"serverEdit"_s);
+    m_server->setPlaceholderText(u"http://127.0.0.1:8080"_s);
+    m_email = new QLineEdit(QSettings().value(u"login/email"_s).toString(), this);
+    m_email->setObjectName(u"emailEdit"_s);
+    m_email->setPlaceholderText(tr("you@example.com"));
+    m_password = new QLineEdit(this);
+    m_password->setObjectName(u"passwordEdit"_s);
+    m_password->setEchoMode(QLineEdit::Password);
+    form->addRow(tr("&Server:"), m_server);
+    form->addRow(tr("&E-mail:"), m_email);
+    form->addRow(tr("&Password:"), m_password);
+    layout->addLayout(form);
+
+    m_error = new QLabel(this);
+    m_error->setObjectName(u"errorLabel"_s);
+    m_error->setWordWrap(true);
+    m_error->setMinimumWidth(em * 20);
+    {
+        QPalette p = m_error->palette();
+        p.setColor(QPalette::WindowText, StatusColors::error());
+        m_error->setPalette(p);
+    }
+    m_error->hide();
+    layout->addWidget(m_error);
+
+    auto *bottom = new QHBoxLayout;
+    m_spinner = new Spinner(this);
+    m_spinner->setFixedSize(em * 3 / 2, em * 3 / 2);
+    m_spinner->hide();
+    bottom->addWidget(m_spinner);
+    auto *buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
+    m_login = buttons->addButton(tr("&Log in"), QDialogButtonBox::AcceptRole);
+    m_login->setObjectName(u"loginButton"_s);
+    m_login->setDefault(true);
+    bottom->addWidget(buttons, 1);
+    layout->addLayout(bottom);
+    connect(buttons, &QDialogButtonBox::accepted, this, &LoginDialog::submit);
+    connect(buttons, &QDialogButtonBox::rejected, this, &LoginDialog::reject);
+
+    (m_email->text().isEmpty() ? m_email : m_password)->setFocus();
+}
+
+void LoginDialog::setServerUrl(const QString &url) { m_server->setText(url); }
+void LoginDialog::setEmail(const QString &email) { m_email->setText(email); }
+void LoginDialog::setPassword(const QString &password) { m_password->setText(password); }
+QString LoginDialog::serverUrl() const { return m_server->text(); }
+QString LoginDialog::email() const { return m_email->text(); }
+QString LoginDialog::errorText() const { return m_error->isHidden() ? QString() : m_error->text(); }
+
+void LoginDialog::setMessage(const QString &text)
+{
+    m_error->setText(text);
+    m_error->setVisible(!text.isEmpty());
+}
+
+void LoginDialog::setBusy(bool busy)
+{
+    m_busy = busy;
+    m_spinner->setVisible(busy);
+    m_login->setEnabled(!busy);
+    m_server->setEnabled(!busy);
+    m_email->setEnabled(!busy);
+    m_password->setEnabled(!busy);
+}
+
+void LoginDialog::submit()
+{
+    if (m_busy)
+        return;
+    const QUrl url = client::Session::normalizeServerUrl(m_server->text());
+    if (!url.isValid()) {
+        setMessage(tr("Enter the server address, e.g. http://127.0.0.1:8080."));
+        m_server->setFocus();
+        return;
+    }
+    if (m_email->text().trimmed().isEmpty()) {
+        setMessage(tr("Enter your e-mail address."));
+        m_email->setFocus();
+        return;
+    }
+    if (m_password->text().isEmpty()) {
+        setMessage(tr("Enter your password."));
+        m_password->setFocus();
+        return;
+    }
+    setMessage({});
+    setBusy(true);
+    const QString email = m_email->text().trimmed();
+    m_api->login(url, email, m_password->text(), this,
+                 [this, url, email](const client::ApiResult<LoginResponse> &r) {
+                     setBusy(false);
+                     if (!r.ok()) {
+                         setMessage(r.failure.message);
+                         Q_EMIT loginFailed(r.failure.message);
+                         m_password->setFocus();
+                         m_password->selectAll();
+                         return;
+                     }
+                     QSettings s;
+                     s.setValue(u"server/url"_s, url.toString());
+                     s.setValue(u"login/email"_s, email);
+                     m_password->clear();
+                     accept();
+                 });
+}
+
+} // namespace crewdeck::ui

@@ -1,0 +1,151 @@
+#include "app/ui/mainwindow.h"
+#include "app/models/dashboardcontroller.h"
+#include "app/net/livesocket.h"
+#include "app/net/session.h"
+#include "app/ui/dashboardpage.h"
+#include "app/ui/liveindicator.h"
+#include "app/ui/theme.h"
+
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QListWidget>
+#include <QSettings>
+#include <QStackedWidget>
+#include <QToolButton>
+#include <QVBoxLayout>
+
+using namespace Qt::StringLiterals;
+
+namespace crewdeck::ui {
+
+MainWindow::MainWindow(client::Session *session, client::DashboardController *dashboard, client::LiveSocket *mission,
+                       QWidget *parent)
+    : QMainWindow(parent)
+{
+    setObjectName(u"mainWindow"_s);
+    setWindowTitle(tr("CrewDeck"));
+    setWindowIcon(icon(u"crewdeck"_s));
+    const int em = fontMetrics().height();
+
+    auto *central = new QWidget(this);
+    auto *h = new QHBoxLayout(central);
+    h->setContentsMargins(0, 0, 0, 0);
+    h->setSpacing(0);
+
+    m_sidebar = new QListWidget(central);
+    m_sidebar->setObjectName(u"sidebar"_s);
+    m_sidebar->setIconSize(QSize(em * 5 / 4, em * 5 / 4));
+    m_sidebar->setFrameShape(QFrame::NoFrame);
+    m_sidebar->setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Expanding);
+    m_sidebar->setFixedWidth(em * 11);
+    m_sidebar->setSpacing(em / 6);
+    h->addWidget(m_sidebar);
+
+    auto *right = new QWidget(central);
+    auto *v = new QVBoxLayout(right);
+    v->setContentsMargins(0, 0, 0, 0);
+    v->setSpacing(0);
+
+    auto *header = new QWidget(right);
+    header->setObjectName(u"header"_s);
+    header->setAutoFillBackground(true);
+    header->setBackgroundRole(QPalette::Base);
+    auto *hl = new QHBoxLayout(header);
+    hl->setContentsMargins(em, em / 2, em, em / 2);
+    m_pageTitle = new QLabel(header);
+    QFont tf = m_pageTitle->font();
+    tf.setWeight(QFont::DemiBold);
+    m_pageTitle->setFont(tf);
+    hl->addWidget(m_pageTitle);
+    hl->addStretch(1);
+    m_indicator = new LiveIndicator(header);
+    m_indicator->setObjectName(u"liveIndicator"_s);
+    m_indicator->setSocket(mission);
+    hl->addWidget(m_indicator);
+    auto *user = new QLabel(session->user().email, header);
+    user->setObjectName(u"userLabel"_s);
+    user->setToolTip(tr("Role: %1").arg(session->user().role));
+    hl->addWidget(user);
+    auto *settings = new QToolButton(header);
+    settings->setObjectName(u"settingsButton"_s);
+    settings->setIcon(icon(u"settings"_s));
+    settings->setToolTip(tr("Settings"));
+    settings->setAutoRaise(true);
+    connect(settings, &QToolButton::clicked, this, &MainWindow::settingsRequested);
+    hl->addWidget(settings);
+    auto *logout = new QToolButton(header);
+    logout->setObjectName(u"logoutButton"_s);
+    logout->setIcon(icon(u"logout"_s));
+    logout->setToolTip(tr("Log out"));
+    logout->setAutoRaise(true);
+    connect(logout, &QToolButton::clicked, this, &MainWindow::logoutRequested);
+    hl->addWidget(logout);
+    v->addWidget(header);
+
+    m_pages = new QStackedWidget(right);
+    v->addWidget(m_pages, 1);
+    h->addWidget(right, 1);
+    setCentralWidget(central);
+
+    m_dashboard = new DashboardPage(dashboard, m_pages);
+    connect(m_dashboard, &DashboardPage::runActivated, this, &MainWindow::runActivated);
+    addPage(u"dashboard"_s, tr("Dashboard"), u"dashboard"_s, m_dashboard);
+
+    connect(m_sidebar, &QListWidget::currentRowChanged, this, [this](int row) {
+        if (QListWidgetItem *item = m_sidebar->item(row))
+            showPage(item->data(Qt::UserRole).toString());
+    });
+    m_sidebar->setCurrentRow(0);
+
+    const QByteArray geometry = QSettings().value(u"window/geometry"_s).toByteArray();
+    if (geometry.isEmpty() || !restoreGeometry(geometry))
+        resize(em * 70, em * 45);
+}
+
+void MainWindow::addPage(const QString &key, const QString &title, const QString &iconName, QWidget *page)
+{
+    auto *item = new QListWidgetItem(icon(iconName), title, m_sidebar);
+    item->setData(Qt::UserRole, key);
+    item->setSizeHint(QSize(0, fontMetrics().height() * 2));
+    m_pages->addWidget(page);
+    m_pageByKey.insert(key, page);
+}
+
+void MainWindow::addHiddenPage(const QString &key, const QString &title, QWidget *page)
+{
+    m_pages->addWidget(page);
+    m_pageByKey.insert(key, page);
+    m_hiddenTitles.insert(key, title);
+}
+
+bool MainWindow::showPage(const QString &key)
+{
+    QWidget *page = m_pageByKey.value(key);
+    if (!page)
+        return false;
+    m_pages->setCurrentWidget(page);
+    if (m_hiddenTitles.contains(key))
+        m_pageTitle->setText(m_hiddenTitles.value(key));
+    for (int i = 0; i < m_sidebar->count(); ++i) {
+        if (m_sidebar->item(i)->data(Qt::UserRole).toString() == key) {
+            if (m_sidebar->currentRow() != i)
+                m_sidebar->setCurrentRow(i);
+            m_pageTitle->setText(m_sidebar->item(i)->text());
+        }
+    }
+    return true;
+}
+
+QString MainWindow::currentPage() const
+{
+    return m_pageByKey.key(m_pages->currentWidget());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    QSettings().setValue(u"window/geometry"_s, saveGeometry());
+    QMainWindow::closeEvent(event);
+}
+
+} // namespace crewdeck::ui

@@ -1,0 +1,58 @@
+#pragma once
+#include <QHash>
+#include <QMainWindow>
+
+class QListWidget;
+class QStackedWidget;
+class QLabel;
+
+namespace crewdeck::client {
+class DashboardController;
+class LiveSocket;
+class Session;
+} // namespace crewdeck::client
+
+namespace crewdeck::ui {
+
+class DashboardPage;
+class LiveIndicator;
+
+// The main window: a sidebar of pages next to a page stack, and a header with the live
+// connection indicator, the user, settings and log out. Pages register with addPage();
+// the first milestone has the dashboard only. Saves its geometry on close. GUI thread.
+class MainWindow : public QMainWindow
+{
+    Q_OBJECT
+public:
+    MainWindow(client::Session *session, client::DashboardController *dashboard, client::LiveSocket *mission,
+               QWidget *parent = nullptr);
+
+    DashboardPage *dashboardPage() const { return m_dashboard; }
+    LiveIndicator *liveIndicator() const { return m_indicator; }
+    QListWidget *sidebar() const { return m_sidebar; }
+
+    void addPage(const QString &key, const QString &title, const QString &iconName, QWidget *page);
+    // A page reached from another page (run detail), without a sidebar entry.
+    void addHiddenPage(const QString &key, const QString &title, QWidget *page);
+    bool showPage(const QString &key);
+    QString currentPage() const;
+
+Q_SIGNALS:
+    void settingsRequested();
+    void logoutRequested();
+    void runActivated(const QString &runId);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
+
+private:
+    QListWidget *m_sidebar;
+    QStackedWidget *m_pages;
+    QLabel *m_pageTitle;
+    QHash<QString, QWidget *> m_pageByKey;
+    QHash<QString, QString> m_hiddenTitles;
+    DashboardPage *m_dashboard;
+    LiveIndicator *m_indicator;
+};
+
+} // namespace crewdeck::ui

@@ -1,0 +1,130 @@
+#include "app/ui/theme.h"
+#include "app/ui/strings.h"
+
+#include <QApplication>
+#include <QPalette>
+#include <QStyle>
+#include <QStyleFactory>
+#include "shared/types.h"
+
+using namespace Qt::StringLiterals;
+
+namespace crewdeck::ui {
+
+namespace StatusColors {
+QColor available() { return QColor(0x16, 0xa3, 0x4a); }
+QColor busy() { return QColor(0xd9, 0x77, 0x06); }
+QColor offline() { return QColor(0xdc, 0x26, 0x26); }
+QColor live() { return available(); }
+QColor warning() { return busy(); }
+QColor error() { return offline(); }
+} // namespace StatusColors
+
+QColor crewStatusColor(const QString &status)
+{
+    if (status == CrewStatus::Available)
+        return StatusColors::available();
+    if (status == CrewStatus::Busy)
+        return StatusColors::busy();
+    return StatusColors::offline();
+}
+
+QString crewStatusText(const QString &status)
+{
+    if (status == CrewStatus::Available)
+        return Strings::tr("Available");
+    if (status == CrewStatus::Busy)
+        return Strings::tr("Busy");
+    return Strings::tr("Offline");
+}
+
+QColor runStatusColor(const QString &status)
+{
+    if (status == RunState::Succeeded)
+        return StatusColors::available();
+    if (status == RunState::Running || status == RunState::Queued)
+        return StatusColors::busy();
+    return StatusColors::offline();
+}
+
+QString runStatusText(const QString &status)
+{
+    if (status == RunState::Queued)
+        return Strings::tr("Queued");
+    if (status == RunState::Running)
+        return Strings::tr("Running");
+    if (status == RunState::Succeeded)
+        return Strings::tr("Succeeded");
+    if (status == RunState::Failed)
+        return Strings::tr("Failed");
+    if (status == RunState::Cancelled)
+        return Strings::tr("Cancelled");
+    return status;
+}
+
+static QPalette darkPalette()
+{
+    QPalette p;
+    const QColor window(0x1f, 0x23, 0x2a), base(0x16, 0x19, 0x1e), text(0xe5, 0xe7, 0xeb);
+    const QColor button(0x2a, 0x2f, 0x38), highlight(0x3b, 0x82, 0xf6), disabled(0x6b, 0x72, 0x80);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, window);
+    p.setColor(QPalette::ToolTipBase, button);
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::PlaceholderText, disabled);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, button);
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, Qt::white);
+    p.setColor(QPalette::Highlight, highlight);
+    p.setColor(QPalette::HighlightedText, Qt::white);
+    p.setColor(QPalette::Link, QColor(0x60, 0xa5, 0xfa));
+    p.setColor(QPalette::Light, QColor(0x37, 0x3d, 0x48));
+    p.setColor(QPalette::Midlight, QColor(0x30, 0x35, 0x3f));
+    p.setColor(QPalette::Mid, QColor(0x26, 0x2a, 0x32));
+    p.setColor(QPalette::Dark, QColor(0x12, 0x14, 0x18));
+    p.setColor(QPalette::Shadow, Qt::black);
+    for (auto role : {QPalette::WindowText, QPalette::Text, QPalette::ButtonText})
+        p.setColor(QPalette::Disabled, role, disabled);
+    return p;
+}
+
+static QPalette lightPalette()
+{
+    QPalette p = QApplication::style()->standardPalette(); // Fusion is set by then
+    p.setColor(QPalette::Window, QColor(0xf3, 0xf4, 0xf6));
+    p.setColor(QPalette::Base, Qt::white);
+    p.setColor(QPalette::AlternateBase, QColor(0xf9, 0xfa, 0xfb));
+    p.setColor(QPalette::Highlight, QColor(0x25, 0x63, 0xeb));
+    return p;
+}
+
+void applyTheme(const QString &theme)
+{
+    auto *app = qobject_cast<QApplication *>(QCoreApplication::instance());
+    if (!app)
+        return;
+    if (QApplication::style()->name().compare(u"fusion"_s, Qt::CaseInsensitive) != 0)
+        QApplication::setStyle(QStyleFactory::create(u"Fusion"_s));
+    if (theme == u"dark"_s)
+        QApplication::setPalette(darkPalette());
+    else if (theme == u"light"_s)
+        QApplication::setPalette(lightPalette());
+    else
+        QApplication::setPalette(QApplication::style()->standardPalette());
+}
+
+QIcon icon(const QString &name)
+{
+    // The same drawing for the selected state: the default "selected" rendering tints the
+    // SVG with the highlight colour until it is an unreadable blot.
+    const QString file = u":/icons/"_s + name + u".svg"_s;
+    QIcon ic(file);
+    ic.addFile(file, {}, QIcon::Selected, QIcon::Off);
+    ic.addFile(file, {}, QIcon::Active, QIcon::Off);
+    return ic;
+}
+
+} // namespace crewdeck::ui

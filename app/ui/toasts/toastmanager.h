@@ -1,0 +1,116 @@
+#pragma once
+#include "shared/events.h"
+
+#include <QElapsedTimer>
+#include <QHash>
+#include <QObject>
+#include <QPointer>
+#include <QTimer>
+#include <functional>
+#include <optional>
+
+class QPushButton;
+class QWidget;
+
+namespace crewdeck::ui {
+
+class ToastWidget;
+
+// Non-modal toasts for tool calls, stacked in the bottom-right corner of a host window:
+// one toast per tool call, updated in place (start -> progress bar -> result). Events are
+// only queued when they arrive; a short timer applies the queue in one batch, so a flood of
+// thousands of events per second costs a few widget updates per tick. At most MaxVisible
+// toasts show (the newest), the rest collapse into a "+N more" chip. Toasts dismiss
+// themselves (failures stay longer), hovering pauses that, a click opens the run. GUI thread.
+class ToastManager : public QObject
+{
+    Q_OBJECT
+public:
+    static constexpr int MaxVisible = 5;
+    enum class Phase { Start, Progress, End };
+    Q_ENUM(Phase)
+
+    struct Toast
+    {
+        QString toolCallId, runId, crewId, agentId, tool;
+        Phase phase = Phase::Start;
+        int progress = -1;
+        QString message;
+        QString status;
+        qint64 durationMs = 0;
+        std::optional<int> exitCode;
+        qint64 order = 0;     // creation order: newer toasts have higher numbers
+        qint64 expiresAt = 0; // on the manager's clock (ms)
+        quint64 version = 0;  // bumped by every change, so widgets repaint only when needed
+    };
+
+    explicit ToastManager(QWidget *host);
+    ~ToastManager() override;
+
+    // Agent id -> display name (e.g. from the graph); the id is shown when it returns empty.
+    void setAgentNameResolver(std::function<QString(const QString &agentId)> resolver) { m_agentName = std::move(resolver); }
+    // Lifetimes (ms): a successful/cancelled result, a failed/timed-out result, a running call
+    // without news.
+    void setLifetimes(int successMs, int errorMs, int runningMs);
+    void setBatchInterval(int ms) { m_batch.setInterval(ms); }
+
+    int activeCount() const { return int(m_toasts.size()); }
+    int visibleCount() const;
+    int hiddenCount() const; // the N of "+N more"
+    QString moreText() const;
+    bool moreChipVisible() const;
+    std::optional<Toast> toast(const QString &toolCallId) const;
+    QList<ToastWidget *> visibleWidgets() const;
+    ToastWidget *widgetFor(const QString &toolCallId) const;
+    qint64 eventsApplied() const { return m_applied; }
+    int queuedEvents() const { return int(m_queue.size()); }
+
+    QString titleFor(const Toast &t) const;
+    QString detailFor(const Toast &t) const;
+
+public Q_SLOTS:
+    // Queue a tool_* event (other types are ignored).
+    void handleEvent(const crewdeck::Event &event);
+    // Apply the queue now (normally done by the batch timer).
+    void flush();
+    void dismiss(const QString &toolCallId);
+    void dismissHidden();
+
+Q_SIGNALS:
+    void runActivated(const QString &runId);
+    // Once per batch for each toast that changed, with its phase after the batch.
+    void toastChanged(const QString &toolCallId, crewdeck::ui::ToastManager::Phase phase);
+
+protected:
+    bool eventFilter(QObject *watched, QEvent *event) override;
+
+private:
+    void apply(const Event &event);
+    Toast &entry(const QString &toolCallId, const QString &runId, const QString &crewId, const QString &agentId);
+    void expire();
+    void render();
+    void layoutWidgets();
+    QList<const Toast *> newest(int n) const;
+    void setHovered(bool hovered);
+    void scheduleSweep();
+
+    QPointer<QWidget> m_host;
+    QHash<QString, Toast> m_toasts;
+    QList<Event> m_queue;
+    QList<ToastWidget *> m_pool;
+    QHash<ToastWidget *, quint64> m_shownVersion;
+    QPushButton *m_more = nullptr;
+    std::function<QString(const QString &)> m_agentName;
+    QElapsedTimer m_clock;
+    QTimer m_batch;
+    QTimer m_sweep;
+    QSet<QString> m_changed;
+    qint64 m_nextOrder = 0;
+    qint64 m_applied = 0;
+    int m_hovered = 0;
+    int m_successMs = 5000;
+    int m_errorMs = 12000;
+    int m_runningMs = 15000;
+};
+
+} // namespace crewdeck::ui
