@@ -32,8 +32,11 @@ int main(int argc, char *argv[])
     const QCommandLineOption shotOpt(u"screenshot"_s,
                                      QCoreApplication::translate("main", "Log in, wait for live data, save the window to FILE and exit."),
                                      u"FILE"_s);
-    const QCommandLineOption pageOpt(u"page"_s, QCoreApplication::translate("main", "Page to show (dashboard, runs, run, crews, graph)."), u"NAME"_s,
+    const QCommandLineOption pageOpt(u"page"_s, QCoreApplication::translate("main", "Page to show (dashboard, runs, run, crews, graph, analytics)."), u"NAME"_s,
                                      u"dashboard"_s);
+    const QCommandLineOption rangeOpt(u"range"_s, QCoreApplication::translate("main", "Analytics date range: 24h, 7d, 30d or 90d."),
+                                      u"RANGE"_s);
+    parser.addOption(rangeOpt);
     parser.addOptions({serverOpt, emailOpt, passwordOpt, langOpt, shotOpt, pageOpt});
     parser.process(app);
 
@@ -51,13 +54,21 @@ int main(int argc, char *argv[])
     const QString shotFile = parser.value(shotOpt);
     if (!shotFile.isEmpty()) {
         const QString page = parser.value(pageOpt);
+        const QString range = parser.value(rangeOpt);
         QObject::connect(&controller, &crewdeck::ui::AppController::loginFailed, &app, [&err](const QString &msg) {
             err << QCoreApplication::translate("main", "crewdeck: login failed: %1").arg(msg) << Qt::endl;
             QCoreApplication::exit(2);
         });
-        QObject::connect(&controller, &crewdeck::ui::AppController::dashboardLive, &app, [&controller, &err, shotFile, page] {
+        QObject::connect(&controller, &crewdeck::ui::AppController::dashboardLive, &app, [&controller, &err, shotFile, page, range] {
             crewdeck::ui::MainWindow *w = controller.mainWindow();
             if (!w) {
+                QCoreApplication::exit(3);
+                return;
+            }
+            // The analytics range first, so that the page waits for the charts of that range.
+            if (page == u"analytics"_s && controller.analyticsPage() && !range.isEmpty()
+                && !controller.analyticsPage()->setPreset(range)) {
+                err << QCoreApplication::translate("main", "crewdeck: unknown range \"%1\"").arg(range) << Qt::endl;
                 QCoreApplication::exit(3);
                 return;
             }

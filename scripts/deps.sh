@@ -10,6 +10,7 @@ PKGS=(
   libhiredis-dev libsodium-dev
   redis-server postgresql
   xvfb xauth python3 python3-pytest procps curl
+  poppler-utils
 )
 missing=()
 for p in "${PKGS[@]}"; do

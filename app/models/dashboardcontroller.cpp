@@ -104,7 +104,7 @@ void DashboardController::refreshCard(Card card)
     }
     switch (card) {
     case Card::Stats:
-        m_api->dashboardStats(this, [this](const ApiResult<DashboardStats> &r) {
+        m_api->dashboardStats(m_statsFrom, m_statsTo, this, [this](const ApiResult<DashboardStats> &r) {
             m_inFlight[int(Card::Stats)] = false;
             if (!r.ok()) {
                 noteFailure(Card::Stats, r.failure);
@@ -198,6 +198,15 @@ void DashboardController::handleReset()
 {
     m_crews->clearLiveStatus();
     refresh();
+}
+
+void DashboardController::setStatsRange(const QDateTime &from, const QDateTime &to)
+{
+    if (from == m_statsFrom && to == m_statsTo)
+        return;
+    m_statsFrom = from;
+    m_statsTo = to;
+    refreshCard(Card::Stats);
 }
 
 } // namespace crewdeck::client

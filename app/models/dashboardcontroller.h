@@ -40,6 +40,12 @@ public:
     int debounceInterval() const { return m_debounce.interval(); }
     int refreshCount() const { return m_refreshCount; }
 
+    // Scopes the stats card (and recent runs) to created_at in [from, to) (the analytics
+    // page's date range); invalid bounds: open. Reloads the stats when it changes.
+    void setStatsRange(const QDateTime &from, const QDateTime &to);
+    QDateTime statsFrom() const { return m_statsFrom; }
+    QDateTime statsTo() const { return m_statsTo; }
+
     // Loads everything now and then periodically.
     void start();
     void stop();
@@ -77,6 +83,8 @@ private:
     QTimer m_refreshTimer;
     QTimer m_debounce;
     int m_refreshCount = 0;
+    QDateTime m_statsFrom;
+    QDateTime m_statsTo;
 };
 
 } // namespace crewdeck::client

@@ -46,7 +46,7 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
     case Qt::ToolTipRole:
         return tr("Run %1").arg(r.id);
     case Qt::TextAlignmentRole:
-        if (index.column() == DurationColumn || index.column() == TokensColumn || index.column() == IdColumn)
+        if (index.column() == DurationColumn || index.column() == TokensColumn)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::DisplayRole:
@@ -247,7 +247,8 @@ void RunsModel::applyRunStatus(const RunStatusEvent &event)
         return;
     }
     Run &r = m_runs[row];
-    if (r.status != event.status) {
+    // A final state is never taken back by an older event.
+    if (r.status != event.status && !RunState::isFinal(r.status)) {
         r.status = event.status;
         Q_EMIT dataChanged(index(row, 0), index(row, ColumnCount - 1));
     }

@@ -57,6 +57,31 @@ void ApiClient::dashboardStats(QObject *context, ApiCallback<DashboardStats> don
     get(u"/dashboard/stats"_s, {}, context, decodeObject<DashboardStats>(std::move(done)));
 }
 
+void ApiClient::dashboardStats(const QDateTime &from, const QDateTime &to, QObject *context,
+                               ApiCallback<DashboardStats> done)
+{
+    QUrlQuery q;
+    if (from.isValid())
+        q.addQueryItem(u"from"_s, toRfc3339(from));
+    if (to.isValid())
+        q.addQueryItem(u"to"_s, toRfc3339(to));
+    get(u"/dashboard/stats"_s, q.toString(QUrl::FullyEncoded), context, decodeObject<DashboardStats>(std::move(done)));
+}
+
+void ApiClient::timeseries(const QString &metric, const QString &bucket, const QDateTime &from, const QDateTime &to,
+                           QObject *context, ApiCallback<Timeseries> done)
+{
+    QUrlQuery q;
+    q.addQueryItem(u"metric"_s, metric);
+    if (!bucket.isEmpty())
+        q.addQueryItem(u"bucket"_s, bucket);
+    if (from.isValid())
+        q.addQueryItem(u"from"_s, toRfc3339(from));
+    if (to.isValid())
+        q.addQueryItem(u"to"_s, toRfc3339(to));
+    get(u"/dashboard/timeseries"_s, q.toString(QUrl::FullyEncoded), context, decodeObject<Timeseries>(std::move(done)));
+}
+
 void ApiClient::tokenStats(QObject *context, ApiCallback<TokenStats> done)
 {
     get(u"/dashboard/tokens/stats"_s, {}, context, decodeObject<TokenStats>(std::move(done)));

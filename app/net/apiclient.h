@@ -92,6 +92,11 @@ public:
                ApiCallback<LoginResponse> done);
 
     void dashboardStats(QObject *context, ApiCallback<DashboardStats> done);
+    // GET /dashboard/stats?from=&to= (invalid bounds are left out: open).
+    void dashboardStats(const QDateTime &from, const QDateTime &to, QObject *context, ApiCallback<DashboardStats> done);
+    // GET /dashboard/timeseries?metric=&bucket=&from=&to= (invalid bounds: the server's default).
+    void timeseries(const QString &metric, const QString &bucket, const QDateTime &from, const QDateTime &to,
+                    QObject *context, ApiCallback<Timeseries> done);
     void tokenStats(QObject *context, ApiCallback<TokenStats> done);
     void rentalStats(QObject *context, ApiCallback<RentalStats> done);
     void crews(QObject *context, ApiCallback<QList<Crew>> done);

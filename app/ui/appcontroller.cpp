@@ -1,4 +1,5 @@
 #include "app/ui/appcontroller.h"
+#include "app/ui/analytics/analyticssetup.h"
 #include "app/ui/graph/graphpage.h"
 #include "app/ui/graph/graphsetup.h"
 #include "app/ui/toasts/toastmanager.h"
@@ -184,6 +185,7 @@ void AppController::buildWindow()
         m_toasts = x.toasts;
         m_tray = x.tray;
     }
+    m_analyticsPage = installAnalytics(m_window, m_api, m_dashboard, m_mission);
     connect(m_runsPage, &RunsPage::runActivated, this, &AppController::openRun);
     connect(m_runDetail, &RunDetailPage::backRequested, m_window, [this] { m_window->showPage(u"runs"_s); });
     // Back from a hidden page (run detail) by clicking the already-selected entry.
@@ -246,6 +248,14 @@ void AppController::showPageWhenReady(const QString &page, QObject *context, std
             connect(m_dashboard->crewsModel(), &QAbstractItemModel::modelReset, context, pick, Qt::SingleShotConnection);
         else
             finish(false);
+        return;
+    }
+    if (page == u"analytics"_s && m_analyticsPage) {
+        // The charts filled: every timeseries answered.
+        if (m_analyticsPage->isLoaded())
+            finish(true);
+        else
+            connect(m_analyticsPage, &AnalyticsPage::loaded, context, [finish] { finish(true); }, Qt::SingleShotConnection);
         return;
     }
     if (page == u"run"_s && m_runDetail) {

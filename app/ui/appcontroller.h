@@ -2,6 +2,13 @@
 #include "app/models/dashboardcontroller.h"
 #include "app/net/livesocket.h"
 #include "app/ui/appsettings.h"
+#include "app/ui/analytics/analyticspage.h"
+#include "app/ui/crews/crewspage.h"
+#include "app/ui/graph/graphpage.h"
+#include "app/ui/toasts/toastmanager.h"
+#include "app/ui/toasts/traynotifier.h"
+#include "app/ui/runs/rundetailpage.h"
+#include "app/ui/runs/runspage.h"
 #include "app/ui/logindialog.h"
 #include "app/ui/mainwindow.h"
 
@@ -72,6 +79,7 @@ public:
     RunDetailPage *runDetailPage() const { return m_runDetail; }
     CrewsPage *crewsPage() const { return m_crewsPage; }
     GraphPage *graphPage() const { return m_graphPage; }
+    AnalyticsPage *analyticsPage() const { return m_analyticsPage; }
     ToastManager *toastManager() const { return m_toasts; }
     TrayNotifier *trayNotifier() const { return m_tray; }
     // Shows `page` ("runs", "run": the newest run, "crews") once it shows live data, then
@@ -111,6 +119,7 @@ private:
     QPointer<RunDetailPage> m_runDetail;
     QPointer<CrewsPage> m_crewsPage;
     QPointer<GraphPage> m_graphPage;
+    QPointer<AnalyticsPage> m_analyticsPage;
     QPointer<ToastManager> m_toasts;
     QPointer<TrayNotifier> m_tray;
     QTranslator m_appTranslator;

@@ -71,6 +71,7 @@ void ClusterRunQueue::shutdown()
 
 void ClusterRunQueue::onReady()
 {
+    m_readySinceMs = nowMs();
     // MKSTREAM + from "0": entries added before the group existed are still delivered; a
     // duplicate delivery is harmless because claiming a run is a compare-and-set.
     rediscmd::xgroupCreate(
@@ -180,6 +181,11 @@ void ClusterRunQueue::heartbeat()
         for (const RedisReply &e : r.elements)
             alive.insert(e.str);
         m_aliveWorkers = int(alive.size());
+        // A Redis that restarted has lost the worker set: until every live worker had one
+        // heartbeat period (TTL) to announce itself again, "nobody" only means "not yet", and
+        // the crews must not flap offline.
+        if (alive.isEmpty() && nowMs() - m_readySinceMs < m_config.heartbeatTtlMs && !m_local)
+            return;
         reconcileCrews();
         if (m_local)
             recoverLost();

@@ -79,6 +79,7 @@ private:
     bool m_groupReady = false;
     bool m_stopping = false;
     int m_aliveWorkers = 0;
+    qint64 m_readySinceMs = 0;              // last (re)connect to Redis
     QSet<QString> m_unsent;                 // run ids whose XADD did not go through
     QHash<QString, QByteArray> m_entryOf;   // run id -> stream entry id (ours, unacked)
 };

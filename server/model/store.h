@@ -55,6 +55,41 @@ struct RunJob
     QDateTime createdAt;
 };
 
+// Timeseries buckets: UTC-aligned hours, days and weeks starting on Monday 00:00 UTC.
+// Width in ms of a bucket name, 0 for an unknown one.
+inline qint64 timeseriesBucketMs(const QString &bucket)
+{
+    if (bucket == QLatin1String("hour"))
+        return 3600000LL;
+    if (bucket == QLatin1String("day"))
+        return 86400000LL;
+    if (bucket == QLatin1String("week"))
+        return 7LL * 86400000LL;
+    return 0;
+}
+// The origin buckets are counted from: 1970-01-01 was a Thursday, so weeks are counted from
+// Monday 1969-12-29 (epoch - 3 days); hours and days from the epoch.
+inline qint64 timeseriesOriginMs(qint64 bucketMs)
+{
+    return bucketMs == 7LL * 86400000LL ? -3LL * 86400000LL : 0;
+}
+// Start of the bucket containing `ms` (floor division, also right for times before 1970).
+inline qint64 timeseriesBucketStart(qint64 ms, qint64 bucketMs)
+{
+    const qint64 origin = timeseriesOriginMs(bucketMs);
+    qint64 q = (ms - origin) / bucketMs;
+    if ((ms - origin) % bucketMs < 0)
+        --q;
+    return origin + q * bucketMs;
+}
+// Number of buckets a [fromMs, toMs) range spans (0 when empty).
+inline qint64 timeseriesBucketCount(qint64 fromMs, qint64 toMs, qint64 bucketMs)
+{
+    if (toMs <= fromMs || bucketMs <= 0)
+        return 0;
+    return (timeseriesBucketStart(toMs - 1, bucketMs) - timeseriesBucketStart(fromMs, bucketMs)) / bucketMs + 1;
+}
+
 enum class StoreError { None, NotFound, Conflict, InsufficientBalance, BadRequest, Unavailable };
 
 class Store
@@ -164,6 +199,14 @@ public:
     // range. active_crews: the org's crews that are not offline.
     virtual DashboardStats dashboardStats(const QString &orgId, const QDateTime &from,
                                           const QDateTime &to) = 0;
+    // GET /dashboard/timeseries (see timeseriesBucketMs() for the buckets). Points cover every
+    // bucket from the one containing fromMs to the one containing toMs - 1, ordered; only rows
+    // with their timestamp in [fromMs, toMs) count. Metrics: runs, success_rate, latency,
+    // tokens (on created_at; latency on finished_at) and c7t (ledger; a rental reward counts
+    // when its rental ends). The caller validates metric, bucket and the bucket count.
+    // nullopt on a storage failure.
+    virtual std::optional<Timeseries> timeseries(const QString &orgId, const QString &metric,
+                                                 const QString &bucket, qint64 fromMs, qint64 toMs) = 0;
     // tokenStats, rentalStats and rentals settle rentals ended by nowMs first.
     virtual TokenStats tokenStats(const QString &orgId, qint64 nowMs) = 0;
     // revenue/spend: sum of prices as owner/renter; utilization: owned priced crews with an

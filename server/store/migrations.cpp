@@ -174,6 +174,63 @@ const QList<Migration> &migrations()
              " key TEXT PRIMARY KEY,"
              " value TEXT NOT NULL)"_s,
          }},
+        {2,
+         u"maintained run aggregates and analytics indexes"_s,
+         QStringList{
+             // Per-org totals over all runs, kept current by the store in the same
+             // transaction as every run change: /dashboard/stats without a range reads one row.
+             // finished = succeeded + failed + cancelled; lat_n/lat_sum over finished runs
+             // with a duration.
+             u"CREATE TABLE run_stats ("
+             " org_id TEXT PRIMARY KEY,"
+             " total BIGINT NOT NULL DEFAULT 0,"
+             " finished BIGINT NOT NULL DEFAULT 0,"
+             " succeeded BIGINT NOT NULL DEFAULT 0,"
+             " tokens BIGINT NOT NULL DEFAULT 0,"
+             " lat_n BIGINT NOT NULL DEFAULT 0,"
+             " lat_sum BIGINT NOT NULL DEFAULT 0)"_s,
+             // The exact duration histogram of finished runs (duration -> count) and a coarse
+             // one (1 s buckets) over it: exact nearest-rank percentiles walk the coarse
+             // buckets, then the durations of one bucket, independent of the number of runs.
+             u"CREATE TABLE run_durations ("
+             " org_id TEXT NOT NULL,"
+             " duration_ms BIGINT NOT NULL,"
+             " n BIGINT NOT NULL,"
+             " PRIMARY KEY (org_id, duration_ms))"_s,
+             u"CREATE TABLE run_duration_buckets ("
+             " org_id TEXT NOT NULL,"
+             " bucket BIGINT NOT NULL,"
+             " n BIGINT NOT NULL,"
+             " PRIMARY KEY (org_id, bucket))"_s,
+             // Ranged dashboard figures and timeseries answered from the index alone.
+             u"CREATE INDEX runs_org_created_cover ON runs (org_id, created_at, status, duration_ms, tokens)"_s,
+             u"CREATE INDEX runs_org_finished ON runs (org_id, finished_at, status, duration_ms)"_s,
+         } + runStatsRebuildStatements()},
+    };
+    return list;
+}
+
+const QStringList &runStatsRebuildStatements()
+{
+    static const QStringList list{
+        u"DELETE FROM run_stats"_s,
+        u"DELETE FROM run_durations"_s,
+        u"DELETE FROM run_duration_buckets"_s,
+        u"INSERT INTO run_stats (org_id, total, finished, succeeded, tokens, lat_n, lat_sum)"
+        " SELECT org_id, COUNT(*),"
+        " SUM(CASE WHEN status IN ('succeeded', 'failed', 'cancelled') THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END),"
+        " SUM(tokens),"
+        " SUM(CASE WHEN status IN ('succeeded', 'failed', 'cancelled') AND duration_ms IS NOT NULL THEN 1 ELSE 0 END),"
+        " COALESCE(SUM(CASE WHEN status IN ('succeeded', 'failed', 'cancelled') THEN duration_ms END), 0)"
+        " FROM runs GROUP BY org_id"_s,
+        u"INSERT INTO run_durations (org_id, duration_ms, n)"
+        " SELECT org_id, duration_ms, COUNT(*) FROM runs"
+        " WHERE status IN ('succeeded', 'failed', 'cancelled') AND duration_ms IS NOT NULL"
+        " GROUP BY org_id, duration_ms"_s,
+        u"INSERT INTO run_duration_buckets (org_id, bucket, n)"
+        " SELECT org_id, duration_ms / 1000, SUM(n) FROM run_durations"
+        " GROUP BY org_id, duration_ms / 1000"_s,
     };
     return list;
 }

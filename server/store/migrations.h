@@ -36,6 +36,13 @@ struct Migration
 const QList<Migration> &migrations();
 int latestSchemaVersion();
 
+// Recomputes run_stats, run_durations and run_duration_buckets from the runs table (inside
+// the caller's transaction). Also the backfill of migration 2.
+const QStringList &runStatsRebuildStatements();
+
+// Width of one run_duration_buckets bucket in ms.
+constexpr long long DurationBucketMs = 1000;
+
 // Replaces the {TOKENS} of `sql` with the dialect's spelling.
 QString applyDialect(const QString &sql, const Dialect &dialect);
 

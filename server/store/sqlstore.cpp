@@ -139,6 +139,7 @@ SqlStore::SqlStore(const Dialect &dialect, const QString &driver, QStringView co
 SqlStore::~SqlStore()
 {
     m_parked.clear();
+    clearStatementCache();
     if (m_db.isOpen())
         m_db.close();
     // removeDatabase warns (and leaks) while any QSqlDatabase copy is alive: drop ours first.
@@ -195,6 +196,7 @@ bool SqlStore::lockForWrite(WriteLock)
 
 bool SqlStore::open(QString *error)
 {
+    clearStatementCache();
     if (!connectDb(error))
         return false;
     if (!migrateSchema(error)) {
@@ -275,6 +277,7 @@ bool SqlStore::ensureConnected()
         return true;
     // Only between transactions: a transaction never spans a reconnect.
     m_parked.clear();
+    clearStatementCache();
     m_db.close();
     QString error;
     if (!connectDb(&error))
@@ -303,7 +306,7 @@ bool SqlStore::retryable(const QString &sql) const
     return sql.startsWith(u"SELECT "_s) || sql == m_dialect.beginWrite;
 }
 
-std::optional<QSqlQuery> SqlStore::exec(const char *what, const QString &sql, const QVariantList &binds)
+std::optional<SqlStore::Stmt> SqlStore::exec(const char *what, const QString &sql, const QVariantList &binds)
 {
     if (!m_open) {
         qCWarning(lcStore) << what << "failed: the store is not open";
@@ -313,16 +316,17 @@ std::optional<QSqlQuery> SqlStore::exec(const char *what, const QString &sql, co
         qCWarning(lcStore) << what << "failed: the database is unavailable";
         return std::nullopt;
     }
-    QSqlQuery q(m_db);
-    q.setForwardOnly(true);
-    q.setNumericalPrecisionPolicy(QSql::HighPrecision);
-    if (binds.isEmpty()) {
-        // Unprepared: PostgreSQL cannot PREPARE transaction control (BEGIN, COMMIT, ...).
+    // Unprepared: PostgreSQL cannot PREPARE transaction control (BEGIN, COMMIT, ...).
+    const bool cacheable = !binds.isEmpty() || sql.startsWith(u"SELECT "_s);
+    if (!cacheable) {
+        QSqlQuery q(m_db);
+        q.setForwardOnly(true);
+        q.setNumericalPrecisionPolicy(QSql::HighPrecision);
         if (!q.exec(sql)) {
             qCWarning(lcStore).noquote() << what << "failed:" << q.lastError().text();
             if (m_inTransaction || probeConnection() || !retryable(sql) || !ensureConnected())
                 return std::nullopt;
-            // A read or BEGIN that failed on a dead connection cannot have had an effect.
+            // A BEGIN that failed on a dead connection cannot have had an effect.
             QSqlQuery again(m_db);
             again.setForwardOnly(true);
             again.setNumericalPrecisionPolicy(QSql::HighPrecision);
@@ -330,24 +334,64 @@ std::optional<QSqlQuery> SqlStore::exec(const char *what, const QString &sql, co
                 qCWarning(lcStore).noquote() << what << "failed again:" << again.lastError().text();
                 return std::nullopt;
             }
-            return again;
+            return Stmt(std::move(again));
         }
-        return q;
+        return Stmt(std::move(q));
     }
-    if (!q.prepare(sql)) {
-        qCWarning(lcStore).noquote() << what << "failed to prepare:" << q.lastError().text();
-        if (!m_inTransaction && !probeConnection() && ensureConnected() && q.prepare(sql)) {
-            // The statement was never sent on the dead connection: safe to run it once more.
-            qCInfo(lcStore) << what << "retried on the new connection";
-        } else {
+
+    // Prepared once per connection: re-preparing (SQLite's parser, Qt's placeholder
+    // rewriting) dominated cheap reads. A statement still held by a caller (nested use of the
+    // same SQL) gets a private, uncached query instead.
+    const auto prepareNew = [&](QSqlQuery &query) {
+        query = QSqlQuery(m_db);
+        query.setForwardOnly(true);
+        query.setNumericalPrecisionPolicy(QSql::HighPrecision);
+        if (query.prepare(sql))
+            return true;
+        qCWarning(lcStore).noquote() << what << "failed to prepare:" << query.lastError().text();
+        if (m_inTransaction || probeConnection() || !ensureConnected())
+            return false;
+        // The statement was never sent on the dead connection: safe to prepare it again.
+        query = QSqlQuery(m_db);
+        query.setForwardOnly(true);
+        query.setNumericalPrecisionPolicy(QSql::HighPrecision);
+        if (!query.prepare(sql))
+            return false;
+        qCInfo(lcStore) << what << "retried on the new connection";
+        return true;
+    };
+    std::shared_ptr<Stmt::Slot> slot = m_stmts.value(sql);
+    if (slot && slot->busy) {
+        // Nested use of the same SQL while a caller still reads the cached one.
+        QSqlQuery own;
+        if (!prepareNew(own))
+            return std::nullopt;
+        for (qsizetype i = 0; i < binds.size(); ++i)
+            own.bindValue(int(i), binds.at(i));
+        if (!own.exec()) {
+            qCWarning(lcStore).noquote() << what << "failed:" << own.lastError().text();
+            if (m_inTransaction)
+                parkFailed(std::move(own));
             return std::nullopt;
         }
+        return Stmt(std::move(own));
     }
-    for (const QVariant &v : binds)
-        q.addBindValue(v);
+    if (!slot) {
+        auto made = std::make_shared<Stmt::Slot>();
+        if (!prepareNew(made->query))
+            return std::nullopt;
+        // prepareNew() may have reconnected (which empties the cache): insert afterwards.
+        m_stmts.insert(sql, made);
+        slot = std::move(made);
+    }
+    QSqlQuery &q = slot->query;
+    for (qsizetype i = 0; i < binds.size(); ++i)
+        q.bindValue(int(i), binds.at(i));
     if (!q.exec()) {
         // Bound values are deliberately not logged (password hashes, user text).
         qCWarning(lcStore).noquote() << what << "failed:" << q.lastError().text();
+        // A statement that failed is not reused: it leaves the cache.
+        m_stmts.remove(sql);
         if (m_inTransaction) {
             parkFailed(std::move(q));
             return std::nullopt;
@@ -369,9 +413,15 @@ std::optional<QSqlQuery> SqlStore::exec(const char *what, const QString &sql, co
             qCWarning(lcStore).noquote() << what << "failed again:" << again.lastError().text();
             return std::nullopt;
         }
-        return again;
+        return Stmt(std::move(again));
     }
-    return q;
+    return Stmt(slot);
+}
+
+void SqlStore::clearStatementCache()
+{
+    // Queries must go before the connection closes (PostgreSQL DEALLOCATEs on destruction).
+    m_stmts.clear();
 }
 
 qint64 SqlStore::scalar(const char *what, const QString &sql, const QVariantList &binds, qint64 fallback)
@@ -762,10 +812,21 @@ Run SqlStore::createRun(const QString &orgId, const QString &crewId, const QJson
     r.status = RunState::Queued;
     r.createdAt = fromMs(nowMs);
     r.withToolCalls = true; // a new run has an empty tool_calls list
+    // The run and its org's maintained totals change together.
+    Transaction tx(*this);
+    if (!tx.ok())
+        return Run{};
     if (!exec("create run",
               u"INSERT INTO runs (id, org_id, crew_id, status, steps, timeout_s, created_at, tokens)"
               " VALUES (?, ?, ?, 'queued', ?, ?, ?, 0)"_s,
               {r.id, text(orgId), text(crewId), compactJson(steps), timeoutS, nowMs}))
+        return Run{};
+    if (!exec("create run stats",
+              u"INSERT INTO run_stats (org_id, total) VALUES (?, 1)"
+              " ON CONFLICT (org_id) DO UPDATE SET total = run_stats.total + 1"_s,
+              {text(orgId)}))
+        return Run{};
+    if (!tx.commit())
         return Run{};
     return r;
 }
@@ -867,28 +928,110 @@ bool SqlStore::cancelQueuedRun(const QString &runId, qint64 nowMs)
 {
     // The twin of claimRun(): only a run still queued can be cancelled here; one that a
     // worker claimed meanwhile is cancelled where it runs.
+    Transaction tx(*this);
+    if (!tx.ok())
+        return false;
     auto q = exec("cancel queued run",
                   u"UPDATE runs SET status = 'cancelled', finished_at = ?, duration_ms = NULL"
                   " WHERE id = ? AND status = 'queued'"_s,
                   {nowMs, text(runId)});
-    return q && q->numRowsAffected() == 1;
+    if (!q || q->numRowsAffected() != 1)
+        return false;
+    q.reset();
+    auto org = exec("cancel queued run org", u"SELECT org_id FROM runs WHERE id = ?"_s, {text(runId)});
+    if (!org || !org->next())
+        return false;
+    const QString orgId = org->value(0).toString();
+    org.reset();
+    if (!addFinishedToStats(orgId, RunState::Cancelled, QVariant()))
+        return false;
+    return tx.commit();
+}
+
+bool SqlStore::addFinishedToStats(const QString &orgId, const QString &status, const QVariant &durationMs)
+{
+    // Same counting rules as the from-scratch queries: only final states count as finished,
+    // and only finished runs with a duration count for latency.
+    if (!RunState::isFinal(status))
+        return true;
+    const bool hasDuration = !durationMs.isNull();
+    const qint64 duration = hasDuration ? int64Of(durationMs) : 0;
+    if (!exec("run stats finished",
+              u"INSERT INTO run_stats (org_id, finished, succeeded, lat_n, lat_sum) VALUES (?, 1, ?, ?, ?)"
+              " ON CONFLICT (org_id) DO UPDATE SET finished = run_stats.finished + 1,"
+              " succeeded = run_stats.succeeded + excluded.succeeded,"
+              " lat_n = run_stats.lat_n + excluded.lat_n, lat_sum = run_stats.lat_sum + excluded.lat_sum"_s,
+              {text(orgId), qint64(status == RunState::Succeeded ? 1 : 0), qint64(hasDuration ? 1 : 0), duration}))
+        return false;
+    if (!hasDuration)
+        return true;
+    if (!exec("run stats duration",
+              u"INSERT INTO run_durations (org_id, duration_ms, n) VALUES (?, ?, 1)"
+              " ON CONFLICT (org_id, duration_ms) DO UPDATE SET n = run_durations.n + 1"_s,
+              {text(orgId), duration}))
+        return false;
+    return exec("run stats duration bucket",
+                u"INSERT INTO run_duration_buckets (org_id, bucket, n) VALUES (?, ?, 1)"
+                " ON CONFLICT (org_id, bucket) DO UPDATE SET n = run_duration_buckets.n + 1"_s,
+                {text(orgId), duration / DurationBucketMs})
+        .has_value();
+}
+
+bool SqlStore::rebuildRunStats()
+{
+    Transaction tx(*this);
+    if (!tx.ok())
+        return false;
+    for (const QString &stmt : runStatsRebuildStatements()) {
+        if (!exec("rebuild run stats", stmt))
+            return false;
+    }
+    return tx.commit();
 }
 
 void SqlStore::markRunFinished(const QString &runId, const QString &status, qint64 nowMs)
 {
     // duration_ms = finished - started; NULL for a run that never started (cancelled while
     // queued): it has no latency.
-    exec("mark run finished",
-         u"UPDATE runs SET status = ?, finished_at = ?,"
-         " duration_ms = CASE WHEN started_at IS NULL THEN NULL"
-         " WHEN ? >= started_at THEN ? - started_at ELSE 0 END"
-         " WHERE id = ? AND status IN ('queued', 'running')"_s,
-         {text(status), nowMs, nowMs, nowMs, text(runId)});
+    // The aggregates follow only the caller whose UPDATE moved the run (two nodes finishing
+    // the same run: the second one's UPDATE matches no row).
+    Transaction tx(*this);
+    if (!tx.ok())
+        return;
+    auto q = exec("mark run finished",
+                  u"UPDATE runs SET status = ?, finished_at = ?,"
+                  " duration_ms = CASE WHEN started_at IS NULL THEN NULL"
+                  " WHEN ? >= started_at THEN ? - started_at ELSE 0 END"
+                  " WHERE id = ? AND status IN ('queued', 'running')"_s,
+                  {text(status), nowMs, nowMs, nowMs, text(runId)});
+    if (!q || q->numRowsAffected() != 1)
+        return;
+    q.reset();
+    auto row = exec("mark run finished row", u"SELECT org_id, duration_ms FROM runs WHERE id = ?"_s, {text(runId)});
+    if (!row || !row->next())
+        return;
+    const QString orgId = row->value(0).toString();
+    const QVariant duration = row->value(1);
+    row.reset();
+    if (!addFinishedToStats(orgId, status, duration))
+        return;
+    tx.commit();
 }
 
 void SqlStore::addRunTokens(const QString &runId, qint64 tokens)
 {
-    exec("add run tokens", u"UPDATE runs SET tokens = tokens + ? WHERE id = ?"_s, {tokens, text(runId)});
+    Transaction tx(*this);
+    if (!tx.ok())
+        return;
+    auto q = exec("add run tokens", u"UPDATE runs SET tokens = tokens + ? WHERE id = ?"_s, {tokens, text(runId)});
+    if (!q || q->numRowsAffected() != 1)
+        return;
+    q.reset();
+    if (!exec("add run tokens stats",
+              u"UPDATE run_stats SET tokens = tokens + ? WHERE org_id = (SELECT org_id FROM runs WHERE id = ?)"_s,
+              {tokens, text(runId)}))
+        return;
+    tx.commit();
 }
 
 ToolCall SqlStore::startToolCall(const QString &runId, const QString &agentId, const QString &tool,
@@ -939,54 +1082,281 @@ bool SqlStore::crewHasActiveRun(const QString &crewId)
 DashboardStats SqlStore::dashboardStats(const QString &orgId, const QDateTime &from, const QDateTime &to)
 {
     DashboardStats s;
+    s.activeCrews = scalar("dashboard active crews",
+                           u"SELECT COUNT(*) FROM crews WHERE org_id = ? AND status <> 'offline'"_s,
+                           {text(orgId)});
+
+    if (!from.isValid() && !to.isValid()) {
+        // All of the org's runs: the maintained aggregates, a few index lookups whatever the
+        // number of runs.
+        qint64 latN = 0;
+        if (auto q = exec("dashboard run stats",
+                          u"SELECT total, finished, succeeded, tokens, lat_n, lat_sum FROM run_stats WHERE org_id = ?"_s,
+                          {text(orgId)});
+            q && q->next()) {
+            s.totalRuns = int64Of(q->value(0));
+            const qint64 finished = int64Of(q->value(1));
+            const qint64 succeeded = int64Of(q->value(2));
+            s.successRate = finished > 0 ? double(succeeded) / double(finished) : 0.0;
+            s.totalTokens = int64Of(q->value(3));
+            latN = int64Of(q->value(4));
+            s.avgLatencyMs = latN > 0 ? double(int64Of(q->value(5))) / double(latN) : 0.0;
+        }
+        if (latN > 0)
+            fillPercentiles(orgId, latN, s);
+        s.recentRuns = loadRuns("dashboard recent runs",
+                                u"WHERE org_id = ? ORDER BY created_at DESC, id DESC LIMIT 10"_s,
+                                {text(orgId)});
+        return s;
+    }
+
+    // A range on created_at: answered from runs_org_created_cover (org_id, created_at,
+    // status, duration_ms, tokens) without touching the table rows.
     const qint64 fromMs_ = from.isValid() ? toMs(from) : MinMs;
     const qint64 toMs_ = to.isValid() ? toMs(to) : MaxMs;
     const QVariantList range{text(orgId), fromMs_, toMs_};
 
+    qint64 n = 0;
     if (auto q = exec("dashboard totals",
                       u"SELECT COUNT(*),"
                       " COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0),"
                       " COALESCE(SUM(CASE WHEN status IN "_s
                           + FinishedStates
                           + u" THEN 1 ELSE 0 END), 0),"
-                            " COALESCE(SUM(tokens), 0)"
+                            " COALESCE(SUM(tokens), 0),"
+                            " COALESCE(SUM(CASE WHEN status IN "_s
+                          + FinishedStates
+                          + u" AND duration_ms IS NOT NULL THEN 1 ELSE 0 END), 0),"
+                            " COALESCE(SUM(CASE WHEN status IN "_s
+                          + FinishedStates
+                          + u" THEN duration_ms END), 0)"
                             " FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"_s,
                       range);
         q && q->next()) {
-        s.totalRuns = SqlStore::int64Of(q->value(0));
-        const qint64 succeeded = SqlStore::int64Of(q->value(1));
-        const qint64 finished = SqlStore::int64Of(q->value(2));
+        s.totalRuns = int64Of(q->value(0));
+        const qint64 succeeded = int64Of(q->value(1));
+        const qint64 finished = int64Of(q->value(2));
         s.successRate = finished > 0 ? double(succeeded) / double(finished) : 0.0;
-        s.totalTokens = SqlStore::int64Of(q->value(3));
+        s.totalTokens = int64Of(q->value(3));
+        n = int64Of(q->value(4));
+        s.avgLatencyMs = n > 0 ? double(int64Of(q->value(5))) / double(n) : 0.0;
     }
 
     // Latency is over finished runs that have a duration (a run cancelled while queued never
     // ran and has none). Percentiles use the nearest-rank method: p-th percentile of n values
     // = the value at 1-based rank ceil(p/100 * n) in ascending order, i.e.
     // ORDER BY duration_ms LIMIT 1 OFFSET ceil(p*n/100)-1; 0 when there are no such runs.
-    const QString latencyWhere = u" FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"
-                                 " AND status IN "_s
-                                 + FinishedStates + u" AND duration_ms IS NOT NULL"_s;
-    qint64 n = 0;
-    if (auto q = exec("dashboard latency", u"SELECT COUNT(*), AVG(duration_ms)"_s + latencyWhere, range);
-        q && q->next()) {
-        n = SqlStore::int64Of(q->value(0));
-        s.avgLatencyMs = doubleOf(q->value(1), 0.0);
-    }
     if (n > 0) {
-        const QString pct = u"SELECT duration_ms"_s + latencyWhere + u" ORDER BY duration_ms LIMIT 1 OFFSET ?"_s;
+        const QString pct = u"SELECT duration_ms FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"
+                            " AND status IN "_s
+                            + FinishedStates
+                            + u" AND duration_ms IS NOT NULL ORDER BY duration_ms LIMIT 1 OFFSET ?"_s;
         s.p50LatencyMs = scalar("dashboard p50", pct, range + QVariantList{storeutil::nearestRankOffset(n, 50)});
         s.p95LatencyMs = scalar("dashboard p95", pct, range + QVariantList{storeutil::nearestRankOffset(n, 95)});
     }
-
-    s.activeCrews = scalar("dashboard active crews",
-                           u"SELECT COUNT(*) FROM crews WHERE org_id = ? AND status <> 'offline'"_s,
-                           {text(orgId)});
     s.recentRuns = loadRuns("dashboard recent runs",
                             u"WHERE org_id = ? AND created_at >= ? AND created_at < ?"
                             " ORDER BY created_at DESC, id DESC LIMIT 10"_s,
                             range);
     return s;
+}
+
+bool SqlStore::fillPercentiles(const QString &orgId, qint64 n, DashboardStats &s)
+{
+    // Exact nearest-rank percentiles from the maintained histograms: find the 1 s bucket that
+    // holds each rank by walking the coarse counts, then the exact duration inside it.
+    const qint64 offsets[2] = {storeutil::nearestRankOffset(n, 50), storeutil::nearestRankOffset(n, 95)};
+    qint64 bucketOf[2] = {-1, -1};
+    qint64 before[2] = {0, 0}; // runs in earlier buckets
+    {
+        auto q = exec("dashboard duration buckets",
+                      u"SELECT bucket, n FROM run_duration_buckets WHERE org_id = ? AND n > 0 ORDER BY bucket"_s,
+                      {text(orgId)});
+        if (!q)
+            return false;
+        qint64 seen = 0;
+        while (q->next() && bucketOf[1] < 0) {
+            const qint64 bucket = int64Of(q->value(0));
+            const qint64 count = int64Of(q->value(1));
+            for (int i = 0; i < 2; ++i) {
+                if (bucketOf[i] < 0 && offsets[i] < seen + count) {
+                    bucketOf[i] = bucket;
+                    before[i] = seen;
+                }
+            }
+            seen += count;
+        }
+    }
+    qint64 result[2] = {0, 0};
+    for (int i = 0; i < 2; ++i) {
+        if (bucketOf[i] < 0)
+            return false;
+        auto q = exec("dashboard durations",
+                      u"SELECT duration_ms, n FROM run_durations WHERE org_id = ? AND duration_ms >= ?"
+                      " AND duration_ms < ? ORDER BY duration_ms"_s,
+                      {text(orgId), bucketOf[i] * DurationBucketMs, (bucketOf[i] + 1) * DurationBucketMs});
+        if (!q)
+            return false;
+        qint64 seen = before[i];
+        while (q->next()) {
+            seen += int64Of(q->value(1));
+            if (offsets[i] < seen) {
+                result[i] = int64Of(q->value(0));
+                break;
+            }
+        }
+    }
+    s.p50LatencyMs = result[0];
+    s.p95LatencyMs = result[1];
+    return true;
+}
+
+std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QString &metric,
+                                               const QString &bucket, qint64 fromTs, qint64 toTs)
+{
+    Timeseries ts;
+    ts.metric = metric;
+    ts.bucket = bucket;
+    const qint64 width = timeseriesBucketMs(bucket);
+    const qint64 count = timeseriesBucketCount(fromTs, toTs, width);
+    if (width <= 0 || count <= 0)
+        return ts;
+    const qint64 first = timeseriesBucketStart(fromTs, width);
+    // Bucket index of a timestamp column: (ts - first) / width, exact integer division in
+    // both dialects because every selected ts is >= from >= first. Bound as values, grouped
+    // in an outer query so that PostgreSQL sees one expression.
+    const auto bucketExpr = [](const QString &column) -> QString { return u"(("_s + column + u" - ?) / ?)"_s; };
+    ts.points.resize(count);
+    for (qint64 i = 0; i < count; ++i)
+        ts.points[i].t = fromMs(first + i * width);
+    const auto indexOf = [&](const QVariant &v) {
+        const qint64 i = int64Of(v, -1);
+        return (i >= 0 && i < count) ? i : -1;
+    };
+
+    if (metric == u"runs"_s || metric == u"success_rate"_s || metric == u"tokens"_s) {
+        for (auto &p : ts.points) {
+            if (metric == u"runs"_s) {
+                p.value = 0.0;
+                p.extra = QJsonObject{{u"succeeded"_s, 0}, {u"failed"_s, 0}};
+            } else if (metric == u"tokens"_s) {
+                p.value = 0.0;
+            }
+        }
+        auto q = exec("timeseries runs",
+                      u"SELECT b, COUNT(*),"
+                      " COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0),"
+                      " COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),"
+                      " COALESCE(SUM(CASE WHEN status IN "_s
+                          + FinishedStates
+                          + u" THEN 1 ELSE 0 END), 0),"
+                            " COALESCE(SUM(tokens), 0)"
+                            " FROM (SELECT "_s
+                          + bucketExpr(u"created_at"_s)
+                          + u" AS b, status, tokens FROM runs"
+                            " WHERE org_id = ? AND created_at >= ? AND created_at < ?) AS t GROUP BY b ORDER BY b"_s,
+                      {first, width, text(orgId), fromTs, toTs});
+        if (!q)
+            return std::nullopt;
+        while (q->next()) {
+            const qint64 i = indexOf(q->value(0));
+            if (i < 0)
+                continue;
+            TimeseriesPoint &p = ts.points[i];
+            const qint64 total = int64Of(q->value(1));
+            const qint64 succeeded = int64Of(q->value(2));
+            const qint64 failed = int64Of(q->value(3));
+            const qint64 finished = int64Of(q->value(4));
+            if (metric == u"runs"_s) {
+                p.value = double(total);
+                p.extra = QJsonObject{{u"succeeded"_s, succeeded}, {u"failed"_s, failed}};
+            } else if (metric == u"tokens"_s) {
+                p.value = double(int64Of(q->value(5)));
+            } else if (finished > 0) {
+                p.value = double(succeeded) / double(finished);
+            }
+        }
+        return ts;
+    }
+
+    if (metric == u"latency"_s) {
+        // Nearest-rank p50/p95 per bucket in SQL: rank the durations within each bucket and
+        // keep the rows at ranks ceil(p*n/100) = (p*n + 99) / 100.
+        for (auto &p : ts.points)
+            p.extra = QJsonObject{{u"p95"_s, QJsonValue::Null}};
+        auto q = exec("timeseries latency",
+                      u"SELECT b, rn, cnt, duration_ms FROM ("
+                      " SELECT b, duration_ms,"
+                      " ROW_NUMBER() OVER (PARTITION BY b ORDER BY duration_ms) AS rn,"
+                      " COUNT(*) OVER (PARTITION BY b) AS cnt"
+                      " FROM (SELECT "_s
+                          + bucketExpr(u"finished_at"_s)
+                          + u" AS b, duration_ms FROM runs"
+                            " WHERE org_id = ? AND finished_at >= ? AND finished_at < ?"
+                            " AND status IN "_s
+                          + FinishedStates
+                          + u" AND duration_ms IS NOT NULL) AS d) AS r"
+                            " WHERE rn = (cnt * 50 + 99) / 100 OR rn = (cnt * 95 + 99) / 100"
+                            " ORDER BY b, rn"_s,
+                      {first, width, text(orgId), fromTs, toTs});
+        if (!q)
+            return std::nullopt;
+        while (q->next()) {
+            const qint64 i = indexOf(q->value(0));
+            if (i < 0)
+                continue;
+            const qint64 rn = int64Of(q->value(1));
+            const qint64 cnt = int64Of(q->value(2));
+            const double d = double(int64Of(q->value(3)));
+            TimeseriesPoint &p = ts.points[i];
+            if (rn == (cnt * 50 + 99) / 100)
+                p.value = d;
+            if (rn == (cnt * 95 + 99) / 100)
+                p.extra = QJsonObject{{u"p95"_s, d}};
+        }
+        return ts;
+    }
+
+    if (metric == u"c7t"_s) {
+        // Ledger entries take effect when created, except a rental reward, which is earned
+        // when its rental ends (settlement is lazy; the ledger row is written at rent time).
+        const QString effective =
+            u"SELECT CASE WHEN l.kind = 'rental_reward' THEN r.ends_at ELSE l.created_at END AS at,"
+            " l.kind, l.amount_micros FROM ledger l LEFT JOIN rentals r ON r.id = l.rental_id"
+            " WHERE l.org_id = ?"_s;
+        const qint64 opening = scalar("timeseries c7t opening",
+                                      u"SELECT COALESCE(SUM(amount_micros), 0) FROM ("_s + effective
+                                          + u") AS e WHERE at < ?"_s,
+                                      {text(orgId), fromTs}, 0);
+        QList<qint64> delta(count, 0), spent(count, 0), earned(count, 0);
+        auto q = exec("timeseries c7t",
+                      u"SELECT b, COALESCE(SUM(amount_micros), 0),"
+                      " COALESCE(SUM(CASE WHEN kind = 'rental_payment' THEN amount_micros ELSE 0 END), 0),"
+                      " COALESCE(SUM(CASE WHEN kind = 'rental_reward' THEN amount_micros ELSE 0 END), 0)"
+                      " FROM (SELECT "_s
+                          + bucketExpr(u"at"_s) + u" AS b, kind, amount_micros FROM ("_s + effective
+                          + u") AS e WHERE at >= ? AND at < ?) AS t GROUP BY b ORDER BY b"_s,
+                      {first, width, text(orgId), fromTs, toTs});
+        if (!q)
+            return std::nullopt;
+        while (q->next()) {
+            const qint64 i = indexOf(q->value(0));
+            if (i < 0)
+                continue;
+            delta[i] = int64Of(q->value(1));
+            spent[i] = -int64Of(q->value(2));
+            earned[i] = int64Of(q->value(3));
+        }
+        qint64 balance = opening;
+        for (qint64 i = 0; i < count; ++i) {
+            balance += delta[i];
+            TimeseriesPoint &p = ts.points[i];
+            p.value = double(balance) / double(Micros::PerUnit);
+            p.extra = QJsonObject{{u"spent"_s, Micros{spent[i]}.toJson()}, {u"earned"_s, Micros{earned[i]}.toJson()}};
+        }
+        return ts;
+    }
+    return ts;
 }
 
 TokenStats SqlStore::tokenStats(const QString &orgId, qint64 nowMs)

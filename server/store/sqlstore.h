@@ -5,7 +5,9 @@
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
+#include <QHash>
 #include <QVariantList>
+#include <memory>
 #include <optional>
 
 namespace crewdeck::server {
@@ -83,6 +85,8 @@ public:
 
     DashboardStats dashboardStats(const QString &orgId, const QDateTime &from,
                                   const QDateTime &to) override;
+    std::optional<Timeseries> timeseries(const QString &orgId, const QString &metric,
+                                         const QString &bucket, qint64 fromMs, qint64 toMs) override;
     TokenStats tokenStats(const QString &orgId, qint64 nowMs) override;
     RentalStats rentalStats(const QString &orgId, qint64 nowMs) override;
 
@@ -106,6 +110,55 @@ public:
     static qint64 int64Of(const QVariant &v, qint64 fallback = 0);
     static double doubleOf(const QVariant &v, double fallback = 0.0);
 
+    // Recomputes the maintained run aggregates (run_stats, run_durations,
+    // run_duration_buckets) from the runs table in one transaction. For tools that write runs
+    // rows directly (the bench seeder) and for tests that check the incremental upkeep.
+    bool rebuildRunStats();
+    // How many prepared statements the connection keeps (for tests of the cache).
+    qsizetype cachedStatementCount() const { return m_stmts.size(); }
+
+    // A query handed out by exec(). When it came from the statement cache, destroying it
+    // (or reset() on the optional) finishes the statement, which releases SQLite's read
+    // snapshot / PostgreSQL's result while keeping the prepared statement for the next call.
+    class Stmt : public QSqlQuery
+    {
+    public:
+        struct Slot
+        {
+            QSqlQuery query;
+            bool busy = false;
+        };
+        explicit Stmt(QSqlQuery &&q) : QSqlQuery(std::move(q)) {}
+        // Checks the cached query out of its slot; the destructor puts it back.
+        explicit Stmt(const std::shared_ptr<Slot> &slot) : QSqlQuery(std::move(slot->query)), m_slot(slot)
+        {
+            slot->busy = true;
+        }
+        Stmt(Stmt &&other) noexcept = default;
+        Stmt &operator=(Stmt &&other) noexcept
+        {
+            release();
+            QSqlQuery::operator=(std::move(other));
+            m_slot = std::move(other.m_slot);
+            return *this;
+        }
+        Stmt(const Stmt &) = delete;
+        Stmt &operator=(const Stmt &) = delete;
+        ~Stmt() { release(); }
+
+    private:
+        void release()
+        {
+            if (m_slot) {
+                finish();
+                m_slot->query = std::move(static_cast<QSqlQuery &>(*this));
+                m_slot->busy = false;
+                m_slot.reset();
+            }
+        }
+        std::shared_ptr<Slot> m_slot;
+    };
+
 protected:
     // `driver` is the QtSql driver name; `connectionPrefix` names the connection in logs.
     SqlStore(const Dialect &dialect, const QString &driver, QStringView connectionPrefix);
@@ -126,7 +179,10 @@ protected:
     // Default: nothing to do (SQLite's BEGIN IMMEDIATE already serialises writers).
     virtual bool lockForWrite(WriteLock lock);
     // Runs one statement on the connection (for subclasses' hooks); logs failures.
-    std::optional<QSqlQuery> exec(const char *what, const QString &sql, const QVariantList &binds = {});
+    // Statements with bound values (and plain SELECTs) are prepared once per connection and
+    // kept in a cache keyed by their SQL text; the cache is dropped when the connection is
+    // reopened. Positional '?' placeholders only.
+    std::optional<Stmt> exec(const char *what, const QString &sql, const QVariantList &binds = {});
 
     // Opens the connection and runs the dialect's session setup; does not migrate.
     bool connectDb(QString *error);
@@ -149,6 +205,11 @@ private:
     bool retryable(const QString &sql) const;
     // Re-opens a connection marked broken; true when the store is usable.
     bool ensureConnected();
+    // Drops every cached prepared statement (before the connection is closed or reopened).
+    void clearStatementCache();
+    // Applies one finished run to the maintained aggregates (inside the caller's transaction).
+    bool addFinishedToStats(const QString &orgId, const QString &status, const QVariant &durationMs);
+    bool fillPercentiles(const QString &orgId, qint64 n, DashboardStats &s);
     bool insertEvents(const QList<StoredEventPtr> &events);
     QList<StoredEventPtr> loadEvents(const char *what, const QString &sql, const QVariantList &binds);
 
@@ -168,6 +229,7 @@ private:
     bool m_broken = false;      // the connection was lost; reconnect before the next statement
     bool m_inTransaction = false;
     QList<QSqlQuery> m_parked;  // failed statements of the current transaction
+    QHash<QString, std::shared_ptr<Stmt::Slot>> m_stmts; // prepared statements by SQL text
 };
 
 } // namespace crewdeck::server

@@ -1,11 +1,10 @@
 #include "server/ws/gateway.h"
 
-#include <QNetworkRequest>
 #include <QTcpSocket>
 #include <QUrlQuery>
-#include <QWebSocket>
 
 #include "server/ws/session.h"
+#include "server/ws/wsconnection.h"
 #include "shared/events.h"
 #include "shared/logging.h"
 #include "shared/timeutil.h"
@@ -19,15 +18,15 @@ constexpr int kRefuseGraceMs = 5000;
 
 // The bearer token from the offered subprotocols ("crewdeck.v1, bearer.<token>") or from
 // "Authorization: Bearer <token>". Never logged.
-QByteArray extractToken(const QNetworkRequest &request)
+QByteArray extractToken(const WsConnection &ws)
 {
-    const QByteArray protocols = request.rawHeader("Sec-WebSocket-Protocol");
+    const QByteArray &protocols = ws.offeredProtocols();
     for (const QByteArray &p : protocols.split(',')) {
         const QByteArray proto = p.trimmed();
         if (proto.startsWith("bearer.") && proto.size() > 7)
             return proto.mid(7);
     }
-    const QByteArray auth = request.rawHeader("Authorization").trimmed();
+    const QByteArray auth = ws.authorization().trimmed();
     if (auth.size() > 7 && auth.left(7).toLower() == "bearer ")
         return auth.mid(7).trimmed();
     return {};
@@ -38,11 +37,8 @@ QByteArray extractToken(const QNetworkRequest &request)
 Gateway::Gateway(EventSource *source, StreamAuthority *authority, const Config &config,
                  QObject *parent)
     : QObject(parent), m_source(source), m_authority(authority), m_config(config),
-      m_server(u"crewdeck/"_s + QStringLiteral(CREWDECK_VERSION), QWebSocketServer::NonSecureMode)
+      m_serverName(QByteArrayLiteral("crewdeck/" CREWDECK_VERSION))
 {
-    m_server.setSupportedSubprotocols({u"crewdeck.v1"_s});
-    m_server.setMaxPendingConnections(4096);
-    connect(&m_server, &QWebSocketServer::newConnection, this, &Gateway::onNewConnection);
     connect(m_source, &EventSource::published, this, &Gateway::onPublished);
     m_heartbeat.setInterval(qMax(1, m_config.heartbeatSeconds) * 1000);
     connect(&m_heartbeat, &QTimer::timeout, this, &Gateway::onHeartbeat);
@@ -63,40 +59,34 @@ void Gateway::handleUpgrade(QTcpSocket *socket)
         socket->deleteLater();
         return;
     }
-    m_server.handleConnection(socket);
+    // The connection answers the handshake itself (101 with "crewdeck.v1", or 400); the
+    // stream decisions are made once it is open.
+    auto *ws = new WsConnection(socket, m_config.maxIncomingMessage, m_serverName, this);
+    connect(ws, &WsConnection::opened, this, [this, ws] { accept(ws); });
+    // Until a session owns it (handshake failed, or refused): gone with its socket.
+    connect(ws, &WsConnection::disconnected, ws, &QObject::deleteLater);
 }
 
-void Gateway::onNewConnection()
-{
-    while (m_server.hasPendingConnections()) {
-        if (QWebSocket *ws = m_server.nextPendingConnection())
-            accept(ws);
-    }
-}
-
-void Gateway::refuse(QWebSocket *ws, const QString &path, const QString &org, const QString &user,
+void Gateway::refuse(WsConnection *ws, const QString &path, const QString &org, const QString &user,
                      int code, const QString &reason)
 {
     qCInfo(lcWs).noquote() << u"ws refused path="_s + path << u"org="_s + org << u"user="_s + user
                            << u"code="_s + QString::number(code);
-    ws->setParent(this);
-    connect(ws, &QWebSocket::disconnected, ws, &QObject::deleteLater);
-    ws->close(QWebSocketProtocol::CloseCode(code), reason);
+    ws->releaseRequest();
+    ws->close(code, reason);
     QTimer::singleShot(kRefuseGraceMs, ws, [ws] { ws->abort(); });
 }
 
-void Gateway::accept(QWebSocket *ws)
+void Gateway::accept(WsConnection *ws)
 {
-    ws->setMaxAllowedIncomingMessageSize(quint64(m_config.maxIncomingMessage));
-    ws->setMaxAllowedIncomingFrameSize(quint64(m_config.maxIncomingMessage));
-    const QUrl url = ws->requestUrl();
+    const QUrl url = QUrl::fromEncoded(ws->requestTarget());
     const QString path = url.path();
     const QUrlQuery query(url);
 
     if (m_closingAll)
         return refuse(ws, path, {}, {}, 1001, u"server shutting down"_s);
 
-    const QByteArray token = extractToken(ws->request());
+    const QByteArray token = extractToken(*ws);
     const std::optional<jwt::Claims> claims =
         token.isEmpty() ? std::nullopt : m_authority->authenticate(token);
     if (!claims)
@@ -145,11 +135,26 @@ void Gateway::accept(QWebSocket *ws)
         return refuse(ws, path, org, user, 4404, u"not found"_s);
     }
 
+    // Share the key strings with the sessions already watching this stream (see onPublished).
+    auto &index = indexFor(key.kind);
+    const auto existing = index.constFind(indexKey(key));
+    if (existing != index.cend()) {
+        for (Session *other : existing.value()) {
+            if (other->key().orgId == key.orgId)
+                key.orgId = other->key().orgId;
+            if (key.kind != StreamKind::Mission && other->key().id == key.id)
+                key.id = other->key().id;
+            break;
+        }
+    }
+
     // Subscribe first (index), then read history: an event published in between is either in
     // the history read or buffered live, and duplicates are dropped by seq.
+    ws->releaseRequest();
+    QObject::disconnect(ws, &WsConnection::disconnected, ws, nullptr); // the session owns it now
     auto *session = new Session(ws, m_source, key, user, path, options, this);
     m_sessions.insert(session);
-    indexFor(key.kind)[indexKey(key)].insert(session);
+    index[indexKey(key)].insert(session);
     connect(session, &Session::closing, this, &Gateway::sessionClosed);
     connect(session, &Session::finished, this, [this, session] { remove(session); });
     qCInfo(lcWs).noquote() << u"ws open path="_s + path << u"org="_s + org << u"user="_s + user;
@@ -186,16 +191,27 @@ void Gateway::onPublished(const StoredEventPtr &event)
     }
     if (!buckets[0] && !buckets[1])
         return;
-    // One QString per event, shared (implicitly) by every session that sends it.
-    const QString text = QString::fromUtf8(event->bytes);
+    // One complete WebSocket frame per event, shared (implicitly) by every session.
+    const QByteArray frame = WsConnection::textFrame(event->bytes);
     const bool endsRun = isFinalRunStatus(*event);
     for (const QSet<Session *> *bucket : buckets) {
         if (!bucket)
             continue;
         // Sessions leave the index only through a queued signal, so the bucket is stable here.
+        // The sessions of a bucket nearly always share one key, and their key strings share
+        // data (interned in accept()): the match is computed once per distinct key, not once
+        // per session (string compares were the top gateway cost per event and session).
+        const StreamKey *last = nullptr;
+        bool lastMatch = false;
         for (Session *s : *bucket) {
-            if (s->key().matches(*event))
-                s->deliver(event, text, endsRun && s->key().kind == StreamKind::Run);
+            const StreamKey &k = s->key();
+            if (!last || last->kind != k.kind || last->orgId.constData() != k.orgId.constData()
+                || last->id.constData() != k.id.constData()) {
+                last = &k;
+                lastMatch = k.matches(*event);
+            }
+            if (lastMatch)
+                s->deliver(event, frame, endsRun && k.kind == StreamKind::Run);
         }
     }
 }

@@ -3,22 +3,24 @@
 #include <QObject>
 #include <QSet>
 #include <QTimer>
-#include <QWebSocketServer>
 
 #include "server/model/streams.h"
 
 class QTcpSocket;
-class QWebSocket;
 
 // The WebSocket gateway (docs/protocol.md, "WebSockets"). It answers upgrades handed over by
 // the FrontDoor with subprotocol "crewdeck.v1", authenticates them, and fans the events of an
 // EventSource out to the sessions watching each stream.
+// Fan-out: each event's WebSocket frame is built once (WsConnection::textFrame) and the same
+// bytes are queued on every subscribed connection; each connection writes everything queued
+// in one event-loop pass with one write (see wsconnection.h).
 //
 // Endpoints: /ws/runs/{run_id}?since=, /ws/mission?since=, /ws/graph?crew_id=&since=.
 // Close codes: 4401 no/bad/expired token; 4404 unknown path, unknown run or another org's run;
 // 4403 crew not accessible; 4400 missing crew_id, malformed since, or any client message other
 // than {"type":"ping"}; 1009 client message over maxIncomingMessage; 1013 client too slow
-// (its unsent data exceeded maxQueueBytes); 1000 after a run's final run_status; 1001 on
+// (its unsent data exceeded maxQueueBytes; note: Qt 6.4's QWebSocket client rejects 1013 as an
+// invalid code and reports 1002; browsers accept it); 1000 after a run's final run_status; 1001 on
 // shutdown (closeAll()).
 // Resume: `since` beyond the stream's latest seq, or below the history horizon, gets `reset`
 // (seq = the stream's latest) and the stream continues live from there.
@@ -26,6 +28,7 @@ class QWebSocket;
 namespace crewdeck::server {
 
 class Session;
+class WsConnection;
 
 class Gateway : public QObject
 {
@@ -50,7 +53,6 @@ public:
     void closeAll();
 
     int sessionCount() const { return int(m_sessions.size()); }
-    QWebSocketServer *webSocketServer() { return &m_server; }
 
 Q_SIGNALS:
     // A session was accepted for a stream.
@@ -59,9 +61,8 @@ Q_SIGNALS:
     void sessionClosed(int closeCode);
 
 private:
-    void onNewConnection();
-    void accept(QWebSocket *ws);
-    void refuse(QWebSocket *ws, const QString &path, const QString &org, const QString &user,
+    void accept(WsConnection *ws);
+    void refuse(WsConnection *ws, const QString &path, const QString &org, const QString &user,
                 int code, const QString &reason);
     void onPublished(const StoredEventPtr &event);
     void onHeartbeat();
@@ -72,7 +73,7 @@ private:
     EventSource *m_source;
     StreamAuthority *m_authority;
     Config m_config;
-    QWebSocketServer m_server;
+    QByteArray m_serverName;
     QTimer m_heartbeat;
     QSet<Session *> m_sessions;
     QHash<QString, QSet<Session *>> m_runIndex;     // run id -> sessions

@@ -3,9 +3,9 @@
 #include <QDateTime>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QWebSocket>
 #include <utility>
 
+#include "server/ws/wsconnection.h"
 #include "shared/events.h"
 #include "shared/timeutil.h"
 
@@ -29,26 +29,26 @@ bool isFinalRunStatus(const StoredEvent &event)
     return status == u"succeeded"_s || status == u"failed"_s || status == u"cancelled"_s;
 }
 
-Session::Session(QWebSocket *socket, EventSource *source, const StreamKey &key,
+Session::Session(WsConnection *socket, EventSource *source, const StreamKey &key,
                  const QString &userId, const QString &path, const Options &options,
                  QObject *parent)
     : QObject(parent), m_socket(socket), m_source(source), m_key(key), m_userId(userId),
       m_path(path), m_options(options)
 {
     m_socket->setParent(this);
-    connect(m_socket, &QWebSocket::textMessageReceived, this, &Session::onTextMessage);
-    connect(m_socket, &QWebSocket::binaryMessageReceived, this,
+    connect(m_socket, &WsConnection::textMessageReceived, this, &Session::onTextMessage);
+    connect(m_socket, &WsConnection::binaryMessageReceived, this,
             [this] { closeWith(4400, u"unexpected message"_s); });
-    connect(m_socket, &QWebSocket::bytesWritten, this, [this] {
-        if (m_waitingForDrain && m_socket->bytesToWrite() <= m_options.maxQueueBytes / 2) {
+    connect(m_socket, &WsConnection::bytesWritten, this, [this] {
+        if (m_waitingForDrain && m_socket->pendingBytes() <= m_options.maxQueueBytes / 2) {
             m_waitingForDrain = false;
             replayStep();
         }
     });
     // Queued: the gateway's stream index must not change while it fans an event out.
-    connect(m_socket, &QWebSocket::disconnected, this, [this] {
+    connect(m_socket, &WsConnection::disconnected, this, [this] {
         if (!m_closing)
-            m_closeCode = int(m_socket->closeCode());
+            m_closeCode = m_socket->closeCode();
         Q_EMIT finished();
     }, Qt::QueuedConnection);
 }
@@ -89,7 +89,7 @@ void Session::replayStep()
 {
     if (m_closing || !m_replaying)
         return;
-    if (m_socket->bytesToWrite() > m_options.maxQueueBytes / 2) {
+    if (m_socket->pendingBytes() > m_options.maxQueueBytes / 2) {
         m_waitingForDrain = true;
         return;
     }
@@ -97,7 +97,7 @@ void Session::replayStep()
     for (const StoredEventPtr &e : batch) {
         if (e->seq <= m_lastSeq)
             continue;
-        sendEvent(e, QString::fromUtf8(e->bytes), m_key.kind == StreamKind::Run && isFinalRunStatus(*e));
+        sendEvent(e, WsConnection::textFrame(e->bytes), m_key.kind == StreamKind::Run && isFinalRunStatus(*e));
         if (m_closing)
             return;
     }
@@ -115,7 +115,7 @@ void Session::finishReplay()
     for (const StoredEventPtr &e : pending) {
         if (e->seq <= m_lastSeq)
             continue; // already sent from history
-        sendEvent(e, QString::fromUtf8(e->bytes), m_key.kind == StreamKind::Run && isFinalRunStatus(*e));
+        sendEvent(e, WsConnection::textFrame(e->bytes), m_key.kind == StreamKind::Run && isFinalRunStatus(*e));
         if (m_closing)
             return;
     }
@@ -123,7 +123,7 @@ void Session::finishReplay()
         closeWith(1000, u"run finished"_s);
 }
 
-void Session::deliver(const StoredEventPtr &event, const QString &text, bool endsRun)
+void Session::deliver(const StoredEventPtr &event, const QByteArray &frame, bool endsRun)
 {
     if (m_closing || event->seq <= m_lastSeq)
         return;
@@ -135,17 +135,18 @@ void Session::deliver(const StoredEventPtr &event, const QString &text, bool end
         return;
     }
     // Bounded per-client queue: a client that does not keep up is dropped (it resumes with
-    // `since`); nobody else waits for it.
-    if (m_socket->bytesToWrite() > m_options.maxQueueBytes) {
+    // `since`); nobody else waits for it. Counted: what this pass queued plus what the
+    // kernel has not taken yet.
+    if (m_socket->pendingBytes() > m_options.maxQueueBytes) {
         closeWith(1013, u"client too slow"_s);
         return;
     }
-    sendEvent(event, text, endsRun);
+    sendEvent(event, frame, endsRun);
 }
 
-void Session::sendEvent(const StoredEventPtr &event, const QString &text, bool endsRun)
+void Session::sendEvent(const StoredEventPtr &event, const QByteArray &frame, bool endsRun)
 {
-    m_socket->sendTextMessage(text);
+    m_socket->sendFrame(frame);
     m_lastSeq = event->seq;
     if (endsRun)
         closeWith(1000, u"run finished"_s);
@@ -153,7 +154,7 @@ void Session::sendEvent(const StoredEventPtr &event, const QString &text, bool e
 
 void Session::sendControl(const QByteArray &bytes)
 {
-    m_socket->sendTextMessage(QString::fromUtf8(bytes));
+    m_socket->sendText(bytes);
 }
 
 void Session::sendHeartbeat()
@@ -163,11 +164,11 @@ void Session::sendHeartbeat()
     sendControl(Event{m_lastSeq, nowUtc(), HeartbeatEvent{}}.toBytes());
 }
 
-void Session::onTextMessage(const QString &message)
+void Session::onTextMessage(const QByteArray &message)
 {
     if (m_closing)
         return;
-    if (!isPingMessage(message)) {
+    if (!isPingMessage(QString::fromUtf8(message))) {
         closeWith(4400, u"unexpected message"_s);
         return;
     }
@@ -186,7 +187,7 @@ void Session::closeWith(int code, const QString &reason)
     if (m_expiry)
         m_expiry->stop();
     Q_EMIT closing(code);
-    m_socket->close(QWebSocketProtocol::CloseCode(code), reason);
+    m_socket->close(code, reason);
     QTimer::singleShot(kCloseGraceMs, this, [this] { m_socket->abort(); });
 }
 

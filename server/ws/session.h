@@ -4,12 +4,13 @@
 
 #include "server/model/streams.h"
 
-class QWebSocket;
 
 // One WebSocket client of the gateway: one stream (run, mission or graph), its delivery
 // position and its bounded replay buffer. Created and driven by Gateway; lives on the
 // server's main thread like everything of the gateway.
 namespace crewdeck::server {
+
+class WsConnection;
 
 class Session : public QObject
 {
@@ -22,15 +23,15 @@ public:
         bool finishedRun = false; // run stream of a run that had already ended at connect
     };
 
-    // Takes ownership of `socket` (reparented to the session).
-    Session(QWebSocket *socket, EventSource *source, const StreamKey &key, const QString &userId,
+    // Takes ownership of `socket` (an open connection; reparented to the session).
+    Session(WsConnection *socket, EventSource *source, const StreamKey &key, const QString &userId,
             const QString &path, const Options &options, QObject *parent = nullptr);
     ~Session() override;
 
     const StreamKey &key() const { return m_key; }
     const QString &userId() const { return m_userId; }
     const QString &path() const { return m_path; }
-    QWebSocket *socket() const { return m_socket; }
+    WsConnection *socket() const { return m_socket; }
     bool isClosing() const { return m_closing; }
     int closeCode() const { return m_closeCode; }
 
@@ -38,9 +39,9 @@ public:
     // `snapshot`: mission snapshot frame to send first (seq already set), if any.
     void start(qint64 since, const QByteArray &snapshot, qint64 snapshotSeq);
 
-    // A live event of this session's stream; `text` is the frame, built once per event and
-    // shared by all sessions; `endsRun` marks a final run_status.
-    void deliver(const StoredEventPtr &event, const QString &text, bool endsRun);
+    // A live event of this session's stream; `frame` is the complete WebSocket frame, built
+    // once per event and shared by all sessions; `endsRun` marks a final run_status.
+    void deliver(const StoredEventPtr &event, const QByteArray &frame, bool endsRun);
 
     // Control frames carry the seq of the last event this client got.
     void sendHeartbeat();
@@ -60,10 +61,10 @@ private:
     void replayStep();
     void finishReplay();
     void sendControl(const QByteArray &bytes);
-    void sendEvent(const StoredEventPtr &event, const QString &text, bool endsRun);
-    void onTextMessage(const QString &message);
+    void sendEvent(const StoredEventPtr &event, const QByteArray &frame, bool endsRun);
+    void onTextMessage(const QByteArray &message);
 
-    QWebSocket *m_socket;
+    WsConnection *m_socket;
     EventSource *m_source;
     StreamKey m_key;
     QString m_userId;

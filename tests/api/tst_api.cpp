@@ -97,6 +97,7 @@ private Q_SLOTS:
     void runEvents();
     void cancelRun();
     void dashboardStats();
+    void dashboardTimeseries();
     void rentalsAndLedger();
     void rentalSettles();
     void rentedCrewRuns();
@@ -777,6 +778,100 @@ void TestApi::dashboardStats()
     r = m_server->get(u"/dashboard/stats?from=2026-02-02T00:00:00Z&to=2026-02-01T00:00:00Z"_s, o.viewerToken);
     QCOMPARE(r.status, 400);
     QVERIFY(r.errorMessage().contains(u"from"_s));
+}
+
+void TestApi::dashboardTimeseries()
+{
+    const OrgUsers o = makeOrg(u"series"_s);
+    const QString crew = createCrew(o, u"series crew"_s);
+    Store *store = m_server->store();
+    // Monday 2026-03-02 00:00 UTC; one run at exactly the start of day 0, one on day 2.
+    const qint64 monday = toMs(QDateTime(QDate(2026, 3, 2), QTime(0, 0), Qt::UTC));
+    const qint64 day = 86'400'000;
+    for (const qint64 created : {monday, monday + 2 * day}) {
+        const Run r = store->createRun(o.orgId, crew, QJsonArray{}, 600, created);
+        store->markRunStarted(r.id, created + 10);
+        store->markRunFinished(r.id, RunState::Succeeded, created + 110);
+        store->addRunTokens(r.id, 4);
+    }
+
+    auto r = m_server->get(u"/dashboard/timeseries?metric=runs&bucket=day"
+                           "&from=2026-03-02T00:00:00Z&to=2026-03-05T00:00:00Z"_s,
+                           o.viewerToken);
+    QCOMPARE(r.status, 200);
+    auto ts = Timeseries::fromJson(r.json());
+    QVERIFY2(ts, r.body.constData());
+    QCOMPARE(ts->metric, u"runs"_s);
+    QCOMPARE(ts->bucket, u"day"_s);
+    QCOMPARE(ts->points.size(), 3);
+    QCOMPARE(r.json().value(u"points"_s).toArray().at(0).toObject().value(u"t"_s).toString(),
+             u"2026-03-02T00:00:00.000Z"_s);
+    QCOMPARE(ts->points[0].value, std::optional<double>(1));
+    QCOMPARE(ts->points[0].extra.value(u"succeeded"_s).toInt(), 1);
+    QCOMPARE(ts->points[0].extra.value(u"failed"_s).toInt(), 0);
+    QCOMPARE(ts->points[1].value, std::optional<double>(0));
+    QCOMPARE(ts->points[2].value, std::optional<double>(1));
+
+    // Weeks start on Monday; a Wednesday `from` still yields that week's Monday as t.
+    r = m_server->get(u"/dashboard/timeseries?metric=tokens&bucket=week"
+                      "&from=2026-03-04T00:00:00Z&to=2026-03-10T00:00:00Z"_s,
+                      o.viewerToken);
+    QCOMPARE(r.status, 200);
+    ts = Timeseries::fromJson(r.json());
+    QCOMPARE(ts->points.size(), 2);
+    QCOMPARE(ts->points[0].t, QDateTime(QDate(2026, 3, 2), QTime(0, 0), Qt::UTC));
+    QCOMPARE(ts->points[0].value, std::optional<double>(4)); // only the day-2 run is >= from
+    QCOMPARE(ts->points[1].value, std::optional<double>(0));
+
+    // success_rate: null for an empty bucket (JSON null, not 0).
+    r = m_server->get(u"/dashboard/timeseries?metric=success_rate&bucket=day"
+                      "&from=2026-03-02T00:00:00Z&to=2026-03-04T00:00:00Z"_s,
+                      o.viewerToken);
+    QCOMPARE(r.status, 200);
+    const QJsonArray pts = r.json().value(u"points"_s).toArray();
+    QCOMPARE(pts.size(), 2);
+    QCOMPARE(pts.at(0).toObject().value(u"value"_s).toDouble(), 1.0);
+    QVERIFY(pts.at(1).toObject().value(u"value"_s).isNull());
+
+    // Default range: the last 30 days (31 day buckets when now is not exactly midnight).
+    r = m_server->get(u"/dashboard/timeseries?metric=latency&bucket=day"_s, o.viewerToken);
+    QCOMPARE(r.status, 200);
+    ts = Timeseries::fromJson(r.json());
+    QVERIFY(ts->points.size() == 30 || ts->points.size() == 31);
+    QCOMPARE(m_server->get(u"/dashboard/timeseries?metric=c7t&bucket=hour"_s, o.viewerToken).status, 200);
+
+    // Validation: unknown metric or bucket, more than 1000 buckets, bad or inverted times.
+    r = m_server->get(u"/dashboard/timeseries?metric=bogus&bucket=day"_s, o.viewerToken);
+    QCOMPARE(r.status, 400);
+    QVERIFY(r.errorMessage().contains(u"metric"_s));
+    r = m_server->get(u"/dashboard/timeseries?metric=runs&bucket=month"_s, o.viewerToken);
+    QCOMPARE(r.status, 400);
+    QVERIFY(r.errorMessage().contains(u"bucket"_s));
+    r = m_server->get(u"/dashboard/timeseries?bucket=day"_s, o.viewerToken);
+    QCOMPARE(r.status, 400);
+    QVERIFY(r.errorMessage().contains(u"metric"_s));
+    // 1000 hours exactly is fine, 1001 is not.
+    QCOMPARE(m_server->get(u"/dashboard/timeseries?metric=runs&bucket=hour"
+                           "&from=2026-01-01T00:00:00Z&to=2026-02-11T16:00:00Z"_s,
+                           o.viewerToken).status,
+             200);
+    r = m_server->get(u"/dashboard/timeseries?metric=runs&bucket=hour"
+                      "&from=2026-01-01T00:00:00Z&to=2026-02-11T16:00:00.001Z"_s,
+                      o.viewerToken);
+    QCOMPARE(r.status, 400);
+    QVERIFY(r.errorMessage().contains(u"bucket"_s));
+    QCOMPARE(m_server->get(u"/dashboard/timeseries?metric=runs&bucket=day&from=soon"_s, o.viewerToken).status, 400);
+    QCOMPARE(m_server->get(u"/dashboard/timeseries?metric=runs&bucket=day"
+                           "&from=2026-03-05T00:00:00Z&to=2026-03-02T00:00:00Z"_s,
+                           o.viewerToken).status,
+             400);
+    // Another org sees none of these runs; no token: 401.
+    const OrgUsers other = makeOrg(u"series-other"_s);
+    r = m_server->get(u"/dashboard/timeseries?metric=runs&bucket=day"
+                      "&from=2026-03-02T00:00:00Z&to=2026-03-05T00:00:00Z"_s,
+                      other.viewerToken);
+    QCOMPARE(Timeseries::fromJson(r.json())->points[0].value, std::optional<double>(0));
+    QCOMPARE(m_server->get(u"/dashboard/timeseries?metric=runs"_s, QString()).status, 401);
 }
 
 void TestApi::rentalsAndLedger()

@@ -5,6 +5,7 @@
 #include "app/ui/crews/createcrewdialog.h"
 #include "app/ui/crews/crewspage.h"
 #include "app/ui/mainwindow.h"
+#include "app/ui/theme.h"
 #include "tests/support/testserver.h"
 
 #include <QApplication>

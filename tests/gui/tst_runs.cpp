@@ -13,6 +13,7 @@
 #include "tests/support/testserver.h"
 
 #include <QApplication>
+#include <QSortFilterProxyModel>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QLineEdit>
@@ -213,7 +214,9 @@ void TestRuns::runFromDialogMatchesServer()
     QVERIFY(!detail->logView()->text().contains(u"::tokens"_s));
     QCOMPARE(detail->model()->progressOf(calls.at(0).id), std::optional<int>(50));
     detail->timeline()->setSelectedToolCall(calls.at(1).id);
-    QVERIFY(detail->logView()->text().contains(u"second-step-output"_s));
+    // The run's final status can come from REST before the last output frames arrive on the
+    // run socket: wait for them.
+    QTRY_VERIFY_WITH_TIMEOUT(detail->logView()->text().contains(u"second-step-output"_s), 10000);
     QVERIFY(!detail->logView()->text().contains(u"hello-from-ui"_s));
     snap(ctl.mainWindow(), u"run-detail"_s);
 
@@ -362,7 +365,9 @@ void TestRuns::runsPageListsAndOpensRuns()
     const QModelIndex src = page->model()->index(page->model()->rowOf(runId), client::RunsModel::CrewColumn);
     const QModelIndex idx = page->proxy()->mapFromSource(src);
     page->view()->scrollTo(idx);
+    QTRY_VERIFY_WITH_TIMEOUT(page->view()->viewport()->rect().intersects(page->view()->visualRect(idx)), 10000);
     const QRect rect = page->view()->visualRect(idx);
+    QTest::mouseClick(page->view()->viewport(), Qt::LeftButton, {}, rect.center());
     QTest::mouseDClick(page->view()->viewport(), Qt::LeftButton, {}, rect.center());
     QTRY_COMPARE_WITH_TIMEOUT(ctl.runDetailPage()->runId(), runId, 10000);
     QCOMPARE(ctl.mainWindow()->currentPage(), u"run"_s);

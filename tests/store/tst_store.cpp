@@ -11,6 +11,7 @@
 #include "tests/support/pgserver.h"
 #endif
 
+#include <QRandomGenerator>
 #include <QSet>
 #include <QSqlDatabase>
 #include <QSqlQuery>
@@ -22,6 +23,7 @@
 #include <atomic>
 #include <memory>
 #include <thread>
+#include <ctime>
 
 using namespace Qt::StringLiterals;
 using namespace crewdeck;
@@ -31,6 +33,7 @@ namespace {
 
 constexpr qint64 T0 = 1'780'000'000'000; // a fixed "now" in ms (2026)
 constexpr qint64 Hour = 3'600'000;
+constexpr qint64 Monday = 1'780'272'000'000; // 2026-06-01T00:00:00Z, a Monday
 
 Micros units(qint64 u) { return Micros::fromUnits(u); }
 
@@ -176,6 +179,9 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
+        // Analytics buckets are UTC: a local zone far from UTC must not shift them.
+        qputenv("TZ", "America/New_York");
+        tzset();
 #ifdef CREWDECK_TEST_POSTGRES
         if (test::PgServer::binDir().isEmpty())
             QSKIP("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
@@ -1385,6 +1391,271 @@ private Q_SLOTS:
         const auto got = m_store->run(o.id, r.id);
         QCOMPARE(got->status, RunState::Running);
         QCOMPARE(got->startedAt, fromMs(T0 + 5));
+    }
+
+    // ---- maintained aggregates and analytics
+
+    // Random run transitions (create, start/claim, finish, cancel, tokens, repeated finishes)
+    // across two orgs: after every batch the maintained aggregates (the unbounded
+    // dashboardStats) equal the from-scratch range scan over all runs, and a rebuild.
+    void maintainedStatsMatchRecomputation()
+    {
+        const auto a = org(u"acme"_s);
+        const auto b = org(u"globex"_s);
+        const Crew ca = crew(a.id, u"ca"_s);
+        const Crew cb = crew(b.id, u"cb"_s);
+        struct R
+        {
+            QString id;
+            QString orgId;
+            qint64 created = 0;
+            qint64 started = -1;
+        };
+        QList<R> all;
+        QRandomGenerator rng(20240611);
+        const QStringList finals{RunState::Succeeded, RunState::Failed, RunState::Cancelled};
+        const auto check = [&](const QString &orgId) {
+            const DashboardStats m = m_store->dashboardStats(orgId, QDateTime(), QDateTime());
+            const DashboardStats f = m_store->dashboardStats(orgId, fromMs(0), fromMs(T0 + 1'000'000'000));
+            QCOMPARE(m.totalRuns, f.totalRuns);
+            QCOMPARE(m.successRate, f.successRate);
+            QCOMPARE(m.avgLatencyMs, f.avgLatencyMs);
+            QCOMPARE(m.p50LatencyMs, f.p50LatencyMs);
+            QCOMPARE(m.p95LatencyMs, f.p95LatencyMs);
+            QCOMPARE(m.totalTokens, f.totalTokens);
+            QCOMPARE(m.recentRuns.size(), f.recentRuns.size());
+        };
+        qint64 now = T0;
+        for (int step = 0; step < 600; ++step) {
+            now += 1000;
+            const int op = int(rng.bounded(8));
+            if (op <= 1 || all.isEmpty()) {
+                const bool inA = rng.bounded(3) != 0;
+                const Run r = m_store->createRun(inA ? a.id : b.id, inA ? ca.id : cb.id, oneStep(), 60, now);
+                QVERIFY(!r.id.isEmpty());
+                all.append(R{r.id, inA ? a.id : b.id, now});
+                continue;
+            }
+            R &r = all[int(rng.bounded(int(all.size())))];
+            switch (op) {
+            case 2:
+                if (rng.bounded(2)) {
+                    m_store->markRunStarted(r.id, now);
+                } else {
+                    m_store->claimRun(r.id, now);
+                }
+                if (r.started < 0)
+                    r.started = now;
+                break;
+            case 3:
+            case 4: // finish (also on runs already final: no effect); durations repeat and
+                    // spread over several 1 s histogram buckets
+                m_store->markRunFinished(r.id, finals.at(int(rng.bounded(3))),
+                                         (r.started < 0 ? now : r.started) + qint64(rng.bounded(40)) * 97);
+                break;
+            case 5:
+                m_store->cancelQueuedRun(r.id, now);
+                break;
+            default:
+                m_store->addRunTokens(r.id, qint64(rng.bounded(500)));
+                break;
+            }
+            if (step % 60 == 59) {
+                check(a.id);
+                check(b.id);
+            }
+        }
+        const DashboardStats before = m_store->dashboardStats(a.id, QDateTime(), QDateTime());
+        QVERIFY(before.totalRuns > 60);
+        QVERIFY(before.p95LatencyMs > 1000); // the walk crossed coarse buckets
+        QVERIFY(m_store->rebuildRunStats());
+        const DashboardStats after = m_store->dashboardStats(a.id, QDateTime(), QDateTime());
+        QCOMPARE(after.totalRuns, before.totalRuns);
+        QCOMPARE(after.successRate, before.successRate);
+        QCOMPARE(after.avgLatencyMs, before.avgLatencyMs);
+        QCOMPARE(after.p50LatencyMs, before.p50LatencyMs);
+        QCOMPARE(after.p95LatencyMs, before.p95LatencyMs);
+        QCOMPARE(after.totalTokens, before.totalTokens);
+        check(a.id);
+        check(b.id);
+    }
+
+    // Statements are prepared once per connection: repeating a call adds no cache entries,
+    // and results stay current between calls (no stale read snapshot on a cached SELECT).
+    void statementCacheReuses()
+    {
+        const auto a = org(u"acme"_s);
+        const Crew c = crew(a.id, u"c"_s);
+        finishedRun(a.id, c.id, T0, 100, RunState::Succeeded, 3);
+        m_store->dashboardStats(a.id, QDateTime(), QDateTime());
+        const qsizetype n = m_store->cachedStatementCount();
+        QVERIFY(n > 0);
+        for (int i = 0; i < 5; ++i)
+            m_store->dashboardStats(a.id, QDateTime(), QDateTime());
+        QCOMPARE(m_store->cachedStatementCount(), n);
+        // Another connection writes; this one's cached reads see it at once.
+        auto second = newStore();
+        QString error;
+        QVERIFY2(second->open(&error), qPrintable(error));
+        const Run r = second->createRun(a.id, c.id, oneStep(), 60, T0 + 1000);
+        QCOMPARE(m_store->dashboardStats(a.id, QDateTime(), QDateTime()).totalRuns, 2);
+        QCOMPARE(m_store->run(a.id, r.id)->status, RunState::Queued);
+        second->markRunStarted(r.id, T0 + 2000);
+        QCOMPARE(m_store->run(a.id, r.id)->status, RunState::Running);
+    }
+
+    void timeseriesBucketMath()
+    {
+        const qint64 D = 86'400'000;
+        QCOMPARE(timeseriesBucketMs(u"hour"_s), Hour);
+        QCOMPARE(timeseriesBucketMs(u"day"_s), D);
+        QCOMPARE(timeseriesBucketMs(u"week"_s), 7 * D);
+        QCOMPARE(timeseriesBucketMs(u"month"_s), 0);
+        // 1970-01-01 was a Thursday: its week starts Monday 1969-12-29.
+        QCOMPARE(timeseriesBucketStart(0, 7 * D), -3 * D);
+        QCOMPARE(timeseriesBucketStart(-1, D), -D);
+        QCOMPARE(timeseriesBucketStart(Monday, 7 * D), Monday);
+        QCOMPARE(timeseriesBucketStart(Monday - 1, 7 * D), Monday - 7 * D);
+        QCOMPARE(timeseriesBucketStart(Monday + 7 * D - 1, 7 * D), Monday);
+        QCOMPARE(fromMs(timeseriesBucketStart(Monday + 3 * D + 5, 7 * D)).date().dayOfWeek(), 1);
+        QCOMPARE(timeseriesBucketCount(Monday, Monday + 1000 * Hour, Hour), 1000);
+        QCOMPARE(timeseriesBucketCount(Monday, Monday + 1000 * Hour + 1, Hour), 1001);
+        QCOMPARE(timeseriesBucketCount(Monday + 1, Monday + D + 1, D), 2);
+        QCOMPARE(timeseriesBucketCount(Monday, Monday, D), 0);
+    }
+
+    void timeseriesRunsAndRates()
+    {
+        const qint64 D = 86'400'000;
+        const auto a = org(u"acme"_s);
+        const auto b = org(u"globex"_s);
+        const Crew c = crew(a.id, u"c"_s);
+        const Crew cb = crew(b.id, u"cb"_s);
+        finishedRun(a.id, c.id, Monday - 1, 50, RunState::Succeeded, 1);      // previous week
+        finishedRun(a.id, c.id, Monday, 100, RunState::Succeeded, 10);        // at day 0's start
+        finishedRun(a.id, c.id, Monday + D - 1, 300, RunState::Failed, 20);   // last ms of day 0
+        finishedRun(a.id, c.id, Monday + D, 200, RunState::Succeeded, 5);     // day 1's start
+        m_store->createRun(a.id, c.id, oneStep(), 60, Monday + 3 * D);       // day 3: queued
+        const Run never = m_store->createRun(a.id, c.id, oneStep(), 60, Monday + 5 * D);
+        m_store->markRunFinished(never.id, RunState::Cancelled, Monday + 5 * D + 10); // day 5
+        finishedRun(a.id, c.id, Monday + 7 * D, 70, RunState::Succeeded);     // next week
+        finishedRun(b.id, cb.id, Monday + 10, 999, RunState::Failed, 1000);   // other org
+
+        auto ts = m_store->timeseries(a.id, u"runs"_s, u"day"_s, Monday, Monday + 7 * D);
+        QVERIFY(ts);
+        QCOMPARE(ts->metric, u"runs"_s);
+        QCOMPARE(ts->bucket, u"day"_s);
+        QCOMPARE(ts->points.size(), 7);
+        const QList<double> runs{2, 1, 0, 1, 0, 1, 0};
+        const QList<int> succeeded{1, 1, 0, 0, 0, 0, 0};
+        const QList<int> failed{1, 0, 0, 0, 0, 0, 0};
+        for (int i = 0; i < 7; ++i) {
+            const TimeseriesPoint &p = ts->points[i];
+            QCOMPARE(p.t, fromMs(Monday + i * D));
+            QCOMPARE(p.t.timeSpec(), Qt::UTC);
+            QCOMPARE(p.value, std::optional<double>(runs[i]));
+            QCOMPARE(p.extra.value(u"succeeded"_s).toInt(-1), succeeded[i]);
+            QCOMPARE(p.extra.value(u"failed"_s).toInt(-1), failed[i]);
+        }
+        // `to` is exclusive: the run at exactly Monday + D is outside [Monday, Monday + D).
+        ts = m_store->timeseries(a.id, u"runs"_s, u"day"_s, Monday, Monday + D);
+        QCOMPARE(ts->points.size(), 1);
+        QCOMPARE(ts->points[0].value, std::optional<double>(2));
+        // `from` inside a bucket: the bucket is present (t = its start), earlier rows excluded.
+        ts = m_store->timeseries(a.id, u"runs"_s, u"day"_s, Monday + 1, Monday + D + 1);
+        QCOMPARE(ts->points.size(), 2);
+        QCOMPARE(ts->points[0].t, fromMs(Monday));
+        QCOMPARE(ts->points[0].value, std::optional<double>(1));
+        QCOMPARE(ts->points[1].value, std::optional<double>(1));
+
+        // Weeks start on Monday 00:00 UTC (not local midnight in New York).
+        ts = m_store->timeseries(a.id, u"runs"_s, u"week"_s, Monday - 3 * D, Monday + 8 * D);
+        QCOMPARE(ts->points.size(), 3);
+        QCOMPARE(ts->points[0].t, fromMs(Monday - 7 * D));
+        QCOMPARE(ts->points[1].t, fromMs(Monday));
+        QCOMPARE(ts->points[2].t, fromMs(Monday + 7 * D));
+        QCOMPARE(ts->points[0].value, std::optional<double>(1));
+        QCOMPARE(ts->points[1].value, std::optional<double>(5));
+        QCOMPARE(ts->points[2].value, std::optional<double>(1));
+
+        // success_rate: null when a bucket has no finished run, 0 when all failed/cancelled.
+        ts = m_store->timeseries(a.id, u"success_rate"_s, u"day"_s, Monday, Monday + 7 * D);
+        QCOMPARE(ts->points.size(), 7);
+        QCOMPARE(ts->points[0].value, std::optional<double>(0.5));
+        QCOMPARE(ts->points[1].value, std::optional<double>(1.0));
+        QCOMPARE(ts->points[2].value, std::nullopt);
+        QCOMPARE(ts->points[3].value, std::nullopt); // only a queued run
+        QCOMPARE(ts->points[5].value, std::optional<double>(0.0));
+        QVERIFY(ts->points[2].toJson().value(u"value"_s).isNull());
+
+        // tokens: zero (not null) when empty.
+        ts = m_store->timeseries(a.id, u"tokens"_s, u"day"_s, Monday, Monday + 3 * D);
+        QCOMPARE(ts->points[0].value, std::optional<double>(30));
+        QCOMPARE(ts->points[1].value, std::optional<double>(5));
+        QCOMPARE(ts->points[2].value, std::optional<double>(0));
+
+        // latency by finished_at: day 0 has the 100 ms run and the 50 ms one created the
+        // evening before; the 300 ms run created on day 0 finished on day 1 next to the
+        // 200 ms one; day 2 has none (null).
+        ts = m_store->timeseries(a.id, u"latency"_s, u"day"_s, Monday, Monday + 3 * D);
+        QCOMPARE(ts->points.size(), 3);
+        QCOMPARE(ts->points[0].value, std::optional<double>(50)); // rank ceil(1.0) = 1
+        QCOMPARE(ts->points[0].extra.value(u"p95"_s).toDouble(), 100.0);
+        QCOMPARE(ts->points[1].value, std::optional<double>(200)); // rank ceil(1.0) = 1
+        QCOMPARE(ts->points[1].extra.value(u"p95"_s).toDouble(), 300.0); // rank ceil(1.9) = 2
+        QCOMPARE(ts->points[2].value, std::nullopt);
+        QVERIFY(ts->points[2].extra.value(u"p95"_s).isNull());
+
+        // Hours: every bucket present, including empty ones.
+        ts = m_store->timeseries(a.id, u"runs"_s, u"hour"_s, Monday, Monday + 24 * Hour);
+        QCOMPARE(ts->points.size(), 24);
+        QCOMPARE(ts->points[0].value, std::optional<double>(1));
+        QCOMPARE(ts->points[23].value, std::optional<double>(1));
+        QCOMPARE(ts->points[12].value, std::optional<double>(0));
+        // Empty range: no points.
+        ts = m_store->timeseries(a.id, u"runs"_s, u"day"_s, Monday, Monday);
+        QVERIFY(ts && ts->points.isEmpty());
+    }
+
+    // c7t: the running balance at each bucket's end; spent (rental payments) and earned
+    // (rental rewards, counted when the rental ends) within the bucket.
+    void timeseriesC7tBalance()
+    {
+        const qint64 D = 86'400'000;
+        const auto owner = org(u"owner"_s, 1000);
+        const auto renter = org(u"renter"_s, 1000);
+        const Crew priced = crew(owner.id, u"priced"_s, units(10));
+        // The grants are written at the real current time: start two days after it.
+        const qint64 B = timeseriesBucketStart(QDateTime::currentMSecsSinceEpoch(), D) + 2 * D;
+        StoreError err;
+        QVERIFY(m_store->rent(renter.id, priced.id, units(2), B + Hour, &err)); // 20, ends B+3h
+        QVERIFY(m_store->rent(renter.id, priced.id, units(1), B + D + 2 * Hour, &err)); // 10
+
+        auto ts = m_store->timeseries(renter.id, u"c7t"_s, u"day"_s, B, B + 3 * D);
+        QVERIFY(ts);
+        QCOMPARE(ts->points.size(), 3);
+        QCOMPARE(ts->points[0].value, std::optional<double>(980));
+        QCOMPARE(ts->points[0].extra.value(u"spent"_s).toDouble(), 20.0);
+        QCOMPARE(ts->points[0].extra.value(u"earned"_s).toDouble(), 0.0);
+        QCOMPARE(ts->points[1].value, std::optional<double>(970));
+        QCOMPARE(ts->points[1].extra.value(u"spent"_s).toDouble(), 10.0);
+        QCOMPARE(ts->points[2].value, std::optional<double>(970));
+        QCOMPARE(ts->points[2].extra.value(u"spent"_s).toDouble(), 0.0);
+
+        ts = m_store->timeseries(owner.id, u"c7t"_s, u"day"_s, B, B + 3 * D);
+        QCOMPARE(ts->points[0].value, std::optional<double>(1020));
+        QCOMPARE(ts->points[0].extra.value(u"earned"_s).toDouble(), 20.0);
+        QCOMPARE(ts->points[1].value, std::optional<double>(1030));
+        QCOMPARE(ts->points[2].value, std::optional<double>(1030));
+        // By the hour: the reward is earned in the bucket where the rental ends (B + 3h).
+        ts = m_store->timeseries(owner.id, u"c7t"_s, u"hour"_s, B, B + 4 * Hour);
+        QCOMPARE(ts->points.size(), 4);
+        QCOMPARE(ts->points[2].value, std::optional<double>(1000));
+        QCOMPARE(ts->points[3].value, std::optional<double>(1020));
+        QCOMPARE(ts->points[3].extra.value(u"earned"_s).toDouble(), 20.0);
+        // Before any ledger entry: balance 0.
+        ts = m_store->timeseries(owner.id, u"c7t"_s, u"day"_s, Monday - 7 * D, Monday - 6 * D);
+        QCOMPARE(ts->points[0].value, std::optional<double>(0));
     }
 };
 

@@ -18,6 +18,7 @@
 #include "server/model/streams.h"
 #include "server/ws/frontdoor.h"
 #include "server/ws/gateway.h"
+#include "server/ws/wsconnection.h"
 #include "shared/events.h"
 #include "shared/jwt.h"
 #include "shared/timeutil.h"
@@ -169,6 +170,152 @@ public:
         return out;
     }
 };
+
+// A hand-rolled WebSocket client on a raw QTcpSocket, for what a QWebSocket client will not
+// do: unmasked or malformed frames, odd fragmentation, bad close codes, broken handshakes.
+struct RawFrame
+{
+    bool fin = false;
+    int opcode = -1;
+    QByteArray payload;
+    int closeCode() const
+    {
+        return payload.size() >= 2 ? (int(uchar(payload[0])) << 8) | uchar(payload[1]) : -1;
+    }
+};
+
+class RawWs
+{
+public:
+    QTcpSocket socket;
+    QByteArray in;
+
+    // Connects and sends `head` (a full request head); returns the response head (or what
+    // arrived before the server closed).
+    QByteArray handshake(quint16 port, const QByteArray &head)
+    {
+        socket.connectToHost(QHostAddress::LocalHost, port);
+        if (!socket.waitForConnected(5000))
+            return {};
+        socket.write(head);
+        (void)QTest::qWaitFor([&] {
+            in += socket.readAll();
+            return in.contains("\r\n\r\n") || socket.state() == QAbstractSocket::UnconnectedState;
+        }, 10000);
+        in += socket.readAll();
+        const qsizetype end = in.indexOf("\r\n\r\n");
+        if (end < 0)
+            return std::exchange(in, {});
+        const QByteArray resp = in.left(end + 4);
+        in.remove(0, end + 4);
+        return resp;
+    }
+    static QByteArray upgradeHead(const QByteArray &path, const QByteArray &tok,
+                                  const QByteArray &extra = {},
+                                  const QByteArray &key = "dGhlIHNhbXBsZSBub25jZQ==",
+                                  const QByteArray &version = "13")
+    {
+        return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+               "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: " + key
+               + "\r\nSec-WebSocket-Version: " + version
+               + "\r\nSec-WebSocket-Protocol: crewdeck.v1, bearer." + tok + "\r\n" + extra + "\r\n";
+    }
+    void send(int opcode, const QByteArray &payload, bool fin = true, bool masked = true)
+    {
+        QByteArray f;
+        f.append(char((fin ? 0x80 : 0) | opcode));
+        const char m = masked ? char(0x80) : char(0);
+        if (payload.size() < 126) {
+            f.append(char(m | char(payload.size())));
+        } else if (payload.size() <= 0xffff) {
+            f.append(char(m | 126));
+            f.append(char(payload.size() >> 8));
+            f.append(char(payload.size() & 0xff));
+        } else {
+            f.append(char(m | 127));
+            for (int shift = 56; shift >= 0; shift -= 8)
+                f.append(char((quint64(payload.size()) >> shift) & 0xff));
+        }
+        const char key[4] = {0x12, 0x34, 0x56, 0x78};
+        QByteArray body = payload;
+        if (masked) {
+            f.append(key, 4);
+            for (qsizetype i = 0; i < body.size(); ++i)
+                body[i] = char(body[i] ^ key[i & 3]);
+        }
+        socket.write(f + body);
+    }
+    // The next complete frame from the server, or opcode -1 on timeout / close.
+    RawFrame next(int timeoutMs = 10000)
+    {
+        RawFrame f;
+        (void)QTest::qWaitFor([&] {
+            in += socket.readAll();
+            return parse(f) || socket.state() == QAbstractSocket::UnconnectedState;
+        }, timeoutMs);
+        if (f.opcode < 0) {
+            in += socket.readAll();
+            parse(f);
+        }
+        return f;
+    }
+    // The next frame that is not a text frame (skips events, snapshots).
+    RawFrame nextControl(int timeoutMs = 10000)
+    {
+        for (;;) {
+            RawFrame f = next(timeoutMs);
+            if (f.opcode != 0x1)
+                return f;
+        }
+    }
+    bool waitClosedByServer(int timeoutMs = 10000)
+    {
+        return QTest::qWaitFor([&] {
+            in += socket.readAll();
+            return socket.state() == QAbstractSocket::UnconnectedState;
+        }, timeoutMs);
+    }
+
+private:
+    bool parse(RawFrame &f)
+    {
+        if (in.size() < 2)
+            return false;
+        const auto *d = reinterpret_cast<const uchar *>(in.constData());
+        if (d[1] & 0x80)
+            return false; // server frames are never masked: leave it unparsed, test fails
+        qint64 len = d[1] & 0x7f;
+        qsizetype hdr = 2;
+        if (len == 126) {
+            if (in.size() < 4)
+                return false;
+            len = (qint64(d[2]) << 8) | d[3];
+            hdr = 4;
+        } else if (len == 127) {
+            if (in.size() < 10)
+                return false;
+            len = 0;
+            for (int i = 2; i < 10; ++i)
+                len = (len << 8) | d[i];
+            hdr = 10;
+        }
+        if (in.size() < hdr + len)
+            return false;
+        f.fin = d[0] & 0x80;
+        f.opcode = d[0] & 0x0f;
+        f.payload = in.mid(hdr, len);
+        in.remove(0, hdr + len);
+        return true;
+    }
+};
+
+QByteArray closePayload(int code, const QByteArray &reason = {})
+{
+    QByteArray p;
+    p.append(char(code >> 8));
+    p.append(char(code & 0xff));
+    return p + reason;
+}
 
 QList<qint64> range(qint64 from, qint64 to)
 {
@@ -598,6 +745,264 @@ private Q_SLOTS:
         };
         QTRY_VERIFY_WITH_TIMEOUT((slowData += slow.readAll(), parse(), closeCode >= 0), 20000);
         QCOMPARE(closeCode, 1013);
+    }
+
+    // RFC 6455 4.2.2 example: key "dGhlIHNhbXBsZSBub25jZQ==" -> "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=".
+    // Then over the raw socket: ping -> pong with the same payload, a fragmented text message
+    // (with a ping between its fragments), and a client-initiated close echoed with its code.
+    void rawHandshakePingFragmentsAndClose()
+    {
+        start();
+        const QByteArray t = token(u"u1"_s, u"o1"_s);
+        RawWs raw;
+        const QByteArray resp = raw.handshake(m_port, RawWs::upgradeHead("/ws/mission", t));
+        QVERIFY2(resp.startsWith("HTTP/1.1 101 Switching Protocols\r\n"), resp.constData());
+        QVERIFY(resp.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
+        QVERIFY(resp.contains("\r\nSec-WebSocket-Protocol: crewdeck.v1\r\n"));
+        QCOMPARE(WsConnection::acceptKey("dGhlIHNhbXBsZSBub25jZQ=="), QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+
+        const RawFrame snapshot = raw.next();
+        QCOMPARE(snapshot.opcode, 0x1);
+        QVERIFY(snapshot.fin);
+        QCOMPARE(QJsonDocument::fromJson(snapshot.payload).object().value(u"type"_s).toString(), u"snapshot"_s);
+
+        raw.send(0x9, "are you there");
+        RawFrame pong = raw.next();
+        QCOMPARE(pong.opcode, 0xA);
+        QCOMPARE(pong.payload, QByteArray("are you there"));
+
+        raw.send(0x1, "{\"type\":", false);
+        raw.send(0x9, "mid");
+        raw.send(0x0, "\"pi", false);
+        raw.send(0x0, "ng\"}", true);
+        pong = raw.next();
+        QCOMPARE(pong.opcode, 0xA);
+        QCOMPARE(pong.payload, QByteArray("mid"));
+        const RawFrame reply = raw.next();
+        QCOMPARE(reply.opcode, 0x1);
+        QCOMPARE(QJsonDocument::fromJson(reply.payload).object().value(u"type"_s).toString(), u"pong"_s);
+        QCOMPARE(m_gateway->sessionCount(), 1);
+
+        QSignalSpy closed(m_gateway.get(), &Gateway::sessionClosed);
+        raw.send(0x8, closePayload(4000, "bye"));
+        const RawFrame echo = raw.nextControl();
+        QCOMPARE(echo.opcode, 0x8);
+        QCOMPARE(echo.closeCode(), 4000);
+        QVERIFY(raw.waitClosedByServer());
+        QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 10000);
+        QCOMPARE(closed.first().first().toInt(), 4000);
+        QTRY_COMPARE_WITH_TIMEOUT(m_gateway->sessionCount(), 0, 10000);
+    }
+
+    void rawProtocolErrorsCloseWithCodes_data()
+    {
+        QTest::addColumn<QByteArray>("kind");
+        QTest::addColumn<int>("expected");
+        QTest::newRow("unmasked frame") << QByteArray("unmasked") << 1002;
+        QTest::newRow("reserved bits") << QByteArray("rsv") << 1002;
+        QTest::newRow("unknown opcode") << QByteArray("opcode") << 1002;
+        QTest::newRow("continuation first") << QByteArray("continuation") << 1002;
+        QTest::newRow("text inside fragmented") << QByteArray("interleaved") << 1002;
+        QTest::newRow("fragmented ping") << QByteArray("fragmentedPing") << 1002;
+        QTest::newRow("ping over 125 bytes") << QByteArray("bigPing") << 1002;
+        QTest::newRow("close code 1005 on the wire") << QByteArray("close1005") << 1002;
+        QTest::newRow("one-byte close payload") << QByteArray("close1byte") << 1002;
+        QTest::newRow("invalid UTF-8 text") << QByteArray("utf8") << 1007;
+        QTest::newRow("invalid UTF-8 across fragments") << QByteArray("utf8frag") << 1007;
+        QTest::newRow("invalid UTF-8 close reason") << QByteArray("utf8close") << 1007;
+        QTest::newRow("oversize single frame") << QByteArray("oversize") << 1009;
+        QTest::newRow("oversize fragmented message") << QByteArray("oversizeFrag") << 1009;
+        QTest::newRow("binary message") << QByteArray("binary") << 4400;
+    }
+
+    void rawProtocolErrorsCloseWithCodes()
+    {
+        QFETCH(QByteArray, kind);
+        QFETCH(int, expected);
+        start();
+        RawWs raw;
+        const QByteArray resp = raw.handshake(m_port, RawWs::upgradeHead("/ws/mission", token(u"u1"_s, u"o1"_s)));
+        QVERIFY2(resp.startsWith("HTTP/1.1 101"), resp.constData());
+        QCOMPARE(raw.next().opcode, 0x1); // snapshot
+        QSignalSpy closed(m_gateway.get(), &Gateway::sessionClosed);
+        if (kind == "unmasked") {
+            raw.send(0x1, "{\"type\":\"ping\"}", true, false);
+        } else if (kind == "rsv") {
+            raw.socket.write(QByteArray("\xc1\x80\x00\x00\x00\x00", 6)); // FIN+RSV1 text, empty
+        } else if (kind == "opcode") {
+            raw.send(0x3, "x");
+        } else if (kind == "continuation") {
+            raw.send(0x0, "x");
+        } else if (kind == "interleaved") {
+            raw.send(0x1, "{", false);
+            raw.send(0x1, "}", true);
+        } else if (kind == "fragmentedPing") {
+            raw.send(0x9, "x", false);
+        } else if (kind == "bigPing") {
+            raw.send(0x9, QByteArray(126, 'p'));
+        } else if (kind == "close1005") {
+            raw.send(0x8, closePayload(1005));
+        } else if (kind == "close1byte") {
+            raw.send(0x8, "x");
+        } else if (kind == "utf8") {
+            raw.send(0x1, "{\"type\":\"\xc3\x28\"}");
+        } else if (kind == "utf8frag") {
+            raw.send(0x1, "abc\xed", false);
+            raw.send(0x0, "\xa0\x80", true); // an encoded surrogate
+        } else if (kind == "utf8close") {
+            raw.send(0x8, closePayload(1000, "\xff\xfe"));
+        } else if (kind == "oversize") {
+            raw.send(0x1, QByteArray(64 * 1024 + 1, 'a'));
+        } else if (kind == "oversizeFrag") {
+            for (int i = 0; i < 5; ++i)
+                raw.send(i == 0 ? 0x1 : 0x0, QByteArray(16 * 1024, 'a'), i == 4);
+        } else if (kind == "binary") {
+            raw.send(0x2, "\x01\x02");
+        }
+        const RawFrame close = raw.nextControl();
+        QCOMPARE(close.opcode, 0x8);
+        QCOMPARE(close.closeCode(), expected);
+        QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 10000);
+        QCOMPARE(closed.first().first().toInt(), expected);
+        // The server half-closes after its close frame; we answer and it goes away.
+        raw.send(0x8, closePayload(expected == 1005 ? 1000 : 1000));
+        QVERIFY(raw.waitClosedByServer());
+        QTRY_COMPARE_WITH_TIMEOUT(m_gateway->sessionCount(), 0, 10000);
+    }
+
+    void badHandshakesGet400_data()
+    {
+        QTest::addColumn<QByteArray>("head");
+        const QByteArray t = token(u"u1"_s, u"o1"_s);
+        QTest::newRow("version 8") << RawWs::upgradeHead("/ws/mission", t, {}, "dGhlIHNhbXBsZSBub25jZQ==", "8");
+        QTest::newRow("short key") << RawWs::upgradeHead("/ws/mission", t, {}, "c2hvcnQ=");
+        QTest::newRow("key not base64") << RawWs::upgradeHead("/ws/mission", t, {}, "!!!!!!!!!!!!!!!!!!!!!!==");
+        QTest::newRow("no key") << QByteArray("GET /ws/mission HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                              "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        QTest::newRow("no Connection: Upgrade") << QByteArray("GET /ws/mission HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        QTest::newRow("HTTP/1.0") << QByteArray("GET /ws/mission HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\n"
+                                                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                                "Sec-WebSocket-Version: 13\r\n\r\n");
+    }
+
+    void badHandshakesGet400()
+    {
+        QFETCH(QByteArray, head);
+        start();
+        RawWs raw;
+        const QByteArray resp = raw.handshake(m_port, head);
+        QVERIFY2(resp.startsWith("HTTP/1.1 400 Bad Request\r\n"), resp.constData());
+        QVERIFY(resp.contains("Sec-WebSocket-Version: 13"));
+        QVERIFY(raw.waitClosedByServer());
+        QCOMPARE(m_gateway->sessionCount(), 0);
+        // The server still serves good handshakes.
+        auto c = open(u"/ws/mission"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(!c->ofType(u"snapshot"_s).isEmpty(), 10000);
+    }
+
+    // Without "crewdeck.v1" offered, the 101 carries no subprotocol (the token came in the
+    // Authorization header).
+    void noSubprotocolUnlessOffered()
+    {
+        start();
+        RawWs raw;
+        const QByteArray head = "GET /ws/mission HTTP/1.1\r\nHost: x\r\nUpgrade: WebSocket\r\n"
+                                "Connection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                                "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
+                                + token(u"u1"_s, u"o1"_s) + "\r\n\r\n";
+        const QByteArray resp = raw.handshake(m_port, head);
+        QVERIFY2(resp.startsWith("HTTP/1.1 101"), resp.constData());
+        QVERIFY(!resp.contains("Sec-WebSocket-Protocol"));
+        const RawFrame snapshot = raw.next();
+        QCOMPARE(snapshot.opcode, 0x1);
+    }
+
+    // Close codes both ways with real QWebSocket clients: the server's 1000 after a run ends is
+    // covered elsewhere; here a client's own close code reaches sessionClosed, and the server's
+    // shutdown code reaches the client together with its reason.
+    void closeCodesRoundTripWithQWebSocket()
+    {
+        start();
+        const QByteArray t = token(u"u1"_s, u"o1"_s);
+        auto c = open(u"/ws/mission"_s, t);
+        QTRY_VERIFY_WITH_TIMEOUT(!c->ofType(u"snapshot"_s).isEmpty(), 10000);
+        QSignalSpy closed(m_gateway.get(), &Gateway::sessionClosed);
+        c->ws.close(QWebSocketProtocol::CloseCode(4321), u"done here"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(c->closed, 10000);
+        QTRY_COMPARE_WITH_TIMEOUT(closed.size(), 1, 10000);
+        QCOMPARE(closed.first().first().toInt(), 4321);
+        QCOMPARE(c->closeCode, 4321);
+
+        auto d = open(u"/ws/mission"_s, t);
+        QTRY_VERIFY_WITH_TIMEOUT(!d->ofType(u"snapshot"_s).isEmpty(), 10000);
+        d->ws.ping("hello");
+        QSignalSpy pong(&d->ws, &QWebSocket::pong);
+        QVERIFY(pong.wait(10000));
+        QCOMPARE(pong.first().at(1).toByteArray(), QByteArray("hello"));
+        m_gateway->closeAll();
+        QTRY_VERIFY_WITH_TIMEOUT(d->closed, 10000);
+        QCOMPARE(d->closeCode, 1001);
+        QCOMPARE(d->ws.closeReason(), u"server shutting down"_s);
+        QTRY_COMPARE_WITH_TIMEOUT(m_gateway->sessionCount(), 0, 10000);
+    }
+
+    // Frame building: the three length encodings, and close reasons cut at 123 bytes without
+    // splitting a UTF-8 sequence.
+    void frameEncoding()
+    {
+        const QByteArray small = WsConnection::textFrame(QByteArray(125, 'a'));
+        QCOMPARE(small.size(), 2 + 125);
+        QCOMPARE(uchar(small[0]), uchar(0x81));
+        QCOMPARE(uchar(small[1]), uchar(125));
+        const QByteArray mid = WsConnection::textFrame(QByteArray(126, 'a'));
+        QCOMPARE(mid.size(), 4 + 126);
+        QCOMPARE(uchar(mid[1]), uchar(126));
+        QCOMPARE((uchar(mid[2]) << 8) | uchar(mid[3]), 126);
+        const QByteArray big = WsConnection::textFrame(QByteArray(70000, 'a'));
+        QCOMPARE(big.size(), 10 + 70000);
+        QCOMPARE(uchar(big[1]), uchar(127));
+        quint64 len = 0;
+        for (int i = 2; i < 10; ++i)
+            len = (len << 8) | uchar(big[i]);
+        QCOMPARE(len, quint64(70000));
+
+        const QByteArray reason = QByteArray(122, 'r') + "\xc3\xa9tail"; // 'e-acute' straddles byte 123
+        const QByteArray close = WsConnection::closeFrame(1013, reason);
+        QCOMPARE(uchar(close[0]), uchar(0x88));
+        const QByteArray payload = close.mid(2);
+        QCOMPARE(int(uchar(close[1])), int(payload.size()));
+        QVERIFY(payload.size() <= 125);
+        QCOMPARE((int(uchar(payload[0])) << 8) | uchar(payload[1]), 1013);
+        QCOMPARE(payload.mid(2), QByteArray(122, 'r'));
+    }
+
+    // Many events in one event-loop pass (coalesced into one write per client), frames of all
+    // three length encodings, to many QWebSocket clients: every client gets every event once,
+    // in order, intact.
+    void burstToManyClientsArrivesIntactInOrder()
+    {
+        start();
+        const QByteArray t = token(u"u1"_s, u"o1"_s);
+        std::vector<std::unique_ptr<WsClient>> clients;
+        for (int i = 0; i < 20; ++i)
+            clients.push_back(open(u"/ws/graph?crew_id=c1"_s, t));
+        QTRY_COMPARE_WITH_TIMEOUT(m_gateway->sessionCount(), 20, 10000);
+        for (const auto &c : clients)
+            QTRY_VERIFY_WITH_TIMEOUT(c->ws.state() == QAbstractSocket::ConnectedState, 10000);
+        // Two 70 kB frames: the burst stays below the 1 MiB slow-consumer limit per client.
+        const auto pad = [](int i) { return i % 200 == 3 ? 70000 : (i % 3) * 150; };
+        for (int i = 0; i < 400; ++i)
+            m_source->publish(u"o1"_s, u"c1"_s, u"r1"_s,
+                              ToolStartEvent{u"c1"_s, u"r1"_s, u"a1"_s, u"t%1"_s.arg(i), u"script"_s, {}},
+                              pad(i));
+        for (const auto &c : clients) {
+            QTRY_COMPARE_WITH_TIMEOUT(c->eventSeqs().size(), 400, 30000);
+            QCOMPARE(c->eventSeqs(), range(1, 400));
+            for (int i = 0; i < 400; ++i)
+                QCOMPARE(c->frames[i].value(u"pad"_s).toString().size(), pad(i));
+            QVERIFY(!c->closed);
+        }
     }
 
     void bodyLimit413()

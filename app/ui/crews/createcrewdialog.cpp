@@ -172,7 +172,7 @@ std::optional<CreateCrewRequest> CreateCrewDialog::request(QString *error) const
 
 QString CreateCrewDialog::errorText() const
 {
-    return m_error->isVisible() ? m_error->text() : QString();
+    return m_error->isHidden() ? QString() : m_error->text();
 }
 
 void CreateCrewDialog::showError(const QString &text)

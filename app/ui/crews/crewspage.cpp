@@ -81,6 +81,7 @@ RentDialog::RentDialog(ApiClient *api, const MarketCrew &crew, QWidget *parent)
 {
     setObjectName(u"rentDialog"_s);
     setWindowTitle(tr("Rent %1").arg(crew.name));
+    setMinimumWidth(fontMetrics().height() * 26);
     auto *v = new QVBoxLayout(this);
     auto *form = new QFormLayout;
     form->addRow(tr("Crew:"), new QLabel(crew.name, this));
@@ -148,13 +149,15 @@ void RentDialog::updateCost()
 
 QString RentDialog::errorText() const
 {
-    return m_error->isVisible() ? m_error->text() : QString();
+    return m_error->isHidden() ? QString() : m_error->text();
 }
 
 void RentDialog::showError(const QString &text)
 {
     m_error->setText(text);
     m_error->setVisible(!text.isEmpty());
+    // Grow for the (wrapped) message instead of squeezing the form.
+    resize(width(), qMax(height(), sizeHint().height()));
 }
 
 void RentDialog::accept()
@@ -428,7 +431,7 @@ QString CrewsPage::selectedMarketCrewId() const
 
 QString CrewsPage::errorText() const
 {
-    return m_error->isVisible() ? m_error->text() : QString();
+    return m_error->isHidden() ? QString() : m_error->text();
 }
 
 void CrewsPage::showError(const QString &text)

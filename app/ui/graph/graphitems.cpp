@@ -19,9 +19,9 @@ namespace {
 int g_holdMs = 6000;
 constexpr qreal HaloMargin = 10;
 // Below this scale text is unreadable anyway: draw plain shapes only.
-constexpr qreal TextLod = 0.45;
+constexpr qreal TextLod = 0.4;
 // Below this even borders and the detail line are skipped.
-constexpr qreal DetailLod = 0.7;
+constexpr qreal DetailLod = 0.55;
 
 QColor runningColor() { return QColor(0x3b, 0x82, 0xf6); } // blue: working now
 } // namespace

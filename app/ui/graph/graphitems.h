@@ -52,7 +52,7 @@ public:
     std::optional<int> lastExitCode() const { return m_exitCode; }
     // The colour the node shows now (status colour while ended, highlight while running).
     QColor stateColor() const;
-    // The detail line under the title ("42 %", "1.2 s · exit 0").
+    // The detail line under the title ("42 %", "1.2 s, exit 0").
     QString detailText() const;
 
     // 0..1: the strength of the halo (and of the incoming edge's highlight).

@@ -20,11 +20,15 @@ GraphLayout GraphLayout::compute(const QList<int> &toolsPerAgent)
 
     if (n <= CircleMaxAgents) {
         l.crew = {0, 0};
-        // Room along the circle for an agent's fan of tools, and never closer than the
-        // crew node's size allows.
-        const qreal radius = qMax<qreal>(260, n * 330 / (2 * M_PI));
-        constexpr qreal toolDistance = 135;
-        constexpr qreal fanStepDeg = 38;
+        // Each agent's tools fan out behind it, far enough apart not to touch; the circle
+        // gives every agent the arc its fan needs.
+        constexpr qreal toolDistance = 170;
+        const qreal toolChord = NodeItem::sizeFor(NodeItem::Kind::Tool).width() + 20;
+        const qreal fanStep = 2 * qAsin(qMin<qreal>(1, toolChord / (2 * toolDistance)));
+        const qreal fanHalf = (maxTools - 1) / 2.0 * fanStep;
+        const qreal fanWidth = 2 * toolDistance * qSin(qMin<qreal>(fanHalf, M_PI / 2)) + toolChord;
+        const qreal arc = qMax<qreal>(NodeItem::sizeFor(NodeItem::Kind::Agent).width() + 40, fanWidth + 30);
+        const qreal radius = qMax<qreal>(260, n * arc / (2 * M_PI));
         for (int i = 0; i < n; ++i) {
             const qreal a = -M_PI / 2 + 2 * M_PI * i / qMax(1, n);
             const QPointF dir(qCos(a), qSin(a));
@@ -33,7 +37,7 @@ GraphLayout GraphLayout::compute(const QList<int> &toolsPerAgent)
             QList<QPointF> tools;
             const int t = toolsPerAgent.at(i);
             for (int k = 0; k < t; ++k) {
-                const qreal off = qDegreesToRadians((k - (t - 1) / 2.0) * fanStepDeg);
+                const qreal off = (k - (t - 1) / 2.0) * fanStep;
                 const QPointF d(qCos(a + off), qSin(a + off));
                 tools.append(agent + d * toolDistance);
             }

@@ -1,6 +1,8 @@
 #include "app/ui/graph/graphview.h"
 
 #include <QKeyEvent>
+#include <QResizeEvent>
+#include <QShowEvent>
 #include <QWheelEvent>
 #include <QtMath>
 
@@ -29,6 +31,7 @@ qreal GraphView::zoomLevel() const
 
 void GraphView::setZoomLevel(qreal scale)
 {
+    m_autoFit = false;
     scale = qBound(MinScale, scale, MaxScale);
     const qreal current = zoomLevel();
     if (qFuzzyCompare(scale, current))
@@ -40,6 +43,20 @@ void GraphView::setZoomLevel(qreal scale)
 void GraphView::zoomBy(qreal factor)
 {
     setZoomLevel(zoomLevel() * factor);
+}
+
+void GraphView::resizeEvent(QResizeEvent *event)
+{
+    QGraphicsView::resizeEvent(event);
+    if (m_autoFit)
+        fitToView();
+}
+
+void GraphView::showEvent(QShowEvent *event)
+{
+    QGraphicsView::showEvent(event);
+    if (m_autoFit)
+        fitToView();
 }
 
 void GraphView::zoomIn()
@@ -60,6 +77,7 @@ void GraphView::zoomOut()
 
 void GraphView::fitToView()
 {
+    m_autoFit = true;
     if (!scene())
         return;
     const QRectF r = scene()->itemsBoundingRect().adjusted(-30, -30, 30, 30);

@@ -41,9 +41,14 @@ protected:
     void wheelEvent(QWheelEvent *event) override;
     void paintEvent(QPaintEvent *event) override;
     void keyPressEvent(QKeyEvent *event) override;
+    void resizeEvent(QResizeEvent *event) override;
+    void showEvent(QShowEvent *event) override;
 
 private:
     void zoomBy(qreal factor);
+    // Set by fitToView(), cleared by a manual zoom: while set, a resize fits again (the page
+    // may be built before it has its final size).
+    bool m_autoFit = true;
     PaintStats m_stats;
 };
 

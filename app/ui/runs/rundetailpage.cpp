@@ -306,7 +306,7 @@ void RunDetailPage::showLogOf(const QString &toolCallId)
 
 QString RunDetailPage::errorText() const
 {
-    return m_error->isVisible() ? m_error->text() : QString();
+    return m_error->isHidden() ? QString() : m_error->text();
 }
 
 void RunDetailPage::showError(const QString &text)

@@ -151,8 +151,18 @@ RunsPage::RunsPage(ApiClient *api, Session *session, QWidget *parent)
     // Running rows count their duration up.
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, this, [this] {
-        if (m_model->hasRunningRows())
-            m_view->viewport()->update();
+        if (!m_model->hasRunningRows())
+            return;
+        m_view->viewport()->update();
+        // The end of a run may come without an event on these sockets (the last tool_end
+        // precedes the final status): poll the unfinished rows every few seconds.
+        if (++m_ticks % 3 == 0) {
+            for (int r = 0; r < m_model->rowCount(); ++r) {
+                const Run *run = m_model->runAt(r);
+                if (run && !RunState::isFinal(run->status))
+                    m_model->refreshRun(run->id);
+            }
+        }
     });
     m_tick.start();
 
@@ -269,8 +279,16 @@ void RunsPage::openSockets(const QList<Crew> &crews)
         s->setUrl(m_session->socketUrl(u"/ws/graph"_s, q.toString(QUrl::FullyEncoded)));
         s->setToken(m_session->token());
         connect(s, &LiveSocket::eventReceived, this, [this](const Event &e) {
-            if (const auto *rs = std::get_if<RunStatusEvent>(&e.body))
+            if (const auto *rs = std::get_if<RunStatusEvent>(&e.body)) {
                 m_model->applyRunStatus(*rs);
+            } else if (std::holds_alternative<ToolStartEvent>(e.body) || std::holds_alternative<ToolEndEvent>(e.body)) {
+                // The graph stream carries tool events: a run we do not list yet has
+                // started, or a listed one moved on (tokens, status).
+                if (m_model->rowOf(e.runId()) >= 0)
+                    m_model->refreshRun(e.runId());
+                else
+                    m_model->applyRunStatus(RunStatusEvent{e.crewId(), e.runId(), RunState::Running});
+            }
         });
         // History lost or back after an outage: REST is the truth.
         connect(s, &LiveSocket::resetRequired, this, [this] { m_model->reload(); });

@@ -76,6 +76,7 @@ private:
     bool m_crewsLoaded = false;
     bool m_announced = false;
     QTimer m_tick;
+    int m_ticks = 0;
 };
 
 } // namespace crewdeck::ui

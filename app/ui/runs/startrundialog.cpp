@@ -349,7 +349,7 @@ std::optional<StartRunRequest> StartRunDialog::request(QString *error) const
 
 QString StartRunDialog::errorText() const
 {
-    return m_error->isVisible() ? m_error->text() : QString();
+    return m_error->isHidden() ? QString() : m_error->text();
 }
 
 void StartRunDialog::showError(const QString &text)

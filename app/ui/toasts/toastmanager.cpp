@@ -42,7 +42,7 @@ ToastManager::ToastManager(QWidget *host)
                 Q_EMIT runActivated(runId);
         });
         connect(w, &ToastWidget::closeClicked, this, [this, w] { dismiss(w->key()); });
-        connect(w, &ToastWidget::hoverChanged, this, &ToastManager::setHovered);
+        connect(w, &ToastWidget::hoverChanged, this, [this, w](bool hovered) { setHovered(w, hovered); });
         m_pool.append(w);
     }
     m_more = new QPushButton(host);
@@ -183,7 +183,7 @@ void ToastManager::expire()
 {
     const qint64 now = m_clock.elapsed();
     QSet<QString> pinned;
-    if (m_hovered > 0) {
+    if (!m_hoveredWidgets.isEmpty()) {
         // Hover pauses the ones the user is looking at.
         for (const Toast *t : newest(MaxVisible))
             pinned.insert(t->toolCallId);
@@ -200,25 +200,30 @@ void ToastManager::expire()
 
 QString ToastManager::titleFor(const Toast &t) const
 {
+    // The emoji stay out of tr(): lupdate misreads \U escapes and translators need not see them.
     const QString tool = t.tool.isEmpty() ? tr("Tool") : t.tool;
+    const QString wrench = u"\U0001F527 "_s;
+    const QString hourglass = u"\u23F3 "_s;
+    const QString check = u"\u2705 "_s;
+    const QString cross = u"\u274C "_s;
     switch (t.phase) {
     case Phase::Start:
-        return tr("\U0001F527 %1 started").arg(tool);
+        return wrench + tr("%1 started").arg(tool);
     case Phase::Progress:
         if (t.progress >= 0)
-            return tr("\u23F3 %1 \u2014 %2 %").arg(tool).arg(t.progress);
-        return tr("\u23F3 %1 running").arg(tool);
+            return hourglass + tr("%1 \u2014 %2 %").arg(tool).arg(t.progress);
+        return hourglass + tr("%1 running").arg(tool);
     case Phase::End: {
         const QString d = formatMs(double(t.durationMs));
         if (t.status == CallState::Success)
-            return tr("\u2705 %1 finished in %2").arg(tool, d);
+            return check + tr("%1 finished in %2").arg(tool, d);
         if (t.status == CallState::Timeout)
-            return tr("\u274C %1 timed out after %2").arg(tool, d);
+            return cross + tr("%1 timed out after %2").arg(tool, d);
         if (t.status == CallState::Cancelled)
-            return tr("\u274C %1 cancelled after %2").arg(tool, d);
+            return cross + tr("%1 cancelled after %2").arg(tool, d);
         if (t.exitCode)
-            return tr("\u274C %1 failed after %2 (exit code %3)").arg(tool, d).arg(*t.exitCode);
-        return tr("\u274C %1 failed after %2").arg(tool, d);
+            return cross + tr("%1 failed after %2 (exit code %3)").arg(tool, d).arg(*t.exitCode);
+        return cross + tr("%1 failed after %2").arg(tool, d);
     }
     }
     return tool;
@@ -254,10 +259,13 @@ void ToastManager::render()
         return;
     const QList<const Toast *> vis = newest(MaxVisible);
     // Oldest visible on top, the newest next to the corner.
+    QList<ToastWidget *> shown;
     for (int i = 0; i < m_pool.size(); ++i) {
         ToastWidget *w = m_pool.at(i);
         const int idx = int(vis.size()) - 1 - i;
         if (idx < 0) {
+            // A hidden toast gets no leave event: it no longer counts as hovered.
+            m_hoveredWidgets.remove(w);
             w->hide();
             w->setKey({});
             continue;
@@ -269,30 +277,35 @@ void ToastManager::render()
             w->setContent(titleFor(t), detailFor(t), accentFor(t), t.progress,
                           t.phase != Phase::Start && t.progress >= 0);
         }
+        shown.append(w);
+    }
+    m_more->setVisible(hiddenCount() > 0);
+    if (hiddenCount() > 0)
+        m_more->setText(moreText());
+    // Place before showing: a toast that flashed up elsewhere would catch stray hovers.
+    layoutWidgets(shown);
+    for (ToastWidget *w : shown)
         if (w->isHidden())
             w->show();
-    }
-    const int hidden = hiddenCount();
-    if (hidden > 0) {
-        m_more->setText(moreText());
-        if (m_more->isHidden())
-            m_more->show();
-    } else if (!m_more->isHidden()) {
-        m_more->hide();
-    }
-    layoutWidgets();
 }
 
 void ToastManager::layoutWidgets()
 {
-    const int em = m_host->fontMetrics().height();
-    const QRect area = m_host->rect().adjusted(em, em, -em, -em);
-    int bottom = area.bottom();
-    // Newest at the bottom: walk the pool from the last shown toast upwards.
     QList<ToastWidget *> shown;
     for (ToastWidget *w : m_pool)
         if (!w->isHidden())
             shown.append(w);
+    layoutWidgets(shown);
+}
+
+void ToastManager::layoutWidgets(const QList<ToastWidget *> &shown)
+{
+    if (!m_host)
+        return;
+    const int em = m_host->fontMetrics().height();
+    const QRect area = m_host->rect().adjusted(em, em, -em, -em);
+    int bottom = area.bottom();
+    // Newest at the bottom: walk upwards from the last one.
     for (auto it = shown.crbegin(); it != shown.crend(); ++it) {
         ToastWidget *w = *it;
         const int h = w->sizeHint().height();
@@ -374,10 +387,13 @@ void ToastManager::dismissHidden()
     render();
 }
 
-void ToastManager::setHovered(bool hovered)
+void ToastManager::setHovered(ToastWidget *w, bool hovered)
 {
-    m_hovered = qMax(0, m_hovered + (hovered ? 1 : -1));
-    if (!hovered && m_hovered == 0) {
+    if (hovered)
+        m_hoveredWidgets.insert(w);
+    else
+        m_hoveredWidgets.remove(w);
+    if (!hovered && m_hoveredWidgets.isEmpty()) {
         // Leaving: give the user a moment before the paused ones go.
         const qint64 soon = m_clock.elapsed() + 2000;
         QStringList ids;

@@ -5,6 +5,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QTimer>
 #include <functional>
 #include <optional>
@@ -90,8 +91,9 @@ private:
     void expire();
     void render();
     void layoutWidgets();
+    void layoutWidgets(const QList<ToastWidget *> &shown);
     QList<const Toast *> newest(int n) const;
-    void setHovered(bool hovered);
+    void setHovered(ToastWidget *w, bool hovered);
     void scheduleSweep();
 
     QPointer<QWidget> m_host;
@@ -107,7 +109,7 @@ private:
     QSet<QString> m_changed;
     qint64 m_nextOrder = 0;
     qint64 m_applied = 0;
-    int m_hovered = 0;
+    QSet<ToastWidget *> m_hoveredWidgets; // hover pauses dismissal
     int m_successMs = 5000;
     int m_errorMs = 12000;
     int m_runningMs = 15000;

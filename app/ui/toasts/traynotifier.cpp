@@ -71,12 +71,29 @@ void TrayNotifier::handleEvent(const Event &event)
 {
     if (!m_enabled || windowActive())
         return;
+    QString failedRun, crewId;
     if (const auto *r = std::get_if<RunStatusEvent>(&event.body)) {
         if (r->status != RunState::Failed)
             return;
-        const QString line = tr("Run %1 of %2 failed").arg(r->runId.left(8), crewName(r->crewId));
-        if (!m_failedRuns.contains(line))
-            m_failedRuns.append(line);
+        failedRun = r->runId;
+        crewId = r->crewId;
+    } else if (const auto *e = std::get_if<ToolEndEvent>(&event.body)) {
+        // /ws/graph carries tool events only. A failing or timed-out step ends its run as
+        // failed (protocol: later steps do not run), so this is the run failing.
+        if (e->status != CallState::Failed && e->status != CallState::Timeout)
+            return;
+        failedRun = e->runId;
+        crewId = e->crewId;
+    }
+    if (!failedRun.isEmpty()) {
+        // The same failure may arrive twice (tool_end, then run_status on another socket).
+        if (m_seenRuns.contains(failedRun))
+            return;
+        m_seenRuns.insert(failedRun);
+        m_seenOrder.append(failedRun);
+        if (m_seenOrder.size() > 500)
+            m_seenRuns.remove(m_seenOrder.takeFirst());
+        m_failedRuns.append(tr("Run %1 of %2 failed").arg(failedRun.left(8), crewName(crewId)));
     } else if (const auto *s = std::get_if<SignalEvent>(&event.body)) {
         if (s->status != CrewStatus::Offline)
             return;

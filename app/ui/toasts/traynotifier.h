@@ -4,6 +4,7 @@
 #include <QHash>
 #include <QObject>
 #include <QPointer>
+#include <QSet>
 #include <QStringList>
 #include <QTimer>
 #include <functional>
@@ -14,7 +15,7 @@ class QWidget;
 namespace crewdeck::ui {
 
 // System tray notifications for what matters while the user looks elsewhere: a run that
-// failed (run_status failed) and a crew that went offline (signal). Only while the window
+// failed (run_status failed, or a tool_end failed/timeout, which ends its run as failed) and a crew that went offline (signal). Only while the window
 // is not active, only when enabled in the settings, and coalesced: everything within
 // coalesceMs() becomes one notification that summarises it. Where the platform has no
 // system tray the notification is still composed (notified()) but not shown. GUI thread.
@@ -57,6 +58,8 @@ private:
     bool m_enabled = true;
     QStringList m_failedRuns;   // "run <id> of <crew>"
     QStringList m_offlineCrews; // crew names
+    QSet<QString> m_seenRuns;   // failed runs already reported (bounded by m_seenOrder)
+    QStringList m_seenOrder;
     std::function<QString(const QString &)> m_crewName;
     std::function<bool()> m_activeProbe;
     int m_shown = 0;

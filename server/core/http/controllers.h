@@ -38,6 +38,7 @@ Resp runEvents(ApiContext &api, const Req &req, RequestContext &ctx, const QStri
 Resp cancelRun(ApiContext &api, const Req &req, RequestContext &ctx, const QString &id);
 // dashboard
 Resp dashboardStats(ApiContext &api, const Req &req, RequestContext &ctx);
+Resp dashboardTimeseries(ApiContext &api, const Req &req, RequestContext &ctx);
 Resp tokenStats(ApiContext &api, const Req &req, RequestContext &ctx);
 Resp rentalStats(ApiContext &api, const Req &req, RequestContext &ctx);
 // rentals and market

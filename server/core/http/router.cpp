@@ -248,6 +248,7 @@ void Router::registerContractRoutes()
     add(M::Post, u"/runs/{id}/cancel"_s, Access::Member, h1(&cancelRun));
 
     add(M::Get, u"/dashboard/stats"_s, Access::Viewer, h0(&dashboardStats));
+    add(M::Get, u"/dashboard/timeseries"_s, Access::Viewer, h0(&dashboardTimeseries));
     add(M::Get, u"/dashboard/tokens/stats"_s, Access::Viewer, h0(&tokenStats));
     add(M::Get, u"/dashboard/rentals/stats"_s, Access::Viewer, h0(&rentalStats));
 

@@ -1,0 +1,28 @@
+#pragma once
+#include "shared/types.h"
+
+#include <QByteArray>
+#include <QList>
+#include <QString>
+#include <QStringList>
+
+namespace crewdeck::client {
+
+// RFC 4180 CSV: a field containing a comma, a double quote, CR or LF is quoted and its
+// quotes doubled; records end with CRLF; the bytes are UTF-8 without a BOM. Pure functions,
+// any thread.
+namespace csv {
+
+QByteArray field(const QString &value);
+QByteArray record(const QStringList &fields);
+QByteArray document(const QStringList &header, const QList<QStringList> &rows);
+
+// One row per run: id, crew_id, crew, status, created_at, started_at, finished_at,
+// duration_ms, tokens (times RFC 3339 UTC, empty when unset). `crewNames` maps crew ids to
+// names (a missing id leaves the name empty).
+QByteArray runs(const QList<Run> &runs, const QHash<QString, QString> &crewNames = {});
+// One row per bucket of the c7t timeseries: t, balance, spent, earned (C7T, empty for null).
+QByteArray ledger(const Timeseries &c7t);
+
+} // namespace csv
+} // namespace crewdeck::client

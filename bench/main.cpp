@@ -1,0 +1,39 @@
+#include <QCoreApplication>
+#include <QTextStream>
+
+// crewdeck-bench: measures a real crewdeck-server from the outside (docs/benchmarks.md).
+// Thread: everything runs on the main thread's event loop.
+namespace crewdeck::bench {
+int runFanoutCommand(const QStringList &args);
+int runRestCommand(const QStringList &args);
+} // namespace crewdeck::bench
+
+namespace {
+
+const char *usage =
+    "usage: crewdeck-bench fanout [--clients N] [--rate LINES_PER_S] [--seconds S]\n"
+    "                             [--server URL --token T --crew-id C] [--python PATH]\n"
+    "       crewdeck-bench fanout --idle N\n"
+    "       crewdeck-bench rest [--connections C] [--seconds S] [--runs N]\n"
+    "common: [--server-bin PATH] (default: $CREWDECK_SERVER_BIN, else next to crewdeck-bench)\n"
+    "        [--server-no-glib] (start the server with QT_NO_GLIB=1)\n"
+    "Each mode prints a table and RESULT lines (key=value) for scripts.\n";
+
+} // namespace
+
+int main(int argc, char **argv)
+{
+    // The client side should cost as little as possible: the glib-free dispatcher is cheaper
+    // per socket event (docs/benchmarks.md). Must be set before the application object.
+    qputenv("QT_NO_GLIB", "1");
+    QCoreApplication app(argc, argv);
+    QStringList args = app.arguments().mid(1);
+    const QString mode = args.value(0);
+    args = args.mid(1);
+    if (mode == QLatin1String("fanout"))
+        return crewdeck::bench::runFanoutCommand(args);
+    if (mode == QLatin1String("rest"))
+        return crewdeck::bench::runRestCommand(args);
+    QTextStream(mode.isEmpty() || mode == QLatin1String("--help") ? stdout : stderr) << usage;
+    return mode == QLatin1String("--help") ? 0 : 2;
+}

@@ -1,0 +1,347 @@
+#include "bench/benchutil.h"
+
+#include "server/store/sqlitestore.h"
+#include "server/store/storeutil.h"
+#include "shared/types.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QElapsedTimer>
+#include <QEventLoop>
+#include <QJsonArray>
+#include <QJsonObject>
+#include <QRandomGenerator>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTcpSocket>
+#include <QTextStream>
+#include <QTimer>
+#include <functional>
+#include <memory>
+
+using namespace Qt::StringLiterals;
+
+// `rest`: seeds the store with N finished runs (rows written directly, before the server
+// starts), starts the server, then drives GET /dashboard/stats and GET /runs with C
+// keep-alive HTTP/1.1 connections, one request in flight each. Thread: main thread only.
+namespace crewdeck::bench {
+namespace {
+
+// Writes `count` finished runs of the bench org's one crew in a few large transactions.
+// Creates the org's crew through SqliteStore (which also applies the migrations) and the
+// runs with one prepared INSERT, which is what makes a million rows take seconds, not hours.
+bool seedRuns(const QString &dbPath, const QString &orgName, qint64 count, QString *error)
+{
+    QString orgId, crewId;
+    {
+        server::SqliteStore store(dbPath);
+        if (!store.open(error))
+            return false;
+        const auto org = store.orgByName(orgName);
+        if (!org) {
+            *error = u"seed: org %1 not found"_s.arg(orgName);
+            return false;
+        }
+        orgId = org->id;
+        CreateCrewRequest req;
+        req.name = u"bench-rest"_s;
+        Agent a;
+        a.name = u"worker"_s;
+        a.role = u"bench"_s;
+        a.tools = {u"script"_s};
+        req.agents = {a};
+        crewId = store.createCrew(orgId, req, QDateTime::currentMSecsSinceEpoch()).id;
+        if (crewId.isEmpty()) {
+            *error = u"seed: createCrew failed"_s;
+            return false;
+        }
+    }
+    const QString conn = u"crewdeck-bench-seed"_s;
+    bool ok = true;
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, conn);
+        db.setDatabaseName(dbPath);
+        if (!db.open()) {
+            *error = u"seed: cannot open %1: %2"_s.arg(dbPath, db.lastError().text());
+            return false;
+        }
+        QSqlQuery pragma(db);
+        pragma.exec(u"PRAGMA synchronous=OFF"_s);
+        const QString steps = u"[{\"tool\":\"script\",\"params\":{\"command\":\"true\"}}]"_s;
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const qint64 span = 30LL * 24 * 3600 * 1000; // created over the last 30 days
+        QRandomGenerator rng(42);
+        QSqlQuery ins(db);
+        ins.prepare(u"INSERT INTO runs (id, org_id, crew_id, status, steps, timeout_s, created_at,"
+                    " started_at, finished_at, duration_ms, tokens)"
+                    " VALUES (?, ?, ?, ?, ?, 600, ?, ?, ?, ?, ?)"_s);
+        const qint64 chunk = 50000;
+        for (qint64 done = 0; done < count && ok;) {
+            db.transaction();
+            const qint64 end = std::min(count, done + chunk);
+            for (; done < end; ++done) {
+                const int roll = int(rng.bounded(100));
+                const QString status = roll < 90 ? u"succeeded"_s : roll < 98 ? u"failed"_s : u"cancelled"_s;
+                const qint64 created = now - span + (span * done) / std::max<qint64>(count, 1);
+                // Durations from 0.2 s to ~60 s, most of them short.
+                const qint64 duration = 200 + qint64(rng.bounded(1000)) * qint64(rng.bounded(60));
+                ins.bindValue(0, server::storeutil::newId(u"run"));
+                ins.bindValue(1, orgId);
+                ins.bindValue(2, crewId);
+                ins.bindValue(3, status);
+                ins.bindValue(4, steps);
+                ins.bindValue(5, created);
+                ins.bindValue(6, created + 50);
+                ins.bindValue(7, created + 50 + duration);
+                ins.bindValue(8, duration);
+                ins.bindValue(9, qint64(rng.bounded(5000)));
+                if (!ins.exec()) {
+                    *error = u"seed: insert failed: %1"_s.arg(ins.lastError().text());
+                    ok = false;
+                    break;
+                }
+            }
+            db.commit();
+        }
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(conn);
+    if (!ok)
+        return false;
+    // The rows bypassed the store: recompute its maintained run aggregates (what
+    // createRun/markRunFinished keep current) in one pass, then refresh the planner's stats.
+    server::SqliteStore store(dbPath);
+    if (!store.open(error))
+        return false;
+    if (!store.rebuildRunStats()) {
+        *error = u"seed: rebuilding the run aggregates failed"_s;
+        return false;
+    }
+    store.ping();
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, conn);
+        db.setDatabaseName(dbPath);
+        if (db.open())
+            QSqlQuery(db).exec(u"ANALYZE"_s);
+        db.close();
+    }
+    QSqlDatabase::removeDatabase(conn);
+    return ok;
+}
+
+// Runs a nested event loop until `done()` (polled every 10 ms) or `timeoutMs`.
+void waitFor(const std::function<bool()> &done, int timeoutMs)
+{
+    if (done())
+        return;
+    QEventLoop loop;
+    QTimer poll, deadline;
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (done())
+            loop.quit();
+    });
+    QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
+    deadline.setSingleShot(true);
+    poll.start(10);
+    deadline.start(timeoutMs);
+    loop.exec();
+}
+
+// One keep-alive connection with one request in flight; records each response's latency.
+struct HttpConn
+{
+    QTcpSocket *socket = nullptr;
+    QByteArray buffer;
+    qint64 sentAt = 0;
+    qint64 headerEnd = -1;
+    qint64 bodyLength = -1;
+    int status = 0;
+};
+
+class RestBench
+{
+public:
+    RestBench(const QStringList &args) : m_args(args) {}
+
+    int run()
+    {
+        QTextStream err(stderr);
+        QTextStream out(stdout);
+        raiseFileLimit();
+        const int connections = argInt(m_args, u"--connections"_s, 50);
+        const int seconds = argInt(m_args, u"--seconds"_s, 10);
+        const qint64 runs = argValue(m_args, u"--runs"_s, u"100000"_s).toLongLong();
+        if (connections < 1 || seconds < 1 || runs < 0) {
+            err << "rest: --connections and --seconds must be positive, --runs not negative\n";
+            return 2;
+        }
+        QString error;
+        if (!m_server.prepare(BenchServer::findServerBinary(m_args), &error)) {
+            err << "rest: " << error << "\n";
+            return 1;
+        }
+        QElapsedTimer seedTimer;
+        seedTimer.start();
+        if (!seedRuns(m_server.dbPath(), m_server.orgName(), runs, &error)) {
+            err << "rest: " << error << "\n";
+            return 1;
+        }
+        const double seedS = seedTimer.elapsed() / 1000.0;
+        if (!m_server.launch(2, hasFlag(m_args, u"--server-no-glib"_s), &error)) {
+            err << "rest: " << error << "\n";
+            return 1;
+        }
+        m_port = quint16(QUrl(m_server.baseUrl()).port());
+        out << QString::asprintf("rest: %lld runs seeded in %.1f s, %d connections, %d s per route\n",
+                                 runs, seedS, connections, seconds);
+        out.flush();
+
+        const QStringList routes = {u"/dashboard/stats"_s, u"/runs"_s};
+        int rc = 0;
+        for (const QString &route : routes) {
+            if (!drive(route, connections, seconds))
+                rc = 1;
+        }
+        m_server.stop();
+        return rc;
+    }
+
+private:
+    bool drive(const QString &route, int connections, int seconds)
+    {
+        QTextStream out(stdout);
+        m_request = "GET " + route.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_port)
+                    + "\r\nAuthorization: Bearer " + m_server.token().toUtf8()
+                    + "\r\nConnection: keep-alive\r\n\r\n";
+        m_samples.clear();
+        m_errors = 0;
+        m_done = 0;
+        m_measuring = false;
+        m_running = true;
+        QObject owner;
+        std::vector<std::unique_ptr<HttpConn>> conns;
+        int connected = 0;
+        for (int i = 0; i < connections; ++i) {
+            auto c = std::make_unique<HttpConn>();
+            c->socket = new QTcpSocket(&owner);
+            HttpConn *cp = c.get();
+            QObject::connect(cp->socket, &QTcpSocket::connected, &owner, [&connected] { ++connected; });
+            QObject::connect(cp->socket, &QTcpSocket::readyRead, &owner, [this, cp] { onReadyRead(cp); });
+            QObject::connect(cp->socket, &QTcpSocket::disconnected, &owner, [this] {
+                if (m_running)
+                    ++m_errors;
+            });
+            cp->socket->connectToHost(QHostAddress::LocalHost, m_port);
+            conns.push_back(std::move(c));
+        }
+        waitFor([&] { return connected >= connections; }, 30000);
+        if (connected < connections) {
+            QTextStream(stderr) << "rest: only " << connected << " of " << connections << " connected\n";
+            return false;
+        }
+        // Half a second of warm-up (caches, first allocations), then the measured window.
+        for (auto &c : conns)
+            send(c.get());
+        waitFor([] { return false; }, 500);
+        const double cpu0 = cpuSeconds(m_server.pid());
+        const qint64 t0 = monoNs();
+        m_measuring = true;
+        waitFor([] { return false; }, seconds * 1000);
+        m_measuring = false;
+        const double wall = (monoNs() - t0) / 1e9;
+        const double cpu1 = cpuSeconds(m_server.pid());
+        m_running = false;
+        // Let the requests in flight finish so that the next route starts on an idle server.
+        waitFor([&] {
+            for (auto &c : conns) {
+                if (c->sentAt != 0 && c->socket->state() == QAbstractSocket::ConnectedState)
+                    return false;
+            }
+            return true;
+        }, 120000);
+        for (auto &c : conns)
+            c->socket->abort();
+
+        const qint64 done = m_done;
+        const Summary s = summarize(m_samples);
+        const double rps = done / wall;
+        const double cpuPct = 100.0 * (cpu1 - cpu0) / wall;
+        out << QString::asprintf("  %-18s %10.0f req/s  p50 %.2f  p95 %.2f  p99 %.2f  max %.2f ms"
+                                 "  (%lld requests, %lld errors, server CPU %.0f %%)\n",
+                                 qPrintable(route), rps, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs, done,
+                                 m_errors, cpuPct);
+        out << QString::asprintf("RESULT rest route=%s connections=%d req_per_s=%.0f p50_ms=%.2f "
+                                 "p95_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%lld cpu_pct=%.1f runs=%s\n",
+                                 qPrintable(route), connections, rps, s.p50Ms, s.p95Ms, s.p99Ms,
+                                 s.maxMs, m_errors, cpuPct,
+                                 qPrintable(argValue(m_args, u"--runs"_s, u"100000"_s)));
+        out.flush();
+        return done > 0 && m_errors == 0;
+    }
+
+    void send(HttpConn *c)
+    {
+        c->buffer.clear();
+        c->headerEnd = -1;
+        c->bodyLength = -1;
+        c->status = 0;
+        c->sentAt = monoNs();
+        c->socket->write(m_request);
+    }
+
+    // Thread: main. Minimal HTTP/1.1 response framing: Content-Length bodies only (what
+    // QHttpServer sends for these routes).
+    void onReadyRead(HttpConn *c)
+    {
+        c->buffer += c->socket->readAll();
+        if (c->headerEnd < 0) {
+            const qsizetype end = c->buffer.indexOf("\r\n\r\n");
+            if (end < 0)
+                return;
+            c->headerEnd = end + 4;
+            const QByteArray head = c->buffer.left(end).toLower();
+            c->status = head.mid(9, 3).toInt();
+            const qsizetype cl = head.indexOf("\r\ncontent-length:");
+            if (cl < 0) {
+                // Not something this client can frame: count it and drop the connection.
+                ++m_errors;
+                c->socket->abort();
+                return;
+            }
+            const qsizetype eol = head.indexOf("\r\n", cl + 2);
+            c->bodyLength = head.mid(cl + 17, (eol < 0 ? head.size() : eol) - cl - 17).trimmed().toLongLong();
+        }
+        if (c->buffer.size() < c->headerEnd + c->bodyLength)
+            return;
+        if (m_measuring) {
+            const qint64 us = (monoNs() - c->sentAt) / 1000;
+            m_samples.push_back(quint32(us));
+            ++m_done;
+            if (c->status != 200)
+                ++m_errors;
+        }
+        c->sentAt = 0;
+        if (m_running)
+            send(c);
+    }
+
+    QStringList m_args;
+    BenchServer m_server;
+    quint16 m_port = 0;
+    QByteArray m_request;
+    std::vector<quint32> m_samples;
+    qint64 m_errors = 0;
+    qint64 m_done = 0;
+    bool m_measuring = false;
+    bool m_running = false;
+};
+
+} // namespace
+
+int runRestCommand(const QStringList &args)
+{
+    return RestBench(args).run();
+}
+
+} // namespace crewdeck::bench

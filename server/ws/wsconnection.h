@@ -1,0 +1,118 @@
+#pragma once
+#include <QByteArray>
+#include <QList>
+#include <QObject>
+#include <QString>
+
+class QTcpSocket;
+
+// A lean RFC 6455 server-side WebSocket connection on a QTcpSocket, for the gateway's fan-out.
+//
+// Why not QWebSocket: server frames are unmasked, so the complete frame of an event (header +
+// payload) is identical for every client. QWebSocket re-encodes each message per client
+// (QString -> UTF-8, frame header) and writes every frame on its own; here the gateway builds
+// a frame once (textFrame()) and every subscribed connection appends the same bytes to its
+// outgoing buffer, which is written with ONE write per connection per event-loop pass.
+//
+// Covers: the opening handshake (GET, HTTP/1.1, Upgrade: websocket, Connection: Upgrade,
+// Sec-WebSocket-Key of 16 bytes, Sec-WebSocket-Version 13 -> 101 with Sec-WebSocket-Accept
+// and "crewdeck.v1" when the client offered it; anything else -> 400 and close), client
+// frames (masking required, text/binary/continuation with fragmentation, ping -> pong, pong,
+// close handshake with code validation), limits (message over maxMessage -> 1009, invalid
+// UTF-8 in a text message or close reason -> 1007, protocol errors -> 1002) and close frames
+// with any code (1000, 1001, 1009, 1013, 44xx...).
+//
+// Thread: the thread the socket lives in (the server's main thread).
+namespace crewdeck::server {
+
+class WsConnection : public QObject
+{
+    Q_OBJECT
+public:
+    enum class State { Handshake, Open, Closing, Closed };
+
+    // Takes ownership of `socket` (reparented). Reads the handshake from it as soon as bytes
+    // arrive (the front door only peeked at them, and re-emits readyRead after handover).
+    WsConnection(QTcpSocket *socket, qint64 maxMessage, const QByteArray &serverName,
+                 QObject *parent = nullptr);
+    ~WsConnection() override;
+
+    // A complete unmasked text frame (FIN, opcode 1) carrying `payload`: build once, send to
+    // many with sendFrame().
+    static QByteArray textFrame(const QByteArray &payload);
+    // A close frame with `code` and `reason` (reason cut to fit the 125-byte control limit).
+    static QByteArray closeFrame(int code, const QByteArray &reason);
+    // Sec-WebSocket-Accept for a Sec-WebSocket-Key (RFC 6455 section 4.2.2).
+    static QByteArray acceptKey(const QByteArray &key);
+
+    State state() const { return m_state; }
+    // Valid after opened(): the request target (path and query) and the two headers the
+    // gateway authenticates with (empty when absent).
+    const QByteArray &requestTarget() const { return m_target; }
+    const QByteArray &offeredProtocols() const { return m_protocols; }
+    const QByteArray &authorization() const { return m_authorization; }
+    // Drops the request data kept for the gateway (idle memory per socket).
+    void releaseRequest();
+
+    // Queues a pre-built frame; it goes out with the next flush (one write per event-loop
+    // pass). Ignored once a close frame was queued.
+    void sendFrame(const QByteArray &frame);
+    void sendText(const QByteArray &utf8) { sendFrame(textFrame(utf8)); }
+    // Queues a close frame (only the first close counts) and stops sending anything else.
+    // The TCP connection is closed when the client answers, or by abort().
+    void close(int code, const QString &reason);
+    void abort();
+
+    // Bytes accepted by sendFrame() but not yet taken by the kernel (ours + the socket's).
+    qint64 pendingBytes() const;
+    // The close code: the one we sent if we closed first, else the client's (1005 when its
+    // close frame had no code), 1006 when the connection ended without a close frame.
+    int closeCode() const { return m_closeCode; }
+    QTcpSocket *socket() const { return m_socket; }
+
+    // Writes the queued frames now (normally done once per event-loop pass).
+    void flush();
+
+Q_SIGNALS:
+    // Handshake accepted and 101 sent: the connection is open.
+    void opened();
+    // A complete text message (valid UTF-8) / binary message from the client.
+    void textMessageReceived(const QByteArray &utf8);
+    void binaryMessageReceived(const QByteArray &data);
+    // The socket wrote some bytes (pendingBytes() went down).
+    void bytesWritten();
+    // The TCP connection is gone (emitted once).
+    void disconnected();
+
+private:
+    void onReadyRead();
+    bool parseHandshake();
+    void rejectHandshake(const QByteArray &why);
+    void parseFrames();
+    void failConnection(int code, const char *reason);
+    void handleControl(int opcode, const QByteArray &payload);
+    void enqueue(const QByteArray &frame);
+    void clearQueue();
+    void scheduleFlush();
+    void onDisconnected();
+
+    QTcpSocket *m_socket;
+    QByteArray m_in;      // unparsed input
+    QByteArray m_message; // fragments of the message being received
+    QList<QByteArray> m_queue; // frames queued this pass (shared bytes), not yet written
+    qint64 m_queuedBytes = 0;
+    QByteArray m_target;
+    QByteArray m_protocols;
+    QByteArray m_authorization;
+    QByteArray m_serverName;
+    qint64 m_maxMessage;
+    State m_state = State::Handshake;
+    int m_messageOpcode = 0; // opcode of the fragmented message in progress (0: none)
+    int m_closeCode = 1006;
+    bool m_closeSent = false;
+    bool m_closeReceived = false;
+    bool m_flushScheduled = false;
+    bool m_disconnectedEmitted = false;
+};
+
+} // namespace crewdeck::server

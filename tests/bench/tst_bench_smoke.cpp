@@ -1,0 +1,101 @@
+#include <QProcess>
+#include <QRegularExpression>
+#include <QTest>
+
+using namespace Qt::StringLiterals;
+
+// Runs crewdeck-bench's modes for about a second each against a real crewdeck-server child
+// and checks that they finish cleanly and report. Thread: the test's main thread.
+class TstBenchSmoke : public QObject
+{
+    Q_OBJECT
+
+private:
+    // Runs the bench with `args`; returns its stdout, fails the test on a non-zero exit.
+    QByteArray runBench(const QStringList &args)
+    {
+        const QString bin = qEnvironmentVariable("CREWDECK_BENCH_BIN");
+        if (bin.isEmpty())
+            return {};
+        QProcess p;
+        p.setProcessChannelMode(QProcess::SeparateChannels);
+        p.start(bin, args);
+        if (!p.waitForStarted(10000))
+            return {};
+        if (!p.waitForFinished(180000)) {
+            p.kill();
+            p.waitForFinished();
+            qWarning("bench did not finish");
+            return {};
+        }
+        const QByteArray out = p.readAllStandardOutput();
+        if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+            qWarning("bench exit %d\nstdout:\n%s\nstderr:\n%s", p.exitCode(), out.constData(),
+                     p.readAllStandardError().constData());
+            return {};
+        }
+        return out;
+    }
+
+    static double field(const QByteArray &line, const QString &key)
+    {
+        const QRegularExpression re(u"\\b"_s + key + u"=([-0-9.]+)"_s);
+        const auto m = re.match(QString::fromUtf8(line));
+        return m.hasMatch() ? m.captured(1).toDouble() : -1;
+    }
+
+    static QByteArray resultLine(const QByteArray &out, const QByteArray &prefix)
+    {
+        for (const QByteArray &line : out.split('\n')) {
+            if (line.startsWith(prefix))
+                return line;
+        }
+        return {};
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QVERIFY2(!qEnvironmentVariableIsEmpty("CREWDECK_BENCH_BIN"), "CREWDECK_BENCH_BIN not set");
+        QVERIFY2(!qEnvironmentVariableIsEmpty("CREWDECK_SERVER_BIN"), "CREWDECK_SERVER_BIN not set");
+    }
+
+    void fanout()
+    {
+        const QByteArray out = runBench({u"fanout"_s, u"--clients"_s, u"4"_s, u"--rate"_s, u"200"_s,
+                                         u"--seconds"_s, u"1"_s});
+        const QByteArray line = resultLine(out, "RESULT fanout ");
+        QVERIFY2(!line.isEmpty(), out.constData());
+        QCOMPARE(field(line, u"clients"_s), 4.0);
+        // Every client saw the printed lines (200 in 1 s), none was dropped by the server.
+        QCOMPARE(field(line, u"events"_s), 200.0);
+        QVERIFY(field(line, u"delivered_per_s"_s) > 0);
+        QVERIFY(field(line, u"p99_ms"_s) >= 0);
+        QVERIFY(field(line, u"rss_kb"_s) > 0);
+        QCOMPARE(field(line, u"closed"_s), 0.0);
+    }
+
+    void fanoutIdle()
+    {
+        const QByteArray out = runBench({u"fanout"_s, u"--idle"_s, u"20"_s});
+        const QByteArray line = resultLine(out, "RESULT fanout idle=");
+        QVERIFY2(!line.isEmpty(), out.constData());
+        QVERIFY(field(line, u"rss_after_kb"_s) > 0);
+    }
+
+    void rest()
+    {
+        const QByteArray out = runBench({u"rest"_s, u"--connections"_s, u"2"_s, u"--seconds"_s,
+                                         u"1"_s, u"--runs"_s, u"1000"_s});
+        const QByteArray stats = resultLine(out, "RESULT rest route=/dashboard/stats ");
+        const QByteArray runs = resultLine(out, "RESULT rest route=/runs ");
+        QVERIFY2(!stats.isEmpty(), out.constData());
+        QVERIFY2(!runs.isEmpty(), out.constData());
+        QVERIFY(field(stats, u"req_per_s"_s) > 0);
+        QCOMPARE(field(stats, u"errors"_s), 0.0);
+        QCOMPARE(field(runs, u"errors"_s), 0.0);
+    }
+};
+
+QTEST_GUILESS_MAIN(TstBenchSmoke)
+#include "tst_bench_smoke.moc"
