@@ -320,6 +320,9 @@ bool ServerApp::startEngine(QString *error)
         qc.executor.workspaceRoot = QDir(m_config.dataDir).filePath(u"workspaces"_s);
         qc.executor.python = m_config.python;
         qc.executor.keepWorkspaces = m_config.keepWorkspaces;
+        // Tools a crashed predecessor on this data dir left behind die before anything runs.
+        if (const int killed = RunExecutor::killLeftovers(qc.executor))
+            qCWarning(lcRuns) << "killed" << killed << "tool process(es) left by a previous server";
         m_runQueue = new RunQueue(m_store.get(), m_eventLog, m_crewStatus, qc, this);
     }
     if (clustered) {

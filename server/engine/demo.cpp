@@ -147,14 +147,22 @@ QJsonArray DemoPipelines::pipelineFor(const Crew &crew, bool failing) const
     if (!testAgent.isEmpty() && !cloneAgent.isEmpty())
         steps.append(Step{testAgent, Tools::Pytest, QJsonObject{{u"args"_s, QJsonArray{u"-q"_s}}}}.toJson());
     if (!scriptAgent.isEmpty()) {
-        // A "report" step: real work (counting lines of the checkout) with progress and a
-        // token count derived from what it read.
-        const QString command = QStringLiteral(
-            "files=$(ls -1 2>/dev/null | wc -l); i=0; "
-            "for f in $(ls -1 2>/dev/null) summary; do i=$((i+1)); "
-            "echo \"::progress $((i*100/(files+1))) analysing $f\"; sleep 0.3; done; "
-            "lines=$(cat *.py tests/*.py 2>/dev/null | wc -l); "
-            "echo \"read $lines lines of code\"; echo \"::tokens $((lines*7+120))\"");
+        // With a checkout: a "report" step counting the lines of code it reads. Without one
+        // (a maintenance crew): a health check of the machine it runs on. Both report
+        // ::progress as they go and a token count derived from what they read.
+        const QString command = cloneAgent.isEmpty()
+            ? QStringLiteral(
+                  "echo '::progress 10 checking disk'; df -P . | tail -1; sleep 0.3; "
+                  "echo '::progress 40 checking load'; cat /proc/loadavg 2>/dev/null || uptime; sleep 0.3; "
+                  "echo '::progress 70 counting processes'; n=$(ps -e 2>/dev/null | wc -l); "
+                  "echo \"$n processes running\"; sleep 0.3; "
+                  "echo '::progress 100 health check done'; echo \"::tokens $((n*3+40))\"")
+            : QStringLiteral(
+                  "files=$(ls -1 2>/dev/null | wc -l); i=0; "
+                  "for f in $(ls -1 2>/dev/null) summary; do i=$((i+1)); "
+                  "echo \"::progress $((i*100/(files+1))) analysing $f\"; sleep 0.3; done; "
+                  "lines=$(cat *.py tests/*.py 2>/dev/null | wc -l); "
+                  "echo \"read $lines lines of code\"; echo \"::tokens $((lines*7+120))\"");
         steps.append(Step{scriptAgent, Tools::Script, QJsonObject{{u"command"_s, command}}}.toJson());
     }
     return steps;

@@ -193,6 +193,7 @@ void RunExecutor::startNextStep()
     options.graceMs = m_config.graceMs;
     options.outputCapBytes = m_config.outputCapBytes;
     options.coalesceMs = m_config.coalesceMs;
+    options.ownerTag = ToolProcess::ownerTagFor(m_config.workspaceRoot);
     auto *tool = new ToolProcess(*command, m_workspace, options, this);
     m_tool = tool;
     const QString callId = m_toolCallId;

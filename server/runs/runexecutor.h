@@ -67,6 +67,12 @@ public:
     // Makes the process a child subreaper (Linux) so escaped tool processes can be reaped.
     // Called by start(); call it early in the server to cover everything.
     static void prepareProcess() { ToolProcess::enableChildSubreaper(); }
+    // Kills tools a previous server on the same workspace root left running (it died
+    // without killing them). Call once at start, before the first run. Returns the count.
+    static int killLeftovers(const RunnerConfig &config)
+    {
+        return ToolProcess::killLeftovers(ToolProcess::ownerTagFor(config.workspaceRoot));
+    }
 
 Q_SIGNALS:
     // After sink->runFinished(): the owner may deleteLater() the executor.

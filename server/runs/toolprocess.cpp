@@ -2,6 +2,7 @@
 #include "shared/logging.h"
 #include "shared/types.h"
 
+#include <QCryptographicHash>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -222,6 +223,35 @@ QByteArray ToolProcess::truncatedMarker()
     return QByteArrayLiteral("\xE2\x80\xA6[truncated]");
 }
 
+QString ToolProcess::ownerTagFor(const QString &workspaceRoot)
+{
+    const QByteArray path = QDir::cleanPath(QDir(workspaceRoot).absolutePath()).toUtf8();
+    return QString::fromLatin1(QCryptographicHash::hash(path, QCryptographicHash::Sha256).toHex().left(16));
+}
+
+int ToolProcess::killLeftovers(const QString &ownerTag)
+{
+    int killed = 0;
+#ifdef Q_OS_LINUX
+    if (ownerTag.isEmpty())
+        return 0;
+    const QByteArray needle = (markerVariable() + u'=' + ownerTag + u'-').toUtf8();
+    const qint64 self = ::getpid();
+    for (qint64 pid : allPids()) {
+        if (pid == self)
+            continue;
+        const auto st = readStat(pid);
+        if (!st || st->state == 'Z' || st->state == 'X')
+            continue;
+        if (environHasMarker(pid, needle) && ::kill(static_cast<pid_t>(pid), SIGKILL) == 0)
+            ++killed;
+    }
+#else
+    Q_UNUSED(ownerTag);
+#endif
+    return killed;
+}
+
 QString ToolProcess::markerVariable()
 {
     return u"CD_TOOL_CALL_MARK"_s;
@@ -274,6 +304,8 @@ ToolProcess::ToolProcess(const ToolCommand &command, const QString &workspace,
     const quint64 a = QRandomGenerator::system()->generate64();
     const quint64 b = QRandomGenerator::system()->generate64();
     m_marker = QString::number(a, 16).rightJustified(16, u'0') + QString::number(b, 16).rightJustified(16, u'0');
+    if (!m_options.ownerTag.isEmpty())
+        m_marker = m_options.ownerTag + u'-' + m_marker;
 
     m_coalesceTimer.setSingleShot(true);
     m_coalesceTimer.setInterval(qMax(1, m_options.coalesceMs));

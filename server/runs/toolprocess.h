@@ -44,6 +44,10 @@ struct ToolProcessOptions
     int graceMs = 5000;                   // SIGTERM -> SIGKILL
     qint64 outputCapBytes = 1024 * 1024;  // stored output tail
     int coalesceMs = 50;                  // output() window (<= ~20 events/s)
+    // Prefix of the per-call marker: identifies the server instance (its workspace root) so
+    // that a restarted server can find and kill tools its crashed predecessor left behind,
+    // without touching another instance's tools on the same machine.
+    QString ownerTag;
 };
 
 class ToolProcess : public QObject
@@ -77,6 +81,13 @@ public:
     // that processes escaping with setsid() re-parent to us and can be reaped. Idempotent;
     // called by start(). No-op elsewhere.
     static void enableChildSubreaper();
+    // A stable tag for a workspace root (for ToolProcessOptions::ownerTag).
+    static QString ownerTagFor(const QString &workspaceRoot);
+    // Linux: SIGKILLs every process whose marker carries `ownerTag` (left over by a server
+    // that died without killing its tools, e.g. grandchildren that outlived PR_SET_PDEATHSIG
+    // of their parent). Call at start, before any tool of this instance runs. Returns how
+    // many were killed; 0 elsewhere.
+    static int killLeftovers(const QString &ownerTag);
 
 Q_SIGNALS:
     void started();

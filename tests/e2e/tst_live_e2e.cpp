@@ -6,6 +6,7 @@
 #include "tests/support/testserver.h"
 
 #include <QDeadlineTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QProcess>
 #include <QSet>
@@ -154,8 +155,11 @@ void TestLiveE2e::demoKillRestartTerminate()
     QVERIFY(strictlyIncreasing(mission->eventSeqs()));
 
     // Our own long run on a crew of our own: certainly executing when the server is killed.
-    // `exec` makes sleep the tool process itself, which the server's death takes along
-    // (PR_SET_PDEATHSIG); a grandchild of the shell would outlive a SIGKILLed server.
+    // The shell dies with the server (PR_SET_PDEATHSIG); its `sleep` grandchild outlives it
+    // and must be killed by the restarted server (it carries the data dir's marker).
+    const QString grandchildPidFile = dir.filePath(u"grandchild.pid"_s);
+    const QString command =
+        u"sleep 60 & echo $! > '"_s + grandchildPidFile + u"'; echo '::progress 10 started'; wait"_s;
     const QJsonObject crewBody{
         {u"name"_s, u"E2E"_s},
         {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Runner"_s}, {u"role"_s, u"e2e"_s},
@@ -166,7 +170,7 @@ void TestLiveE2e::demoKillRestartTerminate()
     const QJsonObject runBody{
         {u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
                                             {u"params"_s, QJsonObject{{u"command"_s,
-                                                                       u"echo '::progress 10 started'; exec sleep 60"_s}}}}}}};
+                                                                       command}}}}}}};
     r = http.post(u"/crews/"_s + myCrew + u"/runs"_s, runBody, token);
     QCOMPARE(r.status, 202);
     const QString runId = r.json().value(u"id"_s).toString();
@@ -191,9 +195,26 @@ void TestLiveE2e::demoKillRestartTerminate()
     const qint64 missionLast = mission->lastEventSeq();
     QVERIFY(runLast > 0 && graphLast > 0 && missionLast > 0);
 
+    QFile pidFile(grandchildPidFile);
+    QVERIFY(pidFile.open(QIODevice::ReadOnly));
+    const QByteArray grandchild = pidFile.readAll().trimmed();
+    QVERIFY(!grandchild.isEmpty());
+    const QString procStat = u"/proc/"_s + QString::fromLatin1(grandchild) + u"/stat"_s;
+    auto alive = [&procStat] {
+        QFile f(procStat);
+        if (!f.open(QIODevice::ReadOnly))
+            return false;
+        const QByteArray stat = f.readAll();
+        const qsizetype close = stat.lastIndexOf(')');
+        return close > 0 && stat.size() > close + 2 && stat.at(close + 2) != 'Z';
+    };
+    QVERIFY2(alive(), "the grandchild should have outlived the killed server");
+
     // Same port, same data dir.
     server = std::make_unique<QProcess>();
     QVERIFY(startServer(*server, port, dataDir));
+    // The restarted server killed what its predecessor left running.
+    QTRY_VERIFY_WITH_TIMEOUT(!alive(), 20000);
 
     // The interrupted run is failed, and its watcher resumes with the rest, no gap.
     QString status;
