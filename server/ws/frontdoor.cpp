@@ -139,6 +139,14 @@ void FrontDoor::onReadyRead(QTcpSocket *socket)
             handOverUpgrade(socket);
         else
             handOverHttp(socket);
+    } else if (c.phase == Phase::Http && c.framer.isWebSocketUpgrade()) {
+        // An upgrade after plain requests on the same connection (a proxy reusing its
+        // upstream connection). QHttpServer would answer it 404: take the socket back before
+        // its readyRead slot (connected after ours) can read the head. Its `destroyed`
+        // connection stays, so its per-connection request object is still freed.
+        QObject::disconnect(socket, &QIODevice::readyRead, nullptr, nullptr);
+        QObject::disconnect(socket, &QAbstractSocket::disconnected, nullptr, nullptr);
+        handOverUpgrade(socket);
     }
 }
 

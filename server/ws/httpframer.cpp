@@ -217,7 +217,10 @@ HttpFramer::Verdict HttpFramer::parseHead(const QByteArray &head)
     }
     ++m_headsSeen;
 
-    if (isGet && upgradeWebSocket && m_headsSeen == 1) {
+    // Any head may upgrade, not only the first: a proxy (nginx with a keepalive upstream)
+    // sends the upgrade over a connection that already carried plain requests. Heads are only
+    // parsed at a request boundary, so everything before it was a complete request.
+    if (isGet && upgradeWebSocket) {
         m_upgrade = true;
         m_state = State::Upgraded;
         return Verdict::Ok;

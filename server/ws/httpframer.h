@@ -24,7 +24,8 @@ public:
 
     // Set once the first complete head has been parsed.
     bool headComplete() const { return m_headsSeen > 0; }
-    // The first head was `GET` with `Upgrade: websocket`: the rest of the stream is not HTTP.
+    // A head (the first or a later one on a keep-alive connection) was `GET` with
+    // `Upgrade: websocket`: the rest of the stream is not HTTP.
     bool isWebSocketUpgrade() const { return m_upgrade; }
     // Between requests: no partial head or body pending.
     bool atBoundary() const { return m_state == State::Head && m_buf.isEmpty(); }

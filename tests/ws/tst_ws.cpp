@@ -1061,6 +1061,38 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(s.state(), QAbstractSocket::UnconnectedState, 10000);
     }
 
+    // A proxy with a keepalive upstream sends the upgrade over a connection that already
+    // carried plain requests: it must still reach the gateway (not QHttpServer's 404).
+    void upgradeAfterPlainRequestsOnOneConnection()
+    {
+        start();
+        RawWs raw;
+        raw.socket.connectToHost(QHostAddress::LocalHost, m_port);
+        QVERIFY(raw.socket.waitForConnected(5000));
+        const QByteArray first = rawExchange(raw.socket, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "hi");
+        QVERIFY2(first.startsWith("HTTP/1.1 200"), first.constData());
+        const QByteArray second = rawExchange(raw.socket, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", "len=3");
+        QVERIFY2(second.startsWith("HTTP/1.1 200"), second.constData());
+        QCOMPARE(raw.socket.state(), QAbstractSocket::ConnectedState);
+        raw.socket.write(RawWs::upgradeHead("/ws/mission", token(u"u1"_s, u"o1"_s)));
+        QVERIFY(QTest::qWaitFor([&] {
+            raw.in += raw.socket.readAll();
+            return raw.in.contains("\r\n\r\n") || raw.socket.state() == QAbstractSocket::UnconnectedState;
+        }, 10000));
+        const qsizetype end = raw.in.indexOf("\r\n\r\n");
+        QVERIFY(end > 0);
+        const QByteArray head = raw.in.left(end + 4);
+        raw.in.remove(0, end + 4);
+        QVERIFY2(head.startsWith("HTTP/1.1 101 Switching Protocols\r\n"), head.constData());
+        QVERIFY(head.contains("\r\nSec-WebSocket-Protocol: crewdeck.v1\r\n"));
+        const RawFrame snapshot = raw.next();
+        QCOMPARE(snapshot.opcode, 0x1);
+        QCOMPARE(QJsonDocument::fromJson(snapshot.payload).object().value(u"type"_s).toString(), u"snapshot"_s);
+        // The server keeps serving plain HTTP on other connections.
+        QTcpSocket other;
+        QVERIFY(rawExchange(other, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "hi").startsWith("HTTP/1.1 200"));
+    }
+
     void badHeadsDoNotStopTheServer()
     {
         start();
