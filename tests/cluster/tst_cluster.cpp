@@ -4,6 +4,7 @@
 // SIGKILLed for 10 s mid-run. Finally the cross-node print -> receive latency is measured.
 // Everything (the test, its sockets and its HTTP client) runs on the test's main thread; the
 // servers, Redis and PostgreSQL are child processes. The binary comes from CREWDECK_SERVER_BIN.
+#include "tests/support/processutil.h"
 #include "tests/live/livesocket.h"
 #include "tests/support/pgserver.h"
 #include "tests/support/redisserver.h"
@@ -25,32 +26,6 @@ using namespace crewdeck::testsupport;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-quint16 freePort()
-{
-    QTcpServer s;
-    if (!s.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return s.serverPort();
-}
-
-QProcessEnvironment cleanEnv()
-{
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    for (const QString &k : env.keys()) {
-        if (k.startsWith(u"CREWDECK_"_s))
-            env.remove(k);
-    }
-    return env;
-}
-
-QList<qint64> seqsOf(const QList<QJsonObject> &events)
-{
-    QList<qint64> out;
-    for (const auto &e : events)
-        out.append(e.value(u"seq"_s).toInteger());
-    return out;
-}
 
 QList<QJsonObject> onlyRun(const QList<QJsonObject> &events, const QString &runId)
 {

@@ -1,5 +1,6 @@
 // crewdeck-server as a program: the command line, useradd, serve, the environment, SIGTERM.
 // The binary comes from CREWDECK_SERVER_BIN (set by CTest).
+#include "tests/support/processutil.h"
 #include "tests/support/testserver.h"
 
 #include <QFileInfo>
@@ -12,14 +13,6 @@ using namespace crewdeck::testsupport;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-quint16 freePort()
-{
-    QTcpServer s;
-    if (!s.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return s.serverPort();
-}
 
 struct Result
 {

@@ -2,6 +2,7 @@
 // watched through real WebSocket clients; then SIGKILL mid-run, a restart on the same port and
 // data dir, resume with since, and finally SIGTERM. The binary comes from CREWDECK_SERVER_BIN.
 // Everything runs on the test's main thread.
+#include "tests/support/processutil.h"
 #include "tests/live/livesocket.h"
 #include "tests/support/testserver.h"
 
@@ -19,32 +20,6 @@ using namespace crewdeck::testsupport;
 using namespace Qt::StringLiterals;
 
 namespace {
-
-quint16 freePort()
-{
-    QTcpServer s;
-    if (!s.listen(QHostAddress::LocalHost, 0))
-        return 0;
-    return s.serverPort();
-}
-
-QProcessEnvironment cleanEnv()
-{
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    for (const QString &k : env.keys()) {
-        if (k.startsWith(u"CREWDECK_"_s))
-            env.remove(k);
-    }
-    return env;
-}
-
-QList<qint64> seqsOf(const QList<QJsonObject> &events)
-{
-    QList<qint64> out;
-    for (const auto &e : events)
-        out.append(e.value(u"seq"_s).toInteger());
-    return out;
-}
 
 } // namespace
 
