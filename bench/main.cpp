@@ -6,6 +6,7 @@
 namespace crewdeck::bench {
 int runFanoutCommand(const QStringList &args);
 int runRestCommand(const QStringList &args);
+int runTimeseriesCommand(const QStringList &args);
 } // namespace crewdeck::bench
 
 namespace {
@@ -14,7 +15,11 @@ const char *usage =
     "usage: crewdeck-bench fanout [--clients N] [--rate LINES_PER_S] [--seconds S]\n"
     "                             [--server URL --token T --crew-id C] [--python PATH]\n"
     "       crewdeck-bench fanout --idle N\n"
-    "       crewdeck-bench rest [--connections C] [--seconds S] [--runs N]\n"
+    "       crewdeck-bench rest [--connections C] [--seconds S] [--runs N] [--span-days D]\n"
+    "                           [--route PATH]...  (default: /dashboard/stats, /runs)\n"
+    "       crewdeck-bench timeseries [--connections C] [--seconds S] [--runs N] [--span-days D]\n"
+    "                           [--metric M]... [--range 365d|30d]...\n"
+    "                           (defaults: 10 connections, 3 s, 1000000 runs over 365 days)\n"
     "common: [--server-bin PATH] (default: $CREWDECK_SERVER_BIN, else next to crewdeck-bench)\n"
     "        [--server-no-glib] (start the server with QT_NO_GLIB=1)\n"
     "Each mode prints a table and RESULT lines (key=value) for scripts.\n";
@@ -34,6 +39,8 @@ int main(int argc, char **argv)
         return crewdeck::bench::runFanoutCommand(args);
     if (mode == QLatin1String("rest"))
         return crewdeck::bench::runRestCommand(args);
+    if (mode == QLatin1String("timeseries"))
+        return crewdeck::bench::runTimeseriesCommand(args);
     QTextStream(mode.isEmpty() || mode == QLatin1String("--help") ? stdout : stderr) << usage;
     return mode == QLatin1String("--help") ? 0 : 2;
 }

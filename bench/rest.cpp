@@ -31,7 +31,7 @@ namespace {
 // Writes `count` finished runs of the bench org's one crew in a few large transactions.
 // Creates the org's crew through SqliteStore (which also applies the migrations) and the
 // runs with one prepared INSERT, which is what makes a million rows take seconds, not hours.
-bool seedRuns(const QString &dbPath, const QString &orgName, qint64 count, QString *error)
+bool seedRuns(const QString &dbPath, const QString &orgName, qint64 count, qint64 spanDays, QString *error)
 {
     QString orgId, crewId;
     {
@@ -70,7 +70,8 @@ bool seedRuns(const QString &dbPath, const QString &orgName, qint64 count, QStri
         pragma.exec(u"PRAGMA synchronous=OFF"_s);
         const QString steps = u"[{\"tool\":\"script\",\"params\":{\"command\":\"true\"}}]"_s;
         const qint64 now = QDateTime::currentMSecsSinceEpoch();
-        const qint64 span = 30LL * 24 * 3600 * 1000; // created over the last 30 days
+        // Created evenly over the last `spanDays` days (30 for `rest`, 365 for `timeseries`).
+        const qint64 span = std::max<qint64>(spanDays, 1) * 24 * 3600 * 1000;
         QRandomGenerator rng(42);
         QSqlQuery ins(db);
         ins.prepare(u"INSERT INTO runs (id, org_id, crew_id, status, steps, timeout_s, created_at,"
@@ -159,21 +160,42 @@ struct HttpConn
     int status = 0;
 };
 
+// Values of every `--name VALUE` occurrence in args (repeatable options).
+QStringList argValues(const QStringList &args, const QString &name)
+{
+    QStringList values;
+    for (qsizetype i = 0; i + 1 < args.size(); ++i) {
+        if (args.at(i) == name)
+            values.append(args.at(++i));
+    }
+    return values;
+}
+
+// RFC 3339 UTC with milliseconds, as the server's query parser expects.
+QString rfc3339(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs);
+}
+
 class RestBench
 {
 public:
-    RestBench(const QStringList &args) : m_args(args) {}
+    enum class Mode { Rest, Timeseries };
+    RestBench(Mode mode, const QStringList &args) : m_mode(mode), m_args(args) {}
 
     int run()
     {
         QTextStream err(stderr);
         QTextStream out(stdout);
         raiseFileLimit();
-        const int connections = argInt(m_args, u"--connections"_s, 50);
-        const int seconds = argInt(m_args, u"--seconds"_s, 10);
-        const qint64 runs = argValue(m_args, u"--runs"_s, u"100000"_s).toLongLong();
-        if (connections < 1 || seconds < 1 || runs < 0) {
-            err << "rest: --connections and --seconds must be positive, --runs not negative\n";
+        const bool ts = m_mode == Mode::Timeseries;
+        const int connections = argInt(m_args, u"--connections"_s, ts ? 10 : 50);
+        const int seconds = argInt(m_args, u"--seconds"_s, ts ? 3 : 10);
+        m_runsArg = argValue(m_args, u"--runs"_s, ts ? u"1000000"_s : u"100000"_s);
+        const qint64 runs = m_runsArg.toLongLong();
+        const int spanDays = argInt(m_args, u"--span-days"_s, ts ? 365 : 30);
+        if (connections < 1 || seconds < 1 || runs < 0 || spanDays < 1) {
+            err << "rest: --connections, --seconds and --span-days must be positive, --runs not negative\n";
             return 2;
         }
         QString error;
@@ -183,7 +205,7 @@ public:
         }
         QElapsedTimer seedTimer;
         seedTimer.start();
-        if (!seedRuns(m_server.dbPath(), m_server.orgName(), runs, &error)) {
+        if (!seedRuns(m_server.dbPath(), m_server.orgName(), runs, spanDays, &error)) {
             err << "rest: " << error << "\n";
             return 1;
         }
@@ -193,22 +215,71 @@ public:
             return 1;
         }
         m_port = quint16(QUrl(m_server.baseUrl()).port());
-        out << QString::asprintf("rest: %lld runs seeded in %.1f s, %d connections, %d s per route\n",
-                                 runs, seedS, connections, seconds);
+        out << QString::asprintf("%s: %lld runs over %d days seeded in %.1f s, %d connections, %d s per route\n",
+                                 ts ? "timeseries" : "rest", runs, spanDays, seedS, connections, seconds);
         out.flush();
 
-        const QStringList routes = {u"/dashboard/stats"_s, u"/runs"_s};
         int rc = 0;
-        for (const QString &route : routes) {
-            if (!drive(route, connections, seconds))
-                rc = 1;
+        if (!ts) {
+            QStringList routes = argValues(m_args, u"--route"_s);
+            if (routes.isEmpty())
+                routes = {u"/dashboard/stats"_s, u"/runs"_s};
+            for (const QString &route : routes) {
+                if (!drive(route, connections, seconds,
+                           "RESULT rest route=" + route.toUtf8() + " connections=" + QByteArray::number(connections)))
+                    rc = 1;
+            }
+        } else if (!driveTimeseries(connections, seconds)) {
+            rc = 1;
         }
         m_server.stop();
         return rc;
     }
 
 private:
-    bool drive(const QString &route, int connections, int seconds)
+    // GET /dashboard/timeseries for each metric over two ranges ending now: a year by day and
+    // 30 days by hour (--metric / --range narrow it down), each with one connection (latency)
+    // and then `connections` (throughput).
+    bool driveTimeseries(int connections, int seconds)
+    {
+        QStringList metrics = argValues(m_args, u"--metric"_s);
+        if (metrics.isEmpty())
+            metrics = {u"runs"_s, u"success_rate"_s, u"latency"_s, u"tokens"_s, u"c7t"_s};
+        struct Range
+        {
+            const char *name;
+            int days;
+            const char *bucket;
+        };
+        QList<Range> ranges;
+        const QStringList wanted = argValues(m_args, u"--range"_s);
+        for (const Range &r : {Range{"365d", 365, "day"}, Range{"30d", 30, "hour"}}) {
+            if (wanted.isEmpty() || wanted.contains(QLatin1String(r.name)))
+                ranges.append(r);
+        }
+        // Every seeded run lies before `to` (the seeding finished before this point).
+        const qint64 to = QDateTime::currentMSecsSinceEpoch() + 60000;
+        bool ok = true;
+        for (const Range &r : ranges) {
+            const QString from = rfc3339(to - qint64(r.days) * 86400000LL);
+            for (const QString &metric : metrics) {
+                const QString route = u"/dashboard/timeseries?metric=%1&bucket=%2&from=%3&to=%4"_s.arg(
+                    metric, QLatin1String(r.bucket), from, rfc3339(to));
+                QList<int> conns{1};
+                if (connections != 1)
+                    conns.append(connections);
+                for (int c : conns) {
+                    const QByteArray label = "RESULT timeseries metric=" + metric.toUtf8() + " range=" + r.name
+                                             + " bucket=" + r.bucket + " connections=" + QByteArray::number(c);
+                    if (!drive(route, c, seconds, label))
+                        ok = false;
+                }
+            }
+        }
+        return ok;
+    }
+
+    bool drive(const QString &route, int connections, int seconds, const QByteArray &label)
     {
         QTextStream out(stdout);
         m_request = "GET " + route.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_port)
@@ -248,6 +319,8 @@ private:
         const qint64 t0 = monoNs();
         m_measuring = true;
         waitFor([] { return false; }, seconds * 1000);
+        // A route slower than the window still gets a figure: measure until one answer came.
+        waitFor([this] { return m_done > 0 || m_errors > 0; }, 120000);
         m_measuring = false;
         const double wall = (monoNs() - t0) / 1e9;
         const double cpu1 = cpuSeconds(m_server.pid());
@@ -267,15 +340,15 @@ private:
         const Summary s = summarize(m_samples);
         const double rps = done / wall;
         const double cpuPct = 100.0 * (cpu1 - cpu0) / wall;
+        const QString shown = m_mode == Mode::Timeseries ? QString::fromUtf8(label.mid(18)) : route;
         out << QString::asprintf("  %-18s %10.0f req/s  p50 %.2f  p95 %.2f  p99 %.2f  max %.2f ms"
                                  "  (%lld requests, %lld errors, server CPU %.0f %%)\n",
-                                 qPrintable(route), rps, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs, done,
+                                 qPrintable(shown), rps, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs, done,
                                  m_errors, cpuPct);
-        out << QString::asprintf("RESULT rest route=%s connections=%d req_per_s=%.0f p50_ms=%.2f "
+        out << QString::asprintf("%s req_per_s=%.*f p50_ms=%.2f "
                                  "p95_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%lld cpu_pct=%.1f runs=%s\n",
-                                 qPrintable(route), connections, rps, s.p50Ms, s.p95Ms, s.p99Ms,
-                                 s.maxMs, m_errors, cpuPct,
-                                 qPrintable(argValue(m_args, u"--runs"_s, u"100000"_s)));
+                                 label.constData(), rps < 10 ? 2 : 0, rps, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs,
+                                 m_errors, cpuPct, qPrintable(m_runsArg));
         out.flush();
         return done > 0 && m_errors == 0;
     }
@@ -326,7 +399,9 @@ private:
             send(c);
     }
 
+    Mode m_mode;
     QStringList m_args;
+    QString m_runsArg;
     BenchServer m_server;
     quint16 m_port = 0;
     QByteArray m_request;
@@ -341,7 +416,12 @@ private:
 
 int runRestCommand(const QStringList &args)
 {
-    return RestBench(args).run();
+    return RestBench(RestBench::Mode::Rest, args).run();
+}
+
+int runTimeseriesCommand(const QStringList &args)
+{
+    return RestBench(RestBench::Mode::Timeseries, args).run();
 }
 
 } // namespace crewdeck::bench

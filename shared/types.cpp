@@ -212,6 +212,8 @@ QJsonObject Run::toJson() const
                   {u"finished_at"_s, timeToJson(finishedAt)},
                   {u"duration_ms"_s, optToJson(durationMs)},
                   {u"tokens"_s, tokens}};
+    if (timeoutS)
+        o.insert(u"timeout_s"_s, *timeoutS);
     if (withToolCalls)
         o.insert(u"tool_calls"_s, toJsonArray(toolCalls));
     return o;
@@ -224,7 +226,8 @@ std::optional<Run> Run::fromJson(const QJsonObject &o, QString *error)
     r.str(u"id"_s, run.id) && r.str(u"crew_id"_s, run.crewId)
         && r.oneOf(u"status"_s, RunState::all(), run.status) && r.time(u"created_at"_s, run.createdAt)
         && r.optTime(u"started_at"_s, run.startedAt) && r.optTime(u"finished_at"_s, run.finishedAt)
-        && r.optInt64(u"duration_ms"_s, run.durationMs) && r.int64(u"tokens"_s, run.tokens);
+        && r.optInt64(u"duration_ms"_s, run.durationMs) && r.int64(u"tokens"_s, run.tokens)
+        && r.optInt32(u"timeout_s"_s, run.timeoutS);
     run.withToolCalls = r.has(u"tool_calls"_s);
     if (r.ok() && run.withToolCalls)
         r.list(u"tool_calls"_s, run.toolCalls);

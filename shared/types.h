@@ -140,6 +140,9 @@ struct Run
     QDateTime finishedAt; // invalid -> null
     std::optional<qint64> durationMs;
     qint64 tokens = 0;
+    // The run's time limit as started (additive field): toJson() writes "timeout_s" only
+    // when set, fromJson() accepts it missing or null.
+    std::optional<int> timeoutS;
     QList<ToolCall> toolCalls;
     bool withToolCalls = true; // toJson() writes "tool_calls" only when set
     QJsonObject toJson() const;

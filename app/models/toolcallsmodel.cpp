@@ -78,6 +78,7 @@ void ToolCallsModel::clear()
 {
     beginResetModel();
     m_run = Run{};
+    m_hasDetails = false;
     m_logs.clear();
     m_progress.clear();
     endResetModel();
@@ -96,6 +97,7 @@ void ToolCallsModel::setRun(const Run &run)
     Run header = run;
     header.toolCalls = m_run.toolCalls;
     m_run = header;
+    m_hasDetails = true;
     if (keepStatus)
         m_run.status = status;
     for (const ToolCall &c : calls) {

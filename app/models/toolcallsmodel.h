@@ -39,6 +39,9 @@ public:
     // The REST view of the run (header + tool calls). Logs are kept.
     void setRun(const Run &run);
     const Run &run() const { return m_run; }
+    // True once the REST detail (setRun) has arrived: fields only REST carries, such as
+    // timeout_s, are known. Socket events alone fill just id, crew and status.
+    bool hasDetails() const { return m_hasDetails; }
     // tool_start / tool_progress / tool_end / run_status of this run; others are ignored.
     void applyEvent(const Event &event);
 
@@ -61,6 +64,7 @@ private:
     int upsertCall(const ToolCall &call);
 
     Run m_run;
+    bool m_hasDetails = false;
     QHash<QString, QString> m_logs;
     QHash<QString, int> m_progress;
 };

@@ -171,7 +171,7 @@ void AppController::buildWindow()
     m_runsPage = new RunsPage(m_api, m_session, m_window);
     m_window->addPage(u"runs"_s, tr("Runs"), u"run"_s, m_runsPage);
     m_runDetail = new RunDetailPage(m_api, m_session, m_window);
-    m_window->addHiddenPage(u"run"_s, tr("Run"), m_runDetail);
+    m_window->addHiddenPage(u"run"_s, tr("Run"), m_runDetail, u"runs"_s);
     m_crewsPage = new CrewsPage(m_api, m_session, m_mission, m_window);
     m_window->addPage(u"crews"_s, tr("Crews"), u"crew"_s, m_crewsPage);
     {

@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QListWidget>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QStackedWidget>
 #include <QToolButton>
 #include <QVBoxLayout>
@@ -112,11 +113,13 @@ void MainWindow::addPage(const QString &key, const QString &title, const QString
     m_pageByKey.insert(key, page);
 }
 
-void MainWindow::addHiddenPage(const QString &key, const QString &title, QWidget *page)
+void MainWindow::addHiddenPage(const QString &key, const QString &title, QWidget *page, const QString &parentKey)
 {
     m_pages->addWidget(page);
     m_pageByKey.insert(key, page);
     m_hiddenTitles.insert(key, title);
+    if (!parentKey.isEmpty())
+        m_hiddenParents.insert(key, parentKey);
 }
 
 bool MainWindow::showPage(const QString &key)
@@ -125,8 +128,21 @@ bool MainWindow::showPage(const QString &key)
     if (!page)
         return false;
     m_pages->setCurrentWidget(page);
-    if (m_hiddenTitles.contains(key))
+    if (m_hiddenTitles.contains(key)) {
         m_pageTitle->setText(m_hiddenTitles.value(key));
+        // Highlight the parent entry without switching to its page: currentRowChanged
+        // would show the parent. Clicking the highlighted entry still goes back
+        // (AppController listens to itemClicked).
+        const QString parent = m_hiddenParents.value(key);
+        const QSignalBlocker block(m_sidebar);
+        int row = -1;
+        for (int i = 0; i < m_sidebar->count(); ++i) {
+            if (!parent.isEmpty() && m_sidebar->item(i)->data(Qt::UserRole).toString() == parent)
+                row = i;
+        }
+        m_sidebar->setCurrentRow(row);
+        return true;
+    }
     for (int i = 0; i < m_sidebar->count(); ++i) {
         if (m_sidebar->item(i)->data(Qt::UserRole).toString() == key) {
             if (m_sidebar->currentRow() != i)

@@ -32,8 +32,9 @@ public:
     QListWidget *sidebar() const { return m_sidebar; }
 
     void addPage(const QString &key, const QString &title, const QString &iconName, QWidget *page);
-    // A page reached from another page (run detail), without a sidebar entry.
-    void addHiddenPage(const QString &key, const QString &title, QWidget *page);
+    // A page reached from another page (run detail), without a sidebar entry. While it is
+    // shown, the sidebar highlights parentKey's entry (if given); clicking that entry goes back.
+    void addHiddenPage(const QString &key, const QString &title, QWidget *page, const QString &parentKey = {});
     bool showPage(const QString &key);
     QString currentPage() const;
 
@@ -51,6 +52,7 @@ private:
     QLabel *m_pageTitle;
     QHash<QString, QWidget *> m_pageByKey;
     QHash<QString, QString> m_hiddenTitles;
+    QHash<QString, QString> m_hiddenParents;
     DashboardPage *m_dashboard;
     LiveIndicator *m_indicator;
 };

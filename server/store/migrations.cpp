@@ -11,6 +11,11 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::server {
 
+namespace {
+const QStringList &runStatsRebuildStatementsV2();
+const QStringList &runHourlyRebuildStatements();
+} // namespace
+
 const Dialect &Dialect::sqlite()
 {
     static const Dialect d{
@@ -205,13 +210,38 @@ const QList<Migration> &migrations()
              // Ranged dashboard figures and timeseries answered from the index alone.
              u"CREATE INDEX runs_org_created_cover ON runs (org_id, created_at, status, duration_ms, tokens)"_s,
              u"CREATE INDEX runs_org_finished ON runs (org_id, finished_at, status, duration_ms)"_s,
-         } + runStatsRebuildStatements()},
+         } + runStatsRebuildStatementsV2()},
+        {3,
+         u"hourly run rollups for the timeseries"_s,
+         QStringList{
+             // Per-org counts of the runs created in each UTC hour (hour = its start in ms),
+             // kept current with the runs: a timeseries over a year reads ~8,760 rows per org
+             // instead of every run (docs/benchmarks.md, "Timeseries at 1M runs").
+             u"CREATE TABLE run_hourly ("
+             " org_id TEXT NOT NULL,"
+             " hour BIGINT NOT NULL,"
+             " total BIGINT NOT NULL DEFAULT 0,"
+             " succeeded BIGINT NOT NULL DEFAULT 0,"
+             " failed BIGINT NOT NULL DEFAULT 0,"
+             " finished BIGINT NOT NULL DEFAULT 0,"
+             " tokens BIGINT NOT NULL DEFAULT 0,"
+             " PRIMARY KEY (org_id, hour))"_s,
+         } + runHourlyRebuildStatements()},
     };
     return list;
 }
 
 const QStringList &runStatsRebuildStatements()
 {
+    // Everything the maintained aggregates hold, recomputed from the runs (the latest schema).
+    static const QStringList list = runStatsRebuildStatementsV2() + runHourlyRebuildStatements();
+    return list;
+}
+
+namespace {
+const QStringList &runStatsRebuildStatementsV2()
+{
+    // Frozen: migration 2 runs exactly these (run_hourly does not exist yet at that point).
     static const QStringList list{
         u"DELETE FROM run_stats"_s,
         u"DELETE FROM run_durations"_s,
@@ -234,6 +264,24 @@ const QStringList &runStatsRebuildStatements()
     };
     return list;
 }
+
+const QStringList &runHourlyRebuildStatements()
+{
+    // Same counting rules as SqlStore's maintenance: created_at is after 1970, so the integer
+    // division floors in both dialects.
+    static const QStringList list{
+        u"DELETE FROM run_hourly"_s,
+        u"INSERT INTO run_hourly (org_id, hour, total, succeeded, failed, finished, tokens)"
+        " SELECT org_id, (created_at / 3600000) * 3600000, COUNT(*),"
+        " SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END),"
+        " SUM(CASE WHEN status IN ('succeeded', 'failed', 'cancelled') THEN 1 ELSE 0 END),"
+        " COALESCE(SUM(tokens), 0)"
+        " FROM runs GROUP BY org_id, created_at / 3600000"_s,
+    };
+    return list;
+}
+} // namespace
 
 int latestSchemaVersion()
 {

@@ -66,13 +66,21 @@ QString normalizeEmail(const QString &email)
 constexpr qint64 MinMs = std::numeric_limits<qint64>::min();
 constexpr qint64 MaxMs = std::numeric_limits<qint64>::max();
 
-const QString RunColumns = u"id, crew_id, status, created_at, started_at, finished_at, duration_ms, tokens"_s;
+const QString RunColumns =
+    u"id, crew_id, status, created_at, started_at, finished_at, duration_ms, tokens, timeout_s"_s;
 const QString ToolCallColumns = u"id, agent_id, tool, params, status, exit_code, started_at, duration_ms"_s;
 const QString UserColumns = u"id, org_id, email, role, password_hash, created_at"_s;
 const QString RentalColumns =
     u"id, crew_id, renter_org_id, owner_org_id, hours_micros, price_micros, starts_at, ends_at"_s;
 const QString EventColumns = u"seq, org_id, crew_id, run_id, type, ts_ms, body"_s;
 const QString FinishedStates = u"('succeeded', 'failed', 'cancelled')"_s;
+// run_hourly rows are keyed by the start of the run's created_at hour (migration 3).
+constexpr qint64 HourMs = 3600000;
+// Upserts a finished run into its creation hour's rollup (same rules as addFinishedToStats).
+const QString HourlyFinishedSql =
+    u"INSERT INTO run_hourly (org_id, hour, succeeded, failed, finished) VALUES (?, ?, ?, ?, 1)"
+    " ON CONFLICT (org_id, hour) DO UPDATE SET succeeded = run_hourly.succeeded + excluded.succeeded,"
+    " failed = run_hourly.failed + excluded.failed, finished = run_hourly.finished + 1"_s;
 
 // The WHERE clause (without the seq condition) selecting one stream, mirroring
 // StreamKey::matches(), and its bound values.
@@ -756,6 +764,9 @@ QList<Run> SqlStore::loadRuns(const char *what, const QString &sqlTail, const QV
         r.finishedAt = timeOrNull(q->value(5));
         r.durationMs = optInt(q->value(6));
         r.tokens = SqlStore::int64Of(q->value(7));
+        // NOT NULL in the schema; a null would come from a foreign row and stays unset.
+        if (!q->value(8).isNull())
+            r.timeoutS = q->value(8).toInt();
         r.withToolCalls = false;
         out.append(std::move(r));
     }
@@ -811,6 +822,7 @@ Run SqlStore::createRun(const QString &orgId, const QString &crewId, const QJson
     r.crewId = crewId;
     r.status = RunState::Queued;
     r.createdAt = fromMs(nowMs);
+    r.timeoutS = timeoutS;
     r.withToolCalls = true; // a new run has an empty tool_calls list
     // The run and its org's maintained totals change together.
     Transaction tx(*this);
@@ -825,6 +837,11 @@ Run SqlStore::createRun(const QString &orgId, const QString &crewId, const QJson
               u"INSERT INTO run_stats (org_id, total) VALUES (?, 1)"
               " ON CONFLICT (org_id) DO UPDATE SET total = run_stats.total + 1"_s,
               {text(orgId)}))
+        return Run{};
+    if (!exec("create run hourly",
+              u"INSERT INTO run_hourly (org_id, hour, total) VALUES (?, ?, 1)"
+              " ON CONFLICT (org_id, hour) DO UPDATE SET total = run_hourly.total + 1"_s,
+              {text(orgId), (nowMs / HourMs) * HourMs}))
         return Run{};
     if (!tx.commit())
         return Run{};
@@ -938,12 +955,16 @@ bool SqlStore::cancelQueuedRun(const QString &runId, qint64 nowMs)
     if (!q || q->numRowsAffected() != 1)
         return false;
     q.reset();
-    auto org = exec("cancel queued run org", u"SELECT org_id FROM runs WHERE id = ?"_s, {text(runId)});
+    auto org = exec("cancel queued run org", u"SELECT org_id, created_at FROM runs WHERE id = ?"_s, {text(runId)});
     if (!org || !org->next())
         return false;
     const QString orgId = org->value(0).toString();
+    const qint64 createdAt = int64Of(org->value(1));
     org.reset();
     if (!addFinishedToStats(orgId, RunState::Cancelled, QVariant()))
+        return false;
+    if (!exec("cancel queued run hourly", HourlyFinishedSql,
+              {text(orgId), (createdAt / HourMs) * HourMs, qint64(0), qint64(0)}))
         return false;
     return tx.commit();
 }
@@ -1007,13 +1028,20 @@ void SqlStore::markRunFinished(const QString &runId, const QString &status, qint
     if (!q || q->numRowsAffected() != 1)
         return;
     q.reset();
-    auto row = exec("mark run finished row", u"SELECT org_id, duration_ms FROM runs WHERE id = ?"_s, {text(runId)});
+    auto row = exec("mark run finished row", u"SELECT org_id, duration_ms, created_at FROM runs WHERE id = ?"_s,
+                    {text(runId)});
     if (!row || !row->next())
         return;
     const QString orgId = row->value(0).toString();
     const QVariant duration = row->value(1);
+    const qint64 createdAt = int64Of(row->value(2));
     row.reset();
     if (!addFinishedToStats(orgId, status, duration))
+        return;
+    if (RunState::isFinal(status)
+        && !exec("mark run finished hourly", HourlyFinishedSql,
+                 {text(orgId), (createdAt / HourMs) * HourMs, qint64(status == RunState::Succeeded ? 1 : 0),
+                  qint64(status == RunState::Failed ? 1 : 0)}))
         return;
     tx.commit();
 }
@@ -1030,6 +1058,12 @@ void SqlStore::addRunTokens(const QString &runId, qint64 tokens)
     if (!exec("add run tokens stats",
               u"UPDATE run_stats SET tokens = tokens + ? WHERE org_id = (SELECT org_id FROM runs WHERE id = ?)"_s,
               {tokens, text(runId)}))
+        return;
+    if (!exec("add run tokens hourly",
+              u"UPDATE run_hourly SET tokens = tokens + ?"
+              " WHERE org_id = (SELECT org_id FROM runs WHERE id = ?)"
+              " AND hour = (SELECT (created_at / ?) * ? FROM runs WHERE id = ?)"_s,
+              {tokens, text(runId), HourMs, HourMs, text(runId)}))
         return;
     tx.commit();
 }
@@ -1243,19 +1277,28 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
                 p.value = 0.0;
             }
         }
+        // Whole hours inside the range come from the hourly rollups (every bucket boundary is
+        // an hour boundary, so an hour never straddles two buckets); the partial hours at
+        // either end, if any, from the runs themselves (covering index runs_org_created_cover).
+        const qint64 hourFrom = std::min(toTs, ((fromTs + HourMs - 1) / HourMs) * HourMs);
+        const qint64 hourTo = std::max(hourFrom, std::min(toTs, (toTs / HourMs) * HourMs));
+        const QString rawPart = u"SELECT "_s + bucketExpr(u"created_at"_s)
+                                + u" AS b, 1 AS n,"
+                                  " CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END AS s,"
+                                  " CASE WHEN status = 'failed' THEN 1 ELSE 0 END AS f,"
+                                  " CASE WHEN status IN "_s
+                                + FinishedStates
+                                + u" THEN 1 ELSE 0 END AS fin,"
+                                  " tokens AS tok FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"_s;
         auto q = exec("timeseries runs",
-                      u"SELECT b, COUNT(*),"
-                      " COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0),"
-                      " COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0),"
-                      " COALESCE(SUM(CASE WHEN status IN "_s
-                          + FinishedStates
-                          + u" THEN 1 ELSE 0 END), 0),"
-                            " COALESCE(SUM(tokens), 0)"
-                            " FROM (SELECT "_s
-                          + bucketExpr(u"created_at"_s)
-                          + u" AS b, status, tokens FROM runs"
-                            " WHERE org_id = ? AND created_at >= ? AND created_at < ?) AS t GROUP BY b ORDER BY b"_s,
-                      {first, width, text(orgId), fromTs, toTs});
+                      u"SELECT b, SUM(n), COALESCE(SUM(s), 0), COALESCE(SUM(f), 0), COALESCE(SUM(fin), 0),"
+                      " COALESCE(SUM(tok), 0) FROM ("_s
+                          + rawPart + u" UNION ALL SELECT "_s + bucketExpr(u"hour"_s)
+                          + u" AS b, total AS n, succeeded AS s, failed AS f, finished AS fin, tokens AS tok"
+                            " FROM run_hourly WHERE org_id = ? AND hour >= ? AND hour < ? UNION ALL "_s
+                          + rawPart + u") AS t GROUP BY b ORDER BY b"_s,
+                      {first, width, text(orgId), fromTs, hourFrom, first, width, text(orgId), hourFrom, hourTo,
+                       first, width, text(orgId), hourTo, toTs});
         if (!q)
             return std::nullopt;
         while (q->next()) {
@@ -1287,15 +1330,18 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
         auto q = exec("timeseries latency",
                       u"SELECT b, rn, cnt, duration_ms FROM ("
                       " SELECT b, duration_ms,"
-                      " ROW_NUMBER() OVER (PARTITION BY b ORDER BY duration_ms) AS rn,"
-                      " COUNT(*) OVER (PARTITION BY b) AS cnt"
+                      // One window for both: the count over the whole partition shares
+                      // the rank's sort (two different windows cost SQLite two sorts).
+                      " ROW_NUMBER() OVER w AS rn,"
+                      " COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS cnt"
                       " FROM (SELECT "_s
                           + bucketExpr(u"finished_at"_s)
                           + u" AS b, duration_ms FROM runs"
                             " WHERE org_id = ? AND finished_at >= ? AND finished_at < ?"
                             " AND status IN "_s
                           + FinishedStates
-                          + u" AND duration_ms IS NOT NULL) AS d) AS r"
+                          + u" AND duration_ms IS NOT NULL) AS d"
+                            " WINDOW w AS (PARTITION BY b ORDER BY duration_ms)) AS r"
                             " WHERE rn = (cnt * 50 + 99) / 100 OR rn = (cnt * 95 + 99) / 100"
                             " ORDER BY b, rn"_s,
                       {first, width, text(orgId), fromTs, toTs});

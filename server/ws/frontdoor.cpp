@@ -85,6 +85,9 @@ void FrontDoor::incomingConnection(qintptr socketDescriptor)
         delete socket;
         return;
     }
+    // Responses and frames are written whole: without TCP_NODELAY a small answer can wait
+    // for the client's delayed ACK (Nagle), ~40 ms per request on loopback.
+    socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
     if (m_draining) {
         socket->abort();
         socket->deleteLater();

@@ -95,6 +95,24 @@ private Q_SLOTS:
         QCOMPARE(field(stats, u"errors"_s), 0.0);
         QCOMPARE(field(runs, u"errors"_s), 0.0);
     }
+
+    void timeseries()
+    {
+        const QByteArray out = runBench({u"timeseries"_s, u"--connections"_s, u"2"_s, u"--seconds"_s, u"1"_s,
+                                         u"--runs"_s, u"2000"_s, u"--metric"_s, u"runs"_s, u"--metric"_s,
+                                         u"latency"_s});
+        // Two metrics x two ranges x (1 connection, 2 connections).
+        int lines = 0;
+        for (const QByteArray &line : out.split('\n')) {
+            if (!line.startsWith("RESULT timeseries "))
+                continue;
+            ++lines;
+            QVERIFY2(field(line, u"req_per_s"_s) > 0, line.constData());
+            QCOMPARE(field(line, u"errors"_s), 0.0);
+        }
+        QVERIFY2(lines == 8, out.constData());
+        QVERIFY(!resultLine(out, "RESULT timeseries metric=latency range=30d bucket=hour connections=2 ").isEmpty());
+    }
 };
 
 QTEST_GUILESS_MAIN(TstBenchSmoke)

@@ -215,6 +215,38 @@ private Q_SLOTS:
         QVERIFY(RunPage{}.toJson().value(u"next_cursor"_s).isNull());
     }
 
+    // timeout_s is additive: written only when set, accepted missing or null, type-checked.
+    void runTimeout()
+    {
+        Run r;
+        r.id = u"run_1"_s;
+        r.crewId = u"crw_1"_s;
+        r.createdAt = t("2026-11-25T20:31:07.123Z");
+        QVERIFY(!r.toJson().contains(u"timeout_s"_s));
+        r.timeoutS = 45;
+        const QJsonObject j = r.toJson();
+        QCOMPARE(j.value(u"timeout_s"_s).toInt(), 45);
+        checkRoundTrip(r);
+        const auto back = Run::fromJson(j);
+        QVERIFY(back);
+        QCOMPARE(back->timeoutS, std::optional<int>(45));
+        QJsonObject missing = j;
+        missing.remove(u"timeout_s"_s);
+        const auto old = Run::fromJson(missing);
+        QVERIFY(old);
+        QVERIFY(!old->timeoutS);
+        QJsonObject null = j;
+        null.insert(u"timeout_s"_s, QJsonValue::Null);
+        const auto nulled = Run::fromJson(null);
+        QVERIFY(nulled);
+        QVERIFY(!nulled->timeoutS);
+        QJsonObject bad = j;
+        bad.insert(u"timeout_s"_s, u"45"_s);
+        checkRejects<Run>(bad, u"timeout_s"_s);
+        RunPage page{{r}, std::nullopt};
+        checkRoundTrip(page);
+    }
+
     void stats()
     {
         DashboardStats d;

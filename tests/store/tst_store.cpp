@@ -457,6 +457,18 @@ private Q_SLOTS:
         QCOMPARE(job->steps, oneStep());
         QCOMPARE(job->createdAt, fromMs(T0 + 100));
         QVERIFY(!m_store->runJob(u"run_missing"_s));
+        // The run's time limit is part of the Run too (additive "timeout_s").
+        QCOMPARE(r1.timeoutS, std::optional<int>(120));
+        QCOMPARE(m_store->run(a.id, r1.id)->timeoutS, std::optional<int>(120));
+        QCOMPARE(m_store->run(a.id, r2.id)->timeoutS, std::optional<int>(600));
+        {
+            RunFilter f;
+            f.crewId = c.id;
+            const RunPage listed = m_store->runs(a.id, f, nullptr);
+            QCOMPARE(listed.items.size(), 2);
+            for (const Run &listedRun : listed.items)
+                QCOMPARE(listedRun.timeoutS, std::optional<int>(listedRun.id == r1.id ? 120 : 600));
+        }
 
         m_store->markRunStarted(r1.id, T0 + 200);
         QCOMPARE(m_store->runsInStatus(RunState::Running).size(), 1);

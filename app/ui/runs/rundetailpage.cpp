@@ -279,7 +279,8 @@ void RunDetailPage::updateHeader()
     const bool canAct = Roles::rank(m_session->user().role) >= Roles::rank(Roles::Member);
     m_cancel->setVisible(canAct && !run.id.isEmpty() && !RunState::isFinal(run.status));
     m_rerun->setVisible(canAct);
-    m_rerun->setEnabled(!run.id.isEmpty() && !m_model->toolCalls().isEmpty());
+    // Re-run repeats the steps with the same time limit: wait for the REST detail.
+    m_rerun->setEnabled(!run.id.isEmpty() && !m_model->toolCalls().isEmpty() && m_model->hasDetails());
     if (run.durationMs)
         m_duration->setText(RecentRunsModel::formatDuration(*run.durationMs));
     else if (run.startedAt.isValid() && !RunState::isFinal(run.status))
@@ -341,6 +342,8 @@ void RunDetailPage::rerun()
     const Run &run = m_model->run();
     StartRunRequest req;
     req.steps = m_model->steps();
+    // The same time limit as the original run (servers without timeout_s: their default).
+    req.timeoutS = run.timeoutS;
     QString err;
     if (req.steps.isEmpty() || !StartRunRequest::fromJson(req.toJson(), &err)) {
         showError(req.steps.isEmpty() ? tr("This run has no steps to repeat.") : tr("The run cannot be repeated: %1").arg(err));
