@@ -217,11 +217,8 @@ void TestRuns::runFromDialogMatchesServer()
     QVERIFY(detail->logView()->text().contains(u"first-done"_s));
     QVERIFY(!detail->logView()->text().contains(u"::tokens"_s));
     QCOMPARE(detail->model()->progressOf(calls.at(0).id), std::optional<int>(50));
-    // KNOWN BUG (issue 5, open): in about one run in three the detail page never receives the
-    // last step's output frame although the server stored and sent it (GET /runs/{id}/events
-    // has it), so the second step's log is not asserted here until that is fixed. Selecting
-    // the step must still switch the log away from the first step's output.
     detail->timeline()->setSelectedToolCall(calls.at(1).id);
+    QTRY_VERIFY_WITH_TIMEOUT(detail->logView()->text().contains(u"second-step-output"_s), 10000);
     QVERIFY(!detail->logView()->text().contains(u"hello-from-ui"_s));
     snap(ctl.mainWindow(), u"run-detail"_s);
 

@@ -232,8 +232,10 @@ void RunDetailPage::openSocket()
     });
     connect(s, &LiveSocket::closedPermanently, this, [this](int code, const QString &reason) {
         if (code == 1000) {
-            m_eventsLoaded = true;
-            checkLoaded();
+            // The run's stream ended normally. Catch up from REST after the last seq we
+            // have: normally nothing is new, but a tail the socket did not deliver (seen
+            // intermittently in tst_runs) is never lost this way.
+            fetchEventsOverRest();
             return;
         }
         qCInfo(lcUi) << "run socket closed" << code << reason << "- replaying over REST";
