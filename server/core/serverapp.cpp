@@ -81,6 +81,7 @@ ServerApp::~ServerApp()
     m_authority.reset();
     delete m_crewStatus;
     m_crewStatus = nullptr;
+    m_api.flushEvents = {};
     delete m_eventLog; // flushes
     m_eventLog = nullptr;
 }
@@ -307,7 +308,9 @@ bool ServerApp::startEngine(QString *error)
     EventLog::Config lc;
     // With Redis, several nodes share the store: it allocates seqs, every node tails it.
     lc.shared = clustered;
+    lc.flushIntervalMs = qMax(0, m_config.eventFlushMs);
     m_eventLog = new EventLog(m_store.get(), lc, this);
+    m_api.flushEvents = [log = m_eventLog] { log->flush(); };
     const bool servesCrews = m_config.role != u"api"_s;
     m_crewStatus = new CrewStatusTracker(m_store.get(), m_eventLog, servesCrews, this);
     connect(m_domainEvents, &DomainEvents::crewCreated, m_crewStatus, &CrewStatusTracker::crewCreated);

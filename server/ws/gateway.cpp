@@ -131,6 +131,7 @@ void Gateway::accept(WsConnection *ws)
         if (m_authority->runAccess(*claims, key.id, &finished) != StreamAuthority::Access::Ok)
             return refuse(ws, path, org, user, 4404, u"not found"_s);
         options.finishedRun = finished;
+        options.finishedRunGraceMs = m_config.finishedRunGraceMs;
     } else {
         return refuse(ws, path, org, user, 4404, u"not found"_s);
     }

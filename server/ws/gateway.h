@@ -40,6 +40,8 @@ public:
         qint64 maxQueueBytes = 1024 * 1024;
         qint64 maxIncomingMessage = 64 * 1024;
         int historyBatch = 500;
+        // How long a stream of an already-finished run waits for its final frame.
+        int finishedRunGraceMs = 3000;
     };
 
     // `source` and `authority` must outlive the gateway.

@@ -1,6 +1,7 @@
 #include "server/ws/session.h"
 
 #include <QDateTime>
+#include <algorithm>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <utility>
@@ -75,7 +76,7 @@ void Session::start(qint64 since, const QByteArray &snapshot, qint64 snapshotSeq
         m_lastSeq = latest;
         sendControl(Event{latest, nowUtc(), ResetEvent{}}.toBytes());
         if (m_key.kind == StreamKind::Run && m_options.finishedRun)
-            closeWith(1000, u"run finished"_s);
+            endFinishedRun();
         return;
     }
     m_lastSeq = from;
@@ -120,7 +121,41 @@ void Session::finishReplay()
             return;
     }
     if (m_key.kind == StreamKind::Run && m_options.finishedRun)
-        closeWith(1000, u"run finished"_s);
+        endFinishedRun();
+}
+
+void Session::endFinishedRun()
+{
+    if (m_closing)
+        return;
+    // A client resuming after the end: the stream's last event is the final status.
+    const qint64 latest = m_source->latestSeq(m_key);
+    if (latest > 0 && latest <= m_lastSeq) {
+        const QList<StoredEventPtr> last = m_source->history(m_key, latest - 1, 1);
+        if (!last.isEmpty() && isFinalRunStatus(*last.constFirst())) {
+            closeWith(1000, u"run finished"_s);
+            return;
+        }
+    }
+    // The run's row says final but its final run_status frame has not been sent: closing
+    // now would cut off the run's tail (the events still waiting for the event log's next
+    // tick). Stay live until the frame arrives (sendEvent closes then); give up after the
+    // grace period, sending whatever the history has by then.
+    if (!m_finalGrace) {
+        m_finalGrace = new QTimer(this);
+        m_finalGrace->setSingleShot(true);
+        connect(m_finalGrace, &QTimer::timeout, this, [this] {
+            if (m_closing)
+                return;
+            const QList<StoredEventPtr> rest = m_source->history(m_key, m_lastSeq, m_options.historyBatch);
+            for (const StoredEventPtr &e : rest) {
+                if (e->seq > m_lastSeq && !m_closing)
+                    sendEvent(e, WsConnection::textFrame(e->bytes), isFinalRunStatus(*e));
+            }
+            closeWith(1000, u"run finished"_s);
+        });
+    }
+    m_finalGrace->start(std::max(0, m_options.finishedRunGraceMs));
 }
 
 void Session::deliver(const StoredEventPtr &event, const QByteArray &frame, bool endsRun)
@@ -186,6 +221,8 @@ void Session::closeWith(int code, const QString &reason)
     m_pendingBytes = 0;
     if (m_expiry)
         m_expiry->stop();
+    if (m_finalGrace)
+        m_finalGrace->stop();
     Q_EMIT closing(code);
     m_socket->close(code, reason);
     QTimer::singleShot(kCloseGraceMs, this, [this] { m_socket->abort(); });

@@ -20,7 +20,12 @@ public:
     {
         qint64 maxQueueBytes = 1024 * 1024;
         int historyBatch = 500;
-        bool finishedRun = false; // run stream of a run that had already ended at connect
+        // Run stream of a run whose row was already final at connect. Its final run_status
+        // frame may still be on its way (the event log writes on its next tick; in a
+        // cluster another node writes it), so the stream ends when that frame has been
+        // sent, or after finishedRunGraceMs without it (a run whose events are gone).
+        bool finishedRun = false;
+        int finishedRunGraceMs = 3000;
     };
 
     // Takes ownership of `socket` (an open connection; reparented to the session).
@@ -60,6 +65,8 @@ Q_SIGNALS:
 private:
     void replayStep();
     void finishReplay();
+    // Finished run, history sent: close once the final status is out (see Options).
+    void endFinishedRun();
     void sendControl(const QByteArray &bytes);
     void sendEvent(const StoredEventPtr &event, const QByteArray &frame, bool endsRun);
     void onTextMessage(const QByteArray &message);
@@ -74,6 +81,7 @@ private:
     QList<StoredEventPtr> m_pending; // live events that arrived during replay
     qint64 m_pendingBytes = 0;
     QTimer *m_expiry = nullptr;
+    QTimer *m_finalGrace = nullptr;
     int m_closeCode = 0;
     bool m_replaying = false;
     bool m_waitingForDrain = false;

@@ -42,7 +42,7 @@ public:
     std::function<void()> onHistory;
 
     StoredEventPtr publish(const QString &org, const QString &crew, const QString &run,
-                           const EventBody &body, int padBytes = 0)
+                           const EventBody &body, int padBytes = 0, bool live = true)
     {
         auto e = std::make_shared<StoredEvent>();
         e->seq = ++seq;
@@ -57,7 +57,8 @@ public:
             o.insert(u"pad"_s, QString(padBytes, u'x'));
         e->bytes = QJsonDocument(o).toJson(QJsonDocument::Compact);
         events.append(e);
-        Q_EMIT published(e);
+        if (live)
+            Q_EMIT published(e);
         return e;
     }
 
@@ -567,6 +568,48 @@ private Q_SLOTS:
         QTRY_VERIFY_WITH_TIMEOUT(d->closed, 10000);
         QCOMPARE(d->closeCode, 1000);
         QVERIFY(d->eventSeqs().isEmpty());
+    }
+
+    // The run's row is final but its last frames are still on their way (the event log writes
+    // them on its next tick): the stream stays open until the final run_status is sent.
+    void finishedRunWaitsForItsFinalFrame()
+    {
+        start();
+        publishTool(u"o1"_s, u"c1"_s, u"rdone"_s, u"t1"_s);
+        publishTool(u"o1"_s, u"c1"_s, u"rdone"_s, u"t2"_s);
+        auto c = open(u"/ws/runs/rdone"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(c->eventSeqs().size(), 2, 10000);
+        QTest::qWait(300);
+        QVERIFY(!c->closed);
+        publishTool(u"o1"_s, u"c1"_s, u"rdone"_s, u"t3"_s);
+        publishRun(u"o1"_s, u"rdone"_s, u"succeeded"_s);
+        QTRY_VERIFY_WITH_TIMEOUT(c->closed, 10000);
+        QCOMPARE(c->closeCode, 1000);
+        QCOMPARE(c->eventSeqs(), range(1, 4));
+        QCOMPARE(c->frames.last().value(u"status"_s).toString(), u"succeeded"_s);
+        // Resuming after the final frame ends at once.
+        auto d = open(u"/ws/runs/rdone?since=4"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_VERIFY_WITH_TIMEOUT(d->closed, 2000);
+        QCOMPARE(d->closeCode, 1000);
+        QVERIFY(d->eventSeqs().isEmpty());
+    }
+
+    // A finished run whose final frame never comes (its history is incomplete) still ends,
+    // after the grace period, with what the history has.
+    void finishedRunWithoutFinalFrameEndsAfterGrace()
+    {
+        Gateway::Config cfg;
+        cfg.finishedRunGraceMs = 200;
+        start(cfg);
+        publishTool(u"o1"_s, u"c1"_s, u"rdone"_s, u"t1"_s);
+        auto c = open(u"/ws/runs/rdone"_s, token(u"u1"_s, u"o1"_s));
+        QTRY_COMPARE_WITH_TIMEOUT(c->eventSeqs().size(), 1, 10000);
+        // Written to the history without a live publish: still sent before the close.
+        m_source->publish(u"o1"_s, u"c1"_s, u"rdone"_s,
+                          ToolStartEvent{u"c1"_s, u"rdone"_s, u"a1"_s, u"t2"_s, u"script"_s, {}}, 0, false);
+        QTRY_VERIFY_WITH_TIMEOUT(c->closed, 10000);
+        QCOMPARE(c->closeCode, 1000);
+        QCOMPARE(c->eventSeqs(), range(1, 2));
     }
 
     void resumeDeliversMissingEventsOnce()

@@ -233,8 +233,9 @@ void RunDetailPage::openSocket()
     connect(s, &LiveSocket::closedPermanently, this, [this](int code, const QString &reason) {
         if (code == 1000) {
             // The run's stream ended normally. Catch up from REST after the last seq we
-            // have: normally nothing is new, but a tail the socket did not deliver (seen
-            // intermittently in tst_runs) is never lost this way.
+            // have: normally nothing is new. A server before the fix for streams of
+            // just-finished runs (closed when the run's row turned final, before the event
+            // log had written the tail) could end the stream early; this keeps the tail.
             fetchEventsOverRest();
             return;
         }

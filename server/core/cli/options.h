@@ -42,6 +42,9 @@ struct ServerConfig
     // ---- not on the command line: knobs for embedding (tests)
     bool createBootstrapAdmin = true; // first start without users: admin@localhost
     int rentalSettleIntervalMs = 5000;
+    // Event-log batching: 0 writes on the next event-loop pass. Tests widen it to hold a run's
+    // tail in the log's buffer after the run's row is final.
+    int eventFlushMs = 0;
 
     enum class DbKind { Sqlite, Postgres };
     DbKind dbKind() const;

@@ -28,6 +28,9 @@ struct ApiContext
     LoginRateLimiter *loginLimiter = nullptr;
     Metrics *metrics = nullptr;
     QObject *context = nullptr; // main-thread object for QFuture continuations
+    // Writes the events appended so far (this node's event log batches them per tick), so a
+    // history read right after a run's row turned final includes its last events.
+    std::function<void()> flushEvents;
     // Extra checks for /readyz (e.g. Redis); each returns true when healthy.
     QList<std::pair<QString, std::function<bool()>>> readinessChecks;
     std::atomic<int> inFlightAsync{0}; // asynchronous responses not yet finished (stop waits)

@@ -123,6 +123,8 @@ Resp runEvents(ApiContext &api, const Req &req, RequestContext &ctx, const QStri
         return badRequest(err);
     if (!api.store->run(ctx.orgId(), id))
         return notFound(u"no such run"_s);
+    if (api.flushEvents)
+        api.flushEvents();
     const QList<StoredEventPtr> events =
         api.store->events(StreamKey{StreamKind::Run, ctx.orgId(), id}, since, int(limit));
     QJsonArray out;
