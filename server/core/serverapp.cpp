@@ -47,6 +47,12 @@ ServerApp::ServerApp(ServerConfig config, QObject *parent)
     m_api.loginLimiter = &m_limiter;
     m_api.metrics = &m_metrics;
     m_api.context = this;
+    // Clustered nodes share the database: other nodes' writes do not change this node's
+    // store version, so cached answers also expire after a second there.
+    const bool sharedDb = !m_config.redisUrl.isEmpty() || m_config.dbKind() == ServerConfig::DbKind::Postgres;
+    const qint64 cacheAgeMs = sharedDb ? 1000 : 0;
+    m_api.responses.configure(1024, cacheAgeMs);
+    m_api.users.configure(4096, cacheAgeMs);
     m_settleTimer.setInterval(qMax(50, m_config.rentalSettleIntervalMs));
     connect(&m_settleTimer, &QTimer::timeout, this, [this] {
         if (!m_store)

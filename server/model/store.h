@@ -101,6 +101,12 @@ public:
     virtual bool open(QString *error) = 0;
     // Cheap liveness check for /readyz.
     virtual bool ping() = 0;
+    // Changes (grows) whenever this store object executes a write that can change what a
+    // read returns; event-log appends and pruning excepted (they change only event reads).
+    // Read caches compare it to know whether a cached answer is still this store's answer.
+    // Writes by other processes sharing the database are not seen (clustered nodes bound
+    // their caches' age instead). Thread: the store's.
+    virtual quint64 dataVersion() const = 0;
 
     // ---- orgs and users
     virtual std::optional<OrgRecord> orgByName(const QString &name) = 0;

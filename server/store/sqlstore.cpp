@@ -314,8 +314,28 @@ bool SqlStore::retryable(const QString &sql) const
     return sql.startsWith(u"SELECT "_s) || sql == m_dialect.beginWrite;
 }
 
+bool SqlStore::isDataWrite(const QString &sql)
+{
+    const bool write = sql.startsWith(u"INSERT"_s) || sql.startsWith(u"UPDATE"_s) || sql.startsWith(u"DELETE"_s);
+    if (!write)
+        return false;
+    return !sql.contains(u"INTO events "_s) && !sql.contains(u"FROM events "_s) && !sql.contains(u"pruned_horizon"_s);
+}
+
 std::optional<SqlStore::Stmt> SqlStore::exec(const char *what, const QString &sql, const QVariantList &binds)
 {
+    auto result = execStatement(what, sql, binds);
+    // A failed statement changes the version too: an answer computed from a failed read is
+    // never served from a read cache (see Store::dataVersion()).
+    if (!result)
+        ++m_dataVersion;
+    return result;
+}
+
+std::optional<SqlStore::Stmt> SqlStore::execStatement(const char *what, const QString &sql, const QVariantList &binds)
+{
+    // Reads and writes run on one thread, so one bump per write is enough; a failed or
+    // rolled-back write only costs the read caches a miss.
     if (!m_open) {
         qCWarning(lcStore) << what << "failed: the store is not open";
         return std::nullopt;
@@ -327,6 +347,8 @@ std::optional<SqlStore::Stmt> SqlStore::exec(const char *what, const QString &sq
     // Unprepared: PostgreSQL cannot PREPARE transaction control (BEGIN, COMMIT, ...).
     const bool cacheable = !binds.isEmpty() || sql.startsWith(u"SELECT "_s);
     if (!cacheable) {
+        if (isDataWrite(sql))
+            ++m_dataVersion;
         QSqlQuery q(m_db);
         q.setForwardOnly(true);
         q.setNumericalPrecisionPolicy(QSql::HighPrecision);
@@ -371,6 +393,8 @@ std::optional<SqlStore::Stmt> SqlStore::exec(const char *what, const QString &sq
     std::shared_ptr<Stmt::Slot> slot = m_stmts.value(sql);
     if (slot && slot->busy) {
         // Nested use of the same SQL while a caller still reads the cached one.
+        if (slot->dataWrite)
+            ++m_dataVersion;
         QSqlQuery own;
         if (!prepareNew(own))
             return std::nullopt;
@@ -388,10 +412,13 @@ std::optional<SqlStore::Stmt> SqlStore::exec(const char *what, const QString &sq
         auto made = std::make_shared<Stmt::Slot>();
         if (!prepareNew(made->query))
             return std::nullopt;
+        made->dataWrite = isDataWrite(sql);
         // prepareNew() may have reconnected (which empties the cache): insert afterwards.
         m_stmts.insert(sql, made);
         slot = std::move(made);
     }
+    if (slot->dataWrite)
+        ++m_dataVersion;
     QSqlQuery &q = slot->query;
     for (qsizetype i = 0; i < binds.size(); ++i)
         q.bindValue(int(i), binds.at(i));

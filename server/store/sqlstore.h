@@ -116,6 +116,9 @@ public:
     bool rebuildRunStats();
     // How many prepared statements the connection keeps (for tests of the cache).
     qsizetype cachedStatementCount() const { return m_stmts.size(); }
+    quint64 dataVersion() const override { return m_dataVersion; }
+    // INSERT/UPDATE/DELETE outside the event log's own tables (events, its horizon).
+    static bool isDataWrite(const QString &sql);
 
     // A query handed out by exec(). When it came from the statement cache, destroying it
     // (or reset() on the optional) finishes the statement, which releases SQLite's read
@@ -127,6 +130,7 @@ public:
         {
             QSqlQuery query;
             bool busy = false;
+            bool dataWrite = false; // see isDataWrite()
         };
         explicit Stmt(QSqlQuery &&q) : QSqlQuery(std::move(q)) {}
         // Checks the cached query out of its slot; the destructor puts it back.
@@ -183,6 +187,7 @@ protected:
     // kept in a cache keyed by their SQL text; the cache is dropped when the connection is
     // reopened. Positional '?' placeholders only.
     std::optional<Stmt> exec(const char *what, const QString &sql, const QVariantList &binds = {});
+    std::optional<Stmt> execStatement(const char *what, const QString &sql, const QVariantList &binds);
 
     // Opens the connection and runs the dialect's session setup; does not migrate.
     bool connectDb(QString *error);
@@ -227,6 +232,7 @@ private:
     QSqlDatabase m_db;
     bool m_open = false;        // open() succeeded at least once: reconnecting is allowed
     bool m_broken = false;      // the connection was lost; reconnect before the next statement
+    quint64 m_dataVersion = 0;  // see Store::dataVersion()
     bool m_inTransaction = false;
     QList<QSqlQuery> m_parked;  // failed statements of the current transaction
     QHash<QString, std::shared_ptr<Stmt::Slot>> m_stmts; // prepared statements by SQL text

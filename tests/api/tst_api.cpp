@@ -97,6 +97,7 @@ private Q_SLOTS:
     void runEvents();
     void cancelRun();
     void dashboardStats();
+    void cachedReadsFollowWrites();
     void dashboardTimeseries();
     void rentalsAndLedger();
     void rentalSettles();
@@ -778,6 +779,59 @@ void TestApi::dashboardStats()
     r = m_server->get(u"/dashboard/stats?from=2026-02-02T00:00:00Z&to=2026-02-01T00:00:00Z"_s, o.viewerToken);
     QCOMPARE(r.status, 400);
     QVERIFY(r.errorMessage().contains(u"from"_s));
+}
+
+// /dashboard/stats, /runs and the user behind a token are served from read caches: every write
+// (through the API or straight into the store) shows in the next answer, and other orgs or
+// queries never get each other's cached bodies.
+void TestApi::cachedReadsFollowWrites()
+{
+    const OrgUsers o = makeOrg(u"cache"_s);
+    const OrgUsers other = makeOrg(u"cache-other"_s);
+    const QString crew = createCrew(o, u"cache crew"_s);
+    Store *store = m_server->store();
+    const auto stats = [&](const OrgUsers &org, const QString &query = {}) {
+        const auto r = m_server->get(u"/dashboard/stats"_s + query, org.viewerToken);
+        return DashboardStats::fromJson(r.json()).value_or(DashboardStats{});
+    };
+    const auto runCount = [&](const OrgUsers &org, const QString &query = {}) {
+        return m_server->get(u"/runs"_s + query, org.viewerToken).json().value(u"items"_s).toArray().size();
+    };
+    QCOMPARE(stats(o).totalRuns, 0);
+    QCOMPARE(stats(o).totalRuns, 0); // a hit
+    QCOMPARE(runCount(o), 0);
+
+    // A write through the store itself (the run queue's path).
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const Run r = store->createRun(o.orgId, crew, QJsonArray{}, 600, now);
+    QCOMPARE(stats(o).totalRuns, 1);
+    QCOMPARE(runCount(o), 1);
+    QCOMPARE(stats(other).totalRuns, 0); // not the other org's body
+    QCOMPARE(runCount(other), 0);
+    store->markRunStarted(r.id, now + 1);
+    store->markRunFinished(r.id, RunState::Succeeded, now + 251);
+    DashboardStats s = stats(o);
+    QCOMPARE(s.successRate, 1.0);
+    QCOMPARE(s.p50LatencyMs, 250);
+    QCOMPARE(s.recentRuns.value(0).status, RunState::Succeeded);
+    store->addRunTokens(r.id, 42);
+    QCOMPARE(stats(o).totalTokens, 42);
+    // Different queries are different answers.
+    QCOMPARE(stats(o, u"?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z"_s).totalRuns, 0);
+    QCOMPARE(stats(o).totalRuns, 1);
+    QCOMPARE(runCount(o, u"?status=failed"_s), 0);
+    QCOMPARE(runCount(o, u"?status=succeeded"_s), 1);
+
+    // Through the API: a new run shows at once.
+    const auto started = m_server->post(u"/crews/"_s + crew + u"/runs"_s, scriptRun(), o.memberToken);
+    QCOMPARE(started.status, 202);
+    QCOMPARE(stats(o).totalRuns, 2);
+    QCOMPARE(runCount(o), 2);
+
+    // The event log's own writes do not invalidate anything; other writes do.
+    const quint64 v = store->dataVersion();
+    (void)m_server->get(u"/dashboard/stats"_s, o.viewerToken);
+    QCOMPARE(store->dataVersion(), v); // reads leave it alone
 }
 
 void TestApi::dashboardTimeseries()

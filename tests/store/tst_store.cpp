@@ -1083,6 +1083,45 @@ private Q_SLOTS:
         QCOMPARE(m_store->events({StreamKind::Mission, a, QString()}, 0, 100).size(), 1);
     }
 
+    // The read caches' contract: every write that can change a read moves dataVersion(); reads
+    // and the event log's own appends and pruning do not.
+    void dataVersionTracksWrites()
+    {
+        const auto o = org(u"versions"_s);
+        StoreError err = StoreError::None;
+        quint64 v = m_store->dataVersion();
+        const auto moved = [&] {
+            const quint64 now = m_store->dataVersion();
+            const bool changed = now != v;
+            v = now;
+            return changed;
+        };
+        QVERIFY(m_store->createUser(o.id, u"v@example.com"_s, u"admin"_s, "h", &err));
+        QVERIFY(moved());
+        CreateCrewRequest req;
+        req.name = u"v crew"_s;
+        const Crew c = m_store->createCrew(o.id, req, T0);
+        QVERIFY(moved());
+        (void)m_store->dashboardStats(o.id, {}, {});
+        (void)m_store->runs(o.id, RunFilter{}, &err);
+        (void)m_store->userByEmail(u"v@example.com"_s);
+        QVERIFY(!moved());
+        const Run r = m_store->createRun(o.id, c.id, QJsonArray{}, 600, T0);
+        QVERIFY(moved());
+        m_store->markRunStarted(r.id, T0 + 1);
+        QVERIFY(moved());
+        m_store->addRunTokens(r.id, 5);
+        QVERIFY(moved());
+        m_store->markRunFinished(r.id, RunState::Succeeded, T0 + 10);
+        QVERIFY(moved());
+        QVERIFY(m_store->appendEvents({ev(1, o.id, c.id, r.id, EventType::ToolStart, T0)}));
+        QVERIFY(!moved());
+        (void)m_store->pruneEvents(T0 + 1, 0);
+        QVERIFY(!moved());
+        QCOMPARE(m_store->deleteCrew(o.id, c.id, T0 + 20), StoreError::None);
+        QVERIFY(moved());
+    }
+
     void sqlLookingStringsAreData()
     {
         const QString evil = u"x'); DROP TABLE orgs; --"_s;

@@ -26,7 +26,7 @@ std::optional<jwt::Claims> TokenService::verify(const QByteArray &token, qint64 
                                                 QString *why) const
 {
     // No leeway on exp for our own tokens beyond a few seconds: issuer and verifier share a clock.
-    const jwt::VerifyResult r = jwt::verify(token, m_secret, nowSeconds, 5);
+    const jwt::VerifyResult r = jwt::verify(token, m_secret, nowSeconds, LeewaySeconds);
     if (!r) {
         if (why)
             *why = r.message;

@@ -13,6 +13,8 @@ class TokenService
 {
 public:
     static constexpr qint64 ExpiresInSeconds = 3600;
+    // Clock skew allowed on exp and iat.
+    static constexpr qint64 LeewaySeconds = 5;
 
     explicit TokenService(QByteArray secret) : m_secret(std::move(secret)) {}
 

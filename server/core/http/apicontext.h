@@ -1,10 +1,14 @@
 #pragma once
+#include <QByteArray>
 #include <QList>
 #include <QPointer>
 #include <QString>
 #include <atomic>
 #include <functional>
 #include <utility>
+
+#include "server/core/http/readcache.h"
+#include "server/model/store.h"
 
 class QObject;
 
@@ -31,6 +35,10 @@ struct ApiContext
     // Writes the events appended so far (this node's event log batches them per tick), so a
     // history read right after a run's row turned final includes its last events.
     std::function<void()> flushEvents;
+    // Read caches (see ReadCache): response bodies of hot GETs by org, route and query, and
+    // the user behind a token. Configured by ServerApp (an age limit when clustered).
+    ReadCache<QByteArray> responses;
+    ReadCache<UserRecord> users;
     // Extra checks for /readyz (e.g. Redis); each returns true when healthy.
     QList<std::pair<QString, std::function<bool()>>> readinessChecks;
     std::atomic<int> inFlightAsync{0}; // asynchronous responses not yet finished (stop waits)

@@ -4,6 +4,7 @@
 #include "shared/timeutil.h"
 #include "shared/types.h"
 
+#include <QJsonDocument>
 #include <QUrlQuery>
 
 namespace crewdeck::server::http {
@@ -13,6 +14,12 @@ using namespace Qt::StringLiterals;
 // GET /dashboard/stats?from=&to= (on created_at; from inclusive, to exclusive)
 Resp dashboardStats(ApiContext &api, const Req &req, RequestContext &ctx)
 {
+    // The answer only changes with the store's data: served from the read cache until then
+    // (a key is only ever stored for a query that passed the checks below).
+    const QString key = u"stats\n"_s + ctx.orgId() + u'\n' + req.url().query(QUrl::FullyEncoded);
+    const quint64 version = api.store->dataVersion();
+    if (const QByteArray *body = api.responses.find(key, version, nowMs()))
+        return jsonBytes(*body);
     const QUrlQuery q = req.query();
     QDateTime from, to;
     QString err;
@@ -20,7 +27,10 @@ Resp dashboardStats(ApiContext &api, const Req &req, RequestContext &ctx)
         return badRequest(err);
     if (from.isValid() && to.isValid() && from > to)
         return badRequest(u"from: must not be after to"_s);
-    return json(api.store->dashboardStats(ctx.orgId(), from, to).toJson());
+    const QByteArray body = QJsonDocument(api.store->dashboardStats(ctx.orgId(), from, to).toJson())
+                                .toJson(QJsonDocument::Compact);
+    api.responses.insert(key, version, nowMs(), body);
+    return jsonBytes(body);
 }
 
 // GET /dashboard/timeseries?metric=&bucket=&from=&to= (from inclusive, to exclusive;

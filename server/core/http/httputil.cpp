@@ -23,6 +23,11 @@ QHttpServerResponse json(const QJsonArray &body, Status status)
     return QHttpServerResponse(JsonMime, QJsonDocument(body).toJson(QJsonDocument::Compact), status);
 }
 
+QHttpServerResponse jsonBytes(const QByteArray &body, Status status)
+{
+    return QHttpServerResponse(JsonMime, body, status);
+}
+
 QHttpServerResponse error(Status status, const QString &code, const QString &message)
 {
     return json(ApiError{code, message}.toJson(), status);

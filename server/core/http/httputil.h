@@ -30,6 +30,8 @@ inline constexpr qsizetype MaxBodyBytes = 1024 * 1024; // the contract's 1 MiB
 
 QHttpServerResponse json(const QJsonObject &body, Status status = Status::Ok);
 QHttpServerResponse json(const QJsonArray &body, Status status = Status::Ok);
+// An already serialised JSON body (e.g. from the read cache); the bytes are shared, not copied.
+QHttpServerResponse jsonBytes(const QByteArray &body, Status status = Status::Ok);
 QHttpServerResponse error(Status status, const QString &code, const QString &message);
 QHttpServerResponse badRequest(const QString &message);
 QHttpServerResponse unauthorized(const QString &message = QStringLiteral("missing or invalid access token"));

@@ -31,6 +31,8 @@ qint64 monotonicNs()
     return clock.nsecsElapsed();
 }
 
+constexpr qsizetype MaxVerifiedTokens = 4096;
+
 QString segmentRegex()
 {
     return u"[^/]+"_s;
@@ -69,13 +71,36 @@ std::optional<QHttpServerResponse> Router::preflight(const QHttpServerRequest &r
     if (header.size() < 8 || header.left(7).toLower() != "bearer ")
         return unauthorized(u"the Authorization header must be 'Bearer <token>'"_s);
     const QByteArray token = header.mid(7).trimmed();
-    QString why;
-    const auto claims = m_api->tokens->verify(token, nowMs() / 1000, &why);
-    if (!claims)
-        return unauthorized(u"invalid access token: "_s + why);
+    const qint64 now = nowMs();
+    std::optional<jwt::Claims> claims;
+    if (const auto it = m_verifiedTokens.constFind(token); it != m_verifiedTokens.cend()) {
+        // The same leeway as TokenService::verify; an expired one takes the full path (and
+        // its message).
+        if (now / 1000 < it->exp + TokenService::LeewaySeconds)
+            claims = *it;
+        else
+            m_verifiedTokens.erase(it);
+    }
+    if (!claims) {
+        QString why;
+        claims = m_api->tokens->verify(token, now / 1000, &why);
+        if (!claims)
+            return unauthorized(u"invalid access token: "_s + why);
+        if (m_verifiedTokens.size() >= MaxVerifiedTokens)
+            m_verifiedTokens.clear();
+        m_verifiedTokens.insert(token, *claims);
+    }
     // The user must still exist in the token's org; the role comes from the store so that a
-    // stale token never carries more rights than the account has now.
-    const auto user = m_api->store->userById(claims->sub);
+    // stale token never carries more rights than the account has now (read through the
+    // cache: a deleted user or a changed role changes the store's data version).
+    const quint64 version = m_api->store->dataVersion();
+    const UserRecord *user = m_api->users.find(claims->sub, version, now);
+    if (!user) {
+        if (const auto fresh = m_api->store->userById(claims->sub)) {
+            m_api->users.insert(claims->sub, version, now, *fresh);
+            user = m_api->users.find(claims->sub, version, now);
+        }
+    }
     if (!user || user->orgId != claims->org)
         return unauthorized(u"invalid access token: unknown user"_s);
     ctx.claims = *claims;

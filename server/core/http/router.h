@@ -1,4 +1,6 @@
 #pragma once
+#include <QHash>
+#include "shared/jwt.h"
 #include "server/core/http/httputil.h"
 
 #include <QFuture>
@@ -67,6 +69,10 @@ private:
     QHttpServer *m_server;
     ApiContext *m_api;
     QList<RouteInfo> m_routes;
+    // Tokens whose signature checked out, with their claims: a client sends the same token
+    // with every request, and the HMAC plus the claims' JSON were a tenth of a cheap
+    // request. exp is checked again on every use; bounded (cleared when full).
+    QHash<QByteArray, jwt::Claims> m_verifiedTokens;
 };
 
 } // namespace crewdeck::server

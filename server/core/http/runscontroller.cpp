@@ -72,6 +72,11 @@ Resp startRun(ApiContext &api, const Req &req, RequestContext &ctx, const QStrin
 // GET /runs?crew_id=&status=&from=&to=&limit=&cursor=
 Resp listRuns(ApiContext &api, const Req &req, RequestContext &ctx)
 {
+    // Like /dashboard/stats: cached until the store's data changes.
+    const QString key = u"runs\n"_s + ctx.orgId() + u'\n' + req.url().query(QUrl::FullyEncoded);
+    const quint64 version = api.store->dataVersion();
+    if (const QByteArray *body = api.responses.find(key, version, nowMs()))
+        return jsonBytes(*body);
     const QUrlQuery q = req.query();
     RunFilter f;
     qint64 limit = f.limit;
@@ -97,7 +102,10 @@ Resp listRuns(ApiContext &api, const Req &req, RequestContext &ctx)
         r.withToolCalls = false; // the list stays small; GET /runs/{id} has the tool calls
         items.append(r.toJson());
     }
-    return json(QJsonObject{{u"items"_s, items}, {u"next_cursor"_s, optToJson(page.nextCursor)}});
+    const QByteArray body = QJsonDocument(QJsonObject{{u"items"_s, items}, {u"next_cursor"_s, optToJson(page.nextCursor)}})
+                                .toJson(QJsonDocument::Compact);
+    api.responses.insert(key, version, nowMs(), body);
+    return jsonBytes(body);
 }
 
 // GET /runs/{id}: with tool calls.
