@@ -17,6 +17,7 @@ const char *usage =
     "       crewdeck-bench fanout --idle N\n"
     "       crewdeck-bench rest [--connections C] [--seconds S] [--runs N] [--span-days D]\n"
     "                           [--route PATH]...  (default: /dashboard/stats, /runs)\n"
+    "                           [--writes W]  (W POST /crews per second alongside: cache misses)\n"
     "       crewdeck-bench timeseries [--connections C] [--seconds S] [--runs N] [--span-days D]\n"
     "                           [--metric M]... [--range 365d|30d]...\n"
     "                           (defaults: 10 connections, 3 s, 1000000 runs over 365 days)\n"

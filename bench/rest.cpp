@@ -158,6 +158,7 @@ struct HttpConn
     qint64 headerEnd = -1;
     qint64 bodyLength = -1;
     int status = 0;
+    bool writer = false; // the --writes connection: POST /crews, not measured
 };
 
 // Values of every `--name VALUE` occurrence in args (repeatable options).
@@ -194,6 +195,7 @@ public:
         m_runsArg = argValue(m_args, u"--runs"_s, ts ? u"1000000"_s : u"100000"_s);
         const qint64 runs = m_runsArg.toLongLong();
         const int spanDays = argInt(m_args, u"--span-days"_s, ts ? 365 : 30);
+        m_writesPerS = argInt(m_args, u"--writes"_s, 0);
         if (connections < 1 || seconds < 1 || runs < 0 || spanDays < 1) {
             err << "rest: --connections, --seconds and --span-days must be positive, --runs not negative\n";
             return 2;
@@ -306,15 +308,42 @@ private:
             cp->socket->connectToHost(QHostAddress::LocalHost, m_port);
             conns.push_back(std::move(c));
         }
+        // --writes W: W POST /crews per second on one more connection, each a write that
+        // invalidates the server's read caches (the figure with writes going on).
+        HttpConn *writer = nullptr;
+        QTimer writeTimer;
+        if (m_writesPerS > 0) {
+            auto c = std::make_unique<HttpConn>();
+            c->writer = true;
+            c->socket = new QTcpSocket(&owner);
+            writer = c.get();
+            QObject::connect(writer->socket, &QTcpSocket::readyRead, &owner, [this, writer] { onReadyRead(writer); });
+            writer->socket->connectToHost(QHostAddress::LocalHost, m_port);
+            conns.push_back(std::move(c));
+            ++connections; // waited for below like the others
+            writeTimer.setInterval(std::max(1, 1000 / m_writesPerS));
+            QObject::connect(&writeTimer, &QTimer::timeout, &owner, [this, writer] {
+                if (m_running && writer->sentAt == 0 && writer->socket->state() == QAbstractSocket::ConnectedState)
+                    send(writer);
+            });
+            QObject::connect(writer->socket, &QTcpSocket::connected, &owner, [&connected] { ++connected; });
+        }
         waitFor([&] { return connected >= connections; }, 30000);
-        if (connected < connections) {
+        if (writer) {
+            --connections;
+            writeTimer.start();
+        }
+        if (connected < connections + (writer ? 1 : 0)) {
             QTextStream(stderr) << "rest: only " << connected << " of " << connections << " connected\n";
             return false;
         }
         // Half a second of warm-up (caches, first allocations), then the measured window.
-        for (auto &c : conns)
-            send(c.get());
+        for (auto &c : conns) {
+            if (!c->writer)
+                send(c.get());
+        }
         waitFor([] { return false; }, 500);
+        const qint64 writes0 = m_writesDone;
         const double cpu0 = cpuSeconds(m_server.pid());
         const qint64 t0 = monoNs();
         m_measuring = true;
@@ -324,7 +353,9 @@ private:
         m_measuring = false;
         const double wall = (monoNs() - t0) / 1e9;
         const double cpu1 = cpuSeconds(m_server.pid());
+        const qint64 writes = m_writesDone - writes0;
         m_running = false;
+        writeTimer.stop();
         // Let the requests in flight finish so that the next route starts on an idle server.
         waitFor([&] {
             for (auto &c : conns) {
@@ -345,10 +376,14 @@ private:
                                  "  (%lld requests, %lld errors, server CPU %.0f %%)\n",
                                  qPrintable(shown), rps, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs, done,
                                  m_errors, cpuPct);
-        out << QString::asprintf("%s req_per_s=%.*f p50_ms=%.2f "
+        if (writer)
+            out << QString::asprintf("  with %.1f writes/s (POST /crews), %lld write errors\n", writes / wall,
+                                     m_writeErrors);
+        const QByteArray writesField = writer ? " writes_per_s=" + QByteArray::number(writes / wall, 'f', 1) : QByteArray();
+        out << QString::asprintf("%s%s req_per_s=%.*f p50_ms=%.2f "
                                  "p95_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%lld cpu_pct=%.1f runs=%s\n",
-                                 label.constData(), rps < 10 ? 2 : 0, rps, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs,
-                                 m_errors, cpuPct, qPrintable(m_runsArg));
+                                 label.constData(), writesField.constData(), rps < 10 ? 2 : 0, rps, s.p50Ms,
+                                 s.p95Ms, s.p99Ms, s.maxMs, m_errors, cpuPct, qPrintable(m_runsArg));
         out.flush();
         return done > 0 && m_errors == 0;
     }
@@ -360,7 +395,16 @@ private:
         c->bodyLength = -1;
         c->status = 0;
         c->sentAt = monoNs();
-        c->socket->write(m_request);
+        if (!c->writer) {
+            c->socket->write(m_request);
+            return;
+        }
+        const QByteArray body = "{\"name\":\"bench-w" + QByteArray::number(++m_writeSeq)
+                                + "\",\"agents\":[{\"name\":\"a\",\"role\":\"r\",\"tools\":[\"script\"]}]}";
+        c->socket->write("POST /crews HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_port)
+                         + "\r\nAuthorization: Bearer " + m_server.token().toUtf8()
+                         + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
+                         + "\r\nConnection: keep-alive\r\n\r\n" + body);
     }
 
     // Thread: main. Minimal HTTP/1.1 response framing: Content-Length bodies only (what
@@ -387,6 +431,14 @@ private:
         }
         if (c->buffer.size() < c->headerEnd + c->bodyLength)
             return;
+        if (c->writer) {
+            if (c->status == 201)
+                ++m_writesDone;
+            else
+                ++m_writeErrors;
+            c->sentAt = 0;
+            return;
+        }
         if (m_measuring) {
             const qint64 us = (monoNs() - c->sentAt) / 1000;
             m_samples.push_back(quint32(us));
@@ -408,6 +460,10 @@ private:
     std::vector<quint32> m_samples;
     qint64 m_errors = 0;
     qint64 m_done = 0;
+    int m_writesPerS = 0;
+    qint64 m_writesDone = 0;
+    qint64 m_writeErrors = 0;
+    qint64 m_writeSeq = 0;
     bool m_measuring = false;
     bool m_running = false;
 };
