@@ -168,8 +168,153 @@ QJsonObject Event::toJson() const
     return o;
 }
 
+namespace {
+
+// Appends `s` as a JSON string, byte for byte as QJsonDocument's compact writer does (tests
+// compare the two). False for a lone surrogate: the caller then uses QJsonDocument.
+bool appendJsonString(QByteArray &out, QStringView s)
+{
+    static const char hex[] = "0123456789abcdef";
+    out += '"';
+    const qsizetype n = s.size();
+    qsizetype i = 0;
+    while (i < n) {
+        const char16_t c = s[i].unicode();
+        if (c >= 0x80) {
+            // A run of non-ASCII text: checked for well-formed surrogate pairs, then UTF-8.
+            qsizetype j = i;
+            while (j < n && s[j].unicode() >= 0x80) {
+                const char16_t u = s[j].unicode();
+                if (u >= 0xD800 && u <= 0xDBFF) {
+                    if (j + 1 >= n || s[j + 1].unicode() < 0xDC00 || s[j + 1].unicode() > 0xDFFF)
+                        return false;
+                    j += 2;
+                } else if (u >= 0xDC00 && u <= 0xDFFF) {
+                    return false;
+                } else {
+                    ++j;
+                }
+            }
+            out += s.mid(i, j - i).toUtf8();
+            i = j;
+            continue;
+        }
+        switch (c) {
+        case u'"': out += "\\\""; break;
+        case u'\\': out += "\\\\"; break;
+        case u'\b': out += "\\b"; break;
+        case u'\f': out += "\\f"; break;
+        case u'\n': out += "\\n"; break;
+        case u'\r': out += "\\r"; break;
+        case u'\t': out += "\\t"; break;
+        default:
+            if (c < 0x20) {
+                out += "\\u00";
+                out += hex[c >> 4];
+                out += hex[c & 0xF];
+            } else {
+                out += char(c);
+            }
+        }
+        ++i;
+    }
+    out += '"';
+    return true;
+}
+
+void appendDigits(QByteArray &out, int value, int width)
+{
+    char buf[8];
+    for (int k = width - 1; k >= 0; --k) {
+        buf[k] = char('0' + value % 10);
+        value /= 10;
+    }
+    out.append(buf, width);
+}
+
+// "yyyy-MM-ddTHH:mm:ss.zzzZ" (toRfc3339) from milliseconds since the epoch, for 1970-9999;
+// false otherwise. Civil date from days: H. Hinnant's algorithm.
+bool appendRfc3339(QByteArray &out, qint64 ms)
+{
+    if (ms < 0 || ms >= 253402300800000LL)
+        return false;
+    const qint64 days = ms / 86400000;
+    qint64 rest = ms % 86400000;
+    const qint64 z = days + 719468;
+    const qint64 era = z / 146097;
+    const qint64 doe = z - era * 146097;
+    const qint64 yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const qint64 doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const qint64 mp = (5 * doy + 2) / 153;
+    const int day = int(doy - (153 * mp + 2) / 5 + 1);
+    const int month = int(mp < 10 ? mp + 3 : mp - 9);
+    const int year = int(yoe + era * 400 + (month <= 2 ? 1 : 0));
+    const int hour = int(rest / 3600000);
+    rest %= 3600000;
+    const int minute = int(rest / 60000);
+    rest %= 60000;
+    out += '"';
+    appendDigits(out, year, 4);
+    out += '-';
+    appendDigits(out, month, 2);
+    out += '-';
+    appendDigits(out, day, 2);
+    out += 'T';
+    appendDigits(out, hour, 2);
+    out += ':';
+    appendDigits(out, minute, 2);
+    out += ':';
+    appendDigits(out, int(rest / 1000), 2);
+    out += '.';
+    appendDigits(out, int(rest % 1000), 3);
+    out += "Z\"";
+    return true;
+}
+
+// tool_progress is most of a run's events (every output line): written directly, in the
+// key order QJsonObject gives (sorted), instead of building a QJsonObject and a document.
+std::optional<QByteArray> fastProgressBytes(const ToolProgressEvent &p, qint64 seq, const QDateTime &ts)
+{
+    QByteArray out;
+    out.reserve(160 + p.message.size() + p.agentId.size() + p.crewId.size() + p.runId.size()
+                + p.toolCallId.size());
+    out += "{\"agent_id\":";
+    if (!appendJsonString(out, p.agentId))
+        return std::nullopt;
+    out += ",\"crew_id\":";
+    if (!appendJsonString(out, p.crewId))
+        return std::nullopt;
+    out += ",\"message\":";
+    if (!appendJsonString(out, p.message))
+        return std::nullopt;
+    out += ",\"progress\":";
+    if (p.progress)
+        out += QByteArray::number(*p.progress);
+    else
+        out += "null";
+    out += ",\"run_id\":";
+    if (!appendJsonString(out, p.runId))
+        return std::nullopt;
+    out += ",\"seq\":";
+    out += QByteArray::number(seq);
+    out += ",\"tool_call_id\":";
+    if (!appendJsonString(out, p.toolCallId))
+        return std::nullopt;
+    out += ",\"ts\":";
+    if (!appendRfc3339(out, (ts.isValid() ? ts : nowUtc()).toMSecsSinceEpoch()))
+        return std::nullopt;
+    out += ",\"type\":\"tool_progress\"}";
+    return out;
+}
+
+} // namespace
+
 QByteArray Event::toBytes() const
 {
+    if (const auto *p = std::get_if<ToolProgressEvent>(&body)) {
+        if (auto fast = fastProgressBytes(*p, seq, ts))
+            return std::move(*fast);
+    }
     return QJsonDocument(toJson()).toJson(QJsonDocument::Compact);
 }
 

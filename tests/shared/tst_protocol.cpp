@@ -4,6 +4,7 @@
 #include "shared/types.h"
 
 #include <QJsonDocument>
+#include <QRandomGenerator>
 #include <QTest>
 
 using namespace crewdeck;
@@ -44,6 +45,47 @@ class TestProtocol : public QObject
 {
     Q_OBJECT
 private Q_SLOTS:
+    // tool_progress frames are written without QJsonDocument (the hot path); they must be the
+    // very bytes QJsonDocument writes, for any text and any time.
+    void progressBytesEqualQJsonDocument()
+    {
+        QRandomGenerator rng(20261126);
+        const char16_t pool[] = {u'a', u'Z', u'0', u' ', u'"', u'\\', u'/', 0x01, 0x08, 0x09, 0x0A, 0x0C,
+                                 0x0D, 0x1F, 0x7F, 0xE9, 0x20AC, 0x2028, 0xFEFF, 0xFFFD, 0xD83D, 0xDE00};
+        const qint64 times[] = {0, 951782400000LL /* 2000-02-29 */, 4107542400000LL /* 2100-03-01 */,
+                                253402300799999LL /* 9999-12-31T23:59:59.999 */, 1764115200123LL};
+        int fallbacks = 0;
+        for (int round = 0; round < 3000; ++round) {
+            QString text;
+            const int len = int(rng.bounded(40));
+            for (int i = 0; i < len; ++i)
+                text += QChar(pool[rng.bounded(int(std::size(pool)))]);
+            if (round % 7 == 0)
+                text += QString::fromUtf8("\xF0\x9F\x94\xA7 ok \xE2\x8F\xB3"); // well-formed pairs
+            const qint64 ms = round < int(std::size(times)) ? times[round]
+                                                            : qint64(rng.bounded(253402300799LL)) * 1000
+                                                                  + qint64(rng.bounded(1000));
+            ToolProgressEvent p{u"crw_1"_s, u"run_\"x"_s, round % 3 ? u"agt_1"_s : QString(), u"tc_1"_s, text,
+                                round % 2 ? std::optional<int>(int(rng.bounded(101))) : std::nullopt};
+            const Event e{qint64(rng.bounded(1000000000)) + 1, QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC), p};
+            const QByteArray reference = QJsonDocument(e.toJson()).toJson(QJsonDocument::Compact);
+            QCOMPARE(e.toBytes(), reference);
+            bool lone = false;
+            for (qsizetype i = 0; i < text.size(); ++i) {
+                if (text.at(i).isHighSurrogate() && !(i + 1 < text.size() && text.at(i + 1).isLowSurrogate()))
+                    lone = true;
+                else if (text.at(i).isLowSurrogate() && !(i > 0 && text.at(i - 1).isHighSurrogate()))
+                    lone = true;
+            }
+            fallbacks += lone ? 1 : 0;
+            // And it reads back as the same event.
+            const auto back = Event::fromBytes(e.toBytes());
+            QVERIFY(back);
+            QCOMPARE(back->seq, e.seq);
+        }
+        QVERIFY(fallbacks > 0); // the lone-surrogate fallback was exercised too
+    }
+
     void micros_data()
     {
         QTest::addColumn<QString>("text");
