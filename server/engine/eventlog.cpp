@@ -12,7 +12,9 @@ EventLog::EventLog(Store *store, Config config, QObject *parent)
     m_lastPublished = m_nextSeq - 1;
     m_horizon = m_store->prunedHorizon();
     m_flushTimer.setSingleShot(true);
+    m_flushTimer.setTimerType(Qt::PreciseTimer); // a 2 ms gap must not become 5
     m_flushTimer.setInterval(m_config.flushIntervalMs);
+    m_clock.start();
     connect(&m_flushTimer, &QTimer::timeout, this, &EventLog::flush);
     m_tailSoon.setSingleShot(true);
     m_tailSoon.setInterval(0);
@@ -46,10 +48,13 @@ void EventLog::append(const QString &orgId, const EventBody &body)
     stored->bytes = e.toBytes();
     m_pending.append(std::move(stored));
     ++m_appended;
-    if (m_pending.size() >= m_config.maxBatch)
+    if (m_pending.size() >= m_config.maxBatch) {
         flush();
-    else if (!m_flushTimer.isActive())
-        m_flushTimer.start();
+    } else if (!m_flushTimer.isActive()) {
+        const qint64 sinceLast = m_clock.elapsed() - m_lastFlushMs;
+        const qint64 gapLeft = qMax<qint64>(0, m_config.minFlushGapMs - sinceLast);
+        m_flushTimer.start(int(qMax<qint64>(m_config.flushIntervalMs, gapLeft)));
+    }
 }
 
 void EventLog::flush()
@@ -57,6 +62,7 @@ void EventLog::flush()
     m_flushTimer.stop();
     if (m_pending.isEmpty())
         return;
+    m_lastFlushMs = m_clock.elapsed();
     if (m_config.shared) {
         QList<StoredEventPtr> batch = m_pending;
         if (!m_store->appendEventsAllocating(batch)) {

@@ -2,6 +2,7 @@
 #include "server/model/store.h"
 #include "server/model/streams.h"
 
+#include <QElapsedTimer>
 #include <QList>
 #include <QTimer>
 
@@ -28,6 +29,10 @@ public:
     struct Config
     {
         int flushIntervalMs = 0;     // 0: flush on the next event-loop pass
+        // Under load, batches are written at most this often: an event after a quiet spell
+        // goes out on the next pass, a stream of them in one transaction (and one socket
+        // write per client) per gap instead of one per pass. Bounds the added latency.
+        int minFlushGapMs = 2;
         int maxBatch = 5000;         // flush at once when this many are pending
         qint64 retentionMs = 7LL * 24 * 3600 * 1000; // at least 24 h is promised
         int keepPerStream = 10000;   // the newest N of every stream survive pruning
@@ -78,6 +83,8 @@ private:
     qint64 m_appended = 0;
     QList<StoredEventPtr> m_pending;
     QTimer m_flushTimer;
+    QElapsedTimer m_clock;
+    qint64 m_lastFlushMs = -1000000; // long ago
     QTimer m_pollTimer;
     QTimer m_tailSoon;
 };
