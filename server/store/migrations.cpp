@@ -227,6 +227,21 @@ const QList<Migration> &migrations()
              " tokens BIGINT NOT NULL DEFAULT 0,"
              " PRIMARY KEY (org_id, hour))"_s,
          } + runHourlyRebuildStatements()},
+        {4,
+         u"memoised latency percentiles of closed timeseries buckets"_s,
+         QStringList{
+             // p50/p95 (nearest rank) of the runs that finished in one bucket [start, start +
+             // width) of the latency timeseries, written once the bucket can no longer change
+             // (runs finish with finished_at = now; see SqlStore::timeseries). n = 0: no runs.
+             u"CREATE TABLE latency_buckets ("
+             " org_id TEXT NOT NULL,"
+             " width_ms BIGINT NOT NULL,"
+             " start_ms BIGINT NOT NULL,"
+             " n BIGINT NOT NULL,"
+             " p50 BIGINT,"
+             " p95 BIGINT,"
+             " PRIMARY KEY (org_id, width_ms, start_ms))"_s,
+         }},
     };
     return list;
 }

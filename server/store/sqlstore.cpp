@@ -76,6 +76,8 @@ const QString EventColumns = u"seq, org_id, crew_id, run_id, type, ts_ms, body"_
 const QString FinishedStates = u"('succeeded', 'failed', 'cancelled')"_s;
 // run_hourly rows are keyed by the start of the run's created_at hour (migration 3).
 constexpr qint64 HourMs = 3600000;
+// A latency bucket that ended this long ago is closed: no run can finish into it any more.
+constexpr qint64 LatencyMemoMarginMs = 10 * 60 * 1000;
 // Upserts a finished run into its creation hour's rollup (same rules as addFinishedToStats).
 const QString HourlyFinishedSql =
     u"INSERT INTO run_hourly (org_id, hour, succeeded, failed, finished) VALUES (?, ?, ?, ?, 1)"
@@ -319,7 +321,9 @@ bool SqlStore::isDataWrite(const QString &sql)
     const bool write = sql.startsWith(u"INSERT"_s) || sql.startsWith(u"UPDATE"_s) || sql.startsWith(u"DELETE"_s);
     if (!write)
         return false;
-    return !sql.contains(u"INTO events "_s) && !sql.contains(u"FROM events "_s) && !sql.contains(u"pruned_horizon"_s);
+    // latency_buckets only memoises what the runs already say (see timeseries()).
+    return !sql.contains(u"INTO events "_s) && !sql.contains(u"FROM events "_s) && !sql.contains(u"pruned_horizon"_s)
+           && !sql.contains(u"latency_buckets"_s);
 }
 
 std::optional<SqlStore::Stmt> SqlStore::exec(const char *what, const QString &sql, const QVariantList &binds)
@@ -1034,6 +1038,8 @@ bool SqlStore::rebuildRunStats()
         if (!exec("rebuild run stats", stmt))
             return false;
     }
+    if (!exec("rebuild run stats memo", u"DELETE FROM latency_buckets"_s))
+        return false;
     return tx.commit();
 }
 
@@ -1064,6 +1070,13 @@ void SqlStore::markRunFinished(const QString &runId, const QString &status, qint
     const qint64 createdAt = int64Of(row->value(2));
     row.reset();
     if (!addFinishedToStats(orgId, status, duration))
+        return;
+    // A finish recorded in the past (imports, tests; never a live run) may land in a closed
+    // latency bucket whose percentiles were memoised: forget those.
+    if (nowMs < QDateTime::currentMSecsSinceEpoch() - LatencyMemoMarginMs
+        && !exec("mark run finished memo",
+                 u"DELETE FROM latency_buckets WHERE org_id = ? AND start_ms <= ? AND start_ms + width_ms > ?"_s,
+                 {text(orgId), nowMs, nowMs}))
         return;
     if (RunState::isFinal(status)
         && !exec("mark run finished hourly", HourlyFinishedSql,
@@ -1350,42 +1363,112 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
     }
 
     if (metric == u"latency"_s) {
-        // Nearest-rank p50/p95 per bucket in SQL: rank the durations within each bucket and
-        // keep the rows at ranks ceil(p*n/100) = (p*n + 99) / 100.
         for (auto &p : ts.points)
             p.extra = QJsonObject{{u"p95"_s, QJsonValue::Null}};
-        auto q = exec("timeseries latency",
-                      u"SELECT b, rn, cnt, duration_ms FROM ("
-                      " SELECT b, duration_ms,"
-                      // One window for both: the count over the whole partition shares
-                      // the rank's sort (two different windows cost SQLite two sorts).
-                      " ROW_NUMBER() OVER w AS rn,"
-                      " COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS cnt"
-                      " FROM (SELECT "_s
-                          + bucketExpr(u"finished_at"_s)
-                          + u" AS b, duration_ms FROM runs"
-                            " WHERE org_id = ? AND finished_at >= ? AND finished_at < ?"
-                            " AND status IN "_s
-                          + FinishedStates
-                          + u" AND duration_ms IS NOT NULL) AS d"
-                            " WINDOW w AS (PARTITION BY b ORDER BY duration_ms)) AS r"
-                            " WHERE rn = (cnt * 50 + 99) / 100 OR rn = (cnt * 95 + 99) / 100"
-                            " ORDER BY b, rn"_s,
-                      {first, width, text(orgId), fromTs, toTs});
-        if (!q)
-            return std::nullopt;
-        while (q->next()) {
-            const qint64 i = indexOf(q->value(0));
-            if (i < 0)
+        // A bucket that lies wholly inside the range and ended LatencyMemoMarginMs ago can no
+        // longer change (runs finish with finished_at = now), so its percentiles are read
+        // from latency_buckets once computed; only the others (the open bucket, partial
+        // ones at the edges, never-asked ones) are computed from the runs.
+        const qint64 closedBefore = QDateTime::currentMSecsSinceEpoch() - LatencyMemoMarginMs;
+        const auto memoizable = [&](qint64 i) {
+            const qint64 bucketStart = first + i * width;
+            return bucketStart >= fromTs && bucketStart + width <= toTs && bucketStart + width <= closedBefore;
+        };
+        std::vector<char> known(size_t(count), 0);
+        {
+            auto q = exec("timeseries latency memo",
+                          u"SELECT start_ms, n, p50, p95 FROM latency_buckets"
+                          " WHERE org_id = ? AND width_ms = ? AND start_ms >= ? AND start_ms < ?"_s,
+                          {text(orgId), width, first, first + count * width});
+            if (!q)
+                return std::nullopt;
+            while (q->next()) {
+                const qint64 bucketStart = int64Of(q->value(0));
+                if ((bucketStart - first) % width != 0)
+                    continue;
+                const qint64 i = (bucketStart - first) / width;
+                if (i < 0 || i >= count || !memoizable(i))
+                    continue;
+                known[size_t(i)] = 1;
+                if (int64Of(q->value(1)) > 0) {
+                    ts.points[i].value = double(int64Of(q->value(2)));
+                    ts.points[i].extra = QJsonObject{{u"p95"_s, double(int64Of(q->value(3)))}};
+                }
+            }
+        }
+        // Nearest-rank p50/p95 per bucket in SQL, over each stretch of buckets not known yet:
+        // rank the durations within each bucket and keep the rows at ranks
+        // ceil(p*n/100) = (p*n + 99) / 100.
+        std::vector<qint64> counted(size_t(count), 0);
+        for (qint64 i = 0; i < count;) {
+            if (known[size_t(i)]) {
+                ++i;
                 continue;
-            const qint64 rn = int64Of(q->value(1));
-            const qint64 cnt = int64Of(q->value(2));
-            const double d = double(int64Of(q->value(3)));
-            TimeseriesPoint &p = ts.points[i];
-            if (rn == (cnt * 50 + 99) / 100)
-                p.value = d;
-            if (rn == (cnt * 95 + 99) / 100)
-                p.extra = QJsonObject{{u"p95"_s, d}};
+            }
+            qint64 j = i;
+            while (j < count && !known[size_t(j)])
+                ++j;
+            const qint64 lo = std::max(fromTs, first + i * width);
+            const qint64 hi = std::min(toTs, first + j * width);
+            auto q = exec("timeseries latency",
+                          u"SELECT b, rn, cnt, duration_ms FROM ("
+                          " SELECT b, duration_ms,"
+                          // One window for both: the count over the whole partition shares
+                          // the rank's sort (two different windows cost SQLite two sorts).
+                          " ROW_NUMBER() OVER w AS rn,"
+                          " COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS cnt"
+                          " FROM (SELECT "_s
+                              + bucketExpr(u"finished_at"_s)
+                              + u" AS b, duration_ms FROM runs"
+                                " WHERE org_id = ? AND finished_at >= ? AND finished_at < ?"
+                                " AND status IN "_s
+                              + FinishedStates
+                              + u" AND duration_ms IS NOT NULL) AS d"
+                                " WINDOW w AS (PARTITION BY b ORDER BY duration_ms)) AS r"
+                                " WHERE rn = (cnt * 50 + 99) / 100 OR rn = (cnt * 95 + 99) / 100"
+                                " ORDER BY b, rn"_s,
+                          {first, width, text(orgId), lo, hi});
+            if (!q)
+                return std::nullopt;
+            while (q->next()) {
+                const qint64 b = indexOf(q->value(0));
+                if (b < 0)
+                    continue;
+                const qint64 rn = int64Of(q->value(1));
+                const qint64 cnt = int64Of(q->value(2));
+                const double d = double(int64Of(q->value(3)));
+                TimeseriesPoint &p = ts.points[b];
+                counted[size_t(b)] = cnt;
+                if (rn == (cnt * 50 + 99) / 100)
+                    p.value = d;
+                if (rn == (cnt * 95 + 99) / 100)
+                    p.extra = QJsonObject{{u"p95"_s, d}};
+            }
+            i = j;
+        }
+        // Remember the closed buckets just computed (empty ones too). Best effort: a failure
+        // only means computing them again next time.
+        bool anyNew = false;
+        for (qint64 i = 0; i < count && !anyNew; ++i)
+            anyNew = !known[size_t(i)] && memoizable(i);
+        if (anyNew) {
+            Transaction tx(*this);
+            bool ok = tx.ok();
+            for (qint64 i = 0; ok && i < count; ++i) {
+                if (known[size_t(i)] || !memoizable(i))
+                    continue;
+                const TimeseriesPoint &p = ts.points[i];
+                const bool empty = counted[size_t(i)] == 0;
+                ok = exec("timeseries latency remember",
+                          u"INSERT INTO latency_buckets (org_id, width_ms, start_ms, n, p50, p95)"
+                          " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, width_ms, start_ms) DO NOTHING"_s,
+                          {text(orgId), width, first + i * width, counted[size_t(i)],
+                           empty ? QVariant() : QVariant(qint64(p.value.value_or(0))),
+                           empty ? QVariant() : QVariant(qint64(p.extra.value(u"p95"_s).toDouble()))})
+                         .has_value();
+            }
+            if (ok)
+                tx.commit();
         }
         return ts;
     }

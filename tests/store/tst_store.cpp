@@ -1668,6 +1668,77 @@ private Q_SLOTS:
         QVERIFY(ts && ts->points.isEmpty());
     }
 
+    // Closed latency buckets are memoised (latency_buckets): answers from the memo equal the
+    // nearest-rank figures computed from the runs, a partial bucket at the range's edge is never
+    // memoised, a finish recorded in the past forgets the bucket, and the open bucket follows
+    // new runs.
+    void timeseriesLatencyMemo()
+    {
+        const qint64 D = 86'400'000;
+        const auto o = org(u"memo"_s);
+        const Crew c = crew(o.id, u"memo crew"_s);
+        const qint64 now = QDateTime::currentMSecsSinceEpoch();
+        const qint64 today = timeseriesBucketStart(now, D);
+        const qint64 from = today - 10 * D;
+        QList<std::pair<qint64, qint64>> finished; // finished_at, duration
+        QRandomGenerator rng(7);
+        const auto finishAt = [&](qint64 finishedAt, qint64 duration) {
+            const Run r = m_store->createRun(o.id, c.id, QJsonArray{}, 600, finishedAt - duration - 5);
+            m_store->markRunStarted(r.id, finishedAt - duration);
+            m_store->markRunFinished(r.id, rng.bounded(4) ? RunState::Succeeded : RunState::Failed, finishedAt);
+            finished.append({finishedAt, duration});
+        };
+        for (int i = 0; i < 300; ++i)
+            finishAt(from + qint64(rng.bounded(9 * 24)) * Hour + qint64(rng.bounded(3600000)), 1 + rng.bounded(60000));
+        finishAt(now, 1234); // today: the open bucket
+        // The expected figures, from the list: nearest rank over [start, start + width).
+        const auto expect = [&](qint64 start, qint64 width, int p) -> std::optional<double> {
+            QList<qint64> v;
+            for (const auto &[at, duration] : finished) {
+                if (at >= start && at < start + width)
+                    v.append(duration);
+            }
+            if (v.isEmpty())
+                return std::nullopt;
+            std::sort(v.begin(), v.end());
+            return double(v.at((v.size() * p + 99) / 100 - 1));
+        };
+        const auto check = [&](qint64 width, qint64 rangeFrom, qint64 rangeTo, const char *when) {
+            const auto ts = m_store->timeseries(o.id, u"latency"_s, width == D ? u"day"_s : u"hour"_s,
+                                                rangeFrom, rangeTo);
+            QVERIFY2(ts, when);
+            QCOMPARE(ts->points.size(), (rangeTo - rangeFrom) / width);
+            int filled = 0;
+            for (qsizetype i = 0; i < ts->points.size(); ++i) {
+                const TimeseriesPoint &p = ts->points[i];
+                const qint64 start = rangeFrom + i * width;
+                QCOMPARE(p.value, expect(start, width, 50));
+                const auto p95 = expect(start, width, 95);
+                if (p95) {
+                    QCOMPARE(p.extra.value(u"p95"_s).toDouble(), *p95);
+                    ++filled;
+                } else {
+                    QVERIFY(p.extra.value(u"p95"_s).isNull());
+                }
+            }
+            QVERIFY2(filled > 0, when);
+        };
+        // A partial first bucket first: its figure covers only its part and is not remembered.
+        const auto partial = m_store->timeseries(o.id, u"latency"_s, u"day"_s, from + 12 * Hour, today + D);
+        QVERIFY(partial);
+        check(D, from, today + D, "days, computed");
+        check(D, from, today + D, "days, from the memo");
+        check(Hour, from + 2 * D, from + 4 * D, "hours, computed");
+        check(Hour, from + 2 * D, from + 4 * D, "hours, from the memo");
+        // A finish recorded in the past lands in memoised buckets: the next answers have it.
+        finishAt(from + 3 * D + 5 * Hour, 999999);
+        check(D, from, today + D, "days, after a past finish");
+        check(Hour, from + 2 * D, from + 4 * D, "hours, after a past finish");
+        // The open bucket follows new runs.
+        finishAt(QDateTime::currentMSecsSinceEpoch(), 1);
+        check(D, from, today + D, "days, after a new run");
+    }
+
     // c7t: the running balance at each bucket's end; spent (rental payments) and earned
     // (rental rewards, counted when the rental ends) within the bucket.
     void timeseriesC7tBalance()
