@@ -3,27 +3,45 @@
 
 #include <QString>
 
+class QObject;
+class QThread;
+
 namespace crewdeck::server {
 
 // The embedded default Store: one SQLite file (WAL, busy timeout 5 s, foreign keys on,
 // synchronous=NORMAL), schema migrations applied at open(). All queries live in SqlStore;
-// this class only points the QSQLITE connection at the file.
+// this class points the QSQLITE connection at the file and checkpoints the WAL in the
+// background: a checkpoint copies pages into the database file and syncs it, which took
+// several milliseconds on the thread that happened to commit when the WAL passed its
+// threshold (the server's main thread, between two event batches). A thread of its own runs
+// PASSIVE checkpoints (they never block readers or the writer) every 250 ms on its own
+// connection; the main connection's auto-checkpoint stays on as a backstop at a higher
+// threshold.
 //
-// Thread: one instance is used only on the thread that called open() (the main thread).
-// Several instances may coexist (each has its own connection name), also on one file.
+// Thread: one instance is used only on the thread that called open() (the main thread); the
+// checkpointer lives on its own thread. Several instances may coexist (each has its own
+// connection names), also on one file.
 class SqliteStore : public SqlStore
 {
 public:
     explicit SqliteStore(const QString &path);
     ~SqliteStore() override;
 
+    bool open(QString *error) override;
     QString path() const { return m_path; }
+    // PASSIVE checkpoints run by the background thread so far (tests).
+    int backgroundCheckpoints() const;
 
 protected:
     QString describe() const override { return m_path; }
 
 private:
+    void startCheckpointer();
+    void stopCheckpointer();
+
     QString m_path;
+    QThread *m_checkpointer = nullptr;
+    QObject *m_checkpointTimer = nullptr; // lives on m_checkpointer
 };
 
 } // namespace crewdeck::server

@@ -11,6 +11,7 @@
 #include "tests/support/pgserver.h"
 #endif
 
+#include <QFileInfo>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QSqlDatabase>
@@ -1085,6 +1086,38 @@ private Q_SLOTS:
 
     // The read caches' contract: every write that can change a read moves dataVersion(); reads
     // and the event log's own appends and pruning do not.
+    // SQLite: the WAL is checkpointed by the store's background thread, not by whichever
+    // commit crosses SQLite's threshold on the caller's thread.
+    void walCheckpointedInTheBackground()
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        QSKIP("SQLite only");
+#else
+        auto *sqlite = dynamic_cast<SqliteStore *>(m_store.get());
+        QVERIFY(sqlite);
+        const int before = sqlite->backgroundCheckpoints();
+        const auto o = org(u"wal"_s);
+        const QString dbFile = sqlite->path();
+        const qint64 sizeBefore = QFileInfo(dbFile).size();
+        QList<StoredEventPtr> batch;
+        for (int i = 1; i <= 4000; ++i) {
+            auto e = std::make_shared<StoredEvent>(*ev(1000000 + i, o.id, u"crw_w"_s, u"run_w"_s,
+                                                       EventType::ToolProgress, T0 + i));
+            e->bytes = QByteArray(200, 'x');
+            batch.append(std::move(e));
+            if (batch.size() == 500) {
+                QVERIFY(m_store->appendEvents(batch));
+                batch.clear();
+            }
+        }
+        // The pages reach the database file without a checkpoint on this thread (the main
+        // connection's own threshold is far away: 10,000 pages).
+        QTRY_VERIFY_WITH_TIMEOUT(sqlite->backgroundCheckpoints() > before, 5000);
+        QTRY_VERIFY_WITH_TIMEOUT(QFileInfo(dbFile).size() > sizeBefore + 500000, 5000);
+        QCOMPARE(m_store->events({StreamKind::Run, o.id, u"run_w"_s}, 0, 10000).size(), 4000);
+#endif
+    }
+
     void dataVersionTracksWrites()
     {
         const auto o = org(u"versions"_s);
