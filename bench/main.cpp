@@ -7,6 +7,10 @@ namespace crewdeck::bench {
 int runFanoutCommand(const QStringList &args);
 int runRestCommand(const QStringList &args);
 int runTimeseriesCommand(const QStringList &args);
+#ifdef CREWDECK_BENCH_APP
+// Creates the QApplication itself (widgets; offscreen unless --visible or QT_QPA_PLATFORM).
+int runAppCommand(int &argc, char **argv);
+#endif
 } // namespace crewdeck::bench
 
 namespace {
@@ -21,6 +25,9 @@ const char *usage =
     "       crewdeck-bench timeseries [--connections C] [--seconds S] [--runs N] [--span-days D]\n"
     "                           [--metric M]... [--range 365d|30d]...\n"
     "                           (defaults: 10 connections, 3 s, 1000000 runs over 365 days)\n"
+    "       crewdeck-bench app [--rate EVENTS_PER_S] [--seconds S] [--visible] [--python PATH]\n"
+    "                           (the real app widgets, offscreen unless --visible; defaults:\n"
+    "                           20000 events/s for 5 s; needs a build with the app)\n"
     "common: [--server-bin PATH] (default: $CREWDECK_SERVER_BIN, else next to crewdeck-bench)\n"
     "        [--server-no-glib] (start the server with QT_NO_GLIB=1)\n"
     "Each mode prints a table and RESULT lines (key=value) for scripts.\n";
@@ -29,6 +36,17 @@ const char *usage =
 
 int main(int argc, char **argv)
 {
+    // `app` drives the desktop app's widgets: a QApplication, built before any other app
+    // object, and the event dispatcher the app really runs with (no QT_NO_GLIB).
+    if (argc > 1 && qstrcmp(argv[1], "app") == 0) {
+#ifdef CREWDECK_BENCH_APP
+        return crewdeck::bench::runAppCommand(argc, argv);
+#else
+        QTextStream(stderr) << "crewdeck-bench app: this build has no app (configured with "
+                               "-DCREWDECK_BUILD_APP=OFF)\n";
+        return 2;
+#endif
+    }
     // The client side should cost as little as possible: the glib-free dispatcher is cheaper
     // per socket event (docs/benchmarks.md). Must be set before the application object.
     qputenv("QT_NO_GLIB", "1");

@@ -12,12 +12,14 @@ class TstBenchSmoke : public QObject
 
 private:
     // Runs the bench with `args`; returns its stdout, fails the test on a non-zero exit.
-    QByteArray runBench(const QStringList &args)
+    QByteArray runBench(const QStringList &args,
+                        const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment())
     {
         const QString bin = qEnvironmentVariable("CREWDECK_BENCH_BIN");
         if (bin.isEmpty())
             return {};
         QProcess p;
+        p.setProcessEnvironment(env);
         p.setProcessChannelMode(QProcess::SeparateChannels);
         p.start(bin, args);
         if (!p.waitForStarted(10000))
@@ -112,6 +114,26 @@ private Q_SLOTS:
         }
         QVERIFY2(lines == 8, out.constData());
         QVERIFY(!resultLine(out, "RESULT timeseries metric=latency range=30d bucket=hour connections=2 ").isEmpty());
+    }
+
+    void app()
+    {
+#ifndef CREWDECK_BENCH_APP
+        QSKIP("crewdeck-bench was built without the app (CREWDECK_BUILD_APP=OFF)");
+#else
+        // The app's widgets on the offscreen platform, whatever the caller's display.
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
+        const QByteArray out = runBench({u"app"_s, u"--rate"_s, u"2000"_s, u"--seconds"_s, u"1"_s}, env);
+        const QByteArray line = resultLine(out, "RESULT app ");
+        QVERIFY2(!line.isEmpty(), out.constData());
+        QCOMPARE(field(line, u"rate"_s), 2000.0);
+        // The bench exits 1 when the graph or the toasts missed any stored event.
+        QVERIFY(field(line, u"events"_s) > 0);
+        QCOMPARE(field(line, u"graph_applied"_s), field(line, u"events"_s));
+        QCOMPARE(field(line, u"toasts_applied"_s), field(line, u"events"_s));
+        QVERIFY(field(line, u"rss_kb"_s) > 0);
+#endif
     }
 };
 
