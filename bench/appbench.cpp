@@ -256,15 +256,17 @@ private:
                 liveAt = monoNs();
             }
         };
-        // The exact moment: checked on every change that can complete the condition.
-        QObject::connect(&ctl, &AppController::dashboardLive, &ctl, check);
-        QObject::connect(&ctl, &AppController::loggedIn, &ctl, [&] {
+        // The exact moment: checked on every change that can complete the condition. The
+        // connections live as long as `scope` (they capture this function's locals).
+        QObject scope;
+        QObject::connect(&ctl, &AppController::dashboardLive, &scope, check);
+        QObject::connect(&ctl, &AppController::loggedIn, &scope, [&] {
             if (ctl.dashboard())
-                QObject::connect(ctl.dashboard(), &client::DashboardController::cardChanged, &ctl, check);
+                QObject::connect(ctl.dashboard(), &client::DashboardController::cardChanged, &scope, check);
             if (ctl.missionSocket())
-                QObject::connect(ctl.missionSocket(), &LiveSocket::stateChanged, &ctl, check);
+                QObject::connect(ctl.missionSocket(), &LiveSocket::stateChanged, &scope, check);
         });
-        QObject::connect(&ctl, &AppController::loginFailed, &ctl,
+        QObject::connect(&ctl, &AppController::loginFailed, &scope,
                          [&](const QString &m) { loginError = m.isEmpty() ? u"login failed"_s : m; });
 
         ui::LaunchOptions o;
@@ -363,7 +365,9 @@ private:
         bool toolEnded = false;
         int reconnects = 0;
         bool resetSeen = false;
-        QObject::connect(page, &GraphPage::eventReceived, page, [&](const Event &e) {
+        // The connections below capture this function's locals: they end with `scope`.
+        QObject scope;
+        QObject::connect(page, &GraphPage::eventReceived, &scope, [&](const Event &e) {
             // Connected after the scene (GraphPage) and the toasts (installLiveExtras): both
             // have applied `e` when this runs.
             if (const auto *p = std::get_if<ToolProgressEvent>(&e.body)) {
@@ -382,8 +386,8 @@ private:
             lastRecv = now;
             ++received;
         });
-        QObject::connect(page->socket(), &LiveSocket::resetRequired, page, [&] { resetSeen = true; });
-        QObject::connect(page->socket(), &LiveSocket::stateChanged, page, [&](LiveSocket::State s) {
+        QObject::connect(page->socket(), &LiveSocket::resetRequired, &scope, [&] { resetSeen = true; });
+        QObject::connect(page->socket(), &LiveSocket::stateChanged, &scope, [&](LiveSocket::State s) {
             if (s != LiveSocket::State::Live)
                 ++reconnects;
         });
