@@ -6,6 +6,8 @@
 #include <QUrlQuery>
 #include <QWebSocket>
 #include <QWebSocketHandshakeOptions>
+#include <QElapsedTimer>
+#include <utility>
 #include <algorithm>
 #include <cmath>
 
@@ -20,6 +22,9 @@ constexpr int CloseNotFound = 4404;
 constexpr int CloseBadMessage = 4400;
 constexpr int CloseTooBig = 1009;
 constexpr int CloseNormal = 1000;
+// One delivery slice: long enough to amortise the timer, short enough that a paint and the
+// rest of the event loop get their turn well within a 16 ms frame.
+constexpr qint64 kSliceNs = 5'000'000;
 } // namespace
 
 LiveSocket::LiveSocket(QObject *parent)
@@ -30,6 +35,9 @@ LiveSocket::LiveSocket(QObject *parent)
     m_livenessTimer.setSingleShot(true);
     m_stableTimer.setSingleShot(true);
     m_stableTimer.setInterval(10000);
+    m_drainTimer.setSingleShot(true);
+    m_drainTimer.setInterval(0);
+    connect(&m_drainTimer, &QTimer::timeout, this, [this] { drainInbox(false); });
     setHeartbeatInterval(45000);
     connect(&m_retryTimer, &QTimer::timeout, this, [this] {
         m_nextRetryAt = {};
@@ -104,6 +112,11 @@ void LiveSocket::open()
 
 void LiveSocket::close()
 {
+    // The owner is done with this stream: what it has not seen yet is not wanted.
+    m_drainTimer.stop();
+    m_inbox.clear();
+    m_inboxPos = 0;
+    m_goneWaiting = false;
     m_retryTimer.stop();
     m_pingTimer.stop();
     m_livenessTimer.stop();
@@ -192,6 +205,35 @@ void LiveSocket::onTextMessage(const QString &text)
 {
     m_lastHeardAt = QDateTime::currentDateTimeUtc();
     m_livenessTimer.start();
+    m_inbox.append(text);
+    if (!m_drainTimer.isActive())
+        m_drainTimer.start();
+}
+
+void LiveSocket::drainInbox(bool all)
+{
+    QElapsedTimer slice;
+    slice.start();
+    // A slot may close() (emptying the queue) or start a new connection: re-check each time.
+    while (m_inboxPos < m_inbox.size()) {
+        const QString text = std::exchange(m_inbox[m_inboxPos], QString());
+        ++m_inboxPos;
+        handleFrame(text);
+        if (!all && m_inboxPos < m_inbox.size() && slice.nsecsElapsed() > kSliceNs) {
+            m_drainTimer.start();
+            return;
+        }
+    }
+    m_inbox.clear();
+    m_inboxPos = 0;
+    if (m_goneWaiting) {
+        m_goneWaiting = false;
+        finishGone(m_goneCode, m_goneReason);
+    }
+}
+
+void LiveSocket::handleFrame(const QString &text)
+{
     QString error;
     const auto ev = Event::fromBytes(text.toUtf8(), &error);
     if (!ev) {
@@ -243,6 +285,22 @@ void LiveSocket::onSocketGone(QWebSocket *socket, int code, const QString &reaso
     m_pingTimer.stop();
     m_livenessTimer.stop();
     m_stableTimer.stop();
+    if (pendingFrames() > 0) {
+        // Everything this connection delivered reaches the owner before the news that it
+        // ended (and the resume point for the next attempt is the last of it): the end is
+        // reported when the queue has been worked off, slice by slice.
+        m_goneCode = code;
+        m_goneReason = reason;
+        m_goneWaiting = true;
+        if (!m_drainTimer.isActive())
+            m_drainTimer.start();
+        return;
+    }
+    finishGone(code, reason);
+}
+
+void LiveSocket::finishGone(int code, const QString &reason)
+{
     m_lastCloseCode = code;
     m_lastCloseReason = reason;
     qCInfo(lcClient).noquote() << "socket" << m_url.path() << "closed:" << code << reason;

@@ -2,6 +2,8 @@
 #include "shared/events.h"
 
 #include <QDateTime>
+#include <QList>
+#include <QString>
 #include <QObject>
 #include <QPointer>
 #include <QTimer>
@@ -26,6 +28,12 @@ namespace crewdeck::client {
 // signal); a snapshot's seq and a reset's seq are resume points as well (they describe the
 // state up to that seq). Every reconnect asks for `since=<that seq>` and drops events whose
 // seq is not above it, so nothing is delivered twice. Heartbeats and pongs never move it.
+//
+// Delivery: frames are queued as they arrive and decoded and emitted from the event loop in
+// slices of at most ~5 ms, in order. A backlog (thousands of frames read in one go after the
+// GUI thread was busy or descheduled) is worked off between paints and timers instead of in
+// one long pass. The queue is emptied before any state change is reported, so a consumer sees
+// every event of a connection before it hears that the connection ended; close() drops it.
 class LiveSocket : public QObject
 {
     Q_OBJECT
@@ -77,6 +85,8 @@ public:
     int lastCloseCode() const { return m_lastCloseCode; }
     QString lastCloseReason() const { return m_lastCloseReason; }
     qint64 droppedDuplicates() const { return m_droppedDuplicates; }
+    // Frames received but not yet delivered (see Delivery above).
+    qsizetype pendingFrames() const { return m_inbox.size() - m_inboxPos; }
 
 Q_SIGNALS:
     void stateChanged(crewdeck::client::LiveSocket::State state);
@@ -95,7 +105,11 @@ private:
     void connectNow();
     void onConnected();
     void onTextMessage(const QString &text);
+    void handleFrame(const QString &text);
+    // Delivers queued frames: a slice (from the drain timer) or all of them.
+    void drainInbox(bool all);
     void onSocketGone(QWebSocket *socket, int code, const QString &reason);
+    void finishGone(int code, const QString &reason);
     void onLivenessTimeout();
     void scheduleRetry();
     void detachSocket(bool abort);
@@ -121,6 +135,13 @@ private:
     QTimer m_pingTimer;
     QTimer m_livenessTimer;
     QTimer m_stableTimer;
+    QTimer m_drainTimer;
+    QList<QString> m_inbox;
+    qsizetype m_inboxPos = 0;
+    // The connection ended while frames were still queued: reported once they are out.
+    bool m_goneWaiting = false;
+    int m_goneCode = 0;
+    QString m_goneReason;
 };
 
 } // namespace crewdeck::client

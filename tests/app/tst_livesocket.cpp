@@ -8,6 +8,7 @@
 #include <QTest>
 #include <QUrlQuery>
 #include <QWebSocket>
+#include <QTimer>
 #include <QWebSocketServer>
 
 using namespace Qt::StringLiterals;
@@ -105,6 +106,7 @@ private Q_SLOTS:
     void pongsKeepTheLinkAlive();
     void stablePeriodResetsAttempts();
     void userCloseDoesNotRetry();
+    void backlogArrivesInOrderBeforeTheClose();
 };
 
 void TestLiveSocket::backoffCeilingIsCapped()
@@ -415,6 +417,53 @@ void TestLiveSocket::userCloseDoesNotRetry()
     QTest::qWait(200);
     QCOMPARE(server.clients.size(), 1);
     QCOMPARE(s.state(), LiveSocket::State::Disconnected);
+}
+
+// A burst of 30,000 frames followed by the server's close: delivered in slices from the
+// event loop, yet every event reaches the owner, in order and once, before the close does.
+void TestLiveSocket::backlogArrivesInOrderBeforeTheClose()
+{
+    constexpr int Total = 30000;
+    FakeServer server;
+    QVERIFY(server.listen());
+    server.onConnect = [](QWebSocket *ws, int) {
+        for (qint64 seq = 1; seq <= Total; ++seq)
+            ws->sendTextMessage(signalFrame(seq));
+        ws->close(QWebSocketProtocol::CloseCodeNormal, u"done"_s);
+    };
+    LiveSocket s;
+    s.setUrl(server.url(u"/ws/runs/r1"_s));
+    s.setEndsOnNormalClose(true);
+    QList<qint64> got;
+    int atClose = -1;
+    int passes = 0;
+    int inThisPass = 0;
+    int maxPerPass = 0;
+    QTimer probe; // counts event-loop passes between deliveries (reported, not asserted)
+    probe.setInterval(0);
+    connect(&probe, &QTimer::timeout, this, [&] {
+        if (inThisPass > 0)
+            ++passes;
+        inThisPass = 0;
+    });
+    connect(&s, &LiveSocket::eventReceived, this, [&](const crewdeck::Event &e) {
+        got.append(e.seq);
+        maxPerPass = qMax(maxPerPass, ++inThisPass);
+    });
+    connect(&s, &LiveSocket::closedPermanently, this, [&](int code, const QString &) {
+        if (code == 1000)
+            atClose = int(got.size());
+    });
+    probe.start();
+    s.open();
+    QTRY_VERIFY_WITH_TIMEOUT(atClose >= 0, 60000);
+    QCOMPARE(atClose, Total);
+    QCOMPARE(got.size(), Total);
+    for (int i = 0; i < Total; ++i)
+        QCOMPARE(got.at(i), qint64(i + 1));
+    QCOMPARE(s.pendingFrames(), 0);
+    QCOMPARE(s.state(), LiveSocket::State::Disconnected);
+    qInfo("%d events delivered in %d event-loop passes, at most %d in one", Total, passes + 1, maxPerPass);
 }
 
 QTEST_GUILESS_MAIN(TestLiveSocket)
