@@ -16,6 +16,10 @@
 #include <algorithm>
 #include <ctime>
 #include <sys/resource.h>
+#ifdef Q_OS_LINUX
+#include <csignal>
+#include <sys/prctl.h>
+#endif
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -223,6 +227,11 @@ bool BenchServer::launch(int maxConcurrentRuns, bool noGlib, QString *error)
     m_process.setProcessEnvironment(env);
     m_process.setStandardOutputFile(dataDir() + u"/server.log"_s);
     m_process.setStandardErrorFile(dataDir() + u"/server.log"_s, QIODevice::Append);
+#ifdef Q_OS_LINUX
+    // A bench that dies (a crash, SIGKILL) takes its server with it instead of leaving an
+    // idle server behind that later runs would compete with.
+    m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
+#endif
     m_process.start(m_serverBin, {u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port),
                                   u"--data-dir"_s, dataDir(), u"--max-concurrent-runs"_s,
                                   QString::number(maxConcurrentRuns)});
