@@ -7,7 +7,7 @@ PKGS=(
   qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev
   qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqt6svg6 libgl-dev
   libqt6sql6-sqlite libqt6sql6-psql qt6-qpa-plugins qt6-translations-l10n
-  libhiredis-dev libsodium-dev
+  libhiredis-dev libsodium-dev libsqlite3-dev
   redis-server postgresql
   xvfb xauth python3 python3-pytest procps curl
   poppler-utils

@@ -2,11 +2,13 @@
 #include "shared/logging.h"
 
 #include <QSqlDatabase>
+#include <QSqlDriver>
 #include <QSqlError>
 #include <QSqlQuery>
 #include <QThread>
 #include <QTimer>
 #include <atomic>
+#include <sqlite3.h>
 
 using namespace Qt::StringLiterals;
 
@@ -33,6 +35,68 @@ SqliteStore::SqliteStore(const QString &path)
 SqliteStore::~SqliteStore()
 {
     stopCheckpointer();
+    // Before SqlStore's destructor closes the connection (it cannot call our override).
+    clearStatementCache();
+}
+
+void SqliteStore::clearStatementCache()
+{
+    if (m_insertEvent) {
+        sqlite3_finalize(m_insertEvent);
+        m_insertEvent = nullptr;
+    }
+    SqlStore::clearStatementCache();
+}
+
+bool SqliteStore::insertEvents(const QList<StoredEventPtr> &events)
+{
+    sqlite3 *handle = nullptr;
+    if (db().driver()) {
+        const QVariant v = db().driver()->handle();
+        if (v.isValid() && qstrcmp(v.typeName(), "sqlite3*") == 0)
+            handle = *static_cast<sqlite3 *const *>(v.constData());
+    }
+    if (!handle)
+        return SqlStore::insertEvents(events);
+    if (!m_insertEvent) {
+        const QByteArray sql = "INSERT INTO events (" + eventColumns().toUtf8() + ") VALUES (?, ?, ?, ?, ?, ?, ?)";
+        if (sqlite3_prepare_v3(handle, sql.constData(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &m_insertEvent,
+                               nullptr) != SQLITE_OK) {
+            qCWarning(lcStore).noquote() << "append events failed to prepare:" << sqlite3_errmsg(handle);
+            m_insertEvent = nullptr;
+            return false;
+        }
+    }
+    sqlite3_stmt *st = m_insertEvent;
+    const auto bindText = [st](int i, const QString &value, bool nullWhenEmpty) {
+        if (value.isEmpty() && nullWhenEmpty)
+            return sqlite3_bind_null(st, i);
+        // UTF-16 in, as QtSql binds text: SQLite converts to the database's UTF-8.
+        return sqlite3_bind_text16(st, i, value.utf16(), int(value.size() * 2), SQLITE_TRANSIENT);
+    };
+    for (const StoredEventPtr &ev : events) {
+        if (!ev)
+            continue;
+        static const char empty[] = "";
+        int rc = sqlite3_bind_int64(st, 1, ev->seq);
+        rc = rc == SQLITE_OK ? bindText(2, ev->orgId, false) : rc;
+        rc = rc == SQLITE_OK ? bindText(3, ev->crewId, true) : rc;
+        rc = rc == SQLITE_OK ? bindText(4, ev->runId, true) : rc;
+        rc = rc == SQLITE_OK ? bindText(5, ev->type, false) : rc;
+        rc = rc == SQLITE_OK ? sqlite3_bind_int64(st, 6, ev->tsMs) : rc;
+        // The frame bytes outlive the step: no copy.
+        rc = rc == SQLITE_OK ? sqlite3_bind_blob(st, 7, ev->bytes.isNull() ? empty : ev->bytes.constData(),
+                                                 int(ev->bytes.size()), SQLITE_STATIC)
+                             : rc;
+        rc = rc == SQLITE_OK ? sqlite3_step(st) : rc;
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
+        if (rc != SQLITE_DONE) {
+            qCWarning(lcStore).noquote() << "append event" << ev->seq << "failed:" << sqlite3_errmsg(handle);
+            return false;
+        }
+    }
+    return true;
 }
 
 bool SqliteStore::open(QString *error)

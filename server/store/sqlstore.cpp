@@ -1736,6 +1736,11 @@ bool SqlStore::hasActiveRental(const QString &renterOrgId, const QString &crewId
 
 // ---------------------------------------------------------------- event log
 
+const QString &SqlStore::eventColumns()
+{
+    return EventColumns;
+}
+
 bool SqlStore::insertEvents(const QList<StoredEventPtr> &events)
 {
     // Inside the caller's transaction. One prepared statement, re-bound per event.

@@ -210,12 +210,19 @@ private:
     bool retryable(const QString &sql) const;
     // Re-opens a connection marked broken; true when the store is usable.
     bool ensureConnected();
+
+protected:
     // Drops every cached prepared statement (before the connection is closed or reopened).
-    void clearStatementCache();
+    // Overrides release their own and call this one.
+    virtual void clearStatementCache();
+    // Inside the caller's transaction; SQLite overrides it with the C API (the hot path).
+    virtual bool insertEvents(const QList<StoredEventPtr> &events);
+    static const QString &eventColumns();
+
+private:
     // Applies one finished run to the maintained aggregates (inside the caller's transaction).
     bool addFinishedToStats(const QString &orgId, const QString &status, const QVariant &durationMs);
     bool fillPercentiles(const QString &orgId, qint64 n, DashboardStats &s);
-    bool insertEvents(const QList<StoredEventPtr> &events);
     QList<StoredEventPtr> loadEvents(const char *what, const QString &sql, const QVariantList &binds);
 
     QList<Crew> loadCrews(const char *what, const QString &whereSql, const QVariantList &binds);
