@@ -1,4 +1,5 @@
 #include "server/core/serverapp.h"
+#include "server/engine/analyticswarmer.h"
 #include "server/core/auth/passwords.h"
 #include "server/core/auth/tokens.h"
 #include "server/core/demo.h"
@@ -85,6 +86,8 @@ ServerApp::~ServerApp()
     delete m_runQueue; // kills any tool tree still running
     m_runQueue = nullptr;
     m_authority.reset();
+    delete m_warmer; // uses the store
+    m_warmer = nullptr;
     delete m_crewStatus;
     m_crewStatus = nullptr;
     m_api.flushEvents = {};
@@ -279,6 +282,8 @@ void ServerApp::stop()
         m_listener->close();
     m_settleTimer.stop();
     m_pruneTimer.stop();
+    if (m_warmer)
+        m_warmer->stop();
     if (m_demo)
         m_demo->stop();
     Q_EMIT aboutToStop();
@@ -318,6 +323,10 @@ bool ServerApp::startEngine(QString *error)
     m_eventLog = new EventLog(m_store.get(), lc, this);
     m_api.flushEvents = [log = m_eventLog] { log->flush(); };
     const bool servesCrews = m_config.role != u"api"_s;
+    if (m_config.role != u"worker"_s) {
+        m_warmer = new AnalyticsWarmer(m_store.get(), this);
+        m_warmer->start();
+    }
     m_crewStatus = new CrewStatusTracker(m_store.get(), m_eventLog, servesCrews, this);
     connect(m_domainEvents, &DomainEvents::crewCreated, m_crewStatus, &CrewStatusTracker::crewCreated);
     connect(m_domainEvents, &DomainEvents::crewDeleted, m_crewStatus,

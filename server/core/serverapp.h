@@ -22,6 +22,7 @@ class Store;
 class TokenService;
 class EventLog;
 class CrewStatusTracker;
+class AnalyticsWarmer;
 class RunQueue;
 class StoreStreamAuthority;
 class Gateway;
@@ -103,6 +104,7 @@ private:
     FrontDoor *m_listener = nullptr;
     EventLog *m_eventLog = nullptr;
     CrewStatusTracker *m_crewStatus = nullptr;
+    AnalyticsWarmer *m_warmer = nullptr; // nodes that answer the API
     RunQueue *m_runQueue = nullptr;
     std::unique_ptr<StoreStreamAuthority> m_authority;
     Gateway *m_gateway = nullptr;

@@ -213,6 +213,10 @@ public:
     // nullopt on a storage failure.
     virtual std::optional<Timeseries> timeseries(const QString &orgId, const QString &metric,
                                                  const QString &bucket, qint64 fromMs, qint64 toMs) = 0;
+    // Orgs that have finished runs (the analytics warm-up's work list).
+    virtual QStringList orgIdsWithFinishedRuns() = 0;
+    // Closed latency buckets whose percentiles are memoised for the org (tests, metrics).
+    virtual qint64 memoizedLatencyBuckets(const QString &orgId) = 0;
     // tokenStats, rentalStats and rentals settle rentals ended by nowMs first.
     virtual TokenStats tokenStats(const QString &orgId, qint64 nowMs) = 0;
     // revenue/spend: sum of prices as owner/renter; utilization: owned priced crews with an

@@ -675,6 +675,21 @@ std::optional<Crew> SqlStore::crewById(const QString &crewId)
     return list.isEmpty() ? std::nullopt : std::optional<Crew>(list.first());
 }
 
+QStringList SqlStore::orgIdsWithFinishedRuns()
+{
+    QStringList out;
+    auto q = exec("orgs with finished runs", u"SELECT org_id FROM run_stats WHERE finished > 0 ORDER BY org_id"_s);
+    while (q && q->next())
+        out.append(q->value(0).toString());
+    return out;
+}
+
+qint64 SqlStore::memoizedLatencyBuckets(const QString &orgId)
+{
+    return scalar("memoised latency buckets", u"SELECT COUNT(*) FROM latency_buckets WHERE org_id = ?"_s,
+                  {text(orgId)});
+}
+
 QList<Crew> SqlStore::allCrews()
 {
     return loadCrews("all crews", QString(), {});

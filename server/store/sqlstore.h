@@ -59,6 +59,8 @@ public:
     std::optional<Crew> crew(const QString &orgId, const QString &crewId) override;
     std::optional<Crew> crewById(const QString &crewId) override;
     QList<Crew> allCrews() override;
+    QStringList orgIdsWithFinishedRuns() override;
+    qint64 memoizedLatencyBuckets(const QString &orgId) override;
     Crew createCrew(const QString &orgId, const CreateCrewRequest &req, qint64 nowMs) override;
     StoreError deleteCrew(const QString &orgId, const QString &crewId, qint64 nowMs) override;
     void setCrewStatus(const QString &crewId, const QString &status) override;

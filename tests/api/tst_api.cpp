@@ -4,6 +4,7 @@
 // are written through the store like the executor would.
 #include "server/core/auth/passwords.h"
 #include "server/core/auth/ratelimiter.h"
+#include "server/engine/analyticswarmer.h"
 #include "server/model/runscheduler.h"
 #include "shared/events.h"
 #include "shared/timeutil.h"
@@ -98,6 +99,7 @@ private Q_SLOTS:
     void cancelRun();
     void dashboardStats();
     void cachedReadsFollowWrites();
+    void analyticsWarmUpFillsTheLatencyMemo();
     void dashboardTimeseries();
     void rentalsAndLedger();
     void rentalSettles();
@@ -832,6 +834,47 @@ void TestApi::cachedReadsFollowWrites()
     const quint64 v = store->dataVersion();
     (void)m_server->get(u"/dashboard/stats"_s, o.viewerToken);
     QCOMPARE(store->dataVersion(), v); // reads leave it alone
+}
+
+// The warm-up computes the closed latency buckets the app's presets cover, so the first
+// request finds them memoised; the answers stay the ones computed from the runs.
+void TestApi::analyticsWarmUpFillsTheLatencyMemo()
+{
+    const OrgUsers o = makeOrg(u"warm"_s);
+    const QString crew = createCrew(o, u"warm crew"_s);
+    Store *store = m_server->store();
+    const qint64 D = 86400000;
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (int i = 0; i < 30; ++i) {
+        const qint64 finished = now - 3 * D + i * 3600000;
+        const Run r = store->createRun(o.orgId, crew, QJsonArray{}, 600, finished - 1000 - i);
+        store->markRunStarted(r.id, finished - 100 - i * 10);
+        store->markRunFinished(r.id, RunState::Succeeded, finished);
+    }
+    const auto before = store->timeseries(o.orgId, u"latency"_s, u"hour"_s, now - 4 * D, now - 2 * D);
+    QVERIFY(before);
+    // The request above memoised its own closed buckets: start from an empty memo.
+    const Run late = store->createRun(o.orgId, crew, QJsonArray{}, 600, now - 3 * D - 5000);
+    store->markRunStarted(late.id, now - 3 * D - 4000);
+    store->markRunFinished(late.id, RunState::Failed, now - 3 * D - 1000); // forgets that range
+    const qint64 memoBefore = store->memoizedLatencyBuckets(o.orgId);
+
+    AnalyticsWarmer warmer(store);
+    warmer.runPass(now);
+    QVERIFY(warmer.slicesDone() >= 113);
+    const qint64 memoAfter = store->memoizedLatencyBuckets(o.orgId);
+    // At least 7 closed days of hours, 90 closed days and 13 closed weeks (empty ones too).
+    QVERIFY2(memoAfter > memoBefore && memoAfter >= 7 * 24 + 90 + 13, qPrintable(QString::number(memoAfter)));
+    const auto after = store->timeseries(o.orgId, u"latency"_s, u"hour"_s, now - 4 * D, now - 2 * D);
+    QVERIFY(after);
+    QCOMPARE(after->points.size(), before->points.size());
+    int differs = 0;
+    for (qsizetype i = 0; i < after->points.size(); ++i) {
+        const bool same = after->points[i].value == before->points[i].value
+                          && after->points[i].extra.value(u"p95"_s) == before->points[i].extra.value(u"p95"_s);
+        differs += same ? 0 : 1;
+    }
+    QCOMPARE(differs, 1); // only the hour that got the late failed run (its 3 s duration: the p95)
 }
 
 void TestApi::dashboardTimeseries()
