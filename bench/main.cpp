@@ -23,7 +23,7 @@ const char *usage =
     "                           [--route PATH]...  (default: /dashboard/stats, /runs)\n"
     "                           [--writes W]  (W POST /crews per second alongside: cache misses)\n"
     "       crewdeck-bench timeseries [--connections C] [--seconds S] [--runs N] [--span-days D]\n"
-    "                           [--metric M]... [--range 365d|30d]...\n"
+    "                           [--metric M]... [--range 365d|30d]... [--after S]\n"
     "                           (defaults: 10 connections, 3 s, 1000000 runs over 365 days)\n"
     "       crewdeck-bench app [--rate EVENTS_PER_S] [--seconds S] [--visible] [--python PATH]\n"
     "                           (the real app widgets, offscreen unless --visible; defaults:\n"

@@ -217,6 +217,10 @@ public:
             return 1;
         }
         m_port = quint16(QUrl(m_server.baseUrl()).port());
+        // --after S: let the server run S seconds first (its analytics warm-up starts 5 s
+        // after start and fills the latency memo in the background).
+        if (const int after = argInt(m_args, u"--after"_s, 0); after > 0)
+            waitFor([] { return false; }, after * 1000);
         out << QString::asprintf("%s: %lld runs over %d days seeded in %.1f s, %d connections, %d s per route\n",
                                  ts ? "timeseries" : "rest", runs, spanDays, seedS, connections, seconds);
         out.flush();

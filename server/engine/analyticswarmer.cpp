@@ -13,9 +13,11 @@ namespace {
 constexpr qint64 HourMs = 3600000;
 constexpr qint64 DayMs = 24 * HourMs;
 constexpr qint64 WeekMs = 7 * DayMs;
-constexpr int HourDays = 8;   // 24 h and 7 d presets, by hour (one day of hours per slice)
-constexpr int DayDays = 91;   // 30 d and 90 d presets, by day
-constexpr int Weeks = 14;     // 90 d preset, by week
+// The app's presets (24 h and 7 d by hour, 30 d and 90 d by day, 90 d by week), and a year by
+// day / a month by hour for custom ranges and scripts.
+constexpr int HourDays = 31;  // one day of hours per slice
+constexpr int DayDays = 366;
+constexpr int Weeks = 14;
 constexpr int MinPauseMs = 100;
 } // namespace
 

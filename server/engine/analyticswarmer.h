@@ -10,7 +10,7 @@ namespace crewdeck::server {
 class Store;
 
 // Keeps the latency memo (closed buckets' p50/p95, see Store::timeseries) filled for the ranges
-// the desktop app asks for: 7 days by hour, 90 days by day, 13 weeks by week. Without it the
+// the desktop app asks for and a little more: 31 days by hour, a year by day, 13 weeks by week. Without it the
 // first latency request for a range ranks every finished run of the range once (2.6 s for a
 // year at 1 M runs); with it, that first request finds the closed buckets already computed.
 // Works on the main thread in small slices (one day or one week of runs per slice) with a
