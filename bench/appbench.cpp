@@ -45,27 +45,6 @@ using ui::AppController;
 using ui::GraphPage;
 using ui::NodeItem;
 
-// Nested event loop until `done()` or `timeoutMs`; `done` is polled every `pollMs`.
-bool waitUntil(const std::function<bool()> &done, int timeoutMs, int pollMs = 10)
-{
-    if (done())
-        return true;
-    QEventLoop loop;
-    QTimer poll, deadline;
-    bool ok = false;
-    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (done()) {
-            ok = true;
-            loop.quit();
-        }
-    });
-    QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
-    deadline.setSingleShot(true);
-    poll.start(pollMs);
-    deadline.start(timeoutMs);
-    loop.exec();
-    return ok;
-}
 
 // Runs the paint of one widget inside the filter (like PaintProbe in tests/gui/tst_latency),
 // so the moment right after the paint is known. The nested sendEvent happens inside the

@@ -124,6 +124,27 @@ Summary summarize(std::vector<quint32> &samplesUs)
     return s;
 }
 
+bool waitUntil(const std::function<bool()> &done, int timeoutMs, int pollMs)
+{
+    if (done())
+        return true;
+    QEventLoop loop;
+    QTimer poll, deadline;
+    bool ok = false;
+    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
+        if (done()) {
+            ok = true;
+            loop.quit();
+        }
+    });
+    QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
+    deadline.setSingleShot(true);
+    poll.start(qMax(1, pollMs));
+    deadline.start(timeoutMs);
+    loop.exec();
+    return ok || done();
+}
+
 HttpResult httpCall(const QByteArray &method, const QString &url, const QString &token,
                     const QByteArray &body, int timeoutMs)
 {

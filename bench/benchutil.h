@@ -5,6 +5,7 @@
 #include <QString>
 #include <QStringList>
 #include <QTemporaryDir>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -18,6 +19,11 @@ namespace crewdeck::bench {
 QString argValue(const QStringList &args, const QString &name, const QString &fallback = {});
 bool hasFlag(const QStringList &args, const QString &name);
 int argInt(const QStringList &args, const QString &name, int fallback);
+
+// Runs a nested event loop until `done()` is true or `timeoutMs` passes; true if done.
+// `done` is polled every `pollMs`; the loop sleeps in between (processEvents with a time
+// limit would spin).
+bool waitUntil(const std::function<bool()> &done, int timeoutMs, int pollMs = 10);
 
 // Wall clock in ns (CLOCK_REALTIME): the tool stamps lines with Python's time.time_ns(),
 // the same clock.

@@ -46,29 +46,6 @@ struct CpuSample
     double selfCpu;
 };
 
-// Runs a nested event loop until `done()` is true or `timeoutMs` passes; true if done.
-// `done` is polled every 10 ms; the loop sleeps in between (processEvents with a time limit
-// would spin).
-bool waitUntil(const std::function<bool()> &done, int timeoutMs)
-{
-    if (done())
-        return true;
-    QEventLoop loop;
-    QTimer poll, deadline;
-    bool ok = false;
-    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (done()) {
-            ok = true;
-            loop.quit();
-        }
-    });
-    QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
-    deadline.setSingleShot(true);
-    poll.start(10);
-    deadline.start(timeoutMs);
-    loop.exec();
-    return ok;
-}
 
 QString printerCommand(const QString &python, int rate, int seconds)
 {

@@ -131,23 +131,6 @@ bool seedRuns(const QString &dbPath, const QString &orgName, qint64 count, qint6
     return ok;
 }
 
-// Runs a nested event loop until `done()` (polled every 10 ms) or `timeoutMs`.
-void waitFor(const std::function<bool()> &done, int timeoutMs)
-{
-    if (done())
-        return;
-    QEventLoop loop;
-    QTimer poll, deadline;
-    QObject::connect(&poll, &QTimer::timeout, &loop, [&] {
-        if (done())
-            loop.quit();
-    });
-    QObject::connect(&deadline, &QTimer::timeout, &loop, &QEventLoop::quit);
-    deadline.setSingleShot(true);
-    poll.start(10);
-    deadline.start(timeoutMs);
-    loop.exec();
-}
 
 // One keep-alive connection with one request in flight; records each response's latency.
 struct HttpConn
@@ -220,7 +203,7 @@ public:
         // --after S: let the server run S seconds first (its analytics warm-up starts 5 s
         // after start and fills the latency memo in the background).
         if (const int after = argInt(m_args, u"--after"_s, 0); after > 0)
-            waitFor([] { return false; }, after * 1000);
+            waitUntil([] { return false; }, after * 1000);
         out << QString::asprintf("%s: %lld runs over %d days seeded in %.1f s, %d connections, %d s per route\n",
                                  ts ? "timeseries" : "rest", runs, spanDays, seedS, connections, seconds);
         out.flush();
@@ -344,7 +327,7 @@ private:
             });
             QObject::connect(writer->socket, &QTcpSocket::connected, &owner, [&connected] { ++connected; });
         }
-        waitFor([&] { return connected >= connections; }, 30000);
+        waitUntil([&] { return connected >= connections; }, 30000);
         if (writer) {
             --connections;
             writeTimer.start();
@@ -358,14 +341,14 @@ private:
             if (!c->writer)
                 send(c.get());
         }
-        waitFor([] { return false; }, 500);
+        waitUntil([] { return false; }, 500);
         const qint64 writes0 = m_writesDone;
         const double cpu0 = cpuSeconds(m_server.pid());
         const qint64 t0 = monoNs();
         m_measuring = true;
-        waitFor([] { return false; }, seconds * 1000);
+        waitUntil([] { return false; }, seconds * 1000);
         // A route slower than the window still gets a figure: measure until one answer came.
-        waitFor([this] { return m_done > 0 || m_errors > 0; }, 120000);
+        waitUntil([this] { return m_done > 0 || m_errors > 0; }, 120000);
         m_measuring = false;
         const double wall = (monoNs() - t0) / 1e9;
         const double cpu1 = cpuSeconds(m_server.pid());
@@ -373,7 +356,7 @@ private:
         m_running = false;
         writeTimer.stop();
         // Let the requests in flight finish so that the next route starts on an idle server.
-        waitFor([&] {
+        waitUntil([&] {
             for (auto &c : conns) {
                 if (c->sentAt != 0 && c->socket->state() == QAbstractSocket::ConnectedState)
                     return false;
