@@ -7,7 +7,9 @@
 #include <QSqlQuery>
 #include <QThread>
 #include <QTimer>
+#include <algorithm>
 #include <atomic>
+#include <memory>
 #include <sqlite3.h>
 
 using namespace Qt::StringLiterals;
@@ -15,7 +17,12 @@ using namespace Qt::StringLiterals;
 namespace crewdeck::server {
 
 namespace {
-constexpr int kCheckpointIntervalMs = 250;
+// Checkpoint pace: while the WAL grows, every 25 ms, so that each checkpoint (and its sync of
+// the database file) is small: a sync of seconds' worth of pages stalled the writers behind the
+// filesystem's journal (docs/benchmarks.md: p99 at 20k events/s 50 ms with 1 s, 11-12 ms with
+// 100 ms, 4.3-4.5 ms with 25 ms). While nothing is written, the pause doubles up to 1 s.
+constexpr int kBusyIntervalMs = 25;
+constexpr int kIdleIntervalMs = 1000;
 // Pages in the WAL before the committing connection checkpoints by itself (SQLite's default
 // is 1000): only reached when the background checkpointer falls behind or is gone.
 constexpr int kBackstopPages = 10000;
@@ -122,7 +129,7 @@ void SqliteStore::startCheckpointer()
     auto *thread = new QThread;
     thread->setObjectName(u"sqlite-checkpoint"_s);
     auto *timer = new QTimer;
-    timer->setInterval(kCheckpointIntervalMs);
+    timer->setInterval(kBusyIntervalMs);
     timer->moveToThread(thread);
     const QString conn = u"crewdeck_sqlite_checkpoint_"_s + QString::number(g_nextId.fetch_add(1));
     const QString path = m_path;
@@ -137,10 +144,17 @@ void SqliteStore::startCheckpointer()
         }
         timer->start();
     });
-    QObject::connect(timer, &QTimer::timeout, timer, [conn] {
+    auto lastLog = std::make_shared<qint64>(-1);
+    QObject::connect(timer, &QTimer::timeout, timer, [conn, timer, lastLog] {
         QSqlQuery q(QSqlDatabase::database(conn, false));
-        if (q.exec(u"PRAGMA wal_checkpoint(PASSIVE)"_s))
-            g_checkpoints.fetch_add(1);
+        if (!q.exec(u"PRAGMA wal_checkpoint(PASSIVE)"_s) || !q.next())
+            return;
+        g_checkpoints.fetch_add(1);
+        // (busy, frames in the WAL, frames checkpointed): new frames keep the fast pace.
+        const qint64 log = q.value(1).toLongLong();
+        const bool grew = log != *lastLog;
+        *lastLog = log;
+        timer->setInterval(grew ? kBusyIntervalMs : std::min(kIdleIntervalMs, timer->interval() * 2));
     });
     QObject::connect(thread, &QThread::finished, thread, [timer, conn] {
         // Emitted on the checkpointer thread just before it ends: stop its timer and close

@@ -15,9 +15,9 @@ namespace crewdeck::server {
 // background: a checkpoint copies pages into the database file and syncs it, which took
 // several milliseconds on the thread that happened to commit when the WAL passed its
 // threshold (the server's main thread, between two event batches). A thread of its own runs
-// PASSIVE checkpoints (they never block readers or the writer) every 250 ms on its own
-// connection; the main connection's auto-checkpoint stays on as a backstop at a higher
-// threshold.
+// PASSIVE checkpoints (they never block readers or the writer) on its own connection, every
+// 25 ms while the WAL grows and backing off to 1 s when idle; the main connection's
+// auto-checkpoint stays on as a backstop at a higher threshold.
 //
 // Thread: one instance is used only on the thread that called open() (the main thread); the
 // checkpointer lives on its own thread. Several instances may coexist (each has its own
