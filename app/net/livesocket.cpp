@@ -37,7 +37,7 @@ LiveSocket::LiveSocket(QObject *parent)
     m_stableTimer.setInterval(10000);
     m_drainTimer.setSingleShot(true);
     m_drainTimer.setInterval(0);
-    connect(&m_drainTimer, &QTimer::timeout, this, [this] { drainInbox(false); });
+    connect(&m_drainTimer, &QTimer::timeout, this, &LiveSocket::drainInbox);
     setHeartbeatInterval(45000);
     connect(&m_retryTimer, &QTimer::timeout, this, [this] {
         m_nextRetryAt = {};
@@ -210,7 +210,7 @@ void LiveSocket::onTextMessage(const QString &text)
         m_drainTimer.start();
 }
 
-void LiveSocket::drainInbox(bool all)
+void LiveSocket::drainInbox()
 {
     QElapsedTimer slice;
     slice.start();
@@ -219,7 +219,7 @@ void LiveSocket::drainInbox(bool all)
         const QString text = std::exchange(m_inbox[m_inboxPos], QString());
         ++m_inboxPos;
         handleFrame(text);
-        if (!all && m_inboxPos < m_inbox.size() && slice.nsecsElapsed() > kSliceNs) {
+        if (m_inboxPos < m_inbox.size() && slice.nsecsElapsed() > kSliceNs) {
             m_drainTimer.start();
             return;
         }

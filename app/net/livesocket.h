@@ -106,8 +106,8 @@ private:
     void onConnected();
     void onTextMessage(const QString &text);
     void handleFrame(const QString &text);
-    // Delivers queued frames: a slice (from the drain timer) or all of them.
-    void drainInbox(bool all);
+    // Delivers queued frames for one slice (from the drain timer), then yields.
+    void drainInbox();
     void onSocketGone(QWebSocket *socket, int code, const QString &reason);
     void finishGone(int code, const QString &reason);
     void onLivenessTimeout();

@@ -25,23 +25,24 @@ AnalyticsWarmer::AnalyticsWarmer(Store *store, QObject *parent) : QObject(parent
 {
     m_stepTimer.setSingleShot(true);
     connect(&m_stepTimer, &QTimer::timeout, this, &AnalyticsWarmer::step);
-    connect(&m_passTimer, &QTimer::timeout, this, [this] {
-        if (m_todo.isEmpty()) {
-            plan(QDateTime::currentMSecsSinceEpoch());
-            m_stepTimer.start(0);
-        }
-    });
+    connect(&m_passTimer, &QTimer::timeout, this, &AnalyticsWarmer::beginPass);
 }
 
 void AnalyticsWarmer::start(int delayMs, int periodMs)
 {
     m_passTimer.start(qMax(1000, periodMs));
     QTimer::singleShot(qMax(0, delayMs), this, [this] {
-        if (m_passTimer.isActive() && m_todo.isEmpty()) {
-            plan(QDateTime::currentMSecsSinceEpoch());
-            m_stepTimer.start(0);
-        }
+        if (m_passTimer.isActive()) // not stopped meanwhile
+            beginPass();
     });
+}
+
+void AnalyticsWarmer::beginPass()
+{
+    if (!m_todo.isEmpty())
+        return; // the previous pass is still going
+    plan(QDateTime::currentMSecsSinceEpoch());
+    m_stepTimer.start(0);
 }
 
 void AnalyticsWarmer::stop()

@@ -38,6 +38,8 @@ private:
         qint64 fromMs = 0;
         qint64 toMs = 0;
     };
+    // Plans a pass and starts stepping through it, unless one is still going.
+    void beginPass();
     void plan(qint64 nowMs);
     void runSlice(const Slice &slice);
     void step();

@@ -95,13 +95,9 @@ void Session::replayStep()
         return;
     }
     const QList<StoredEventPtr> batch = m_source->history(m_key, m_lastSeq, m_options.historyBatch);
-    for (const StoredEventPtr &e : batch) {
-        if (e->seq <= m_lastSeq)
-            continue;
-        sendEvent(e, WsConnection::textFrame(e->bytes), m_key.kind == StreamKind::Run && isFinalRunStatus(*e));
-        if (m_closing)
-            return;
-    }
+    sendStored(batch);
+    if (m_closing)
+        return;
     if (batch.size() < m_options.historyBatch)
         finishReplay();
     else
@@ -113,15 +109,22 @@ void Session::finishReplay()
     m_replaying = false;
     const QList<StoredEventPtr> pending = std::exchange(m_pending, {});
     m_pendingBytes = 0;
-    for (const StoredEventPtr &e : pending) {
+    sendStored(pending); // what history already sent is skipped by seq
+    if (m_closing)
+        return;
+    if (m_key.kind == StreamKind::Run && m_options.finishedRun)
+        endFinishedRun();
+}
+
+void Session::sendStored(const QList<StoredEventPtr> &events)
+{
+    for (const StoredEventPtr &e : events) {
         if (e->seq <= m_lastSeq)
-            continue; // already sent from history
+            continue;
         sendEvent(e, WsConnection::textFrame(e->bytes), m_key.kind == StreamKind::Run && isFinalRunStatus(*e));
         if (m_closing)
             return;
     }
-    if (m_key.kind == StreamKind::Run && m_options.finishedRun)
-        endFinishedRun();
 }
 
 void Session::endFinishedRun()
@@ -147,11 +150,7 @@ void Session::endFinishedRun()
         connect(m_finalGrace, &QTimer::timeout, this, [this] {
             if (m_closing)
                 return;
-            const QList<StoredEventPtr> rest = m_source->history(m_key, m_lastSeq, m_options.historyBatch);
-            for (const StoredEventPtr &e : rest) {
-                if (e->seq > m_lastSeq && !m_closing)
-                    sendEvent(e, WsConnection::textFrame(e->bytes), isFinalRunStatus(*e));
-            }
+            sendStored(m_source->history(m_key, m_lastSeq, m_options.historyBatch));
             closeWith(1000, u"run finished"_s);
         });
     }

@@ -65,6 +65,9 @@ Q_SIGNALS:
 private:
     void replayStep();
     void finishReplay();
+    // Sends the stored events after the last one sent, in order, until a close begins (a
+    // final run_status on a run stream closes it).
+    void sendStored(const QList<StoredEventPtr> &events);
     // Finished run, history sent: close once the final status is out (see Options).
     void endFinishedRun();
     void sendControl(const QByteArray &bytes);

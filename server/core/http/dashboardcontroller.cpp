@@ -4,7 +4,6 @@
 #include "shared/timeutil.h"
 #include "shared/types.h"
 
-#include <QJsonDocument>
 #include <QUrlQuery>
 
 namespace crewdeck::server::http {
@@ -16,9 +15,8 @@ Resp dashboardStats(ApiContext &api, const Req &req, RequestContext &ctx)
 {
     // The answer only changes with the store's data: served from the read cache until then
     // (a key is only ever stored for a query that passed the checks below).
-    const QString key = u"stats\n"_s + ctx.orgId() + u'\n' + req.url().query(QUrl::FullyEncoded);
-    const quint64 version = api.store->dataVersion();
-    if (const QByteArray *body = api.responses.find(key, version, nowMs()))
+    CachedAnswer cached(api, "stats", ctx, req);
+    if (const QByteArray *body = cached.find())
         return jsonBytes(*body);
     const QUrlQuery q = req.query();
     QDateTime from, to;
@@ -27,10 +25,7 @@ Resp dashboardStats(ApiContext &api, const Req &req, RequestContext &ctx)
         return badRequest(err);
     if (from.isValid() && to.isValid() && from > to)
         return badRequest(u"from: must not be after to"_s);
-    const QByteArray body = QJsonDocument(api.store->dashboardStats(ctx.orgId(), from, to).toJson())
-                                .toJson(QJsonDocument::Compact);
-    api.responses.insert(key, version, nowMs(), body);
-    return jsonBytes(body);
+    return cached.store(api.store->dashboardStats(ctx.orgId(), from, to).toJson());
 }
 
 // GET /dashboard/timeseries?metric=&bucket=&from=&to= (from inclusive, to exclusive;

@@ -1,4 +1,5 @@
 #include "server/core/http/httputil.h"
+#include "server/core/http/apicontext.h"
 #include "shared/timeutil.h"
 #include "shared/types.h"
 
@@ -26,6 +27,26 @@ QHttpServerResponse json(const QJsonArray &body, Status status)
 QHttpServerResponse jsonBytes(const QByteArray &body, Status status)
 {
     return QHttpServerResponse(JsonMime, body, status);
+}
+
+CachedAnswer::CachedAnswer(ApiContext &api, const char *route, const RequestContext &ctx,
+                           const QHttpServerRequest &req)
+    : m_api(api)
+    , m_key(QLatin1StringView(route) + u'\n' + ctx.orgId() + u'\n' + req.url().query(QUrl::FullyEncoded))
+    , m_version(api.store->dataVersion())
+{
+}
+
+const QByteArray *CachedAnswer::find()
+{
+    return m_api.responses.find(m_key, m_version, nowMs());
+}
+
+QHttpServerResponse CachedAnswer::store(const QJsonObject &body)
+{
+    const QByteArray bytes = QJsonDocument(body).toJson(QJsonDocument::Compact);
+    m_api.responses.insert(m_key, m_version, nowMs(), bytes);
+    return jsonBytes(bytes);
 }
 
 QHttpServerResponse error(Status status, const QString &code, const QString &message)

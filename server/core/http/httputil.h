@@ -10,6 +10,10 @@
 #include <QUrlQuery>
 #include <optional>
 
+namespace crewdeck::server {
+struct ApiContext;
+}
+
 // Shared pieces of every REST handler: JSON responses with the contract's content type, the
 // error envelope, body and query parsing that name the offending field. Thread: main thread.
 namespace crewdeck::server::http {
@@ -32,6 +36,24 @@ QHttpServerResponse json(const QJsonObject &body, Status status = Status::Ok);
 QHttpServerResponse json(const QJsonArray &body, Status status = Status::Ok);
 // An already serialised JSON body (e.g. from the read cache); the bytes are shared, not copied.
 QHttpServerResponse jsonBytes(const QByteArray &body, Status status = Status::Ok);
+
+// A GET whose 200 answer is kept in ApiContext::responses (see ReadCache), keyed by route, the
+// caller's org and the query. The store's data version is read when this is made, before the
+// answer is computed: an answer computed while the data changed is stored already stale.
+class CachedAnswer
+{
+public:
+    CachedAnswer(ApiContext &api, const char *route, const RequestContext &ctx, const QHttpServerRequest &req);
+    // The kept body while it is still the store's answer, else null (call once).
+    const QByteArray *find();
+    // Serialises `body` once, keeps it and answers 200 with it.
+    QHttpServerResponse store(const QJsonObject &body);
+
+private:
+    ApiContext &m_api;
+    QString m_key;
+    quint64 m_version;
+};
 QHttpServerResponse error(Status status, const QString &code, const QString &message);
 QHttpServerResponse badRequest(const QString &message);
 QHttpServerResponse unauthorized(const QString &message = QStringLiteral("missing or invalid access token"));

@@ -34,7 +34,8 @@ public:
         return &it->value;
     }
 
-    void insert(const QString &key, quint64 version, qint64 nowMs, Value value)
+    // Returns the stored value (valid until the next insert or clear).
+    const Value *insert(const QString &key, quint64 version, qint64 nowMs, Value value)
     {
         if (m_entries.size() >= m_maxEntries && !m_entries.contains(key)) {
             // Full: entries of an older version are dead weight; if that frees nothing, start
@@ -43,7 +44,7 @@ public:
             if (m_entries.size() >= m_maxEntries)
                 m_entries.clear();
         }
-        m_entries.insert(key, Entry{version, nowMs, std::move(value)});
+        return &m_entries.insert(key, Entry{version, nowMs, std::move(value)})->value;
     }
 
     void clear() { m_entries.clear(); }

@@ -96,10 +96,8 @@ std::optional<QHttpServerResponse> Router::preflight(const QHttpServerRequest &r
     const quint64 version = m_api->store->dataVersion();
     const UserRecord *user = m_api->users.find(claims->sub, version, now);
     if (!user) {
-        if (const auto fresh = m_api->store->userById(claims->sub)) {
-            m_api->users.insert(claims->sub, version, now, *fresh);
-            user = m_api->users.find(claims->sub, version, now);
-        }
+        if (auto fresh = m_api->store->userById(claims->sub))
+            user = m_api->users.insert(claims->sub, version, now, std::move(*fresh));
     }
     if (!user || user->orgId != claims->org)
         return unauthorized(u"invalid access token: unknown user"_s);

@@ -73,9 +73,8 @@ Resp startRun(ApiContext &api, const Req &req, RequestContext &ctx, const QStrin
 Resp listRuns(ApiContext &api, const Req &req, RequestContext &ctx)
 {
     // Like /dashboard/stats: cached until the store's data changes.
-    const QString key = u"runs\n"_s + ctx.orgId() + u'\n' + req.url().query(QUrl::FullyEncoded);
-    const quint64 version = api.store->dataVersion();
-    if (const QByteArray *body = api.responses.find(key, version, nowMs()))
+    CachedAnswer cached(api, "runs", ctx, req);
+    if (const QByteArray *body = cached.find())
         return jsonBytes(*body);
     const QUrlQuery q = req.query();
     RunFilter f;
@@ -102,10 +101,7 @@ Resp listRuns(ApiContext &api, const Req &req, RequestContext &ctx)
         r.withToolCalls = false; // the list stays small; GET /runs/{id} has the tool calls
         items.append(r.toJson());
     }
-    const QByteArray body = QJsonDocument(QJsonObject{{u"items"_s, items}, {u"next_cursor"_s, optToJson(page.nextCursor)}})
-                                .toJson(QJsonDocument::Compact);
-    api.responses.insert(key, version, nowMs(), body);
-    return jsonBytes(body);
+    return cached.store(QJsonObject{{u"items"_s, items}, {u"next_cursor"_s, optToJson(page.nextCursor)}});
 }
 
 // GET /runs/{id}: with tool calls.
