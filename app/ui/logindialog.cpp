@@ -1,4 +1,5 @@
 #include "app/ui/logindialog.h"
+#include "app/ui/errorlabel.h"
 #include "app/net/apiclient.h"
 #include "app/net/session.h"
 #include "app/ui/appsettings.h"
@@ -54,16 +55,9 @@ LoginDialog::LoginDialog(client::ApiClient *api, QWidget *parent)
     form->addRow(tr("&Password:"), m_password);
     layout->addLayout(form);
 
-    m_error = new QLabel(this);
+    m_error = new ErrorLabel(this);
     m_error->setObjectName(u"errorLabel"_s);
-    m_error->setWordWrap(true);
     m_error->setMinimumWidth(em * 20);
-    {
-        QPalette p = m_error->palette();
-        p.setColor(QPalette::WindowText, StatusColors::error());
-        m_error->setPalette(p);
-    }
-    m_error->hide();
     layout->addWidget(m_error);
 
     auto *bottom = new QHBoxLayout;
@@ -88,12 +82,11 @@ void LoginDialog::setEmail(const QString &email) { m_email->setText(email); }
 void LoginDialog::setPassword(const QString &password) { m_password->setText(password); }
 QString LoginDialog::serverUrl() const { return m_server->text(); }
 QString LoginDialog::email() const { return m_email->text(); }
-QString LoginDialog::errorText() const { return m_error->isHidden() ? QString() : m_error->text(); }
+QString LoginDialog::errorText() const { return m_error->shownText(); }
 
 void LoginDialog::setMessage(const QString &text)
 {
-    m_error->setText(text);
-    m_error->setVisible(!text.isEmpty());
+    m_error->showError(text);
 }
 
 void LoginDialog::setBusy(bool busy)

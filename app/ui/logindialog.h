@@ -11,6 +11,8 @@ class ApiClient;
 
 namespace crewdeck::ui {
 
+class ErrorLabel;
+
 class Spinner;
 
 // Asks for server URL, e-mail and password and logs in through ApiClient. On success the
@@ -45,7 +47,7 @@ private:
     QLineEdit *m_server;
     QLineEdit *m_email;
     QLineEdit *m_password;
-    QLabel *m_error;
+    ErrorLabel *m_error;
     QPushButton *m_login;
     Spinner *m_spinner;
     bool m_busy = false;

@@ -1,4 +1,5 @@
 #include "app/ui/crews/createcrewdialog.h"
+#include "app/ui/errorlabel.h"
 #include "app/net/apiclient.h"
 #include "app/ui/theme.h"
 
@@ -82,13 +83,8 @@ CreateCrewDialog::CreateCrewDialog(ApiClient *api, QWidget *parent)
     agentButtons->addStretch(1);
     v->addLayout(agentButtons);
 
-    m_error = new QLabel(this);
+    m_error = new ErrorLabel(this);
     m_error->setObjectName(u"errorLabel"_s);
-    m_error->setWordWrap(true);
-    QPalette pal = m_error->palette();
-    pal.setColor(QPalette::WindowText, StatusColors::error());
-    m_error->setPalette(pal);
-    m_error->hide();
     v->addWidget(m_error);
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -172,13 +168,12 @@ std::optional<CreateCrewRequest> CreateCrewDialog::request(QString *error) const
 
 QString CreateCrewDialog::errorText() const
 {
-    return m_error->isHidden() ? QString() : m_error->text();
+    return m_error->shownText();
 }
 
 void CreateCrewDialog::showError(const QString &text)
 {
-    m_error->setText(text);
-    m_error->setVisible(!text.isEmpty());
+    m_error->showError(text);
 }
 
 void CreateCrewDialog::accept()

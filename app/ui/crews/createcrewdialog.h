@@ -17,6 +17,8 @@ class ApiClient;
 
 namespace crewdeck::ui {
 
+class ErrorLabel;
+
 // "New crew" (admins): a name, agents (name, role, tools as checkboxes) and an optional
 // rental price per hour. Validated with CreateCrewRequest::fromJson, then POST /crews;
 // crewCreated() carries the new crew. GUI thread.
@@ -48,7 +50,7 @@ private:
     QTableWidget *m_agents;
     QCheckBox *m_priced;
     QDoubleSpinBox *m_price;
-    QLabel *m_error;
+    ErrorLabel *m_error;
     QDialogButtonBox *m_buttons;
     bool m_sending = false;
 };

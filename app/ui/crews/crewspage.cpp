@@ -1,4 +1,5 @@
 #include "app/ui/crews/crewspage.h"
+#include "app/ui/errorlabel.h"
 #include "app/models/marketmodel.h"
 #include "app/models/rentalsmodel.h"
 #include "app/net/apiclient.h"
@@ -41,15 +42,6 @@ QIcon statusDot(const QString &status)
     p.setBrush(crewStatusColor(status));
     p.drawEllipse(QRectF(1, 1, 10, 10));
     return QIcon(pm);
-}
-
-void makeErrorLabel(QLabel *l)
-{
-    l->setWordWrap(true);
-    QPalette pal = l->palette();
-    pal.setColor(QPalette::WindowText, StatusColors::error());
-    l->setPalette(pal);
-    l->hide();
 }
 
 // Market status column: a coloured dot and the translated status.
@@ -104,9 +96,8 @@ RentDialog::RentDialog(ApiClient *api, const MarketCrew &crew, QWidget *parent)
     m_balance->setObjectName(u"balanceLabel"_s);
     form->addRow(tr("Your balance:"), m_balance);
     v->addLayout(form);
-    m_error = new QLabel(this);
+    m_error = new ErrorLabel(this);
     m_error->setObjectName(u"errorLabel"_s);
-    makeErrorLabel(m_error);
     v->addWidget(m_error);
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Rent"));
@@ -149,13 +140,12 @@ void RentDialog::updateCost()
 
 QString RentDialog::errorText() const
 {
-    return m_error->isHidden() ? QString() : m_error->text();
+    return m_error->shownText();
 }
 
 void RentDialog::showError(const QString &text)
 {
-    m_error->setText(text);
-    m_error->setVisible(!text.isEmpty());
+    m_error->showError(text);
     // Grow for the (wrapped) message instead of squeezing the form.
     resize(width(), qMax(height(), sizeHint().height()));
 }
@@ -208,9 +198,8 @@ CrewsPage::CrewsPage(ApiClient *api, Session *session, LiveSocket *mission, QWid
     auto *v = new QVBoxLayout(this);
     v->setContentsMargins(em, em, em, em);
 
-    m_error = new QLabel(this);
+    m_error = new ErrorLabel(this);
     m_error->setObjectName(u"crewsError"_s);
-    makeErrorLabel(m_error);
     v->addWidget(m_error);
 
     m_tabs = new QTabWidget(this);
@@ -431,13 +420,12 @@ QString CrewsPage::selectedMarketCrewId() const
 
 QString CrewsPage::errorText() const
 {
-    return m_error->isHidden() ? QString() : m_error->text();
+    return m_error->shownText();
 }
 
 void CrewsPage::showError(const QString &text)
 {
-    m_error->setText(text);
-    m_error->setVisible(!text.isEmpty());
+    m_error->showError(text);
 }
 
 void CrewsPage::openCreateDialog()

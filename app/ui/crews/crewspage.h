@@ -24,6 +24,8 @@ class Session;
 
 namespace crewdeck::ui {
 
+class ErrorLabel;
+
 // "Rent a crew": hours, the cost in C7T (price x hours, exact, rounded half-up like the
 // server) shown before confirming, then POST /rentals. A 409 insufficient_balance stays in
 // the dialog as a clear message. GUI thread.
@@ -54,7 +56,7 @@ private:
     QDoubleSpinBox *m_hours;
     QLabel *m_cost;
     QLabel *m_balance;
-    QLabel *m_error;
+    ErrorLabel *m_error;
     QDialogButtonBox *m_buttons;
     bool m_sending = false;
 };
@@ -108,7 +110,7 @@ private:
     QTableView *m_rentalsView;
     client::MarketModel *m_market;
     client::RentalsModel *m_rentals;
-    QLabel *m_error;
+    ErrorLabel *m_error;
     QLabel *m_balance;
     QPushButton *m_create;
     QPushButton *m_delete;

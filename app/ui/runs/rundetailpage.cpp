@@ -1,4 +1,5 @@
 #include "app/ui/runs/rundetailpage.h"
+#include "app/ui/errorlabel.h"
 #include "app/models/recentrunsmodel.h"
 #include "app/models/toolcallsmodel.h"
 #include "app/net/apiclient.h"
@@ -80,13 +81,8 @@ RunDetailPage::RunDetailPage(ApiClient *api, Session *session, QWidget *parent)
     facts->addStretch(1);
     v->addLayout(facts);
 
-    m_error = new QLabel(this);
+    m_error = new ErrorLabel(this);
     m_error->setObjectName(u"runError"_s);
-    m_error->setWordWrap(true);
-    QPalette pal = m_error->palette();
-    pal.setColor(QPalette::WindowText, StatusColors::error());
-    m_error->setPalette(pal);
-    m_error->hide();
     v->addWidget(m_error);
 
     auto *split = new QSplitter(Qt::Vertical, this);
@@ -310,13 +306,12 @@ void RunDetailPage::showLogOf(const QString &toolCallId)
 
 QString RunDetailPage::errorText() const
 {
-    return m_error->isHidden() ? QString() : m_error->text();
+    return m_error->shownText();
 }
 
 void RunDetailPage::showError(const QString &text)
 {
-    m_error->setText(text);
-    m_error->setVisible(!text.isEmpty());
+    m_error->showError(text);
 }
 
 void RunDetailPage::cancelRun()

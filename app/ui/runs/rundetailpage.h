@@ -17,6 +17,8 @@ class ToolCallsModel;
 
 namespace crewdeck::ui {
 
+class ErrorLabel;
+
 class LogView;
 class StatusPill;
 class TimelineWidget;
@@ -81,7 +83,7 @@ private:
     QLabel *m_duration;
     QLabel *m_tokens;
     QLabel *m_started;
-    QLabel *m_error;
+    ErrorLabel *m_error;
     QPushButton *m_cancel;
     QPushButton *m_rerun;
     TimelineWidget *m_timeline;

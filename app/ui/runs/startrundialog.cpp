@@ -1,4 +1,5 @@
 #include "app/ui/runs/startrundialog.h"
+#include "app/ui/errorlabel.h"
 #include "app/net/apiclient.h"
 #include "app/ui/theme.h"
 
@@ -187,13 +188,8 @@ StartRunDialog::StartRunDialog(ApiClient *api, QWidget *parent)
     addRow->addStretch(1);
     v->addLayout(addRow);
 
-    m_error = new QLabel(this);
+    m_error = new ErrorLabel(this);
     m_error->setObjectName(u"errorLabel"_s);
-    m_error->setWordWrap(true);
-    QPalette pal = m_error->palette();
-    pal.setColor(QPalette::WindowText, StatusColors::error());
-    m_error->setPalette(pal);
-    m_error->hide();
     v->addWidget(m_error);
 
     m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
@@ -349,13 +345,12 @@ std::optional<StartRunRequest> StartRunDialog::request(QString *error) const
 
 QString StartRunDialog::errorText() const
 {
-    return m_error->isHidden() ? QString() : m_error->text();
+    return m_error->shownText();
 }
 
 void StartRunDialog::showError(const QString &text)
 {
-    m_error->setText(text);
-    m_error->setVisible(!text.isEmpty());
+    m_error->showError(text);
 }
 
 // GUI thread. Validates, sends, and closes only when the server accepted the run.

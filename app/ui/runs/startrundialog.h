@@ -19,6 +19,8 @@ class ApiClient;
 
 namespace crewdeck::ui {
 
+class ErrorLabel;
+
 // One step of the start-run dialog: tool, its parameters, an optional agent, and buttons to
 // move it up/down or remove it. GUI thread.
 class StepEditor : public QWidget
@@ -105,7 +107,7 @@ private:
     QVBoxLayout *m_stepsLayout;
     QList<StepEditor *> m_steps;
     QSpinBox *m_timeout;
-    QLabel *m_error;
+    ErrorLabel *m_error;
     QDialogButtonBox *m_buttons;
     QList<Crew> m_crews;
     QString m_wantedCrew;
