@@ -6,6 +6,7 @@
 #include "app/ui/crews/crewspage.h"
 #include "app/ui/mainwindow.h"
 #include "app/ui/theme.h"
+#include "tests/gui/guitest.h"
 #include "tests/support/testserver.h"
 
 #include <QApplication>
@@ -97,12 +98,9 @@ void TestCrews::init()
 
 bool TestCrews::login(AppController &ctl, const QString &email)
 {
-    LaunchOptions o;
-    o.serverUrl = m_server->baseUrl().toString();
-    o.email = email;
-    o.password = Password;
-    ctl.start(o);
-    return QTest::qWaitFor([&] { return ctl.crewsPage() && ctl.crewsPage()->isLoaded(); }, 20000);
+    return testsupport::startApp(ctl, *m_server, email, Password,
+                                 [&] { return ctl.crewsPage() && ctl.crewsPage()->isLoaded(); },
+                                 /*fastBackoff=*/false);
 }
 
 void TestCrews::crewsShowStatusAgentsAndTools()

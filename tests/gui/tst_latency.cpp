@@ -16,6 +16,7 @@
 #include "app/ui/mainwindow.h"
 #include "app/ui/toasts/toastmanager.h"
 #include "app/ui/toasts/toastwidget.h"
+#include "tests/gui/guitest.h"
 #include "tests/support/testserver.h"
 
 #include <QApplication>
@@ -166,27 +167,14 @@ void TestLatency::init()
 
 bool TestLatency::loginApp(AppController &ctl)
 {
-    ctl.setBackoff(100, 800);
-    LaunchOptions o;
-    o.serverUrl = m_server->baseUrl().toString();
-    o.email = Email;
-    o.password = Password;
-    ctl.start(o);
-    return QTest::qWaitFor([&] { return ctl.mainWindow() != nullptr && ctl.graphPage() != nullptr; }, 20000);
+    return testsupport::startApp(ctl, *m_server, Email, Password,
+                                 [&] { return ctl.mainWindow() != nullptr && ctl.graphPage() != nullptr; });
 }
 
 GraphPage *TestLatency::openGraph(AppController &ctl)
 {
-    GraphPage *page = ctl.graphPage();
-    if (!page || !ctl.mainWindow()->showPage(u"graph"_s))
-        return nullptr;
-    if (!QTest::qWaitFor([&] { return page->crewCombo()->findData(m_crewId) >= 0; }, 20000))
-        return nullptr;
-    if (!page->selectCrew(m_crewId))
-        return nullptr;
-    if (!QTest::qWaitFor([&] { return page->socket()->state() == LiveSocket::State::Live; }, 20000))
-        return nullptr;
-    if (!QTest::qWaitForWindowExposed(ctl.mainWindow()))
+    GraphPage *page = testsupport::openGraph(ctl, m_crewId);
+    if (!page || !QTest::qWaitForWindowExposed(ctl.mainWindow()))
         return nullptr;
     return page;
 }

@@ -10,6 +10,7 @@
 #include "app/ui/runs/runspage.h"
 #include "app/ui/runs/startrundialog.h"
 #include "app/ui/runs/timelinewidget.h"
+#include "tests/gui/guitest.h"
 #include "tests/support/testserver.h"
 
 #include <QApplication>
@@ -105,13 +106,8 @@ void TestRuns::init()
 
 bool TestRuns::login(AppController &ctl, const QString &email)
 {
-    LaunchOptions o;
-    o.serverUrl = m_server->baseUrl().toString();
-    o.email = email;
-    o.password = Password;
-    ctl.setBackoff(100, 800);
-    ctl.start(o);
-    return QTest::qWaitFor([&] { return ctl.mainWindow() && ctl.runsPage() && ctl.runDetailPage(); }, 20000);
+    return testsupport::startApp(ctl, *m_server, email, Password,
+                                 [&] { return ctl.mainWindow() && ctl.runsPage() && ctl.runDetailPage(); });
 }
 
 QString TestRuns::startRun(const QJsonArray &steps, std::optional<int> timeoutS)
