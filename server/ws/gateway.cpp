@@ -3,6 +3,7 @@
 #include <QTcpSocket>
 #include <QUrlQuery>
 
+#include "server/ws/framering.h"
 #include "server/ws/session.h"
 #include "server/ws/wsconnection.h"
 #include "shared/events.h"
@@ -39,10 +40,28 @@ Gateway::Gateway(EventSource *source, StreamAuthority *authority, const Config &
     : QObject(parent), m_source(source), m_authority(authority), m_config(config),
       m_serverName(QByteArrayLiteral("crewdeck/" CREWDECK_VERSION))
 {
+    m_ring = std::make_unique<FrameRing>(m_config.ringBytes, m_source->globalLatestSeq());
+    m_feed.source = m_source;
+    m_feed.ring = m_ring.get();
+    m_feed.schedulePump = [this](Session *s) { schedulePump(s); };
+    m_feed.clock.start();
+    m_feed.sliceBytes = qMax<qint64>(4096, m_config.sliceBytes);
+    m_feed.historyBatch = qMax(1, m_config.historyBatch);
+    m_feed.finishedRunGraceMs = m_config.finishedRunGraceMs;
     connect(m_source, &EventSource::published, this, &Gateway::onPublished);
     m_heartbeat.setInterval(qMax(1, m_config.heartbeatSeconds) * 1000);
     connect(&m_heartbeat, &QTimer::timeout, this, &Gateway::onHeartbeat);
     m_heartbeat.start();
+    setStallTimeoutMs(m_config.stallTimeoutMs);
+    connect(&m_stallCheck, &QTimer::timeout, this, &Gateway::checkStalls);
+    m_stallCheck.start();
+}
+
+void Gateway::setStallTimeoutMs(int ms)
+{
+    m_config.stallTimeoutMs = qMax(1, ms);
+    // Checked a few times per limit: a stalled socket goes within ~1.25 x the limit.
+    m_stallCheck.setInterval(qBound(10, m_config.stallTimeoutMs / 4, 5000));
 }
 
 Gateway::~Gateway()
@@ -104,9 +123,7 @@ void Gateway::accept(WsConnection *ws)
 
     StreamKey key;
     key.orgId = org;
-    Session::Options options;
-    options.maxQueueBytes = m_config.maxQueueBytes;
-    options.historyBatch = qMax(1, m_config.historyBatch);
+    bool finishedRun = false;
     const QString runPrefix = u"/ws/runs/"_s;
     if (path == u"/ws/mission"_s) {
         key.kind = StreamKind::Mission;
@@ -127,11 +144,8 @@ void Gateway::accept(WsConnection *ws)
                && !path.mid(runPrefix.size()).contains(u'/')) {
         key.kind = StreamKind::Run;
         key.id = path.mid(runPrefix.size());
-        bool finished = false;
-        if (m_authority->runAccess(*claims, key.id, &finished) != StreamAuthority::Access::Ok)
+        if (m_authority->runAccess(*claims, key.id, &finishedRun) != StreamAuthority::Access::Ok)
             return refuse(ws, path, org, user, 4404, u"not found"_s);
-        options.finishedRun = finished;
-        options.finishedRunGraceMs = m_config.finishedRunGraceMs;
     } else {
         return refuse(ws, path, org, user, 4404, u"not found"_s);
     }
@@ -149,11 +163,11 @@ void Gateway::accept(WsConnection *ws)
         }
     }
 
-    // Subscribe first (index), then read history: an event published in between is either in
-    // the history read or buffered live, and duplicates are dropped by seq.
+    // Indexed before it starts: every event published from now on pumps it; its cursor finds
+    // whatever it has not been sent in the ring or the store.
     ws->releaseRequest();
     QObject::disconnect(ws, &WsConnection::disconnected, ws, nullptr); // the session owns it now
-    auto *session = new Session(ws, m_source, key, user, path, options, this);
+    auto *session = new Session(ws, &m_feed, key, user, path, finishedRun, this);
     m_sessions.insert(session);
     index[indexKey(key)].insert(session);
     connect(session, &Session::closing, this, &Gateway::sessionClosed);
@@ -190,18 +204,16 @@ void Gateway::onPublished(const StoredEventPtr &event)
                 buckets[1] = &graph.value();
         }
     }
-    if (!buckets[0] && !buckets[1])
-        return;
-    // One complete WebSocket frame per event, shared (implicitly) by every session.
-    const QByteArray frame = WsConnection::textFrame(event->bytes);
-    const bool endsRun = isFinalRunStatus(*event);
+    // One complete WebSocket frame per event, kept once in the ring for every socket (also
+    // when nobody watches yet: a client connecting with `since` a moment later reads it here).
+    m_ring->append(*event, WsConnection::textFrame(event->bytes), isFinalRunStatus(*event));
     for (const QSet<Session *> *bucket : buckets) {
         if (!bucket)
             continue;
         // Sessions leave the index only through a queued signal, so the bucket is stable here.
         // The sessions of a bucket nearly always share one key, and their key strings share
         // data (interned in accept()): the match is computed once per distinct key, not once
-        // per session (string compares were the top gateway cost per event and session).
+        // per session.
         const StreamKey *last = nullptr;
         bool lastMatch = false;
         for (Session *s : *bucket) {
@@ -212,9 +224,41 @@ void Gateway::onPublished(const StoredEventPtr &event)
                 lastMatch = k.matches(*event);
             }
             if (lastMatch)
-                s->deliver(event, frame, endsRun && k.kind == StreamKind::Run);
+                s->notify();
         }
     }
+}
+
+void Gateway::schedulePump(Session *session)
+{
+    if (session->pumpScheduled())
+        return;
+    session->setPumpScheduled(true);
+    m_toPump.append(session);
+    if (!m_pumpPosted) {
+        m_pumpPosted = true;
+        // Queued: a whole batch of published events (the event log emits them in one pass)
+        // becomes one pump, one write, per socket.
+        QMetaObject::invokeMethod(this, &Gateway::pumpScheduled, Qt::QueuedConnection);
+    }
+}
+
+void Gateway::pumpScheduled()
+{
+    m_pumpPosted = false;
+    const QList<Session *> sessions = std::exchange(m_toPump, {});
+    for (Session *s : sessions) {
+        s->setPumpScheduled(false);
+        s->pump(); // one slice each; a session with more puts itself back for the next pass
+    }
+}
+
+void Gateway::checkStalls()
+{
+    const qint64 now = m_feed.clock.elapsed();
+    const QSet<Session *> all = m_sessions; // closing emits signals
+    for (Session *s : all)
+        s->checkStall(now, m_config.stallTimeoutMs);
 }
 
 void Gateway::onHeartbeat()
@@ -229,6 +273,8 @@ void Gateway::remove(Session *session)
 {
     if (!m_sessions.remove(session))
         return;
+    if (session->pumpScheduled())
+        m_toPump.removeOne(session);
     auto &index = indexFor(session->key().kind);
     const QString k = indexKey(session->key());
     auto it = index.find(k);
@@ -249,6 +295,9 @@ void Gateway::closeAll()
 {
     m_closingAll = true;
     m_heartbeat.stop();
+    // What was published before the shutdown (the cancelled tools' last events) goes out
+    // ahead of the close frame, as far as each socket's slice allows.
+    pumpScheduled();
     const QSet<Session *> all = m_sessions;
     for (Session *s : all)
         s->closeWith(1001, u"server shutting down"_s);

@@ -5,29 +5,36 @@
 #include <QTimer>
 
 #include "server/model/streams.h"
+#include "server/ws/session.h"
+
+#include <memory>
 
 class QTcpSocket;
 
 // The WebSocket gateway (docs/protocol.md, "WebSockets"). It answers upgrades handed over by
 // the FrontDoor with subprotocol "crewdeck.v1", authenticates them, and fans the events of an
 // EventSource out to the sessions watching each stream.
-// Fan-out: each event's WebSocket frame is built once (WsConnection::textFrame) and the same
-// bytes are queued on every subscribed connection; each connection writes everything queued
-// in one event-loop pass with one write (see wsconnection.h).
+// Delivery (docs/architecture.md, "One event's path"): each event's WebSocket frame is built
+// once and kept in a FrameRing shared by all sockets; every socket is a cursor (Session) that
+// writes the next frames of its stream from the ring, or from the store when it is older than
+// the ring, whenever its connection has handed everything to the kernel, at most one slice
+// per event-loop pass. A reader that keeps reading is never closed for being behind.
 //
 // Endpoints: /ws/runs/{run_id}?since=, /ws/mission?since=, /ws/graph?crew_id=&since=.
 // Close codes: 4401 no/bad/expired token; 4404 unknown path, unknown run or another org's run;
 // 4403 crew not accessible; 4400 missing crew_id, malformed since, or any client message other
-// than {"type":"ping"}; 1009 client message over maxIncomingMessage; 1013 client too slow
-// (its unsent data exceeded maxQueueBytes; note: Qt 6.4's QWebSocket client rejects 1013 as an
-// invalid code and reports 1002; browsers accept it); 1000 after a run's final run_status; 1001 on
-// shutdown (closeAll()).
+// than {"type":"ping"}; 1009 client message over maxIncomingMessage; 1013 client not reading
+// (frames waiting and not one byte taken for stallTimeoutMs; note: Qt 6.4's QWebSocket client
+// rejects 1013 as an invalid code and reports 1002; browsers accept it); 1008 a client that
+// keeps pinging while reading nothing; 1000 after a run's final run_status; 1001 on shutdown
+// (closeAll()).
 // Resume: `since` beyond the stream's latest seq, or below the history horizon, gets `reset`
-// (seq = the stream's latest) and the stream continues live from there.
+// (seq = the stream's latest) and the stream continues live from there; so does a cursor that
+// falls behind the history horizon while it reads.
 // Thread: everything runs on the gateway's (main) thread, the same as the EventSource's.
 namespace crewdeck::server {
 
-class Session;
+class FrameRing;
 class WsConnection;
 
 class Gateway : public QObject
@@ -37,11 +44,16 @@ public:
     struct Config
     {
         int heartbeatSeconds = 45;
-        qint64 maxQueueBytes = 1024 * 1024;
         qint64 maxIncomingMessage = 64 * 1024;
         int historyBatch = 500;
         // How long a stream of an already-finished run waits for its final frame.
         int finishedRunGraceMs = 3000;
+        // The shared ring of recent frames (all streams), frames plus bookkeeping.
+        qint64 ringBytes = 32LL * 1024 * 1024;
+        // What one socket writes per event-loop pass (see SessionFeed::sliceBytes).
+        qint64 sliceBytes = 128 * 1024;
+        // A socket with frames waiting that takes no byte for this long is closed (1013).
+        int stallTimeoutMs = 60'000;
     };
 
     // `source` and `authority` must outlive the gateway.
@@ -55,6 +67,9 @@ public:
     void closeAll();
 
     int sessionCount() const { return int(m_sessions.size()); }
+    const FrameRing &ring() const { return *m_ring; }
+    // Tests: a shorter no-progress limit than the configured one.
+    void setStallTimeoutMs(int ms);
 
 Q_SIGNALS:
     // A session was accepted for a stream.
@@ -68,6 +83,9 @@ private:
                 int code, const QString &reason);
     void onPublished(const StoredEventPtr &event);
     void onHeartbeat();
+    void schedulePump(Session *session);
+    void pumpScheduled();
+    void checkStalls();
     void remove(Session *session);
     QHash<QString, QSet<Session *>> &indexFor(StreamKind kind);
     static QString indexKey(const StreamKey &key);
@@ -77,6 +95,11 @@ private:
     Config m_config;
     QByteArray m_serverName;
     QTimer m_heartbeat;
+    QTimer m_stallCheck;
+    std::unique_ptr<FrameRing> m_ring;
+    SessionFeed m_feed;
+    QList<Session *> m_toPump; // sessions to pump on the next pass (flag on each session)
+    bool m_pumpPosted = false;
     QSet<Session *> m_sessions;
     QHash<QString, QSet<Session *>> m_runIndex;     // run id -> sessions
     QHash<QString, QSet<Session *>> m_missionIndex; // org id -> sessions

@@ -1,11 +1,12 @@
 #include "server/ws/session.h"
 
 #include <QDateTime>
-#include <algorithm>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <utility>
+#include <algorithm>
+#include <vector>
 
+#include "server/ws/framering.h"
 #include "server/ws/wsconnection.h"
 #include "shared/events.h"
 #include "shared/timeutil.h"
@@ -19,6 +20,16 @@ namespace {
 constexpr int kCloseGraceMs = 10'000;
 // QTimer intervals are int milliseconds: long expiries are reached in steps.
 constexpr qint64 kMaxTimerMs = qint64(24) * 3600 * 1000;
+// Frames handed to one sendFrames() call (sendmsg gathers up to 512 per call).
+constexpr int kMaxFramesPerWrite = 2048;
+
+// Frame pointers of one write. Main thread only, reused by every session: no per-socket
+// storage.
+std::vector<const QByteArray *> &scratch()
+{
+    static std::vector<const QByteArray *> frames;
+    return frames;
+}
 
 } // namespace
 
@@ -26,115 +37,209 @@ bool isFinalRunStatus(const StoredEvent &event)
 {
     if (event.type != EventType::RunStatus)
         return false;
-    const QString status = QJsonDocument::fromJson(event.bytes).object().value(u"status"_s).toString();
+    const QString status =
+        QJsonDocument::fromJson(event.bytes).object().value(u"status"_s).toString();
     return status == u"succeeded"_s || status == u"failed"_s || status == u"cancelled"_s;
 }
 
-Session::Session(WsConnection *socket, EventSource *source, const StreamKey &key,
-                 const QString &userId, const QString &path, const Options &options,
-                 QObject *parent)
-    : QObject(parent), m_socket(socket), m_source(source), m_key(key), m_userId(userId),
-      m_path(path), m_options(options)
+Session::Session(WsConnection *socket, const SessionFeed *feed, const StreamKey &key,
+                 const QString &userId, const QString &path, bool finishedRun, QObject *parent)
+    : QObject(parent), m_socket(socket), m_feed(feed), m_key(key),
+      m_ringKey(FrameRing::ringKey(key)), m_userId(userId), m_path(path),
+      m_finishedRun(finishedRun && key.kind == StreamKind::Run)
 {
     m_socket->setParent(this);
+    m_progressMs = m_feed->clock.elapsed();
     connect(m_socket, &WsConnection::textMessageReceived, this, &Session::onTextMessage);
     connect(m_socket, &WsConnection::binaryMessageReceived, this,
             [this] { closeWith(4400, u"unexpected message"_s); });
-    connect(m_socket, &WsConnection::bytesWritten, this, [this] {
-        if (m_waitingForDrain && m_socket->pendingBytes() <= m_options.maxQueueBytes / 2) {
-            m_waitingForDrain = false;
-            replayStep();
-        }
-    });
+    connect(m_socket, &WsConnection::bytesWritten, this, &Session::onBytesWritten);
     // Queued: the gateway's stream index must not change while it fans an event out.
-    connect(m_socket, &WsConnection::disconnected, this, [this] {
-        if (!m_closing)
-            m_closeCode = m_socket->closeCode();
-        Q_EMIT finished();
-    }, Qt::QueuedConnection);
+    connect(
+        m_socket, &WsConnection::disconnected, this,
+        [this] {
+            if (!m_closing)
+                m_closeCode = m_socket->closeCode();
+            Q_EMIT finished();
+        },
+        Qt::QueuedConnection);
 }
 
 Session::~Session() = default;
 
 void Session::start(qint64 since, const QByteArray &snapshot, qint64 snapshotSeq)
 {
+    m_started = true;
+    EventSource *source = m_feed->source;
     if (m_key.kind == StreamKind::Mission && since < 0) {
         // Live after the snapshot: events it already reflects are skipped by seq.
-        m_lastSeq = snapshotSeq;
+        m_cursor = m_lastSeq = snapshotSeq;
         sendControl(snapshot);
+        pump();
         return;
     }
-    const qint64 latest = m_source->latestSeq(m_key);
+    const qint64 latest = source->latestSeq(m_key);
     if (m_key.kind == StreamKind::Graph && since < 0) {
-        m_lastSeq = latest; // live from now
+        // Live from now: everything published so far is behind the cursor.
+        m_lastSeq = latest;
+        m_cursor = std::max(latest, source->globalLatestSeq());
+        pump();
         return;
     }
     const qint64 from = since < 0 ? 0 : since; // a run without since: from its first event
-    if (from > latest || from < m_source->historyHorizon(m_key)) {
+    if (from > latest || from < source->historyHorizon(m_key)) {
         // The history asked for is not ours (beyond the stream) or is gone (pruned): the
         // client refetches over REST and continues live from here.
-        m_lastSeq = latest;
-        sendControl(Event{latest, nowUtc(), ResetEvent{}}.toBytes());
-        if (m_key.kind == StreamKind::Run && m_options.finishedRun)
-            endFinishedRun();
-        return;
+        sendReset(latest);
+    } else {
+        m_cursor = m_lastSeq = from;
     }
-    m_lastSeq = from;
-    m_replaying = true;
-    replayStep();
+    pump();
 }
 
-// Sends one batch of history, then yields to the event loop (live events published meanwhile
-// are buffered in m_pending) and continues; waits while the client has a lot unread.
-void Session::replayStep()
+void Session::notify()
 {
-    if (m_closing || !m_replaying)
+    if (m_pumpScheduled || m_closing || !m_started)
         return;
-    if (m_socket->pendingBytes() > m_options.maxQueueBytes / 2) {
-        m_waitingForDrain = true;
-        return;
-    }
-    const QList<StoredEventPtr> batch = m_source->history(m_key, m_lastSeq, m_options.historyBatch);
-    sendStored(batch);
-    if (m_closing)
-        return;
-    if (batch.size() < m_options.historyBatch)
-        finishReplay();
-    else
-        QMetaObject::invokeMethod(this, &Session::replayStep, Qt::QueuedConnection);
+    m_feed->schedulePump(this);
 }
 
-void Session::finishReplay()
+void Session::onBytesWritten()
 {
-    m_replaying = false;
-    const QList<StoredEventPtr> pending = std::exchange(m_pending, {});
-    m_pendingBytes = 0;
-    sendStored(pending); // what history already sent is skipped by seq
-    if (m_closing)
+    m_progressMs = m_feed->clock.elapsed();
+    m_supersededPings = 0;
+    // The kernel took everything: the next slice (a separate event-loop event per socket, so
+    // sockets take turns).
+    if (m_socket->pendingBytes() == 0)
+        pump();
+}
+
+void Session::write(const QByteArray *const *frames, qsizetype count)
+{
+    if (m_socket->sendFrames(frames, count) > 0)
+        m_progressMs = m_feed->clock.elapsed();
+}
+
+void Session::pump()
+{
+    if (m_closing || !m_started || m_inPump)
         return;
-    if (m_key.kind == StreamKind::Run && m_options.finishedRun)
+    if (m_socket->pendingBytes() > 0)
+        return; // the kernel has not taken the last slice: onBytesWritten() continues
+    m_inPump = true;
+    m_progressMs = m_feed->clock.elapsed(); // nothing waits: not stalled
+    // Control replies first: they carry the seq of the last event the client was sent.
+    if (m_pongWanted) {
+        m_pongWanted = false;
+        sendControl(Event{m_lastSeq, nowUtc(), PongEvent{}}.toBytes());
+    }
+    if (m_heartbeatWanted) {
+        m_heartbeatWanted = false;
+        sendControl(Event{m_lastSeq, nowUtc(), HeartbeatEvent{}}.toBytes());
+    }
+    const FrameRing &ring = *m_feed->ring;
+    qint64 budget = m_feed->sliceBytes;
+    bool caughtUp = false;
+    while (!m_closing && budget > 0 && m_socket->pendingBytes() == 0) {
+        if (m_storeOnly || !ring.covers(m_cursor)) {
+            if (!pumpFromStore(budget)) {
+                caughtUp = true;
+                break;
+            }
+            continue;
+        }
+        std::vector<const QByteArray *> &frames = scratch();
+        frames.clear();
+        const FrameRing::Slice slice =
+            ring.read(m_ringKey, m_cursor, budget, kMaxFramesPerWrite, frames);
+        if (slice.count == 0) {
+            caughtUp = true;
+            break;
+        }
+        m_cursor = m_lastSeq = slice.lastSeq;
+        budget -= slice.bytes;
+        write(frames.data(), qsizetype(frames.size()));
+        if (slice.endsRun)
+            closeWith(1000, u"run finished"_s);
+    }
+    m_inPump = false;
+    if (m_closing || m_socket->pendingBytes() > 0)
+        return;
+    if (!caughtUp) {
+        m_feed->schedulePump(this); // more after this slice: others take their turn first
+        return;
+    }
+    if (m_finishedRun)
         endFinishedRun();
 }
 
-void Session::sendStored(const QList<StoredEventPtr> &events)
+bool Session::pumpFromStore(qint64 &budget)
 {
-    for (const StoredEventPtr &e : events) {
-        if (e->seq <= m_lastSeq)
-            continue;
-        sendEvent(e, WsConnection::textFrame(e->bytes), m_key.kind == StreamKind::Run && isFinalRunStatus(*e));
-        if (m_closing)
-            return;
+    EventSource *source = m_feed->source;
+    const FrameRing &ring = *m_feed->ring;
+    if (!m_storeOnly && m_cursor < source->historyHorizon(m_key)) {
+        // Fell behind everything the server keeps: the client refetches over REST.
+        sendReset(source->latestSeq(m_key));
+        return true;
     }
+    const QList<StoredEventPtr> page = source->history(m_key, m_cursor, m_feed->historyBatch);
+    // Frames of a store page are built for this socket only and live until the kernel took
+    // them; a page is cut at the slice budget (the rest is read again next time).
+    QList<QByteArray> built;
+    qint64 bytes = 0;
+    bool ends = false;
+    qsizetype used = 0;
+    for (const StoredEventPtr &e : page) {
+        ++used;
+        if (e->seq <= m_cursor)
+            continue;
+        built.append(WsConnection::textFrame(e->bytes));
+        bytes += built.constLast().size();
+        m_cursor = m_lastSeq = e->seq;
+        if (m_key.kind == StreamKind::Run && isFinalRunStatus(*e)) {
+            ends = true;
+            break;
+        }
+        if (bytes >= budget)
+            break;
+    }
+    if (!built.isEmpty()) {
+        std::vector<const QByteArray *> &frames = scratch();
+        frames.clear();
+        for (const QByteArray &f : std::as_const(built))
+            frames.push_back(&f);
+        write(frames.data(), qsizetype(frames.size()));
+        budget -= bytes;
+        if (ends)
+            closeWith(1000, u"run finished"_s);
+    }
+    if (used == page.size() && page.size() < m_feed->historyBatch) {
+        // The store has nothing of this stream after the cursor; nor has it anything up to
+        // the ring's floor (published means stored), so the ring serves the rest.
+        if (!m_storeOnly)
+            m_cursor = std::max(m_cursor, ring.floor());
+        return !built.isEmpty() && !m_storeOnly;
+    }
+    return true;
 }
 
 void Session::endFinishedRun()
 {
     if (m_closing)
         return;
+    if (m_storeOnly) {
+        // The grace ran out and the store's history has been sent.
+        closeWith(1000, u"run finished"_s);
+        return;
+    }
+    if (m_graceStarted)
+        return;
+    m_graceStarted = true;
     // A client resuming after the end: the stream's last event is the final status.
-    const qint64 latest = m_source->latestSeq(m_key);
+    EventSource *source = m_feed->source;
+    const qint64 latest = source->latestSeq(m_key);
     if (latest > 0 && latest <= m_lastSeq) {
-        const QList<StoredEventPtr> last = m_source->history(m_key, latest - 1, 1);
+        const QList<StoredEventPtr> last = source->history(m_key, latest - 1, 1);
         if (!last.isEmpty() && isFinalRunStatus(*last.constFirst())) {
             closeWith(1000, u"run finished"_s);
             return;
@@ -142,48 +247,22 @@ void Session::endFinishedRun()
     }
     // The run's row says final but its final run_status frame has not been sent: closing
     // now would cut off the run's tail (the events still waiting for the event log's next
-    // tick). Stay live until the frame arrives (sendEvent closes then); give up after the
-    // grace period, sending whatever the history has by then.
-    if (!m_finalGrace) {
-        m_finalGrace = new QTimer(this);
-        m_finalGrace->setSingleShot(true);
-        connect(m_finalGrace, &QTimer::timeout, this, [this] {
-            if (m_closing)
-                return;
-            sendStored(m_source->history(m_key, m_lastSeq, m_options.historyBatch));
-            closeWith(1000, u"run finished"_s);
-        });
-    }
-    m_finalGrace->start(std::max(0, m_options.finishedRunGraceMs));
+    // tick). Stay live until the frame arrives (pump closes then); after the grace period,
+    // send whatever the store has and close.
+    m_finalGrace = new QTimer(this);
+    m_finalGrace->setSingleShot(true);
+    connect(m_finalGrace, &QTimer::timeout, this, [this] {
+        m_storeOnly = true;
+        if (m_socket->pendingBytes() == 0)
+            pump();
+    });
+    m_finalGrace->start(std::max(0, m_feed->finishedRunGraceMs));
 }
 
-void Session::deliver(const StoredEventPtr &event, const QByteArray &frame, bool endsRun)
+void Session::sendReset(qint64 latest)
 {
-    if (m_closing || event->seq <= m_lastSeq)
-        return;
-    if (m_replaying) {
-        m_pending.append(event);
-        m_pendingBytes += event->bytes.size();
-        if (m_pendingBytes > m_options.maxQueueBytes)
-            closeWith(1013, u"client too slow"_s);
-        return;
-    }
-    // Bounded per-client queue: a client that does not keep up is dropped (it resumes with
-    // `since`); nobody else waits for it. Counted: what this pass queued plus what the
-    // kernel has not taken yet.
-    if (m_socket->pendingBytes() > m_options.maxQueueBytes) {
-        closeWith(1013, u"client too slow"_s);
-        return;
-    }
-    sendEvent(event, frame, endsRun);
-}
-
-void Session::sendEvent(const StoredEventPtr &event, const QByteArray &frame, bool endsRun)
-{
-    m_socket->sendFrame(frame);
-    m_lastSeq = event->seq;
-    if (endsRun)
-        closeWith(1000, u"run finished"_s);
+    m_cursor = m_lastSeq = latest;
+    sendControl(Event{latest, nowUtc(), ResetEvent{}}.toBytes());
 }
 
 void Session::sendControl(const QByteArray &bytes)
@@ -193,8 +272,12 @@ void Session::sendControl(const QByteArray &bytes)
 
 void Session::sendHeartbeat()
 {
-    if (m_closing || m_replaying)
+    if (m_closing || !m_started)
         return;
+    if (m_socket->pendingBytes() > 0) {
+        m_heartbeatWanted = true; // sent by the next pump, once the kernel took the rest
+        return;
+    }
     sendControl(Event{m_lastSeq, nowUtc(), HeartbeatEvent{}}.toBytes());
 }
 
@@ -206,7 +289,25 @@ void Session::onTextMessage(const QByteArray &message)
         closeWith(4400, u"unexpected message"_s);
         return;
     }
-    sendControl(Event{m_lastSeq, nowUtc(), PongEvent{}}.toBytes());
+    if (m_socket->pendingBytes() == 0 && !m_inPump) {
+        sendControl(Event{m_lastSeq, nowUtc(), PongEvent{}}.toBytes());
+        return;
+    }
+    // One pong waits at most (the latest ping's); a client that pings on while it reads
+    // nothing of what we write is closed instead of answered without end.
+    if (m_pongWanted && m_socket->isBlocked() && ++m_supersededPings > m_feed->maxSupersededPings) {
+        closeWith(1008, u"not reading"_s);
+        return;
+    }
+    m_pongWanted = true;
+}
+
+void Session::checkStall(qint64 nowMs, qint64 stallMs)
+{
+    if (m_closing || m_socket->pendingBytes() == 0)
+        return;
+    if (nowMs - m_progressMs > stallMs)
+        closeWith(1013, u"client not reading"_s);
 }
 
 void Session::closeWith(int code, const QString &reason)
@@ -215,9 +316,6 @@ void Session::closeWith(int code, const QString &reason)
         return;
     m_closing = true;
     m_closeCode = code;
-    m_replaying = false;
-    m_pending.clear();
-    m_pendingBytes = 0;
     if (m_expiry)
         m_expiry->stop();
     if (m_finalGrace)
@@ -240,7 +338,8 @@ void Session::setExpiry(qint64 expSecondsSinceEpoch)
         m_expiry = new QTimer(this);
         m_expiry->setSingleShot(true);
         m_expiry->setTimerType(Qt::PreciseTimer);
-        connect(m_expiry, &QTimer::timeout, this, [this, expSecondsSinceEpoch] { setExpiry(expSecondsSinceEpoch); });
+        connect(m_expiry, &QTimer::timeout, this,
+                [this, expSecondsSinceEpoch] { setExpiry(expSecondsSinceEpoch); });
     }
     m_expiry->start(int(qMin(left, kMaxTimerMs)));
 }

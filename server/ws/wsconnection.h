@@ -4,6 +4,7 @@
 #include <QObject>
 #include <QString>
 
+class QSocketNotifier;
 class QTcpSocket;
 
 // A lean RFC 6455 server-side WebSocket connection on a QTcpSocket, for the gateway's fan-out.
@@ -11,8 +12,16 @@ class QTcpSocket;
 // Why not QWebSocket: server frames are unmasked, so the complete frame of an event (header +
 // payload) is identical for every client. QWebSocket re-encodes each message per client
 // (QString -> UTF-8, frame header) and writes every frame on its own; here the gateway builds
-// a frame once (textFrame()) and every subscribed connection appends the same bytes to its
-// outgoing buffer, which is written with ONE write per connection per event-loop pass.
+// a frame once (textFrame()) and each connection gathers the same bytes straight into the
+// kernel (sendFrames(): one sendmsg for many frames).
+//
+// Output is never copied per connection: what the kernel does not take at once stays as
+// shared references to the frames (the gateway's ring owns them too) and is written when the
+// socket becomes writable (a write notifier of our own; QTcpSocket's buffer stays empty).
+// The gateway hands a connection more only once pendingBytes() is 0, so what one connection
+// holds beyond the kernel is bounded by one slice. Pongs are bounded too: at most one waits
+// (a new ping replaces it, RFC 6455 5.5.3), and a client that keeps pinging while it does not
+// read what we write is closed with 1008.
 //
 // Covers: the opening handshake (GET, HTTP/1.1, Upgrade: websocket, Connection: Upgrade,
 // Sec-WebSocket-Key of 16 bytes, Sec-WebSocket-Version 13 -> 101 with Sec-WebSocket-Accept
@@ -57,14 +66,21 @@ public:
     // Queues a pre-built frame; it goes out with the next flush (one write per event-loop
     // pass). Ignored once a close frame was queued.
     void sendFrame(const QByteArray &frame);
+    // Writes complete frames now, after anything still pending: as much as the kernel takes
+    // goes straight from the caller's bytes; the rest is kept (shared, not copied) and written
+    // when the socket can take it. Returns the bytes the kernel took now. Ignored (0) once a
+    // close frame was queued.
+    qint64 sendFrames(const QByteArray *const *frames, qsizetype count);
     void sendText(const QByteArray &utf8) { sendFrame(textFrame(utf8)); }
     // Queues a close frame (only the first close counts) and stops sending anything else.
     // The TCP connection is closed when the client answers, or by abort().
     void close(int code, const QString &reason);
     void abort();
 
-    // Bytes accepted by sendFrame() but not yet taken by the kernel (ours + the socket's).
+    // Bytes accepted by sendFrame()/sendFrames() but not yet taken by the kernel.
     qint64 pendingBytes() const;
+    // The kernel refused bytes on the last attempt and we wait for the socket to be writable.
+    bool isBlocked() const { return m_blocked; }
     // The close code: the one we sent if we closed first, else the client's (1005 when its
     // close frame had no code), 1006 when the connection ended without a close frame.
     int closeCode() const { return m_closeCode; }
@@ -79,7 +95,8 @@ Q_SIGNALS:
     // A complete text message (valid UTF-8) / binary message from the client.
     void textMessageReceived(const QByteArray &utf8);
     void binaryMessageReceived(const QByteArray &data);
-    // The socket wrote some bytes (pendingBytes() went down).
+    // The kernel took bytes from a flush (pendingBytes() went down). Not emitted from
+    // sendFrames(), whose caller sees the count.
     void bytesWritten();
     // The TCP connection is gone (emitted once).
     void disconnected();
@@ -94,13 +111,25 @@ private:
     void enqueue(const QByteArray &frame);
     void clearQueue();
     void scheduleFlush();
+    // Writes m_out (a waiting pong first, at a frame boundary) as far as the kernel takes it;
+    // waits for writability when it does not take everything. Returns the bytes taken.
+    qint64 writeOut();
+    // Drops the first `bytes` of m_out (already in the kernel).
+    void consume(qint64 bytes);
+    void setBlocked(bool blocked);
+    // The kernel refused our bytes for good: drop the output and abort on the next pass.
+    void failWrite();
     void onDisconnected();
 
     QTcpSocket *m_socket;
+    QSocketNotifier *m_writeNotifier = nullptr; // only while blocked
     QByteArray m_in;      // unparsed input
     QByteArray m_message; // fragments of the message being received
-    QList<QByteArray> m_queue; // frames queued this pass (shared bytes), not yet written
-    qint64 m_queuedBytes = 0;
+    QList<QByteArray> m_out; // frames not yet (fully) in the kernel, shared bytes
+    qint64 m_outBytes = 0;   // their size, minus m_outOffset
+    qint64 m_outOffset = 0;  // bytes of m_out.first() already in the kernel
+    QByteArray m_pong;       // the one pong waiting for a frame boundary (empty: none)
+    int m_pongsSuperseded = 0; // pings answered by a newer pong while blocked
     QByteArray m_target;
     QByteArray m_protocols;
     QByteArray m_authorization;
@@ -112,6 +141,8 @@ private:
     bool m_closeSent = false;
     bool m_closeReceived = false;
     bool m_flushScheduled = false;
+    bool m_blocked = false;
+    bool m_writeFailed = false;
     bool m_disconnectedEmitted = false;
 };
 

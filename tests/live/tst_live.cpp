@@ -16,6 +16,7 @@
 #include <QFile>
 #include <QJsonDocument>
 #include <QProcess>
+#include <QScopeGuard>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -897,8 +898,9 @@ void TestLive::crashRecoveryMarksRunFailed()
     server.stop();
 }
 
-// A client that never reads, while a tool prints without end, is closed with 1013; a normal
-// client on the same run receives everything through the final run_status.
+// A client that never reads, while a tool prints without end, is closed with 1013 once it has
+// taken no byte for the stall limit (shortened here from 60 s); a normal client on the same run
+// receives everything through the final run_status.
 void TestLive::slowConsumerIsClosedOthersGetEverything()
 {
     const OrgUsers o = makeOrg(*m_server, u"slow"_s);
@@ -910,6 +912,8 @@ void TestLive::slowConsumerIsClosedOthersGetEverything()
     QVERIFY(!runId.isEmpty());
 
     Gateway *gateway = m_server->app()->gateway();
+    gateway->setStallTimeoutMs(3000);
+    const auto restoreStall = qScopeGuard([gateway] { gateway->setStallTimeoutMs(60000); });
     QSignalSpy closedSpy(gateway, &Gateway::sessionClosed);
     QTcpSocket slow;
     QByteArray slowData;

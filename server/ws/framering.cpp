@@ -1,0 +1,120 @@
+#include "server/ws/framering.h"
+
+#include <algorithm>
+
+namespace crewdeck::server {
+namespace {
+
+// What one kept frame costs besides its bytes: the Entry in the deque, its places in up to
+// two stream indexes, the QByteArray header and the allocator's share. Counted so that many
+// small frames cannot make the ring much larger than its budget.
+constexpr qint64 kEntryOverhead = 96;
+
+QString makeKey(StreamKind kind, const QString &org, const QString &id)
+{
+    const QChar k = kind == StreamKind::Run ? u'r' : kind == StreamKind::Graph ? u'g' : u'm';
+    QString s;
+    s.reserve(2 + org.size() + id.size());
+    s.append(k);
+    s.append(org);
+    s.append(u'\x1f');
+    s.append(id);
+    return s;
+}
+
+} // namespace
+
+FrameRing::FrameRing(qint64 maxBytes, qint64 floorSeq)
+    : m_maxBytes(std::max<qint64>(maxBytes, 0)), m_floor(floorSeq)
+{
+}
+
+QString FrameRing::ringKey(const StreamKey &key)
+{
+    return makeKey(key.kind, key.orgId, key.kind == StreamKind::Mission ? QString() : key.id);
+}
+
+FrameRing::Stream *FrameRing::streamFor(const QString &key)
+{
+    auto it = m_streams.find(key);
+    if (it == m_streams.end()) {
+        it = m_streams.emplace(key, Stream{}).first;
+        it->second.key = key;
+    }
+    return &it->second;
+}
+
+void FrameRing::append(const StoredEvent &event, const QByteArray &frame, bool endsRun)
+{
+    if (event.seq <= m_floor)
+        return; // published again (a cluster node re-reading): already here or evicted
+    if (!m_entries.empty() && event.seq <= m_entries.back().seq)
+        return;
+    // The same streams StreamKey::matches() selects: a run's events (not signals), a crew's
+    // tool events per org (graph), an org's signals (mission).
+    Entry e;
+    e.seq = event.seq;
+    e.frame = frame;
+    e.endsRun = endsRun;
+    if (event.type == EventType::Signal) {
+        e.streams[0] = streamFor(makeKey(StreamKind::Mission, event.orgId, {}));
+    } else {
+        e.streams[0] = streamFor(makeKey(StreamKind::Run, event.orgId, event.runId));
+        if (event.type.startsWith(QLatin1String("tool_")))
+            e.streams[1] = streamFor(makeKey(StreamKind::Graph, event.orgId, event.crewId));
+    }
+    m_entries.push_back(std::move(e));
+    const Entry *stored = &m_entries.back();
+    for (Stream *s : stored->streams) {
+        if (s)
+            s->entries.push_back(stored);
+    }
+    m_bytes += frame.size() + kEntryOverhead;
+    while (m_bytes > m_maxBytes && !m_entries.empty())
+        evictOldest();
+}
+
+void FrameRing::evictOldest()
+{
+    const Entry &oldest = m_entries.front();
+    for (Stream *s : oldest.streams) {
+        if (!s)
+            continue;
+        // Every stream index is in seq order, so the oldest entry is at the front of each.
+        Q_ASSERT(!s->entries.empty() && s->entries.front() == &oldest);
+        s->entries.pop_front();
+        if (s->entries.empty())
+            m_streams.erase(s->key); // a finished run's stream does not linger
+    }
+    m_floor = oldest.seq;
+    m_bytes -= oldest.frame.size() + kEntryOverhead;
+    m_entries.pop_front();
+}
+
+FrameRing::Slice FrameRing::read(const QString &ringKey, qint64 after, qint64 budget, int maxFrames,
+                                 std::vector<const QByteArray *> &out) const
+{
+    Slice slice;
+    const auto it = m_streams.find(ringKey);
+    if (it == m_streams.end())
+        return slice;
+    const auto &entries = it->second.entries;
+    auto pos = std::upper_bound(entries.begin(), entries.end(), after,
+                                [](qint64 seq, const Entry *e) { return seq < e->seq; });
+    for (; pos != entries.end() && slice.count < maxFrames; ++pos) {
+        const Entry *e = *pos;
+        if (slice.count > 0 && slice.bytes + e->frame.size() > budget)
+            break;
+        out.push_back(&e->frame);
+        slice.bytes += e->frame.size();
+        slice.lastSeq = e->seq;
+        ++slice.count;
+        if (e->endsRun) {
+            slice.endsRun = true;
+            break;
+        }
+    }
+    return slice;
+}
+
+} // namespace crewdeck::server
