@@ -374,6 +374,7 @@ bool ServerApp::startEngine(QString *error)
         });
     Gateway::Config gc;
     gc.heartbeatSeconds = m_config.wsHeartbeatSeconds;
+    gc.ringBytes = qint64(m_config.wsRingMb) * 1024 * 1024;
     m_gateway = new Gateway(m_eventLog, m_authority.get(), gc, this);
     m_metrics.addGauge(u"crewdeck_websockets_open"_s, u"Open WebSocket sessions"_s,
                        [gw = QPointer<Gateway>(m_gateway)] { return gw ? double(gw->sessionCount()) : 0.0; });

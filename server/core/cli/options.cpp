@@ -175,6 +175,10 @@ QList<Flag> serveFlags()
          [](ServerConfig &c, const QString &v) {
              return intFlag(u"ws-heartbeat-seconds"_s, v, 1, 3600, c.wsHeartbeatSeconds);
          }},
+        {u"ws-ring-mb"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"ws-ring-mb"_s, v, 1, 4096, c.wsRingMb);
+         }},
         {u"max-concurrent-runs"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) {
              return intFlag(u"max-concurrent-runs"_s, v, 1, 1024, c.maxConcurrentRuns);
@@ -411,6 +415,7 @@ serve options (each also read from CREWDECK_<FLAG>, e.g. CREWDECK_LISTEN; the fl
   --role all|api|worker         what this node does (default all)
   --demo                        create demo orgs, users and crews (idempotent)
   --ws-heartbeat-seconds N      mission socket heartbeat (default 45)
+  --ws-ring-mb N                MiB of recent frames kept for all sockets (default 32)
   --max-concurrent-runs N       runs executed at once (default: number of CPU threads)
   --jwt-secret-file FILE        HMAC key for tokens: the file's bytes, whitespace trimmed
                                 (default: DIR/jwt-secret, created with mode 0600)

@@ -27,6 +27,7 @@ struct ServerConfig
     QString role = QStringLiteral("all"); // all | api | worker
     bool demo = false;
     int wsHeartbeatSeconds = 45;
+    int wsRingMb = 32; // the gateway's shared ring of recent frames (all sockets)
     int maxConcurrentRuns = 1; // default QThread::idealThreadCount()
     QString jwtSecretFile;     // "" = <dataDir>/jwt-secret, created on first start
     QString python = QStringLiteral("python3"); // interpreter for the pytest tool
