@@ -61,6 +61,16 @@ QString printerCommand(const QString &python, int rate, int seconds)
                     " f()\n'"_s.arg(rate).arg(lines);
 }
 
+// --burst: `lines` lines as fast as the pipe takes them (stdout block-buffered), each stamped
+// when it is formatted: what a chatty tool does to the live view at once.
+QString burstCommand(const QString &python, int lines)
+{
+    return python + u" -c 'import sys,time\n"
+                    "w=sys.stdout.write\n"
+                    "for i in range(%1):\n"
+                    " w(\"::progress %d t=%d\\n\"%(i%100,time.time_ns()))\n'"_s.arg(lines);
+}
+
 class FanoutBench
 {
 public:
@@ -98,6 +108,7 @@ public:
             }
             m_pid = m_server.pid();
         }
+        m_raw = hasFlag(m_args, u"--raw-clients"_s);
         const int rc = idle ? runIdle(argInt(m_args, u"--idle"_s, 1000)) : runFanout();
         for (Client &c : m_clients) {
             if (c.socket)
@@ -126,7 +137,7 @@ private:
         for (int start = from; start < from + count; start += batch) {
             const int end = std::min(start + batch, from + count);
             for (int i = start; i < end; ++i) {
-                if (hasFlag(m_args, u"--raw-clients"_s)) {
+                if (m_raw) {
                     openRaw(i, url);
                     continue;
                 }
@@ -319,14 +330,16 @@ private:
         const int clients = argInt(m_args, u"--clients"_s, 200);
         const int rate = argInt(m_args, u"--rate"_s, 5000);
         const int seconds = argInt(m_args, u"--seconds"_s, 10);
+        const int burst = argInt(m_args, u"--burst"_s, 0);
         const QString python = argValue(m_args, u"--python"_s, u"/usr/bin/python3"_s);
-        if (clients < 1 || rate < 1 || seconds < 1) {
-            QTextStream(stderr) << "fanout: --clients, --rate and --seconds must be positive\n";
+        if (clients < 1 || rate < 1 || seconds < 1 || burst < 0) {
+            QTextStream(stderr) << "fanout: --clients, --rate, --seconds and --burst must be positive\n";
             return 2;
         }
         if (!openClients(clients))
             return 1;
-        m_samples.reserve(size_t(clients) * size_t(rate) * size_t(seconds));
+        const qint64 expected = burst > 0 ? burst : qint64(rate) * seconds;
+        m_samples.reserve(size_t(clients) * size_t(expected));
 
         QTimer cpuTimer;
         QObject::connect(&cpuTimer, &QTimer::timeout, &m_owner, [this] { sampleCpu(); });
@@ -336,7 +349,8 @@ private:
         StartRunRequest req;
         Step step;
         step.tool = u"script"_s;
-        step.params = QJsonObject{{u"command"_s, printerCommand(python, rate, seconds)}};
+        step.params = QJsonObject{{u"command"_s, burst > 0 ? burstCommand(python, burst)
+                                                            : printerCommand(python, rate, seconds)}};
         req.steps = {step};
         req.timeoutS = seconds + 120;
         const HttpResult started =
@@ -366,7 +380,6 @@ private:
         sampleCpu();
         cpuTimer.stop();
 
-        const qint64 expected = qint64(rate) * seconds;
         qint64 total = 0, minPer = std::numeric_limits<qint64>::max(), maxPer = 0;
         int closedEarly = 0;
         for (const Client &c : m_clients) {
@@ -392,8 +405,12 @@ private:
         const qint64 hwm = m_pid > 0 ? statusKb(m_pid, "VmHWM") : -1;
         const Summary s = summarize(m_samples);
 
-        out << "fanout: " << clients << " clients on /ws/graph, printer " << rate << " lines/s for "
-            << seconds << " s\n";
+        const bool lossless = minPer == expected && closedEarly == 0;
+        out << "fanout: " << clients << (m_raw ? " raw" : " QWebSocket") << " clients on /ws/graph, ";
+        if (burst > 0)
+            out << "printer: a burst of " << burst << " lines\n";
+        else
+            out << "printer " << rate << " lines/s for " << seconds << " s\n";
         out << QString::asprintf("  %-34s %lld\n", "lines printed", expected);
         out << QString::asprintf("  %-34s min %lld / max %lld\n", "events received per client", minPer, maxPer);
         out << QString::asprintf("  %-34s %lld\n", "messages delivered (all clients)", total);
@@ -405,17 +422,25 @@ private:
         out << QString::asprintf("  %-34s %.1f %%\n", "bench client CPU", selfCpuPct);
         out << QString::asprintf("  %-34s %lld kB (peak %lld kB)\n", "server RSS", rss, hwm);
         out << QString::asprintf("  %-34s %d\n", "clients closed by the server", closedEarly);
+        out << QString::asprintf("  %-34s %s\n", "every event to every client", lossless ? "yes" : "NO");
         if (!m_firstClose.isEmpty())
             out << "  first close: " << m_firstClose << "\n";
         if (closedEarly > 0 && !m_external)
             QTextStream(stderr) << "server log (tail):\n" << m_server.logTail().right(1500) << "\n";
-        out << QString::asprintf("RESULT fanout clients=%d rate=%d events=%lld delivered_per_s=%.0f "
-                                 "p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f max_ms=%.2f cpu_pct=%.1f "
-                                 "client_cpu_pct=%.1f rss_kb=%lld closed=%d\n",
-                                 clients, rate, maxPer, deliveredPerS, s.p50Ms, s.p95Ms, s.p99Ms,
-                                 s.maxMs, serverCpuPct, selfCpuPct, rss, closedEarly);
+        // Server CPU per delivered message: CPU seconds over the delivery window / messages.
+        const double cpuUsPerMsg = serverCpuPct >= 0 && total > 0
+                                       ? serverCpuPct / 100.0 * window / double(total) * 1e6
+                                       : -1;
+        out << QString::asprintf("  %-34s %.3f us\n", "server CPU per delivered message", cpuUsPerMsg);
+        out << QString::asprintf("RESULT fanout clients=%d rate=%d burst=%d raw=%d events=%lld "
+                                 "delivered_per_s=%.0f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f "
+                                 "max_ms=%.2f cpu_pct=%.1f cpu_us_per_msg=%.3f client_cpu_pct=%.1f "
+                                 "rss_kb=%lld hwm_kb=%lld closed=%d lossless=%d\n",
+                                 clients, rate, burst, m_raw ? 1 : 0, maxPer, deliveredPerS, s.p50Ms,
+                                 s.p95Ms, s.p99Ms, s.maxMs, serverCpuPct, cpuUsPerMsg, selfCpuPct,
+                                 rss, hwm, closedEarly, lossless ? 1 : 0);
         out.flush();
-        return total > 0 ? 0 : 1;
+        return total > 0 && (burst == 0 || lossless) ? 0 : 1;
     }
 
     int runIdle(int count)
@@ -455,6 +480,7 @@ private:
     QObject m_owner; // parent and context of the sockets and timers
     BenchServer m_server;
     bool m_external = false;
+    bool m_raw = false; // --raw-clients; otherwise every client is a full QWebSocket
     QString m_baseUrl, m_wsUrl, m_token, m_crewId;
     qint64 m_pid = -1;
     std::vector<Client> m_clients;

@@ -16,7 +16,8 @@ int runAppCommand(int &argc, char **argv);
 namespace {
 
 const char *usage =
-    "usage: crewdeck-bench fanout [--clients N] [--rate LINES_PER_S] [--seconds S]\n"
+    "usage: crewdeck-bench fanout [--clients N] [--rate LINES_PER_S] [--seconds S] [--burst N]\n"
+    "                             [--raw-clients] (default: every client a full QWebSocket)\n"
     "                             [--server URL --token T --crew-id C] [--python PATH]\n"
     "       crewdeck-bench fanout --idle N\n"
     "       crewdeck-bench rest [--connections C] [--seconds S] [--runs N] [--span-days D]\n"
