@@ -10,51 +10,95 @@
 
 using namespace Qt::StringLiterals;
 
+namespace {
+
+struct CommandLine {
+    QCommandLineOption server{u"server"_s, QCoreApplication::translate("main", "Server URL."), u"URL"_s};
+    QCommandLineOption email{u"email"_s, QCoreApplication::translate("main", "E-mail address to log in with."), u"E"_s};
+    QCommandLineOption password{u"password-stdin"_s,
+                                QCoreApplication::translate("main", "Read the password from one line of standard input.")};
+    QCommandLineOption lang{u"lang"_s, QCoreApplication::translate("main", "Language: en or de."), u"CODE"_s};
+    QCommandLineOption shot{u"screenshot"_s,
+                            QCoreApplication::translate("main", "Log in, wait for live data, save the window to FILE and exit."),
+                            u"FILE"_s};
+    QCommandLineOption page{u"page"_s,
+                            QCoreApplication::translate("main", "Page to show (dashboard, runs, run, crews, graph, analytics)."),
+                            u"NAME"_s, u"dashboard"_s};
+    QCommandLineOption range{u"range"_s, QCoreApplication::translate("main", "Analytics date range: 24h, 7d, 30d or 90d."),
+                             u"RANGE"_s};
+
+    void setUp(QCommandLineParser &parser) const
+    {
+        parser.setApplicationDescription(QCoreApplication::translate("main", "Watch and steer crews of AI agents."));
+        parser.addHelpOption();
+        parser.addVersionOption();
+        parser.addOptions({server, email, password, lang, shot, page, range});
+    }
+};
+
+// True when argv asks for help or the version. Those answers need no display, but
+// QApplication aborts without one, so they are given before it exists.
+bool asksForHelpOrVersion(int argc, char *argv[])
+{
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray a(argv[i]);
+        if (a == "--")
+            return false;
+        if (a == "-h" || a == "--help" || a == "-?" || a == "--help-all" || a == "-v" || a == "--version")
+            return true;
+    }
+    return false;
+}
+
+} // namespace
+
 int main(int argc, char *argv[])
 {
+    QCoreApplication::setOrganizationName(u"CrewDeck"_s);
+    QCoreApplication::setApplicationName(u"crewdeck"_s);
+    QCoreApplication::setApplicationVersion(QStringLiteral(CREWDECK_VERSION));
+    if (asksForHelpOrVersion(argc, argv)) {
+        // A plain QCoreApplication: no platform plugin, no display. process() prints the help or
+        // the version and exits. Qt's own GUI options (-platform, -style, ...) are unknown to it:
+        // with those, help and version are still answered; anything else (`--email -v`: a
+        // value, not a flag) falls through to the GUI as usual.
+        QCoreApplication core(argc, argv);
+        QCommandLineParser parser;
+        const CommandLine cli;
+        cli.setUp(parser);
+        if (parser.parse(QCoreApplication::arguments()))
+            parser.process(core);
+        if (parser.isSet(u"version"_s))
+            parser.showVersion();
+        if (parser.isSet(u"help"_s))
+            parser.showHelp(0);
+    }
+
     QApplication app(argc, argv);
-    QApplication::setOrganizationName(u"CrewDeck"_s);
-    QApplication::setApplicationName(u"crewdeck"_s);
     QApplication::setApplicationDisplayName(u"CrewDeck"_s);
-    QApplication::setApplicationVersion(QStringLiteral(CREWDECK_VERSION));
     QApplication::setWindowIcon(QIcon(u":/icons/crewdeck.svg"_s));
-    QApplication::setDesktopFileName(u"crewdeck"_s);
+    QApplication::setDesktopFileName(u"org.crewdeck.CrewDeck"_s);
 
     QCommandLineParser parser;
-    parser.setApplicationDescription(QCoreApplication::translate("main", "Watch and steer crews of AI agents."));
-    parser.addHelpOption();
-    parser.addVersionOption();
-    const QCommandLineOption serverOpt(u"server"_s, QCoreApplication::translate("main", "Server URL."), u"URL"_s);
-    const QCommandLineOption emailOpt(u"email"_s, QCoreApplication::translate("main", "E-mail address to log in with."), u"E"_s);
-    const QCommandLineOption passwordOpt(u"password-stdin"_s,
-                                         QCoreApplication::translate("main", "Read the password from one line of standard input."));
-    const QCommandLineOption langOpt(u"lang"_s, QCoreApplication::translate("main", "Language: en or de."), u"CODE"_s);
-    const QCommandLineOption shotOpt(u"screenshot"_s,
-                                     QCoreApplication::translate("main", "Log in, wait for live data, save the window to FILE and exit."),
-                                     u"FILE"_s);
-    const QCommandLineOption pageOpt(u"page"_s, QCoreApplication::translate("main", "Page to show (dashboard, runs, run, crews, graph, analytics)."), u"NAME"_s,
-                                     u"dashboard"_s);
-    const QCommandLineOption rangeOpt(u"range"_s, QCoreApplication::translate("main", "Analytics date range: 24h, 7d, 30d or 90d."),
-                                      u"RANGE"_s);
-    parser.addOption(rangeOpt);
-    parser.addOptions({serverOpt, emailOpt, passwordOpt, langOpt, shotOpt, pageOpt});
+    const CommandLine cli;
+    cli.setUp(parser);
     parser.process(app);
 
     crewdeck::ui::LaunchOptions options;
-    options.serverUrl = parser.value(serverOpt);
-    options.email = parser.value(emailOpt);
-    options.language = parser.value(langOpt);
-    if (parser.isSet(passwordOpt)) {
+    options.serverUrl = parser.value(cli.server);
+    options.email = parser.value(cli.email);
+    options.language = parser.value(cli.lang);
+    if (parser.isSet(cli.password)) {
         QTextStream in(stdin);
         options.password = in.readLine();
     }
 
     crewdeck::ui::AppController controller;
     QTextStream err(stderr);
-    const QString shotFile = parser.value(shotOpt);
+    const QString shotFile = parser.value(cli.shot);
     if (!shotFile.isEmpty()) {
-        const QString page = parser.value(pageOpt);
-        const QString range = parser.value(rangeOpt);
+        const QString page = parser.value(cli.page);
+        const QString range = parser.value(cli.range);
         QObject::connect(&controller, &crewdeck::ui::AppController::loginFailed, &app, [&err](const QString &msg) {
             err << QCoreApplication::translate("main", "crewdeck: login failed: %1").arg(msg) << Qt::endl;
             QCoreApplication::exit(2);

@@ -1,17 +1,36 @@
 #!/usr/bin/env bash
-# Installs what CrewDeck needs to build, test and run on Debian 12 (root or sudo).
+# Installs what CrewDeck needs to build, test, package and run on Debian 12 (root or sudo).
 # Idempotent: installs only what is missing.
+#   scripts/deps.sh          install what is missing
+#   scripts/deps.sh --list   print the package names, one per line (scripts/check-deps.sh
+#                            checks that every CMake package the build found comes from one
+#                            of these or from their Depends)
 set -euo pipefail
 PKGS=(
+  # toolchain
   cmake ninja-build g++ pkg-config git
+  # Qt 6 (Qt Charts' CMake config needs Qt6OpenGL/OpenGLWidgets: libqt6opengl6-dev)
   qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev
-  qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqt6svg6 libgl-dev
+  libqt6opengl6-dev
+  qt6-tools-dev qt6-tools-dev-tools qt6-l10n-tools qt6-svg-dev libqt6svg6
+  # FindOpenGL (through Qt6Gui) picks up whatever GL dev files are present: pin them all
+  libgl-dev libegl-dev libglu1-mesa-dev
   libqt6sql6-sqlite libqt6sql6-psql qt6-qpa-plugins qt6-translations-l10n
+  # server libraries
   libhiredis-dev libsodium-dev libsqlite3-dev
+  # what the server runs: the tool sandbox, git_clone, pytest
+  bubblewrap python3 python3-pytest
+  # services and tools the tests use
   redis-server postgresql
-  xvfb xauth python3 python3-pytest procps curl
+  xvfb xauth procps curl
   poppler-utils
+  # packaging and its checks (cpack -G DEB with shlibdeps, scripts/check-install.sh)
+  dpkg-dev file desktop-file-utils appstream lintian
 )
+if [ "${1:-}" = "--list" ]; then
+  printf '%s\n' "${PKGS[@]}"
+  exit 0
+fi
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -177,21 +177,31 @@ bool ServerApp::seed(QString *error)
             org = m_store->createOrg(BootstrapOrg, m_config.startingGrant);
         const QString password = passwords::randomPassword(20);
         const QByteArray hash = passwords::hash(password);
+        // The password goes to a file only the server's user can read, never to the terminal
+        // or the log (under systemd both end up in the journal). The file is written before
+        // the user exists, so that a failure never leaves an admin whose password nobody has.
+        const QString passwordFile = QDir(m_config.dataDir).filePath(u"initial-admin-password"_s);
+        QFile::remove(passwordFile); // left over from an earlier, deleted database
+        QFile file(passwordFile);
+        const QByteArray line = password.toUtf8() + '\n';
+        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)
+            || file.write(line) != line.size() || !file.flush()) {
+            *error = u"cannot write the first admin's password to %1: %2"_s.arg(passwordFile, file.errorString());
+            file.close();
+            QFile::remove(passwordFile);
+            return false;
+        }
+        file.close();
         StoreError err = StoreError::None;
         if (!org || hash.isEmpty()
             || !m_store->createUser(org->id, BootstrapEmail, Roles::Admin, hash, &err)) {
+            QFile::remove(passwordFile);
             *error = u"cannot create the first admin user"_s;
             return false;
         }
-        // Shown once, on the terminal of whoever started the server for the first time; it is
-        // written straight to stderr rather than through the log categories.
-        std::fprintf(stderr,
-                     "\ncrewdeck-server: created the first admin user\n"
-                     "  e-mail:   %s\n  password: %s\n"
-                     "This password is shown only once. Add users with POST /users or "
-                     "`crewdeck-server useradd`.\n\n",
-                     qPrintable(BootstrapEmail), qPrintable(password));
-        std::fflush(stderr);
+        qCWarning(lcAuth).noquote() << u"created the first admin user %1; its password is in %2 (mode 0600). "
+                                       "Keep it elsewhere, delete the file, and add users with POST /users "
+                                       "or `crewdeck-server useradd`."_s.arg(BootstrapEmail, passwordFile);
     }
     return true;
 }
