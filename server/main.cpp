@@ -18,6 +18,7 @@
 #ifdef Q_OS_UNIX
 #include <csignal>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #endif
 
@@ -144,6 +145,11 @@ int main(int argc, char *argv[])
         return 2;
     }
     const ServerConfig &config = *parsed.config;
+#ifdef Q_OS_UNIX
+    // Everything the server creates (database, WAL, secret, logs of git) is the owner's only;
+    // tools set their own umask in the sandbox.
+    ::umask(077);
+#endif
     switch (config.command) {
     case Command::Help:
         std::printf("%s", qPrintable(helpText()));

@@ -3,6 +3,7 @@
 #include "server/core/auth/passwords.h"
 #include "server/core/auth/tokens.h"
 #include "server/core/demo.h"
+#include "server/core/toolsandbox.h"
 #include "server/core/http/router.h"
 #include "server/model/runscheduler.h"
 #include "server/model/store.h"
@@ -118,16 +119,30 @@ void ServerApp::addReadinessCheck(const QString &name, std::function<bool()> che
 bool ServerApp::prepareDataDir(QString *error)
 {
     QDir dir(m_config.dataDir);
-    if (!dir.exists()) {
-        if (!QDir().mkpath(m_config.dataDir)) {
-            *error = u"cannot create the data folder %1"_s.arg(m_config.dataDir);
-            return false;
-        }
-        // Holds the database and the JWT secret: the owner only.
-        QFile::setPermissions(m_config.dataDir,
-                              QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    if (!dir.exists() && !QDir().mkpath(m_config.dataDir)) {
+        *error = u"cannot create the data folder %1"_s.arg(m_config.dataDir);
+        return false;
+    }
+    // Holds the database, the JWT secret and the workspaces: the owner only, also when an
+    // older version or an operator left it open.
+    const auto ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner;
+    if (QFile::permissions(m_config.dataDir) != ownerOnly) {
+        if (!QFile::setPermissions(m_config.dataDir, ownerOnly))
+            qCWarning(lcStore) << "cannot make the data folder private (mode 0700):" << m_config.dataDir;
     }
     return true;
+}
+
+void ServerApp::restrictStoreFiles() const
+{
+    if (m_config.dbKind() != ServerConfig::DbKind::Sqlite)
+        return;
+    // SQLite creates its -wal and -shm files with the database's own mode.
+    const QString db = m_config.sqlitePath();
+    for (const QString &f : QStringList{db, db + u"-wal"_s, db + u"-shm"_s}) {
+        if (QFileInfo::exists(f))
+            QFile::setPermissions(f, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+    }
 }
 
 bool ServerApp::openStore(QString *error)
@@ -158,6 +173,7 @@ bool ServerApp::openStore(QString *error)
         m_store.reset();
         return false;
     }
+    restrictStoreFiles();
     m_api.store = m_store.get();
     return true;
 }
@@ -332,7 +348,22 @@ bool ServerApp::startEngine(QString *error)
     lc.flushIntervalMs = qMax(0, m_config.eventFlushMs);
     m_eventLog = new EventLog(m_store.get(), lc, this);
     m_api.flushEvents = [log = m_eventLog] { log->flush(); };
-    const bool servesCrews = m_config.role != u"api"_s;
+    const QString workspaceRoot = QDir(m_config.dataDir).filePath(u"workspaces"_s);
+    const QString demoDir = m_config.demo ? QDir(m_config.dataDir).filePath(u"demo"_s) : QString();
+    if (!demoDir.isEmpty())
+        QDir().mkpath(demoDir);
+    ToolSandboxSetup tools;
+    if (m_config.role != u"api"_s) {
+        const auto setup = setUpToolSandbox(m_config, workspaceRoot, demoDir, error);
+        if (!setup)
+            return false;
+        tools = *setup;
+        m_toolRefusal = tools.refusal;
+        registerToolMetrics(m_metrics, tools, m_config);
+    }
+    // Without a sandbox (and without --unsafe-tools) this node serves no crews: they show
+    // offline and runs stay queued rather than fail one by one.
+    const bool servesCrews = m_config.role != u"api"_s && tools.runsTools();
     if (m_config.role != u"worker"_s) {
         m_warmer = new AnalyticsWarmer(m_store.get(), this);
         m_warmer->start();
@@ -345,9 +376,11 @@ bool ServerApp::startEngine(QString *error)
     if (servesCrews) {
         RunQueue::Config qc;
         qc.maxConcurrent = qMax(1, m_config.maxConcurrentRuns);
-        qc.executor.workspaceRoot = QDir(m_config.dataDir).filePath(u"workspaces"_s);
+        qc.executor.workspaceRoot = workspaceRoot;
         qc.executor.python = m_config.python;
         qc.executor.keepWorkspaces = m_config.keepWorkspaces;
+        qc.executor.sandbox = tools.sandbox;
+        qc.executor.gitLocalRoots = tools.gitLocalRoots;
         // Tools a crashed predecessor on this data dir left behind die before anything runs.
         if (const int killed = RunExecutor::killLeftovers(qc.executor))
             qCWarning(lcRuns) << "killed" << killed << "tool process(es) left by a previous server";
@@ -406,7 +439,6 @@ bool ServerApp::startDemo(QString *error)
     if (!org || !runScheduler() || !m_runQueue)
         return true; // an api-only node seeds but does not run the demo pipelines
     const QString dir = QDir(m_config.dataDir).filePath(u"demo"_s);
-    QDir().mkpath(dir);
     m_demo = new DemoPipelines(m_store.get(), runScheduler(), dir, org->id, 20000, this);
     QString why;
     if (!m_demo->prepare(&why)) {

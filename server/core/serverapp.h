@@ -51,6 +51,9 @@ public:
     void stop();
 
     bool isRunning() const { return m_running; }
+    // Why this node runs no tools (no sandbox and no --unsafe-tools); empty when it does or
+    // when its role runs none.
+    QString toolRefusal() const { return m_toolRefusal; }
     quint16 port() const;          // the bound port (useful with --listen HOST:0)
     QHostAddress address() const;  // the bound address
 
@@ -84,6 +87,7 @@ Q_SIGNALS:
 private:
     bool prepareDataDir(QString *error);
     bool openStore(QString *error);
+    void restrictStoreFiles() const;
     bool seed(QString *error);
     // The ONE place that creates the listening socket and hands it to QHttpServer.
     bool createListener(QString *error);
@@ -115,6 +119,7 @@ private:
     std::unique_ptr<Router> m_router;
     ApiContext m_api;
     QTimer m_settleTimer;
+    QString m_toolRefusal;
     bool m_running = false;
     bool m_stopping = false;
 };

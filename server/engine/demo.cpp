@@ -5,6 +5,7 @@
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
+#include <QFileInfo>
 #include <QProcess>
 #include <QUrl>
 
@@ -78,12 +79,32 @@ QString DemoPipelines::repositoryUrl() const
     return QUrl::fromLocalFile(QDir(m_dir).filePath(u"project.git"_s)).toString();
 }
 
+// The demo repository is public demo code: readable by every tool, whatever uid it runs as
+// (a root server runs each run's tools as a uid of its own).
+static void makeReadableByAll(const QString &path)
+{
+    const QFileInfo fi(path);
+    if (fi.isSymLink())
+        return;
+    auto perms = QFile::permissions(path) | QFileDevice::ReadOther | QFileDevice::ReadGroup;
+    if (fi.isDir())
+        perms |= QFileDevice::ExeOther | QFileDevice::ExeGroup;
+    QFile::setPermissions(path, perms);
+    if (fi.isDir()) {
+        const auto entries = QDir(path).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+        for (const QString &e : entries)
+            makeReadableByAll(QDir(path).filePath(e));
+    }
+}
+
 bool DemoPipelines::prepare(QString *error)
 {
     QDir root(m_dir);
     const QString bare = root.filePath(u"project.git"_s);
-    if (QFile::exists(bare + u"/HEAD"_s))
+    if (QFile::exists(bare + u"/HEAD"_s)) {
+        makeReadableByAll(m_dir);
         return true;
+    }
     const QString work = root.filePath(u"project-src"_s);
     QDir(work).removeRecursively();
     if (!QDir().mkpath(work + u"/tests"_s)) {
@@ -110,6 +131,7 @@ bool DemoPipelines::prepare(QString *error)
     if (!runGit({u"clone"_s, u"-q"_s, u"--bare"_s, work, bare}, m_dir, error))
         return false;
     QDir(work).removeRecursively();
+    makeReadableByAll(m_dir);
     qCInfo(lcDemo) << "demo repository ready at" << repositoryUrl();
     return true;
 }

@@ -1,10 +1,15 @@
 #include "server/runs/runexecutor.h"
+#include "server/runs/processtree.h"
 #include "shared/logging.h"
 
 #include <QDir>
 #include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
+
+#ifdef Q_OS_UNIX
+#include <unistd.h>
+#endif
 
 using namespace Qt::StringLiterals;
 
@@ -52,6 +57,19 @@ RunExecutor::~RunExecutor()
     }
     if (m_started && !m_finished)
         removeWorkspace();
+    releaseUid();
+}
+
+void RunExecutor::prepareProcess()
+{
+    proctree::enableChildSubreaper();
+}
+
+void RunExecutor::releaseUid()
+{
+    if (m_uid)
+        SandboxUidPool::release(*m_uid);
+    m_uid.reset();
 }
 
 void RunExecutor::start()
@@ -71,6 +89,9 @@ void RunExecutor::start()
         }
         m_steps << *step;
     }
+    if (!sandboxed())
+        qCWarning(lcRuns) << "run" << m_job.runId << "runs its tools UNSANDBOXED (--unsafe-tools): they can read"
+                          << "and write everything the server's user can";
     QString error;
     if (!prepareWorkspace(&error)) {
         qCWarning(lcRuns) << "run" << m_job.runId << "workspace:" << error;
@@ -125,6 +146,24 @@ bool RunExecutor::prepareWorkspace(QString *error)
         return false;
     }
     QFile::setPermissions(m_workspace, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+#ifdef Q_OS_UNIX
+    if (sandboxed() && Sandbox::serverIsRoot()) {
+        // The run's own uid owns its workspace; 0711 lets bwrap (root without capabilities
+        // after setup) enter it, and nobody list it.
+        const SandboxConfig &sc = m_config.sandbox->config();
+        m_uid = SandboxUidPool::acquire(sc.uidBase, sc.uidSlots);
+        if (!m_uid) {
+            *error = u"no free tool uid (all %1 in use)"_s.arg(sc.uidSlots);
+            return false;
+        }
+        if (::chown(QFile::encodeName(m_workspace).constData(), *m_uid, *m_uid) != 0) {
+            *error = u"cannot hand the workspace to uid %1"_s.arg(*m_uid);
+            return false;
+        }
+        QFile::setPermissions(m_workspace, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
+                                               | QFileDevice::ExeGroup | QFileDevice::ExeOther);
+    }
+#endif
     return true;
 }
 
@@ -179,7 +218,11 @@ void RunExecutor::startNextStep()
     }
 
     QString error;
-    const auto command = buildToolCommand(step, m_workspace, m_config.python, &error);
+    ToolContext context;
+    context.workspace = m_workspace;
+    context.python = m_config.python;
+    context.gitLocalRoots = m_config.gitLocalRoots;
+    const auto command = buildToolCommand(step, context, &error);
     if (!command) {
         ToolOutcome outcome;
         outcome.status = CallState::Failed;
@@ -194,6 +237,10 @@ void RunExecutor::startNextStep()
     options.outputCapBytes = m_config.outputCapBytes;
     options.coalesceMs = m_config.coalesceMs;
     options.ownerTag = ToolProcess::ownerTagFor(m_config.workspaceRoot);
+    options.sandbox = m_config.sandbox.get();
+    options.uid = m_uid;
+    if (m_config.sandbox)
+        options.limits = m_config.sandbox->config().limits;
     auto *tool = new ToolProcess(*command, m_workspace, options, this);
     m_tool = tool;
     const QString callId = m_toolCallId;
@@ -242,6 +289,7 @@ void RunExecutor::finishRun(const QString &status)
     // Every process of the run is dead by now (ToolProcess waits for that), so the workspace
     // can go.
     removeWorkspace();
+    releaseUid();
     qCInfo(lcRuns) << "run" << m_job.runId << status;
     m_sink->runFinished(status);
     Q_EMIT done();

@@ -9,10 +9,13 @@
 #include <QPointer>
 #include <QString>
 #include <QTimer>
+#include <memory>
 #include <optional>
 
 // Executes one run's steps in order, each as a ToolProcess in the run's workspace
-// (<workspaceRoot>/<runId>, created fresh, removed afterwards). A failing step ends the run;
+// (<workspaceRoot>/<runId>, created fresh, removed afterwards), sandboxed unless the config
+// has no sandbox (--unsafe-tools). Under a root server the run gets a uid of its own for all
+// its steps and the workspace belongs to it. A failing step ends the run;
 // the run-level timeout ends the running tool with "timeout" and the run "failed"; cancel()
 // ends it with "cancelled". Thread: the main thread; the sink is called synchronously on it.
 namespace crewdeck::server {
@@ -39,6 +42,9 @@ struct RunnerConfig
     bool keepWorkspaces = false;     // debugging: keep <workspaceRoot>/<runId> after the run
     qint64 outputCapBytes = 1024 * 1024; // stored output tail per tool call
     int coalesceMs = 50;             // output event window per tool call
+    // Null or not isolating: tools run unsandboxed (--unsafe-tools), with a warning per run.
+    std::shared_ptr<const Sandbox> sandbox;
+    QStringList gitLocalRoots;       // canonical dirs git_clone may read local repositories from
 };
 
 class RunExecutor : public QObject
@@ -66,9 +72,10 @@ public:
 
     // Makes the process a child subreaper (Linux) so escaped tool processes can be reaped.
     // Called by start(); call it early in the server to cover everything.
-    static void prepareProcess() { ToolProcess::enableChildSubreaper(); }
-    // Kills tools a previous server on the same workspace root left running (it died
-    // without killing them). Call once at start, before the first run. Returns the count.
+    static void prepareProcess();
+    // Kills unsandboxed tools a previous server on the same workspace root left running (it
+    // died without killing them; sandboxed ones die with it). Call once at start, before the
+    // first run. Returns the count.
     static int killLeftovers(const RunnerConfig &config)
     {
         return ToolProcess::killLeftovers(ToolProcess::ownerTagFor(config.workspaceRoot));
@@ -85,6 +92,8 @@ private:
     void finishRun(const QString &status);
     bool prepareWorkspace(QString *error);
     void removeWorkspace();
+    void releaseUid();
+    bool sandboxed() const { return m_config.sandbox && m_config.sandbox->isolates(); }
 
     RunJob m_job;
     RunnerConfig m_config;
@@ -95,6 +104,7 @@ private:
     QPointer<ToolProcess> m_tool;
     QString m_toolCallId;
     QTimer m_deadline;
+    std::optional<uint> m_uid; // root + sandbox: this run's tool uid
     bool m_started = false;
     bool m_finished = false;
     bool m_cancelRequested = false;

@@ -1,9 +1,9 @@
 #pragma once
+#include "server/runs/sandbox.h"
 #include "server/runs/tools.h"
 
 #include <QByteArray>
 #include <QElapsedTimer>
-#include <QList>
 #include <QMetaType>
 #include <QObject>
 #include <QProcess>
@@ -13,22 +13,28 @@
 #include <QTimer>
 #include <optional>
 
-// One tool call as a real child process, with everything it spawns.
+// One tool call as a real child process, with everything it spawns (process control only;
+// OutputFramer turns its output into events).
 //
-// The child runs in its own session/process group with a scrubbed environment (allow-list,
-// HOME = workspace) and a random per-call marker variable. Stopping (cancel/timeout) sends
-// SIGTERM to the group, SIGKILL after a grace period, and then kills "escaped" descendants
-// that left the group with setsid(), found through the marker in /proc/<pid>/environ (Linux).
-// After a normal exit, leftovers of the group and marked escapees are killed too: a tool
-// leaves no daemons behind. finished() is emitted only once all of them are dead.
+// Sandboxed (the default, see sandbox.h): the child is bubblewrap; the tool runs in its own
+// pid namespace. Stop (cancel/timeout) sends SIGTERM to every process of that namespace but
+// its init, and after the grace period SIGKILLs the init and bwrap, which ends everything
+// inside whatever it did with sessions, groups or its environment. A tool that exits leaves
+// nothing behind: its init exits with it, and the kernel kills the rest of the namespace.
 //
-// Output is read incrementally, split into lines (each capped at 64 KiB), `::progress` and
-// `::tokens` lines are parsed, other lines are coalesced into at most one output() per
-// coalescing window (at most 64 KiB each), and the stored tail is capped.
+// Unsandboxed (--unsafe-tools only): the child runs in its own session/process group with a
+// random per-call marker in its environment; stop signals the group and the marked processes
+// found in /proc, which a tool can evade (setsid + env -i): best effort, and said so.
+//
+// Both: a scrubbed environment (allow-list), the tool limits as rlimits, no server
+// descriptor, PR_SET_PDEATHSIG so that a crashed server takes its tools with it. finished()
+// is emitted only once every process of the call is dead.
 //
 // Thread: the thread that created the object (the main thread in the server); all
 // ToolProcess objects of a process must live on the same thread.
 namespace crewdeck::server {
+
+class OutputFramer;
 
 struct ToolOutcome
 {
@@ -44,9 +50,12 @@ struct ToolProcessOptions
     int graceMs = 5000;                   // SIGTERM -> SIGKILL
     qint64 outputCapBytes = 1024 * 1024;  // stored output tail
     int coalesceMs = 50;                  // output() window (<= ~20 events/s)
-    // Prefix of the per-call marker: identifies the server instance (its workspace root) so
-    // that a restarted server can find and kill tools its crashed predecessor left behind,
-    // without touching another instance's tools on the same machine.
+    // The sandbox to run in; null runs the tool unsandboxed (--unsafe-tools).
+    const Sandbox *sandbox = nullptr;
+    std::optional<uint> uid; // sandboxed under a root server: the run's uid
+    ToolLimits limits;       // applied in both modes (unsandboxed: all but the process count)
+    // Unsandboxed only: prefix of the per-call marker, identifying the server instance so that
+    // a restarted server can kill tools its crashed predecessor left behind.
     QString ownerTag;
 };
 
@@ -54,10 +63,6 @@ class ToolProcess : public QObject
 {
     Q_OBJECT
 public:
-    // Limits of one output() event and of one line, in UTF-8 bytes.
-    static constexpr qsizetype MaxEventBytes = 64 * 1024;
-    static QByteArray truncatedMarker(); // "…[truncated]" (UTF-8)
-
     ToolProcess(const ToolCommand &command, const QString &workspace,
                 const ToolProcessOptions &options = {}, QObject *parent = nullptr);
     // Kills the whole tree synchronously (best effort) when still running; emits nothing.
@@ -71,22 +76,18 @@ public:
     void timeout();
 
     bool isFinished() const { return m_state == State::Finished; }
-    QString marker() const { return m_marker; }
+    bool isSandboxed() const { return m_options.sandbox && m_options.sandbox->isolates(); }
     qint64 processId() const { return m_pid; }
 
-    // The environment every tool gets (allow-list only). Public for tests.
-    static QProcessEnvironment scrubbedEnvironment(const QString &workspace, const QString &marker);
+    // The environment every tool gets (allow-list only). `home` is the workspace as the tool
+    // sees it; `tmp` its TMPDIR; `marker` (unsandboxed only) the cleanup marker. Public for tests.
+    static QProcessEnvironment scrubbedEnvironment(const QString &home, const QString &tmp,
+                                                   const QString &marker = {});
     static QString markerVariable(); // "CD_TOOL_CALL_MARK"
-    // Linux: makes this process the subreaper of its descendants (PR_SET_CHILD_SUBREAPER), so
-    // that processes escaping with setsid() re-parent to us and can be reaped. Idempotent;
-    // called by start(). No-op elsewhere.
-    static void enableChildSubreaper();
     // A stable tag for a workspace root (for ToolProcessOptions::ownerTag).
     static QString ownerTagFor(const QString &workspaceRoot);
-    // Linux: SIGKILLs every process whose marker carries `ownerTag` (left over by a server
-    // that died without killing its tools, e.g. grandchildren that outlived PR_SET_PDEATHSIG
-    // of their parent). Call at start, before any tool of this instance runs. Returns how
-    // many were killed; 0 elsewhere.
+    // Unsandboxed tools left by a server that died without killing them: SIGKILLs every
+    // process whose marker carries `ownerTag`. Returns how many; 0 elsewhere than Linux.
     static int killLeftovers(const QString &ownerTag);
 
 Q_SIGNALS:
@@ -103,16 +104,15 @@ private:
     void onProcessFinished(int exitCode, QProcess::ExitStatus status);
     void onErrorOccurred(QProcess::ProcessError error);
     void requestStop(const QString &status);
-    void onGraceExpired();
-    void consume(const char *data, qsizetype size);
-    void handleLine(QByteArray line, bool truncated);
-    void appendPending(const QByteArray &line);
-    bool mayEmitEarly();
-    void flushPending();
-    void appendTail(const char *data, qsizetype size);
+    void failBeforeStart(const QString &message);
     void beginCleanup();
     bool cleanupTick();
     void signalTree(int sig);
+    void findSandboxInit();
+    void signalSandbox(int sig);
+    bool sandboxGone();
+    void signalGroupAndMarked(int sig);
+    bool groupAndMarkedGone();
     void finish();
 
     ToolCommand m_command;
@@ -120,27 +120,18 @@ private:
     ToolProcessOptions m_options;
     QString m_marker;
     QProcess *m_process = nullptr;
-    QTimer m_coalesceTimer;
+    OutputFramer *m_framer = nullptr;
     QTimer m_graceTimer;
     QTimer m_cleanupTimer;
     QElapsedTimer m_clock;
     QElapsedTimer m_cleanupClock;
     State m_state = State::Idle;
-    qint64 m_pid = 0;          // also the process group id (the child calls setsid())
+    qint64 m_pid = 0;          // bwrap (sandboxed) or the tool (also its process group id)
+    qint64 m_initPid = 0;      // sandboxed: the pid namespace's init, once seen
+    QByteArray m_pidNs;        // sandboxed: that namespace, once seen
     QString m_stopStatus;      // cancelled | timeout once a stop was requested
     ToolOutcome m_outcome;     // filled when the main process is gone
     bool m_outcomeKnown = false;
-
-    QByteArray m_lineBuf;      // current incomplete line
-    bool m_discardingLine = false; // the current line went over the cap: skip to '\n'
-    QByteArray m_pending;      // coalesced plain lines (UTF-8, joined with '\n')
-    bool m_pendingHasLine = false;
-    bool m_pendingTruncated = false;
-    QElapsedTimer m_rateClock; // output events per second
-    int m_eventsThisSecond = 0;
-    QByteArray m_tail;
-    bool m_tailTruncated = false;
-
     QSet<qint64> m_tracked;    // pids killed by us that were not yet seen dead
 };
 

@@ -2,12 +2,17 @@
 
 #include <QDir>
 #include <QFileInfo>
+#include <QUrl>
+
+#include <atomic>
 
 using namespace Qt::StringLiterals;
 
 namespace crewdeck::server {
 
 namespace {
+
+std::atomic<quint64> g_refused{0};
 
 bool fail(QString *error, const QString &message)
 {
@@ -52,15 +57,56 @@ std::optional<QString> resolveInsideWorkspace(const QString &workspace, const QS
     return joined;
 }
 
-std::optional<ToolCommand> buildToolCommand(const Step &step, const QString &workspace,
-                                            const QString &python, QString *error)
+quint64 refusedToolCalls()
+{
+    return g_refused.load();
+}
+
+GitSource classifyGitUrl(const QString &urlIn)
+{
+    const QString url = urlIn.trimmed();
+    GitSource src;
+    if (url.startsWith(u"file:"_s, Qt::CaseInsensitive)) {
+        src.local = true;
+        const QUrl u(url);
+        src.path = u.isLocalFile() ? u.toLocalFile() : url.mid(5);
+        src.path = QDir::cleanPath(src.path);
+        return src;
+    }
+    if (url.contains(u"://"_s) || url.contains(u"::"_s))
+        return src; // a network URL, or a remote helper (refused by protocol.allow)
+    // git's own rule: "host:path" is ssh unless a '/' comes before the first ':'.
+    const qsizetype colon = url.indexOf(u':');
+    const qsizetype slash = url.indexOf(u'/');
+    if (colon < 0 || (slash >= 0 && slash < colon)) {
+        src.local = true;
+        src.path = QDir::cleanPath(url);
+    }
+    return src;
+}
+
+namespace {
+std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &context, QString *error);
+}
+
+std::optional<ToolCommand> buildToolCommand(const Step &step, const ToolContext &context, QString *error)
+{
+    auto cmd = buildCommand(step, context, error);
+    if (!cmd)
+        ++g_refused;
+    return cmd;
+}
+
+namespace {
+std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &context, QString *error)
 {
     ToolCommand cmd;
-    cmd.workingDirectory = QDir::cleanPath(workspace);
+    const QString workspace = QDir::cleanPath(context.workspace);
+    cmd.workingDirectory = workspace;
     const QJsonObject &p = step.params;
 
     if (step.tool == Tools::GitClone) {
-        const QString url = p.value(u"url"_s).toString();
+        QString url = p.value(u"url"_s).toString();
         const QJsonValue refValue = p.value(u"ref"_s);
         if (url.isEmpty()) {
             fail(error, u"git_clone needs a url"_s);
@@ -80,12 +126,46 @@ std::optional<ToolCommand> buildToolCommand(const Step &step, const QString &wor
             fail(error, u"ref must not start with '-'"_s);
             return std::nullopt;
         }
+        // Hooks from the cloned repository (or a template) never run; only the network
+        // transports are allowed, and "file" (local paths, file://) only for a source under
+        // an allowed local root.
+        cmd.arguments = {u"-c"_s, u"core.hooksPath=/dev/null"_s, u"-c"_s, u"protocol.allow=never"_s,
+                         u"-c"_s, u"protocol.https.allow=always"_s, u"-c"_s, u"protocol.http.allow=always"_s,
+                         u"-c"_s, u"protocol.git.allow=always"_s, u"-c"_s, u"protocol.ssh.allow=always"_s};
+        const GitSource src = classifyGitUrl(url);
+        if (src.local) {
+            // One message whether the path exists or not: a member learns nothing about the
+            // server's disk from it.
+            const QString refused =
+                u"git_clone: local source '%1' is not under a directory this server allows "
+                "(serve --git-local-root)"_s.arg(src.path);
+            const QString canonical = QDir::isAbsolutePath(src.path) ? QFileInfo(src.path).canonicalFilePath()
+                                                                     : QString();
+            QString root;
+            for (const QString &r : context.gitLocalRoots) {
+                if (!canonical.isEmpty() && isInside(r, canonical)) {
+                    root = r;
+                    break;
+                }
+            }
+            if (root.isEmpty()) {
+                fail(error, refused);
+                return std::nullopt;
+            }
+            cmd.readOnlyMounts << root;
+            // The canonical path: a symlinked spelling would not exist inside the sandbox. The
+            // operator trusts the roots, so their repositories may be owned by another user.
+            url = url.startsWith(u"file:"_s, Qt::CaseInsensitive) ? u"file://"_s + canonical : canonical;
+            cmd.arguments << u"-c"_s << u"protocol.file.allow=always"_s << u"-c"_s << u"safe.directory=*"_s
+                          << u"clone"_s
+                          // A file:// clone runs upload-pack with a cleaned environment: it
+                          // needs the exception on its own command line.
+                          << u"--upload-pack=git -c 'safe.directory=*' upload-pack"_s;
+        } else {
+            cmd.arguments << u"-c"_s << u"protocol.file.allow=never"_s << u"clone"_s;
+        }
         cmd.program = u"git"_s;
-        // Hooks from the cloned repository (or a template) never run, and the "ext::"
-        // transport (arbitrary commands) is refused.
-        cmd.arguments = {u"-c"_s, u"core.hooksPath=/dev/null"_s,
-                         u"-c"_s, u"protocol.ext.allow=never"_s,
-                         u"clone"_s, u"--depth"_s, u"1"_s};
+        cmd.arguments << u"--depth"_s << u"1"_s;
         if (!ref.isEmpty())
             cmd.arguments << u"--branch"_s << ref;
         cmd.arguments << u"--"_s << url << u"."_s;
@@ -115,19 +195,21 @@ std::optional<ToolCommand> buildToolCommand(const Step &step, const QString &wor
                 fail(error, u"path must be a string"_s);
                 return std::nullopt;
             }
+            // What pytest itself takes: a directory, a file, or a node id (file::test), relative
+            // to the workspace, given to pytest as is after checking where it leads.
+            const QString path = pathValue.toString();
+            if (path.startsWith(u'-')) {
+                fail(error, u"path must not start with '-'"_s);
+                return std::nullopt;
+            }
             QString pathError;
-            const auto dir = resolveInsideWorkspace(workspace, pathValue.toString(), &pathError);
-            if (!dir) {
-                fail(error, pathError);
+            if (!resolveInsideWorkspace(workspace, path.section(u"::"_s, 0, 0), &pathError)) {
+                fail(error, u"path '%1': %2"_s.arg(path, pathError));
                 return std::nullopt;
             }
-            if (!QFileInfo(*dir).isDir()) {
-                fail(error, u"path '%1' is not a directory in the workspace"_s.arg(pathValue.toString()));
-                return std::nullopt;
-            }
-            cmd.workingDirectory = *dir;
+            args << path;
         }
-        cmd.program = python.isEmpty() ? u"python3"_s : python;
+        cmd.program = context.python.isEmpty() ? u"python3"_s : context.python;
         cmd.arguments = QStringList{u"-m"_s, u"pytest"_s} + args;
         return cmd;
     }
@@ -146,5 +228,6 @@ std::optional<ToolCommand> buildToolCommand(const Step &step, const QString &wor
     fail(error, u"unknown tool '%1'"_s.arg(step.tool));
     return std::nullopt;
 }
+} // namespace
 
 } // namespace crewdeck::server

@@ -1,5 +1,6 @@
 // The live machinery against the real SQLite store and real child processes: event log
 // ordering and durability, run queue, crew status signals, cancel, recovery, demo pipelines.
+#include "server/runs/sandbox.h"
 #include "server/engine/crewstatus.h"
 #include "server/engine/demo.h"
 #include "server/engine/eventlog.h"
@@ -40,6 +41,14 @@ class TestEngine : public QObject
         qc.executor.workspaceRoot = m_dir->filePath(u"workspaces"_s);
         qc.executor.python = u"/usr/bin/python3"_s;
         qc.executor.graceMs = 1000;
+        // Tools run sandboxed as in the product; no sandbox here fails the test loudly.
+        const SandboxConfig sc;
+        const SandboxProbe probe = Sandbox::probe(sc);
+        QVERIFY2(probe.ok, qPrintable(probe.reason));
+        qc.executor.sandbox = std::make_shared<const Sandbox>(sc, probe);
+        // The demo pipelines clone their own repository (as serve --demo allows).
+        QDir().mkpath(m_dir->filePath(u"demo"_s));
+        qc.executor.gitLocalRoots = {QFileInfo(m_dir->filePath(u"demo"_s)).canonicalFilePath()};
         m_queue = std::make_unique<RunQueue>(m_store.get(), m_log.get(), m_crews.get(), qc);
     }
 

@@ -18,6 +18,7 @@
 #include <QProcess>
 #include <QScopeGuard>
 #include <QSignalSpy>
+#include <QTcpServer>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <memory>
@@ -534,14 +535,18 @@ void TestLive::resumeAfterDisconnectHasNoGap()
 {
     const OrgUsers o = makeOrg(*m_server, u"resume"_s);
     const QString crew = createCrew(*m_server, o, u"Resumer"_s);
-    const QString gate = m_tmp.filePath(u"resume-go"_s);
-    QFile::remove(gate);
-    // The run blocks on a file the test creates only after the first socket is gone: the
+    // The run blocks until it can connect to a port the test opens only after the first
+    // socket is gone (the tool's sandbox sees no host file, but shares the network): the
     // disconnect is mid-run for sure, and the rest happens while nobody watches.
+    QTcpServer gate;
+    QVERIFY(gate.listen(QHostAddress::LocalHost, 0));
+    const quint16 gatePort = gate.serverPort();
+    gate.close();
     const QString cmd = u"echo '::progress 10 first'; echo line one; "
-                        u"while [ ! -e '%1' ]; do sleep 0.1; done; "
+                        u"until python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %1), 1)' "
+                        u"2>/dev/null; do sleep 0.1; done; "
                         u"for i in 2 3 4 5 6; do echo \"::progress ${i}0 step $i\"; echo \"line $i\"; sleep 0.2; done"_s
-                            .arg(gate);
+                            .arg(gatePort);
     const QString runId = startRun(*m_server, o, crew, QJsonArray{scriptStep(cmd), scriptStep(u"echo tail"_s)});
     QVERIFY(!runId.isEmpty());
 
@@ -553,9 +558,7 @@ void TestLive::resumeAfterDisconnectHasNoGap()
     QVERIFY(last > 0);
     QVERIFY(!first->has(u"run_status"_s, RunState::Succeeded));
 
-    QFile f(gate);
-    QVERIFY(f.open(QIODevice::WriteOnly));
-    f.close();
+    QVERIFY(gate.listen(QHostAddress::LocalHost, gatePort));
     // Let part of the rest happen while disconnected, then resume.
     QTRY_VERIFY_WITH_TIMEOUT(restEvents(*m_server, runId, o.memberToken, last).size() >= 3, 60000);
 
@@ -733,7 +736,7 @@ void TestLive::gitCloneAndPytest()
 {
     // A local bare repository with one passing test.
     const QString work = m_tmp.filePath(u"repo-work"_s);
-    const QString bare = m_tmp.filePath(u"repo.git"_s);
+    const QString bare = m_server->gitRoot() + u"/repo.git"_s; // under the allowed --git-local-root
     QVERIFY(QDir().mkpath(work));
     {
         QFile t(work + u"/test_sample.py"_s);

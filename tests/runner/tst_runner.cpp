@@ -1,10 +1,14 @@
 // Real child processes: git clone of a local bare repository, pytest, sh scripts, process
 // trees that try to escape. No timing assertions: everything waits with QTRY_* / spies.
+#include "server/runs/outputframer.h"
 #include "server/runs/runexecutor.h"
+#include "server/runs/sandbox.h"
 #include "server/runs/toolprocess.h"
 #include "server/runs/tools.h"
+#include "tests/support/processutil.h"
 
 #include <QDir>
+#include <QDirIterator>
 #include <QFile>
 #include <QFileInfo>
 #include <QJsonArray>
@@ -12,9 +16,11 @@
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <QRandomGenerator>
 #include <QTest>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using namespace Qt::StringLiterals;
@@ -167,34 +173,6 @@ bool writeFile(const QString &path, const QByteArray &content)
     return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(content) == content.size();
 }
 
-QByteArray readFile(const QString &path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-// /proc/<pid>/stat: state and ppid, or nullopt when the process does not exist.
-std::optional<std::pair<char, qint64>> procState(qint64 pid)
-{
-    const QByteArray stat = readFile(u"/proc/%1/stat"_s.arg(pid));
-    const qsizetype close = stat.lastIndexOf(')');
-    if (close < 0)
-        return std::nullopt;
-    const QList<QByteArray> f = stat.mid(close + 2).split(' ');
-    if (f.size() < 2)
-        return std::nullopt;
-    return std::make_pair(f.at(0).at(0), f.at(1).toLongLong());
-}
-
-// Dead for good: gone, or a zombie some other (live) parent has to reap. Never a zombie of
-// ours: the runner reaps what it adopted.
-bool isGone(qint64 pid)
-{
-    const auto st = procState(pid);
-    if (!st)
-        return true;
-    return (st->first == 'Z' || st->first == 'X') && st->second != ::getpid();
-}
 
 } // namespace
 
@@ -205,7 +183,9 @@ class TestRunner : public QObject
 private:
     QTemporaryDir m_tmp;
     QString m_bareUrl;
+    QString m_repoRoot; // the one --git-local-root of these tests
     int m_runSeq = 0;
+    std::shared_ptr<const Sandbox> m_sandbox;
 
     RunnerConfig config(bool keep = false) const
     {
@@ -214,7 +194,31 @@ private:
         c.python = kPython;
         c.graceMs = 1000;
         c.keepWorkspaces = keep;
+        c.sandbox = m_sandbox;
+        c.gitLocalRoots = {m_repoRoot};
         return c;
+    }
+    // --unsafe-tools: no sandbox, the process-group and marker cleanup.
+    RunnerConfig unsafeConfig(bool keep = false) const
+    {
+        RunnerConfig c = config(keep);
+        c.sandbox.reset();
+        return c;
+    }
+    // A ToolProcess of its own (no RunExecutor): sandboxed in `ws`, which it owns.
+    ToolProcessOptions toolOptions(const QString &ws, std::optional<uint> *uid) const
+    {
+        ToolProcessOptions o;
+        o.sandbox = m_sandbox.get();
+        o.limits = m_sandbox->config().limits;
+        if (Sandbox::serverIsRoot()) {
+            *uid = SandboxUidPool::acquire(m_sandbox->config().uidBase, m_sandbox->config().uidSlots);
+            o.uid = *uid;
+            if (::chown(QFile::encodeName(ws).constData(), **uid, **uid) != 0)
+                qWarning() << "chown failed";
+            ::chmod(QFile::encodeName(ws).constData(), 0711);
+        }
+        return o;
     }
     QString nextRunId() { return u"run-%1"_s.arg(++m_runSeq); }
 
@@ -234,6 +238,18 @@ private Q_SLOTS:
     {
         QVERIFY(m_tmp.isValid());
         QVERIFY2(QFileInfo(kPython).isExecutable(), "needs /usr/bin/python3 with pytest");
+        // No sandbox is a failure here, never a skip: the product refuses to run tools then.
+        const SandboxConfig sc;
+        const SandboxProbe probe = Sandbox::probe(sc);
+        QVERIFY2(probe.ok, qPrintable(u"no tool sandbox on this machine: "_s + probe.reason));
+        m_sandbox = std::make_shared<const Sandbox>(sc, probe);
+        // Fixture repositories live under their own root, readable by the tools' uids.
+        m_repoRoot = QFileInfo(m_tmp.path()).canonicalFilePath() + u"/repos"_s;
+        QVERIFY(QDir().mkpath(m_repoRoot));
+        QVERIFY(QFile::setPermissions(m_repoRoot, QFileDevice::ReadOwner | QFileDevice::WriteOwner
+                                                      | QFileDevice::ExeOwner | QFileDevice::ReadOther
+                                                      | QFileDevice::ExeOther | QFileDevice::ReadGroup
+                                                      | QFileDevice::ExeGroup));
         // A small Python project: main has a passing test, branch "broken" adds a failing one.
         const QString src = m_tmp.filePath(u"src"_s);
         QVERIFY(QDir().mkpath(src));
@@ -250,28 +266,42 @@ private Q_SLOTS:
         QVERIFY(runCommand(u"git"_s, {u"add"_s, u"."_s}, src));
         QVERIFY(runCommand(u"git"_s, id + QStringList{u"commit"_s, u"-q"_s, u"-m"_s, u"failing"_s}, src));
         QVERIFY(runCommand(u"git"_s, {u"checkout"_s, u"-q"_s, u"main"_s}, src));
-        QVERIFY(runCommand(u"git"_s, {u"clone"_s, u"-q"_s, u"--bare"_s, src, m_tmp.filePath(u"repo.git"_s)},
+        QVERIFY(runCommand(u"git"_s, {u"clone"_s, u"-q"_s, u"--bare"_s, src, m_repoRoot + u"/repo.git"_s},
                            m_tmp.path()));
-        m_bareUrl = u"file://"_s + m_tmp.filePath(u"repo.git"_s);
+        m_bareUrl = u"file://"_s + m_repoRoot + u"/repo.git"_s;
     }
 
     // ---- tools.h: command lines
+    static ToolContext ctx(const QString &ws, const QString &python = u"python3"_s, const QStringList &roots = {})
+    {
+        ToolContext c;
+        c.workspace = ws;
+        c.python = python;
+        c.gitLocalRoots = roots;
+        return c;
+    }
+
     void gitCloneCommandLine()
     {
+        const QStringList network{u"-c"_s, u"core.hooksPath=/dev/null"_s, u"-c"_s, u"protocol.allow=never"_s,
+                                  u"-c"_s, u"protocol.https.allow=always"_s, u"-c"_s, u"protocol.http.allow=always"_s,
+                                  u"-c"_s, u"protocol.git.allow=always"_s, u"-c"_s, u"protocol.ssh.allow=always"_s,
+                                  u"-c"_s, u"protocol.file.allow=never"_s};
         Step s;
         s.tool = Tools::GitClone;
         s.params = {{u"url"_s, u"https://example.com/r.git"_s}};
-        auto cmd = buildToolCommand(s, u"/ws/run-1"_s, u"python3"_s);
+        auto cmd = buildToolCommand(s, ctx(u"/ws/run-1"_s));
         QVERIFY(cmd);
         QCOMPARE(cmd->program, u"git"_s);
-        QCOMPARE(cmd->arguments,
-                 (QStringList{u"-c"_s, u"core.hooksPath=/dev/null"_s, u"-c"_s, u"protocol.ext.allow=never"_s,
-                              u"clone"_s, u"--depth"_s, u"1"_s, u"--"_s, u"https://example.com/r.git"_s, u"."_s}));
+        const QStringList expected = network + QStringList{u"clone"_s, u"--depth"_s, u"1"_s, u"--"_s,
+                                                           u"https://example.com/r.git"_s, u"."_s};
+        QCOMPARE(cmd->arguments, expected);
         QCOMPARE(cmd->workingDirectory, u"/ws/run-1"_s);
         QVERIFY(!cmd->createTmpDir);
+        QVERIFY(cmd->readOnlyMounts.isEmpty());
 
         s.params.insert(u"ref"_s, u"v1.2"_s);
-        cmd = buildToolCommand(s, u"/ws/run-1"_s, u"python3"_s);
+        cmd = buildToolCommand(s, ctx(u"/ws/run-1"_s));
         QVERIFY(cmd);
         const int dd = int(cmd->arguments.indexOf(u"--"_s));
         QVERIFY(dd > 0);
@@ -280,13 +310,64 @@ private Q_SLOTS:
 
         QString error;
         s.params = {{u"url"_s, u"--upload-pack=touch /tmp/x"_s}};
-        QVERIFY(!buildToolCommand(s, u"/ws/run-1"_s, u"python3"_s, &error));
+        QVERIFY(!buildToolCommand(s, ctx(u"/ws/run-1"_s), &error));
         QVERIFY(error.contains(u"url"_s));
         s.params = {{u"url"_s, u"https://example.com/r.git"_s}, {u"ref"_s, u"-oops"_s}};
-        QVERIFY(!buildToolCommand(s, u"/ws/run-1"_s, u"python3"_s, &error));
+        QVERIFY(!buildToolCommand(s, ctx(u"/ws/run-1"_s), &error));
         QVERIFY(error.contains(u"ref"_s));
         s.params = {};
-        QVERIFY(!buildToolCommand(s, u"/ws/run-1"_s, u"python3"_s, &error));
+        QVERIFY(!buildToolCommand(s, ctx(u"/ws/run-1"_s), &error));
+    }
+
+    void gitLocalSourcesOnlyUnderAllowedRoots()
+    {
+        QCOMPARE(classifyGitUrl(u"https://h/r.git"_s).local, false);
+        QCOMPARE(classifyGitUrl(u"git@github.com:o/r.git"_s).local, false);
+        QCOMPARE(classifyGitUrl(u"ssh://h/r"_s).local, false);
+        QCOMPARE(classifyGitUrl(u"/srv/r.git"_s).local, true);
+        QCOMPARE(classifyGitUrl(u"./r.git"_s).local, true);
+        QCOMPARE(classifyGitUrl(u"r.git"_s).local, true);
+        QCOMPARE(classifyGitUrl(u"a/b:c"_s).local, true); // a '/' before the ':' is a path
+        QCOMPARE(classifyGitUrl(u"FILE:///srv/r.git"_s).local, true);
+        QCOMPARE(classifyGitUrl(u"file:///srv/r.git"_s).path, u"/srv/r.git"_s);
+
+        const QString bare = m_repoRoot + u"/repo.git"_s;
+        Step s;
+        s.tool = Tools::GitClone;
+        // Allowed: plain path and file:// under the root; the root is mounted, nothing else.
+        for (const QString &url : QStringList{bare, u"file://"_s + bare}) {
+            s.params = {{u"url"_s, url}};
+            const auto cmd = buildToolCommand(s, ctx(u"/ws/r"_s, u"python3"_s, {m_repoRoot}));
+            QVERIFY2(cmd, qPrintable(url));
+            QCOMPARE(cmd->readOnlyMounts, QStringList{m_repoRoot});
+            QVERIFY(cmd->arguments.contains(u"protocol.file.allow=always"_s));
+            QCOMPARE(cmd->arguments.last(2).first(), url);
+        }
+        // A symlink into the root is cloned by its real path (the link is not in the sandbox).
+        const QString link = m_tmp.filePath(u"link-to-repo"_s);
+        QVERIFY(QFile::link(bare, link));
+        s.params = {{u"url"_s, link}};
+        auto cmd = buildToolCommand(s, ctx(u"/ws/r"_s, u"python3"_s, {m_repoRoot}));
+        QVERIFY(cmd);
+        QCOMPARE(cmd->arguments.last(2).first(), bare);
+
+        // Refused: outside the roots (the data dir, another run's workspace), a relative path,
+        // ".." out of the root, a symlink inside the root that leads out, and no roots at all;
+        // one message whether the path exists or not.
+        QVERIFY(QFile::link(m_tmp.path(), m_repoRoot + u"/escape"_s));
+        const QStringList refused{m_tmp.filePath(u"src"_s), u"file://"_s + m_tmp.filePath(u"src"_s),
+                                  m_tmp.filePath(u"ws"_s), u"repo.git"_s, m_repoRoot + u"/../src"_s,
+                                  m_repoRoot + u"/escape/src"_s, u"/no/such/repo"_s};
+        for (const QString &url : refused) {
+            QString error;
+            s.params = {{u"url"_s, url}};
+            QVERIFY2(!buildToolCommand(s, ctx(u"/ws/r"_s, u"python3"_s, {m_repoRoot}), &error), qPrintable(url));
+            QVERIFY2(error.contains(u"--git-local-root"_s), qPrintable(error));
+        }
+        QString error;
+        s.params = {{u"url"_s, bare}};
+        QVERIFY(!buildToolCommand(s, ctx(u"/ws/r"_s), &error));
+        QFile::remove(m_repoRoot + u"/escape"_s);
     }
 
     void pytestAndScriptCommandLines()
@@ -295,36 +376,40 @@ private Q_SLOTS:
         QVERIFY(QDir(ws.path()).mkpath(u"pkg/tests"_s));
         Step s;
         s.tool = Tools::Pytest;
-        auto cmd = buildToolCommand(s, ws.path(), u"/opt/py/bin/python"_s);
+        auto cmd = buildToolCommand(s, ctx(ws.path(), u"/opt/py/bin/python"_s));
         QVERIFY(cmd);
         QCOMPARE(cmd->program, u"/opt/py/bin/python"_s);
         QCOMPARE(cmd->arguments, (QStringList{u"-m"_s, u"pytest"_s}));
         QCOMPARE(cmd->workingDirectory, QDir::cleanPath(ws.path()));
         QVERIFY(cmd->createTmpDir);
 
-        s.params = {{u"args"_s, QJsonArray{u"-q"_s, u"-k"_s, u"add"_s}}, {u"path"_s, u"pkg/tests"_s}};
-        cmd = buildToolCommand(s, ws.path(), u"python3"_s);
-        QVERIFY(cmd);
-        QCOMPARE(cmd->arguments, (QStringList{u"-m"_s, u"pytest"_s, u"-q"_s, u"-k"_s, u"add"_s}));
-        QCOMPARE(cmd->workingDirectory, QDir::cleanPath(ws.path()) + u"/pkg/tests"_s);
+        // What pytest takes: a directory, a file, a node id; given to it as is, from the
+        // workspace root.
+        for (const QString &path : {u"pkg/tests"_s, u"pkg/tests/test_x.py"_s, u"pkg/tests/test_x.py::test_add"_s,
+                                    u"pkg/tests/test_x.py::TestA::test_b[1-2]"_s, u"pkg/tests/.."_s}) {
+            s.params = {{u"args"_s, QJsonArray{u"-q"_s, u"-k"_s, u"add"_s}}, {u"path"_s, path}};
+            cmd = buildToolCommand(s, ctx(ws.path()));
+            QVERIFY2(cmd, qPrintable(path));
+            QCOMPARE(cmd->arguments, (QStringList{u"-m"_s, u"pytest"_s, u"-q"_s, u"-k"_s, u"add"_s, path}));
+            QCOMPARE(cmd->workingDirectory, QDir::cleanPath(ws.path()));
+        }
 
-        // Escapes are refused: "..", absolute paths, symlinks leading out.
+        // Escapes are refused: "..", absolute paths, symlinks leading out, option-like paths,
+        // a node id whose file part leaves.
         QVERIFY(QFile::link(u"/etc"_s, ws.filePath(u"pkg/out"_s)));
-        for (const QString &bad : {u".."_s, u"../x"_s, u"pkg/../../x"_s, u"/etc"_s, u"pkg/out"_s, u"missing"_s}) {
+        for (const QString &bad : {u".."_s, u"../x"_s, u"pkg/../../x"_s, u"/etc"_s, u"pkg/out"_s,
+                                   u"pkg/out/passwd"_s, u"-p"_s, u"--rootdir=/"_s, u"../t.py::test_a"_s,
+                                   u"/etc/x.py::t"_s}) {
             QString error;
             s.params = {{u"path"_s, bad}};
-            QVERIFY2(!buildToolCommand(s, ws.path(), u"python3"_s, &error), qPrintable(bad));
+            QVERIFY2(!buildToolCommand(s, ctx(ws.path()), &error), qPrintable(bad));
             QVERIFY(!error.isEmpty());
         }
-        s.params = {{u"path"_s, u"pkg/tests/.."_s}};
-        cmd = buildToolCommand(s, ws.path(), u"python3"_s);
-        QVERIFY(cmd);
-        QCOMPARE(cmd->workingDirectory, QDir::cleanPath(ws.path()) + u"/pkg"_s);
 
         Step sc;
         sc.tool = Tools::Script;
         sc.params = {{u"command"_s, u"echo hi; exit 3"_s}};
-        cmd = buildToolCommand(sc, ws.path(), u"python3"_s);
+        cmd = buildToolCommand(sc, ctx(ws.path()));
         QVERIFY(cmd);
         QCOMPARE(cmd->program, u"/bin/sh"_s);
         QCOMPARE(cmd->arguments, (QStringList{u"-c"_s, u"echo hi; exit 3"_s}));
@@ -333,14 +418,17 @@ private Q_SLOTS:
     void scrubbedEnvironmentIsAllowListOnly()
     {
         qputenv("CREWDECK_JWT_SECRET", "env-secret-value-1");
-        const QProcessEnvironment env = ToolProcess::scrubbedEnvironment(u"/ws/r"_s, u"abc"_s);
+        QProcessEnvironment env = ToolProcess::scrubbedEnvironment(u"/workspace"_s, u"/tmp"_s);
         QStringList keys = env.keys();
         keys.sort();
-        QCOMPARE(keys, (QStringList{u"CD_TOOL_CALL_MARK"_s, u"GIT_CONFIG_NOSYSTEM"_s, u"GIT_TERMINAL_PROMPT"_s,
-                                    u"HOME"_s, u"LANG"_s, u"LC_ALL"_s, u"PATH"_s, u"PYTHONDONTWRITEBYTECODE"_s,
-                                    u"PYTHONUNBUFFERED"_s, u"TERM"_s, u"TMPDIR"_s}));
-        QCOMPARE(env.value(u"HOME"_s), u"/ws/r"_s);
-        QCOMPARE(env.value(u"TMPDIR"_s), u"/ws/r/.tmp"_s);
+        QCOMPARE(keys, (QStringList{u"GIT_CONFIG_NOSYSTEM"_s, u"GIT_TERMINAL_PROMPT"_s, u"HOME"_s, u"LANG"_s,
+                                    u"LC_ALL"_s, u"PATH"_s, u"PYTHONDONTWRITEBYTECODE"_s, u"PYTHONUNBUFFERED"_s,
+                                    u"TERM"_s, u"TMPDIR"_s}));
+        QCOMPARE(env.value(u"HOME"_s), u"/workspace"_s);
+        QCOMPARE(env.value(u"TMPDIR"_s), u"/tmp"_s);
+        // Unsandboxed tools also carry the cleanup marker.
+        env = ToolProcess::scrubbedEnvironment(u"/ws/r"_s, u"/ws/r/.tmp"_s, u"abc"_s);
+        QCOMPARE(env.value(ToolProcess::markerVariable()), u"abc"_s);
         qunsetenv("CREWDECK_JWT_SECRET");
     }
 
@@ -353,7 +441,7 @@ private Q_SLOTS:
                                    step(u"pytest"_s, {{u"args"_s, QJsonArray{u"-q"_s}}})}),
                        config(), &sink);
         runToEnd(ex, sink);
-        QCOMPARE(sink.runStatus, u"succeeded"_s);
+        QVERIFY2(sink.runStatus == u"succeeded"_s, sink.of(Ev::Finished).first().outcome.outputTail.constData());
         const auto starts = sink.of(Ev::Started);
         QCOMPARE(starts.size(), 2);
         QCOMPARE(starts.at(0).tool, u"git_clone"_s);
@@ -394,20 +482,28 @@ private Q_SLOTS:
     void pytestPathInsideWorkspace()
     {
         RecordingSink sink;
+        // A directory, a file, a node id (each from the workspace root), then a path that
+        // leaves the workspace.
+        const QJsonArray q{u"-q"_s};
         RunExecutor ex(job(nextRunId(), {step(u"git_clone"_s, {{u"url"_s, m_bareUrl}}),
-                                         script(u"mkdir sub && cp test_calc.py calc.py sub/"_s),
-                                         step(u"pytest"_s, {{u"path"_s, u"sub"_s}, {u"args"_s, QJsonArray{u"-q"_s}}}),
+                                         script(u"mkdir sub && cp test_calc.py calc.py sub/ && "
+                                                "printf 'def test_other():\\n    assert False\\n' >> sub/test_calc.py"_s),
+                                         step(u"pytest"_s, {{u"path"_s, u"sub"_s}, {u"args"_s, QJsonArray{u"-q"_s, u"-k"_s, u"add"_s}}}),
+                                         step(u"pytest"_s, {{u"path"_s, u"test_calc.py"_s}, {u"args"_s, q}}),
+                                         step(u"pytest"_s, {{u"path"_s, u"sub/test_calc.py::test_add"_s}, {u"args"_s, q}}),
                                          step(u"pytest"_s, {{u"path"_s, u"sub/../.."_s}})}),
                        config(), &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"failed"_s);
         const auto ends = sink.of(Ev::Finished);
-        QCOMPARE(ends.size(), 4);
-        QCOMPARE(ends.at(2).outcome.status, u"success"_s);
-        QVERIFY(ends.at(2).outcome.outputTail.contains("1 passed"));
-        QCOMPARE(ends.at(3).outcome.status, u"failed"_s);
-        QVERIFY(!ends.at(3).outcome.exitCode);
-        QVERIFY(ends.at(3).outcome.message.contains(u"workspace"_s));
+        QCOMPARE(ends.size(), 6);
+        for (int i = 2; i <= 4; ++i) {
+            QVERIFY2(ends.at(i).outcome.status == u"success"_s, ends.at(i).outcome.outputTail.constData());
+            QVERIFY2(ends.at(i).outcome.outputTail.contains("1 passed"), ends.at(i).outcome.outputTail.constData());
+        }
+        QCOMPARE(ends.at(5).outcome.status, u"failed"_s);
+        QVERIFY(!ends.at(5).outcome.exitCode);
+        QVERIFY(ends.at(5).outcome.message.contains(u"workspace"_s));
     }
 
     void progressTokensAndOrdering()
@@ -491,7 +587,7 @@ private Q_SLOTS:
                        c, &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"succeeded"_s);
-        const QByteArray marker = ToolProcess::truncatedMarker();
+        const QByteArray marker = OutputFramer::truncatedMarker();
         bool sawCutLine = false;
         for (const Ev &e : sink.outputs()) {
             const QByteArray utf8 = e.text.toUtf8();
@@ -573,36 +669,36 @@ private Q_SLOTS:
     void stopKillsWholeTree_data()
     {
         QTest::addColumn<bool>("viaTimeout");
-        QTest::newRow("cancel") << false;
-        QTest::newRow("timeout") << true;
+        QTest::addColumn<bool>("sandboxed");
+        QTest::newRow("cancel") << false << true;
+        QTest::newRow("timeout") << true << true;
+        QTest::newRow("cancel-unsafe") << false << false;
     }
 
     void stopKillsWholeTree()
     {
         QFETCH(bool, viaTimeout);
+        QFETCH(bool, sandboxed);
         RecordingSink sink;
         const QString runId = nextRunId();
-        // Everything ignores SIGTERM, so the SIGKILL path and the escapee scan are exercised:
-        // a background child, a setsid() escapee, and an orphaned grandchild of an escapee.
+        // Everything ignores SIGTERM, so the SIGKILL path is exercised: a background child, a
+        // setsid() escapee, an orphaned grandchild of an escapee, and (sandboxed) a setsid
+        // escapee that also drops its whole environment (env -i), which no marker finds.
+        const QByteArray n = testsupport::uniqueNumber();
         const QString cmd = u"trap '' TERM; "
-                            "sleep 1000 & echo $! > bg.pid; "
-                            "setsid sh -c 'echo $$ > esc.pid; exec sleep 1000' & "
-                            "setsid sh -c 'sleep 1000 & echo $! > orphan.pid' & "
-                            "echo started; wait"_s;
+                            "sleep %1 & "
+                            "setsid sh -c 'exec sleep %1' & "
+                            "setsid sh -c 'sleep %1 & echo' & "
+                            "%2"
+                            "echo started; wait"_s.arg(QString::fromLatin1(n),
+                                                        sandboxed ? u"(setsid env -i sleep %1 &) ; "_s.arg(QString::fromLatin1(n))
+                                                                  : QString());
+        const int expected = sandboxed ? 4 : 3;
         RunExecutor ex(job(runId, {script(cmd), script(u"touch never"_s)}, viaTimeout ? 5 : 600),
-                       config(/*keep=*/true), &sink);
+                       sandboxed ? config(true) : unsafeConfig(true), &sink);
         QSignalSpy done(&ex, &RunExecutor::done);
         ex.start();
-        const QString ws = m_tmp.filePath(u"ws/"_s + runId);
-        QList<qint64> pids;
-        for (const QString &f : {u"bg.pid"_s, u"esc.pid"_s, u"orphan.pid"_s}) {
-            QTRY_VERIFY_WITH_TIMEOUT(readFile(ws + u'/' + f).endsWith('\n'), kWaitMs);
-            const qint64 pid = readFile(ws + u'/' + f).trimmed().toLongLong();
-            QVERIFY(pid > 1);
-            pids << pid;
-        }
-        for (qint64 pid : pids)
-            QVERIFY(!isGone(pid));
+        QTRY_COMPARE_WITH_TIMEOUT(testsupport::liveProcessesWithArg(n), expected, kWaitMs);
         if (!viaTimeout)
             ex.cancel();
         QTRY_VERIFY_WITH_TIMEOUT(sink.runFinishedCount == 1, kWaitMs);
@@ -613,8 +709,8 @@ private Q_SLOTS:
         QCOMPARE(out.status, viaTimeout ? u"timeout"_s : u"cancelled"_s);
         QVERIFY(!out.exitCode);
         // Dead by the time finished() was reported, not just "eventually".
-        for (qint64 pid : pids)
-            QVERIFY2(isGone(pid), qPrintable(u"pid %1 survived"_s.arg(pid)));
+        QCOMPARE(testsupport::liveProcessesWithArg(n), 0);
+        const QString ws = m_tmp.filePath(u"ws/"_s + runId);
         QVERIFY(!QFileInfo::exists(ws + u"/never"_s));
         QDir(ws).removeRecursively();
     }
@@ -623,25 +719,16 @@ private Q_SLOTS:
     {
         RecordingSink sink;
         const QString runId = nextRunId();
-        // A background child and a daemon (setsid) are left running; an orphan (re-parented
-        // to us, the subreaper) exits on its own before the tool ends and must be reaped.
-        RunExecutor ex(job(runId, {script(u"sleep 1000 & echo $! > bg.pid; "
-                                          "setsid sh -c 'echo $$ > d.pid; exec sleep 1000' & "
-                                          "setsid sh -c 'sleep 0.1 & echo $! > z.pid.tmp; mv z.pid.tmp z.pid'; "
-                                          "while [ ! -s d.pid ] || [ ! -s z.pid ]; do sleep 0.05; done; "
-                                          "while [ -e /proc/$(cat z.pid) ] && [ \"$(cut -d' ' -f3 /proc/$(cat z.pid)/stat)\" != Z ]; "
-                                          "do sleep 0.05; done; echo bye"_s)}),
-                       config(true), &sink);
+        // A background child and daemons (setsid, setsid + env -i) are left running when the
+        // tool's main process exits.
+        const QByteArray n = testsupport::uniqueNumber();
+        RunExecutor ex(job(runId, {script(u"sleep %1 & setsid sh -c 'exec sleep %1' & "
+                                          "(setsid env -i sleep %1 &); sleep 0.2; echo bye"_s.arg(QString::fromLatin1(n)))}),
+                       config(), &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"succeeded"_s);
         QVERIFY(sink.plainText().contains(u"bye"_s));
-        const QString ws = m_tmp.filePath(u"ws/"_s + runId);
-        for (const QString &f : {u"bg.pid"_s, u"d.pid"_s, u"z.pid"_s}) {
-            const qint64 pid = readFile(ws + u'/' + f).trimmed().toLongLong();
-            QVERIFY(pid > 1);
-            QVERIFY2(isGone(pid), qPrintable(u"pid %1 survived"_s.arg(pid)));
-        }
-        QDir(ws).removeRecursively();
+        QCOMPARE(testsupport::liveProcessesWithArg(n), 0);
     }
 
     void environmentIsScrubbed()
@@ -657,9 +744,12 @@ private Q_SLOTS:
 
         RecordingSink sink;
         const QString runId = nextRunId();
+        // The server's own environment is not in /proc either: the tool sees only its own pid
+        // namespace.
         RunExecutor ex(job(runId, {script(u"env; echo \"nofile=$(ulimit -n) core=$(ulimit -c) pwd=$(pwd)\"; "
                                           "for f in /proc/$$/fd/*; do echo \"fd=$(readlink $f)\"; done; "
-                                          "test -d \"$TMPDIR\" && echo tmpdir-ok"_s)}),
+                                          "cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | sed 's/^/penv:/'; "
+                                          "test -d \"$TMPDIR\" && test -w \"$TMPDIR\" && echo tmpdir-ok"_s)}),
                        config(), &sink);
         runToEnd(ex, sink);
         ::close(leaked);
@@ -669,33 +759,35 @@ private Q_SLOTS:
 
         QCOMPARE(sink.runStatus, u"succeeded"_s);
         const QString text = sink.plainText();
-        const QString ws = QDir::cleanPath(m_tmp.filePath(u"ws/"_s + runId));
         QVERIFY(!text.contains(u"super-secret"_s));
         QVERIFY(!text.contains(u"hunter2"_s));
         QVERIFY(!text.contains(u"aws-secret"_s));
         QVERIFY(!text.contains(u"CREWDECK_"_s));
         QVERIFY(!text.contains(QString::fromUtf8(leakPath)));
         const QStringList lines = text.split(u'\n');
-        QVERIFY(lines.contains(u"HOME="_s + ws));
-        QVERIFY(lines.contains(u"TMPDIR="_s + ws + u"/.tmp"_s));
+        QVERIFY(lines.contains(u"HOME=/workspace"_s));
+        QVERIFY(lines.contains(u"TMPDIR=/tmp"_s));
         QVERIFY(lines.contains(u"TERM=dumb"_s));
         QVERIFY(lines.contains(u"PYTHONUNBUFFERED=1"_s));
         QVERIFY(lines.contains(u"GIT_TERMINAL_PROMPT=0"_s));
-        QVERIFY(lines.contains(u"nofile=1024 core=0 pwd="_s + ws));
-        QVERIFY(lines.contains(u"tmpdir-ok"_s));
+        QVERIFY2(lines.contains(u"nofile=1024 core=0 pwd=/workspace"_s), qPrintable(text));
+        QVERIFY2(lines.contains(u"tmpdir-ok"_s), qPrintable(text));
         const QSet<QString> allowed{u"PATH"_s, u"HOME"_s, u"LANG"_s, u"LC_ALL"_s, u"TMPDIR"_s, u"TERM"_s,
                                     u"PYTHONUNBUFFERED"_s, u"PYTHONDONTWRITEBYTECODE"_s, u"GIT_TERMINAL_PROMPT"_s,
-                                    u"GIT_CONFIG_NOSYSTEM"_s, u"CD_TOOL_CALL_MARK"_s,
+                                    u"GIT_CONFIG_NOSYSTEM"_s,
                                     u"PWD"_s, u"OLDPWD"_s, u"SHLVL"_s, u"_"_s}; // the last four: set by sh
         int envLines = 0;
-        for (const QString &l : lines) {
-            if (l.startsWith(u"fd="_s) || l.startsWith(u"nofile="_s) || l == u"tmpdir-ok"_s)
+        for (QString l : lines) {
+            if (l.startsWith(u"fd="_s) || l.startsWith(u"nofile="_s) || l == u"tmpdir-ok"_s || l.isEmpty())
                 continue;
+            if (l.startsWith(u"penv:"_s))
+                l = l.mid(5);
+            else
+                ++envLines;
             const QString key = l.section(u'=', 0, 0);
             QVERIFY2(allowed.contains(key), qPrintable(l));
-            ++envLines;
         }
-        QVERIFY(envLines >= 11);
+        QVERIFY(envLines >= 10);
     }
 
     void killedBySignalExitCode()
@@ -755,7 +847,7 @@ private Q_SLOTS:
                        config(), &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"succeeded"_s);
-        QVERIFY(sink.plainText().contains(QDir::cleanPath(ws)));
+        QVERIFY(sink.plainText().contains(u"/workspace"_s));
         QVERIFY(!QFileInfo::exists(ws));
 
         RecordingSink sink2;
@@ -815,49 +907,172 @@ private Q_SLOTS:
     void destroyingARunningToolKillsItsTree()
     {
         QTemporaryDir ws;
+        const QByteArray n = testsupport::uniqueNumber();
         ToolCommand cmd;
         cmd.program = u"/bin/sh"_s;
-        cmd.arguments = {u"-c"_s, u"trap '' TERM; sleep 1000 & echo $! > bg.pid; "
-                                  "setsid sh -c 'echo $$ > esc.pid; exec sleep 1000' & wait"_s};
+        cmd.arguments = {u"-c"_s, u"trap '' TERM; sleep %1 & setsid sh -c 'exec sleep %1' & wait"_s.arg(QString::fromLatin1(n))};
         cmd.workingDirectory = ws.path();
-        QList<qint64> pids;
+        std::optional<uint> uid;
         {
-            ToolProcess tool(cmd, ws.path());
+            ToolProcess tool(cmd, ws.path(), toolOptions(ws.path(), &uid));
             QSignalSpy finished(&tool, &ToolProcess::finished);
             tool.start();
-            for (const QString &f : {u"bg.pid"_s, u"esc.pid"_s}) {
-                QTRY_VERIFY_WITH_TIMEOUT(readFile(ws.filePath(f)).endsWith('\n'), kWaitMs);
-                pids << readFile(ws.filePath(f)).trimmed().toLongLong();
-            }
-            pids << tool.processId();
+            QTRY_COMPARE_WITH_TIMEOUT(testsupport::liveProcessesWithArg(n), 2, kWaitMs);
             QVERIFY(finished.isEmpty());
         }
-        for (qint64 pid : pids)
-            QVERIFY2(isGone(pid), qPrintable(u"pid %1 survived"_s.arg(pid)));
+        QCOMPARE(testsupport::liveProcessesWithArg(n), 0);
+        if (uid)
+            SandboxUidPool::release(*uid);
     }
 
     void cancelRightAfterStart()
     {
         QTemporaryDir ws;
+        const QByteArray n = testsupport::uniqueNumber();
         ToolCommand cmd;
         cmd.program = u"/bin/sh"_s;
-        cmd.arguments = {u"-c"_s, u"sleep 1000"_s};
+        cmd.arguments = {u"-c"_s, u"sleep "_s + QString::fromLatin1(n)};
         cmd.workingDirectory = ws.path();
-        ToolProcessOptions opts;
+        std::optional<uint> uid;
+        ToolProcessOptions opts = toolOptions(ws.path(), &uid);
         opts.graceMs = 200;
         ToolProcess tool(cmd, ws.path(), opts);
         QSignalSpy finished(&tool, &ToolProcess::finished);
         tool.start();
-        const qint64 pid = tool.processId();
         tool.cancel();
         tool.timeout(); // a second stop request changes nothing
         QVERIFY(finished.wait(kWaitMs));
         const auto outcome = finished.at(0).at(0).value<ToolOutcome>();
         QCOMPARE(outcome.status, u"cancelled"_s);
         QVERIFY(!outcome.exitCode);
-        QVERIFY(isGone(pid));
+        QCOMPARE(testsupport::liveProcessesWithArg(n), 0);
         QTest::qWait(50);
         QCOMPARE(finished.count(), 1);
+        if (uid)
+            SandboxUidPool::release(*uid);
+    }
+
+    void gracefulStopReachesTheTool()
+    {
+        // SIGTERM reaches the tool inside the sandbox (not only its init): a tool that cleans
+        // up on TERM gets to do it within the grace period.
+        RecordingSink sink;
+        const QString runId = nextRunId();
+        RunExecutor ex(job(runId, {script(u"trap 'echo got-term; exit 7' TERM; echo ready; "
+                                          "while true; do sleep 0.05; done"_s)}),
+                       config(), &sink);
+        QSignalSpy done(&ex, &RunExecutor::done);
+        ex.start();
+        QTRY_VERIFY_WITH_TIMEOUT(sink.plainText().contains(u"ready"_s), kWaitMs);
+        ex.cancel();
+        QTRY_VERIFY_WITH_TIMEOUT(sink.runFinishedCount == 1, kWaitMs);
+        QCOMPARE(sink.runStatus, u"cancelled"_s);
+        QVERIFY2(sink.plainText().contains(u"got-term"_s), qPrintable(sink.plainText()));
+    }
+
+    void forkLoopIsCapped()
+    {
+        // A fork loop stops at the process limit, the tool ends, and the machine (this test)
+        // keeps running: more processes than the limit never exist at once.
+        RecordingSink sink;
+        RunnerConfig c = config();
+        SandboxConfig sc = m_sandbox->config();
+        sc.limits.maxProcesses = 40;
+        c.sandbox = std::make_shared<const Sandbox>(sc, m_sandbox->probeResult());
+        const QByteArray n = testsupport::uniqueNumber();
+        RunExecutor ex(job(nextRunId(), {script(u"i=0; while [ $i -lt 400 ]; do sleep %1 & i=$((i+1)); done; echo looped"_s
+                                                    .arg(QString::fromLatin1(n)))}, 120),
+                       c, &sink);
+        QSignalSpy done(&ex, &RunExecutor::done);
+        ex.start();
+        int peak = 0;
+        while (sink.runFinishedCount == 0) {
+            peak = qMax(peak, testsupport::liveProcessesWithArg(n));
+            QTest::qWait(20);
+        }
+        QVERIFY2(peak <= 40 + (Sandbox::serverIsRoot() ? 0 : 64), qPrintable(QString::number(peak)));
+        QCOMPARE(testsupport::liveProcessesWithArg(n), 0);
+        QVERIFY2(sink.plainText().contains(u"fork"_s, Qt::CaseInsensitive) || sink.runStatus == u"failed"_s,
+                 qPrintable(sink.plainText()));
+    }
+
+    void toolLimitsApply()
+    {
+        // File size, memory and CPU limits as the tool sees them (ulimit), and a file over the
+        // size limit cannot be written.
+        RecordingSink sink;
+        RunnerConfig c = config();
+        SandboxConfig sc = m_sandbox->config();
+        sc.limits.maxFileSizeMb = 2;
+        sc.limits.memoryMb = 512;
+        sc.limits.cpuSeconds = 33;
+        sc.limits.maxOpenFiles = 99;
+        c.sandbox = std::make_shared<const Sandbox>(sc, m_sandbox->probeResult());
+        RunExecutor ex(job(nextRunId(), {script(u"echo \"f=$(ulimit -f) v=$(ulimit -v) t=$(ulimit -t) n=$(ulimit -n)\"; "
+                                                "head -c 3000000 /dev/zero > big 2>/dev/null; echo size=$(stat -c %s big)"_s)}),
+                       c, &sink);
+        runToEnd(ex, sink);
+        const QString text = sink.plainText();
+        // dash counts ulimit -f in 512-byte blocks and -v in KiB.
+        QVERIFY2(text.contains(u"f=4096 v=524288 t=33 n=99"_s), qPrintable(text));
+        QVERIFY2(text.contains(u"size=2097152"_s), qPrintable(text));
+    }
+
+    void sandboxSeesOnlyItsWorkspace()
+    {
+        // The host around the runner (this test's temp dir: fixture sources, other runs'
+        // workspaces, a secret) is not there; /tmp and writes outside the workspace stay
+        // inside; another run's workspace cannot be reached.
+        const QString secret = m_tmp.filePath(u"jwt-secret"_s);
+        QVERIFY(writeFile(secret, "host-secret-bytes"));
+        QFile::setPermissions(secret, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
+        const QString marker = u"escape-%1"_s.arg(QString::fromLatin1(testsupport::uniqueNumber()));
+        RecordingSink sink;
+        const QString runId = nextRunId();
+        RunExecutor ex(job(runId, {script(u"cat %1 2>&1; ls %2 2>&1; ls /root 2>&1; echo x > /tmp/%3 && echo tmp-ok; "
+                                          "touch %2/%3 2>&1; touch /%3 2>&1; ls / ; hostname; id -u"_s
+                                              .arg(secret, m_tmp.path(), marker))}),
+                       config(), &sink);
+        runToEnd(ex, sink);
+        const QString text = sink.plainText();
+        QVERIFY2(!text.contains(u"host-secret-bytes"_s), qPrintable(text));
+        QVERIFY2(!text.contains(u"repos"_s) && !text.contains(u"leaky"_s), qPrintable(text));
+        QVERIFY(text.contains(u"tmp-ok"_s));
+        QVERIFY(text.contains(u"crewdeck-tool"_s));
+        QVERIFY(!QFileInfo::exists(u"/tmp/"_s + marker));
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath(marker)));
+        QVERIFY(!QFileInfo::exists(u"/"_s + marker));
+        QVERIFY(text.contains(u"workspace"_s));
+        if (Sandbox::serverIsRoot())
+            QVERIFY2(!text.split(u'\n').contains(u"0"_s), qPrintable(text)); // not uid 0
+    }
+
+    void localCloneOutsideRootsFails()
+    {
+        RecordingSink sink;
+        const QString runId = nextRunId();
+        // The fixture's sources lie outside the allowed root: refused before any process,
+        // and nothing reaches the workspace.
+        RunExecutor ex(job(runId, {step(u"git_clone"_s, {{u"url"_s, m_tmp.filePath(u"src"_s)}}),
+                                   script(u"echo not reached"_s)}),
+                       config(true), &sink);
+        runToEnd(ex, sink);
+        QCOMPARE(sink.runStatus, u"failed"_s);
+        const ToolOutcome out = sink.of(Ev::Finished).at(0).outcome;
+        QCOMPARE(out.status, u"failed"_s);
+        QVERIFY2(out.message.contains(u"--git-local-root"_s), qPrintable(out.message));
+        const QString ws = m_tmp.filePath(u"ws/"_s + runId);
+        QVERIFY(QDir(ws).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty());
+        QDir(ws).removeRecursively();
+        // Even with the check fooled, git inside the sandbox would not find it: the sources are
+        // not mounted. (A script can call git itself.)
+        RecordingSink sink2;
+        const QString runId2 = nextRunId();
+        RunExecutor ex2(job(runId2, {script(u"git clone -q %1 x 2>&1; ls x 2>&1"_s.arg(m_tmp.filePath(u"src"_s)))}),
+                        config(true), &sink2);
+        runToEnd(ex2, sink2);
+        QVERIFY(!QFileInfo::exists(m_tmp.filePath(u"ws/"_s + runId2 + u"/x/calc.py"_s)));
+        QDir(m_tmp.filePath(u"ws/"_s + runId2)).removeRecursively();
     }
 
     void toolProcessSignals()
@@ -867,7 +1082,9 @@ private Q_SLOTS:
         cmd.program = u"/bin/sh"_s;
         cmd.arguments = {u"-c"_s, u"echo one; echo '::tokens 3'; echo '::progress 40 p'; printf two"_s};
         cmd.workingDirectory = ws.path();
-        ToolProcess tool(cmd, ws.path());
+        std::optional<uint> uid;
+        ToolProcess tool(cmd, ws.path(), toolOptions(ws.path(), &uid));
+        QVERIFY(tool.isSandboxed());
         QSignalSpy started(&tool, &ToolProcess::started);
         QSignalSpy output(&tool, &ToolProcess::output);
         QSignalSpy progress(&tool, &ToolProcess::progress);
@@ -891,6 +1108,8 @@ private Q_SLOTS:
         QTest::qWait(100);
         QCOMPARE(finished.count(), 1);
         QCOMPARE(output.count(), 2);
+        if (uid)
+            SandboxUidPool::release(*uid);
     }
 };
 

@@ -1,8 +1,12 @@
 #pragma once
+#include <QDir>
+#include <QDirIterator>
+#include <QFile>
 #include <QHostAddress>
 #include <QJsonObject>
 #include <QList>
 #include <QProcessEnvironment>
+#include <QRandomGenerator>
 #include <QTcpServer>
 
 // Small helpers shared by the tests that drive the built executables (tests/e2e,
@@ -39,6 +43,39 @@ inline QList<qint64> seqsOf(const QList<QJsonObject> &events)
     for (const auto &e : events)
         out.append(e.value(QLatin1String("seq")).toInteger());
     return out;
+}
+
+// Live (not zombie) processes on this machine with `arg` as one of their arguments. Processes
+// inside a tool sandbox have pids of their own namespace, so tests find them by a unique
+// argument instead (e.g. sleep's duration, see uniqueNumber()).
+inline int liveProcessesWithArg(const QByteArray &arg)
+{
+    auto read = [](const QString &path) {
+        QFile f(path);
+        return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    };
+    int n = 0;
+    QDirIterator it(QStringLiteral("/proc"), QDir::Dirs | QDir::NoDotAndDotDot);
+    while (it.hasNext()) {
+        const QString dir = it.next();
+        bool ok = false;
+        it.fileName().toLongLong(&ok);
+        if (!ok)
+            continue;
+        const QByteArray stat = read(dir + QStringLiteral("/stat"));
+        const qsizetype close = stat.lastIndexOf(')');
+        if (close < 0 || close + 2 >= stat.size() || stat.at(close + 2) == 'Z')
+            continue;
+        if (read(dir + QStringLiteral("/cmdline")).split('\0').contains(arg))
+            ++n;
+    }
+    return n;
+}
+
+// A number no other process on the machine is likely to have as an argument.
+inline QByteArray uniqueNumber()
+{
+    return QByteArray::number(800000 + QRandomGenerator::global()->bounded(199999));
 }
 
 } // namespace crewdeck::testsupport

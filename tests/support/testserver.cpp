@@ -5,6 +5,7 @@
 
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonDocument>
 #include <QNetworkProxy>
 #include <QNetworkReply>
@@ -155,6 +156,12 @@ bool TestServer::start(QString *error)
     m_config.python = !m_options.python.isEmpty() ? m_options.python
                       : QFile::exists(u"/usr/bin/python3"_s) ? u"/usr/bin/python3"_s
                                                              : u"python3"_s;
+    if (!QDir().mkpath(gitRoot())
+        || !QFile::setPermissions(gitRoot(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
+                                                 | QFileDevice::ReadGroup | QFileDevice::ExeGroup
+                                                 | QFileDevice::ReadOther | QFileDevice::ExeOther))
+        return fail(u"cannot create the fixture repository folder"_s);
+    m_config.gitLocalRoots = {gitRoot()};
     if (m_options.configure)
         m_options.configure(m_config);
 
@@ -164,8 +171,19 @@ bool TestServer::start(QString *error)
         m_app.reset();
         return fail(err);
     }
+    if (!m_app->toolRefusal().isEmpty() && !m_options.allowNoSandbox) {
+        const QString why = m_app->toolRefusal();
+        stop();
+        m_app.reset();
+        return fail(why);
+    }
     m_http.setBaseUrl(baseUrl());
     return true;
+}
+
+QString TestServer::gitRoot() const
+{
+    return QFileInfo(m_dir.path()).canonicalFilePath() + u"/repos"_s;
 }
 
 void TestServer::stop()

@@ -79,6 +79,8 @@ public:
         QString python;                             // default: /usr/bin/python3 if present
         // Last word on the configuration before start (e.g. maxConcurrentRuns).
         std::function<void(server::ServerConfig &)> configure;
+        // A node without a tool sandbox fails start() (loudly, never a skip) unless this is set.
+        bool allowNoSandbox = false;
     };
 
     TestServer();
@@ -98,6 +100,9 @@ public:
     const server::ServerConfig &config() const { return m_config; }
     quint16 port() const;
     QUrl baseUrl() const;       // http://127.0.0.1:<port>
+    // A folder for fixture git repositories that git_clone may read (--git-local-root);
+    // readable by every uid a tool may run as.
+    QString gitRoot() const;
     QString dataDir() const;
     QByteArray jwtSecret() const { return m_secret; }
 

@@ -78,6 +78,42 @@ QString intFlag(const QString &flag, const QString &v, int min, int max, int &ou
     return {};
 }
 
+QString int64Flag(const QString &flag, const QString &v, qint64 min, qint64 max, qint64 &out)
+{
+    bool ok = false;
+    const qint64 n = v.trimmed().toLongLong(&ok);
+    if (!ok || n < min || n > max)
+        return u"--%1: expected an integer from %2 to %3, got '%4'"_s.arg(flag).arg(min).arg(max).arg(v);
+    out = n;
+    return {};
+}
+
+QString switchFlag(const QString &flag, const QString &v, bool &out)
+{
+    const auto b = parseBool(v);
+    if (!b)
+        return u"CREWDECK_%1: expected 1/0, true/false, yes/no or on/off, got '%2'"_s.arg(
+            flag.toUpper().replace(u'-', u'_'), v);
+    out = *b;
+    return {};
+}
+
+// --git-local-root DIR (repeatable) or CREWDECK_GIT_LOCAL_ROOT=DIR[:DIR...]: adds to the list.
+// (parseCommandLine drops the environment's list at the first flag: the flag wins.)
+QString parseGitLocalRoot(ServerConfig &c, const QString &v, bool fromEnv)
+{
+    const QStringList parts = fromEnv ? v.split(u':', Qt::SkipEmptyParts) : QStringList{v};
+    for (const QString &part : parts) {
+        if (part.isEmpty() || !QDir::isAbsolutePath(part))
+            return u"--git-local-root: expected an absolute directory, got '%1'"_s.arg(part);
+        const QString clean = QDir::cleanPath(part);
+        if (clean == u"/"_s)
+            return u"--git-local-root: '/' would open the whole disk to git_clone"_s;
+        c.gitLocalRoots << clean;
+    }
+    return {};
+}
+
 QString parseListen(ServerConfig &c, const QString &v)
 {
     // HOST:PORT, [IPv6]:PORT
@@ -213,6 +249,54 @@ QList<Flag> serveFlags()
              c.startingGrant = *m;
              return {};
          }},
+        {u"unsafe-tools"_s, Kind::Switch, true,
+         [](ServerConfig &c, const QString &v) { return switchFlag(u"unsafe-tools"_s, v, c.unsafeTools); }},
+        {u"tool-network"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) -> QString {
+             if (v == u"on"_s)
+                 c.toolNetwork = true;
+             else if (v == u"none"_s)
+                 c.toolNetwork = false;
+             else
+                 return u"--tool-network: expected on or none, got '%1'"_s.arg(v);
+             return {};
+         }},
+        {u"git-local-root"_s, Kind::Value, true, nullptr},
+        {u"tool-max-processes"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"tool-max-processes"_s, v, 8, 1000000, c.toolLimits.maxProcesses);
+         }},
+        {u"tool-max-open-files"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"tool-max-open-files"_s, v, 16, 1048576, c.toolLimits.maxOpenFiles);
+         }},
+        {u"tool-max-file-size-mb"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return int64Flag(u"tool-max-file-size-mb"_s, v, 1, 1048576, c.toolLimits.maxFileSizeMb);
+         }},
+        {u"tool-cpu-seconds"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"tool-cpu-seconds"_s, v, 1, 86400 * 7, c.toolLimits.cpuSeconds);
+         }},
+        {u"tool-memory-mb"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return int64Flag(u"tool-memory-mb"_s, v, 64, 1048576, c.toolLimits.memoryMb);
+         }},
+        {u"tool-uid-base"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) -> QString {
+             int n = 0;
+             const QString err = intFlag(u"tool-uid-base"_s, v, 1000, 2000000000, n);
+             if (err.isEmpty())
+                 c.toolUidBase = uint(n);
+             return err;
+         }},
+        {u"bwrap"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) -> QString {
+             if (v.isEmpty())
+                 return u"--bwrap: must not be empty"_s;
+             c.bwrap = v;
+             return {};
+         }},
     };
 }
 
@@ -327,13 +411,14 @@ ParseResult parseCommandLine(const QStringList &argsIn, const QProcessEnvironmen
         const QString v = env.value(envName(f.name));
         if (v.isEmpty())
             continue; // an empty variable counts as unset
-        const QString err = f.apply(c, v);
+        const QString err = f.apply ? f.apply(c, v) : parseGitLocalRoot(c, v, true);
         if (!err.isEmpty()) {
             result.error = envName(f.name) + u": "_s + err;
             return result;
         }
     }
 
+    bool gitRootFlagSeen = false;
     for (qsizetype i = 0; i < args.size(); ++i) {
         const QString &arg = args.at(i);
         if (!arg.startsWith(u"--"_s)) {
@@ -367,7 +452,11 @@ ParseResult parseCommandLine(const QStringList &argsIn, const QProcessEnvironmen
             }
             value = args.at(++i);
         }
-        const QString err = f->apply(c, value);
+        if (!f->apply && !gitRootFlagSeen) {
+            gitRootFlagSeen = true;
+            c.gitLocalRoots.clear();
+        }
+        const QString err = f->apply ? f->apply(c, value) : parseGitLocalRoot(c, value, false);
         if (!err.isEmpty()) {
             result.error = err;
             return result;
@@ -422,6 +511,23 @@ serve options (each also read from CREWDECK_<FLAG>, e.g. CREWDECK_LISTEN; the fl
   --python PATH                 Python interpreter for the pytest tool (default python3)
   --keep-workspaces             keep run workspaces after the run ends
   --grant C7T                   starting ledger grant of a new org (default 1000)
+
+Tool sandbox (every tool runs inside bubblewrap; see docs/deploy.md):
+  --git-local-root DIR          git_clone may clone local repositories (paths, file://)
+                                under DIR, visible read-only to that tool only; repeatable
+                                (CREWDECK_GIT_LOCAL_ROOT=DIR[:DIR...]). Default: none
+  --tool-network on|none        tools reach the network (default on)
+  --tool-max-processes N        processes per tool call (default 256)
+  --tool-max-open-files N       open files per process (default 1024)
+  --tool-max-file-size-mb N     largest file a tool writes; also the size of its /tmp
+                                (default 2048)
+  --tool-cpu-seconds N          CPU seconds per process (default 900)
+  --tool-memory-mb N            address space per process (default 4096)
+  --tool-uid-base N             server running as root: run N's tools run as uid N+slot
+                                (default 200000)
+  --bwrap PATH                  the bubblewrap executable (default bwrap on PATH)
+  --unsafe-tools                without a working sandbox, run tools anyway, unsandboxed
+                                (a warning on every run); otherwise this node runs no tools
 
 useradd creates the org when it does not exist, reads the password as one line from
 stdin and prints the new user's id. CREWDECK_DATA_DIR, CREWDECK_DB and CREWDECK_GRANT apply.

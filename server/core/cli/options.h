@@ -1,4 +1,5 @@
 #pragma once
+#include "server/runs/sandbox.h"
 #include "shared/money.h"
 
 #include <QHostAddress>
@@ -32,6 +33,13 @@ struct ServerConfig
     QString jwtSecretFile;     // "" = <dataDir>/jwt-secret, created on first start
     QString python = QStringLiteral("python3"); // interpreter for the pytest tool
     bool keepWorkspaces = false;
+    // ---- the tool sandbox (docs/deploy.md, "Tool sandbox")
+    bool unsafeTools = false;      // run tools unsandboxed when no sandbox can be made
+    bool toolNetwork = true;       // --tool-network on|none
+    QStringList gitLocalRoots;     // absolute; git_clone may read local repositories there
+    ToolLimits toolLimits;
+    uint toolUidBase = 200000;     // root only: tools run as uid base + slot
+    QString bwrap = QStringLiteral("bwrap");
     Micros startingGrant = Micros::fromUnits(1000);
 
     // ---- useradd
