@@ -227,7 +227,7 @@ bool BenchServer::prepare(const QString &serverBin, QString *error)
     return true;
 }
 
-bool BenchServer::launch(int maxConcurrentRuns, bool noGlib, QString *error)
+bool BenchServer::launch(int maxConcurrentRuns, bool noGlib, QString *error, const QStringList &extraArgs)
 {
     // A free port: bind port 0, note it, release it. The server binds it a moment later.
     {
@@ -253,9 +253,9 @@ bool BenchServer::launch(int maxConcurrentRuns, bool noGlib, QString *error)
     // idle server behind that later runs would compete with.
     m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
 #endif
-    m_process.start(m_serverBin, {u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port),
+    m_process.start(m_serverBin, QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port),
                                   u"--data-dir"_s, dataDir(), u"--max-concurrent-runs"_s,
-                                  QString::number(maxConcurrentRuns)});
+                                  QString::number(maxConcurrentRuns)} + extraArgs);
     if (!m_process.waitForStarted(10000)) {
         *error = u"cannot start %1"_s.arg(m_serverBin);
         return false;

@@ -69,7 +69,8 @@ public:
     // Creates the data dir and the admin user (crewdeck-server useradd). Step 1.
     bool prepare(const QString &serverBin, QString *error);
     // Spawns `serve` on a free loopback port, waits for /healthz and logs in. Step 2.
-    bool launch(int maxConcurrentRuns, bool noGlib, QString *error);
+    // `extraArgs` go to `serve` as they are (e.g. --unsafe-tools).
+    bool launch(int maxConcurrentRuns, bool noGlib, QString *error, const QStringList &extraArgs = {});
     // SIGTERM and wait; idempotent.
     void stop();
 

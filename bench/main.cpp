@@ -7,6 +7,7 @@ namespace crewdeck::bench {
 int runFanoutCommand(const QStringList &args);
 int runRestCommand(const QStringList &args);
 int runTimeseriesCommand(const QStringList &args);
+int runToolStartCommand(const QStringList &args);
 #ifdef CREWDECK_BENCH_APP
 // Creates the QApplication itself (widgets; offscreen unless --visible or QT_QPA_PLATFORM).
 int runAppCommand(int &argc, char **argv);
@@ -29,6 +30,8 @@ const char *usage =
     "       crewdeck-bench app [--rate EVENTS_PER_S] [--seconds S] [--visible] [--python PATH]\n"
     "                           (the real app widgets, offscreen unless --visible; defaults:\n"
     "                           20000 events/s for 5 s; needs a build with the app)\n"
+    "       crewdeck-bench toolstart [--runs N]  (what the tool sandbox costs: POST /runs ->\n"
+    "                           tool_start and -> first output line, sandboxed vs --unsafe-tools)\n"
     "common: [--server-bin PATH] (default: $CREWDECK_SERVER_BIN, else next to crewdeck-bench)\n"
     "        [--server-no-glib] (start the server with QT_NO_GLIB=1)\n"
     "Each mode prints a table and RESULT lines (key=value) for scripts.\n";
@@ -61,6 +64,8 @@ int main(int argc, char **argv)
         return crewdeck::bench::runRestCommand(args);
     if (mode == QLatin1String("timeseries"))
         return crewdeck::bench::runTimeseriesCommand(args);
+    if (mode == QLatin1String("toolstart"))
+        return crewdeck::bench::runToolStartCommand(args);
     QTextStream(mode.isEmpty() || mode == QLatin1String("--help") ? stdout : stderr) << usage;
     return mode == QLatin1String("--help") ? 0 : 2;
 }
