@@ -124,6 +124,10 @@ void Session::pump()
 {
     if (m_closing || !m_started || m_inPump)
         return;
+    // The connection failed or the client closed: nothing more is written (until the
+    // disconnect removes this session).
+    if (m_socket->state() != WsConnection::State::Open)
+        return;
     if (m_socket->pendingBytes() > 0)
         return; // the kernel has not taken the last slice: onBytesWritten() continues
     m_inPump = true;
