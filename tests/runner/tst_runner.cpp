@@ -17,6 +17,7 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QRandomGenerator>
+#include <QTcpServer>
 #include <QTest>
 
 #include <fcntl.h>
@@ -1045,6 +1046,29 @@ private Q_SLOTS:
         QVERIFY(text.contains(u"workspace"_s));
         if (Sandbox::serverIsRoot())
             QVERIFY2(!text.split(u'\n').contains(u"0"_s), qPrintable(text)); // not uid 0
+    }
+
+    void networkOnOrNone()
+    {
+        // On by default (git clone, pip): a tool reaches a port on this machine. With
+        // --tool-network none it has an empty network namespace of its own.
+        QTcpServer listener;
+        QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
+        const QString probe = u"python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %1), 2); "
+                              "print(\"net-connected\")' 2>/dev/null || echo net-refused"_s.arg(listener.serverPort());
+        RecordingSink on;
+        RunExecutor ex(job(nextRunId(), {script(probe)}), config(), &on);
+        runToEnd(ex, on);
+        QVERIFY2(on.plainText().contains(u"net-connected"_s), qPrintable(on.plainText()));
+
+        RunnerConfig c = config();
+        SandboxConfig sc = m_sandbox->config();
+        sc.network = false;
+        c.sandbox = std::make_shared<const Sandbox>(sc, m_sandbox->probeResult());
+        RecordingSink none;
+        RunExecutor ex2(job(nextRunId(), {script(probe)}), c, &none);
+        runToEnd(ex2, none);
+        QVERIFY2(none.plainText().contains(u"net-refused"_s), qPrintable(none.plainText()));
     }
 
     void localCloneOutsideRootsFails()
