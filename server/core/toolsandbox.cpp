@@ -60,10 +60,10 @@ std::optional<ToolSandboxSetup> setUpToolSandbox(const ServerConfig &config, con
     const SandboxProbe probe = Sandbox::probe(sc);
     if (probe.ok) {
         setup.sandbox = std::make_shared<const Sandbox>(sc, probe);
-        qCInfo(lcRuns).noquote() << "tools run sandboxed (bubblewrap" << probe.bwrapPath
-                                 << (Sandbox::serverIsRoot() ? u"as root, tools as uid %1+"_s.arg(sc.uidBase)
-                                                             : u"in a user namespace"_s)
-                                 << (sc.network ? "network on)" : "no network)");
+        qCInfo(lcRuns).noquote() << u"tools run sandboxed: bubblewrap %1, %2, network %3"_s.arg(
+            probe.bwrapPath,
+            Sandbox::serverIsRoot() ? u"each run as its own uid from %1"_s.arg(sc.uidBase) : u"in a user namespace"_s,
+            sc.network ? u"on"_s : u"none"_s);
         return setup;
     }
     if (config.unsafeTools) {
