@@ -116,6 +116,21 @@ private Q_SLOTS:
         QVERIFY(!resultLine(out, "RESULT timeseries metric=latency range=30d bucket=hour connections=2 ").isEmpty());
     }
 
+    void toolstart()
+    {
+        // Both servers (sandboxed, --unsafe-tools) start, run two one-line tools each, and
+        // report both latencies.
+        const QByteArray out = runBench({u"toolstart"_s, u"--runs"_s, u"2"_s});
+        for (const char *side : {"sandboxed", "unsandboxed"}) {
+            for (const char *to : {"tool_start", "first_line"}) {
+                const QByteArray line = resultLine(out, QByteArray("RESULT side=") + side + " to=" + to + ' ');
+                QVERIFY2(!line.isEmpty(), out.constData());
+                QVERIFY(field(line, u"p50_ms"_s) > 0);
+            }
+        }
+        QVERIFY(!resultLine(out, "RESULT sandbox_cost_p50_ms ").isEmpty());
+    }
+
     void app()
     {
 #ifndef CREWDECK_BENCH_APP
