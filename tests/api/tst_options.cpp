@@ -109,6 +109,48 @@ private Q_SLOTS:
         QVERIFY(!r.config);
     }
 
+    void toolSandboxFlags()
+    {
+        auto r = parse({});
+        QVERIFY(r.config);
+        QVERIFY(!r.config->unsafeTools);
+        QVERIFY(r.config->toolNetwork);
+        QVERIFY(r.config->gitLocalRoots.isEmpty());
+        QCOMPARE(r.config->toolLimits.maxProcesses, 256);
+        QCOMPARE(r.config->toolLimits.memoryMb, qint64(4096));
+        QCOMPARE(r.config->bwrap, u"bwrap"_s);
+
+        r = parse({u"--unsafe-tools"_s, u"--tool-network"_s, u"none"_s, u"--tool-max-processes"_s, u"64"_s,
+                   u"--tool-max-open-files=200"_s, u"--tool-max-file-size-mb"_s, u"10"_s, u"--tool-cpu-seconds"_s,
+                   u"30"_s, u"--tool-memory-mb"_s, u"512"_s, u"--tool-uid-base"_s, u"300000"_s, u"--bwrap"_s,
+                   u"/opt/bwrap"_s});
+        QVERIFY2(r.config, qPrintable(r.error));
+        QVERIFY(r.config->unsafeTools);
+        QVERIFY(!r.config->toolNetwork);
+        QCOMPARE(r.config->toolLimits.maxProcesses, 64);
+        QCOMPARE(r.config->toolLimits.maxOpenFiles, 200);
+        QCOMPARE(r.config->toolLimits.maxFileSizeMb, qint64(10));
+        QCOMPARE(r.config->toolLimits.cpuSeconds, 30);
+        QCOMPARE(r.config->toolLimits.memoryMb, qint64(512));
+        QCOMPARE(r.config->toolUidBase, 300000u);
+        QCOMPARE(r.config->bwrap, u"/opt/bwrap"_s);
+
+        // Local git roots: the variable holds several, separated by ':'; the first flag
+        // replaces that list, later flags add to it.
+        r = parse({}, {{u"CREWDECK_GIT_LOCAL_ROOT"_s, u"/srv/a:/srv/b/"_s}, {u"CREWDECK_TOOL_NETWORK"_s, u"none"_s},
+                       {u"CREWDECK_UNSAFE_TOOLS"_s, u"yes"_s}});
+        QVERIFY2(r.config, qPrintable(r.error));
+        QCOMPARE(r.config->gitLocalRoots, (QStringList{u"/srv/a"_s, u"/srv/b"_s}));
+        QVERIFY(!r.config->toolNetwork);
+        QVERIFY(r.config->unsafeTools);
+        r = parse({u"--git-local-root"_s, u"/srv/c"_s, u"--git-local-root=/srv/d"_s},
+                  {{u"CREWDECK_GIT_LOCAL_ROOT"_s, u"/srv/a:/srv/b"_s}});
+        QVERIFY2(r.config, qPrintable(r.error));
+        QCOMPARE(r.config->gitLocalRoots, (QStringList{u"/srv/c"_s, u"/srv/d"_s}));
+        QVERIFY(helpText().contains(u"--git-local-root"_s));
+        QVERIFY(helpText().contains(u"--unsafe-tools"_s));
+    }
+
     void helpAndVersion()
     {
         QCOMPARE(parse({u"--help"_s}).config->command, Command::Help);
@@ -128,6 +170,12 @@ private Q_SLOTS:
         QTest::newRow("db scheme") << QStringList{u"--db"_s, u"mysql://x/y"_s} << u"--db"_s;
         QTest::newRow("postgres url") << QStringList{u"--db"_s, u"postgres://"_s} << u"--db"_s;
         QTest::newRow("redis") << QStringList{u"--redis"_s, u"http://x"_s} << u"--redis"_s;
+        QTest::newRow("git root relative") << QStringList{u"--git-local-root"_s, u"repos"_s} << u"--git-local-root"_s;
+        QTest::newRow("git root slash") << QStringList{u"--git-local-root"_s, u"/"_s} << u"--git-local-root"_s;
+        QTest::newRow("tool network") << QStringList{u"--tool-network"_s, u"off"_s} << u"--tool-network"_s;
+        QTest::newRow("tool processes") << QStringList{u"--tool-max-processes"_s, u"2"_s} << u"tool-max-processes"_s;
+        QTest::newRow("tool memory") << QStringList{u"--tool-memory-mb"_s, u"lots"_s} << u"tool-memory-mb"_s;
+        QTest::newRow("unsafe takes no value") << QStringList{u"--unsafe-tools=1"_s} << u"--unsafe-tools"_s;
         QTest::newRow("grant") << QStringList{u"--grant"_s, u"-1"_s} << u"--grant"_s;
         QTest::newRow("switch value") << QStringList{u"--demo=yes"_s} << u"--demo"_s;
         QTest::newRow("stray") << QStringList{u"serve"_s, u"now"_s} << u"now"_s;

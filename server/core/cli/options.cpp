@@ -68,23 +68,15 @@ std::optional<bool> parseBool(const QString &v)
     return std::nullopt;
 }
 
-QString intFlag(const QString &flag, const QString &v, int min, int max, int &out)
-{
-    bool ok = false;
-    const int n = v.trimmed().toInt(&ok);
-    if (!ok || n < min || n > max)
-        return u"--%1: expected an integer from %2 to %3, got '%4'"_s.arg(flag).arg(min).arg(max).arg(v);
-    out = n;
-    return {};
-}
-
-QString int64Flag(const QString &flag, const QString &v, qint64 min, qint64 max, qint64 &out)
+// An integer flag within [min, max] into `out` (int or qint64).
+template<typename T>
+QString intFlag(const QString &flag, const QString &v, qint64 min, qint64 max, T &out)
 {
     bool ok = false;
     const qint64 n = v.trimmed().toLongLong(&ok);
     if (!ok || n < min || n > max)
         return u"--%1: expected an integer from %2 to %3, got '%4'"_s.arg(flag).arg(min).arg(max).arg(v);
-    out = n;
+    out = T(n);
     return {};
 }
 
@@ -272,7 +264,7 @@ QList<Flag> serveFlags()
          }},
         {u"tool-max-file-size-mb"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) {
-             return int64Flag(u"tool-max-file-size-mb"_s, v, 1, 1048576, c.toolLimits.maxFileSizeMb);
+             return intFlag(u"tool-max-file-size-mb"_s, v, 1, 1048576, c.toolLimits.maxFileSizeMb);
          }},
         {u"tool-cpu-seconds"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) {
@@ -280,7 +272,7 @@ QList<Flag> serveFlags()
          }},
         {u"tool-memory-mb"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) {
-             return int64Flag(u"tool-memory-mb"_s, v, 64, 1048576, c.toolLimits.memoryMb);
+             return intFlag(u"tool-memory-mb"_s, v, 64, 1048576, c.toolLimits.memoryMb);
          }},
         {u"tool-uid-base"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) -> QString {
