@@ -48,18 +48,21 @@ bool setUp(Side &side, const QString &bin, QString *error)
     QWebSocketHandshakeOptions opts;
     opts.setSubprotocols({u"crewdeck.v1"_s, u"bearer."_s + side.server.token()});
     Side *s = &side;
-    QObject::connect(side.socket.get(), &QWebSocket::textMessageReceived, side.socket.get(), [s](const QString &text) {
-        const qint64 now = monoNs();
-        const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
-        const QString type = f.value(u"type"_s).toString();
-        if (type == u"tool_start"_s && s->startNs == 0)
-            s->startNs = now;
-        else if (type == u"tool_progress"_s && s->firstLineNs == 0)
-            s->firstLineNs = now;
-    });
+    QObject::connect(side.socket.get(), &QWebSocket::textMessageReceived, side.socket.get(),
+                     [s](const QString &text) {
+                         const qint64 now = monoNs();
+                         const QJsonObject f = QJsonDocument::fromJson(text.toUtf8()).object();
+                         const QString type = f.value(u"type"_s).toString();
+                         if (type == u"tool_start"_s && s->startNs == 0)
+                             s->startNs = now;
+                         else if (type == u"tool_progress"_s && s->firstLineNs == 0)
+                             s->firstLineNs = now;
+                     });
     bool connected = false;
-    QObject::connect(side.socket.get(), &QWebSocket::connected, side.socket.get(), [&connected] { connected = true; });
-    side.socket->open(QNetworkRequest(QUrl(side.server.wsUrl() + u"/ws/graph?crew_id="_s + side.crew)), opts);
+    QObject::connect(side.socket.get(), &QWebSocket::connected, side.socket.get(),
+                     [&connected] { connected = true; });
+    side.socket->open(
+        QNetworkRequest(QUrl(side.server.wsUrl() + u"/ws/graph?crew_id="_s + side.crew)), opts);
     if (!waitUntil([&] { return connected; }, 10000)) {
         *error = u"%1: the graph socket did not connect"_s.arg(side.name);
         return false;
@@ -71,11 +74,14 @@ bool setUp(Side &side, const QString &bin, QString *error)
 bool measureOne(Side &side)
 {
     side.startNs = side.firstLineNs = 0;
-    const QJsonObject body{{u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
-                                                               {u"params"_s, QJsonObject{{u"command"_s, u"echo first-line"_s}}}}}}};
+    const QJsonObject body{
+        {u"steps"_s, QJsonArray{QJsonObject{
+                         {u"tool"_s, u"script"_s},
+                         {u"params"_s, QJsonObject{{u"command"_s, u"echo first-line"_s}}}}}}};
     side.postedNs = monoNs();
-    const HttpResult r = httpCall("POST", side.server.baseUrl() + u"/crews/%1/runs"_s.arg(side.crew), side.server.token(),
-                                  QJsonDocument(body).toJson(QJsonDocument::Compact));
+    const HttpResult r =
+        httpCall("POST", side.server.baseUrl() + u"/crews/%1/runs"_s.arg(side.crew),
+                 side.server.token(), QJsonDocument(body).toJson(QJsonDocument::Compact));
     if (r.status != 202)
         return false;
     if (!waitUntil([&] { return side.firstLineNs != 0; }, 30000, 1))
@@ -83,11 +89,15 @@ bool measureOne(Side &side)
     side.toStartUs.push_back(quint32((side.startNs - side.postedNs) / 1000));
     side.toFirstLineUs.push_back(quint32((side.firstLineNs - side.postedNs) / 1000));
     // Let the run finish (its run_status), so runs never overlap.
-    return waitUntil([&] {
-        const HttpResult list = httpCall("GET", side.server.baseUrl() + u"/runs?limit=1"_s, side.server.token());
-        const QJsonArray items = list.json().object().value(u"items"_s).toArray();
-        return !items.isEmpty() && items.first().toObject().value(u"status"_s).toString() == u"succeeded"_s;
-    }, 30000, 5);
+    return waitUntil(
+        [&] {
+            const HttpResult list =
+                httpCall("GET", side.server.baseUrl() + u"/runs?limit=1"_s, side.server.token());
+            const QJsonArray items = list.json().object().value(u"items"_s).toArray();
+            return !items.isEmpty() &&
+                   items.first().toObject().value(u"status"_s).toString() == u"succeeded"_s;
+        },
+        30000, 5);
 }
 
 } // namespace
@@ -99,7 +109,16 @@ int runToolStartCommand(const QStringList &args)
     const int runs = argInt(args, u"--runs"_s, 40);
     const QString bin = BenchServer::findServerBinary(args);
     Side sandboxed{u"sandboxed"_s, {}, {}, {}, {}, 0, 0, 0, {}, {}};
-    Side unsandboxed{u"unsandboxed"_s, {u"--bwrap"_s, u"/nonexistent/bwrap"_s, u"--unsafe-tools"_s}, {}, {}, {}, 0, 0, 0, {}, {}};
+    Side unsandboxed{u"unsandboxed"_s,
+                     {u"--bwrap"_s, u"/nonexistent/bwrap"_s, u"--unsafe-tools"_s},
+                     {},
+                     {},
+                     {},
+                     0,
+                     0,
+                     0,
+                     {},
+                     {}};
     QString error;
     for (Side *s : {&sandboxed, &unsandboxed}) {
         if (!setUp(*s, bin, &error)) {
@@ -117,13 +136,20 @@ int runToolStartCommand(const QStringList &args)
     for (int i = 0; i < runs; ++i) {
         for (Side *s : {&sandboxed, &unsandboxed}) {
             if (!measureOne(*s)) {
-                err << "toolstart: " << s->name << ": a run did not finish in time\n" << s->server.logTail() << "\n";
+                err << "toolstart: " << s->name << ": a run did not finish in time\n"
+                    << s->server.logTail() << "\n";
                 return 1;
             }
         }
     }
-    out << "toolstart: " << runs << " runs of one script step per side, POST /runs -> frame on /ws/graph\n";
-    out << QStringLiteral("%1 %2 %3 %4 %5\n").arg(u"side"_s, -12).arg(u"to"_s, -12).arg(u"p50 ms"_s, 8).arg(u"p95 ms"_s, 8).arg(u"max ms"_s, 8);
+    out << "toolstart: " << runs
+        << " runs of one script step per side, POST /runs -> frame on /ws/graph\n";
+    out << QStringLiteral("%1 %2 %3 %4 %5\n")
+               .arg(u"side"_s, -12)
+               .arg(u"to"_s, -12)
+               .arg(u"p50 ms"_s, 8)
+               .arg(u"p95 ms"_s, 8)
+               .arg(u"max ms"_s, 8);
     double p50[2][2] = {};
     int si = 0;
     for (Side *s : {&sandboxed, &unsandboxed}) {
@@ -131,17 +157,22 @@ int runToolStartCommand(const QStringList &args)
         for (auto *samples : {&s->toStartUs, &s->toFirstLineUs}) {
             const Summary sum = summarize(*samples);
             const QString to = ti == 0 ? u"tool_start"_s : u"first line"_s;
-            out << QStringLiteral("%1 %2 %3 %4 %5\n").arg(s->name, -12).arg(to, -12).arg(sum.p50Ms, 8, 'f', 2)
-                       .arg(sum.p95Ms, 8, 'f', 2).arg(sum.maxMs, 8, 'f', 2);
-            out << "RESULT side=" << s->name << " to=" << (ti == 0 ? "tool_start" : "first_line") << " p50_ms="
-                << sum.p50Ms << " p95_ms=" << sum.p95Ms << " max_ms=" << sum.maxMs << "\n";
+            out << QStringLiteral("%1 %2 %3 %4 %5\n")
+                       .arg(s->name, -12)
+                       .arg(to, -12)
+                       .arg(sum.p50Ms, 8, 'f', 2)
+                       .arg(sum.p95Ms, 8, 'f', 2)
+                       .arg(sum.maxMs, 8, 'f', 2);
+            out << "RESULT side=" << s->name << " to=" << (ti == 0 ? "tool_start" : "first_line")
+                << " p50_ms=" << sum.p50Ms << " p95_ms=" << sum.p95Ms << " max_ms=" << sum.maxMs
+                << "\n";
             p50[si][ti] = sum.p50Ms;
             ++ti;
         }
         ++si;
     }
-    out << "RESULT sandbox_cost_p50_ms tool_start=" << (p50[0][0] - p50[1][0]) << " first_line=" << (p50[0][1] - p50[1][1])
-        << "\n";
+    out << "RESULT sandbox_cost_p50_ms tool_start=" << (p50[0][0] - p50[1][0])
+        << " first_line=" << (p50[0][1] - p50[1][1]) << "\n";
     sandboxed.socket.reset();
     unsandboxed.socket.reset();
     sandboxed.server.stop();

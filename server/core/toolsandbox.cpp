@@ -23,7 +23,8 @@ bool underSystemDirs(const QString &path)
 
 } // namespace
 
-std::optional<ToolSandboxSetup> setUpToolSandbox(const ServerConfig &config, const QString &workspaceRoot,
+std::optional<ToolSandboxSetup> setUpToolSandbox(const ServerConfig &config,
+                                                 const QString &workspaceRoot,
                                                  const QString &demoDir, QString *error)
 {
     ToolSandboxSetup setup;
@@ -62,7 +63,8 @@ std::optional<ToolSandboxSetup> setUpToolSandbox(const ServerConfig &config, con
         setup.sandbox = std::make_shared<const Sandbox>(sc, probe);
         qCInfo(lcRuns).noquote() << u"tools run sandboxed: bubblewrap %1, %2, network %3"_s.arg(
             probe.bwrapPath,
-            Sandbox::serverIsRoot() ? u"each run as its own uid from %1"_s.arg(sc.uidBase) : u"in a user namespace"_s,
+            Sandbox::serverIsRoot() ? u"each run as its own uid from %1"_s.arg(sc.uidBase)
+                                    : u"in a user namespace"_s,
             sc.network ? u"on"_s : u"none"_s);
         return setup;
     }
@@ -73,36 +75,42 @@ std::optional<ToolSandboxSetup> setUpToolSandbox(const ServerConfig &config, con
                                     << "- running tools UNSANDBOXED because of --unsafe-tools";
         return setup;
     }
-    setup.refusal = u"this node runs no tools: no tool sandbox (%1); fix that, or pass --unsafe-tools "
-                    "to run tools unsandboxed"_s.arg(probe.reason);
+    setup.refusal =
+        u"this node runs no tools: no tool sandbox (%1); fix that, or pass --unsafe-tools "
+        "to run tools unsandboxed"_s.arg(probe.reason);
     qCCritical(lcRuns).noquote() << setup.refusal;
     return setup;
 }
 
-void registerToolMetrics(Metrics &metrics, const ToolSandboxSetup &setup, const ServerConfig &config)
+void registerToolMetrics(Metrics &metrics, const ToolSandboxSetup &setup,
+                         const ServerConfig &config)
 {
     const double mode = !setup.sandbox ? -1.0 : setup.sandbox->isolates() ? 1.0 : 0.0;
-    metrics.addGauge(u"crewdeck_tool_sandbox"_s,
-                     u"How tools run: 1 sandboxed (bubblewrap), 0 unsandboxed (--unsafe-tools), -1 refused"_s,
-                     [mode] { return mode; });
+    metrics.addGauge(
+        u"crewdeck_tool_sandbox"_s,
+        u"How tools run: 1 sandboxed (bubblewrap), 0 unsandboxed (--unsafe-tools), -1 refused"_s,
+        [mode] { return mode; });
     const ToolLimits l = config.toolLimits;
     metrics.addGauge(u"crewdeck_tool_limit_processes"_s, u"--tool-max-processes"_s,
                      [l] { return double(l.maxProcesses); });
     metrics.addGauge(u"crewdeck_tool_limit_open_files"_s, u"--tool-max-open-files"_s,
                      [l] { return double(l.maxOpenFiles); });
-    metrics.addGauge(u"crewdeck_tool_limit_file_size_bytes"_s, u"--tool-max-file-size-mb, in bytes"_s,
+    metrics.addGauge(u"crewdeck_tool_limit_file_size_bytes"_s,
+                     u"--tool-max-file-size-mb, in bytes"_s,
                      [l] { return double(l.maxFileSizeMb) * 1024 * 1024; });
     metrics.addGauge(u"crewdeck_tool_limit_cpu_seconds"_s, u"--tool-cpu-seconds"_s,
                      [l] { return double(l.cpuSeconds); });
     metrics.addGauge(u"crewdeck_tool_limit_memory_bytes"_s, u"--tool-memory-mb, in bytes"_s,
                      [l] { return double(l.memoryMb) * 1024 * 1024; });
     const bool network = config.toolNetwork;
-    metrics.addGauge(u"crewdeck_tool_network"_s, u"1 when tools reach the network (--tool-network)"_s,
+    metrics.addGauge(u"crewdeck_tool_network"_s,
+                     u"1 when tools reach the network (--tool-network)"_s,
                      [network] { return network ? 1.0 : 0.0; });
-    metrics.addGauge(u"crewdeck_tool_calls_refused_total"_s,
-                     u"Tool calls refused before starting (local git source not allowed, pytest path "
-                     "leaving the workspace, bad params)"_s,
-                     [] { return double(refusedToolCalls()); });
+    metrics.addGauge(
+        u"crewdeck_tool_calls_refused_total"_s,
+        u"Tool calls refused before starting (local git source not allowed, pytest path "
+        "leaving the workspace, bad params)"_s,
+        [] { return double(refusedToolCalls()); });
 }
 
 } // namespace crewdeck::server

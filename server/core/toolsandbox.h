@@ -17,16 +17,18 @@ struct ToolSandboxSetup
 {
     std::shared_ptr<const Sandbox> sandbox; // set when this node runs tools (sandboxed or not)
     QStringList gitLocalRoots;              // canonical
-    QString refusal;                        // why this node runs no tools (no sandbox, no --unsafe-tools)
+    QString refusal; // why this node runs no tools (no sandbox, no --unsafe-tools)
     bool runsTools() const { return sandbox != nullptr; }
 };
 
 // Returns nullopt with *error set for a configuration that cannot start (a --git-local-root
 // that is not a directory). A missing sandbox is not an error: see ToolSandboxSetup::refusal.
-std::optional<ToolSandboxSetup> setUpToolSandbox(const ServerConfig &config, const QString &workspaceRoot,
+std::optional<ToolSandboxSetup> setUpToolSandbox(const ServerConfig &config,
+                                                 const QString &workspaceRoot,
                                                  const QString &demoDir, QString *error);
 
 // crewdeck_tool_* gauges: the sandbox mode, every tool limit, refused tool calls.
-void registerToolMetrics(Metrics &metrics, const ToolSandboxSetup &setup, const ServerConfig &config);
+void registerToolMetrics(Metrics &metrics, const ToolSandboxSetup &setup,
+                         const ServerConfig &config);
 
 } // namespace crewdeck::server

@@ -36,7 +36,10 @@ bool allDigits(const QByteArray &s, int maxLen)
     return true;
 }
 
-bool isBlank(char c) { return c == ' ' || c == '\t'; }
+bool isBlank(char c)
+{
+    return c == ' ' || c == '\t';
+}
 
 } // namespace
 
@@ -46,9 +49,7 @@ QByteArray OutputFramer::truncatedMarker()
 }
 
 OutputFramer::OutputFramer(qint64 outputCapBytes, int coalesceMs, QObject *parent)
-    : QObject(parent)
-    , m_cap(qMax<qint64>(1, outputCapBytes))
-    , m_coalesceMs(qMax(1, coalesceMs))
+    : QObject(parent), m_cap(qMax<qint64>(1, outputCapBytes)), m_coalesceMs(qMax(1, coalesceMs))
 {
     m_coalesceTimer.setSingleShot(true);
     m_coalesceTimer.setInterval(m_coalesceMs);
@@ -64,7 +65,8 @@ void OutputFramer::consume(const char *data, qsizetype size)
     const char *p = data;
     const char *end = data + size;
     while (p < end) {
-        const char *nl = static_cast<const char *>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+        const char *nl =
+            static_cast<const char *>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
         const char *segEnd = nl ? nl : end;
         if (!m_discardingLine) {
             const qsizetype n = segEnd - p;
@@ -113,8 +115,8 @@ void OutputFramer::handleLine(QByteArray line, bool truncated)
 
     static const QByteArray progressTag = QByteArrayLiteral("::progress");
     static const QByteArray tokensTag = QByteArrayLiteral("::tokens");
-    if (line.startsWith(progressTag) && line.size() > progressTag.size()
-        && isBlank(line.at(progressTag.size()))) {
+    if (line.startsWith(progressTag) && line.size() > progressTag.size() &&
+        isBlank(line.at(progressTag.size()))) {
         const QByteArray rest = line.mid(progressTag.size()).trimmed();
         qsizetype sep = 0;
         while (sep < rest.size() && !isBlank(rest.at(sep)))
@@ -128,8 +130,8 @@ void OutputFramer::handleLine(QByteArray line, bool truncated)
                 return;
             }
         }
-    } else if (line.startsWith(tokensTag) && line.size() > tokensTag.size()
-               && isBlank(line.at(tokensTag.size()))) {
+    } else if (line.startsWith(tokensTag) && line.size() > tokensTag.size() &&
+               isBlank(line.at(tokensTag.size()))) {
         const QByteArray number = line.mid(tokensTag.size()).trimmed();
         if (allDigits(number, 15)) {
             Q_EMIT tokens(number.toLongLong());

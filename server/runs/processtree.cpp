@@ -112,7 +112,8 @@ QByteArray pidNamespace(qint64 pid)
 
 bool environHasMarker(qint64 pid, const QByteArray &needle)
 {
-    const QByteArray env = readSmallFile("/proc/" + QByteArray::number(pid) + "/environ", 1024 * 1024);
+    const QByteArray env =
+        readSmallFile("/proc/" + QByteArray::number(pid) + "/environ", 1024 * 1024);
     return !env.isEmpty() && env.contains(needle);
 }
 
@@ -136,11 +137,26 @@ void enableChildSubreaper()
     Q_UNUSED(enabled);
 }
 #else
-QList<qint64> allPids() { return {}; }
-std::optional<ProcStat> readStat(qint64) { return std::nullopt; }
-QByteArray pidNamespace(qint64) { return {}; }
-bool environHasMarker(qint64, const QByteArray &) { return false; }
-bool reapIfOurZombie(qint64, const ProcStat &) { return false; }
+QList<qint64> allPids()
+{
+    return {};
+}
+std::optional<ProcStat> readStat(qint64)
+{
+    return std::nullopt;
+}
+QByteArray pidNamespace(qint64)
+{
+    return {};
+}
+bool environHasMarker(qint64, const QByteArray &)
+{
+    return false;
+}
+bool reapIfOurZombie(qint64, const ProcStat &)
+{
+    return false;
+}
 void enableChildSubreaper() {}
 #endif
 

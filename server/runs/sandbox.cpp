@@ -48,9 +48,18 @@ QString canonicalOrClean(const QString &path)
 const QStringList &etcSecrets()
 {
     static const QStringList list{
-        u"/etc/shadow"_s, u"/etc/shadow-"_s, u"/etc/gshadow"_s, u"/etc/gshadow-"_s,
-        u"/etc/ssh"_s, u"/etc/ssl/private"_s, u"/etc/sudoers"_s, u"/etc/sudoers.d"_s,
-        u"/etc/crewdeck"_s, u"/etc/redis"_s, u"/etc/postgresql"_s, u"/etc/credstore"_s,
+        u"/etc/shadow"_s,
+        u"/etc/shadow-"_s,
+        u"/etc/gshadow"_s,
+        u"/etc/gshadow-"_s,
+        u"/etc/ssh"_s,
+        u"/etc/ssl/private"_s,
+        u"/etc/sudoers"_s,
+        u"/etc/sudoers.d"_s,
+        u"/etc/crewdeck"_s,
+        u"/etc/redis"_s,
+        u"/etc/postgresql"_s,
+        u"/etc/credstore"_s,
         u"/etc/credstore.encrypted"_s,
     };
     return list;
@@ -69,8 +78,7 @@ void mask(QStringList &args, const QString &path)
 } // namespace
 
 Sandbox::Sandbox(SandboxConfig config, SandboxProbe probe)
-    : m_config(std::move(config))
-    , m_probe(std::move(probe))
+    : m_config(std::move(config)), m_probe(std::move(probe))
 {
 }
 
@@ -87,8 +95,8 @@ SandboxCommand Sandbox::wrap(const SandboxCall &call) const
 {
     QStringList a;
     QStringList mounted; // host sources visible inside, for masking hidden paths
-    a << u"--die-with-parent"_s << u"--new-session"_s
-      << u"--unshare-pid"_s << u"--unshare-ipc"_s << u"--unshare-uts"_s << u"--unshare-cgroup-try"_s;
+    a << u"--die-with-parent"_s << u"--new-session"_s << u"--unshare-pid"_s << u"--unshare-ipc"_s
+      << u"--unshare-uts"_s << u"--unshare-cgroup-try"_s;
     if (!m_config.network)
         a << u"--unshare-net"_s;
     if (!call.uid) // unprivileged: a user namespace of our own, and no nested ones
@@ -97,7 +105,8 @@ SandboxCommand Sandbox::wrap(const SandboxCall &call) const
 
     a << u"--ro-bind"_s << u"/usr"_s << u"/usr"_s;
     mounted << u"/usr"_s;
-    for (const QString &d : {u"/bin"_s, u"/sbin"_s, u"/lib"_s, u"/lib32"_s, u"/lib64"_s, u"/libx32"_s}) {
+    for (const QString &d :
+         {u"/bin"_s, u"/sbin"_s, u"/lib"_s, u"/lib32"_s, u"/lib64"_s, u"/libx32"_s}) {
         const QFileInfo fi(d);
         if (fi.isSymLink()) {
             a << u"--symlink"_s << fi.symLinkTarget() << d;
@@ -121,7 +130,8 @@ SandboxCommand Sandbox::wrap(const SandboxCall &call) const
     }
     // The private mounts first: a read-only extra under /tmp (a git root) goes on top of them.
     a << u"--proc"_s << u"/proc"_s << u"--dev"_s << u"/dev"_s;
-    const QString tmpBytes = QString::number(qMax<qint64>(1, m_config.limits.maxFileSizeMb) * 1024 * 1024);
+    const QString tmpBytes =
+        QString::number(qMax<qint64>(1, m_config.limits.maxFileSizeMb) * 1024 * 1024);
     a << u"--perms"_s << u"1777"_s << u"--size"_s << tmpBytes << u"--tmpfs"_s << u"/tmp"_s;
     a << u"--perms"_s << u"1777"_s << u"--size"_s << tmpBytes << u"--tmpfs"_s << u"/dev/shm"_s;
     a << u"--bind"_s << call.workspace << insideWorkspace();
@@ -132,8 +142,9 @@ SandboxCommand Sandbox::wrap(const SandboxCall &call) const
         const QStringList parts = p.split(u'/', Qt::SkipEmptyParts);
         for (qsizetype i = 0; i + 1 < parts.size(); ++i) {
             parent += u'/' + parts.at(i);
-            if (parent == u"/tmp"_s || parent == u"/dev"_s || parent == u"/proc"_s
-                || std::any_of(mounted.cbegin(), mounted.cend(), [&](const QString &m) { return isUnder(m, parent); }))
+            if (parent == u"/tmp"_s || parent == u"/dev"_s || parent == u"/proc"_s ||
+                std::any_of(mounted.cbegin(), mounted.cend(),
+                            [&](const QString &m) { return isUnder(m, parent); }))
                 continue;
             a << u"--perms"_s << u"0755"_s << u"--dir"_s << parent;
         }
@@ -158,9 +169,9 @@ SandboxCommand Sandbox::wrap(const SandboxCall &call) const
         const QString id = QString::number(*call.uid);
         a << u"--cap-drop"_s << u"ALL"_s << u"--cap-add"_s << u"CAP_SETUID"_s << u"--cap-add"_s
           << u"CAP_SETGID"_s << u"--cap-add"_s << u"CAP_SETPCAP"_s << u"--"_s;
-        a << (m_probe.setprivPath.isEmpty() ? m_config.setpriv : m_probe.setprivPath) << u"--reuid"_s << id
-          << u"--regid"_s << id << u"--clear-groups"_s << u"--inh-caps=-all"_s << u"--bounding-set=-all"_s
-          << u"--no-new-privs"_s << u"--"_s;
+        a << (m_probe.setprivPath.isEmpty() ? m_config.setpriv : m_probe.setprivPath)
+          << u"--reuid"_s << id << u"--regid"_s << id << u"--clear-groups"_s << u"--inh-caps=-all"_s
+          << u"--bounding-set=-all"_s << u"--no-new-privs"_s << u"--"_s;
     } else {
         a << u"--cap-drop"_s << u"ALL"_s << u"--"_s;
     }
@@ -178,7 +189,9 @@ SandboxProbe Sandbox::probe(const SandboxConfig &config)
 #else
     result.bwrapPath = resolveProgram(config.bwrap);
     if (result.bwrapPath.isEmpty()) {
-        result.reason = u"bubblewrap ('%1') is not installed (Debian: apt-get install bubblewrap)"_s.arg(config.bwrap);
+        result.reason =
+            u"bubblewrap ('%1') is not installed (Debian: apt-get install bubblewrap)"_s.arg(
+                config.bwrap);
         return result;
     }
     const bool root = serverIsRoot();
@@ -186,7 +199,9 @@ SandboxProbe Sandbox::probe(const SandboxConfig &config)
     if (root) {
         result.setprivPath = resolveProgram(config.setpriv);
         if (result.setprivPath.isEmpty()) {
-            result.reason = u"setpriv ('%1', util-linux) is needed to run tools as another user"_s.arg(config.setpriv);
+            result.reason =
+                u"setpriv ('%1', util-linux) is needed to run tools as another user"_s.arg(
+                    config.setpriv);
             return result;
         }
         uid = config.uidBase + uint(qMax(1, config.uidSlots)) - 1; // a slot runs never get
@@ -201,13 +216,13 @@ SandboxProbe Sandbox::probe(const SandboxConfig &config)
             result.reason = u"cannot hand a folder to the tool user %1"_s.arg(*uid);
             return result;
         }
-        QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner
-                                              | QFileDevice::ExeOwner | QFileDevice::ExeGroup
-                                              | QFileDevice::ExeOther);
+        QFile::setPermissions(dir.path(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                              QFileDevice::ExeOwner | QFileDevice::ExeGroup |
+                                              QFileDevice::ExeOther);
     }
     const Sandbox sandbox(config, result);
-    const SandboxCommand cmd = sandbox.wrap({u"/bin/sh"_s, {u"-c"_s, u"touch probe && test -w /tmp"_s},
-                                             dir.path(), {}, uid});
+    const SandboxCommand cmd = sandbox.wrap(
+        {u"/bin/sh"_s, {u"-c"_s, u"touch probe && test -w /tmp"_s}, dir.path(), {}, uid});
     QProcess p;
     p.setProgram(cmd.program);
     p.setArguments(cmd.arguments);
@@ -221,11 +236,12 @@ SandboxProbe Sandbox::probe(const SandboxConfig &config)
         return result;
     }
     const QString out = QString::fromLocal8Bit(p.readAll()).trimmed().section(u'\n', 0, 0);
-    if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0
-        || !QFileInfo::exists(dir.filePath(u"probe"_s))) {
+    if (p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0 ||
+        !QFileInfo::exists(dir.filePath(u"probe"_s))) {
         result.reason = u"bubblewrap cannot create a sandbox here (%1); are unprivileged user "
                         "namespaces disabled (sysctl kernel.unprivileged_userns_clone, "
-                        "user.max_user_namespaces)?"_s.arg(out.isEmpty() ? u"exit %1"_s.arg(p.exitCode()) : out);
+                        "user.max_user_namespaces)?"_s.arg(
+                            out.isEmpty() ? u"exit %1"_s.arg(p.exitCode()) : out);
         return result;
     }
     result.ok = true;

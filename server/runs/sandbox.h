@@ -28,11 +28,11 @@ namespace crewdeck::server {
 // Per tool call limits (setrlimit before bwrap starts; inherited by everything inside).
 struct ToolLimits
 {
-    int maxProcesses = 256;        // RLIMIT_NPROC
-    int maxOpenFiles = 1024;       // RLIMIT_NOFILE
-    qint64 maxFileSizeMb = 2048;   // RLIMIT_FSIZE: the largest file a tool may write
-    int cpuSeconds = 900;          // RLIMIT_CPU per process
-    qint64 memoryMb = 4096;        // RLIMIT_AS per process (address space)
+    int maxProcesses = 256;      // RLIMIT_NPROC
+    int maxOpenFiles = 1024;     // RLIMIT_NOFILE
+    qint64 maxFileSizeMb = 2048; // RLIMIT_FSIZE: the largest file a tool may write
+    int cpuSeconds = 900;        // RLIMIT_CPU per process
+    qint64 memoryMb = 4096;      // RLIMIT_AS per process (address space)
 };
 
 struct SandboxConfig
@@ -47,7 +47,7 @@ struct SandboxConfig
     QString setpriv = QStringLiteral("setpriv"); // used when the server runs as root
     bool network = true;                         // false: --unshare-net
     ToolLimits limits;
-    uint uidBase = 200000;    // root only: run N's tools run as uidBase + slot
+    uint uidBase = 200000; // root only: run N's tools run as uidBase + slot
     int uidSlots = 4096;
     // Host paths that must never be visible inside (data dir, secret file, database, TLS key,
     // the workspace root). Only matters where one lies under a mounted system directory
@@ -69,11 +69,11 @@ struct SandboxProbe
 // One tool call to wrap: host paths on the way in.
 struct SandboxCall
 {
-    QString program;         // as given to the tool (name on PATH or absolute)
+    QString program; // as given to the tool (name on PATH or absolute)
     QStringList arguments;
-    QString workspace;       // host path of the run's workspace (mounted at /workspace)
+    QString workspace;          // host path of the run's workspace (mounted at /workspace)
     QStringList readOnlyMounts; // host dirs visible read-only at the same path (git roots)
-    std::optional<uint> uid; // root: the run's uid; nullopt when the server is not root
+    std::optional<uint> uid;    // root: the run's uid; nullopt when the server is not root
 };
 
 struct SandboxCommand

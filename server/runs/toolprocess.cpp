@@ -124,7 +124,8 @@ rlim_t ownThreads()
 QString insidePath(const QString &workspace, const QString &hostPath)
 {
     const QString rel = QDir(workspace).relativeFilePath(hostPath);
-    return rel.isEmpty() || rel == u"."_s ? Sandbox::insideWorkspace() : Sandbox::insideWorkspace() + u'/' + rel;
+    return rel.isEmpty() || rel == u"."_s ? Sandbox::insideWorkspace()
+                                          : Sandbox::insideWorkspace() + u'/' + rel;
 }
 
 } // namespace
@@ -132,7 +133,8 @@ QString insidePath(const QString &workspace, const QString &hostPath)
 QString ToolProcess::ownerTagFor(const QString &workspaceRoot)
 {
     const QByteArray path = QDir::cleanPath(QDir(workspaceRoot).absolutePath()).toUtf8();
-    return QString::fromLatin1(QCryptographicHash::hash(path, QCryptographicHash::Sha256).toHex().left(16));
+    return QString::fromLatin1(
+        QCryptographicHash::hash(path, QCryptographicHash::Sha256).toHex().left(16));
 }
 
 int ToolProcess::killLeftovers(const QString &ownerTag)
@@ -149,7 +151,8 @@ int ToolProcess::killLeftovers(const QString &ownerTag)
         const auto st = proctree::readStat(pid);
         if (!st || st->isDead())
             continue;
-        if (proctree::environHasMarker(pid, needle) && ::kill(static_cast<pid_t>(pid), SIGKILL) == 0)
+        if (proctree::environHasMarker(pid, needle) &&
+            ::kill(static_cast<pid_t>(pid), SIGKILL) == 0)
             ++killed;
     }
 #else
@@ -163,7 +166,8 @@ QString ToolProcess::markerVariable()
     return u"CD_TOOL_CALL_MARK"_s;
 }
 
-QProcessEnvironment ToolProcess::scrubbedEnvironment(const QString &home, const QString &tmp, const QString &marker)
+QProcessEnvironment ToolProcess::scrubbedEnvironment(const QString &home, const QString &tmp,
+                                                     const QString &marker)
 {
     // Allow-list only: nothing else of the server's environment (CREWDECK_*, secrets, tokens)
     // reaches a tool.
@@ -189,15 +193,14 @@ QProcessEnvironment ToolProcess::scrubbedEnvironment(const QString &home, const 
 
 ToolProcess::ToolProcess(const ToolCommand &command, const QString &workspace,
                          const ToolProcessOptions &options, QObject *parent)
-    : QObject(parent)
-    , m_command(command)
-    , m_workspace(QDir::cleanPath(workspace))
-    , m_options(options)
+    : QObject(parent), m_command(command), m_workspace(QDir::cleanPath(workspace)),
+      m_options(options)
 {
     if (!isSandboxed()) {
         const quint64 a = QRandomGenerator::system()->generate64();
         const quint64 b = QRandomGenerator::system()->generate64();
-        m_marker = QString::number(a, 16).rightJustified(16, u'0') + QString::number(b, 16).rightJustified(16, u'0');
+        m_marker = QString::number(a, 16).rightJustified(16, u'0') +
+                   QString::number(b, 16).rightJustified(16, u'0');
         if (!m_options.ownerTag.isEmpty())
             m_marker = m_options.ownerTag + u'-' + m_marker;
     }
@@ -215,7 +218,8 @@ ToolProcess::ToolProcess(const ToolCommand &command, const QString &workspace,
     connect(&m_cleanupTimer, &QTimer::timeout, this, [this] {
         if (cleanupTick() || m_cleanupClock.elapsed() > kCleanupLimitMs) {
             if (!m_tracked.isEmpty())
-                qCWarning(lcRuns) << "tool processes still alive after SIGKILL:" << m_tracked.values();
+                qCWarning(lcRuns) << "tool processes still alive after SIGKILL:"
+                                  << m_tracked.values();
             finish();
         }
     });
@@ -266,9 +270,10 @@ void ToolProcess::start()
 
     // A program that does not exist fails here, with the same words in both modes (inside a
     // sandbox bwrap would only say "execvp" with exit 1).
-    const QString found = QDir::isAbsolutePath(m_command.program)
-        ? (QFileInfo(m_command.program).isExecutable() ? m_command.program : QString())
-        : QStandardPaths::findExecutable(m_command.program);
+    const QString found =
+        QDir::isAbsolutePath(m_command.program)
+            ? (QFileInfo(m_command.program).isExecutable() ? m_command.program : QString())
+            : QStandardPaths::findExecutable(m_command.program);
     if (found.isEmpty()) {
         failBeforeStart(u"failed to start: %1: no such program"_s.arg(m_command.program));
         return;
@@ -285,13 +290,15 @@ void ToolProcess::start()
                 const QByteArray current = f.readAll();
                 if (!current.contains("/.tmp/")) {
                     f.seek(f.size());
-                    f.write(current.isEmpty() || current.endsWith('\n') ? "/.tmp/\n" : "\n/.tmp/\n");
+                    f.write(current.isEmpty() || current.endsWith('\n') ? "/.tmp/\n"
+                                                                        : "\n/.tmp/\n");
                 }
             }
         }
     }
 
-    const QString workDir = m_command.workingDirectory.isEmpty() ? m_workspace : m_command.workingDirectory;
+    const QString workDir =
+        m_command.workingDirectory.isEmpty() ? m_workspace : m_command.workingDirectory;
     m_process = new QProcess(this);
     if (sandboxed) {
         SandboxCall call;
@@ -310,7 +317,8 @@ void ToolProcess::start()
         m_process->setProgram(wrapped.program);
         m_process->setArguments(wrapped.arguments);
         m_process->setWorkingDirectory(QDir::rootPath());
-        m_process->setProcessEnvironment(scrubbedEnvironment(Sandbox::insideWorkspace(), u"/tmp"_s));
+        m_process->setProcessEnvironment(
+            scrubbedEnvironment(Sandbox::insideWorkspace(), u"/tmp"_s));
     } else {
         m_process->setProgram(m_command.program);
         m_process->setArguments(m_command.arguments);
@@ -345,7 +353,8 @@ void ToolProcess::start()
     m_pid = m_process->processId();
     if (m_pid > 0)
         proctree::registerChild(m_pid);
-    qCDebug(lcRuns) << "tool started" << m_command.program << "pid" << m_pid << (sandboxed ? "sandboxed" : "UNSANDBOXED");
+    qCDebug(lcRuns) << "tool started" << m_command.program << "pid" << m_pid
+                    << (sandboxed ? "sandboxed" : "UNSANDBOXED");
 }
 
 void ToolProcess::cancel()
@@ -565,12 +574,14 @@ bool ToolProcess::groupAndMarkedGone()
 
 void ToolProcess::onErrorOccurred(QProcess::ProcessError error)
 {
-    if (error != QProcess::FailedToStart || m_state == State::Cleaning || m_state == State::Finished)
+    if (error != QProcess::FailedToStart || m_state == State::Cleaning ||
+        m_state == State::Finished)
         return;
     m_graceTimer.stop();
     m_outcome.status = m_stopStatus.isEmpty() ? CallState::Failed : m_stopStatus;
     m_outcome.exitCode = std::nullopt;
-    m_outcome.message = u"failed to start: %1"_s.arg(m_process ? m_process->errorString() : QString());
+    m_outcome.message =
+        u"failed to start: %1"_s.arg(m_process ? m_process->errorString() : QString());
     m_outcomeKnown = true;
     if (m_pid > 0)
         proctree::unregisterChild(m_pid);
@@ -654,7 +665,8 @@ void ToolProcess::finish()
     m_outcome.durationMs = m_clock.isValid() ? m_clock.elapsed() : 0;
     m_outcome.outputTail = m_framer->tail();
     m_state = State::Finished;
-    qCDebug(lcRuns) << "tool finished" << m_command.program << m_outcome.status << m_outcome.exitCode.value_or(-1);
+    qCDebug(lcRuns) << "tool finished" << m_command.program << m_outcome.status
+                    << m_outcome.exitCode.value_or(-1);
     Q_EMIT finished(m_outcome);
 }
 

@@ -38,18 +38,18 @@ class OutputFramer;
 
 struct ToolOutcome
 {
-    QString status;                 // CallState: success | failed | cancelled | timeout
-    std::optional<int> exitCode;    // null for cancelled/timeout and for a tool that never ran
+    QString status;              // CallState: success | failed | cancelled | timeout
+    std::optional<int> exitCode; // null for cancelled/timeout and for a tool that never ran
     qint64 durationMs = 0;
-    QByteArray outputTail;          // last outputCapBytes of the raw output, "…[truncated]\n" first when cut
-    QString message;                // why it failed when there is no exit code ("failed to start: ...")
+    QByteArray outputTail; // last outputCapBytes of the raw output, "…[truncated]\n" first when cut
+    QString message;       // why it failed when there is no exit code ("failed to start: ...")
 };
 
 struct ToolProcessOptions
 {
-    int graceMs = 5000;                   // SIGTERM -> SIGKILL
-    qint64 outputCapBytes = 1024 * 1024;  // stored output tail
-    int coalesceMs = 50;                  // output() window (<= ~20 events/s)
+    int graceMs = 5000;                  // SIGTERM -> SIGKILL
+    qint64 outputCapBytes = 1024 * 1024; // stored output tail
+    int coalesceMs = 50;                 // output() window (<= ~20 events/s)
     // The sandbox to run in; null runs the tool unsandboxed (--unsafe-tools).
     const Sandbox *sandbox = nullptr;
     std::optional<uint> uid; // sandboxed under a root server: the run's uid
@@ -92,9 +92,9 @@ public:
 
 Q_SIGNALS:
     void started();
-    void output(const QString &text);                     // coalesced plain lines, joined with \n
-    void progress(int percent, const QString &message);   // one per `::progress` line
-    void tokens(qint64 n);                                 // one per `::tokens` line
+    void output(const QString &text);                   // coalesced plain lines, joined with \n
+    void progress(int percent, const QString &message); // one per `::progress` line
+    void tokens(qint64 n);                              // one per `::tokens` line
     void finished(const crewdeck::server::ToolOutcome &outcome);
 
 private:
@@ -126,13 +126,13 @@ private:
     QElapsedTimer m_clock;
     QElapsedTimer m_cleanupClock;
     State m_state = State::Idle;
-    qint64 m_pid = 0;          // bwrap (sandboxed) or the tool (also its process group id)
-    qint64 m_initPid = 0;      // sandboxed: the pid namespace's init, once seen
-    QByteArray m_pidNs;        // sandboxed: that namespace, once seen
-    QString m_stopStatus;      // cancelled | timeout once a stop was requested
-    ToolOutcome m_outcome;     // filled when the main process is gone
+    qint64 m_pid = 0;      // bwrap (sandboxed) or the tool (also its process group id)
+    qint64 m_initPid = 0;  // sandboxed: the pid namespace's init, once seen
+    QByteArray m_pidNs;    // sandboxed: that namespace, once seen
+    QString m_stopStatus;  // cancelled | timeout once a stop was requested
+    ToolOutcome m_outcome; // filled when the main process is gone
     bool m_outcomeKnown = false;
-    QSet<qint64> m_tracked;    // pids killed by us that were not yet seen dead
+    QSet<qint64> m_tracked; // pids killed by us that were not yet seen dead
 };
 
 } // namespace crewdeck::server

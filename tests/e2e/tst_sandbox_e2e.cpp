@@ -33,8 +33,9 @@ bool git(const QString &cwd, const QStringList &args)
 {
     QProcess p;
     p.setWorkingDirectory(cwd);
-    p.start(u"git"_s, QStringList{u"-c"_s, u"user.name=T"_s, u"-c"_s, u"user.email=t@t.invalid"_s, u"-c"_s,
-                                  u"init.defaultBranch=main"_s} + args);
+    p.start(u"git"_s, QStringList{u"-c"_s, u"user.name=T"_s, u"-c"_s, u"user.email=t@t.invalid"_s,
+                                  u"-c"_s, u"init.defaultBranch=main"_s} +
+                          args);
     return p.waitForFinished(60000) && p.exitStatus() == QProcess::NormalExit && p.exitCode() == 0;
 }
 
@@ -49,10 +50,11 @@ bool makeRepo(const QString &parent, const QString &name)
         return false;
     t.write("def test_add():\n    assert 1 + 1 == 2\n\n\ndef test_mul():\n    assert 2 * 3 == 6\n");
     t.close();
-    return git(work, {u"init"_s, u"-q"_s}) && git(work, {u"add"_s, u"-A"_s})
-        && git(work, {u"commit"_s, u"-q"_s, u"-m"_s, u"tests"_s})
-        && git(parent, {u"clone"_s, u"-q"_s, u"--bare"_s, work, parent + u"/"_s + name + u".git"_s})
-        && QDir(work).removeRecursively();
+    return git(work, {u"init"_s, u"-q"_s}) && git(work, {u"add"_s, u"-A"_s}) &&
+           git(work, {u"commit"_s, u"-q"_s, u"-m"_s, u"tests"_s}) &&
+           git(parent,
+               {u"clone"_s, u"-q"_s, u"--bare"_s, work, parent + u"/"_s + name + u".git"_s}) &&
+           QDir(work).removeRecursively();
 }
 
 } // namespace
@@ -83,7 +85,8 @@ private:
     QString outputOf(const QString &runId);
     static QJsonObject script(const QString &command)
     {
-        return QJsonObject{{u"tool"_s, u"script"_s}, {u"params"_s, QJsonObject{{u"command"_s, command}}}};
+        return QJsonObject{{u"tool"_s, u"script"_s},
+                           {u"params"_s, QJsonObject{{u"command"_s, command}}}};
     }
 
     QString m_bin;
@@ -118,14 +121,16 @@ void TestSandboxE2e::initTestCase()
     m_private = root + u"/private"_s;
     QVERIFY(QDir().mkpath(m_allowed));
     QVERIFY(QDir().mkpath(m_private));
-    QFile::setPermissions(m_allowed, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
-                                         | QFileDevice::ReadOther | QFileDevice::ExeOther | QFileDevice::ReadGroup
-                                         | QFileDevice::ExeGroup);
+    QFile::setPermissions(m_allowed, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                         QFileDevice::ExeOwner | QFileDevice::ReadOther |
+                                         QFileDevice::ExeOther | QFileDevice::ReadGroup |
+                                         QFileDevice::ExeGroup);
     QVERIFY(makeRepo(m_allowed, u"calc"_s));
     QVERIFY(makeRepo(m_private, u"secret"_s));
 
     // Users first (useradd on the data dir), then the server.
-    for (const auto &[email, role] : {std::pair{u"admin@sec.test"_s, u"admin"_s}, {u"member@sec.test"_s, u"member"_s}}) {
+    for (const auto &[email, role] :
+         {std::pair{u"admin@sec.test"_s, u"admin"_s}, {u"member@sec.test"_s, u"member"_s}}) {
         QProcess p;
         p.setProcessEnvironment(cleanEnv());
         p.start(m_bin, {u"useradd"_s, u"--org"_s, u"sec"_s, u"--email"_s, email, u"--role"_s, role,
@@ -137,16 +142,20 @@ void TestSandboxE2e::initTestCase()
     }
     QVERIFY(startServer());
     auto login = [this](const QString &email) {
-        const auto r = m_http->post(u"/auth/login"_s,
-                                    QJsonObject{{u"email"_s, email}, {u"password"_s, u"password-for-e2e"_s}});
+        const auto r =
+            m_http->post(u"/auth/login"_s,
+                         QJsonObject{{u"email"_s, email}, {u"password"_s, u"password-for-e2e"_s}});
         return r.json().value(u"access_token"_s).toString();
     };
     const QString admin = login(u"admin@sec.test"_s);
     m_memberToken = login(u"member@sec.test"_s);
     QVERIFY(!admin.isEmpty() && !m_memberToken.isEmpty());
-    const QJsonObject crew{{u"name"_s, u"Attackers"_s},
-                           {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"eve"_s}, {u"role"_s, u"dev"_s},
-                                                               {u"tools"_s, QJsonArray{u"script"_s, u"git_clone"_s, u"pytest"_s}}}}}};
+    const QJsonObject crew{
+        {u"name"_s, u"Attackers"_s},
+        {u"agents"_s, QJsonArray{QJsonObject{
+                          {u"name"_s, u"eve"_s},
+                          {u"role"_s, u"dev"_s},
+                          {u"tools"_s, QJsonArray{u"script"_s, u"git_clone"_s, u"pytest"_s}}}}}};
     const auto r = m_http->post(u"/crews"_s, crew, admin);
     QCOMPARE(r.status, 201);
     m_crew = r.json().value(u"id"_s).toString();
@@ -167,11 +176,12 @@ bool TestSandboxE2e::startServer(const QStringList &extra, const QProcessEnviron
     m_server = std::make_unique<QProcess>();
     m_server->setProcessEnvironment(env);
     m_server->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    m_server->start(m_bin, QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port), u"--data-dir"_s,
-                                       m_dataDir, u"--jwt-secret-file"_s, m_secretFile, u"--python"_s,
-                                       u"/usr/bin/python3"_s, u"--git-local-root"_s, m_allowed,
-                                       u"--keep-workspaces"_s, u"--max-concurrent-runs"_s, u"2"_s}
-                                + extra);
+    m_server->start(m_bin, QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port),
+                                       u"--data-dir"_s, m_dataDir, u"--jwt-secret-file"_s,
+                                       m_secretFile, u"--python"_s, u"/usr/bin/python3"_s,
+                                       u"--git-local-root"_s, m_allowed, u"--keep-workspaces"_s,
+                                       u"--max-concurrent-runs"_s, u"2"_s} +
+                               extra);
     if (!m_server->waitForStarted(10000))
         return false;
     m_http = std::make_unique<HttpClient>(QUrl(u"http://127.0.0.1:%1"_s.arg(m_port)));
@@ -199,7 +209,8 @@ void TestSandboxE2e::stopServer()
 
 QString TestSandboxE2e::startRun(const QJsonArray &steps)
 {
-    const auto r = m_http->post(u"/crews/%1/runs"_s.arg(m_crew), QJsonObject{{u"steps"_s, steps}}, m_memberToken);
+    const auto r = m_http->post(u"/crews/%1/runs"_s.arg(m_crew), QJsonObject{{u"steps"_s, steps}},
+                                m_memberToken);
     if (r.status != 202)
         qWarning() << "start run:" << r.status << r.body;
     return r.json().value(u"id"_s).toString();
@@ -221,7 +232,10 @@ QJsonObject TestSandboxE2e::waitFinal(const QString &runId)
 QString TestSandboxE2e::outputOf(const QString &runId)
 {
     QStringList parts;
-    const QJsonArray events = m_http->get(u"/runs/%1/events"_s.arg(runId), m_memberToken).json().value(u"events"_s).toArray();
+    const QJsonArray events = m_http->get(u"/runs/%1/events"_s.arg(runId), m_memberToken)
+                                  .json()
+                                  .value(u"events"_s)
+                                  .toArray();
     for (const QJsonValue &e : events)
         parts << e.toObject().value(u"message"_s).toString();
     return parts.join(u'\n');
@@ -232,18 +246,19 @@ void TestSandboxE2e::memberScriptSeesNothingOfTheServer()
     const QByteArray mark = uniqueNumber();
     const QString root = QFileInfo(m_dir.path()).canonicalFilePath();
     // Everything the attack in the issue tried, from an ordinary member's script.
-    const QString cmd =
-        u"echo uid=$(id -u); "
-        "cat %1 2>&1; echo; "
-        "test -e %1 && echo SECRET-VISIBLE; test -e %2 && echo DATADIR-VISIBLE; "
-        "test -e %2/crewdeck.db && echo DB-VISIBLE; ls %2 2>&1; "
-        "cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c %3 | sed 's/^/canary-count=/'; "
-        "cat /proc/$PPID/environ 2>/dev/null | tr '\\0' '\\n' | grep CANARY; "
-        "ls /proc | grep -c '^[0-9]' | sed 's/^/procs=/'; "
-        "echo x > /tmp/host-probe-%4 && echo tmp-write-ok; "
-        "echo x > %5/probe-%4 2>&1; echo x > %2/probe-%4 2>&1; "
-        "ls %6 2>&1; ls /root 2>&1; ls /home 2>&1; echo done"_s.arg(m_secretFile, m_dataDir, QString::fromLatin1(m_canary),
-                                                                  QString::fromLatin1(mark), root, m_private);
+    const QString cmd = u"echo uid=$(id -u); "
+                        "cat %1 2>&1; echo; "
+                        "test -e %1 && echo SECRET-VISIBLE; test -e %2 && echo DATADIR-VISIBLE; "
+                        "test -e %2/crewdeck.db && echo DB-VISIBLE; ls %2 2>&1; "
+                        "cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | grep -c %3 | sed "
+                        "'s/^/canary-count=/'; "
+                        "cat /proc/$PPID/environ 2>/dev/null | tr '\\0' '\\n' | grep CANARY; "
+                        "ls /proc | grep -c '^[0-9]' | sed 's/^/procs=/'; "
+                        "echo x > /tmp/host-probe-%4 && echo tmp-write-ok; "
+                        "echo x > %5/probe-%4 2>&1; echo x > %2/probe-%4 2>&1; "
+                        "ls %6 2>&1; ls /root 2>&1; ls /home 2>&1; echo done"_s.arg(
+                            m_secretFile, m_dataDir, QString::fromLatin1(m_canary),
+                            QString::fromLatin1(mark), root, m_private);
     const QString runId = startRun({script(cmd)});
     QVERIFY(!runId.isEmpty());
     const QJsonObject run = waitFinal(runId);
@@ -274,11 +289,13 @@ void TestSandboxE2e::memberScriptSeesNothingOfTheServer()
 
 void TestSandboxE2e::localCloneOutsideTheRootsFails()
 {
-    const QStringList urls{m_private + u"/secret.git"_s, u"file://"_s + m_private + u"/secret.git"_s,
-                           u"file://"_s + m_dataDir, m_allowed + u"/../private/secret.git"_s};
+    const QStringList urls{m_private + u"/secret.git"_s,
+                           u"file://"_s + m_private + u"/secret.git"_s, u"file://"_s + m_dataDir,
+                           m_allowed + u"/../private/secret.git"_s};
     for (const QString &url : urls) {
-        const QString runId = startRun({QJsonObject{{u"tool"_s, u"git_clone"_s}, {u"params"_s, QJsonObject{{u"url"_s, url}}}},
-                                        script(u"echo not reached"_s)});
+        const QString runId = startRun(
+            {QJsonObject{{u"tool"_s, u"git_clone"_s}, {u"params"_s, QJsonObject{{u"url"_s, url}}}},
+             script(u"echo not reached"_s)});
         QVERIFY(!runId.isEmpty());
         const QJsonObject run = waitFinal(runId);
         QCOMPARE(run.value(u"status"_s).toString(), u"failed"_s);
@@ -287,7 +304,9 @@ void TestSandboxE2e::localCloneOutsideTheRootsFails()
         QCOMPARE(calls.at(0).toObject().value(u"status"_s).toString(), u"failed"_s);
         // Nothing of it reached the workspace (kept with --keep-workspaces).
         const QString ws = m_dataDir + u"/workspaces/"_s + runId;
-        QVERIFY2(QDir(ws).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty(), qPrintable(url));
+        QVERIFY2(
+            QDir(ws).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty(),
+            qPrintable(url));
         QVERIFY2(outputOf(runId).contains(u"--git-local-root"_s), qPrintable(outputOf(runId)));
     }
 }
@@ -301,9 +320,11 @@ void TestSandboxE2e::gitClonePytestPathsAndNodeIds()
         return QJsonObject{{u"tool"_s, u"pytest"_s}, {u"params"_s, params}};
     };
     const QString url = u"file://"_s + m_allowed + u"/calc.git"_s;
-    const QJsonObject clone{{u"tool"_s, u"git_clone"_s}, {u"params"_s, QJsonObject{{u"url"_s, url}}}};
-    const QString runId = startRun(QJsonArray{clone, pytest({}), pytest(u"tests"_s), pytest(u"tests/test_calc.py"_s),
-                                              pytest(u"tests/test_calc.py::test_mul"_s)});
+    const QJsonObject clone{{u"tool"_s, u"git_clone"_s},
+                            {u"params"_s, QJsonObject{{u"url"_s, url}}}};
+    const QString runId =
+        startRun(QJsonArray{clone, pytest({}), pytest(u"tests"_s), pytest(u"tests/test_calc.py"_s),
+                            pytest(u"tests/test_calc.py::test_mul"_s)});
     QVERIFY(!runId.isEmpty());
     const QJsonObject run = waitFinal(runId);
     QVERIFY2(run.value(u"status"_s).toString() == u"succeeded"_s, qPrintable(outputOf(runId)));
@@ -322,8 +343,9 @@ void TestSandboxE2e::cancelKillsEscapees()
     const QByteArray n = uniqueNumber();
     const QString sleep = u"sleep "_s + QString::fromLatin1(n);
     // Processes that leave the session and drop the environment, as the issue's attacker did.
-    const QString cmd = u"trap '' TERM; %1 & setsid sh -c 'exec %1' & (setsid env -i %1 &); "
-                        "(setsid env -u HOME nohup %1 >/dev/null 2>&1 &); echo started; wait"_s.arg(sleep);
+    const QString cmd =
+        u"trap '' TERM; %1 & setsid sh -c 'exec %1' & (setsid env -i %1 &); "
+        "(setsid env -u HOME nohup %1 >/dev/null 2>&1 &); echo started; wait"_s.arg(sleep);
     const QString runId = startRun({script(cmd)});
     QVERIFY(!runId.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(liveProcessesWithArg(n), 4, 60000);
@@ -338,7 +360,8 @@ void TestSandboxE2e::forkLoopIsCappedAndServerStaysUp()
 {
     QVERIFY(startServer({u"--tool-max-processes"_s, u"48"_s}));
     const QByteArray n = uniqueNumber();
-    const QString runId = startRun({script(u"while :; do sleep %1 & done"_s.arg(QString::fromLatin1(n)))});
+    const QString runId =
+        startRun({script(u"while :; do sleep %1 & done"_s.arg(QString::fromLatin1(n)))});
     QVERIFY(!runId.isEmpty());
     int peak = 0;
     QDeadlineTimer deadline(60000);
@@ -365,7 +388,8 @@ void TestSandboxE2e::serverKillLeavesNoToolAndRestartRecovers()
 {
     const QByteArray n = uniqueNumber();
     const QString sleep = u"sleep "_s + QString::fromLatin1(n);
-    const QString runId = startRun({script(u"%1 & (setsid env -i %1 &); setsid sh -c 'exec %1' & echo started; wait"_s.arg(sleep))});
+    const QString runId = startRun({script(
+        u"%1 & (setsid env -i %1 &); setsid sh -c 'exec %1' & echo started; wait"_s.arg(sleep))});
     QVERIFY(!runId.isEmpty());
     QTRY_COMPARE_WITH_TIMEOUT(liveProcessesWithArg(n), 3, 60000);
     m_server->kill(); // SIGKILL: no chance to clean up
@@ -383,8 +407,8 @@ void TestSandboxE2e::dataDirIsPrivate()
 {
     const auto noGroupOther = [](const QString &path) {
         const auto p = QFile::permissions(path);
-        return !(p & (QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther
-                      | QFileDevice::WriteOther | QFileDevice::ExeOther));
+        return !(p & (QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup |
+                      QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther));
     };
     QVERIFY(noGroupOther(m_dataDir));
     int checked = 0;
@@ -397,9 +421,13 @@ void TestSandboxE2e::dataDirIsPrivate()
     }
     QVERIFY(checked >= 1);
     // The metrics say how tools run.
-    const QString admin = m_http->post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"admin@sec.test"_s},
-                                                                    {u"password"_s, u"password-for-e2e"_s}})
-                              .json().value(u"access_token"_s).toString();
+    const QString admin =
+        m_http
+            ->post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"admin@sec.test"_s},
+                                                 {u"password"_s, u"password-for-e2e"_s}})
+            .json()
+            .value(u"access_token"_s)
+            .toString();
     const QByteArray metrics = m_http->get(u"/metrics"_s, admin).body;
     QVERIFY2(metrics.contains("crewdeck_tool_sandbox 1"), metrics.constData());
     QVERIFY(metrics.contains("crewdeck_tool_limit_processes 256"));
@@ -414,20 +442,23 @@ void TestSandboxE2e::withoutSandboxToolsAreRefused()
     m_port = freePort();
     QProcess p;
     p.setProcessEnvironment(cleanEnv());
-    p.start(m_bin, {u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port), u"--data-dir"_s, m_dataDir,
-                    u"--jwt-secret-file"_s, m_secretFile, u"--bwrap"_s, u"/nonexistent/bwrap"_s});
+    p.start(m_bin,
+            {u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port), u"--data-dir"_s, m_dataDir,
+             u"--jwt-secret-file"_s, m_secretFile, u"--bwrap"_s, u"/nonexistent/bwrap"_s});
     QVERIFY(p.waitForStarted());
     HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(m_port)));
     QTRY_COMPARE_WITH_TIMEOUT(http.get(u"/healthz"_s).status, 200, 60000);
     const auto crews = http.get(u"/crews/"_s + m_crew, m_memberToken);
     QCOMPARE(crews.json().value(u"status"_s).toString(), u"offline"_s);
-    const auto r = http.post(u"/crews/%1/runs"_s.arg(m_crew), QJsonObject{{u"steps"_s, QJsonArray{script(u"true"_s)}}},
-                             m_memberToken);
+    const auto r =
+        http.post(u"/crews/%1/runs"_s.arg(m_crew),
+                  QJsonObject{{u"steps"_s, QJsonArray{script(u"true"_s)}}}, m_memberToken);
     QCOMPARE(r.status, 503);
     p.terminate();
     QVERIFY(p.waitForFinished(30000));
     const QByteArray log = p.readAllStandardError();
-    QVERIFY2(log.contains("runs no tools") && log.contains("--unsafe-tools") && log.contains("bubblewrap"),
+    QVERIFY2(log.contains("runs no tools") && log.contains("--unsafe-tools") &&
+                 log.contains("bubblewrap"),
              log.constData());
 
     // With --unsafe-tools it runs them, and says so on every run.

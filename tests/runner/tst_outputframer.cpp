@@ -15,10 +15,12 @@ struct Recorder
 {
     explicit Recorder(OutputFramer &f)
     {
-        QObject::connect(&f, &OutputFramer::output, &f, [this](const QString &t) { events << u"O:"_s + t; });
+        QObject::connect(&f, &OutputFramer::output, &f,
+                         [this](const QString &t) { events << u"O:"_s + t; });
         QObject::connect(&f, &OutputFramer::progress, &f,
                          [this](int p, const QString &m) { events << u"P%1:%2"_s.arg(p).arg(m); });
-        QObject::connect(&f, &OutputFramer::tokens, &f, [this](qint64 n) { events << u"T%1"_s.arg(n); });
+        QObject::connect(&f, &OutputFramer::tokens, &f,
+                         [this](qint64 n) { events << u"T%1"_s.arg(n); });
     }
     QStringList events;
     QStringList outputs() const
@@ -60,9 +62,10 @@ private Q_SLOTS:
              "::progress 150 bad\n::tokens x\n::progressive 3\n::progress\t100\tdone\nlast",
              chunk);
         f.finish();
-        QCOMPARE(r.events, (QStringList{u"O:a"_s, u"P10:start"_s, u"T5"_s, u"O:b\nc"_s, u"P50:half way"_s, u"T7"_s,
-                                        u"O:::progress 150 bad\n::tokens x\n::progressive 3"_s, u"P100:done"_s,
-                                        u"O:last"_s}));
+        QCOMPARE(r.events,
+                 (QStringList{u"O:a"_s, u"P10:start"_s, u"T5"_s, u"O:b\nc"_s, u"P50:half way"_s,
+                              u"T7"_s, u"O:::progress 150 bad\n::tokens x\n::progressive 3"_s,
+                              u"P100:done"_s, u"O:last"_s}));
     }
 
     void tokensDoNotBreakTheOrderOfOutput()
@@ -120,7 +123,8 @@ private Q_SLOTS:
         QVERIFY(r.events.contains(u"P100:done"_s));
         QCOMPARE(r.events.last(), u"O:the-last-line"_s);
         const QString beforeProgress = r.events.at(r.events.indexOf(u"P100:done"_s) - 1);
-        QVERIFY(beforeProgress.startsWith(u"O:"_s + QString::fromUtf8(OutputFramer::truncatedMarker())));
+        QVERIFY(beforeProgress.startsWith(u"O:"_s +
+                                          QString::fromUtf8(OutputFramer::truncatedMarker())));
         QVERIFY(beforeProgress.endsWith(u"line 49999"_s));
         // The stored tail keeps the end of the raw output, cut at a line boundary.
         const QByteArray tail = f.tail();
