@@ -1,11 +1,14 @@
 #pragma once
 #include <QElapsedTimer>
+#include <QPointer>
 #include <QTcpServer>
 #include <QTimer>
+#include <deque>
 #include <functional>
 #include <unordered_map>
 
 #include "server/ws/httpframer.h"
+#include "server/ws/httppipe.h"
 
 class QTcpSocket;
 
@@ -13,15 +16,22 @@ class QTcpSocket;
 // head has arrived (peeked, never read), then:
 //  - a WebSocket upgrade (GET + "Upgrade: websocket") goes to the upgrade handler (the Gateway,
 //    which passes it to its QWebSocketServer, so the 101 can carry "crewdeck.v1");
-//  - anything else is queued as a pending connection for the QHttpServer bound to this server
-//    with `httpServer.bind(&frontDoor)`.
-// Limits, enforced on every request of a keep-alive connection by a streaming framer that
-// peeks at new bytes before QHttpServer reads them (bodies are never buffered here):
-//  - request head over 16 KiB -> 431; malformed head -> 400;
+//  - anything else gets an HttpPipe (a socket object that is not a network socket), queued
+//    as a pending connection for the QHttpServer bound to this server with
+//    `httpServer.bind(&frontDoor)`. The front door reads the client's bytes itself, frames
+//    them, and gives QHttpServer one request at a time: the next only once the previous
+//    response is complete. So pipelined requests are answered in order whatever the route
+//    (RFC 9112 9.3.2), and "Connection: close" / HTTP/1.0 close after their response (which
+//    then says "Connection: close").
+// Limits, enforced on every request of a keep-alive connection (bodies are streamed through,
+// never buffered here beyond one pipelined request):
+//  - request head over 16 KiB -> 431; malformed head, Content-Length with Transfer-Encoding,
+//    NUL/CR in a header value, no Host on HTTP/1.1 -> 400;
 //  - body over 1 MiB (Content-Length, or chunk sizes adding up) -> 413 payload_too_large;
 //  each with the JSON error envelope and "Connection: close", then the socket is closed.
-//  - a client that sends no complete head within 30 s is dropped; an HTTP keep-alive
-//    connection idle for 120 s is closed.
+//  - every request head must be complete within 30 s of its first byte (the first request's
+//    from the accept), a body within a floor plus a time proportional to its size; a
+//    keep-alive connection idle for 120 s is closed.
 // Thread: the thread the FrontDoor lives in (the server's main thread).
 namespace crewdeck::server {
 
@@ -35,6 +45,8 @@ public:
         int maxHeadBytes = 16 * 1024;
         int headTimeoutMs = 30'000;
         int idleTimeoutMs = 120'000;
+        int bodyFloorMs = 30'000;
+        qint64 minBodyBytesPerSecond = 16 * 1024;
     };
     // Receives upgrade requests; takes ownership of the socket (its parent is cleared).
     using UpgradeHandler = std::function<void(QTcpSocket *)>;
@@ -62,26 +74,62 @@ protected:
 
 private:
     enum class Phase { AwaitHead, Http, Rejecting };
+    // A request framed but not yet handed to QHttpServer in full (or a refusal / upgrade
+    // waiting for its turn: every earlier request is answered first).
+    struct Pending
+    {
+        qint64 end = -1; // stream offset just past the request; -1 while it is incomplete
+        bool wantsClose = false;
+        bool http10 = false;
+        bool upgrade = false;
+        HttpFramer::Verdict refuse = HttpFramer::Verdict::Ok;
+        QByteArray why;
+    };
     struct Conn
     {
         explicit Conn(const Limits &l, qint64 now)
             : framer(l.maxBodyBytes, l.maxHeadBytes), acceptedMs(now), lastActivityMs(now) {}
         Phase phase = Phase::AwaitHead;
         HttpFramer framer;
-        qint64 scannedUnread = 0; // unread bytes at the front of the socket buffer already framed
+        qint64 scannedUnread = 0; // AwaitHead: peeked bytes already framed
         qint64 acceptedMs = 0;
         qint64 lastActivityMs = 0;
-        int answered = 0;         // requests whose response was fully flushed (approximate)
+        qint64 headStartMs = -1;    // first byte of the head being received
+        qint64 bodyDeadlineMs = -1; // the body being received must be complete by then
+        // Http phase.
+        QPointer<HttpPipe> pipe;
+        QByteArray inbox;      // read from the client, not yet given to QHttpServer
+        qint64 inboxStart = 0; // stream offset of inbox[0]
+        qint64 framedTo = 0;   // stream offset framed so far
+        qint64 lastBoundary = 0;
+        std::deque<Pending> queue;
+        bool stopped = false;  // framing ended (refusal or upgrade head): read no further
+        bool readPaused = false;
+        bool awaiting = false; // QHttpServer has a whole request; its response is not complete
+        bool replyCloses = false;
+        bool reply10 = false;
+        QByteArray respHead;   // the response head being written by QHttpServer
+        qint64 respLeft = -1;  // body bytes of that response still to come; -1: in the head
+        bool pumping = false;
+        bool pumpAgain = false;
+        int answered = 0;      // responses completed
         bool lingering = false;
     };
 
     void onReadyRead(QTcpSocket *socket);
-    void onReadyReadAfter(QTcpSocket *socket);
-    void handOverHttp(QTcpSocket *socket);
+    void readInput(QTcpSocket *socket);
+    bool frameInbox(QTcpSocket *socket, Conn &c);
+    void pump(QTcpSocket *socket);
+    bool pumpOnce(QTcpSocket *socket, Conn &c);
+    void onPipeWrite(QTcpSocket *socket, const char *data, qint64 size);
+    void responseComplete(QTcpSocket *socket, Conn &c);
+    void closeAfterFlush(QTcpSocket *socket);
+    void enterHttp(QTcpSocket *socket);
+    qint64 bodyAllowanceMs(qint64 length) const;
     void handOverUpgrade(QTcpSocket *socket);
-    void reject(QTcpSocket *socket, int status, const QByteArray &reason, const QString &code,
-                const QString &message);
+    void refuse(QTcpSocket *socket, HttpFramer::Verdict verdict, const QByteArray &why);
     void forget(QTcpSocket *socket);
+    void drop(QTcpSocket *socket);
     void onBytesWritten(QTcpSocket *socket);
     void linger(QTcpSocket *socket);
     void sweep();

@@ -17,9 +17,22 @@ public:
     HttpFramer(qint64 maxBodyBytes, int maxHeadBytes)
         : m_maxBody(maxBodyBytes), m_maxHead(maxHeadBytes) {}
 
-    // Consumes `size` new bytes of the request stream. Returns the first violation found; after
-    // a violation the framer must not be fed again. After a WebSocket upgrade head the rest of
-    // the stream is not HTTP and is ignored.
+    // What the last step() finished: nothing yet, a request head (its properties are below),
+    // or a whole request (head and body).
+    enum class Event { None, Head, Request };
+    struct Step
+    {
+        Verdict verdict = Verdict::Ok;
+        Event event = Event::None;
+        qint64 consumed = 0; // bytes of this call up to (and including) the event
+    };
+
+    // Consumes up to `size` new bytes of the request stream and stops right after a head or a
+    // request is complete, so the caller learns request boundaries. On a violation the framer
+    // must not be fed again. After a WebSocket upgrade head the rest of the stream is not HTTP
+    // and is consumed without looking.
+    Step step(const char *data, qint64 size);
+    // step() until `size` bytes are consumed; returns the first violation.
     Verdict feed(const char *data, qint64 size);
 
     // Set once the first complete head has been parsed.
@@ -31,6 +44,18 @@ public:
     bool atBoundary() const { return m_state == State::Head && m_buf.isEmpty(); }
     // Requests fully received so far (head and body).
     int completedRequests() const { return m_completed; }
+    // Part of a head is buffered (the head timeout runs), or a body is being received.
+    bool inHead() const { return m_state == State::Head && !m_buf.isEmpty(); }
+    bool inBody() const { return m_state != State::Head && m_state != State::Upgraded; }
+
+    // Of the last complete head: the client asked to close after the response (RFC 9112 9.3:
+    // "Connection: close", or HTTP/1.0 without "Connection: keep-alive"); it was HTTP/1.0;
+    // its Content-Length (-1: chunked or none).
+    bool wantsClose() const { return m_wantsClose; }
+    bool isHttp10() const { return m_http10; }
+    qint64 bodyLength() const { return m_bodyLength; }
+    // Why the last BadRequest verdict was given (for the error message).
+    const char *badRequestReason() const { return m_why; }
 
 private:
     enum class State { Head, Body, ChunkSize, ChunkData, ChunkDataEnd, Trailer, Upgraded };
@@ -48,6 +73,10 @@ private:
     int m_headsSeen = 0;
     int m_completed = 0;
     bool m_upgrade = false;
+    bool m_wantsClose = false;
+    bool m_http10 = false;
+    qint64 m_bodyLength = -1;
+    const char *m_why = "malformed HTTP request";
 };
 
 } // namespace crewdeck::server
