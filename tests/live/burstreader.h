@@ -134,8 +134,15 @@ private:
             const int opcode = d[0] & 0x0f;
             if (opcode == 0x1)
                 onFrame(QByteArray::fromRawData(m_in.constData() + pos + hdr, len));
-            else if (opcode == 0x8 && len >= 2)
+            else if (opcode == 0x8 && len >= 2) {
+                // The close handshake as a browser does it: echo the code, then the server
+                // ends the connection (a reader that does not answer waits for its timeout).
                 closeCode = (int(d[hdr]) << 8) | d[hdr + 1];
+                closed = true;
+                const char reply[] = {char(0x88),   char(0x82),      0, 0, 0, 0,
+                                      char(d[hdr]), char(d[hdr + 1])};
+                m_sock->write(reply, sizeof reply);
+            }
             pos += hdr + len;
         }
         m_in.remove(0, pos);
