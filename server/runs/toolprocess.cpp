@@ -139,26 +139,9 @@ QString ToolProcess::ownerTagFor(const QString &workspaceRoot)
 
 int ToolProcess::killLeftovers(const QString &ownerTag)
 {
-    int killed = 0;
-#ifdef Q_OS_UNIX
     if (ownerTag.isEmpty())
         return 0;
-    const QByteArray needle = (markerVariable() + u'=' + ownerTag + u'-').toUtf8();
-    const qint64 self = QCoreApplication::applicationPid();
-    for (qint64 pid : proctree::allPids()) {
-        if (pid == self)
-            continue;
-        const auto st = proctree::readStat(pid);
-        if (!st || st->isDead())
-            continue;
-        if (proctree::environHasMarker(pid, needle) &&
-            ::kill(static_cast<pid_t>(pid), SIGKILL) == 0)
-            ++killed;
-    }
-#else
-    Q_UNUSED(ownerTag);
-#endif
-    return killed;
+    return proctree::killMarked((markerVariable() + u'=' + ownerTag + u'-').toUtf8());
 }
 
 QString ToolProcess::markerVariable()
@@ -348,6 +331,8 @@ void ToolProcess::start()
     connect(m_process, &QProcess::started, this, [this] {
         if (m_state == State::Running || m_state == State::Stopping)
             Q_EMIT started();
+        if (isSandboxed())
+            watchForSandboxInit(0);
     });
     m_process->start();
     m_pid = m_process->processId();
@@ -404,17 +389,30 @@ void ToolProcess::findSandboxInit()
 {
     if (m_initPid > 0 || m_pid <= 0)
         return;
-    for (qint64 pid : proctree::allPids()) {
-        const auto st = proctree::readStat(pid);
-        if (st && st->ppid == m_pid) {
-            const QByteArray ns = proctree::pidNamespace(pid);
-            if (!ns.isEmpty() && ns != proctree::pidNamespace(m_pid)) {
-                m_initPid = pid;
-                m_pidNs = ns;
-                return;
-            }
-        }
+    // bwrap has one child: the init of the new pid namespace.
+    const QByteArray pid = QByteArray::number(m_pid);
+    QFile children(QString::fromLatin1("/proc/" + pid + "/task/" + pid + "/children"));
+    if (!children.open(QIODevice::ReadOnly))
+        return;
+    const QByteArray first = children.readAll().trimmed().split(' ').value(0);
+    const qint64 init = first.toLongLong();
+    if (init <= 0)
+        return;
+    const QByteArray ns = proctree::pidNamespace(init);
+    if (!ns.isEmpty() && ns != proctree::pidNamespace(m_pid)) {
+        m_initPid = init;
+        m_pidNs = ns;
     }
+}
+
+// The namespace appears a few milliseconds after bwrap starts: look again a few times.
+void ToolProcess::watchForSandboxInit(int attempt)
+{
+    if (m_state != State::Running && m_state != State::Stopping)
+        return;
+    findSandboxInit();
+    if (m_initPid == 0 && attempt < 50)
+        QTimer::singleShot(2, this, [this, attempt] { watchForSandboxInit(attempt + 1); });
 }
 
 void ToolProcess::signalSandbox(int sig)
@@ -447,28 +445,31 @@ void ToolProcess::signalSandbox(int sig)
 #endif
 }
 
+// bwrap's outer process exits as soon as the tool's main process has, while the namespace's
+// init may still be killing the rest: the init then re-parents to us (the subreaper). The
+// sandbox is gone when no process of its namespace is left and no such orphaned init is still
+// alive (an init becomes a zombie only once its namespace is empty). Orphaned inits of other
+// tools count too: waiting for one that is dying anyway costs nothing, and it gets reaped.
 bool ToolProcess::sandboxGone()
 {
-    if (m_pidNs.isEmpty())
-        return true; // never saw it: bwrap died before or with its init (PDEATHSIG)
+    const qint64 self = QCoreApplication::applicationPid();
     bool busy = false;
     for (qint64 pid : proctree::allPids()) {
         const auto st = proctree::readStat(pid);
-        if (!st)
+        if (!st || pid == self)
             continue;
-        if (pid == m_initPid && st->isDead()) {
-            // bwrap died first: the init re-parented to us (the subreaper) and is ours to reap.
-            if (!proctree::reapIfOurZombie(pid, *st))
+        // An orphaned sandbox init (bwrap's child, still named bwrap): never a process QProcess
+        // owns, so it is ours to reap.
+        if (st->ppid == self && st->comm == "bwrap" && !proctree::isOwnedChild(pid)) {
+            if (st->isDead() ? !proctree::reapIfOurZombie(pid, *st) : true)
                 busy = true;
             continue;
         }
-        if (proctree::pidNamespace(pid) != m_pidNs)
+        if (m_pidNs.isEmpty() || st->isDead() || proctree::pidNamespace(pid) != m_pidNs)
             continue;
-        if (!st->isDead()) {
 #ifdef Q_OS_UNIX
-            ::kill(static_cast<pid_t>(pid), SIGKILL);
+        ::kill(static_cast<pid_t>(pid), SIGKILL);
 #endif
-        }
         busy = true;
     }
     if (!busy)
@@ -478,98 +479,15 @@ bool ToolProcess::sandboxGone()
 
 void ToolProcess::signalGroupAndMarked(int sig)
 {
-#ifdef Q_OS_UNIX
     const bool mainAlive = m_process && m_process->state() != QProcess::NotRunning && m_pid > 0;
-    if (mainAlive) {
-        // While the main process is unreaped its pid (= our pgid) cannot be reused, so the
-        // group signal reaches only our tree. kill() covers the moment before setsid().
-        ::killpg(static_cast<pid_t>(m_pid), sig);
-        ::kill(static_cast<pid_t>(m_pid), sig);
-    }
-    // Escapees that left the group (setsid) and group members after the main exit.
-    const QByteArray needle = (markerVariable() + u'=' + m_marker).toUtf8();
-    const qint64 self = QCoreApplication::applicationPid();
-    for (qint64 pid : proctree::allPids()) {
-        if (pid == self || (mainAlive && pid == m_pid))
-            continue;
-        const auto st = proctree::readStat(pid);
-        if (!st || st->isDead())
-            continue;
-        if ((m_pid > 0 && st->pgrp == m_pid) || proctree::environHasMarker(pid, needle)) {
-            ::kill(static_cast<pid_t>(pid), sig);
-            if (sig == SIGKILL)
-                m_tracked.insert(pid);
-        }
-    }
-#else
-    Q_UNUSED(sig);
-#endif
+    proctree::signalGroupAndMarked(m_pid, mainAlive, (markerVariable() + u'=' + m_marker).toUtf8(),
+                                   sig, m_tracked);
 }
 
-// Unsandboxed: kills anything of the tree that is still alive, reaps our zombies and reports
-// whether the tree is gone.
 bool ToolProcess::groupAndMarkedGone()
 {
-#ifdef Q_OS_UNIX
-    const QByteArray needle = (markerVariable() + u'=' + m_marker).toUtf8();
-    const qint64 self = QCoreApplication::applicationPid();
-    QHash<qint64, proctree::ProcStat> stats;
-    for (qint64 pid : proctree::allPids()) {
-        if (pid == self)
-            continue;
-        if (const auto st = proctree::readStat(pid))
-            stats.insert(pid, *st);
-    }
-    bool busy = false;
-    QSet<qint64> members;
-    for (auto it = stats.cbegin(); it != stats.cend(); ++it) {
-        const qint64 pid = it.key();
-        const proctree::ProcStat &st = it.value();
-        bool member = (m_pid > 0 && st.pgrp == m_pid) || m_tracked.contains(pid);
-        if (!member && !st.isDead())
-            member = proctree::environHasMarker(pid, needle);
-        if (!member) {
-            // An orphan adopted through the subreaper that exited on its own.
-            if (st.isDead())
-                proctree::reapIfOurZombie(pid, st);
-            continue;
-        }
-        members.insert(pid);
-        if (!st.isDead()) {
-            ::kill(static_cast<pid_t>(pid), SIGKILL);
-            m_tracked.insert(pid);
-            busy = true;
-        }
-    }
-    // Zombies: reap ours; wait for those whose parent is still part of the dying tree (they
-    // re-parent to us next); others belong to a live parent that will reap them.
-    for (auto it = stats.cbegin(); it != stats.cend(); ++it) {
-        const qint64 pid = it.key();
-        const proctree::ProcStat &st = it.value();
-        if (!members.contains(pid) || !st.isDead())
-            continue;
-        if (proctree::reapIfOurZombie(pid, st)) {
-            m_tracked.remove(pid);
-            continue;
-        }
-        if (st.ppid == self || members.contains(st.ppid)) {
-            busy = true;
-            m_tracked.insert(pid);
-        } else {
-            m_tracked.remove(pid);
-        }
-    }
-    // Tracked pids that no longer exist are gone for good.
-    for (auto it = m_tracked.begin(); it != m_tracked.end();) {
-        if (!stats.contains(*it))
-            it = m_tracked.erase(it);
-        else
-            ++it;
-    }
-    return !busy;
-#else
-    return true;
-#endif
+    return proctree::reapGroupAndMarked(m_pid, (markerVariable() + u'=' + m_marker).toUtf8(),
+                                        m_tracked);
 }
 
 void ToolProcess::onErrorOccurred(QProcess::ProcessError error)

@@ -109,6 +109,7 @@ private:
     bool cleanupTick();
     void signalTree(int sig);
     void findSandboxInit();
+    void watchForSandboxInit(int attempt);
     void signalSandbox(int sig);
     bool sandboxGone();
     void signalGroupAndMarked(int sig);
