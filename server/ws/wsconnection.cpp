@@ -15,6 +15,9 @@ namespace {
 constexpr qsizetype kMaxHeadBytes = 16 * 1024;
 // After our close frame, a client that neither answers nor closes is aborted after this long.
 constexpr int kCloseGraceMs = 10'000;
+// What the socket reads from the kernel at most per pass; messages larger than this are
+// gathered over several reads (m_in).
+constexpr qint64 kReadChunkBytes = 64 * 1024;
 // Pings answered by a newer pong while the socket took nothing: beyond this, the client is
 // flooding without reading and is closed (1008).
 constexpr int kMaxSupersededPongs = 64;
@@ -77,6 +80,10 @@ WsConnection::WsConnection(QTcpSocket *socket, qint64 maxMessage, const QByteArr
     : QObject(parent), m_socket(socket), m_serverName(serverName), m_maxMessage(maxMessage)
 {
     m_socket->setParent(this);
+    // Input is taken in bounded reads: a client that floods us (pings, or anything) costs one
+    // bounded buffer and one bounded parse per pass, not a whole receive window (megabytes)
+    // copied twice and parsed in one go.
+    m_socket->setReadBufferSize(kReadChunkBytes);
     connect(m_socket, &QIODevice::readyRead, this, &WsConnection::onReadyRead);
     connect(m_socket, &QIODevice::bytesWritten, this, [this] {
         if (m_state == State::Closing && m_socket->bytesToWrite() == 0)
