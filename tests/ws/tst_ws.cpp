@@ -17,6 +17,7 @@
 
 #include "server/model/streams.h"
 #include "server/ws/frontdoor.h"
+#include "server/ws/framering.h"
 #include "server/ws/gateway.h"
 #include "server/ws/wsconnection.h"
 #include "shared/events.h"
@@ -1068,6 +1069,71 @@ private Q_SLOTS:
 
     // Frame building: the three length encodings, and close reasons cut at 123 bytes without
     // splitting a UTF-8 sequence.
+    // The ring alone: streams are separate, reads stop at the budget (at least one frame) and
+    // after a run's final frame, eviction is oldest-first over all streams and moves floor().
+    void frameRingStreamsBudgetAndEviction()
+    {
+        const auto event = [](qint64 seq, const QString &type, const QString &org, const QString &crew,
+                              const QString &run) {
+            StoredEvent e;
+            e.seq = seq;
+            e.type = type;
+            e.orgId = org;
+            e.crewId = crew;
+            e.runId = run;
+            return e;
+        };
+        const QByteArray frame(100, 'f'); // each entry costs 100 + 96 bytes
+        FrameRing ring(10 * 196, 5);       // room for 10; seqs up to 5 came before the ring
+        QVERIFY(!ring.covers(4));
+        QVERIFY(ring.covers(5));
+        for (qint64 seq = 6; seq <= 13; ++seq)
+            ring.append(event(seq, EventType::ToolProgress, u"o1"_s, u"c1"_s, seq % 2 ? u"r1"_s : u"r2"_s), frame, false);
+        ring.append(event(14, EventType::Signal, u"o1"_s, u"c1"_s, {}), frame, false);
+        ring.append(event(15, EventType::RunStatus, u"o1"_s, u"c1"_s, u"r1"_s), frame, true);
+        QCOMPARE(ring.frameCount(), 10);
+        QCOMPARE(ring.floor(), 5);
+
+        const QString run1 = FrameRing::ringKey(StreamKey{StreamKind::Run, u"o1"_s, u"r1"_s});
+        const QString graph = FrameRing::ringKey(StreamKey{StreamKind::Graph, u"o1"_s, u"c1"_s});
+        const QString mission = FrameRing::ringKey(StreamKey{StreamKind::Mission, u"o1"_s, {}});
+        const QString otherOrg = FrameRing::ringKey(StreamKey{StreamKind::Graph, u"o2"_s, u"c1"_s});
+        std::vector<const QByteArray *> out;
+        FrameRing::Slice s = ring.read(run1, 5, 1 << 20, 1000, out);
+        QCOMPARE(s.count, 5); // 7, 9, 11, 13 and the final status 15
+        QCOMPARE(s.lastSeq, 15);
+        QVERIFY(s.endsRun);
+        out.clear();
+        s = ring.read(graph, 5, 250, 1000, out); // budget: two frames of 100
+        QCOMPARE(s.count, 2);
+        QCOMPARE(s.lastSeq, 7);
+        out.clear();
+        s = ring.read(graph, 7, 1, 1000, out); // below one frame: still one
+        QCOMPARE(s.count, 1);
+        QCOMPARE(s.lastSeq, 8);
+        out.clear();
+        QCOMPARE(ring.read(mission, 0, 1 << 20, 1000, out).lastSeq, 14);
+        out.clear();
+        QCOMPARE(ring.read(otherOrg, 0, 1 << 20, 1000, out).count, 0);
+        out.clear();
+
+        // Two more: 6 and 7 go, the floor follows, the run's stream starts at 9 now.
+        ring.append(event(16, EventType::ToolProgress, u"o1"_s, u"c1"_s, u"r2"_s), frame, false);
+        ring.append(event(17, EventType::ToolProgress, u"o1"_s, u"c1"_s, u"r2"_s), frame, false);
+        QCOMPARE(ring.frameCount(), 10);
+        QCOMPARE(ring.floor(), 7);
+        QVERIFY(!ring.covers(6));
+        s = ring.read(run1, 7, 1 << 20, 1000, out);
+        QCOMPARE(s.count, 4);
+        out.clear();
+        // A ring smaller than one frame keeps nothing: every cursor reads the store.
+        FrameRing none(1, 0);
+        none.append(event(1, EventType::ToolProgress, u"o1"_s, u"c1"_s, u"r1"_s), frame, false);
+        QCOMPARE(none.frameCount(), 0);
+        QCOMPARE(none.floor(), 1);
+        QCOMPARE(none.streamCount(), 0);
+    }
+
     void frameEncoding()
     {
         const QByteArray small = WsConnection::textFrame(QByteArray(125, 'a'));
