@@ -1,5 +1,6 @@
 #include "server/ws/gateway.h"
 
+#include <QDateTime>
 #include <QTcpSocket>
 #include <QUrlQuery>
 
@@ -60,8 +61,9 @@ Gateway::Gateway(EventSource *source, StreamAuthority *authority, const Config &
 void Gateway::setStallTimeoutMs(int ms)
 {
     m_config.stallTimeoutMs = qMax(1, ms);
-    // Checked a few times per limit: a stalled socket goes within ~1.25 x the limit.
-    m_stallCheck.setInterval(qBound(10, m_config.stallTimeoutMs / 4, 5000));
+    // Checked a few times per limit (a stalled socket goes within ~1.25 x the limit), and at
+    // least every second: expired tokens are closed (4401) within a second of `exp`.
+    m_stallCheck.setInterval(qBound(10, m_config.stallTimeoutMs / 4, 1000));
 }
 
 Gateway::~Gateway()
@@ -256,9 +258,10 @@ void Gateway::pumpScheduled()
 void Gateway::checkStalls()
 {
     const qint64 now = m_feed.clock.elapsed();
+    const qint64 wall = QDateTime::currentMSecsSinceEpoch();
     const QSet<Session *> all = m_sessions; // closing emits signals
     for (Session *s : all)
-        s->checkStall(now, m_config.stallTimeoutMs);
+        s->checkStall(now, m_config.stallTimeoutMs, wall);
 }
 
 void Gateway::onHeartbeat()

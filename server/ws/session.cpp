@@ -18,8 +18,6 @@ namespace {
 
 // A client that does not read our close frame is aborted after this long.
 constexpr int kCloseGraceMs = 10'000;
-// QTimer intervals are int milliseconds: long expiries are reached in steps.
-constexpr qint64 kMaxTimerMs = qint64(24) * 3600 * 1000;
 // Frames handed to one sendFrames() call (sendmsg gathers up to 512 per call).
 constexpr int kMaxFramesPerWrite = 2048;
 
@@ -306,9 +304,15 @@ void Session::onTextMessage(const QByteArray &message)
     m_pongWanted = true;
 }
 
-void Session::checkStall(qint64 nowMs, qint64 stallMs)
+void Session::checkStall(qint64 nowMs, qint64 stallMs, qint64 wallMs)
 {
-    if (m_closing || m_socket->pendingBytes() == 0)
+    if (m_closing)
+        return;
+    if (m_expiresAtMs > 0 && wallMs >= m_expiresAtMs) {
+        closeWith(4401, u"token expired"_s);
+        return;
+    }
+    if (m_socket->pendingBytes() == 0)
         return;
     if (nowMs - m_progressMs > stallMs)
         closeWith(1013, u"client not reading"_s);
@@ -320,8 +324,6 @@ void Session::closeWith(int code, const QString &reason)
         return;
     m_closing = true;
     m_closeCode = code;
-    if (m_expiry)
-        m_expiry->stop();
     if (m_finalGrace)
         m_finalGrace->stop();
     Q_EMIT closing(code);
@@ -333,19 +335,9 @@ void Session::setExpiry(qint64 expSecondsSinceEpoch)
 {
     if (expSecondsSinceEpoch <= 0 || m_closing)
         return;
-    const qint64 left = expSecondsSinceEpoch * 1000 - QDateTime::currentMSecsSinceEpoch();
-    if (left <= 0) {
+    m_expiresAtMs = expSecondsSinceEpoch * 1000;
+    if (m_expiresAtMs <= QDateTime::currentMSecsSinceEpoch())
         closeWith(4401, u"token expired"_s);
-        return;
-    }
-    if (!m_expiry) {
-        m_expiry = new QTimer(this);
-        m_expiry->setSingleShot(true);
-        m_expiry->setTimerType(Qt::PreciseTimer);
-        connect(m_expiry, &QTimer::timeout, this,
-                [this, expSecondsSinceEpoch] { setExpiry(expSecondsSinceEpoch); });
-    }
-    m_expiry->start(int(qMin(left, kMaxTimerMs)));
 }
 
 } // namespace crewdeck::server

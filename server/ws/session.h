@@ -73,13 +73,16 @@ public:
     // Control frames carry the seq of the last event this client got. At most one heartbeat
     // and one pong wait at any time.
     void sendHeartbeat();
-    // Closes with 1013 when frames have been waiting for `stallMs` without the client taking
-    // any byte. A client that reads, however slowly, is never closed for being behind.
-    void checkStall(qint64 nowMs, qint64 stallMs);
+    // The gateway's periodic check (`nowMs` on the feed's clock, `wallMs` since the epoch):
+    // closes with 4401 once the token has expired, and with 1013 when frames have been waiting
+    // for `stallMs` without the client taking any byte. A client that reads, however slowly,
+    // is never closed for being behind.
+    void checkStall(qint64 nowMs, qint64 stallMs, qint64 wallMs);
     // Closes with `code` (not after a close has begun). A client that does not read the close
     // frame is aborted after a grace period.
     void closeWith(int code, const QString &reason);
-    // Closes the socket when the token expires (4401).
+    // The token's expiry: the gateway's periodic check closes the socket then (4401), no
+    // timer per socket.
     void setExpiry(qint64 expSecondsSinceEpoch);
 
 Q_SIGNALS:
@@ -109,7 +112,7 @@ private:
     qint64 m_cursor = 0;     // every event of the stream up to here has been handed over
     qint64 m_lastSeq = 0;    // the last event sent (what control frames carry)
     qint64 m_progressMs = 0; // last time the kernel took bytes or a pump found it idle
-    QTimer *m_expiry = nullptr;
+    qint64 m_expiresAtMs = 0; // token expiry, ms since the epoch (0: none)
     QTimer *m_finalGrace = nullptr;
     int m_closeCode = 0;
     int m_supersededPings = 0;

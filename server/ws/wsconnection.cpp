@@ -90,13 +90,10 @@ WsConnection::WsConnection(QTcpSocket *socket, qint64 maxMessage, const QByteArr
             flush(); // half-closes once our close frame is out
         Q_EMIT bytesWritten();
     });
+    // The socket closes its descriptor just before it emits disconnected (same call, no event
+    // loop pass between): onDisconnected() drops our write notifier before it could watch a
+    // closed or reused descriptor.
     connect(m_socket, &QAbstractSocket::disconnected, this, &WsConnection::onDisconnected);
-    // The socket closes its descriptor before it says so: our write notifier must not watch
-    // a closed (or reused) descriptor.
-    connect(m_socket, &QAbstractSocket::stateChanged, this, [this](QAbstractSocket::SocketState st) {
-        if (st != QAbstractSocket::ConnectedState)
-            delete std::exchange(m_writeNotifier, nullptr);
-    });
     if (m_socket->state() != QAbstractSocket::ConnectedState)
         QMetaObject::invokeMethod(this, &WsConnection::onDisconnected, Qt::QueuedConnection);
 }
