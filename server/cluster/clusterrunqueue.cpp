@@ -187,8 +187,9 @@ void ClusterRunQueue::heartbeat()
         if (alive.isEmpty() && nowMs() - m_readySinceMs < m_config.heartbeatTtlMs && !m_local)
             return;
         reconcileCrews();
-        if (m_local)
-            recoverLost();
+        // Every node, API nodes too, settles the runs of lost workers: with the only worker
+        // gone, nobody else would.
+        recoverLost();
     });
 }
 
@@ -213,7 +214,8 @@ void ClusterRunQueue::recoverLost()
                           QSet<QByteArray> alive;
                           for (const RedisReply &e : aliveReply.elements)
                               alive.insert(e.str);
-                          alive.insert(m_config.nodeId.toUtf8());
+                          if (m_config.worker)
+                              alive.insert(m_config.nodeId.toUtf8());
                           QList<QByteArray> lost;
                           for (const RedisReply &p : pending.elements) {
                               if (p.elements.size() < 3)
@@ -235,9 +237,16 @@ void ClusterRunQueue::recoverLost()
                                   const QString runId = QString::fromUtf8(e.fields.value("run"));
                                   const auto job = m_store->runJob(runId);
                                   const auto run = job ? m_store->run(job->orgId, runId) : std::nullopt;
-                                  if (run && run->status == RunState::Queued) {
+                                  if (run && run->status == RunState::Queued && m_local) {
                                       qCInfo(lcRuns) << "run" << runId << "taken over from a lost worker";
                                       handleClaimed(e.id, runId);
+                                      continue;
+                                  }
+                                  if (run && run->status == RunState::Queued) {
+                                      // An API node runs nothing: back into the stream for
+                                      // the next live worker.
+                                      m_cmd.command({"XACK", Stream, Group, e.id});
+                                      enqueue(runId);
                                       continue;
                                   }
                                   if (run && run->status == RunState::Running)
@@ -252,13 +261,17 @@ void ClusterRunQueue::recoverLost()
 void ClusterRunQueue::failLostRun(const RunJob &job)
 {
     const qint64 now = nowMs();
-    for (const ToolCall &call : m_store->runningToolCalls(job.runId)) {
+    // The run row is the lease's compare-and-set: of the nodes that saw the worker's lease
+    // expire, only the one that moves the row reports the end (one tool_end, one run_status).
+    const QList<ToolCall> running = m_store->runningToolCalls(job.runId);
+    if (!m_store->markRunFinished(job.runId, RunState::Failed, now))
+        return;
+    for (const ToolCall &call : running) {
         const qint64 duration = call.startedAt.isValid() ? qMax<qint64>(0, now - toMs(call.startedAt)) : 0;
         m_store->finishToolCall(call.id, CallState::Failed, std::nullopt, duration, {});
         m_log->append(job.orgId, ToolEndEvent{job.crewId, job.runId, call.agentId, call.id, call.tool, duration,
                                               CallState::Failed, std::nullopt, u"worker lost"_s});
     }
-    m_store->markRunFinished(job.runId, RunState::Failed, now);
     m_log->append(job.orgId, RunStatusEvent{job.crewId, job.runId, RunState::Failed});
     qCWarning(lcRuns) << "run" << job.runId << "failed: its worker was lost";
     reconcileCrews();

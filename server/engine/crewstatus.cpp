@@ -113,11 +113,24 @@ void CrewStatusTracker::set(const QString &crewId, const QString &status)
             return;
         m_ownerOrg.insert(crewId, crew->ownerOrgId);
     }
-    const QString previous = m_status.value(crewId);
+    // The shared store holds the truth (other nodes change it too): one transition is a
+    // compare-and-set there, and only the node that made it sends the signal.
+    QString previous = m_status.value(crewId);
+    if (m_clusterChanged) {
+        const auto crew = m_store->crewById(crewId);
+        if (!crew)
+            return;
+        previous = crew->status;
+    }
     m_status.insert(crewId, status);
     if (previous == status)
         return;
-    m_store->setCrewStatus(crewId, status);
+    if (!m_store->compareAndSetCrewStatus(crewId, previous, status)) {
+        // Another node moved it first; it sent the signal. Learn where it is now.
+        if (const auto crew = m_store->crewById(crewId))
+            m_status.insert(crewId, crew->status);
+        return;
+    }
     m_log->append(m_ownerOrg.value(crewId), SignalEvent{crewId, status});
     qCDebug(lcRuns) << "crew" << crewId << previous << "->" << status;
 }

@@ -77,8 +77,12 @@ public:
     void runFinished(const QString &runStatus) override
     {
         m_finalStatus = runStatus;
-        m_queue->m_store->markRunFinished(m_job.runId, runStatus, QDateTime::currentMSecsSinceEpoch());
-        m_queue->m_log->append(m_job.orgId, RunStatusEvent{m_job.crewId, m_job.runId, runStatus});
+        // Only the end that moved the row is reported: another node may have failed this run
+        // already (its lease expired while this worker could not reach Redis).
+        if (m_queue->m_store->markRunFinished(m_job.runId, runStatus, QDateTime::currentMSecsSinceEpoch()))
+            m_queue->m_log->append(m_job.orgId, RunStatusEvent{m_job.crewId, m_job.runId, runStatus});
+        else
+            qCWarning(lcRuns) << "run" << m_job.runId << "had already been ended elsewhere; not reported again";
         m_queue->m_crews->runFinished(m_job.crewId);
     }
 

@@ -44,8 +44,10 @@ StreamAuthority::Access StoreStreamAuthority::crewAccess(const jwt::Claims &clai
 QList<CrewState> StoreStreamAuthority::crewStates(const jwt::Claims &claims)
 {
     QList<CrewState> out;
+    // The store's status is the one every node writes (compare-and-set) and shares: a crew
+    // created or moved through another node shows the same here.
     for (const Crew &c : m_store->crews(claims.org))
-        out.append(CrewState{c.id, m_crews->status(c.id)});
+        out.append(CrewState{c.id, c.status});
     return out;
 }
 

@@ -133,6 +133,9 @@ public:
     // Conflict when the crew has a queued/running run or an active rental; NotFound otherwise.
     virtual StoreError deleteCrew(const QString &orgId, const QString &crewId, qint64 nowMs) = 0;
     virtual void setCrewStatus(const QString &crewId, const QString &status) = 0;
+    // Sets the status only while it is still `expected`; true when this call changed it. With
+    // several nodes, one transition of the shared status is made (and signalled) once.
+    virtual bool compareAndSetCrewStatus(const QString &crewId, const QString &expected, const QString &status) = 0;
     // Other orgs' crews with a price.
     virtual QList<MarketCrew> marketCrews(const QString &orgId) = 0;
 
@@ -177,7 +180,9 @@ public:
     }
     // queued/running -> `status` (no effect on a final run). duration_ms = finish - start;
     // null for a run that never started (cancelled while queued).
-    virtual void markRunFinished(const QString &runId, const QString &status, qint64 nowMs) = 0;
+    // Moves a queued or running run to a final status; true when this call moved it (a second
+    // caller, on this node or another, gets false and must not report the end again).
+    virtual bool markRunFinished(const QString &runId, const QString &status, qint64 nowMs) = 0;
     virtual void addRunTokens(const QString &runId, qint64 tokens) = 0;
     // Status "running"; empty id on a storage failure. run() lists tool calls in start order.
     virtual ToolCall startToolCall(const QString &runId, const QString &agentId, const QString &tool,

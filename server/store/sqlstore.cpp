@@ -769,6 +769,13 @@ void SqlStore::setCrewStatus(const QString &crewId, const QString &status)
     exec("set crew status", u"UPDATE crews SET status = ? WHERE id = ?"_s, {text(status), text(crewId)});
 }
 
+bool SqlStore::compareAndSetCrewStatus(const QString &crewId, const QString &expected, const QString &status)
+{
+    auto q = exec("cas crew status", u"UPDATE crews SET status = ? WHERE id = ? AND status = ?"_s,
+                  {text(status), text(crewId), text(expected)});
+    return q && q->numRowsAffected() == 1;
+}
+
 QList<MarketCrew> SqlStore::marketCrews(const QString &orgId)
 {
     QList<MarketCrew> out;
@@ -1058,7 +1065,7 @@ bool SqlStore::rebuildRunStats()
     return tx.commit();
 }
 
-void SqlStore::markRunFinished(const QString &runId, const QString &status, qint64 nowMs)
+bool SqlStore::markRunFinished(const QString &runId, const QString &status, qint64 nowMs)
 {
     // duration_ms = finished - started; NULL for a run that never started (cancelled while
     // queued): it has no latency.
@@ -1066,7 +1073,7 @@ void SqlStore::markRunFinished(const QString &runId, const QString &status, qint
     // the same run: the second one's UPDATE matches no row).
     Transaction tx(*this);
     if (!tx.ok())
-        return;
+        return false;
     auto q = exec("mark run finished",
                   u"UPDATE runs SET status = ?, finished_at = ?,"
                   " duration_ms = CASE WHEN started_at IS NULL THEN NULL"
@@ -1074,31 +1081,31 @@ void SqlStore::markRunFinished(const QString &runId, const QString &status, qint
                   " WHERE id = ? AND status IN ('queued', 'running')"_s,
                   {text(status), nowMs, nowMs, nowMs, text(runId)});
     if (!q || q->numRowsAffected() != 1)
-        return;
+        return false;
     q.reset();
     auto row = exec("mark run finished row", u"SELECT org_id, duration_ms, created_at FROM runs WHERE id = ?"_s,
                     {text(runId)});
     if (!row || !row->next())
-        return;
+        return false;
     const QString orgId = row->value(0).toString();
     const QVariant duration = row->value(1);
     const qint64 createdAt = int64Of(row->value(2));
     row.reset();
     if (!addFinishedToStats(orgId, status, duration))
-        return;
+        return false;
     // A finish recorded in the past (imports, tests; never a live run) may land in a closed
     // latency bucket whose percentiles were memoised: forget those.
     if (nowMs < QDateTime::currentMSecsSinceEpoch() - LatencyMemoMarginMs
         && !exec("mark run finished memo",
                  u"DELETE FROM latency_buckets WHERE org_id = ? AND start_ms <= ? AND start_ms + width_ms > ?"_s,
                  {text(orgId), nowMs, nowMs}))
-        return;
+        return false;
     if (RunState::isFinal(status)
         && !exec("mark run finished hourly", HourlyFinishedSql,
                  {text(orgId), (createdAt / HourMs) * HourMs, qint64(status == RunState::Succeeded ? 1 : 0),
                   qint64(status == RunState::Failed ? 1 : 0)}))
-        return;
-    tx.commit();
+        return false;
+    return tx.commit();
 }
 
 void SqlStore::addRunTokens(const QString &runId, qint64 tokens)

@@ -64,6 +64,7 @@ public:
     Crew createCrew(const QString &orgId, const CreateCrewRequest &req, qint64 nowMs) override;
     StoreError deleteCrew(const QString &orgId, const QString &crewId, qint64 nowMs) override;
     void setCrewStatus(const QString &crewId, const QString &status) override;
+    bool compareAndSetCrewStatus(const QString &crewId, const QString &expected, const QString &status) override;
     QList<MarketCrew> marketCrews(const QString &orgId) override;
 
     Run createRun(const QString &orgId, const QString &crewId, const QJsonArray &steps,
@@ -75,7 +76,7 @@ public:
     void markRunStarted(const QString &runId, qint64 nowMs) override;
     bool claimRun(const QString &runId, qint64 nowMs) override;
     bool cancelQueuedRun(const QString &runId, qint64 nowMs) override;
-    void markRunFinished(const QString &runId, const QString &status, qint64 nowMs) override;
+    bool markRunFinished(const QString &runId, const QString &status, qint64 nowMs) override;
     void addRunTokens(const QString &runId, qint64 tokens) override;
     ToolCall startToolCall(const QString &runId, const QString &agentId, const QString &tool,
                            const QJsonObject &params, qint64 nowMs) override;

@@ -93,6 +93,7 @@ private Q_SLOTS:
     void initTestCase();
     void cleanupTestCase();
     void crossNodeRun();
+    void snapshotsAgreeAcrossNodes();
     void workerKilledMidRun();
     void redisOutageMidRun();
     void crossNodeLatency();
@@ -373,9 +374,31 @@ void TestCluster::crossNodeRun()
     QVERIFY2(!signalsFor(mission, crew).contains(u"offline"_s), qPrintable(signalsFor(mission, crew).join(u',')));
 }
 
-// b. SIGKILL the worker mid-run. Nobody is left to notice, so the crews go offline; a new
-// worker (node4) takes over the lost entry, fails the run ("worker lost") without running it
-// again, and the crews come back.
+// A crew created through node 1 is `available` in node 2's mission snapshot (the status is the
+// store's, written once by compare-and-set, not each node's memory), and both nodes' snapshots
+// list the same statuses.
+void TestCluster::snapshotsAgreeAcrossNodes()
+{
+    const QString crew = createCrew(m_node1.port, u"Everywhere"_s);
+    QVERIFY(!crew.isEmpty());
+    auto statusIn = [&](quint16 port) {
+        LiveSocket m;
+        m.open(port, u"/ws/mission"_s, m_token);
+        if (!QTest::qWaitFor([&] { return !m.ofType(u"snapshot"_s).isEmpty(); }, 20000))
+            return QString();
+        for (const QJsonValue &c : m.ofType(u"snapshot"_s).first().value(u"crews"_s).toArray()) {
+            if (c.toObject().value(u"crew_id"_s).toString() == crew)
+                return c.toObject().value(u"status"_s).toString();
+        }
+        return u"missing"_s;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(statusIn(m_node2.port), u"available"_s, 20000);
+    QCOMPARE(statusIn(m_node1.port), u"available"_s);
+}
+
+// b. SIGKILL the only worker mid-run. Its lease (the heartbeat) expires and the API nodes
+// settle the run themselves: failed ("worker lost") once, on both nodes, within 30 s, and the
+// crews go offline everywhere. A new worker (node4) brings them back and runs the next run.
 void TestCluster::workerKilledMidRun()
 {
     const QString crew = createCrew(m_node1.port, u"Doomed"_s);
@@ -397,25 +420,24 @@ void TestCluster::workerKilledMidRun()
     dead.process->kill();
     QVERIFY(dead.process->waitForFinished(20000));
 
-    // No worker is alive: after the heartbeat TTL the API nodes report every crew offline.
+    // Within 30 s on both API nodes, with nobody else alive to do it.
+    QTRY_COMPARE_WITH_TIMEOUT(runStatus(m_node1.port, runId), u"failed"_s, 30000);
+    QCOMPARE(runStatus(m_node2.port, runId), u"failed"_s);
     QTRY_VERIFY_WITH_TIMEOUT(signalsFor(mission, crew).endsWith(u"offline"_s), 30000);
     QCOMPARE(readyz(m_node1.port), 200); // the API node itself is fine
-    // With no worker, nobody can settle the run yet.
-    QCOMPARE(runStatus(m_node1.port, runId), u"running"_s);
+    LiveSocket mission2;
+    mission2.open(m_node2.port, u"/ws/mission"_s, m_token);
+    QTRY_VERIFY_WITH_TIMEOUT(!mission2.ofType(u"snapshot"_s).isEmpty(), 20000);
+    for (const QJsonValue &c : mission2.ofType(u"snapshot"_s).first().value(u"crews"_s).toArray())
+        QCOMPARE(c.toObject().value(u"status"_s).toString(), u"offline"_s);
 
-    m_worker4 = std::make_unique<Node>();
-    m_worker4->name = u"node4"_s;
-    m_worker4->role = u"worker"_s;
-    QVERIFY2(startNode(*m_worker4), qPrintable(m_worker4->logTail()));
-
-    QString status;
-    QTRY_VERIFY_WITH_TIMEOUT((status = runStatus(m_node1.port, runId)) == u"failed"_s, 60000);
     QTRY_VERIFY_WITH_TIMEOUT(watch.closed, 30000);
     QCOMPARE(watch.closeCode, 1000);
     const QList<QJsonObject> rest = restEvents(m_node1.port, runId);
     QVERIFY(watch.ofType() == rest);
     QVERIFY(strictlyIncreasing(seqsOf(rest)));
-    // Ran once: one tool_start, one "started" progress, one tool_end ("worker lost").
+    // Ran once and ended once: one tool_start, one "started" progress, one tool_end
+    // ("worker lost"), one final run_status, whichever node saw the lease expire first.
     QCOMPARE(ofType(rest, u"tool_start"_s).size(), 1);
     QCOMPARE(ofType(rest, u"tool_progress"_s).size(), 1);
     const auto ends = ofType(rest, u"tool_end"_s);
@@ -425,10 +447,19 @@ void TestCluster::workerKilledMidRun()
     QCOMPARE(rest.last().value(u"type"_s).toString(), u"run_status"_s);
     QCOMPARE(rest.last().value(u"status"_s).toString(), u"failed"_s);
     QCOMPARE(ofType(rest, u"run_status"_s).size(), 2); // running, failed
+    // One offline signal for the crew, not one per node.
+    QCOMPARE(signalsFor(mission, crew).count(u"offline"_s), 1);
 
-    // The crews are served again.
+    // A new worker: the crews are served again, and the next run succeeds.
+    m_worker4 = std::make_unique<Node>();
+    m_worker4->name = u"node4"_s;
+    m_worker4->role = u"worker"_s;
+    QVERIFY2(startNode(*m_worker4), qPrintable(m_worker4->logTail()));
     QTRY_VERIFY_WITH_TIMEOUT(signalsFor(mission, crew).endsWith(u"available"_s), 30000);
-    // Nothing ran it a second time later on.
+    const QString next = submitRun(m_node1.port, crew, u"echo '::progress 100 again'"_s);
+    QVERIFY(!next.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(runStatus(m_node2.port, next), u"succeeded"_s, 60000);
+    // Nothing ran the lost run a second time later on.
     QTest::qWait(3000);
     QVERIFY(restEvents(m_node2.port, runId) == rest);
     QVERIFY(strictlyIncreasing(mission.eventSeqs()));
