@@ -175,8 +175,16 @@ void OutputFramer::appendPending(const QByteArray &line)
         m_pending.remove(0, keepFrom);
         m_pendingTruncated = true;
     }
-    if (!m_coalesceTimer.isActive())
-        m_coalesceTimer.start();
+    if (!m_coalesceTimer.isActive()) {
+        // Leading edge: after a quiet spell the line goes out at once (a one-line tool's
+        // output does not wait for the window, or for the sandbox's teardown); lines that
+        // follow within the window wait for it. Still at most one event per window.
+        const qint64 since = m_lastEmit.isValid() ? m_lastEmit.elapsed() : m_coalesceMs;
+        if (since >= m_coalesceMs)
+            flushPending();
+        else
+            m_coalesceTimer.start(int(m_coalesceMs - since));
+    }
 }
 
 void OutputFramer::flushPending()
@@ -198,6 +206,7 @@ void OutputFramer::flushPending()
         m_eventsThisSecond = 0;
     }
     ++m_eventsThisSecond;
+    m_lastEmit.start();
     Q_EMIT output(QString::fromUtf8(text));
 }
 

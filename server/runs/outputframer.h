@@ -55,6 +55,7 @@ private:
     bool m_pendingHasLine = false;
     bool m_pendingTruncated = false;
     QElapsedTimer m_rateClock; // output events per second
+    QElapsedTimer m_lastEmit;  // the last output(): the coalescing window runs from there
     int m_eventsThisSecond = 0;
     QByteArray m_tail;
     bool m_tailTruncated = false;
