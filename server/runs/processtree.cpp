@@ -104,7 +104,6 @@ std::optional<ProcStat> readStat(qint64 pid)
     s.state = f.at(0).at(0);
     s.ppid = f.at(1).toLongLong();
     s.pgrp = f.at(2).toLongLong();
-    s.startTime = f.at(19).toULongLong();
     return s;
 }
 

@@ -13,7 +13,6 @@ struct ProcStat
     char state = '?';
     qint64 ppid = 0;
     qint64 pgrp = 0;
-    quint64 startTime = 0;
     QByteArray comm; // the executable's name as the kernel keeps it (also for zombies)
     bool isDead() const { return state == 'Z' || state == 'X'; }
 };

@@ -40,7 +40,6 @@ struct SandboxConfig
     enum class Mode {
         Bubblewrap, // every tool in a sandbox (the default)
         Unsafe,     // --unsafe-tools: tools run as the server's user with the whole filesystem
-        Refused,    // no sandbox and no --unsafe-tools: this node runs no tools
     };
     Mode mode = Mode::Bubblewrap;
     QString bwrap = QStringLiteral("bwrap");     // name on PATH or absolute path
@@ -90,7 +89,6 @@ public:
     const SandboxConfig &config() const { return m_config; }
     const SandboxProbe &probeResult() const { return m_probe; }
     bool isolates() const { return m_config.mode == SandboxConfig::Mode::Bubblewrap && m_probe.ok; }
-    bool runsTools() const { return isolates() || m_config.mode == SandboxConfig::Mode::Unsafe; }
 
     // The bwrap command line for `call`. Only meaningful when isolates().
     SandboxCommand wrap(const SandboxCall &call) const;
