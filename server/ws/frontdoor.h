@@ -15,7 +15,7 @@ class QTcpSocket;
 // The server's single listening port. Every accepted connection is held until its request
 // head has arrived (peeked, never read), then:
 //  - a WebSocket upgrade (GET + "Upgrade: websocket") goes to the upgrade handler (the Gateway,
-//    which passes it to its QWebSocketServer, so the 101 can carry "crewdeck.v1");
+//    whose own WsConnection answers the handshake, so the 101 can carry "crewdeck.v1");
 //  - anything else gets an HttpPipe (a socket object that is not a network socket), queued
 //    as a pending connection for the QHttpServer bound to this server with
 //    `httpServer.bind(&frontDoor)`. The front door reads the client's bytes itself, frames
