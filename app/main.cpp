@@ -12,24 +12,36 @@ using namespace Qt::StringLiterals;
 
 namespace {
 
-struct CommandLine {
-    QCommandLineOption server{u"server"_s, QCoreApplication::translate("main", "Server URL."), u"URL"_s};
-    QCommandLineOption email{u"email"_s, QCoreApplication::translate("main", "E-mail address to log in with."), u"E"_s};
-    QCommandLineOption password{u"password-stdin"_s,
-                                QCoreApplication::translate("main", "Read the password from one line of standard input.")};
-    QCommandLineOption lang{u"lang"_s, QCoreApplication::translate("main", "Language: en or de."), u"CODE"_s};
-    QCommandLineOption shot{u"screenshot"_s,
-                            QCoreApplication::translate("main", "Log in, wait for live data, save the window to FILE and exit."),
-                            u"FILE"_s};
-    QCommandLineOption page{u"page"_s,
-                            QCoreApplication::translate("main", "Page to show (dashboard, runs, run, crews, graph, analytics)."),
-                            u"NAME"_s, u"dashboard"_s};
-    QCommandLineOption range{u"range"_s, QCoreApplication::translate("main", "Analytics date range: 24h, 7d, 30d or 90d."),
-                             u"RANGE"_s};
+struct CommandLine
+{
+    QCommandLineOption server{u"server"_s, QCoreApplication::translate("main", "Server URL."),
+                              u"URL"_s};
+    QCommandLineOption email{
+        u"email"_s, QCoreApplication::translate("main", "E-mail address to log in with."), u"E"_s};
+    QCommandLineOption password{
+        u"password-stdin"_s,
+        QCoreApplication::translate("main", "Read the password from one line of standard input.")};
+    QCommandLineOption lang{u"lang"_s, QCoreApplication::translate("main", "Language: en or de."),
+                            u"CODE"_s};
+    QCommandLineOption shot{
+        u"screenshot"_s,
+        QCoreApplication::translate(
+            "main", "Log in, wait for live data, save the window to FILE and exit."),
+        u"FILE"_s};
+    QCommandLineOption page{
+        u"page"_s,
+        QCoreApplication::translate(
+            "main", "Page to show (dashboard, runs, run, crews, graph, analytics)."),
+        u"NAME"_s, u"dashboard"_s};
+    QCommandLineOption range{
+        u"range"_s,
+        QCoreApplication::translate("main", "Analytics date range: 24h, 7d, 30d or 90d."),
+        u"RANGE"_s};
 
     void setUp(QCommandLineParser &parser) const
     {
-        parser.setApplicationDescription(QCoreApplication::translate("main", "Watch and steer crews of AI agents."));
+        parser.setApplicationDescription(
+            QCoreApplication::translate("main", "Watch and steer crews of AI agents."));
         parser.addHelpOption();
         parser.addVersionOption();
         parser.addOptions({server, email, password, lang, shot, page, range});
@@ -44,7 +56,8 @@ bool asksForHelpOrVersion(int argc, char *argv[])
         const QByteArray a(argv[i]);
         if (a == "--")
             return false;
-        if (a == "-h" || a == "--help" || a == "-?" || a == "--help-all" || a == "-v" || a == "--version")
+        if (a == "-h" || a == "--help" || a == "-?" || a == "--help-all" || a == "-v" ||
+            a == "--version")
             return true;
     }
     return false;
@@ -99,48 +112,61 @@ int main(int argc, char *argv[])
     if (!shotFile.isEmpty()) {
         const QString page = parser.value(cli.page);
         const QString range = parser.value(cli.range);
-        QObject::connect(&controller, &crewdeck::ui::AppController::loginFailed, &app, [&err](const QString &msg) {
-            err << QCoreApplication::translate("main", "crewdeck: login failed: %1").arg(msg) << Qt::endl;
-            QCoreApplication::exit(2);
-        });
-        QObject::connect(&controller, &crewdeck::ui::AppController::dashboardLive, &app, [&controller, &err, shotFile, page, range] {
-            crewdeck::ui::MainWindow *w = controller.mainWindow();
-            if (!w) {
-                QCoreApplication::exit(3);
-                return;
-            }
-            // The analytics range first, so that the page waits for the charts of that range.
-            if (page == u"analytics"_s && controller.analyticsPage() && !range.isEmpty()
-                && !controller.analyticsPage()->setPreset(range)) {
-                err << QCoreApplication::translate("main", "crewdeck: unknown range \"%1\"").arg(range) << Qt::endl;
-                QCoreApplication::exit(3);
-                return;
-            }
-            // runs / run / crews wait for their own data (run: the newest run) first.
-            controller.showPageWhenReady(page, w, [w, &err, shotFile, page](bool ok) {
-                if (!ok) {
-                    err << QCoreApplication::translate("main", "crewdeck: unknown page \"%1\"").arg(page) << Qt::endl;
+        QObject::connect(
+            &controller, &crewdeck::ui::AppController::loginFailed, &app,
+            [&err](const QString &msg) {
+                err << QCoreApplication::translate("main", "crewdeck: login failed: %1").arg(msg)
+                    << Qt::endl;
+                QCoreApplication::exit(2);
+            });
+        QObject::connect(
+            &controller, &crewdeck::ui::AppController::dashboardLive, &app,
+            [&controller, &err, shotFile, page, range] {
+                crewdeck::ui::MainWindow *w = controller.mainWindow();
+                if (!w) {
                     QCoreApplication::exit(3);
                     return;
                 }
-                // Let the last layout and paint pass run before grabbing.
-                QTimer::singleShot(500, w, [w, &err, shotFile] {
-                    if (!w->grab().save(shotFile)) {
-                        err << QCoreApplication::translate("main", "crewdeck: cannot write %1").arg(shotFile) << Qt::endl;
-                        QCoreApplication::exit(4);
+                // The analytics range first, so that the page waits for the charts of that range.
+                if (page == u"analytics"_s && controller.analyticsPage() && !range.isEmpty() &&
+                    !controller.analyticsPage()->setPreset(range)) {
+                    err << QCoreApplication::translate("main", "crewdeck: unknown range \"%1\"")
+                               .arg(range)
+                        << Qt::endl;
+                    QCoreApplication::exit(3);
+                    return;
+                }
+                // runs / run / crews wait for their own data (run: the newest run) first.
+                controller.showPageWhenReady(page, w, [w, &err, shotFile, page](bool ok) {
+                    if (!ok) {
+                        err << QCoreApplication::translate("main", "crewdeck: unknown page \"%1\"")
+                                   .arg(page)
+                            << Qt::endl;
+                        QCoreApplication::exit(3);
                         return;
                     }
-                    QCoreApplication::exit(0);
+                    // Let the last layout and paint pass run before grabbing.
+                    QTimer::singleShot(500, w, [w, &err, shotFile] {
+                        if (!w->grab().save(shotFile)) {
+                            err << QCoreApplication::translate("main", "crewdeck: cannot write %1")
+                                       .arg(shotFile)
+                                << Qt::endl;
+                            QCoreApplication::exit(4);
+                            return;
+                        }
+                        QCoreApplication::exit(0);
+                    });
                 });
             });
-        });
         QTimer::singleShot(30000, &app, [&err] {
-            err << QCoreApplication::translate("main", "crewdeck: the dashboard did not show live data within 30 s")
+            err << QCoreApplication::translate(
+                       "main", "crewdeck: the dashboard did not show live data within 30 s")
                 << Qt::endl;
             QCoreApplication::exit(1);
         });
     } else {
-        QObject::connect(&controller, &crewdeck::ui::AppController::loginCancelled, &app, &QCoreApplication::quit);
+        QObject::connect(&controller, &crewdeck::ui::AppController::loginCancelled, &app,
+                         &QCoreApplication::quit);
     }
     controller.start(options);
     return app.exec();

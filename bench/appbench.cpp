@@ -1,7 +1,7 @@
 #include "bench/benchutil.h"
 
-#include "app/net/livesocket.h"
 #include "app/models/dashboardcontroller.h"
+#include "app/net/livesocket.h"
 #include "app/ui/appcontroller.h"
 #include "app/ui/graph/graphitems.h"
 #include "app/ui/graph/graphpage.h"
@@ -45,7 +45,6 @@ using ui::AppController;
 using ui::GraphPage;
 using ui::NodeItem;
 
-
 // Runs the paint of one widget inside the filter (like PaintProbe in tests/gui/tst_latency),
 // so the moment right after the paint is known. The nested sendEvent happens inside the
 // repaint the backing store started, so it paints exactly what the real paint would.
@@ -80,18 +79,18 @@ private:
 // `m%101` would be a QString::arg place marker.
 QString printerCommand(const QString &python, int rate, int seconds)
 {
-    return python + u" -c 'import sys,time\n"_s
-           + u"r="_s + QString::number(rate) + u"\nn="_s + QString::number(qint64(rate) * seconds)
-           + u"\nw=sys.stdout.write\nf=sys.stdout.flush\nt=time.time_ns\ns=time.time()\n"
-             "i=0\nk=0\n"
-             "while i<n:\n"
-             " k+=1\n"
-             " j=min(n,k*r//100)\n"
-             " w(\"\".join([\"::progress %d t=%d\\n\"%(m%101,t()) for m in range(i,j)]))\n"
-             " f()\n"
-             " i=j\n"
-             " d=s+k/100-time.time()\n"
-             " if d>0: time.sleep(d)\n'"_s;
+    return python + u" -c 'import sys,time\n"_s + u"r="_s + QString::number(rate) + u"\nn="_s +
+           QString::number(qint64(rate) * seconds) +
+           u"\nw=sys.stdout.write\nf=sys.stdout.flush\nt=time.time_ns\ns=time.time()\n"
+           "i=0\nk=0\n"
+           "while i<n:\n"
+           " k+=1\n"
+           " j=min(n,k*r//100)\n"
+           " w(\"\".join([\"::progress %d t=%d\\n\"%(m%101,t()) for m in range(i,j)]))\n"
+           " f()\n"
+           " i=j\n"
+           " d=s+k/100-time.time()\n"
+           " if d>0: time.sleep(d)\n'"_s;
 }
 
 // CPU time of the calling thread in ns.
@@ -151,8 +150,8 @@ public:
         QSettings::setDefaultFormat(QSettings::IniFormat);
         QSettings::setPath(QSettings::IniFormat, QSettings::UserScope, m_settingsDir.path());
 
-        if (!m_server.prepare(BenchServer::findServerBinary(m_args), &error)
-            || !m_server.launch(2, hasFlag(m_args, u"--server-no-glib"_s), &error)) {
+        if (!m_server.prepare(BenchServer::findServerBinary(m_args), &error) ||
+            !m_server.launch(2, hasFlag(m_args, u"--server-no-glib"_s), &error)) {
             err << "app: " << error << "\n";
             return 1;
         }
@@ -186,7 +185,8 @@ public:
 private:
     bool parseArgs(QString *error)
     {
-        static const QStringList withValue{u"--rate"_s, u"--seconds"_s, u"--server-bin"_s, u"--python"_s};
+        static const QStringList withValue{u"--rate"_s, u"--seconds"_s, u"--server-bin"_s,
+                                           u"--python"_s};
         static const QStringList flags{u"--visible"_s, u"--server-no-glib"_s};
         for (qsizetype i = 0; i < m_args.size(); ++i) {
             const QString &a = m_args.at(i);
@@ -201,8 +201,8 @@ private:
                 return false;
             }
         }
-        if (!positiveInt(m_args, u"--rate"_s, 20000, &m_rate)
-            || !positiveInt(m_args, u"--seconds"_s, 5, &m_seconds)) {
+        if (!positiveInt(m_args, u"--rate"_s, 20000, &m_rate) ||
+            !positiveInt(m_args, u"--seconds"_s, 5, &m_seconds)) {
             *error = u"--rate and --seconds must be positive integers"_s;
             return false;
         }
@@ -218,8 +218,9 @@ private:
         lr.email = benchEmail();
         lr.password = benchPassword();
         const qint64 l0 = monoNs();
-        const HttpResult login = httpCall("POST", m_server.baseUrl() + u"/auth/login"_s, {},
-                                          QJsonDocument(lr.toJson()).toJson(QJsonDocument::Compact));
+        const HttpResult login =
+            httpCall("POST", m_server.baseUrl() + u"/auth/login"_s, {},
+                     QJsonDocument(lr.toJson()).toJson(QJsonDocument::Compact));
         m_loginMs = (monoNs() - l0) / 1e6;
         if (login.status != 200) {
             *error = u"POST /auth/login failed (HTTP %1)"_s.arg(login.status);
@@ -241,12 +242,14 @@ private:
         QObject::connect(&ctl, &AppController::dashboardLive, &scope, check);
         QObject::connect(&ctl, &AppController::loggedIn, &scope, [&] {
             if (ctl.dashboard())
-                QObject::connect(ctl.dashboard(), &client::DashboardController::cardChanged, &scope, check);
+                QObject::connect(ctl.dashboard(), &client::DashboardController::cardChanged, &scope,
+                                 check);
             if (ctl.missionSocket())
                 QObject::connect(ctl.missionSocket(), &LiveSocket::stateChanged, &scope, check);
         });
-        QObject::connect(&ctl, &AppController::loginFailed, &scope,
-                         [&](const QString &m) { loginError = m.isEmpty() ? u"login failed"_s : m; });
+        QObject::connect(&ctl, &AppController::loginFailed, &scope, [&](const QString &m) {
+            loginError = m.isEmpty() ? u"login failed"_s : m;
+        });
 
         ui::LaunchOptions o;
         o.serverUrl = m_server.baseUrl();
@@ -255,10 +258,12 @@ private:
         ctl.setBackoff(100, 800);
         const qint64 t0 = monoNs();
         ctl.start(o);
-        waitUntil([&] {
-            check();
-            return live || !loginError.isEmpty();
-        }, 60000, 1);
+        waitUntil(
+            [&] {
+                check();
+                return live || !loginError.isEmpty();
+            },
+            60000, 1);
         if (!loginError.isEmpty()) {
             *error = u"the app's login failed: "_s + loginError;
             return false;
@@ -279,8 +284,8 @@ private:
             *error = u"the app has no graph page"_s;
             return nullptr;
         }
-        if (!waitUntil([&] { return page->crewCombo()->findData(m_crewId) >= 0; }, 20000)
-            || !page->selectCrew(m_crewId)) {
+        if (!waitUntil([&] { return page->crewCombo()->findData(m_crewId) >= 0; }, 20000) ||
+            !page->selectCrew(m_crewId)) {
             *error = u"the graph page does not list the bench crew"_s;
             return nullptr;
         }
@@ -289,7 +294,8 @@ private:
             return nullptr;
         }
         QWidget *w = ctl.mainWindow();
-        if (!waitUntil([w] { return w->windowHandle() && w->windowHandle()->isExposed(); }, 10000)) {
+        if (!waitUntil([w] { return w->windowHandle() && w->windowHandle()->isExposed(); },
+                       10000)) {
             *error = u"the main window was not exposed"_s;
             return nullptr;
         }
@@ -302,9 +308,11 @@ private:
         qint64 since = 0, tool = 0;
         *progress = 0;
         for (;;) {
-            const HttpResult r = httpCall(
-                "GET", m_server.baseUrl() + u"/runs/%1/events?since=%2&limit=10000"_s.arg(runId).arg(since),
-                m_server.token());
+            const HttpResult r =
+                httpCall("GET",
+                         m_server.baseUrl() +
+                             u"/runs/%1/events?since=%2&limit=10000"_s.arg(runId).arg(since),
+                         m_server.token());
             if (r.status != 200)
                 return -1;
             const QJsonArray arr = r.json().object().value(u"events"_s).toArray();
@@ -339,7 +347,7 @@ private:
 
         // Ingestion: the crew has this one run, so every tool_* event after here is the flood's.
         qint64 received = 0, firstRecv = 0, lastRecv = 0;
-        qint64 newestStamp = 0; // print time of the newest progress event the graph applied
+        qint64 newestStamp = 0;    // print time of the newest progress event the graph applied
         bool stampPending = false; // applied but not painted yet
         bool toolEnded = false;
         int reconnects = 0;
@@ -365,11 +373,13 @@ private:
             lastRecv = now;
             ++received;
         });
-        QObject::connect(page->socket(), &LiveSocket::resetRequired, &scope, [&] { resetSeen = true; });
-        QObject::connect(page->socket(), &LiveSocket::stateChanged, &scope, [&](LiveSocket::State s) {
-            if (s != LiveSocket::State::Live)
-                ++reconnects;
-        });
+        QObject::connect(page->socket(), &LiveSocket::resetRequired, &scope,
+                         [&] { resetSeen = true; });
+        QObject::connect(page->socket(), &LiveSocket::stateChanged, &scope,
+                         [&](LiveSocket::State s) {
+                             if (s != LiveSocket::State::Live)
+                                 ++reconnects;
+                         });
         const qint64 sceneBefore = page->scene()->toolEventsApplied();
         const qint64 toastsBefore = toasts->eventsApplied();
 
@@ -419,7 +429,8 @@ private:
             if (!region.intersects(r))
                 return;
             stampPending = false;
-            e2pUs.push_back(quint32(std::clamp<qint64>((wallEnd - newestStamp) / 1000, 0, 0xffffffffLL)));
+            e2pUs.push_back(
+                quint32(std::clamp<qint64>((wallEnd - newestStamp) / 1000, 0, 0xffffffffLL)));
             if (wallEnd < newestStamp)
                 ++m_negativeE2p;
         };
@@ -438,9 +449,9 @@ private:
         const double cpu0 = cpuSeconds(getpid()), serverCpu0 = cpuSeconds(m_server.pid());
         const qint64 flood0 = monoNs();
         probe.start();
-        const HttpResult started = httpCall("POST", m_server.baseUrl() + u"/crews/%1/runs"_s.arg(m_crewId),
-                                            m_server.token(),
-                                            QJsonDocument(req.toJson()).toJson(QJsonDocument::Compact));
+        const HttpResult started =
+            httpCall("POST", m_server.baseUrl() + u"/crews/%1/runs"_s.arg(m_crewId),
+                     m_server.token(), QJsonDocument(req.toJson()).toJson(QJsonDocument::Compact));
         const auto run = Run::fromJson(started.json().object());
         if (started.status != 202 || !run) {
             qApp->removeEventFilter(&paints);
@@ -460,15 +471,20 @@ private:
         const qint64 rss = statusKb(QCoreApplication::applicationPid(), "VmRSS");
         const qint64 hwm = statusKb(QCoreApplication::applicationPid(), "VmHWM");
 
-        const HttpResult runJson = httpCall("GET", m_server.baseUrl() + u"/runs/"_s + run->id, m_server.token());
+        const HttpResult runJson =
+            httpCall("GET", m_server.baseUrl() + u"/runs/"_s + run->id, m_server.token());
         const auto finished = Run::fromJson(runJson.json().object());
         qint64 storedProgress = 0;
         const qint64 stored = storedToolEvents(run->id, &storedProgress);
         // Everything the server stored went through the socket into the graph and the toasts.
-        const bool complete = stored > 0 && waitUntil([&] {
-            return page->scene()->toolEventsApplied() - sceneBefore >= stored
-                   && toasts->eventsApplied() - toastsBefore >= stored;
-        }, 60000);
+        const bool complete =
+            stored > 0 &&
+            waitUntil(
+                [&] {
+                    return page->scene()->toolEventsApplied() - sceneBefore >= stored &&
+                           toasts->eventsApplied() - toastsBefore >= stored;
+                },
+                60000);
         const qint64 graphApplied = page->scene()->toolEventsApplied() - sceneBefore;
         const qint64 toastsApplied = toasts->eventsApplied() - toastsBefore;
 
@@ -479,8 +495,8 @@ private:
         const double maxStallMs = std::max<qint64>(0, maxStallNs) / 1e6;
         const double coldNoLoginMs = m_coldMs - m_loginMs;
 
-        out << "app: real app widgets (" << QGuiApplication::platformName() << "), printer " << m_rate
-            << " lines/s for " << m_seconds << " s, server in its own process\n";
+        out << "app: real app widgets (" << QGuiApplication::platformName() << "), printer "
+            << m_rate << " lines/s for " << m_seconds << " s, server in its own process\n";
         const auto row = [&out](const char *what, const QString &value) {
             out << QString::asprintf("  %-38s ", what) << value << "\n";
         };
@@ -488,36 +504,46 @@ private:
         row("  one bare POST /auth/login", QString::asprintf("%.1f ms", m_loginMs));
         row("  cold start without the login", QString::asprintf("%.1f ms", coldNoLoginMs));
         row("RSS after the cold start", QString::asprintf("%lld kB", m_rssAfterStartKb));
-        row("tool events stored by the server", QString::asprintf("%lld (%lld progress)", stored, storedProgress));
+        row("tool events stored by the server",
+            QString::asprintf("%lld (%lld progress)", stored, storedProgress));
         row("received by the graph page", QString::asprintf("%lld", received));
-        row("applied: graph scene / toasts", QString::asprintf("%lld / %lld", graphApplied, toastsApplied));
+        row("applied: graph scene / toasts",
+            QString::asprintf("%lld / %lld", graphApplied, toastsApplied));
         row("ingestion window (first -> last)", QString::asprintf("%.3f s", window));
         row("ingested", QString::asprintf("%.0f events/s", ingestedPerS));
         row("event-loop stall (1 ms probe)",
-            QString::asprintf("max %.2f ms (%.2f ms of it on CPU, %lld events applied), %lld over 16 ms",
-                              maxStallMs, maxStallCpuNs / 1e6, maxStallEvents, stallsOver16));
-        row("  the longest one ended", QString::asprintf("%.3f s into the flood, after %lld events",
-                                                            (maxStallAt - flood0) / 1e9, maxStallAfter));
-        row("  stalls over 16 ms mostly on CPU", QString::asprintf("%lld (the rest: GUI thread not running)",
-                                                                     busyStallsOver16));
-        row("graph viewport frames", QString::asprintf("%lld: p50 %.2f  p99 %.2f  max %.2f ms", frames.count,
-                                                         frames.p50Ms, frames.p99Ms, frames.maxMs));
+            QString::asprintf(
+                "max %.2f ms (%.2f ms of it on CPU, %lld events applied), %lld over 16 ms",
+                maxStallMs, maxStallCpuNs / 1e6, maxStallEvents, stallsOver16));
+        row("  the longest one ended",
+            QString::asprintf("%.3f s into the flood, after %lld events",
+                              (maxStallAt - flood0) / 1e9, maxStallAfter));
+        row("  stalls over 16 ms mostly on CPU",
+            QString::asprintf("%lld (the rest: GUI thread not running)", busyStallsOver16));
+        row("graph viewport frames",
+            QString::asprintf("%lld: p50 %.2f  p99 %.2f  max %.2f ms", frames.count, frames.p50Ms,
+                              frames.p99Ms, frames.maxMs));
         row("event-to-pixel (print -> node painted)",
-            QString::asprintf("%lld samples: p50 %.2f  p95 %.2f  max %.2f ms", e2p.count, e2p.p50Ms, e2p.p95Ms,
-                              e2p.maxMs));
+            QString::asprintf("%lld samples: p50 %.2f  p95 %.2f  max %.2f ms", e2p.count, e2p.p50Ms,
+                              e2p.p95Ms, e2p.maxMs));
         row("app CPU over the flood (100% = 1 core)",
             QString::asprintf("%.1f %%", floodWall > 0 ? 100.0 * (cpu1 - cpu0) / floodWall : -1.0));
-        row("server CPU over the flood", QString::asprintf("%.1f %%", floodWall > 0 ? 100.0 * (serverCpu1 - serverCpu0) / floodWall : -1.0));
+        row("server CPU over the flood",
+            QString::asprintf(
+                "%.1f %%", floodWall > 0 ? 100.0 * (serverCpu1 - serverCpu0) / floodWall : -1.0));
         row("app RSS at the end", QString::asprintf("%lld kB (peak %lld kB)", rss, hwm));
-        row("graph socket left Live / reset", QString::asprintf("%d / %s", reconnects, resetSeen ? "yes" : "no"));
+        row("graph socket left Live / reset",
+            QString::asprintf("%d / %s", reconnects, resetSeen ? "yes" : "no"));
         out << QString::asprintf(
-            "RESULT app rate=%d seconds=%d events=%lld ingested_per_s=%.0f graph_applied=%lld toasts_applied=%lld "
-            "max_stall_ms=%.2f stalls_over_16ms=%lld frames=%lld frame_p50_ms=%.2f frame_p99_ms=%.2f "
+            "RESULT app rate=%d seconds=%d events=%lld ingested_per_s=%.0f graph_applied=%lld "
+            "toasts_applied=%lld "
+            "max_stall_ms=%.2f stalls_over_16ms=%lld frames=%lld frame_p50_ms=%.2f "
+            "frame_p99_ms=%.2f "
             "frame_max_ms=%.2f e2p_p50_ms=%.2f e2p_p95_ms=%.2f e2p_max_ms=%.2f cold_start_ms=%.1f "
             "cold_start_no_login_ms=%.1f rss_kb=%lld rss_peak_kb=%lld rss_after_start_kb=%lld\n",
-            m_rate, m_seconds, stored, ingestedPerS, graphApplied, toastsApplied, maxStallMs, stallsOver16,
-            frames.count, frames.p50Ms, frames.p99Ms, frames.maxMs, e2p.p50Ms, e2p.p95Ms, e2p.maxMs, m_coldMs,
-            coldNoLoginMs, rss, hwm, m_rssAfterStartKb);
+            m_rate, m_seconds, stored, ingestedPerS, graphApplied, toastsApplied, maxStallMs,
+            stallsOver16, frames.count, frames.p50Ms, frames.p99Ms, frames.maxMs, e2p.p50Ms,
+            e2p.p95Ms, e2p.maxMs, m_coldMs, coldNoLoginMs, rss, hwm, m_rssAfterStartKb);
         out.flush();
 
         if (!ended) {
@@ -525,8 +551,8 @@ private:
             return 1;
         }
         if (!finished || finished->status != RunState::Succeeded) {
-            *error = u"the run did not succeed (status %1): %2"_s
-                         .arg(finished ? finished->status : u"?"_s, m_server.logTail().right(1500));
+            *error = u"the run did not succeed (status %1): %2"_s.arg(
+                finished ? finished->status : u"?"_s, m_server.logTail().right(1500));
             return 1;
         }
         if (stored < 0) {
@@ -534,18 +560,25 @@ private:
             return 1;
         }
         if (storedProgress != qint64(m_rate) * m_seconds) {
-            *error = u"the server stored %1 progress events, the printer wrote %2"_s.arg(storedProgress)
-                         .arg(qint64(m_rate) * m_seconds);
+            *error =
+                u"the server stored %1 progress events, the printer wrote %2"_s.arg(storedProgress)
+                    .arg(qint64(m_rate) * m_seconds);
             return 1;
         }
         if (!complete || graphApplied != stored || toastsApplied != stored || received != stored) {
-            *error = u"events lost: server stored %1 tool events; graph page received %2, scene applied %3, "
-                     "toasts applied %4"_s.arg(stored).arg(received).arg(graphApplied).arg(toastsApplied);
+            *error = u"events lost: server stored %1 tool events; graph page received %2, scene "
+                     u"applied %3, "
+                     "toasts applied %4"_s.arg(stored)
+                         .arg(received)
+                         .arg(graphApplied)
+                         .arg(toastsApplied);
             return 1;
         }
         if (e2p.count == 0 || m_negativeE2p > 0) {
-            *error = u"event-to-pixel: %1 samples, %2 painted before their print time (clock problem)"_s
-                         .arg(e2p.count).arg(m_negativeE2p);
+            *error =
+                u"event-to-pixel: %1 samples, %2 painted before their print time (clock problem)"_s
+                    .arg(e2p.count)
+                    .arg(m_negativeE2p);
             return 1;
         }
         return 0;

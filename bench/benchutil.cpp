@@ -212,8 +212,9 @@ bool BenchServer::prepare(const QString &serverBin, QString *error)
         return false;
     }
     QProcess add;
-    add.start(serverBin, {u"useradd"_s, u"--org"_s, orgName(), u"--email"_s, benchEmail(),
-                          u"--role"_s, u"admin"_s, u"--password-stdin"_s, u"--data-dir"_s, dataDir()});
+    add.start(serverBin,
+              {u"useradd"_s, u"--org"_s, orgName(), u"--email"_s, benchEmail(), u"--role"_s,
+               u"admin"_s, u"--password-stdin"_s, u"--data-dir"_s, dataDir()});
     if (!add.waitForStarted(10000)) {
         *error = u"cannot start %1"_s.arg(serverBin);
         return false;
@@ -221,13 +222,15 @@ bool BenchServer::prepare(const QString &serverBin, QString *error)
     add.write(benchPassword().toUtf8() + '\n');
     add.closeWriteChannel();
     if (!add.waitForFinished(60000) || add.exitCode() != 0) {
-        *error = u"useradd failed: %1"_s.arg(QString::fromUtf8(add.readAllStandardError()).trimmed());
+        *error =
+            u"useradd failed: %1"_s.arg(QString::fromUtf8(add.readAllStandardError()).trimmed());
         return false;
     }
     return true;
 }
 
-bool BenchServer::launch(int maxConcurrentRuns, bool noGlib, QString *error, const QStringList &extraArgs)
+bool BenchServer::launch(int maxConcurrentRuns, bool noGlib, QString *error,
+                         const QStringList &extraArgs)
 {
     // A free port: bind port 0, note it, release it. The server binds it a moment later.
     {
@@ -253,9 +256,11 @@ bool BenchServer::launch(int maxConcurrentRuns, bool noGlib, QString *error, con
     // idle server behind that later runs would compete with.
     m_process.setChildProcessModifier([] { ::prctl(PR_SET_PDEATHSIG, SIGTERM); });
 #endif
-    m_process.start(m_serverBin, QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port),
-                                  u"--data-dir"_s, dataDir(), u"--max-concurrent-runs"_s,
-                                  QString::number(maxConcurrentRuns)} + extraArgs);
+    m_process.start(m_serverBin,
+                    QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port),
+                                u"--data-dir"_s, dataDir(), u"--max-concurrent-runs"_s,
+                                QString::number(maxConcurrentRuns)} +
+                        extraArgs);
     if (!m_process.waitForStarted(10000)) {
         *error = u"cannot start %1"_s.arg(m_serverBin);
         return false;
@@ -319,7 +324,8 @@ QString login(const QString &baseUrl, QString *error)
     return resp->accessToken;
 }
 
-QString createCrew(const QString &baseUrl, const QString &token, const QString &name, QString *error)
+QString createCrew(const QString &baseUrl, const QString &token, const QString &name,
+                   QString *error)
 {
     CreateCrewRequest req;
     req.name = name;

@@ -70,7 +70,8 @@ public:
     bool prepare(const QString &serverBin, QString *error);
     // Spawns `serve` on a free loopback port, waits for /healthz and logs in. Step 2.
     // `extraArgs` go to `serve` as they are (e.g. --unsafe-tools).
-    bool launch(int maxConcurrentRuns, bool noGlib, QString *error, const QStringList &extraArgs = {});
+    bool launch(int maxConcurrentRuns, bool noGlib, QString *error,
+                const QStringList &extraArgs = {});
     // SIGTERM and wait; idempotent.
     void stop();
 
@@ -95,7 +96,8 @@ private:
 // Logs in with the bench admin's credentials; empty on failure.
 QString login(const QString &baseUrl, QString *error);
 // POST /crews with one agent that may run the script tool; the crew id or empty.
-QString createCrew(const QString &baseUrl, const QString &token, const QString &name, QString *error);
+QString createCrew(const QString &baseUrl, const QString &token, const QString &name,
+                   QString *error);
 
 QString benchEmail();
 QString benchPassword();

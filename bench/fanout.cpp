@@ -8,13 +8,13 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QNetworkRequest>
+#include <QTcpSocket>
 #include <QTextStream>
 #include <QThread>
 #include <QTimer>
 #include <QUrl>
 #include <QUrlQuery>
 #include <QWebSocket>
-#include <QTcpSocket>
 #include <QWebSocketHandshakeOptions>
 #include <functional>
 #include <unistd.h>
@@ -33,10 +33,10 @@ struct Client
     QWebSocket *socket = nullptr;
     QTcpSocket *raw = nullptr; // --raw-clients: a minimal RFC 6455 reader instead of QWebSocket
     QByteArray in;             // raw: unparsed bytes
-    qint64 received = 0;   // stamped tool_progress messages
+    qint64 received = 0;       // stamped tool_progress messages
     bool connected = false;
     bool sawToolEnd = false;
-    int closeCode = -1;    // set when the server closed it
+    int closeCode = -1; // set when the server closed it
 };
 
 struct CpuSample
@@ -45,7 +45,6 @@ struct CpuSample
     double serverCpu;
     double selfCpu;
 };
-
 
 QString printerCommand(const QString &python, int rate, int seconds)
 {
@@ -58,7 +57,8 @@ QString printerCommand(const QString &python, int rate, int seconds)
                     " d=s+i/r-time.time()\n"
                     " if d>0.0005: time.sleep(d)\n"
                     " w(\"::progress %d t=%d\\n\"%(i%100,time.time_ns()))\n"
-                    " f()\n'"_s.arg(rate).arg(lines);
+                    " f()\n'"_s.arg(rate)
+                        .arg(lines);
 }
 
 // --burst: `lines` lines as fast as the pipe takes them (stdout block-buffered), each stamped
@@ -93,8 +93,8 @@ public:
                 return 2;
             }
         } else {
-            if (!m_server.prepare(BenchServer::findServerBinary(m_args), &error)
-                || !m_server.launch(2, hasFlag(m_args, u"--server-no-glib"_s), &error)) {
+            if (!m_server.prepare(BenchServer::findServerBinary(m_args), &error) ||
+                !m_server.launch(2, hasFlag(m_args, u"--server-no-glib"_s), &error)) {
                 err << "fanout: " << error << "\n";
                 return 1;
             }
@@ -143,15 +143,16 @@ private:
                 }
                 auto *s = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, &m_owner);
                 m_clients[i].socket = s;
-                QObject::connect(s, &QWebSocket::connected, s, [this, i] { m_clients[i].connected = true; });
+                QObject::connect(s, &QWebSocket::connected, s,
+                                 [this, i] { m_clients[i].connected = true; });
                 QObject::connect(s, &QWebSocket::disconnected, s, [this, i] {
                     m_clients[i].closeCode = int(m_clients[i].socket->closeCode());
                     if (m_firstClose.isEmpty())
-                        m_firstClose = QString::number(m_clients[i].closeCode) + u" "_s
-                                       + m_clients[i].socket->closeReason();
+                        m_firstClose = QString::number(m_clients[i].closeCode) + u" "_s +
+                                       m_clients[i].socket->closeReason();
                 });
-                QObject::connect(s, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), s,
-                                 [this, i](QAbstractSocket::SocketError) {
+                QObject::connect(s, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error),
+                                 s, [this, i](QAbstractSocket::SocketError) {
                                      if (m_clients[i].closeCode < 0)
                                          m_clients[i].closeCode = 0;
                                  });
@@ -160,13 +161,15 @@ private:
                 s->open(QNetworkRequest(url), opts);
             }
             // Done when each of the batch is connected or gave up.
-            const bool ok = waitUntil([&] {
-                for (int i = start; i < end; ++i) {
-                    if (!m_clients[i].connected && m_clients[i].closeCode < 0)
-                        return false;
-                }
-                return true;
-            }, 30000);
+            const bool ok = waitUntil(
+                [&] {
+                    for (int i = start; i < end; ++i) {
+                        if (!m_clients[i].connected && m_clients[i].closeCode < 0)
+                            return false;
+                    }
+                    return true;
+                },
+                30000);
             for (int i = start; i < end; ++i) {
                 if (!ok || !m_clients[i].connected) {
                     QTextStream(stderr) << "fanout: client " << i << " did not connect (close code "
@@ -186,11 +189,12 @@ private:
         auto *s = new QTcpSocket(&m_owner);
         m_clients[i].raw = s;
         QObject::connect(s, &QTcpSocket::connected, s, [s, url, this] {
-            s->write("GET " + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority)
-                     + " HTTP/1.1\r\nHost: " + url.host().toLatin1()
-                     + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                       "Sec-WebSocket-Protocol: crewdeck.v1, bearer." + m_token.toLatin1() + "\r\n\r\n");
+            s->write("GET " + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority) +
+                     " HTTP/1.1\r\nHost: " + url.host().toLatin1() +
+                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                     "Sec-WebSocket-Protocol: crewdeck.v1, bearer." +
+                     m_token.toLatin1() + "\r\n\r\n");
         });
         QObject::connect(s, &QTcpSocket::readyRead, s, [this, i] { onRawData(i); });
         QObject::connect(s, &QTcpSocket::disconnected, s, [this, i] {
@@ -244,8 +248,8 @@ private:
             } else if (opcode == 0x8 && c.closeCode < 0) {
                 c.closeCode = len >= 2 ? (int(uchar(payload[0])) << 8) | uchar(payload[1]) : 1005;
                 if (m_firstClose.isEmpty())
-                    m_firstClose = QString::number(c.closeCode) + u" "_s
-                                   + QString::fromUtf8(payload.sliced(len >= 2 ? 2 : 0));
+                    m_firstClose = QString::number(c.closeCode) + u" "_s +
+                                   QString::fromUtf8(payload.sliced(len >= 2 ? 2 : 0));
             }
             pos += hdr + len;
         }
@@ -333,7 +337,8 @@ private:
         const int burst = argInt(m_args, u"--burst"_s, 0);
         const QString python = argValue(m_args, u"--python"_s, u"/usr/bin/python3"_s);
         if (clients < 1 || rate < 1 || seconds < 1 || burst < 0) {
-            QTextStream(stderr) << "fanout: --clients, --rate, --seconds and --burst must be positive\n";
+            QTextStream(stderr)
+                << "fanout: --clients, --rate, --seconds and --burst must be positive\n";
             return 2;
         }
         if (!openClients(clients))
@@ -349,8 +354,9 @@ private:
         StartRunRequest req;
         Step step;
         step.tool = u"script"_s;
-        step.params = QJsonObject{{u"command"_s, burst > 0 ? burstCommand(python, burst)
-                                                            : printerCommand(python, rate, seconds)}};
+        step.params =
+            QJsonObject{{u"command"_s, burst > 0 ? burstCommand(python, burst)
+                                                 : printerCommand(python, rate, seconds)}};
         req.steps = {step};
         req.timeoutS = seconds + 120;
         const HttpResult started =
@@ -358,25 +364,27 @@ private:
                      QJsonDocument(req.toJson()).toJson(QJsonDocument::Compact));
         const auto run = Run::fromJson(started.json().object());
         if (started.status != 202 || !run) {
-            QTextStream(stderr) << "fanout: POST /runs failed (HTTP " << started.status << "): "
-                                << started.body << "\n";
+            QTextStream(stderr) << "fanout: POST /runs failed (HTTP " << started.status
+                                << "): " << started.body << "\n";
             return 1;
         }
 
         // Done when every client saw the tool's end, or nothing arrived for 3 s after the
         // printer's time, or a hard deadline.
         const qint64 startMono = monoNs();
-        waitUntil([&] {
-            const qint64 now = monoNs();
-            bool allEnded = true;
-            for (const Client &c : m_clients)
-                allEnded = allEnded && (c.sawToolEnd || c.closeCode >= 0);
-            if (allEnded)
-                return true;
-            const qint64 quietSince = m_lastRecv ? m_lastRecv : startMono;
-            return now - startMono > qint64(seconds) * 1000000000 + 5000000000LL
-                   && now - quietSince > 3000000000LL;
-        }, (seconds + 120) * 1000);
+        waitUntil(
+            [&] {
+                const qint64 now = monoNs();
+                bool allEnded = true;
+                for (const Client &c : m_clients)
+                    allEnded = allEnded && (c.sawToolEnd || c.closeCode >= 0);
+                if (allEnded)
+                    return true;
+                const qint64 quietSince = m_lastRecv ? m_lastRecv : startMono;
+                return now - startMono > qint64(seconds) * 1000000000 + 5000000000LL &&
+                       now - quietSince > 3000000000LL;
+            },
+            (seconds + 120) * 1000);
         sampleCpu();
         cpuTimer.stop();
 
@@ -406,13 +414,15 @@ private:
         const Summary s = summarize(m_samples);
 
         const bool lossless = minPer == expected && closedEarly == 0;
-        out << "fanout: " << clients << (m_raw ? " raw" : " QWebSocket") << " clients on /ws/graph, ";
+        out << "fanout: " << clients << (m_raw ? " raw" : " QWebSocket")
+            << " clients on /ws/graph, ";
         if (burst > 0)
             out << "printer: a burst of " << burst << " lines\n";
         else
             out << "printer " << rate << " lines/s for " << seconds << " s\n";
         out << QString::asprintf("  %-34s %lld\n", "lines printed", expected);
-        out << QString::asprintf("  %-34s min %lld / max %lld\n", "events received per client", minPer, maxPer);
+        out << QString::asprintf("  %-34s min %lld / max %lld\n", "events received per client",
+                                 minPer, maxPer);
         out << QString::asprintf("  %-34s %lld\n", "messages delivered (all clients)", total);
         out << QString::asprintf("  %-34s %.3f s\n", "delivery window", window);
         out << QString::asprintf("  %-34s %.0f msgs/s\n", "delivered", deliveredPerS);
@@ -422,7 +432,8 @@ private:
         out << QString::asprintf("  %-34s %.1f %%\n", "bench client CPU", selfCpuPct);
         out << QString::asprintf("  %-34s %lld kB (peak %lld kB)\n", "server RSS", rss, hwm);
         out << QString::asprintf("  %-34s %d\n", "clients closed by the server", closedEarly);
-        out << QString::asprintf("  %-34s %s\n", "every event to every client", lossless ? "yes" : "NO");
+        out << QString::asprintf("  %-34s %s\n", "every event to every client",
+                                 lossless ? "yes" : "NO");
         if (!m_firstClose.isEmpty())
             out << "  first close: " << m_firstClose << "\n";
         if (closedEarly > 0 && !m_external)
@@ -431,14 +442,15 @@ private:
         const double cpuUsPerMsg = serverCpuPct >= 0 && total > 0
                                        ? serverCpuPct / 100.0 * window / double(total) * 1e6
                                        : -1;
-        out << QString::asprintf("  %-34s %.3f us\n", "server CPU per delivered message", cpuUsPerMsg);
+        out << QString::asprintf("  %-34s %.3f us\n", "server CPU per delivered message",
+                                 cpuUsPerMsg);
         out << QString::asprintf("RESULT fanout clients=%d rate=%d burst=%d raw=%d events=%lld "
                                  "delivered_per_s=%.0f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f "
                                  "max_ms=%.2f cpu_pct=%.1f cpu_us_per_msg=%.3f client_cpu_pct=%.1f "
                                  "rss_kb=%lld hwm_kb=%lld closed=%d lossless=%d\n",
-                                 clients, rate, burst, m_raw ? 1 : 0, maxPer, deliveredPerS, s.p50Ms,
-                                 s.p95Ms, s.p99Ms, s.maxMs, serverCpuPct, cpuUsPerMsg, selfCpuPct,
-                                 rss, hwm, closedEarly, lossless ? 1 : 0);
+                                 clients, rate, burst, m_raw ? 1 : 0, maxPer, deliveredPerS,
+                                 s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs, serverCpuPct, cpuUsPerMsg,
+                                 selfCpuPct, rss, hwm, closedEarly, lossless ? 1 : 0);
         out.flush();
         return total > 0 && (burst == 0 || lossless) ? 0 : 1;
     }
@@ -465,13 +477,15 @@ private:
         for (const Client &c : m_clients)
             open += (c.connected && c.closeCode < 0) ? 1 : 0;
         const double perConnKb = double(after - before) / count;
-        out << "fanout --idle: " << count << " idle /ws/graph sockets (after " << warm << " warm-up)\n";
+        out << "fanout --idle: " << count << " idle /ws/graph sockets (after " << warm
+            << " warm-up)\n";
         out << QString::asprintf("  %-30s %lld kB\n", "server RSS before", before);
         out << QString::asprintf("  %-30s %lld kB\n", "server RSS after", after);
         out << QString::asprintf("  %-30s %d\n", "sockets open at the end", open);
         out << QString::asprintf("  %-30s %.2f kB\n", "RSS per idle socket", perConnKb);
         out << QString::asprintf("RESULT fanout idle=%d rss_before_kb=%lld rss_after_kb=%lld "
-                                 "rss_per_conn_kb=%.2f\n", count, before, after, perConnKb);
+                                 "rss_per_conn_kb=%.2f\n",
+                                 count, before, after, perConnKb);
         out.flush();
         return open == count + warm ? 0 : 1;
     }

@@ -31,7 +31,8 @@ namespace {
 // Writes `count` finished runs of the bench org's one crew in a few large transactions.
 // Creates the org's crew through SqliteStore (which also applies the migrations) and the
 // runs with one prepared INSERT, which is what makes a million rows take seconds, not hours.
-bool seedRuns(const QString &dbPath, const QString &orgName, qint64 count, qint64 spanDays, QString *error)
+bool seedRuns(const QString &dbPath, const QString &orgName, qint64 count, qint64 spanDays,
+              QString *error)
 {
     QString orgId, crewId;
     {
@@ -83,7 +84,9 @@ bool seedRuns(const QString &dbPath, const QString &orgName, qint64 count, qint6
             const qint64 end = std::min(count, done + chunk);
             for (; done < end; ++done) {
                 const int roll = int(rng.bounded(100));
-                const QString status = roll < 90 ? u"succeeded"_s : roll < 98 ? u"failed"_s : u"cancelled"_s;
+                const QString status = roll < 90   ? u"succeeded"_s
+                                       : roll < 98 ? u"failed"_s
+                                                   : u"cancelled"_s;
                 const qint64 created = now - span + (span * done) / std::max<qint64>(count, 1);
                 // Durations from 0.2 s to ~60 s, most of them short.
                 const qint64 duration = 200 + qint64(rng.bounded(1000)) * qint64(rng.bounded(60));
@@ -130,7 +133,6 @@ bool seedRuns(const QString &dbPath, const QString &orgName, qint64 count, qint6
     QSqlDatabase::removeDatabase(conn);
     return ok;
 }
-
 
 // One keep-alive connection with one request in flight; records each response's latency.
 struct HttpConn
@@ -180,7 +182,8 @@ public:
         const int spanDays = argInt(m_args, u"--span-days"_s, ts ? 365 : 30);
         m_writesPerS = argInt(m_args, u"--writes"_s, 0);
         if (connections < 1 || seconds < 1 || runs < 0 || spanDays < 1) {
-            err << "rest: --connections, --seconds and --span-days must be positive, --runs not negative\n";
+            err << "rest: --connections, --seconds and --span-days must be positive, --runs not "
+                   "negative\n";
             return 2;
         }
         QString error;
@@ -204,8 +207,9 @@ public:
         // after start and fills the latency memo in the background).
         if (const int after = argInt(m_args, u"--after"_s, 0); after > 0)
             waitUntil([] { return false; }, after * 1000);
-        out << QString::asprintf("%s: %lld runs over %d days seeded in %.1f s, %d connections, %d s per route\n",
-                                 ts ? "timeseries" : "rest", runs, spanDays, seedS, connections, seconds);
+        out << QString::asprintf(
+            "%s: %lld runs over %d days seeded in %.1f s, %d connections, %d s per route\n",
+            ts ? "timeseries" : "rest", runs, spanDays, seedS, connections, seconds);
         out.flush();
 
         int rc = 0;
@@ -215,7 +219,8 @@ public:
                 routes = {u"/dashboard/stats"_s, u"/runs"_s};
             for (const QString &route : routes) {
                 if (!drive(route, connections, seconds,
-                           "RESULT rest route=" + route.toUtf8() + " connections=" + QByteArray::number(connections)))
+                           "RESULT rest route=" + route.toUtf8() +
+                               " connections=" + QByteArray::number(connections)))
                     rc = 1;
             }
         } else if (!driveTimeseries(connections, seconds)) {
@@ -252,26 +257,30 @@ private:
         for (const Range &r : ranges) {
             const QString from = rfc3339(to - qint64(r.days) * 86400000LL);
             for (const QString &metric : metrics) {
-                const QString route = u"/dashboard/timeseries?metric=%1&bucket=%2&from=%3&to=%4"_s.arg(
-                    metric, QLatin1String(r.bucket), from, rfc3339(to));
+                const QString route =
+                    u"/dashboard/timeseries?metric=%1&bucket=%2&from=%3&to=%4"_s.arg(
+                        metric, QLatin1String(r.bucket), from, rfc3339(to));
                 QList<int> conns{1};
                 if (connections != 1)
                     conns.append(connections);
                 // The first answer for a range may do work the later ones reuse (latency
                 // percentiles of closed buckets are memoised): timed on its own.
                 const qint64 t0 = monoNs();
-                const HttpResult first = httpCall("GET", m_server.baseUrl() + route, m_server.token(), {}, 600000);
+                const HttpResult first =
+                    httpCall("GET", m_server.baseUrl() + route, m_server.token(), {}, 600000);
                 const double firstMs = (monoNs() - t0) / 1e6;
                 if (first.status != 200) {
-                    QTextStream(stderr) << "timeseries: first " << route << " answered " << first.status << "\n";
+                    QTextStream(stderr)
+                        << "timeseries: first " << route << " answered " << first.status << "\n";
                     ok = false;
                 }
-                QTextStream(stdout) << QString::asprintf("  %s %s: first answer %.1f ms\n", qPrintable(metric), r.name,
-                                                         firstMs);
+                QTextStream(stdout) << QString::asprintf("  %s %s: first answer %.1f ms\n",
+                                                         qPrintable(metric), r.name, firstMs);
                 for (int c : conns) {
-                    const QByteArray label = "RESULT timeseries metric=" + metric.toUtf8() + " range=" + r.name
-                                             + " bucket=" + r.bucket + " connections=" + QByteArray::number(c)
-                                             + " first_ms=" + QByteArray::number(firstMs, 'f', 1);
+                    const QByteArray label = "RESULT timeseries metric=" + metric.toUtf8() +
+                                             " range=" + r.name + " bucket=" + r.bucket +
+                                             " connections=" + QByteArray::number(c) +
+                                             " first_ms=" + QByteArray::number(firstMs, 'f', 1);
                     if (!drive(route, c, seconds, label))
                         ok = false;
                 }
@@ -283,9 +292,10 @@ private:
     bool drive(const QString &route, int connections, int seconds, const QByteArray &label)
     {
         QTextStream out(stdout);
-        m_request = "GET " + route.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_port)
-                    + "\r\nAuthorization: Bearer " + m_server.token().toUtf8()
-                    + "\r\nConnection: keep-alive\r\n\r\n";
+        m_request = "GET " + route.toUtf8() +
+                    " HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_port) +
+                    "\r\nAuthorization: Bearer " + m_server.token().toUtf8() +
+                    "\r\nConnection: keep-alive\r\n\r\n";
         m_samples.clear();
         m_errors = 0;
         m_done = 0;
@@ -298,8 +308,10 @@ private:
             auto c = std::make_unique<HttpConn>();
             c->socket = new QTcpSocket(&owner);
             HttpConn *cp = c.get();
-            QObject::connect(cp->socket, &QTcpSocket::connected, &owner, [&connected] { ++connected; });
-            QObject::connect(cp->socket, &QTcpSocket::readyRead, &owner, [this, cp] { onReadyRead(cp); });
+            QObject::connect(cp->socket, &QTcpSocket::connected, &owner,
+                             [&connected] { ++connected; });
+            QObject::connect(cp->socket, &QTcpSocket::readyRead, &owner,
+                             [this, cp] { onReadyRead(cp); });
             QObject::connect(cp->socket, &QTcpSocket::disconnected, &owner, [this] {
                 if (m_running)
                     ++m_errors;
@@ -316,16 +328,19 @@ private:
             c->writer = true;
             c->socket = new QTcpSocket(&owner);
             writer = c.get();
-            QObject::connect(writer->socket, &QTcpSocket::readyRead, &owner, [this, writer] { onReadyRead(writer); });
+            QObject::connect(writer->socket, &QTcpSocket::readyRead, &owner,
+                             [this, writer] { onReadyRead(writer); });
             writer->socket->connectToHost(QHostAddress::LocalHost, m_port);
             conns.push_back(std::move(c));
             ++connections; // waited for below like the others
             writeTimer.setInterval(std::max(1, 1000 / m_writesPerS));
             QObject::connect(&writeTimer, &QTimer::timeout, &owner, [this, writer] {
-                if (m_running && writer->sentAt == 0 && writer->socket->state() == QAbstractSocket::ConnectedState)
+                if (m_running && writer->sentAt == 0 &&
+                    writer->socket->state() == QAbstractSocket::ConnectedState)
                     send(writer);
             });
-            QObject::connect(writer->socket, &QTcpSocket::connected, &owner, [&connected] { ++connected; });
+            QObject::connect(writer->socket, &QTcpSocket::connected, &owner,
+                             [&connected] { ++connected; });
         }
         waitUntil([&] { return connected >= connections; }, 30000);
         if (writer) {
@@ -333,7 +348,8 @@ private:
             writeTimer.start();
         }
         if (connected < connections + (writer ? 1 : 0)) {
-            QTextStream(stderr) << "rest: only " << connected << " of " << connections << " connected\n";
+            QTextStream(stderr) << "rest: only " << connected << " of " << connections
+                                << " connected\n";
             return false;
         }
         // Half a second of warm-up (caches, first allocations), then the measured window.
@@ -356,13 +372,15 @@ private:
         m_running = false;
         writeTimer.stop();
         // Let the requests in flight finish so that the next route starts on an idle server.
-        waitUntil([&] {
-            for (auto &c : conns) {
-                if (c->sentAt != 0 && c->socket->state() == QAbstractSocket::ConnectedState)
-                    return false;
-            }
-            return true;
-        }, 120000);
+        waitUntil(
+            [&] {
+                for (auto &c : conns) {
+                    if (c->sentAt != 0 && c->socket->state() == QAbstractSocket::ConnectedState)
+                        return false;
+                }
+                return true;
+            },
+            120000);
         for (auto &c : conns)
             c->socket->abort();
 
@@ -376,13 +394,15 @@ private:
                                  qPrintable(shown), rps, s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs, done,
                                  m_errors, cpuPct);
         if (writer)
-            out << QString::asprintf("  with %.1f writes/s (POST /crews), %lld write errors\n", writes / wall,
-                                     m_writeErrors);
-        const QByteArray writesField = writer ? " writes_per_s=" + QByteArray::number(writes / wall, 'f', 1) : QByteArray();
-        out << QString::asprintf("%s%s req_per_s=%.*f p50_ms=%.2f "
-                                 "p95_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%lld cpu_pct=%.1f runs=%s\n",
-                                 label.constData(), writesField.constData(), rps < 10 ? 2 : 0, rps, s.p50Ms,
-                                 s.p95Ms, s.p99Ms, s.maxMs, m_errors, cpuPct, qPrintable(m_runsArg));
+            out << QString::asprintf("  with %.1f writes/s (POST /crews), %lld write errors\n",
+                                     writes / wall, m_writeErrors);
+        const QByteArray writesField =
+            writer ? " writes_per_s=" + QByteArray::number(writes / wall, 'f', 1) : QByteArray();
+        out << QString::asprintf(
+            "%s%s req_per_s=%.*f p50_ms=%.2f "
+            "p95_ms=%.2f p99_ms=%.2f max_ms=%.2f errors=%lld cpu_pct=%.1f runs=%s\n",
+            label.constData(), writesField.constData(), rps < 10 ? 2 : 0, rps, s.p50Ms, s.p95Ms,
+            s.p99Ms, s.maxMs, m_errors, cpuPct, qPrintable(m_runsArg));
         out.flush();
         return done > 0 && m_errors == 0;
     }
@@ -398,12 +418,14 @@ private:
             c->socket->write(m_request);
             return;
         }
-        const QByteArray body = "{\"name\":\"bench-w" + QByteArray::number(++m_writeSeq)
-                                + "\",\"agents\":[{\"name\":\"a\",\"role\":\"r\",\"tools\":[\"script\"]}]}";
-        c->socket->write("POST /crews HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_port)
-                         + "\r\nAuthorization: Bearer " + m_server.token().toUtf8()
-                         + "\r\nContent-Type: application/json\r\nContent-Length: " + QByteArray::number(body.size())
-                         + "\r\nConnection: keep-alive\r\n\r\n" + body);
+        const QByteArray body =
+            "{\"name\":\"bench-w" + QByteArray::number(++m_writeSeq) +
+            "\",\"agents\":[{\"name\":\"a\",\"role\":\"r\",\"tools\":[\"script\"]}]}";
+        c->socket->write("POST /crews HTTP/1.1\r\nHost: 127.0.0.1:" + QByteArray::number(m_port) +
+                         "\r\nAuthorization: Bearer " + m_server.token().toUtf8() +
+                         "\r\nContent-Type: application/json\r\nContent-Length: " +
+                         QByteArray::number(body.size()) + "\r\nConnection: keep-alive\r\n\r\n" +
+                         body);
     }
 
     // Thread: main. Minimal HTTP/1.1 response framing: Content-Length bodies only (what
@@ -426,7 +448,8 @@ private:
                 return;
             }
             const qsizetype eol = head.indexOf("\r\n", cl + 2);
-            c->bodyLength = head.mid(cl + 17, (eol < 0 ? head.size() : eol) - cl - 17).trimmed().toLongLong();
+            c->bodyLength =
+                head.mid(cl + 17, (eol < 0 ? head.size() : eol) - cl - 17).trimmed().toLongLong();
         }
         if (c->buffer.size() < c->headerEnd + c->bodyLength)
             return;

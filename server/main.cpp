@@ -98,7 +98,8 @@ int userAdd(const ServerConfig &config)
     QString error;
     if (!store.open(&error)) {
         // Never echo a postgres:// URL: it may carry a password.
-        printErr(u"cannot open the database %1: %2"_s.arg(postgres ? u"(PostgreSQL)"_s : dbPath, error));
+        printErr(
+            u"cannot open the database %1: %2"_s.arg(postgres ? u"(PostgreSQL)"_s : dbPath, error));
         return 1;
     }
     if (store.userByEmail(config.userEmail)) {
@@ -137,8 +138,8 @@ int main(int argc, char *argv[])
     QCoreApplication::setApplicationName(u"crewdeck-server"_s);
     QCoreApplication::setApplicationVersion(QLatin1String(CREWDECK_VERSION));
 
-    const ParseResult parsed =
-        parseCommandLine(QCoreApplication::arguments().mid(1), QProcessEnvironment::systemEnvironment());
+    const ParseResult parsed = parseCommandLine(QCoreApplication::arguments().mid(1),
+                                                QProcessEnvironment::systemEnvironment());
     if (!parsed.config) {
         printErr(parsed.error);
         std::fprintf(stderr, "Try 'crewdeck-server --help'.\n");

@@ -10,34 +10,35 @@ using namespace Qt::StringLiterals;
 
 QJsonObject ToolStartEvent::toJson() const
 {
-    return QJsonObject{{u"crew_id"_s, crewId}, {u"run_id"_s, runId},   {u"agent_id"_s, agentId},
-                       {u"tool_call_id"_s, toolCallId}, {u"tool"_s, tool}, {u"params"_s, params}};
+    return QJsonObject{{u"crew_id"_s, crewId},   {u"run_id"_s, runId},
+                       {u"agent_id"_s, agentId}, {u"tool_call_id"_s, toolCallId},
+                       {u"tool"_s, tool},        {u"params"_s, params}};
 }
 
 std::optional<ToolStartEvent> ToolStartEvent::fromJson(const QJsonObject &o, QString *error)
 {
     JsonReader r(o);
     ToolStartEvent e;
-    r.str(u"crew_id"_s, e.crewId) && r.str(u"run_id"_s, e.runId) && r.str(u"agent_id"_s, e.agentId, true)
-        && r.str(u"tool_call_id"_s, e.toolCallId) && r.str(u"tool"_s, e.tool)
-        && r.object(u"params"_s, e.params);
+    r.str(u"crew_id"_s, e.crewId) && r.str(u"run_id"_s, e.runId) &&
+        r.str(u"agent_id"_s, e.agentId, true) && r.str(u"tool_call_id"_s, e.toolCallId) &&
+        r.str(u"tool"_s, e.tool) && r.object(u"params"_s, e.params);
     return finish(r, std::move(e), error);
 }
 
 QJsonObject ToolProgressEvent::toJson() const
 {
-    return QJsonObject{{u"crew_id"_s, crewId},         {u"run_id"_s, runId},
-                       {u"agent_id"_s, agentId},       {u"tool_call_id"_s, toolCallId},
-                       {u"message"_s, message},        {u"progress"_s, optToJson(progress)}};
+    return QJsonObject{{u"crew_id"_s, crewId},   {u"run_id"_s, runId},
+                       {u"agent_id"_s, agentId}, {u"tool_call_id"_s, toolCallId},
+                       {u"message"_s, message},  {u"progress"_s, optToJson(progress)}};
 }
 
 std::optional<ToolProgressEvent> ToolProgressEvent::fromJson(const QJsonObject &o, QString *error)
 {
     JsonReader r(o);
     ToolProgressEvent e;
-    r.str(u"crew_id"_s, e.crewId) && r.str(u"run_id"_s, e.runId) && r.str(u"agent_id"_s, e.agentId, true)
-        && r.str(u"tool_call_id"_s, e.toolCallId) && r.str(u"message"_s, e.message, true)
-        && r.optInt32(u"progress"_s, e.progress);
+    r.str(u"crew_id"_s, e.crewId) && r.str(u"run_id"_s, e.runId) &&
+        r.str(u"agent_id"_s, e.agentId, true) && r.str(u"tool_call_id"_s, e.toolCallId) &&
+        r.str(u"message"_s, e.message, true) && r.optInt32(u"progress"_s, e.progress);
     if (r.ok() && e.progress && (*e.progress < 0 || *e.progress > 100))
         r.fail(u"progress"_s, u"must be between 0 and 100"_s);
     return finish(r, std::move(e), error);
@@ -59,10 +60,11 @@ std::optional<ToolEndEvent> ToolEndEvent::fromJson(const QJsonObject &o, QString
     JsonReader r(o);
     ToolEndEvent e;
     std::optional<QString> message;
-    r.str(u"crew_id"_s, e.crewId) && r.str(u"run_id"_s, e.runId) && r.str(u"agent_id"_s, e.agentId, true)
-        && r.str(u"tool_call_id"_s, e.toolCallId) && r.str(u"tool"_s, e.tool)
-        && r.int64(u"duration_ms"_s, e.durationMs) && r.oneOf(u"status"_s, CallState::all(), e.status)
-        && r.optInt32(u"exit_code"_s, e.exitCode) && r.optStr(u"message"_s, message);
+    r.str(u"crew_id"_s, e.crewId) && r.str(u"run_id"_s, e.runId) &&
+        r.str(u"agent_id"_s, e.agentId, true) && r.str(u"tool_call_id"_s, e.toolCallId) &&
+        r.str(u"tool"_s, e.tool) && r.int64(u"duration_ms"_s, e.durationMs) &&
+        r.oneOf(u"status"_s, CallState::all(), e.status) &&
+        r.optInt32(u"exit_code"_s, e.exitCode) && r.optStr(u"message"_s, message);
     e.message = message.value_or(QString());
     if (r.ok() && !r.has(u"exit_code"_s))
         r.fail(u"exit_code"_s, u"is required"_s);
@@ -78,8 +80,8 @@ std::optional<RunStatusEvent> RunStatusEvent::fromJson(const QJsonObject &o, QSt
 {
     JsonReader r(o);
     RunStatusEvent e;
-    r.str(u"crew_id"_s, e.crewId) && r.str(u"run_id"_s, e.runId)
-        && r.oneOf(u"status"_s, RunState::all(), e.status);
+    r.str(u"crew_id"_s, e.crewId) && r.str(u"run_id"_s, e.runId) &&
+        r.oneOf(u"status"_s, RunState::all(), e.status);
     return finish(r, std::move(e), error);
 }
 
@@ -130,9 +132,11 @@ QString Event::type() const
 
 bool Event::isStreamEvent() const
 {
-    return std::holds_alternative<ToolStartEvent>(body) || std::holds_alternative<ToolProgressEvent>(body)
-        || std::holds_alternative<ToolEndEvent>(body) || std::holds_alternative<RunStatusEvent>(body)
-        || std::holds_alternative<SignalEvent>(body);
+    return std::holds_alternative<ToolStartEvent>(body) ||
+           std::holds_alternative<ToolProgressEvent>(body) ||
+           std::holds_alternative<ToolEndEvent>(body) ||
+           std::holds_alternative<RunStatusEvent>(body) ||
+           std::holds_alternative<SignalEvent>(body);
 }
 
 QString Event::crewId() const
@@ -200,13 +204,27 @@ bool appendJsonString(QByteArray &out, QStringView s)
             continue;
         }
         switch (c) {
-        case u'"': out += "\\\""; break;
-        case u'\\': out += "\\\\"; break;
-        case u'\b': out += "\\b"; break;
-        case u'\f': out += "\\f"; break;
-        case u'\n': out += "\\n"; break;
-        case u'\r': out += "\\r"; break;
-        case u'\t': out += "\\t"; break;
+        case u'"':
+            out += "\\\"";
+            break;
+        case u'\\':
+            out += "\\\\";
+            break;
+        case u'\b':
+            out += "\\b";
+            break;
+        case u'\f':
+            out += "\\f";
+            break;
+        case u'\n':
+            out += "\\n";
+            break;
+        case u'\r':
+            out += "\\r";
+            break;
+        case u'\t':
+            out += "\\t";
+            break;
         default:
             if (c < 0x20) {
                 out += "\\u00";
@@ -273,11 +291,12 @@ bool appendRfc3339(QByteArray &out, qint64 ms)
 
 // tool_progress is most of a run's events (every output line): written directly, in the
 // key order QJsonObject gives (sorted), instead of building a QJsonObject and a document.
-std::optional<QByteArray> fastProgressBytes(const ToolProgressEvent &p, qint64 seq, const QDateTime &ts)
+std::optional<QByteArray> fastProgressBytes(const ToolProgressEvent &p, qint64 seq,
+                                            const QDateTime &ts)
 {
     QByteArray out;
-    out.reserve(160 + p.message.size() + p.agentId.size() + p.crewId.size() + p.runId.size()
-                + p.toolCallId.size());
+    out.reserve(160 + p.message.size() + p.agentId.size() + p.crewId.size() + p.runId.size() +
+                p.toolCallId.size());
     out += "{\"agent_id\":";
     if (!appendJsonString(out, p.agentId))
         return std::nullopt;

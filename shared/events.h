@@ -36,7 +36,8 @@ struct ToolProgressEvent
     std::optional<int> progress; // 0..100, null for plain output lines
     static QString type() { return EventType::ToolProgress; }
     QJsonObject toJson() const;
-    static std::optional<ToolProgressEvent> fromJson(const QJsonObject &o, QString *error = nullptr);
+    static std::optional<ToolProgressEvent> fromJson(const QJsonObject &o,
+                                                     QString *error = nullptr);
 };
 
 struct ToolEndEvent
@@ -86,21 +87,30 @@ struct HeartbeatEvent
 {
     static QString type() { return EventType::Heartbeat; }
     QJsonObject toJson() const { return {}; }
-    static std::optional<HeartbeatEvent> fromJson(const QJsonObject &, QString * = nullptr) { return HeartbeatEvent{}; }
+    static std::optional<HeartbeatEvent> fromJson(const QJsonObject &, QString * = nullptr)
+    {
+        return HeartbeatEvent{};
+    }
 };
 
 struct ResetEvent
 {
     static QString type() { return EventType::Reset; }
     QJsonObject toJson() const { return {}; }
-    static std::optional<ResetEvent> fromJson(const QJsonObject &, QString * = nullptr) { return ResetEvent{}; }
+    static std::optional<ResetEvent> fromJson(const QJsonObject &, QString * = nullptr)
+    {
+        return ResetEvent{};
+    }
 };
 
 struct PongEvent
 {
     static QString type() { return EventType::Pong; }
     QJsonObject toJson() const { return {}; }
-    static std::optional<PongEvent> fromJson(const QJsonObject &, QString * = nullptr) { return PongEvent{}; }
+    static std::optional<PongEvent> fromJson(const QJsonObject &, QString * = nullptr)
+    {
+        return PongEvent{};
+    }
 };
 
 using EventBody = std::variant<ToolStartEvent, ToolProgressEvent, ToolEndEvent, RunStatusEvent,

@@ -17,7 +17,9 @@ class JsonReader
 {
 public:
     explicit JsonReader(const QJsonObject &obj, QString prefix = {})
-        : m_obj(obj), m_prefix(std::move(prefix)) {}
+        : m_obj(obj), m_prefix(std::move(prefix))
+    {
+    }
 
     bool ok() const { return m_error.isEmpty(); }
     const QString &error() const { return m_error; }
@@ -48,8 +50,7 @@ public:
     bool oneOf(const QString &field, const QStringList &allowed, QString &out);
 
     // Decodes an array of objects with T::fromJson(obj, &err), naming the index on error.
-    template <typename T>
-    bool list(const QString &field, QList<T> &out)
+    template <typename T> bool list(const QString &field, QList<T> &out)
     {
         QJsonArray arr;
         if (!array(field, arr))
@@ -69,8 +70,7 @@ public:
         return true;
     }
 
-    template <typename T>
-    bool nested(const QString &field, T &out)
+    template <typename T> bool nested(const QString &field, T &out)
     {
         QJsonObject o;
         if (!object(field, o))
@@ -92,8 +92,7 @@ private:
 };
 
 // Sets *error (when given) and returns an empty optional: the tail of every fromJson().
-template <typename T>
-std::optional<T> finish(const JsonReader &r, T &&value, QString *error)
+template <typename T> std::optional<T> finish(const JsonReader &r, T &&value, QString *error)
 {
     if (!r.ok()) {
         if (error)

@@ -31,8 +31,8 @@ QByteArray base64UrlEncode(const QByteArray &data)
 
 std::optional<QByteArray> base64UrlDecode(const QByteArray &text)
 {
-    auto r = QByteArray::fromBase64Encoding(
-        text, QByteArray::Base64UrlEncoding | QByteArray::AbortOnBase64DecodingErrors);
+    auto r = QByteArray::fromBase64Encoding(text, QByteArray::Base64UrlEncoding |
+                                                      QByteArray::AbortOnBase64DecodingErrors);
     if (!r)
         return std::nullopt;
     return *r;
@@ -41,8 +41,11 @@ std::optional<QByteArray> base64UrlDecode(const QByteArray &text)
 QByteArray sign(const Claims &c, const QByteArray &key)
 {
     static const QByteArray header = base64UrlEncode(R"({"alg":"HS256","typ":"JWT"})");
-    const QJsonObject payload{{u"sub"_s, c.sub}, {u"org"_s, c.org}, {u"role"_s, c.role},
-                              {u"iat"_s, c.iat},  {u"exp"_s, c.exp}};
+    const QJsonObject payload{{u"sub"_s, c.sub},
+                              {u"org"_s, c.org},
+                              {u"role"_s, c.role},
+                              {u"iat"_s, c.iat},
+                              {u"exp"_s, c.exp}};
     const QByteArray signingInput =
         header + '.' + base64UrlEncode(QJsonDocument(payload).toJson(QJsonDocument::Compact));
     return signingInput + '.' + base64UrlEncode(hmacSha256(key, signingInput));

@@ -12,8 +12,17 @@ std::optional<QDateTime> parseRfc3339(const QString &text);
 // JSON null for an invalid QDateTime.
 QJsonValue timeToJson(const QDateTime &t);
 // Milliseconds since the epoch, UTC, as stored by the server.
-inline qint64 toMs(const QDateTime &t) { return t.toMSecsSinceEpoch(); }
-inline QDateTime fromMs(qint64 ms) { return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC); }
-inline QDateTime nowUtc() { return QDateTime::currentDateTimeUtc(); }
+inline qint64 toMs(const QDateTime &t)
+{
+    return t.toMSecsSinceEpoch();
+}
+inline QDateTime fromMs(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+}
+inline QDateTime nowUtc()
+{
+    return QDateTime::currentDateTimeUtc();
+}
 
 } // namespace crewdeck

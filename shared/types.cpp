@@ -27,7 +27,8 @@ std::optional<ApiError> ApiError::fromJson(const QJsonObject &o, QString *error)
 // ---- Agent
 QJsonObject Agent::toJson() const
 {
-    QJsonObject o{{u"name"_s, name}, {u"role"_s, role}, {u"tools"_s, QJsonArray::fromStringList(tools)}};
+    QJsonObject o{
+        {u"name"_s, name}, {u"role"_s, role}, {u"tools"_s, QJsonArray::fromStringList(tools)}};
     if (!id.isEmpty())
         o.insert(u"id"_s, id);
     return o;
@@ -38,8 +39,8 @@ std::optional<Agent> Agent::fromJson(const QJsonObject &o, QString *error)
     JsonReader r(o);
     Agent a;
     std::optional<QString> id;
-    r.optStr(u"id"_s, id) && r.str(u"name"_s, a.name) && r.str(u"role"_s, a.role, true)
-        && r.strList(u"tools"_s, a.tools);
+    r.optStr(u"id"_s, id) && r.str(u"name"_s, a.name) && r.str(u"role"_s, a.role, true) &&
+        r.strList(u"tools"_s, a.tools);
     a.id = id.value_or(QString());
     if (r.ok()) {
         for (qsizetype i = 0; i < a.tools.size(); ++i) {
@@ -72,10 +73,10 @@ std::optional<Crew> Crew::fromJson(const QJsonObject &o, QString *error)
     JsonReader r(o);
     Crew c;
     std::optional<QString> owner;
-    r.str(u"id"_s, c.id) && r.str(u"name"_s, c.name)
-        && r.oneOf(u"status"_s, CrewStatus::all(), c.status) && r.list(u"agents"_s, c.agents)
-        && r.optMicros(u"rental_price_per_hour"_s, c.rentalPricePerHour)
-        && r.time(u"created_at"_s, c.createdAt) && r.optStr(u"owner_org_id"_s, owner);
+    r.str(u"id"_s, c.id) && r.str(u"name"_s, c.name) &&
+        r.oneOf(u"status"_s, CrewStatus::all(), c.status) && r.list(u"agents"_s, c.agents) &&
+        r.optMicros(u"rental_price_per_hour"_s, c.rentalPricePerHour) &&
+        r.time(u"created_at"_s, c.createdAt) && r.optStr(u"owner_org_id"_s, owner);
     c.ownerOrgId = owner.value_or(QString());
     return finish(r, std::move(c), error);
 }
@@ -92,8 +93,8 @@ std::optional<CreateCrewRequest> CreateCrewRequest::fromJson(const QJsonObject &
 {
     JsonReader r(o);
     CreateCrewRequest c;
-    r.str(u"name"_s, c.name) && r.list(u"agents"_s, c.agents)
-        && r.optMicros(u"rental_price_per_hour"_s, c.rentalPricePerHour);
+    r.str(u"name"_s, c.name) && r.list(u"agents"_s, c.agents) &&
+        r.optMicros(u"rental_price_per_hour"_s, c.rentalPricePerHour);
     if (r.ok() && c.name.size() > 200)
         r.fail(u"name"_s, u"must be at most 200 characters"_s);
     if (r.ok() && c.agents.isEmpty())
@@ -194,10 +195,10 @@ std::optional<ToolCall> ToolCall::fromJson(const QJsonObject &o, QString *error)
 {
     JsonReader r(o);
     ToolCall t;
-    r.str(u"id"_s, t.id) && r.str(u"agent_id"_s, t.agentId, true) && r.str(u"tool"_s, t.tool)
-        && r.object(u"params"_s, t.params) && r.oneOf(u"status"_s, CallState::all(), t.status)
-        && r.optInt32(u"exit_code"_s, t.exitCode) && r.optTime(u"started_at"_s, t.startedAt)
-        && r.optInt64(u"duration_ms"_s, t.durationMs);
+    r.str(u"id"_s, t.id) && r.str(u"agent_id"_s, t.agentId, true) && r.str(u"tool"_s, t.tool) &&
+        r.object(u"params"_s, t.params) && r.oneOf(u"status"_s, CallState::all(), t.status) &&
+        r.optInt32(u"exit_code"_s, t.exitCode) && r.optTime(u"started_at"_s, t.startedAt) &&
+        r.optInt64(u"duration_ms"_s, t.durationMs);
     return finish(r, std::move(t), error);
 }
 
@@ -223,11 +224,12 @@ std::optional<Run> Run::fromJson(const QJsonObject &o, QString *error)
 {
     JsonReader r(o);
     Run run;
-    r.str(u"id"_s, run.id) && r.str(u"crew_id"_s, run.crewId)
-        && r.oneOf(u"status"_s, RunState::all(), run.status) && r.time(u"created_at"_s, run.createdAt)
-        && r.optTime(u"started_at"_s, run.startedAt) && r.optTime(u"finished_at"_s, run.finishedAt)
-        && r.optInt64(u"duration_ms"_s, run.durationMs) && r.int64(u"tokens"_s, run.tokens)
-        && r.optInt32(u"timeout_s"_s, run.timeoutS);
+    r.str(u"id"_s, run.id) && r.str(u"crew_id"_s, run.crewId) &&
+        r.oneOf(u"status"_s, RunState::all(), run.status) &&
+        r.time(u"created_at"_s, run.createdAt) && r.optTime(u"started_at"_s, run.startedAt) &&
+        r.optTime(u"finished_at"_s, run.finishedAt) &&
+        r.optInt64(u"duration_ms"_s, run.durationMs) && r.int64(u"tokens"_s, run.tokens) &&
+        r.optInt32(u"timeout_s"_s, run.timeoutS);
     run.withToolCalls = r.has(u"tool_calls"_s);
     if (r.ok() && run.withToolCalls)
         r.list(u"tool_calls"_s, run.toolCalls);
@@ -256,26 +258,21 @@ QJsonObject DashboardStats::toJson() const
         r.withToolCalls = false;
         recent.append(r.toJson());
     }
-    return QJsonObject{{u"total_runs"_s, totalRuns},
-                       {u"success_rate"_s, successRate},
-                       {u"avg_latency_ms"_s, avgLatencyMs},
-                       {u"p50_latency_ms"_s, p50LatencyMs},
-                       {u"p95_latency_ms"_s, p95LatencyMs},
-                       {u"total_tokens"_s, totalTokens},
-                       {u"active_crews"_s, activeCrews},
-                       {u"recent_runs"_s, recent}};
+    return QJsonObject{{u"total_runs"_s, totalRuns},        {u"success_rate"_s, successRate},
+                       {u"avg_latency_ms"_s, avgLatencyMs}, {u"p50_latency_ms"_s, p50LatencyMs},
+                       {u"p95_latency_ms"_s, p95LatencyMs}, {u"total_tokens"_s, totalTokens},
+                       {u"active_crews"_s, activeCrews},    {u"recent_runs"_s, recent}};
 }
 
 std::optional<DashboardStats> DashboardStats::fromJson(const QJsonObject &o, QString *error)
 {
     JsonReader r(o);
     DashboardStats s;
-    r.int64(u"total_runs"_s, s.totalRuns) && r.number(u"success_rate"_s, s.successRate)
-        && r.number(u"avg_latency_ms"_s, s.avgLatencyMs)
-        && r.int64(u"p50_latency_ms"_s, s.p50LatencyMs)
-        && r.int64(u"p95_latency_ms"_s, s.p95LatencyMs)
-        && r.int64(u"total_tokens"_s, s.totalTokens) && r.int64(u"active_crews"_s, s.activeCrews)
-        && r.list(u"recent_runs"_s, s.recentRuns);
+    r.int64(u"total_runs"_s, s.totalRuns) && r.number(u"success_rate"_s, s.successRate) &&
+        r.number(u"avg_latency_ms"_s, s.avgLatencyMs) &&
+        r.int64(u"p50_latency_ms"_s, s.p50LatencyMs) &&
+        r.int64(u"p95_latency_ms"_s, s.p95LatencyMs) && r.int64(u"total_tokens"_s, s.totalTokens) &&
+        r.int64(u"active_crews"_s, s.activeCrews) && r.list(u"recent_runs"_s, s.recentRuns);
     return finish(r, std::move(s), error);
 }
 
@@ -293,9 +290,9 @@ std::optional<TokenStats> TokenStats::fromJson(const QJsonObject &o, QString *er
 {
     JsonReader r(o);
     TokenStats t;
-    r.str(u"symbol"_s, t.symbol) && r.micros(u"balance"_s, t.balance)
-        && r.micros(u"spent"_s, t.spent) && r.micros(u"earned"_s, t.earned)
-        && r.micros(u"pending_rewards"_s, t.pendingRewards);
+    r.str(u"symbol"_s, t.symbol) && r.micros(u"balance"_s, t.balance) &&
+        r.micros(u"spent"_s, t.spent) && r.micros(u"earned"_s, t.earned) &&
+        r.micros(u"pending_rewards"_s, t.pendingRewards);
     return finish(r, std::move(t), error);
 }
 
@@ -312,28 +309,26 @@ std::optional<TopCrew> TopCrew::fromJson(const QJsonObject &o, QString *error)
 {
     JsonReader r(o);
     TopCrew t;
-    r.str(u"crew_id"_s, t.crewId) && r.str(u"name"_s, t.name) && r.int64(u"rentals"_s, t.rentals)
-        && r.micros(u"revenue"_s, t.revenue);
+    r.str(u"crew_id"_s, t.crewId) && r.str(u"name"_s, t.name) && r.int64(u"rentals"_s, t.rentals) &&
+        r.micros(u"revenue"_s, t.revenue);
     return finish(r, std::move(t), error);
 }
 
 QJsonObject RentalStats::toJson() const
 {
-    return QJsonObject{{u"active_rentals"_s, activeRentals},
-                       {u"total_rentals"_s, totalRentals},
-                       {u"revenue"_s, revenue.toJson()},
-                       {u"spend"_s, spend.toJson()},
-                       {u"utilization"_s, utilization},
-                       {u"top_crews"_s, toJsonArray(topCrews)}};
+    return QJsonObject{
+        {u"active_rentals"_s, activeRentals}, {u"total_rentals"_s, totalRentals},
+        {u"revenue"_s, revenue.toJson()},     {u"spend"_s, spend.toJson()},
+        {u"utilization"_s, utilization},      {u"top_crews"_s, toJsonArray(topCrews)}};
 }
 
 std::optional<RentalStats> RentalStats::fromJson(const QJsonObject &o, QString *error)
 {
     JsonReader r(o);
     RentalStats s;
-    r.int64(u"active_rentals"_s, s.activeRentals) && r.int64(u"total_rentals"_s, s.totalRentals)
-        && r.micros(u"revenue"_s, s.revenue) && r.micros(u"spend"_s, s.spend)
-        && r.number(u"utilization"_s, s.utilization) && r.list(u"top_crews"_s, s.topCrews);
+    r.int64(u"active_rentals"_s, s.activeRentals) && r.int64(u"total_rentals"_s, s.totalRentals) &&
+        r.micros(u"revenue"_s, s.revenue) && r.micros(u"spend"_s, s.spend) &&
+        r.number(u"utilization"_s, s.utilization) && r.list(u"top_crews"_s, s.topCrews);
     return finish(r, std::move(s), error);
 }
 
@@ -355,11 +350,11 @@ std::optional<Rental> Rental::fromJson(const QJsonObject &o, QString *error)
 {
     JsonReader r(o);
     Rental x;
-    r.str(u"id"_s, x.id) && r.str(u"crew_id"_s, x.crewId) && r.str(u"renter_org_id"_s, x.renterOrgId)
-        && r.str(u"owner_org_id"_s, x.ownerOrgId) && r.micros(u"hours"_s, x.hours)
-        && r.micros(u"price"_s, x.price) && r.time(u"starts_at"_s, x.startsAt)
-        && r.time(u"ends_at"_s, x.endsAt)
-        && r.oneOf(u"status"_s, {u"active"_s, u"ended"_s}, x.status);
+    r.str(u"id"_s, x.id) && r.str(u"crew_id"_s, x.crewId) &&
+        r.str(u"renter_org_id"_s, x.renterOrgId) && r.str(u"owner_org_id"_s, x.ownerOrgId) &&
+        r.micros(u"hours"_s, x.hours) && r.micros(u"price"_s, x.price) &&
+        r.time(u"starts_at"_s, x.startsAt) && r.time(u"ends_at"_s, x.endsAt) &&
+        r.oneOf(u"status"_s, {u"active"_s, u"ended"_s}, x.status);
     return finish(r, std::move(x), error);
 }
 
@@ -394,9 +389,9 @@ std::optional<MarketCrew> MarketCrew::fromJson(const QJsonObject &o, QString *er
 {
     JsonReader r(o);
     MarketCrew m;
-    r.str(u"id"_s, m.id) && r.str(u"name"_s, m.name) && r.str(u"owner_org_id"_s, m.ownerOrgId)
-        && r.micros(u"rental_price_per_hour"_s, m.rentalPricePerHour)
-        && r.oneOf(u"status"_s, CrewStatus::all(), m.status);
+    r.str(u"id"_s, m.id) && r.str(u"name"_s, m.name) && r.str(u"owner_org_id"_s, m.ownerOrgId) &&
+        r.micros(u"rental_price_per_hour"_s, m.rentalPricePerHour) &&
+        r.oneOf(u"status"_s, CrewStatus::all(), m.status);
     return finish(r, std::move(m), error);
 }
 
@@ -414,8 +409,8 @@ std::optional<User> User::fromJson(const QJsonObject &o, QString *error)
     JsonReader r(o);
     User u;
     std::optional<QString> org;
-    r.str(u"id"_s, u.id) && r.str(u"email"_s, u.email) && r.optStr(u"org_id"_s, org)
-        && r.oneOf(u"role"_s, Roles::all(), u.role);
+    r.str(u"id"_s, u.id) && r.str(u"email"_s, u.email) && r.optStr(u"org_id"_s, org) &&
+        r.oneOf(u"role"_s, Roles::all(), u.role);
     u.orgId = org.value_or(QString());
     return finish(r, std::move(u), error);
 }
@@ -445,8 +440,8 @@ std::optional<LoginResponse> LoginResponse::fromJson(const QJsonObject &o, QStri
 {
     JsonReader r(o);
     LoginResponse l;
-    r.str(u"access_token"_s, l.accessToken) && r.str(u"token_type"_s, l.tokenType)
-        && r.int64(u"expires_in"_s, l.expiresIn) && r.nested(u"user"_s, l.user);
+    r.str(u"access_token"_s, l.accessToken) && r.str(u"token_type"_s, l.tokenType) &&
+        r.int64(u"expires_in"_s, l.expiresIn) && r.nested(u"user"_s, l.user);
     return finish(r, std::move(l), error);
 }
 
@@ -459,8 +454,8 @@ std::optional<CreateUserRequest> CreateUserRequest::fromJson(const QJsonObject &
 {
     JsonReader r(o);
     CreateUserRequest c;
-    r.str(u"email"_s, c.email) && r.str(u"password"_s, c.password, true)
-        && r.oneOf(u"role"_s, Roles::all(), c.role);
+    r.str(u"email"_s, c.email) && r.str(u"password"_s, c.password, true) &&
+        r.oneOf(u"role"_s, Roles::all(), c.role);
     if (r.ok() && (!c.email.contains(u'@') || c.email.size() > 254 || c.email.contains(u' ')))
         r.fail(u"email"_s, u"is not an e-mail address"_s);
     if (r.ok() && c.password.size() < 8)
@@ -494,7 +489,8 @@ std::optional<TimeseriesPoint> TimeseriesPoint::fromJson(const QJsonObject &o, Q
 
 QJsonObject Timeseries::toJson() const
 {
-    return QJsonObject{{u"metric"_s, metric}, {u"bucket"_s, bucket}, {u"points"_s, toJsonArray(points)}};
+    return QJsonObject{
+        {u"metric"_s, metric}, {u"bucket"_s, bucket}, {u"points"_s, toJsonArray(points)}};
 }
 
 std::optional<Timeseries> Timeseries::fromJson(const QJsonObject &o, QString *error)

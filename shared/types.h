@@ -18,23 +18,35 @@ namespace Tools {
 inline const QString GitClone = QStringLiteral("git_clone");
 inline const QString Pytest = QStringLiteral("pytest");
 inline const QString Script = QStringLiteral("script");
-inline QStringList all() { return {GitClone, Pytest, Script}; }
+inline QStringList all()
+{
+    return {GitClone, Pytest, Script};
+}
 } // namespace Tools
 
 namespace Roles {
 inline const QString Admin = QStringLiteral("admin");
 inline const QString Member = QStringLiteral("member");
 inline const QString Viewer = QStringLiteral("viewer");
-inline QStringList all() { return {Admin, Member, Viewer}; }
+inline QStringList all()
+{
+    return {Admin, Member, Viewer};
+}
 // admin > member > viewer
-inline int rank(const QString &role) { return role == Admin ? 3 : role == Member ? 2 : role == Viewer ? 1 : 0; }
+inline int rank(const QString &role)
+{
+    return role == Admin ? 3 : role == Member ? 2 : role == Viewer ? 1 : 0;
+}
 } // namespace Roles
 
 namespace CrewStatus {
 inline const QString Offline = QStringLiteral("offline");
 inline const QString Available = QStringLiteral("available");
 inline const QString Busy = QStringLiteral("busy");
-inline QStringList all() { return {Offline, Available, Busy}; }
+inline QStringList all()
+{
+    return {Offline, Available, Busy};
+}
 } // namespace CrewStatus
 
 namespace RunState {
@@ -43,8 +55,14 @@ inline const QString Running = QStringLiteral("running");
 inline const QString Succeeded = QStringLiteral("succeeded");
 inline const QString Failed = QStringLiteral("failed");
 inline const QString Cancelled = QStringLiteral("cancelled");
-inline QStringList all() { return {Queued, Running, Succeeded, Failed, Cancelled}; }
-inline bool isFinal(const QString &s) { return s == Succeeded || s == Failed || s == Cancelled; }
+inline QStringList all()
+{
+    return {Queued, Running, Succeeded, Failed, Cancelled};
+}
+inline bool isFinal(const QString &s)
+{
+    return s == Succeeded || s == Failed || s == Cancelled;
+}
 } // namespace RunState
 
 namespace CallState {
@@ -53,7 +71,10 @@ inline const QString Success = QStringLiteral("success");
 inline const QString Failed = QStringLiteral("failed");
 inline const QString Cancelled = QStringLiteral("cancelled");
 inline const QString Timeout = QStringLiteral("timeout");
-inline QStringList all() { return {Running, Success, Failed, Cancelled, Timeout}; }
+inline QStringList all()
+{
+    return {Running, Success, Failed, Cancelled, Timeout};
+}
 } // namespace CallState
 
 struct ApiError
@@ -94,7 +115,8 @@ struct CreateCrewRequest
     QList<Agent> agents; // ids ignored
     std::optional<Micros> rentalPricePerHour;
     QJsonObject toJson() const;
-    static std::optional<CreateCrewRequest> fromJson(const QJsonObject &o, QString *error = nullptr);
+    static std::optional<CreateCrewRequest> fromJson(const QJsonObject &o,
+                                                     QString *error = nullptr);
 };
 
 struct Step
@@ -276,14 +298,15 @@ struct CreateUserRequest
     QString password; // >= 8 characters
     QString role;
     QJsonObject toJson() const;
-    static std::optional<CreateUserRequest> fromJson(const QJsonObject &o, QString *error = nullptr);
+    static std::optional<CreateUserRequest> fromJson(const QJsonObject &o,
+                                                     QString *error = nullptr);
 };
 
 struct TimeseriesPoint
 {
     QDateTime t;
-    std::optional<double> value;   // null when the bucket has no data (rates, latency)
-    QJsonObject extra;             // metric-specific fields: succeeded, failed, p95, spent, earned
+    std::optional<double> value; // null when the bucket has no data (rates, latency)
+    QJsonObject extra;           // metric-specific fields: succeeded, failed, p95, spent, earned
     QJsonObject toJson() const;
     static std::optional<TimeseriesPoint> fromJson(const QJsonObject &o, QString *error = nullptr);
 };
@@ -298,8 +321,7 @@ struct Timeseries
 };
 
 // Encodes/decodes JSON arrays of any of the types above.
-template <typename T>
-QJsonArray toJsonArray(const QList<T> &items)
+template <typename T> QJsonArray toJsonArray(const QList<T> &items)
 {
     QJsonArray a;
     for (const auto &i : items)

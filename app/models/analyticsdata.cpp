@@ -41,7 +41,9 @@ QStringList DateRange::bucketsFor(const QString &preset, const QDateTime &from, 
         return {u"day"_s, u"week"_s};
     // Custom: the finest buckets first, as long as the server accepts the count (the +1
     // covers the partial buckets at both ends).
-    const qint64 span = (from.isValid() && to.isValid()) ? std::max<qint64>(0, to.toMSecsSinceEpoch() - from.toMSecsSinceEpoch()) : 0;
+    const qint64 span = (from.isValid() && to.isValid())
+                            ? std::max<qint64>(0, to.toMSecsSinceEpoch() - from.toMSecsSinceEpoch())
+                            : 0;
     QStringList out;
     if (span / HourMs + 2 <= MaxBuckets)
         out << u"hour"_s;
@@ -75,11 +77,9 @@ DateRange DateRange::custom(const QDateTime &from, const QDateTime &to, const QS
 
 // ---- RunsCollector
 
-RunsCollector::RunsCollector(ApiClient *api, const QDateTime &from, const QDateTime &to, QObject *parent)
-    : QObject(parent)
-    , m_api(api)
-    , m_from(from)
-    , m_to(to)
+RunsCollector::RunsCollector(ApiClient *api, const QDateTime &from, const QDateTime &to,
+                             QObject *parent)
+    : QObject(parent), m_api(api), m_from(from), m_to(to)
 {
 }
 
@@ -125,9 +125,7 @@ QStringList AnalyticsData::metrics()
     return {u"runs"_s, u"success_rate"_s, u"latency"_s, u"tokens"_s, u"c7t"_s};
 }
 
-AnalyticsData::AnalyticsData(ApiClient *api, QObject *parent)
-    : QObject(parent)
-    , m_api(api)
+AnalyticsData::AnalyticsData(ApiClient *api, QObject *parent) : QObject(parent), m_api(api)
 {
     qRegisterMetaType<DateRange>();
 }
@@ -146,7 +144,8 @@ void AnalyticsData::setRange(const DateRange &range)
 void AnalyticsData::refresh()
 {
     if (m_range.preset != u"custom"_s)
-        m_range = DateRange::forPreset(m_range.preset, QDateTime::currentDateTimeUtc(), m_range.bucket);
+        m_range =
+            DateRange::forPreset(m_range.preset, QDateTime::currentDateTimeUtc(), m_range.bucket);
     if (m_range.isValid())
         load();
 }

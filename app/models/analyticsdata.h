@@ -21,11 +21,16 @@ struct DateRange
     static QStringList presets(); // 24h 7d 30d 90d custom
     // The buckets that make sense for a preset (first = default): 24h hour; 7d hour, day;
     // 30d day; 90d day, week; custom: every bucket that gives at most 1,000 points.
-    static QStringList bucketsFor(const QString &preset, const QDateTime &from = {}, const QDateTime &to = {});
+    static QStringList bucketsFor(const QString &preset, const QDateTime &from = {},
+                                  const QDateTime &to = {});
     // The range of `preset` ending at `now`; `bucket` empty or not allowed: the default.
-    static DateRange forPreset(const QString &preset, const QDateTime &now, const QString &bucket = {});
+    static DateRange forPreset(const QString &preset, const QDateTime &now,
+                               const QString &bucket = {});
     static DateRange custom(const QDateTime &from, const QDateTime &to, const QString &bucket = {});
-    bool isValid() const { return from.isValid() && to.isValid() && from < to && !bucket.isEmpty(); }
+    bool isValid() const
+    {
+        return from.isValid() && to.isValid() && from < to && !bucket.isEmpty();
+    }
     bool operator==(const DateRange &o) const
     {
         return preset == o.preset && from == o.from && to == o.to && bucket == o.bucket;
@@ -38,7 +43,8 @@ class RunsCollector : public QObject
 {
     Q_OBJECT
 public:
-    RunsCollector(ApiClient *api, const QDateTime &from, const QDateTime &to, QObject *parent = nullptr);
+    RunsCollector(ApiClient *api, const QDateTime &from, const QDateTime &to,
+                  QObject *parent = nullptr);
     void start();
     void cancel();
     const QList<Run> &runs() const { return m_runs; }

@@ -4,10 +4,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
-CrewsModel::CrewsModel(QObject *parent)
-    : QAbstractListModel(parent)
-{
-}
+CrewsModel::CrewsModel(QObject *parent) : QAbstractListModel(parent) {}
 
 int CrewsModel::rowCount(const QModelIndex &parent) const
 {
@@ -127,7 +124,8 @@ int CrewsModel::rowOf(const QString &crewId) const
 
 int CrewsModel::countWithStatus(const QString &status) const
 {
-    return int(std::count_if(m_crews.cbegin(), m_crews.cend(), [&](const Crew &c) { return c.status == status; }));
+    return int(std::count_if(m_crews.cbegin(), m_crews.cend(),
+                             [&](const Crew &c) { return c.status == status; }));
 }
 
 } // namespace crewdeck::client

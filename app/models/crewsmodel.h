@@ -16,9 +16,9 @@ public:
     enum Role {
         IdRole = Qt::UserRole + 1,
         NameRole,
-        StatusRole,      // "available" | "busy" | "offline"
-        AgentNamesRole,  // QStringList: agent names
-        AgentRolesRole,  // QStringList: agent roles, same order
+        StatusRole,     // "available" | "busy" | "offline"
+        AgentNamesRole, // QStringList: agent names
+        AgentRolesRole, // QStringList: agent roles, same order
         AgentCountRole,
     };
     Q_ENUM(Role)

@@ -69,12 +69,13 @@ QByteArray runs(const QList<Run> &list, const QHash<QString, QString> &crewNames
     QList<QStringList> rows;
     rows.reserve(list.size());
     for (const Run &r : list) {
-        rows.append({r.id, r.crewId, crewNames.value(r.crewId), r.status, timeText(r.createdAt), timeText(r.startedAt),
-                     timeText(r.finishedAt), r.durationMs ? QString::number(*r.durationMs) : QString(),
+        rows.append({r.id, r.crewId, crewNames.value(r.crewId), r.status, timeText(r.createdAt),
+                     timeText(r.startedAt), timeText(r.finishedAt),
+                     r.durationMs ? QString::number(*r.durationMs) : QString(),
                      QString::number(r.tokens)});
     }
-    return document({u"id"_s, u"crew_id"_s, u"crew"_s, u"status"_s, u"created_at"_s, u"started_at"_s,
-                     u"finished_at"_s, u"duration_ms"_s, u"tokens"_s},
+    return document({u"id"_s, u"crew_id"_s, u"crew"_s, u"status"_s, u"created_at"_s,
+                     u"started_at"_s, u"finished_at"_s, u"duration_ms"_s, u"tokens"_s},
                     rows);
 }
 
@@ -84,7 +85,8 @@ QByteArray ledger(const Timeseries &c7t)
     rows.reserve(c7t.points.size());
     for (const TimeseriesPoint &p : c7t.points) {
         rows.append({timeText(p.t), p.value ? QString::number(*p.value, 'g', 15) : QString(),
-                     numberText(p.extra.value(u"spent"_s)), numberText(p.extra.value(u"earned"_s))});
+                     numberText(p.extra.value(u"spent"_s)),
+                     numberText(p.extra.value(u"earned"_s))});
     }
     return document({u"t"_s, u"balance"_s, u"spent"_s, u"earned"_s}, rows);
 }

@@ -6,10 +6,8 @@ using namespace Qt::StringLiterals;
 namespace crewdeck::client {
 
 DashboardController::DashboardController(ApiClient *api, QObject *parent)
-    : QObject(parent)
-    , m_api(api)
-    , m_crews(new CrewsModel(this))
-    , m_recent(new RecentRunsModel(this))
+    : QObject(parent), m_api(api), m_crews(new CrewsModel(this)),
+      m_recent(new RecentRunsModel(this))
 {
     m_refreshTimer.setInterval(30000);
     m_debounce.setInterval(500);
@@ -81,8 +79,9 @@ void DashboardController::noteFailure(Card card, const ApiFailure &failure)
 {
     // Connectivity details go to the page banner once; the cards just say they are not loaded.
     if (!m_have[int(card)])
-        setCard(card, CardState::error(failure.isConnectivity() ? tr("Not loaded: the server cannot be reached.")
-                                                                : failure.message));
+        setCard(card, CardState::error(failure.isConnectivity()
+                                           ? tr("Not loaded: the server cannot be reached.")
+                                           : failure.message));
     if (failure.isConnectivity() && m_pageError != failure.message) {
         m_pageError = failure.message;
         Q_EMIT pageErrorChanged(m_pageError);
@@ -104,23 +103,26 @@ void DashboardController::refreshCard(Card card)
     }
     switch (card) {
     case Card::Stats:
-        m_api->dashboardStats(m_statsFrom, m_statsTo, this, [this](const ApiResult<DashboardStats> &r) {
-            m_inFlight[int(Card::Stats)] = false;
-            if (!r.ok()) {
-                noteFailure(Card::Stats, r.failure);
-                noteFailure(Card::RecentRuns, r.failure);
-                return;
-            }
-            noteSuccess();
-            m_stats = *r.value;
-            m_have[int(Card::Stats)] = m_have[int(Card::RecentRuns)] = true;
-            m_recent->setRuns(m_stats.recentRuns);
-            // Emit even when the state stays Ready: the values changed.
-            m_state[int(Card::Stats)] = {};
-            setCard(Card::Stats, m_stats.totalRuns == 0 ? CardState::empty() : CardState::ready());
-            m_state[int(Card::RecentRuns)] = {};
-            setCard(Card::RecentRuns, m_stats.recentRuns.isEmpty() ? CardState::empty() : CardState::ready());
-        });
+        m_api->dashboardStats(
+            m_statsFrom, m_statsTo, this, [this](const ApiResult<DashboardStats> &r) {
+                m_inFlight[int(Card::Stats)] = false;
+                if (!r.ok()) {
+                    noteFailure(Card::Stats, r.failure);
+                    noteFailure(Card::RecentRuns, r.failure);
+                    return;
+                }
+                noteSuccess();
+                m_stats = *r.value;
+                m_have[int(Card::Stats)] = m_have[int(Card::RecentRuns)] = true;
+                m_recent->setRuns(m_stats.recentRuns);
+                // Emit even when the state stays Ready: the values changed.
+                m_state[int(Card::Stats)] = {};
+                setCard(Card::Stats,
+                        m_stats.totalRuns == 0 ? CardState::empty() : CardState::ready());
+                m_state[int(Card::RecentRuns)] = {};
+                setCard(Card::RecentRuns,
+                        m_stats.recentRuns.isEmpty() ? CardState::empty() : CardState::ready());
+            });
         break;
     case Card::Tokens:
         m_api->tokenStats(this, [this](const ApiResult<TokenStats> &r) {
@@ -143,8 +145,9 @@ void DashboardController::refreshCard(Card card)
             m_rentals = *r.value;
             m_have[int(Card::Rentals)] = true;
             m_state[int(Card::Rentals)] = {};
-            setCard(Card::Rentals, m_rentals.totalRentals == 0 && m_rentals.activeRentals == 0 ? CardState::empty()
-                                                                                                : CardState::ready());
+            setCard(Card::Rentals, m_rentals.totalRentals == 0 && m_rentals.activeRentals == 0
+                                       ? CardState::empty()
+                                       : CardState::ready());
         });
         break;
     case Card::Crews:

@@ -20,12 +20,14 @@ QList<QPointF> downsampleMinMax(const QList<QPointF> &points, int columns)
     qsizetype i = 0;
     const qsizetype n = points.size();
     while (i < n) {
-        const int col = std::min(columns - 1, int(std::floor((points.at(i).x() - x0) / width * columns)));
+        const int col =
+            std::min(columns - 1, int(std::floor((points.at(i).x() - x0) / width * columns)));
         qsizetype minAt = i;
         qsizetype maxAt = i;
         qsizetype j = i + 1;
         for (; j < n; ++j) {
-            const int c = std::min(columns - 1, int(std::floor((points.at(j).x() - x0) / width * columns)));
+            const int c =
+                std::min(columns - 1, int(std::floor((points.at(j).x() - x0) / width * columns)));
             if (c != col)
                 break;
             if (points.at(j).y() < points.at(minAt).y())

@@ -4,10 +4,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
-MarketModel::MarketModel(QObject *parent)
-    : QAbstractTableModel(parent)
-{
-}
+MarketModel::MarketModel(QObject *parent) : QAbstractTableModel(parent) {}
 
 int MarketModel::rowCount(const QModelIndex &parent) const
 {

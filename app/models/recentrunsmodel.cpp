@@ -6,10 +6,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
-RecentRunsModel::RecentRunsModel(QObject *parent)
-    : QAbstractTableModel(parent)
-{
-}
+RecentRunsModel::RecentRunsModel(QObject *parent) : QAbstractTableModel(parent) {}
 
 int RecentRunsModel::rowCount(const QModelIndex &parent) const
 {
@@ -128,7 +125,8 @@ void RecentRunsModel::setCrewNames(const QHash<QString, QString> &names)
 {
     m_crewNames = names;
     if (!m_runs.isEmpty())
-        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1), {Qt::DisplayRole, CrewNameRole});
+        Q_EMIT dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1),
+                           {Qt::DisplayRole, CrewNameRole});
 }
 
 bool RecentRunsModel::applyRunStatus(const RunStatusEvent &event)
@@ -139,7 +137,8 @@ bool RecentRunsModel::applyRunStatus(const RunStatusEvent &event)
         m_all[i].status = event.status;
         if (i < m_runs.size()) {
             m_runs[i].status = event.status;
-            Q_EMIT dataChanged(index(int(i), StatusColumn), index(int(i), StatusColumn), {Qt::DisplayRole, StatusRole});
+            Q_EMIT dataChanged(index(int(i), StatusColumn), index(int(i), StatusColumn),
+                               {Qt::DisplayRole, StatusRole});
         }
         return true;
     }

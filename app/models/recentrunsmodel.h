@@ -13,7 +13,14 @@ class RecentRunsModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { CrewColumn, StatusColumn, DurationColumn, TokensColumn, CreatedColumn, ColumnCount };
+    enum Column {
+        CrewColumn,
+        StatusColumn,
+        DurationColumn,
+        TokensColumn,
+        CreatedColumn,
+        ColumnCount
+    };
     Q_ENUM(Column)
     enum Role {
         RunIdRole = Qt::UserRole + 1,
@@ -22,7 +29,7 @@ public:
         StatusRole,     // run state string
         DurationMsRole, // qint64, or invalid while unfinished
         TokensRole,
-        CreatedAtRole,  // QDateTime (UTC)
+        CreatedAtRole, // QDateTime (UTC)
     };
     Q_ENUM(Role)
 
@@ -31,7 +38,8 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
     QHash<int, QByteArray> roleNames() const override;
 
     void setLimit(int limit);

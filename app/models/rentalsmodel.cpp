@@ -6,10 +6,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
-RentalsModel::RentalsModel(QObject *parent)
-    : QAbstractTableModel(parent)
-{
-}
+RentalsModel::RentalsModel(QObject *parent) : QAbstractTableModel(parent) {}
 
 int RentalsModel::rowCount(const QModelIndex &parent) const
 {
@@ -92,7 +89,8 @@ void RentalsModel::setCrewNames(const QHash<QString, QString> &names)
 {
     m_names = names;
     if (!m_rentals.isEmpty())
-        Q_EMIT dataChanged(index(0, CrewColumn), index(rowCount() - 1, CrewColumn), {Qt::DisplayRole});
+        Q_EMIT dataChanged(index(0, CrewColumn), index(rowCount() - 1, CrewColumn),
+                           {Qt::DisplayRole});
 }
 
 } // namespace crewdeck::client

@@ -12,7 +12,15 @@ class RentalsModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { CrewColumn, SideColumn, HoursColumn, PriceColumn, EndsColumn, StatusColumn, ColumnCount };
+    enum Column {
+        CrewColumn,
+        SideColumn,
+        HoursColumn,
+        PriceColumn,
+        EndsColumn,
+        StatusColumn,
+        ColumnCount
+    };
     Q_ENUM(Column)
     enum Role { RentalIdRole = Qt::UserRole + 1, IsRenterRole, StatusRole };
     Q_ENUM(Role)
@@ -21,7 +29,8 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
 
     // `orgId`: the caller's org, to tell which side each rental is on.
     void setRentals(const QList<Rental> &rentals, const QString &orgId);

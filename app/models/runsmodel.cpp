@@ -7,11 +7,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
-RunsModel::RunsModel(ApiClient *api, QObject *parent)
-    : QAbstractTableModel(parent)
-    , m_api(api)
-{
-}
+RunsModel::RunsModel(ApiClient *api, QObject *parent) : QAbstractTableModel(parent), m_api(api) {}
 
 int RunsModel::rowCount(const QModelIndex &parent) const
 {
@@ -151,7 +147,8 @@ void RunsModel::setCrewNames(const QHash<QString, QString> &names)
 {
     m_crewNames = names;
     if (!m_runs.isEmpty())
-        Q_EMIT dataChanged(index(0, CrewColumn), index(rowCount() - 1, CrewColumn), {Qt::DisplayRole, Qt::EditRole});
+        Q_EMIT dataChanged(index(0, CrewColumn), index(rowCount() - 1, CrewColumn),
+                           {Qt::DisplayRole, Qt::EditRole});
 }
 
 void RunsModel::setLoading(bool loading)
@@ -288,9 +285,9 @@ void RunsModel::upsert(const Run &fetched, bool insertIfMissing)
         return;
     // Newest first: find the place by (created_at, id) descending.
     int at = 0;
-    while (at < m_runs.size()
-           && (m_runs.at(at).createdAt > run.createdAt
-               || (m_runs.at(at).createdAt == run.createdAt && m_runs.at(at).id > run.id)))
+    while (at < m_runs.size() &&
+           (m_runs.at(at).createdAt > run.createdAt ||
+            (m_runs.at(at).createdAt == run.createdAt && m_runs.at(at).id > run.id)))
         ++at;
     if (at == m_runs.size() && m_nextCursor)
         return; // belongs to a page not loaded yet

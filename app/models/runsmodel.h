@@ -16,7 +16,15 @@ class RunsModel : public QAbstractTableModel
 {
     Q_OBJECT
 public:
-    enum Column { CreatedColumn, CrewColumn, StatusColumn, DurationColumn, TokensColumn, IdColumn, ColumnCount };
+    enum Column {
+        CreatedColumn,
+        CrewColumn,
+        StatusColumn,
+        DurationColumn,
+        TokensColumn,
+        IdColumn,
+        ColumnCount
+    };
     Q_ENUM(Column)
     enum Role {
         RunIdRole = Qt::UserRole + 1,
@@ -34,7 +42,8 @@ public:
     int rowCount(const QModelIndex &parent = {}) const override;
     int columnCount(const QModelIndex &parent = {}) const override;
     QVariant data(const QModelIndex &index, int role = Qt::DisplayRole) const override;
-    QVariant headerData(int section, Qt::Orientation orientation, int role = Qt::DisplayRole) const override;
+    QVariant headerData(int section, Qt::Orientation orientation,
+                        int role = Qt::DisplayRole) const override;
     bool canFetchMore(const QModelIndex &parent) const override;
     void fetchMore(const QModelIndex &parent) override;
 

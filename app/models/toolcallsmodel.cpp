@@ -5,10 +5,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
-ToolCallsModel::ToolCallsModel(QObject *parent)
-    : QAbstractTableModel(parent)
-{
-}
+ToolCallsModel::ToolCallsModel(QObject *parent) : QAbstractTableModel(parent) {}
 
 int ToolCallsModel::rowCount(const QModelIndex &parent) const
 {
@@ -91,7 +88,8 @@ void ToolCallsModel::setRun(const Run &run)
         clear();
     // Header fields from REST; a final status seen on the socket is not taken back by an
     // older REST answer.
-    const bool keepStatus = RunState::isFinal(m_run.status) && !RunState::isFinal(run.status) && m_run.id == run.id;
+    const bool keepStatus =
+        RunState::isFinal(m_run.status) && !RunState::isFinal(run.status) && m_run.id == run.id;
     const QString status = m_run.status;
     const QList<ToolCall> calls = run.toolCalls;
     Run header = run;
@@ -103,7 +101,8 @@ void ToolCallsModel::setRun(const Run &run)
     for (const ToolCall &c : calls) {
         // A call that ended on the socket stays ended.
         const int row = rowOf(c.id);
-        if (row >= 0 && m_run.toolCalls.at(row).status != CallState::Running && c.status == CallState::Running)
+        if (row >= 0 && m_run.toolCalls.at(row).status != CallState::Running &&
+            c.status == CallState::Running)
             continue;
         upsertCall(c);
     }
@@ -136,7 +135,8 @@ int ToolCallsModel::upsertCall(const ToolCall &call)
     }
     // Keep start order.
     int at = int(m_run.toolCalls.size());
-    while (at > 0 && call.startedAt.isValid() && m_run.toolCalls.at(at - 1).startedAt > call.startedAt)
+    while (at > 0 && call.startedAt.isValid() &&
+           m_run.toolCalls.at(at - 1).startedAt > call.startedAt)
         --at;
     beginInsertRows({}, at, at);
     m_run.toolCalls.insert(at, call);

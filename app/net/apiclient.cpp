@@ -18,9 +18,7 @@ using namespace Qt::StringLiterals;
 namespace crewdeck::client {
 
 ApiClient::ApiClient(Session *session, QObject *parent)
-    : QObject(parent)
-    , m_session(session)
-    , m_nam(new QNetworkAccessManager(this))
+    : QObject(parent), m_session(session), m_nam(new QNetworkAccessManager(this))
 {
     qRegisterMetaType<ApiFailure>();
 }
@@ -36,19 +34,19 @@ static QNetworkRequest jsonRequest(const QUrl &url, int timeoutMs)
     return req;
 }
 
-void ApiClient::login(const QUrl &server, const QString &email, const QString &password, QObject *context,
-                      ApiCallback<LoginResponse> done)
+void ApiClient::login(const QUrl &server, const QString &email, const QString &password,
+                      QObject *context, ApiCallback<LoginResponse> done)
 {
     m_session->setServerUrl(server);
     LoginRequest body{email, password};
     QNetworkRequest req = jsonRequest(m_session->restUrl(u"/auth/login"_s), m_timeoutMs);
-    QNetworkReply *reply = m_nam->post(req, QJsonDocument(body.toJson()).toJson(QJsonDocument::Compact));
-    auto decode = decodeObject<LoginResponse>(
-        [this, done](const ApiResult<LoginResponse> &r) {
-            if (r.ok())
-                m_session->start(*r.value);
-            done(r);
-        });
+    QNetworkReply *reply =
+        m_nam->post(req, QJsonDocument(body.toJson()).toJson(QJsonDocument::Compact));
+    auto decode = decodeObject<LoginResponse>([this, done](const ApiResult<LoginResponse> &r) {
+        if (r.ok())
+            m_session->start(*r.value);
+        done(r);
+    });
     send(reply, true, context, std::move(decode));
 }
 
@@ -65,11 +63,12 @@ void ApiClient::dashboardStats(const QDateTime &from, const QDateTime &to, QObje
         q.addQueryItem(u"from"_s, toRfc3339(from));
     if (to.isValid())
         q.addQueryItem(u"to"_s, toRfc3339(to));
-    get(u"/dashboard/stats"_s, q.toString(QUrl::FullyEncoded), context, decodeObject<DashboardStats>(std::move(done)));
+    get(u"/dashboard/stats"_s, q.toString(QUrl::FullyEncoded), context,
+        decodeObject<DashboardStats>(std::move(done)));
 }
 
-void ApiClient::timeseries(const QString &metric, const QString &bucket, const QDateTime &from, const QDateTime &to,
-                           QObject *context, ApiCallback<Timeseries> done)
+void ApiClient::timeseries(const QString &metric, const QString &bucket, const QDateTime &from,
+                           const QDateTime &to, QObject *context, ApiCallback<Timeseries> done)
 {
     QUrlQuery q;
     q.addQueryItem(u"metric"_s, metric);
@@ -79,7 +78,8 @@ void ApiClient::timeseries(const QString &metric, const QString &bucket, const Q
         q.addQueryItem(u"from"_s, toRfc3339(from));
     if (to.isValid())
         q.addQueryItem(u"to"_s, toRfc3339(to));
-    get(u"/dashboard/timeseries"_s, q.toString(QUrl::FullyEncoded), context, decodeObject<Timeseries>(std::move(done)));
+    get(u"/dashboard/timeseries"_s, q.toString(QUrl::FullyEncoded), context,
+        decodeObject<Timeseries>(std::move(done)));
 }
 
 void ApiClient::tokenStats(QObject *context, ApiCallback<TokenStats> done)
@@ -112,7 +112,8 @@ void ApiClient::runs(const RunQuery &query, QObject *context, ApiCallback<RunPag
         q.addQueryItem(u"from"_s, toRfc3339(query.from));
     if (query.to.isValid())
         q.addQueryItem(u"to"_s, toRfc3339(query.to));
-    get(u"/runs"_s, q.toString(QUrl::FullyEncoded), context, decodeObject<RunPage>(std::move(done)));
+    get(u"/runs"_s, q.toString(QUrl::FullyEncoded), context,
+        decodeObject<RunPage>(std::move(done)));
 }
 
 void ApiClient::run(const QString &runId, QObject *context, ApiCallback<Run> done)
@@ -139,7 +140,8 @@ void ApiClient::cancelRun(const QString &runId, QObject *context, ApiCallback<Do
              decodeNothing(std::move(done)));
 }
 
-void ApiClient::runEvents(const QString &runId, qint64 since, QObject *context, ApiCallback<QList<Event>> done)
+void ApiClient::runEvents(const QString &runId, qint64 since, QObject *context,
+                          ApiCallback<QList<Event>> done)
 {
     QUrlQuery q;
     if (since >= 0)
@@ -176,21 +178,25 @@ void ApiClient::runEvents(const QString &runId, qint64 since, QObject *context, 
             if (!r.value) {
                 r.failure.kind = ApiFailure::Kind::Protocol;
                 r.failure.detail = err;
-                r.failure.message = tr("The server sent data this version of CrewDeck does not understand (%1).").arg(err);
+                r.failure.message =
+                    tr("The server sent data this version of CrewDeck does not understand (%1).")
+                        .arg(err);
                 qCWarning(lcClient).noquote() << "undecodable answer:" << err;
             }
             done(r);
         });
 }
 
-void ApiClient::createCrew(const CreateCrewRequest &request, QObject *context, ApiCallback<Crew> done)
+void ApiClient::createCrew(const CreateCrewRequest &request, QObject *context,
+                           ApiCallback<Crew> done)
 {
     sendJson("POST", u"/crews"_s, request.toJson(), context, decodeObject<Crew>(std::move(done)));
 }
 
 void ApiClient::deleteCrew(const QString &crewId, QObject *context, ApiCallback<Done> done)
 {
-    sendJson("DELETE", u"/crews/"_s + pathPart(crewId), QJsonObject{}, context, decodeNothing(std::move(done)));
+    sendJson("DELETE", u"/crews/"_s + pathPart(crewId), QJsonObject{}, context,
+             decodeNothing(std::move(done)));
 }
 
 void ApiClient::marketCrews(QObject *context, ApiCallback<QList<MarketCrew>> done)
@@ -200,7 +206,8 @@ void ApiClient::marketCrews(QObject *context, ApiCallback<QList<MarketCrew>> don
 
 void ApiClient::rent(const RentRequest &request, QObject *context, ApiCallback<Rental> done)
 {
-    sendJson("POST", u"/rentals"_s, request.toJson(), context, decodeObject<Rental>(std::move(done)));
+    sendJson("POST", u"/rentals"_s, request.toJson(), context,
+             decodeObject<Rental>(std::move(done)));
 }
 
 void ApiClient::rentals(QObject *context, ApiCallback<QList<Rental>> done)
@@ -209,8 +216,8 @@ void ApiClient::rentals(QObject *context, ApiCallback<QList<Rental>> done)
 }
 
 // GUI thread. POST with a JSON body, or DELETE without one.
-void ApiClient::sendJson(const QByteArray &verb, const QString &path, const QJsonObject &body, QObject *context,
-                         RawHandler handler)
+void ApiClient::sendJson(const QByteArray &verb, const QString &path, const QJsonObject &body,
+                         QObject *context, RawHandler handler)
 {
     QNetworkRequest req = jsonRequest(m_session->restUrl(path), m_timeoutMs);
     req.setRawHeader("Authorization", "Bearer " + m_session->token().toUtf8());
@@ -218,7 +225,8 @@ void ApiClient::sendJson(const QByteArray &verb, const QString &path, const QJso
     if (verb == "DELETE")
         reply = m_nam->deleteResource(req);
     else
-        reply = m_nam->sendCustomRequest(req, verb, QJsonDocument(body).toJson(QJsonDocument::Compact));
+        reply =
+            m_nam->sendCustomRequest(req, verb, QJsonDocument(body).toJson(QJsonDocument::Compact));
     send(reply, false, context, std::move(handler));
 }
 
@@ -254,23 +262,24 @@ void ApiClient::send(QNetworkReply *reply, bool isLogin, QObject *context, RawHa
 #endif
     QPointer<QObject> ctx(context);
     const bool hadContext = context != nullptr;
-    connect(reply, &QNetworkReply::finished, this, [this, reply, isLogin, ctx, hadContext, sslErrors,
-                                                    handler = std::move(handler)]() {
-        reply->deleteLater();
-        const QByteArray body = reply->readAll();
-        const ApiFailure failure = failureFor(reply, body, isLogin, *sslErrors);
-        if (failure.kind != ApiFailure::Kind::None) {
-            qCInfo(lcClient).noquote() << reply->operation() << reply->url().path() << "failed:" << failure.detail;
-            Q_EMIT requestFailed(failure);
-            if (failure.kind == ApiFailure::Kind::Unauthorized && !isLogin)
-                Q_EMIT sessionExpired();
-        } else {
-            Q_EMIT requestSucceeded();
-        }
-        if (hadContext && !ctx)
-            return;
-        handler(body, failure);
-    });
+    connect(reply, &QNetworkReply::finished, this,
+            [this, reply, isLogin, ctx, hadContext, sslErrors, handler = std::move(handler)]() {
+                reply->deleteLater();
+                const QByteArray body = reply->readAll();
+                const ApiFailure failure = failureFor(reply, body, isLogin, *sslErrors);
+                if (failure.kind != ApiFailure::Kind::None) {
+                    qCInfo(lcClient).noquote()
+                        << reply->operation() << reply->url().path() << "failed:" << failure.detail;
+                    Q_EMIT requestFailed(failure);
+                    if (failure.kind == ApiFailure::Kind::Unauthorized && !isLogin)
+                        Q_EMIT sessionExpired();
+                } else {
+                    Q_EMIT requestSucceeded();
+                }
+                if (hadContext && !ctx)
+                    return;
+                handler(body, failure);
+            });
 }
 
 ApiFailure ApiClient::failureFor(QNetworkReply *reply, const QByteArray &body, bool isLogin,
@@ -315,16 +324,19 @@ ApiFailure ApiClient::failureFor(QNetworkReply *reply, const QByteArray &body, b
         } else if (status == 429) {
             f.kind = Kind::RateLimited;
             const int retryAfter = reply->rawHeader("Retry-After").toInt();
-            f.message = retryAfter > 0 ? tr("Too many attempts. Try again in %n second(s).", nullptr, retryAfter)
+            f.message = retryAfter > 0 ? tr("Too many attempts. Try again in %n second(s).",
+                                            nullptr, retryAfter)
                                        : tr("Too many attempts. Try again shortly.");
         } else if (status >= 500) {
             f.kind = Kind::Server;
-            f.message = envMessage.isEmpty() ? tr("The server had an internal error (HTTP %1).").arg(status)
-                                             : tr("The server reported an error: %1").arg(envMessage);
+            f.message = envMessage.isEmpty()
+                            ? tr("The server had an internal error (HTTP %1).").arg(status)
+                            : tr("The server reported an error: %1").arg(envMessage);
         } else {
             f.kind = Kind::BadRequest;
-            f.message = envMessage.isEmpty() ? tr("The server rejected the request (HTTP %1).").arg(status)
-                                             : tr("The server rejected the request: %1").arg(envMessage);
+            f.message = envMessage.isEmpty()
+                            ? tr("The server rejected the request (HTTP %1).").arg(status)
+                            : tr("The server rejected the request: %1").arg(envMessage);
         }
         return f;
     }
@@ -338,12 +350,14 @@ ApiFailure ApiClient::failureFor(QNetworkReply *reply, const QByteArray &body, b
         return f;
     case QNetworkReply::ConnectionRefusedError:
         f.kind = Kind::Unreachable;
-        f.message = tr("Cannot reach the server at %1: the connection was refused. Is the server running?")
-                        .arg(reply->url().authority());
+        f.message =
+            tr("Cannot reach the server at %1: the connection was refused. Is the server running?")
+                .arg(reply->url().authority());
         return f;
     case QNetworkReply::HostNotFoundError:
         f.kind = Kind::Unreachable;
-        f.message = tr("Cannot reach the server: the host \"%1\" was not found.").arg(reply->url().host());
+        f.message =
+            tr("Cannot reach the server: the host \"%1\" was not found.").arg(reply->url().host());
         return f;
     case QNetworkReply::TimeoutError:
     case QNetworkReply::OperationCanceledError: // what a transfer timeout reports on Qt 6.4
@@ -369,7 +383,8 @@ ApiFailure ApiClient::failureFor(QNetworkReply *reply, const QByteArray &body, b
     }
     if (!sslErrors.isEmpty()) {
         f.kind = Kind::Tls;
-        f.message = tr("A secure connection to the server could not be established: %1").arg(sslErrors.join(u"; "_s));
+        f.message = tr("A secure connection to the server could not be established: %1")
+                        .arg(sslErrors.join(u"; "_s));
         return f;
     }
     f.kind = Kind::Unreachable;
@@ -377,8 +392,7 @@ ApiFailure ApiClient::failureFor(QNetworkReply *reply, const QByteArray &body, b
     return f;
 }
 
-template <typename T>
-ApiClient::RawHandler ApiClient::decodeObject(ApiCallback<T> done)
+template <typename T> ApiClient::RawHandler ApiClient::decodeObject(ApiCallback<T> done)
 {
     return [done = std::move(done)](const QByteArray &body, const ApiFailure &failure) {
         ApiResult<T> r;
@@ -393,15 +407,16 @@ ApiClient::RawHandler ApiClient::decodeObject(ApiCallback<T> done)
         if (!r.value) {
             r.failure.kind = ApiFailure::Kind::Protocol;
             r.failure.detail = err;
-            r.failure.message = tr("The server sent data this version of CrewDeck does not understand (%1).").arg(err);
+            r.failure.message =
+                tr("The server sent data this version of CrewDeck does not understand (%1).")
+                    .arg(err);
             qCWarning(lcClient).noquote() << "undecodable answer:" << err;
         }
         done(r);
     };
 }
 
-template <typename T>
-ApiClient::RawHandler ApiClient::decodeArray(ApiCallback<QList<T>> done)
+template <typename T> ApiClient::RawHandler ApiClient::decodeArray(ApiCallback<QList<T>> done)
 {
     return [done = std::move(done)](const QByteArray &body, const ApiFailure &failure) {
         ApiResult<QList<T>> r;
@@ -416,7 +431,9 @@ ApiClient::RawHandler ApiClient::decodeArray(ApiCallback<QList<T>> done)
         if (!r.value) {
             r.failure.kind = ApiFailure::Kind::Protocol;
             r.failure.detail = err;
-            r.failure.message = tr("The server sent data this version of CrewDeck does not understand (%1).").arg(err);
+            r.failure.message =
+                tr("The server sent data this version of CrewDeck does not understand (%1).")
+                    .arg(err);
             qCWarning(lcClient).noquote() << "undecodable answer:" << err;
         }
         done(r);

@@ -40,19 +40,20 @@ struct ApiFailure
     QString detail;  // for the log (never contains tokens)
 
     // The server could not be talked to at all (as opposed to: it answered "no").
-    bool isConnectivity() const { return kind == Kind::Unreachable || kind == Kind::Timeout || kind == Kind::Tls; }
+    bool isConnectivity() const
+    {
+        return kind == Kind::Unreachable || kind == Kind::Timeout || kind == Kind::Tls;
+    }
 };
 
-template <typename T>
-struct ApiResult
+template <typename T> struct ApiResult
 {
     std::optional<T> value;
     ApiFailure failure;
     bool ok() const { return value.has_value(); }
 };
 
-template <typename T>
-using ApiCallback = std::function<void(const ApiResult<T> &)>;
+template <typename T> using ApiCallback = std::function<void(const ApiResult<T> &)>;
 
 struct RunQuery
 {
@@ -93,21 +94,24 @@ public:
 
     void dashboardStats(QObject *context, ApiCallback<DashboardStats> done);
     // GET /dashboard/stats?from=&to= (invalid bounds are left out: open).
-    void dashboardStats(const QDateTime &from, const QDateTime &to, QObject *context, ApiCallback<DashboardStats> done);
+    void dashboardStats(const QDateTime &from, const QDateTime &to, QObject *context,
+                        ApiCallback<DashboardStats> done);
     // GET /dashboard/timeseries?metric=&bucket=&from=&to= (invalid bounds: the server's default).
-    void timeseries(const QString &metric, const QString &bucket, const QDateTime &from, const QDateTime &to,
-                    QObject *context, ApiCallback<Timeseries> done);
+    void timeseries(const QString &metric, const QString &bucket, const QDateTime &from,
+                    const QDateTime &to, QObject *context, ApiCallback<Timeseries> done);
     void tokenStats(QObject *context, ApiCallback<TokenStats> done);
     void rentalStats(QObject *context, ApiCallback<RentalStats> done);
     void crews(QObject *context, ApiCallback<QList<Crew>> done);
     void runs(const RunQuery &query, QObject *context, ApiCallback<RunPage> done);
     void run(const QString &runId, QObject *context, ApiCallback<Run> done);
     // POST /crews/{id}/runs -> the queued run.
-    void startRun(const QString &crewId, const StartRunRequest &request, QObject *context, ApiCallback<Run> done);
+    void startRun(const QString &crewId, const StartRunRequest &request, QObject *context,
+                  ApiCallback<Run> done);
     // POST /runs/{id}/cancel (202).
     void cancelRun(const QString &runId, QObject *context, ApiCallback<Done> done);
     // GET /runs/{id}/events?since= (since < 0: from the first event).
-    void runEvents(const QString &runId, qint64 since, QObject *context, ApiCallback<QList<Event>> done);
+    void runEvents(const QString &runId, qint64 since, QObject *context,
+                   ApiCallback<QList<Event>> done);
     // POST /crews (admin) -> 201 Crew; DELETE /crews/{id} (admin) -> 204.
     void createCrew(const CreateCrewRequest &request, QObject *context, ApiCallback<Crew> done);
     void deleteCrew(const QString &crewId, QObject *context, ApiCallback<Done> done);
@@ -130,14 +134,12 @@ Q_SIGNALS:
 private:
     using RawHandler = std::function<void(const QByteArray &body, const ApiFailure &failure)>;
     void get(const QString &path, const QString &query, QObject *context, RawHandler handler);
-    void sendJson(const QByteArray &verb, const QString &path, const QJsonObject &body, QObject *context,
-                  RawHandler handler);
+    void sendJson(const QByteArray &verb, const QString &path, const QJsonObject &body,
+                  QObject *context, RawHandler handler);
     void send(QNetworkReply *reply, bool isLogin, QObject *context, RawHandler handler);
 
-    template <typename T>
-    static RawHandler decodeObject(ApiCallback<T> done);
-    template <typename T>
-    static RawHandler decodeArray(ApiCallback<QList<T>> done);
+    template <typename T> static RawHandler decodeObject(ApiCallback<T> done);
+    template <typename T> static RawHandler decodeArray(ApiCallback<QList<T>> done);
     static RawHandler decodeNothing(ApiCallback<Done> done);
 
     Session *m_session;

@@ -1,15 +1,15 @@
 #include "app/net/livesocket.h"
 #include "shared/logging.h"
 
+#include <QElapsedTimer>
 #include <QNetworkRequest>
 #include <QRandomGenerator>
 #include <QUrlQuery>
 #include <QWebSocket>
 #include <QWebSocketHandshakeOptions>
-#include <QElapsedTimer>
-#include <utility>
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 using namespace Qt::StringLiterals;
 
@@ -28,8 +28,7 @@ constexpr qint64 kSliceNs = 5'000'000;
 } // namespace
 
 LiveSocket::LiveSocket(QObject *parent)
-    : QObject(parent)
-    , m_random([] { return QRandomGenerator::global()->generateDouble(); })
+    : QObject(parent), m_random([] { return QRandomGenerator::global()->generateDouble(); })
 {
     m_retryTimer.setSingleShot(true);
     m_livenessTimer.setSingleShot(true);
@@ -164,7 +163,9 @@ void LiveSocket::connectNow()
         // A dial that never got through reports close code 1000 on Qt 6.4: it is not a
         // clean close by the server.
         const bool wasUp = m_state == State::Live;
-        onSocketGone(s, wasUp ? int(s->closeCode()) : int(QWebSocketProtocol::CloseCodeAbnormalDisconnection),
+        onSocketGone(s,
+                     wasUp ? int(s->closeCode())
+                           : int(QWebSocketProtocol::CloseCodeAbnormalDisconnection),
                      wasUp ? s->closeReason() : s->errorString());
     });
     connect(s, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), this,
@@ -237,7 +238,8 @@ void LiveSocket::handleFrame(const QString &text)
     QString error;
     const auto ev = Event::fromBytes(text.toUtf8(), &error);
     if (!ev) {
-        qCWarning(lcClient).noquote() << "ignoring undecodable frame on" << m_url.path() << ":" << error;
+        qCWarning(lcClient).noquote()
+            << "ignoring undecodable frame on" << m_url.path() << ":" << error;
         return;
     }
     if (ev->isStreamEvent()) {
@@ -272,9 +274,10 @@ void LiveSocket::onLivenessTimeout()
 {
     if (!m_socket)
         return;
-    qCInfo(lcClient).noquote() << "no frame on" << m_url.path() << "for" << m_livenessTimer.interval()
-                               << "ms: dropping the link";
-    onSocketGone(m_socket, QWebSocketProtocol::CloseCodeAbnormalDisconnection, u"liveness timeout"_s);
+    qCInfo(lcClient).noquote() << "no frame on" << m_url.path() << "for"
+                               << m_livenessTimer.interval() << "ms: dropping the link";
+    onSocketGone(m_socket, QWebSocketProtocol::CloseCodeAbnormalDisconnection,
+                 u"liveness timeout"_s);
 }
 
 void LiveSocket::onSocketGone(QWebSocket *socket, int code, const QString &reason)
@@ -305,9 +308,9 @@ void LiveSocket::finishGone(int code, const QString &reason)
     m_lastCloseReason = reason;
     qCInfo(lcClient).noquote() << "socket" << m_url.path() << "closed:" << code << reason;
 
-    const bool final = code == CloseUnauthorized || code == CloseForbidden || code == CloseNotFound
-                       || code == CloseBadMessage || code == CloseTooBig
-                       || (code == CloseNormal && m_endsOnNormalClose);
+    const bool final = code == CloseUnauthorized || code == CloseForbidden ||
+                       code == CloseNotFound || code == CloseBadMessage || code == CloseTooBig ||
+                       (code == CloseNormal && m_endsOnNormalClose);
     if (!final) {
         scheduleRetry();
         return;

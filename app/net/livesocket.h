@@ -3,9 +3,9 @@
 
 #include <QDateTime>
 #include <QList>
-#include <QString>
 #include <QObject>
 #include <QPointer>
+#include <QString>
 #include <QTimer>
 #include <QUrl>
 #include <functional>
@@ -76,7 +76,11 @@ public:
     qint64 lastSeq() const { return m_lastSeq; }
     // Start from a known point (e.g. the last seq of events fetched over REST).
     void setResumePoint(qint64 seq);
-    void clearResumePoint() { m_haveSeq = false; m_lastSeq = 0; }
+    void clearResumePoint()
+    {
+        m_haveSeq = false;
+        m_lastSeq = 0;
+    }
 
     QDateTime nextRetryAt() const { return m_nextRetryAt; }
     // Whole seconds (rounded up) until the next attempt; -1 when none is scheduled.
@@ -94,7 +98,7 @@ Q_SIGNALS:
     void eventReceived(const crewdeck::Event &event);
     // The server no longer holds our history: refetch over REST; the stream continues.
     void resetRequired();
-    void authenticationFailed();                     // 4401
+    void authenticationFailed();                        // 4401
     void accessDenied(int code, const QString &reason); // 4403 / 4404
     // Any close after which no retry follows (includes the two above).
     void closedPermanently(int code, const QString &reason);

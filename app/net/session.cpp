@@ -4,10 +4,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
-Session::Session(QObject *parent)
-    : QObject(parent)
-{
-}
+Session::Session(QObject *parent) : QObject(parent) {}
 
 void Session::setServerUrl(const QUrl &url)
 {

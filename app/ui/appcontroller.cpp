@@ -1,20 +1,20 @@
 #include "app/ui/appcontroller.h"
-#include "app/ui/analytics/analyticssetup.h"
-#include "app/ui/graph/graphpage.h"
-#include "app/ui/graph/graphsetup.h"
-#include "app/ui/toasts/toastmanager.h"
-#include "app/ui/toasts/traynotifier.h"
 #include "app/models/dashboardcontroller.h"
 #include "app/net/apiclient.h"
 #include "app/net/livesocket.h"
 #include "app/net/session.h"
+#include "app/ui/analytics/analyticssetup.h"
+#include "app/ui/crews/crewspage.h"
+#include "app/ui/graph/graphpage.h"
+#include "app/ui/graph/graphsetup.h"
 #include "app/ui/logindialog.h"
 #include "app/ui/mainwindow.h"
-#include "app/ui/settingsdialog.h"
-#include "app/ui/crews/crewspage.h"
 #include "app/ui/runs/rundetailpage.h"
 #include "app/ui/runs/runspage.h"
+#include "app/ui/settingsdialog.h"
 #include "app/ui/theme.h"
+#include "app/ui/toasts/toastmanager.h"
+#include "app/ui/toasts/traynotifier.h"
 #include "shared/logging.h"
 
 #include <QApplication>
@@ -28,9 +28,7 @@ using namespace crewdeck::client;
 namespace crewdeck::ui {
 
 AppController::AppController(QObject *parent)
-    : QObject(parent)
-    , m_session(new Session(this))
-    , m_api(new ApiClient(m_session, this))
+    : QObject(parent), m_session(new Session(this)), m_api(new ApiClient(m_session, this))
 {
     connect(m_api, &ApiClient::sessionExpired, this,
             [this] { returnToLogin(tr("Your session has expired. Please log in again.")); });
@@ -50,7 +48,8 @@ void AppController::start(const LaunchOptions &options)
 
     if (options.password && !options.email.isEmpty()) {
         // Non-interactive login: no dialog unless it fails.
-        const QString server = options.serverUrl.isEmpty() ? AppSettings::defaultServerUrl() : options.serverUrl;
+        const QString server =
+            options.serverUrl.isEmpty() ? AppSettings::defaultServerUrl() : options.serverUrl;
         const QUrl url = Session::normalizeServerUrl(server);
         if (!url.isValid()) {
             const QString msg = tr("\"%1\" is not a valid server address.").arg(server);
@@ -58,23 +57,24 @@ void AppController::start(const LaunchOptions &options)
             showLogin(msg);
             return;
         }
-        m_api->login(url, options.email, *options.password, this, [this, options, url](const ApiResult<LoginResponse> &r) {
-            if (!r.ok()) {
-                Q_EMIT loginFailed(r.failure.message);
-                showLogin(r.failure.message);
-                if (m_login) {
-                    m_login->setEmail(options.email);
-                    if (!options.serverUrl.isEmpty())
-                        m_login->setServerUrl(options.serverUrl);
-                }
-                return;
-            }
-            // Remembered like a dialog login: URL and e-mail, never the password.
-            QSettings s;
-            s.setValue(u"server/url"_s, url.toString());
-            s.setValue(u"login/email"_s, options.email);
-            onLoggedIn();
-        });
+        m_api->login(url, options.email, *options.password, this,
+                     [this, options, url](const ApiResult<LoginResponse> &r) {
+                         if (!r.ok()) {
+                             Q_EMIT loginFailed(r.failure.message);
+                             showLogin(r.failure.message);
+                             if (m_login) {
+                                 m_login->setEmail(options.email);
+                                 if (!options.serverUrl.isEmpty())
+                                     m_login->setServerUrl(options.serverUrl);
+                             }
+                             return;
+                         }
+                         // Remembered like a dialog login: URL and e-mail, never the password.
+                         QSettings s;
+                         s.setValue(u"server/url"_s, url.toString());
+                         s.setValue(u"login/email"_s, options.email);
+                         onLoggedIn();
+                     });
         return;
     }
     showLogin();
@@ -187,10 +187,12 @@ void AppController::buildWindow()
     }
     m_analyticsPage = installAnalytics(m_window, m_api, m_dashboard, m_mission);
     connect(m_runsPage, &RunsPage::runActivated, this, &AppController::openRun);
-    connect(m_runDetail, &RunDetailPage::backRequested, m_window, [this] { m_window->showPage(u"runs"_s); });
+    connect(m_runDetail, &RunDetailPage::backRequested, m_window,
+            [this] { m_window->showPage(u"runs"_s); });
     // Back from a hidden page (run detail) by clicking the already-selected entry.
-    connect(m_window->sidebar(), &QListWidget::itemClicked, m_window,
-            [this](QListWidgetItem *item) { m_window->showPage(item->data(Qt::UserRole).toString()); });
+    connect(
+        m_window->sidebar(), &QListWidget::itemClicked, m_window,
+        [this](QListWidgetItem *item) { m_window->showPage(item->data(Qt::UserRole).toString()); });
     m_window->show();
     Q_EMIT mainWindowShown();
 }
@@ -204,7 +206,8 @@ void AppController::openRun(const QString &runId)
     m_window->showPage(u"run"_s);
 }
 
-void AppController::showPageWhenReady(const QString &page, QObject *context, std::function<void(bool)> done)
+void AppController::showPageWhenReady(const QString &page, QObject *context,
+                                      std::function<void(bool)> done)
 {
     if (!m_window) {
         done(false);
@@ -222,14 +225,18 @@ void AppController::showPageWhenReady(const QString &page, QObject *context, std
         if (m_runsPage->isLoaded())
             finish(true);
         else
-            connect(m_runsPage, &RunsPage::loaded, context, [finish] { finish(true); }, Qt::SingleShotConnection);
+            connect(
+                m_runsPage, &RunsPage::loaded, context, [finish] { finish(true); },
+                Qt::SingleShotConnection);
         return;
     }
     if (page == u"crews"_s && m_crewsPage) {
         if (m_crewsPage->isLoaded())
             finish(true);
         else
-            connect(m_crewsPage, &CrewsPage::loaded, context, [finish] { finish(true); }, Qt::SingleShotConnection);
+            connect(
+                m_crewsPage, &CrewsPage::loaded, context, [finish] { finish(true); },
+                Qt::SingleShotConnection);
         return;
     }
     if (page == u"graph"_s && m_graphPage) {
@@ -245,7 +252,8 @@ void AppController::showPageWhenReady(const QString &page, QObject *context, std
         if (m_dashboard && m_dashboard->crewsModel()->rowCount() > 0)
             pick();
         else if (m_dashboard)
-            connect(m_dashboard->crewsModel(), &QAbstractItemModel::modelReset, context, pick, Qt::SingleShotConnection);
+            connect(m_dashboard->crewsModel(), &QAbstractItemModel::modelReset, context, pick,
+                    Qt::SingleShotConnection);
         else
             finish(false);
         return;
@@ -255,7 +263,9 @@ void AppController::showPageWhenReady(const QString &page, QObject *context, std
         if (m_analyticsPage->isLoaded())
             finish(true);
         else
-            connect(m_analyticsPage, &AnalyticsPage::loaded, context, [finish] { finish(true); }, Qt::SingleShotConnection);
+            connect(
+                m_analyticsPage, &AnalyticsPage::loaded, context, [finish] { finish(true); },
+                Qt::SingleShotConnection);
         return;
     }
     if (page == u"run"_s && m_runDetail) {
@@ -266,7 +276,9 @@ void AppController::showPageWhenReady(const QString &page, QObject *context, std
                 finish(false);
                 return;
             }
-            connect(m_runDetail, &RunDetailPage::loaded, context, [finish] { finish(true); }, Qt::SingleShotConnection);
+            connect(
+                m_runDetail, &RunDetailPage::loaded, context, [finish] { finish(true); },
+                Qt::SingleShotConnection);
             openRun(r.value->items.first().id);
         });
         return;
@@ -314,8 +326,8 @@ bool AppController::isDashboardLive() const
     if (!m_dashboard || !m_mission)
         return false;
     const auto st = m_dashboard->cardState(DashboardController::Card::Stats).status;
-    return (st == CardState::Status::Ready || st == CardState::Status::Empty)
-           && m_mission->state() == LiveSocket::State::Live;
+    return (st == CardState::Status::Ready || st == CardState::Status::Empty) &&
+           m_mission->state() == LiveSocket::State::Live;
 }
 
 void AppController::checkLive()

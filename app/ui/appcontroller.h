@@ -1,16 +1,16 @@
 #pragma once
 #include "app/models/dashboardcontroller.h"
 #include "app/net/livesocket.h"
-#include "app/ui/appsettings.h"
 #include "app/ui/analytics/analyticspage.h"
+#include "app/ui/appsettings.h"
 #include "app/ui/crews/crewspage.h"
 #include "app/ui/graph/graphpage.h"
-#include "app/ui/toasts/toastmanager.h"
-#include "app/ui/toasts/traynotifier.h"
-#include "app/ui/runs/rundetailpage.h"
-#include "app/ui/runs/runspage.h"
 #include "app/ui/logindialog.h"
 #include "app/ui/mainwindow.h"
+#include "app/ui/runs/rundetailpage.h"
+#include "app/ui/runs/runspage.h"
+#include "app/ui/toasts/toastmanager.h"
+#include "app/ui/toasts/traynotifier.h"
 
 #include <QObject>
 #include <QPointer>
@@ -66,7 +66,11 @@ public:
 
     // Mission socket tuning (the server's --ws-heartbeat-seconds; tests use short values).
     void setHeartbeatInterval(int ms) { m_heartbeatMs = ms; }
-    void setBackoff(int baseMs, int capMs) { m_backoffBaseMs = baseMs; m_backoffCapMs = capMs; }
+    void setBackoff(int baseMs, int capMs)
+    {
+        m_backoffBaseMs = baseMs;
+        m_backoffCapMs = capMs;
+    }
 
     // "en" or "de"; installs the translators and rebuilds the open window.
     void setLanguage(const QString &code);

@@ -14,7 +14,8 @@ AppSettings AppSettings::load()
     a.email = s.value(u"login/email"_s).toString();
     a.theme = s.value(u"ui/theme"_s, a.theme).toString();
     a.language = s.value(u"ui/language"_s, a.language).toString();
-    a.refreshSeconds = qBound(5, s.value(u"dashboard/refreshSeconds"_s, a.refreshSeconds).toInt(), 3600);
+    a.refreshSeconds =
+        qBound(5, s.value(u"dashboard/refreshSeconds"_s, a.refreshSeconds).toInt(), 3600);
     a.windowGeometry = s.value(u"window/geometry"_s).toByteArray();
     a.trayNotifications = s.value(u"notifications/tray"_s, a.trayNotifications).toBool();
     return a;

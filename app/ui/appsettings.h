@@ -9,8 +9,8 @@ struct AppSettings
 {
     QString serverUrl;
     QString email;
-    QString theme = QStringLiteral("system");  // system | light | dark
-    QString language = QStringLiteral("en");   // en | de
+    QString theme = QStringLiteral("system"); // system | light | dark
+    QString language = QStringLiteral("en");  // en | de
     int refreshSeconds = 30;
     bool trayNotifications = true; // failed runs / offline crews while the window is inactive
     QByteArray windowGeometry;

@@ -14,9 +14,7 @@ using crewdeck::client::CardState;
 
 namespace crewdeck::ui {
 
-
-Card::Card(const QString &title, const QString &iconName, QWidget *parent)
-    : QFrame(parent)
+Card::Card(const QString &title, const QString &iconName, QWidget *parent) : QFrame(parent)
 {
     setFrameShape(QFrame::StyledPanel);
     setAutoFillBackground(true);
@@ -127,8 +125,9 @@ void Card::setState(const CardState &state)
     }
     // The faces differ in height; let the grid row follow the visible one.
     for (int i = 0; i < m_faces->count(); ++i)
-        m_faces->widget(i)->setSizePolicy(QSizePolicy::Preferred,
-                                          i == m_faces->currentIndex() ? QSizePolicy::Preferred : QSizePolicy::Ignored);
+        m_faces->widget(i)->setSizePolicy(QSizePolicy::Preferred, i == m_faces->currentIndex()
+                                                                      ? QSizePolicy::Preferred
+                                                                      : QSizePolicy::Ignored);
     m_faces->adjustSize();
     updateGeometry();
 }

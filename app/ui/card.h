@@ -49,7 +49,8 @@ class StatCard : public Card
 {
     Q_OBJECT
 public:
-    explicit StatCard(const QString &title, const QString &iconName = {}, QWidget *parent = nullptr);
+    explicit StatCard(const QString &title, const QString &iconName = {},
+                      QWidget *parent = nullptr);
     void setValue(const QString &value, const QString &caption = {});
     QString value() const;
     QString caption() const;

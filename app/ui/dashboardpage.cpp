@@ -28,8 +28,7 @@ namespace {
 class StatusDot : public QWidget
 {
 public:
-    StatusDot(const QColor &color, QWidget *parent)
-        : QWidget(parent), m_color(color)
+    StatusDot(const QColor &color, QWidget *parent) : QWidget(parent), m_color(color)
     {
         setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
     }
@@ -75,8 +74,7 @@ QLabel *coloredLabel(const QString &text, const QColor &color, QWidget *parent)
 } // namespace
 
 DashboardPage::DashboardPage(DashboardController *controller, QWidget *parent)
-    : QWidget(parent)
-    , m_controller(controller)
+    : QWidget(parent), m_controller(controller)
 {
     setObjectName(u"dashboardPage"_s);
     const int em = fontMetrics().height();
@@ -125,12 +123,14 @@ DashboardPage::DashboardPage(DashboardController *controller, QWidget *parent)
         auto *c = new StatCard(title, iconName, m_grid);
         c->setObjectName(u"card_"_s + key);
         c->setEmptyText(emptyText);
-        connect(c, &Card::retryRequested, m_controller, [this, source] { m_controller->refreshCard(source); });
+        connect(c, &Card::retryRequested, m_controller,
+                [this, source] { m_controller->refreshCard(source); });
         m_cards.insert(key, c);
         m_grid->addWidget(c);
     };
     using C = DashboardController::Card;
-    const QString noRuns = tr("No runs yet. Start a run on one of your crews to see statistics here.");
+    const QString noRuns =
+        tr("No runs yet. Start a run on one of your crews to see statistics here.");
     addStat(u"total_runs"_s, tr("Total runs"), u"run"_s, C::Stats, noRuns);
     addStat(u"success_rate"_s, tr("Success rate"), u"run"_s, C::Stats, tr("No finished runs yet."));
     addStat(u"latency"_s, tr("Avg latency"), u"run"_s, C::Stats, tr("No finished runs yet."));
@@ -155,7 +155,8 @@ DashboardPage::DashboardPage(DashboardController *controller, QWidget *parent)
         m_runsLayout->setContentsMargins(0, 0, 0, 0);
         m_runsLayout->setSpacing(0);
         c->setContent(m_runsList);
-        connect(c, &Card::retryRequested, m_controller, [this] { m_controller->refreshCard(C::Stats); });
+        connect(c, &Card::retryRequested, m_controller,
+                [this] { m_controller->refreshCard(C::Stats); });
         m_cards.insert(u"recent_runs"_s, c);
         m_grid->addWidget(c, 2);
     }
@@ -163,12 +164,14 @@ DashboardPage::DashboardPage(DashboardController *controller, QWidget *parent)
     {
         auto *c = new Card(tr("Crews"), u"crew"_s, m_grid);
         c->setObjectName(u"card_crews"_s);
-        c->setEmptyText(tr("No crews yet. An administrator can create crews for your organisation."));
+        c->setEmptyText(
+            tr("No crews yet. An administrator can create crews for your organisation."));
         m_crewsList = new QWidget(c);
         m_crewsLayout = new QVBoxLayout(m_crewsList);
         m_crewsLayout->setContentsMargins(0, 0, 0, 0);
         c->setContent(m_crewsList);
-        connect(c, &Card::retryRequested, m_controller, [this] { m_controller->refreshCard(C::Crews); });
+        connect(c, &Card::retryRequested, m_controller,
+                [this] { m_controller->refreshCard(C::Crews); });
         m_cards.insert(u"crews"_s, c);
         m_grid->addWidget(c, 2);
     }
@@ -205,7 +208,8 @@ QString DashboardPage::bannerText() const
 
 void DashboardPage::updateBanner(const QString &message)
 {
-    m_bannerText->setText(message.isEmpty() ? QString() : tr("The server cannot be reached. %1").arg(message));
+    m_bannerText->setText(message.isEmpty() ? QString()
+                                            : tr("The server cannot be reached. %1").arg(message));
     m_banner->setVisible(!message.isEmpty());
 }
 
@@ -216,7 +220,8 @@ void DashboardPage::updateCard(DashboardController::Card card)
     switch (card) {
     case C::Stats: {
         // Counting cards show 0 as a value; rates and latencies of nothing are "empty".
-        const CardState countState = state.status == CardState::Status::Empty ? CardState::ready() : state;
+        const CardState countState =
+            state.status == CardState::Status::Empty ? CardState::ready() : state;
         m_cards.value(u"total_runs"_s)->setState(countState);
         m_cards.value(u"tokens"_s)->setState(countState);
         m_cards.value(u"success_rate"_s)->setState(state);
@@ -252,8 +257,10 @@ void DashboardPage::updateStats()
     const DashboardStats &s = m_controller->stats();
     statCard(u"total_runs"_s)->setValue(formatCount(s.totalRuns));
     statCard(u"success_rate"_s)->setValue(formatPercent(s.successRate));
-    statCard(u"latency"_s)->setValue(formatMs(s.avgLatencyMs),
-                                     tr("p50 %1 · p95 %2").arg(formatMs(double(s.p50LatencyMs)), formatMs(double(s.p95LatencyMs))));
+    statCard(u"latency"_s)
+        ->setValue(formatMs(s.avgLatencyMs),
+                   tr("p50 %1 · p95 %2")
+                       .arg(formatMs(double(s.p50LatencyMs)), formatMs(double(s.p95LatencyMs))));
     statCard(u"tokens"_s)->setValue(formatCount(s.totalTokens));
     statCard(u"active_crews"_s)->setValue(formatCount(s.activeCrews));
 }
@@ -270,9 +277,12 @@ void DashboardPage::updateTokens()
 void DashboardPage::updateRentals()
 {
     const RentalStats &r = m_controller->rentals();
-    statCard(u"rentals"_s)->setValue(tr("%n active", nullptr, int(r.activeRentals)),
-                                     tr("Revenue %1 · utilisation %2 · %n rental(s) in total", nullptr, int(r.totalRentals))
-                                         .arg(formatC7T(r.revenue, m_controller->tokens().symbol), formatPercent(r.utilization)));
+    statCard(u"rentals"_s)
+        ->setValue(
+            tr("%n active", nullptr, int(r.activeRentals)),
+            tr("Revenue %1 · utilisation %2 · %n rental(s) in total", nullptr, int(r.totalRentals))
+                .arg(formatC7T(r.revenue, m_controller->tokens().symbol),
+                     formatPercent(r.utilization)));
 }
 
 void DashboardPage::rebuildRecentRuns()
@@ -300,7 +310,8 @@ void DashboardPage::rebuildRecentRuns()
         auto *name = new QLabel(crew, b);
         l->addWidget(name, 1);
         l->addWidget(coloredLabel(runStatusText(status), runStatusColor(status), b));
-        l->addWidget(new QLabel(dur.isValid() ? RecentRunsModel::formatDuration(dur.toLongLong()) : QString(), b));
+        l->addWidget(new QLabel(
+            dur.isValid() ? RecentRunsModel::formatDuration(dur.toLongLong()) : QString(), b));
         for (QLabel *lab : b->findChildren<QLabel *>())
             lab->setAttribute(Qt::WA_TransparentForMouseEvents);
         connect(b, &QPushButton::clicked, this, [this, runId] { Q_EMIT runActivated(runId); });
@@ -378,7 +389,8 @@ void DashboardPage::showAgents()
             continue;
         }
         const int k = m_rotationStep % int(names.size());
-        label->setText(roles.value(k).isEmpty() ? names.at(k) : tr("%1 · %2").arg(names.at(k), roles.at(k)));
+        label->setText(roles.value(k).isEmpty() ? names.at(k)
+                                                : tr("%1 · %2").arg(names.at(k), roles.at(k)));
     }
 }
 

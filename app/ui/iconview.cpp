@@ -5,9 +5,7 @@
 namespace crewdeck::ui {
 
 IconView::IconView(const QIcon &icon, qreal ems, QWidget *parent)
-    : QWidget(parent)
-    , m_icon(icon)
-    , m_ems(ems)
+    : QWidget(parent), m_icon(icon), m_ems(ems)
 {
     setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
 }

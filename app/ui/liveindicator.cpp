@@ -9,8 +9,7 @@ using crewdeck::client::LiveSocket;
 
 namespace crewdeck::ui {
 
-LiveIndicator::LiveIndicator(QWidget *parent)
-    : QWidget(parent)
+LiveIndicator::LiveIndicator(QWidget *parent) : QWidget(parent)
 {
     m_clock.start();
     m_tick.setInterval(50); // the pulse; the text changes at most once a second
@@ -71,7 +70,8 @@ void LiveIndicator::reevaluate()
         }
         case LiveSocket::State::Live: {
             const QDateTime heard = m_socket->lastHeardAt();
-            const qint64 silentMs = heard.isValid() ? heard.msecsTo(QDateTime::currentDateTimeUtc()) : 0;
+            const qint64 silentMs =
+                heard.isValid() ? heard.msecsTo(QDateTime::currentDateTimeUtc()) : 0;
             if (silentMs > m_socket->heartbeatInterval()) {
                 mode = Mode::Stale;
                 text = tr("Stale – last heard %n s ago", nullptr, int(silentMs / 1000));

@@ -1,8 +1,8 @@
 #include "app/ui/logindialog.h"
-#include "app/ui/errorlabel.h"
 #include "app/net/apiclient.h"
 #include "app/net/session.h"
 #include "app/ui/appsettings.h"
+#include "app/ui/errorlabel.h"
 #include "app/ui/iconview.h"
 #include "app/ui/spinner.h"
 #include "app/ui/theme.h"
@@ -20,9 +20,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-LoginDialog::LoginDialog(client::ApiClient *api, QWidget *parent)
-    : QDialog(parent)
-    , m_api(api)
+LoginDialog::LoginDialog(client::ApiClient *api, QWidget *parent) : QDialog(parent), m_api(api)
 {
     setObjectName(u"loginDialog"_s);
     setWindowTitle(tr("Log in to CrewDeck"));
@@ -77,12 +75,30 @@ LoginDialog::LoginDialog(client::ApiClient *api, QWidget *parent)
     (m_email->text().isEmpty() ? m_email : m_password)->setFocus();
 }
 
-void LoginDialog::setServerUrl(const QString &url) { m_server->setText(url); }
-void LoginDialog::setEmail(const QString &email) { m_email->setText(email); }
-void LoginDialog::setPassword(const QString &password) { m_password->setText(password); }
-QString LoginDialog::serverUrl() const { return m_server->text(); }
-QString LoginDialog::email() const { return m_email->text(); }
-QString LoginDialog::errorText() const { return m_error->shownText(); }
+void LoginDialog::setServerUrl(const QString &url)
+{
+    m_server->setText(url);
+}
+void LoginDialog::setEmail(const QString &email)
+{
+    m_email->setText(email);
+}
+void LoginDialog::setPassword(const QString &password)
+{
+    m_password->setText(password);
+}
+QString LoginDialog::serverUrl() const
+{
+    return m_server->text();
+}
+QString LoginDialog::email() const
+{
+    return m_email->text();
+}
+QString LoginDialog::errorText() const
+{
+    return m_error->shownText();
+}
 
 void LoginDialog::setMessage(const QString &text)
 {

@@ -20,8 +20,8 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-MainWindow::MainWindow(client::Session *session, client::DashboardController *dashboard, client::LiveSocket *mission,
-                       QWidget *parent)
+MainWindow::MainWindow(client::Session *session, client::DashboardController *dashboard,
+                       client::LiveSocket *mission, QWidget *parent)
     : QMainWindow(parent)
 {
     setObjectName(u"mainWindow"_s);
@@ -104,7 +104,8 @@ MainWindow::MainWindow(client::Session *session, client::DashboardController *da
         resize(em * 70, em * 45);
 }
 
-void MainWindow::addPage(const QString &key, const QString &title, const QString &iconName, QWidget *page)
+void MainWindow::addPage(const QString &key, const QString &title, const QString &iconName,
+                         QWidget *page)
 {
     auto *item = new QListWidgetItem(icon(iconName), title, m_sidebar);
     item->setData(Qt::UserRole, key);
@@ -113,7 +114,8 @@ void MainWindow::addPage(const QString &key, const QString &title, const QString
     m_pageByKey.insert(key, page);
 }
 
-void MainWindow::addHiddenPage(const QString &key, const QString &title, QWidget *page, const QString &parentKey)
+void MainWindow::addHiddenPage(const QString &key, const QString &title, QWidget *page,
+                               const QString &parentKey)
 {
     m_pages->addWidget(page);
     m_pageByKey.insert(key, page);

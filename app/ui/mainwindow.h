@@ -24,8 +24,8 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    MainWindow(client::Session *session, client::DashboardController *dashboard, client::LiveSocket *mission,
-               QWidget *parent = nullptr);
+    MainWindow(client::Session *session, client::DashboardController *dashboard,
+               client::LiveSocket *mission, QWidget *parent = nullptr);
 
     DashboardPage *dashboardPage() const { return m_dashboard; }
     LiveIndicator *liveIndicator() const { return m_indicator; }
@@ -34,7 +34,8 @@ public:
     void addPage(const QString &key, const QString &title, const QString &iconName, QWidget *page);
     // A page reached from another page (run detail), without a sidebar entry. While it is
     // shown, the sidebar highlights parentKey's entry (if given); clicking that entry goes back.
-    void addHiddenPage(const QString &key, const QString &title, QWidget *page, const QString &parentKey = {});
+    void addHiddenPage(const QString &key, const QString &title, QWidget *page,
+                       const QString &parentKey = {});
     bool showPage(const QString &key);
     QString currentPage() const;
 

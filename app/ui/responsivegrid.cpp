@@ -6,9 +6,7 @@
 
 namespace crewdeck::ui {
 
-ResponsiveGrid::ResponsiveGrid(QWidget *parent)
-    : QWidget(parent)
-    , m_grid(new QGridLayout(this))
+ResponsiveGrid::ResponsiveGrid(QWidget *parent) : QWidget(parent), m_grid(new QGridLayout(this))
 {
     m_grid->setContentsMargins(0, 0, 0, 0);
     relayout(1);

@@ -14,8 +14,7 @@ using namespace Qt::StringLiterals;
 namespace crewdeck::ui {
 
 SettingsDialog::SettingsDialog(const AppSettings &current, QWidget *parent)
-    : QDialog(parent)
-    , m_base(current)
+    : QDialog(parent), m_base(current)
 {
     setObjectName(u"settingsDialog"_s);
     setWindowTitle(tr("Settings"));
@@ -49,7 +48,8 @@ SettingsDialog::SettingsDialog(const AppSettings &current, QWidget *parent)
     m_language->setCurrentIndex(qMax(0, m_language->findData(current.language)));
     form->addRow(tr("&Language:"), m_language);
 
-    m_tray = new QCheckBox(tr("Notify me of failed runs and offline crews while CrewDeck is in the background"), this);
+    m_tray = new QCheckBox(
+        tr("Notify me of failed runs and offline crews while CrewDeck is in the background"), this);
     m_tray->setObjectName(u"trayCheck"_s);
     m_tray->setChecked(current.trayNotifications);
     form->addRow(tr("&Notifications:"), m_tray);

@@ -5,8 +5,7 @@
 
 namespace crewdeck::ui {
 
-Spinner::Spinner(QWidget *parent)
-    : QWidget(parent)
+Spinner::Spinner(QWidget *parent) : QWidget(parent)
 {
     m_timer.setInterval(33);
     connect(&m_timer, &QTimer::timeout, this, [this] {
@@ -29,7 +28,8 @@ void Spinner::paintEvent(QPaintEvent *)
     p.setRenderHint(QPainter::Antialiasing);
     const qreal side = qMin(width(), height());
     const qreal pen = qMax<qreal>(2.0, side / 9.0);
-    const QRectF r((width() - side) / 2 + pen, (height() - side) / 2 + pen, side - 2 * pen, side - 2 * pen);
+    const QRectF r((width() - side) / 2 + pen, (height() - side) / 2 + pen, side - 2 * pen,
+                   side - 2 * pen);
     QColor track = palette().color(QPalette::WindowText);
     track.setAlphaF(0.15);
     p.setPen(QPen(track, pen));

@@ -1,23 +1,41 @@
 #include "app/ui/theme.h"
 #include "app/ui/strings.h"
 
+#include "shared/types.h"
 #include <QApplication>
 #include <QPalette>
 #include <QStyle>
 #include <QStyleFactory>
-#include "shared/types.h"
 
 using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
 namespace StatusColors {
-QColor available() { return QColor(0x16, 0xa3, 0x4a); }
-QColor busy() { return QColor(0xd9, 0x77, 0x06); }
-QColor offline() { return QColor(0xdc, 0x26, 0x26); }
-QColor live() { return available(); }
-QColor warning() { return busy(); }
-QColor error() { return offline(); }
+QColor available()
+{
+    return QColor(0x16, 0xa3, 0x4a);
+}
+QColor busy()
+{
+    return QColor(0xd9, 0x77, 0x06);
+}
+QColor offline()
+{
+    return QColor(0xdc, 0x26, 0x26);
+}
+QColor live()
+{
+    return available();
+}
+QColor warning()
+{
+    return busy();
+}
+QColor error()
+{
+    return offline();
+}
 } // namespace StatusColors
 
 QColor crewStatusColor(const QString &status)

@@ -21,11 +21,14 @@ ClusterBus::ClusterBus(const QString &redisUrl, EventLog *log, QObject *parent)
 {
     connect(m_log, &EventLog::committed, this, &ClusterBus::publishCommitted);
     connect(&m_sub, &RedisSubscriber::patternMessage, this,
-            [this](const QByteArray &, const QByteArray &, const QByteArray &) { m_log->notifyRemote(); });
-    connect(&m_sub, &RedisSubscriber::message, this, [this](const QByteArray &channel, const QByteArray &payload) {
-        if (channel == CancelChannel)
-            Q_EMIT cancelRequested(QString::fromUtf8(payload));
-    });
+            [this](const QByteArray &, const QByteArray &, const QByteArray &) {
+                m_log->notifyRemote();
+            });
+    connect(&m_sub, &RedisSubscriber::message, this,
+            [this](const QByteArray &channel, const QByteArray &payload) {
+                if (channel == CancelChannel)
+                    Q_EMIT cancelRequested(QString::fromUtf8(payload));
+            });
     // Messages published while we were away are gone: catch up from the store.
     connect(&m_sub, &RedisSubscriber::resubscribed, m_log, &EventLog::tail);
     connect(&m_pub, &RedisClientBase::stateChanged, this, &ClusterBus::updateReadiness);
@@ -63,8 +66,9 @@ void ClusterBus::updateReadiness()
         qCInfo(lcRedis).noquote() << "connected to" << m_pub.displayUrl();
         m_log->tail();
     } else {
-        qCWarning(lcRedis).noquote() << "lost" << m_pub.displayUrl()
-                                     << "- serving on; other nodes' events come by polling the store";
+        qCWarning(lcRedis).noquote()
+            << "lost" << m_pub.displayUrl()
+            << "- serving on; other nodes' events come by polling the store";
     }
     Q_EMIT readyChanged(ready);
 }

@@ -42,11 +42,13 @@ ClusterRunQueue::ClusterRunQueue(const QString &redisUrl, Store *store, EventLog
             m_local->cancel(runId);
     });
     if (m_local) {
-        connect(m_local, &RunQueue::runFinished, this, [this](const QString &runId, const QString &) { ack(runId); });
+        connect(m_local, &RunQueue::runFinished, this,
+                [this](const QString &runId, const QString &) { ack(runId); });
         connect(m_local, &RunQueue::runSkipped, this, &ClusterRunQueue::ack);
     }
     // Crew statuses follow the cluster: reconcile soon after any local change.
-    m_crews->setClusterMode([this] { QTimer::singleShot(0, this, &ClusterRunQueue::reconcileCrews); });
+    m_crews->setClusterMode(
+        [this] { QTimer::singleShot(0, this, &ClusterRunQueue::reconcileCrews); });
 }
 
 ClusterRunQueue::~ClusterRunQueue() = default;
@@ -172,25 +174,27 @@ void ClusterRunQueue::heartbeat()
         return;
     const qint64 now = nowMs();
     if (m_config.worker)
-        m_cmd.command({"ZADD", Workers, QByteArray::number(now + m_config.heartbeatTtlMs), m_config.nodeId.toUtf8()});
+        m_cmd.command({"ZADD", Workers, QByteArray::number(now + m_config.heartbeatTtlMs),
+                       m_config.nodeId.toUtf8()});
     m_cmd.command({"ZREMRANGEBYSCORE", Workers, "-inf", QByteArray::number(now)});
-    m_cmd.command({"ZRANGEBYSCORE", Workers, QByteArray::number(now), "+inf"}, [this](const RedisReply &r) {
-        if (!r.isArray())
-            return;
-        QSet<QByteArray> alive;
-        for (const RedisReply &e : r.elements)
-            alive.insert(e.str);
-        m_aliveWorkers = int(alive.size());
-        // A Redis that restarted has lost the worker set: until every live worker had one
-        // heartbeat period (TTL) to announce itself again, "nobody" only means "not yet", and
-        // the crews must not flap offline.
-        if (alive.isEmpty() && nowMs() - m_readySinceMs < m_config.heartbeatTtlMs && !m_local)
-            return;
-        reconcileCrews();
-        // Every node, API nodes too, settles the runs of lost workers: with the only worker
-        // gone, nobody else would.
-        recoverLost();
-    });
+    m_cmd.command(
+        {"ZRANGEBYSCORE", Workers, QByteArray::number(now), "+inf"}, [this](const RedisReply &r) {
+            if (!r.isArray())
+                return;
+            QSet<QByteArray> alive;
+            for (const RedisReply &e : r.elements)
+                alive.insert(e.str);
+            m_aliveWorkers = int(alive.size());
+            // A Redis that restarted has lost the worker set: until every live worker had one
+            // heartbeat period (TTL) to announce itself again, "nobody" only means "not yet", and
+            // the crews must not flap offline.
+            if (alive.isEmpty() && nowMs() - m_readySinceMs < m_config.heartbeatTtlMs && !m_local)
+                return;
+            reconcileCrews();
+            // Every node, API nodes too, settles the runs of lost workers: with the only worker
+            // gone, nobody else would.
+            recoverLost();
+        });
 }
 
 void ClusterRunQueue::reconcileCrews()
@@ -221,7 +225,8 @@ void ClusterRunQueue::recoverLost()
                               if (p.elements.size() < 3)
                                   continue;
                               const QByteArray consumer = p.elements.at(1).str;
-                              if (!alive.contains(consumer) && p.elements.at(2).integer >= m_config.heartbeatTtlMs)
+                              if (!alive.contains(consumer) &&
+                                  p.elements.at(2).integer >= m_config.heartbeatTtlMs)
                                   lost.append(p.elements.at(0).str);
                           }
                           if (lost.isEmpty())
@@ -236,9 +241,11 @@ void ClusterRunQueue::recoverLost()
                               for (const auto &e : entries) {
                                   const QString runId = QString::fromUtf8(e.fields.value("run"));
                                   const auto job = m_store->runJob(runId);
-                                  const auto run = job ? m_store->run(job->orgId, runId) : std::nullopt;
+                                  const auto run =
+                                      job ? m_store->run(job->orgId, runId) : std::nullopt;
                                   if (run && run->status == RunState::Queued && m_local) {
-                                      qCInfo(lcRuns) << "run" << runId << "taken over from a lost worker";
+                                      qCInfo(lcRuns)
+                                          << "run" << runId << "taken over from a lost worker";
                                       handleClaimed(e.id, runId);
                                       continue;
                                   }
@@ -267,10 +274,12 @@ void ClusterRunQueue::failLostRun(const RunJob &job)
     if (!m_store->markRunFinished(job.runId, RunState::Failed, now))
         return;
     for (const ToolCall &call : running) {
-        const qint64 duration = call.startedAt.isValid() ? qMax<qint64>(0, now - toMs(call.startedAt)) : 0;
+        const qint64 duration =
+            call.startedAt.isValid() ? qMax<qint64>(0, now - toMs(call.startedAt)) : 0;
         m_store->finishToolCall(call.id, CallState::Failed, std::nullopt, duration, {});
-        m_log->append(job.orgId, ToolEndEvent{job.crewId, job.runId, call.agentId, call.id, call.tool, duration,
-                                              CallState::Failed, std::nullopt, u"worker lost"_s});
+        m_log->append(job.orgId,
+                      ToolEndEvent{job.crewId, job.runId, call.agentId, call.id, call.tool,
+                                   duration, CallState::Failed, std::nullopt, u"worker lost"_s});
     }
     m_log->append(job.orgId, RunStatusEvent{job.crewId, job.runId, RunState::Failed});
     qCWarning(lcRuns) << "run" << job.runId << "failed: its worker was lost";

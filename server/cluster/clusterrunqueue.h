@@ -34,10 +34,10 @@ public:
     struct Config
     {
         QString nodeId;
-        bool worker = true;         // executes runs (role worker or all)
+        bool worker = true; // executes runs (role worker or all)
         int heartbeatMs = 2000;
-        int heartbeatTtlMs = 6000;  // a worker silent this long is gone
-        int sweepMs = 15000;        // re-send runs queued in the store for longer than this
+        int heartbeatTtlMs = 6000; // a worker silent this long is gone
+        int sweepMs = 15000;       // re-send runs queued in the store for longer than this
     };
 
     ClusterRunQueue(const QString &redisUrl, Store *store, EventLog *log, CrewStatusTracker *crews,
@@ -79,9 +79,9 @@ private:
     bool m_groupReady = false;
     bool m_stopping = false;
     int m_aliveWorkers = 0;
-    qint64 m_readySinceMs = 0;              // last (re)connect to Redis
-    QSet<QString> m_unsent;                 // run ids whose XADD did not go through
-    QHash<QString, QByteArray> m_entryOf;   // run id -> stream entry id (ours, unacked)
+    qint64 m_readySinceMs = 0;            // last (re)connect to Redis
+    QSet<QString> m_unsent;               // run ids whose XADD did not go through
+    QHash<QString, QByteArray> m_entryOf; // run id -> stream entry id (ours, unacked)
 };
 
 } // namespace crewdeck::server

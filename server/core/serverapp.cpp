@@ -1,19 +1,19 @@
 #include "server/core/serverapp.h"
-#include "server/engine/analyticswarmer.h"
+#include "server/cluster/clusterbus.h"
+#include "server/cluster/clusterrunqueue.h"
 #include "server/core/auth/passwords.h"
 #include "server/core/auth/tokens.h"
 #include "server/core/demo.h"
-#include "server/core/toolsandbox.h"
 #include "server/core/http/router.h"
-#include "server/model/runscheduler.h"
-#include "server/model/store.h"
-#include "server/cluster/clusterbus.h"
-#include "server/cluster/clusterrunqueue.h"
+#include "server/core/toolsandbox.h"
+#include "server/engine/analyticswarmer.h"
 #include "server/engine/crewstatus.h"
 #include "server/engine/demo.h"
 #include "server/engine/eventlog.h"
 #include "server/engine/runqueue.h"
 #include "server/engine/streamauthority.h"
+#include "server/model/runscheduler.h"
+#include "server/model/store.h"
 #include "server/store/postgresstore.h"
 #include "server/store/sqlitestore.h"
 #include "server/ws/frontdoor.h"
@@ -23,12 +23,12 @@
 
 #include <QCoreApplication>
 #include <QDir>
-#include <QRandomGenerator>
-#include <QSysInfo>
 #include <QFileInfo>
 #include <QHttpServer>
-#include <QProcessEnvironment>
 #include <QPointer>
+#include <QProcessEnvironment>
+#include <QRandomGenerator>
+#include <QSysInfo>
 #include <QTcpServer>
 #include <cstdio>
 
@@ -39,7 +39,7 @@ using namespace Qt::StringLiterals;
 namespace {
 const QString BootstrapOrg = u"default"_s;
 const QString BootstrapEmail = u"admin@localhost"_s;
-}
+} // namespace
 
 ServerApp::ServerApp(ServerConfig config, QObject *parent)
     : QObject(parent), m_config(std::move(config))
@@ -51,7 +51,8 @@ ServerApp::ServerApp(ServerConfig config, QObject *parent)
     m_api.context = this;
     // Clustered nodes share the database: other nodes' writes do not change this node's
     // store version, so cached answers also expire after a second there.
-    const bool sharedDb = !m_config.redisUrl.isEmpty() || m_config.dbKind() == ServerConfig::DbKind::Postgres;
+    const bool sharedDb =
+        !m_config.redisUrl.isEmpty() || m_config.dbKind() == ServerConfig::DbKind::Postgres;
     const qint64 cacheAgeMs = sharedDb ? 1000 : 0;
     m_api.responses.configure(1024, cacheAgeMs);
     m_api.users.configure(4096, cacheAgeMs);
@@ -128,7 +129,8 @@ bool ServerApp::prepareDataDir(QString *error)
     const auto ownerOnly = QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner;
     if (QFile::permissions(m_config.dataDir) != ownerOnly) {
         if (!QFile::setPermissions(m_config.dataDir, ownerOnly))
-            qCWarning(lcStore) << "cannot make the data folder private (mode 0700):" << m_config.dataDir;
+            qCWarning(lcStore) << "cannot make the data folder private (mode 0700):"
+                               << m_config.dataDir;
     }
     return true;
 }
@@ -181,7 +183,8 @@ bool ServerApp::openStore(QString *error)
 bool ServerApp::seed(QString *error)
 {
     if (m_config.demo) {
-        QString password = QProcessEnvironment::systemEnvironment().value(u"CREWDECK_DEMO_PASSWORD"_s);
+        QString password =
+            QProcessEnvironment::systemEnvironment().value(u"CREWDECK_DEMO_PASSWORD"_s);
         if (password.isEmpty())
             password = demo::DefaultPassword;
         if (!demo::seed(*m_store, m_config, password, error))
@@ -200,24 +203,27 @@ bool ServerApp::seed(QString *error)
         QFile::remove(passwordFile); // left over from an earlier, deleted database
         QFile file(passwordFile);
         const QByteArray line = password.toUtf8() + '\n';
-        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly, QFileDevice::ReadOwner | QFileDevice::WriteOwner)
-            || file.write(line) != line.size() || !file.flush()) {
-            *error = u"cannot write the first admin's password to %1: %2"_s.arg(passwordFile, file.errorString());
+        if (!file.open(QIODevice::WriteOnly | QIODevice::NewOnly,
+                       QFileDevice::ReadOwner | QFileDevice::WriteOwner) ||
+            file.write(line) != line.size() || !file.flush()) {
+            *error = u"cannot write the first admin's password to %1: %2"_s.arg(passwordFile,
+                                                                                file.errorString());
             file.close();
             QFile::remove(passwordFile);
             return false;
         }
         file.close();
         StoreError err = StoreError::None;
-        if (!org || hash.isEmpty()
-            || !m_store->createUser(org->id, BootstrapEmail, Roles::Admin, hash, &err)) {
+        if (!org || hash.isEmpty() ||
+            !m_store->createUser(org->id, BootstrapEmail, Roles::Admin, hash, &err)) {
             QFile::remove(passwordFile);
             *error = u"cannot create the first admin user"_s;
             return false;
         }
-        qCWarning(lcAuth).noquote() << u"created the first admin user %1; its password is in %2 (mode 0600). "
-                                       "Keep it elsewhere, delete the file, and add users with POST /users "
-                                       "or `crewdeck-server useradd`."_s.arg(BootstrapEmail, passwordFile);
+        qCWarning(lcAuth).noquote()
+            << u"created the first admin user %1; its password is in %2 (mode 0600). "
+               "Keep it elsewhere, delete the file, and add users with POST /users "
+               "or `crewdeck-server useradd`."_s.arg(BootstrapEmail, passwordFile);
     }
     return true;
 }
@@ -265,7 +271,8 @@ bool ServerApp::start(QString *error)
     }
     if (!prepareDataDir(error))
         return false;
-    const auto secret = TokenService::loadOrCreateSecret(m_config.jwtSecretFile, m_config.dataDir, error);
+    const auto secret =
+        TokenService::loadOrCreateSecret(m_config.jwtSecretFile, m_config.dataDir, error);
     if (!secret)
         return false;
     m_tokens = std::make_unique<TokenService>(*secret);
@@ -290,9 +297,10 @@ bool ServerApp::start(QString *error)
         return false;
     m_running = true;
     qCInfo(lcHttp).noquote() << "listening on"
-                             << u"http://%1:%2"_s.arg(address().protocol() == QAbstractSocket::IPv6Protocol
-                                                          ? u'[' + address().toString() + u']'
-                                                          : address().toString())
+                             << u"http://%1:%2"_s
+                                    .arg(address().protocol() == QAbstractSocket::IPv6Protocol
+                                             ? u'[' + address().toString() + u']'
+                                             : address().toString())
                                     .arg(port())
                              << "data dir" << m_config.dataDir;
     return true;
@@ -318,7 +326,8 @@ void ServerApp::stop()
     // Running tools are cancelled and recorded as such before the sockets close, so that
     // watchers see the cancelled tool_end and run_status first.
     if (m_runQueue && !m_runQueue->isIdle()) {
-        connect(m_runQueue, &RunQueue::idle, this, &ServerApp::finishStop, Qt::SingleShotConnection);
+        connect(m_runQueue, &RunQueue::idle, this, &ServerApp::finishStop,
+                Qt::SingleShotConnection);
         m_runQueue->shutdown();
     } else {
         if (m_runQueue)
@@ -369,7 +378,8 @@ bool ServerApp::startEngine(QString *error)
         m_warmer->start();
     }
     m_crewStatus = new CrewStatusTracker(m_store.get(), m_eventLog, servesCrews, this);
-    connect(m_domainEvents, &DomainEvents::crewCreated, m_crewStatus, &CrewStatusTracker::crewCreated);
+    connect(m_domainEvents, &DomainEvents::crewCreated, m_crewStatus,
+            &CrewStatusTracker::crewCreated);
     connect(m_domainEvents, &DomainEvents::crewDeleted, m_crewStatus,
             [this](const QString &, const QString &crewId) { m_crewStatus->crewDeleted(crewId); });
 
@@ -391,14 +401,16 @@ bool ServerApp::startEngine(QString *error)
         if (!m_bus->open(error))
             return false;
         ClusterRunQueue::Config cc;
-        cc.nodeId = QSysInfo::machineHostName() + u'-' + QString::number(QCoreApplication::applicationPid()) + u'-'
-            + QString::number(QRandomGenerator::system()->generate() % 100000);
+        cc.nodeId = QSysInfo::machineHostName() + u'-' +
+                    QString::number(QCoreApplication::applicationPid()) + u'-' +
+                    QString::number(QRandomGenerator::system()->generate() % 100000);
         cc.worker = servesCrews;
-        m_clusterQueue = new ClusterRunQueue(m_config.redisUrl, m_store.get(), m_eventLog, m_crewStatus, m_bus,
-                                             m_runQueue, cc, this);
+        m_clusterQueue = new ClusterRunQueue(m_config.redisUrl, m_store.get(), m_eventLog,
+                                             m_crewStatus, m_bus, m_runQueue, cc, this);
         m_clusterQueue->start();
         setRunScheduler(m_clusterQueue);
-        addReadinessCheck(u"redis"_s, [this] { return m_bus->isReady() && m_clusterQueue->isReady(); });
+        addReadinessCheck(u"redis"_s,
+                          [this] { return m_bus->isReady() && m_clusterQueue->isReady(); });
         qCInfo(lcRedis).noquote() << "cluster node" << cc.nodeId << "role" << m_config.role;
     } else {
         // One node: runs left running by a previous process are failed ("interrupted") and
@@ -419,12 +431,15 @@ bool ServerApp::startEngine(QString *error)
     gc.heartbeatSeconds = m_config.wsHeartbeatSeconds;
     gc.ringBytes = qint64(m_config.wsRingMb) * 1024 * 1024;
     m_gateway = new Gateway(m_eventLog, m_authority.get(), gc, this);
-    m_metrics.addGauge(u"crewdeck_websockets_open"_s, u"Open WebSocket sessions"_s,
-                       [gw = QPointer<Gateway>(m_gateway)] { return gw ? double(gw->sessionCount()) : 0.0; });
-    m_metrics.addGauge(u"crewdeck_runs_executing"_s, u"Runs executing on this node"_s,
-                       [q = QPointer<RunQueue>(m_runQueue)] { return q ? double(q->runningCount()) : 0.0; });
-    m_metrics.addGauge(u"crewdeck_events_appended_total"_s, u"Events appended since start"_s,
-                       [l = QPointer<EventLog>(m_eventLog)] { return l ? double(l->appendedCount()) : 0.0; });
+    m_metrics.addGauge(
+        u"crewdeck_websockets_open"_s, u"Open WebSocket sessions"_s,
+        [gw = QPointer<Gateway>(m_gateway)] { return gw ? double(gw->sessionCount()) : 0.0; });
+    m_metrics.addGauge(
+        u"crewdeck_runs_executing"_s, u"Runs executing on this node"_s,
+        [q = QPointer<RunQueue>(m_runQueue)] { return q ? double(q->runningCount()) : 0.0; });
+    m_metrics.addGauge(
+        u"crewdeck_events_appended_total"_s, u"Events appended since start"_s,
+        [l = QPointer<EventLog>(m_eventLog)] { return l ? double(l->appendedCount()) : 0.0; });
 
     // History is kept for at least 24 h and the newest 10,000 events of every stream.
     m_pruneTimer.setInterval(3600 * 1000);

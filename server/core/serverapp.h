@@ -54,8 +54,8 @@ public:
     // Why this node runs no tools (no sandbox and no --unsafe-tools); empty when it does or
     // when its role runs none.
     QString toolRefusal() const { return m_toolRefusal; }
-    quint16 port() const;          // the bound port (useful with --listen HOST:0)
-    QHostAddress address() const;  // the bound address
+    quint16 port() const;         // the bound port (useful with --listen HOST:0)
+    QHostAddress address() const; // the bound address
 
     const ServerConfig &config() const { return m_config; }
     Store *store() const { return m_store.get(); }

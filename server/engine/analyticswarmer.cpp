@@ -15,7 +15,7 @@ constexpr qint64 DayMs = 24 * HourMs;
 constexpr qint64 WeekMs = 7 * DayMs;
 // The app's presets (24 h and 7 d by hour, 30 d and 90 d by day, 90 d by week), and a year by
 // day / a month by hour for custom ranges and scripts.
-constexpr int HourDays = 31;  // one day of hours per slice
+constexpr int HourDays = 31; // one day of hours per slice
 constexpr int DayDays = 366;
 constexpr int Weeks = 14;
 constexpr int MinPauseMs = 100;

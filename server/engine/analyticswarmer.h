@@ -10,9 +10,9 @@ namespace crewdeck::server {
 class Store;
 
 // Keeps the latency memo (closed buckets' p50/p95, see Store::timeseries) filled for the ranges
-// the desktop app asks for and a little more: 31 days by hour, a year by day, 13 weeks by week. Without it the
-// first latency request for a range ranks every finished run of the range once (2.6 s for a
-// year at 1 M runs); with it, that first request finds the closed buckets already computed.
+// the desktop app asks for and a little more: 31 days by hour, a year by day, 13 weeks by week.
+// Without it the first latency request for a range ranks every finished run of the range once (2.6
+// s for a year at 1 M runs); with it, that first request finds the closed buckets already computed.
 // Works on the main thread in small slices (one day or one week of runs per slice) with a
 // pause of at least ten times the slice's own time after each, so live traffic keeps at least
 // 90 % of the event loop; starts over every 10 minutes for the buckets that closed meanwhile.

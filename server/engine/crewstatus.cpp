@@ -25,9 +25,9 @@ void CrewStatusTracker::reconcile(bool anyWorkerAlive)
         // Start from what the shared store says (other nodes change it too).
         m_ownerOrg.insert(c.id, c.ownerOrgId);
         m_status.insert(c.id, c.status);
-        const QString desired = !anyWorkerAlive ? CrewStatus::Offline
-            : busy.contains(c.id)               ? CrewStatus::Busy
-                                                : CrewStatus::Available;
+        const QString desired = !anyWorkerAlive       ? CrewStatus::Offline
+                                : busy.contains(c.id) ? CrewStatus::Busy
+                                                      : CrewStatus::Available;
         set(c.id, desired);
     }
 }

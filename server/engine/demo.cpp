@@ -26,10 +26,11 @@ bool runGit(const QStringList &args, const QString &dir, QString *error)
     env.insert(u"GIT_COMMITTER_EMAIL"_s, u"demo@crewdeck.local"_s);
     git.setProcessEnvironment(env);
     git.start(u"git"_s, args);
-    if (!git.waitForFinished(60000) || git.exitStatus() != QProcess::NormalExit || git.exitCode() != 0) {
+    if (!git.waitForFinished(60000) || git.exitStatus() != QProcess::NormalExit ||
+        git.exitCode() != 0) {
         if (error)
-            *error = u"git "_s + args.join(u' ') + u": "_s + QString::fromUtf8(git.readAll()).trimmed()
-                + git.errorString();
+            *error = u"git "_s + args.join(u' ') + u": "_s +
+                     QString::fromUtf8(git.readAll()).trimmed() + git.errorString();
         return false;
     }
     return true;
@@ -59,10 +60,11 @@ const char *const TestsPy = "import time\n\nimport calc\nimport pytest\n\n\n"
                             "def test_slow_sum(n):\n    time.sleep(0.05)\n"
                             "    assert calc.add(n, n) == 2 * n\n";
 
-const char *const FailingPy = "import calc\n\n\n"
-                              "def test_rounding_regression():\n"
-                              "    # The flaky branch changed mean() without updating the callers.\n"
-                              "    assert calc.mean([1, 2]) == 1\n";
+const char *const FailingPy =
+    "import calc\n\n\n"
+    "def test_rounding_regression():\n"
+    "    # The flaky branch changed mean() without updating the callers.\n"
+    "    assert calc.mean([1, 2]) == 1\n";
 } // namespace
 
 DemoPipelines::DemoPipelines(Store *store, RunScheduler *scheduler, QString demoDir, QString orgId,
@@ -91,7 +93,8 @@ static void makeReadableByAll(const QString &path)
         perms |= QFileDevice::ExeOther | QFileDevice::ExeGroup;
     QFile::setPermissions(path, perms);
     if (fi.isDir()) {
-        const auto entries = QDir(path).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
+        const auto entries = QDir(path).entryList(QDir::AllEntries | QDir::NoDotAndDotDot |
+                                                  QDir::Hidden | QDir::System);
         for (const QString &e : entries)
             makeReadableByAll(QDir(path).filePath(e));
     }
@@ -112,21 +115,24 @@ bool DemoPipelines::prepare(QString *error)
             *error = u"cannot create "_s + work;
         return false;
     }
-    if (!writeFile(work + u"/calc.py"_s, CalcPy) || !writeFile(work + u"/tests/test_calc.py"_s, TestsPy)
-        || !writeFile(work + u"/conftest.py"_s, "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n")) {
+    if (!writeFile(work + u"/calc.py"_s, CalcPy) ||
+        !writeFile(work + u"/tests/test_calc.py"_s, TestsPy) ||
+        !writeFile(work + u"/conftest.py"_s,
+                   "import sys, os\nsys.path.insert(0, os.path.dirname(__file__))\n")) {
         if (error)
             *error = u"cannot write the demo project"_s;
         return false;
     }
-    if (!runGit({u"init"_s, u"-q"_s, u"-b"_s, u"main"_s}, work, error)
-        || !runGit({u"add"_s, u"-A"_s}, work, error)
-        || !runGit({u"commit"_s, u"-q"_s, u"-m"_s, u"calc: add and mean with tests"_s}, work, error)
-        || !runGit({u"checkout"_s, u"-q"_s, u"-b"_s, u"flaky"_s}, work, error))
+    if (!runGit({u"init"_s, u"-q"_s, u"-b"_s, u"main"_s}, work, error) ||
+        !runGit({u"add"_s, u"-A"_s}, work, error) ||
+        !runGit({u"commit"_s, u"-q"_s, u"-m"_s, u"calc: add and mean with tests"_s}, work, error) ||
+        !runGit({u"checkout"_s, u"-q"_s, u"-b"_s, u"flaky"_s}, work, error))
         return false;
-    if (!writeFile(work + u"/tests/test_regression.py"_s, FailingPy)
-        || !runGit({u"add"_s, u"-A"_s}, work, error)
-        || !runGit({u"commit"_s, u"-q"_s, u"-m"_s, u"Add a regression test that fails"_s}, work, error)
-        || !runGit({u"checkout"_s, u"-q"_s, u"main"_s}, work, error))
+    if (!writeFile(work + u"/tests/test_regression.py"_s, FailingPy) ||
+        !runGit({u"add"_s, u"-A"_s}, work, error) ||
+        !runGit({u"commit"_s, u"-q"_s, u"-m"_s, u"Add a regression test that fails"_s}, work,
+                error) ||
+        !runGit({u"checkout"_s, u"-q"_s, u"main"_s}, work, error))
         return false;
     if (!runGit({u"clone"_s, u"-q"_s, u"--bare"_s, work, bare}, m_dir, error))
         return false;
@@ -161,31 +167,35 @@ QJsonArray DemoPipelines::pipelineFor(const Crew &crew, bool failing) const
     const QString testAgent = agentFor(Tools::Pytest);
     const QString scriptAgent = agentFor(Tools::Script);
     if (!cloneAgent.isEmpty()) {
-        steps.append(Step{cloneAgent, Tools::GitClone,
-                          QJsonObject{{u"url"_s, repositoryUrl()},
-                                      {u"ref"_s, failing ? u"flaky"_s : u"main"_s}}}
+        steps.append(Step{
+            cloneAgent, Tools::GitClone,
+            QJsonObject{{u"url"_s, repositoryUrl()}, {u"ref"_s, failing ? u"flaky"_s : u"main"_s}}}
                          .toJson());
     }
     if (!testAgent.isEmpty() && !cloneAgent.isEmpty())
-        steps.append(Step{testAgent, Tools::Pytest, QJsonObject{{u"args"_s, QJsonArray{u"-q"_s}}}}.toJson());
+        steps.append(
+            Step{testAgent, Tools::Pytest, QJsonObject{{u"args"_s, QJsonArray{u"-q"_s}}}}.toJson());
     if (!scriptAgent.isEmpty()) {
         // With a checkout: a "report" step counting the lines of code it reads. Without one
         // (a maintenance crew): a health check of the machine it runs on. Both report
         // ::progress as they go and a token count derived from what they read.
-        const QString command = cloneAgent.isEmpty()
-            ? QStringLiteral(
-                  "echo '::progress 10 checking disk'; df -P . | tail -1; sleep 0.3; "
-                  "echo '::progress 40 checking load'; cat /proc/loadavg 2>/dev/null || uptime; sleep 0.3; "
-                  "echo '::progress 70 counting processes'; n=$(ps -e 2>/dev/null | wc -l); "
-                  "echo \"$n processes running\"; sleep 0.3; "
-                  "echo '::progress 100 health check done'; echo \"::tokens $((n*3+40))\"")
-            : QStringLiteral(
-                  "files=$(ls -1 2>/dev/null | wc -l); i=0; "
-                  "for f in $(ls -1 2>/dev/null) summary; do i=$((i+1)); "
-                  "echo \"::progress $((i*100/(files+1))) analysing $f\"; sleep 0.3; done; "
-                  "lines=$(cat *.py tests/*.py 2>/dev/null | wc -l); "
-                  "echo \"read $lines lines of code\"; echo \"::tokens $((lines*7+120))\"");
-        steps.append(Step{scriptAgent, Tools::Script, QJsonObject{{u"command"_s, command}}}.toJson());
+        const QString command =
+            cloneAgent.isEmpty()
+                ? QStringLiteral(
+                      "echo '::progress 10 checking disk'; df -P . | tail -1; sleep 0.3; "
+                      "echo '::progress 40 checking load'; cat /proc/loadavg 2>/dev/null || "
+                      "uptime; sleep 0.3; "
+                      "echo '::progress 70 counting processes'; n=$(ps -e 2>/dev/null | wc -l); "
+                      "echo \"$n processes running\"; sleep 0.3; "
+                      "echo '::progress 100 health check done'; echo \"::tokens $((n*3+40))\"")
+                : QStringLiteral(
+                      "files=$(ls -1 2>/dev/null | wc -l); i=0; "
+                      "for f in $(ls -1 2>/dev/null) summary; do i=$((i+1)); "
+                      "echo \"::progress $((i*100/(files+1))) analysing $f\"; sleep 0.3; done; "
+                      "lines=$(cat *.py tests/*.py 2>/dev/null | wc -l); "
+                      "echo \"read $lines lines of code\"; echo \"::tokens $((lines*7+120))\"");
+        steps.append(
+            Step{scriptAgent, Tools::Script, QJsonObject{{u"command"_s, command}}}.toJson());
     }
     return steps;
 }

@@ -70,7 +70,8 @@ void EventLog::flush()
             // get them late rather than never.
             if (m_pending.size() > m_config.maxPending) {
                 const qsizetype drop = m_pending.size() - m_config.maxPending;
-                qCWarning(lcEvents) << "event store unavailable: dropping" << drop << "oldest unstored events";
+                qCWarning(lcEvents)
+                    << "event store unavailable: dropping" << drop << "oldest unstored events";
                 m_pending.remove(0, drop);
             }
             m_flushTimer.start(m_config.retryIntervalMs);
@@ -86,7 +87,8 @@ void EventLog::flush()
     // by seq. If the store refuses the batch the events are still delivered live (the
     // store being unavailable must not stop the watchers), and the failure is logged.
     if (!m_store->appendEvents(batch))
-        qCWarning(lcEvents) << "could not persist" << batch.size() << "events; delivering live only";
+        qCWarning(lcEvents) << "could not persist" << batch.size()
+                            << "events; delivering live only";
     else
         Q_EMIT committed(batch);
     for (const auto &e : batch) {

@@ -28,18 +28,18 @@ class EventLog : public EventSource
 public:
     struct Config
     {
-        int flushIntervalMs = 0;     // 0: flush on the next event-loop pass
+        int flushIntervalMs = 0; // 0: flush on the next event-loop pass
         // Under load, batches are written at most this often: an event after a quiet spell
         // goes out on the next pass, a stream of them in one transaction (and one socket
         // write per client) per gap instead of one per pass. Bounds the added latency.
         int minFlushGapMs = 2;
-        int maxBatch = 5000;         // flush at once when this many are pending
+        int maxBatch = 5000;                         // flush at once when this many are pending
         qint64 retentionMs = 7LL * 24 * 3600 * 1000; // at least 24 h is promised
-        int keepPerStream = 10000;   // the newest N of every stream survive pruning
-        bool shared = false;         // several nodes share the store (see above)
-        int pollIntervalMs = 1000;   // shared: tail the store at least this often
-        int retryIntervalMs = 500;   // a batch the store refused is retried this often
-        int maxPending = 200000;     // beyond this, the oldest unstored events are dropped
+        int keepPerStream = 10000;                   // the newest N of every stream survive pruning
+        bool shared = false;                         // several nodes share the store (see above)
+        int pollIntervalMs = 1000;                   // shared: tail the store at least this often
+        int retryIntervalMs = 500; // a batch the store refused is retried this often
+        int maxPending = 200000;   // beyond this, the oldest unstored events are dropped
     };
 
     EventLog(Store *store, Config config, QObject *parent = nullptr);

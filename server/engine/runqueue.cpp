@@ -13,8 +13,7 @@ using namespace Qt::StringLiterals;
 class RunContext : public QObject, public RunSink
 {
 public:
-    RunContext(RunQueue *queue, RunJob job)
-        : QObject(queue), m_queue(queue), m_job(std::move(job))
+    RunContext(RunQueue *queue, RunJob job) : QObject(queue), m_queue(queue), m_job(std::move(job))
     {
     }
 
@@ -26,9 +25,11 @@ public:
         if (!m_queue->m_store->claimRun(m_job.runId, now))
             return false;
         m_queue->m_crews->runStarted(m_job.crewId);
-        m_queue->m_log->append(m_job.orgId, RunStatusEvent{m_job.crewId, m_job.runId, RunState::Running});
+        m_queue->m_log->append(m_job.orgId,
+                               RunStatusEvent{m_job.crewId, m_job.runId, RunState::Running});
         m_executor = new RunExecutor(m_job, m_queue->m_config.executor, this, this);
-        QObject::connect(m_executor, &RunExecutor::done, this, [this] { m_queue->onContextDone(this); });
+        QObject::connect(m_executor, &RunExecutor::done, this,
+                         [this] { m_queue->onContextDone(this); });
         m_executor->start();
         return true;
     }
@@ -43,22 +44,24 @@ public:
     QString finalStatus() const { return m_finalStatus; }
 
     // RunSink (called synchronously by the executor on the main thread)
-    QString toolStarted(const QString &agentId, const QString &tool, const QJsonObject &params) override
+    QString toolStarted(const QString &agentId, const QString &tool,
+                        const QJsonObject &params) override
     {
         const ToolCall call = m_queue->m_store->startToolCall(m_job.runId, agentId, tool, params,
                                                               QDateTime::currentMSecsSinceEpoch());
         m_agentOf.insert(call.id, agentId);
         m_toolOf.insert(call.id, tool);
-        m_queue->m_log->append(m_job.orgId, ToolStartEvent{m_job.crewId, m_job.runId, agentId, call.id,
-                                                           tool, params});
+        m_queue->m_log->append(
+            m_job.orgId, ToolStartEvent{m_job.crewId, m_job.runId, agentId, call.id, tool, params});
         return call.id;
     }
 
-    void toolOutput(const QString &toolCallId, const QString &text, std::optional<int> progress) override
+    void toolOutput(const QString &toolCallId, const QString &text,
+                    std::optional<int> progress) override
     {
-        m_queue->m_log->append(m_job.orgId,
-                               ToolProgressEvent{m_job.crewId, m_job.runId, m_agentOf.value(toolCallId),
-                                                 toolCallId, text, progress});
+        m_queue->m_log->append(m_job.orgId, ToolProgressEvent{m_job.crewId, m_job.runId,
+                                                              m_agentOf.value(toolCallId),
+                                                              toolCallId, text, progress});
     }
 
     void toolTokens(const QString &, qint64 n) override
@@ -68,9 +71,17 @@ public:
 
     void toolFinished(const QString &toolCallId, const ToolOutcome &o) override
     {
-        m_queue->m_store->finishToolCall(toolCallId, o.status, o.exitCode, o.durationMs, o.outputTail);
-        ToolEndEvent end{m_job.crewId, m_job.runId, m_agentOf.value(toolCallId), toolCallId,
-                         m_toolOf.value(toolCallId), o.durationMs, o.status, o.exitCode, o.message};
+        m_queue->m_store->finishToolCall(toolCallId, o.status, o.exitCode, o.durationMs,
+                                         o.outputTail);
+        ToolEndEvent end{m_job.crewId,
+                         m_job.runId,
+                         m_agentOf.value(toolCallId),
+                         toolCallId,
+                         m_toolOf.value(toolCallId),
+                         o.durationMs,
+                         o.status,
+                         o.exitCode,
+                         o.message};
         m_queue->m_log->append(m_job.orgId, end);
     }
 
@@ -79,10 +90,13 @@ public:
         m_finalStatus = runStatus;
         // Only the end that moved the row is reported: another node may have failed this run
         // already (its lease expired while this worker could not reach Redis).
-        if (m_queue->m_store->markRunFinished(m_job.runId, runStatus, QDateTime::currentMSecsSinceEpoch()))
-            m_queue->m_log->append(m_job.orgId, RunStatusEvent{m_job.crewId, m_job.runId, runStatus});
+        if (m_queue->m_store->markRunFinished(m_job.runId, runStatus,
+                                              QDateTime::currentMSecsSinceEpoch()))
+            m_queue->m_log->append(m_job.orgId,
+                                   RunStatusEvent{m_job.crewId, m_job.runId, runStatus});
         else
-            qCWarning(lcRuns) << "run" << m_job.runId << "had already been ended elsewhere; not reported again";
+            qCWarning(lcRuns) << "run" << m_job.runId
+                              << "had already been ended elsewhere; not reported again";
         m_queue->m_crews->runFinished(m_job.crewId);
     }
 
@@ -95,7 +109,8 @@ private:
     QString m_finalStatus;
 };
 
-RunQueue::RunQueue(Store *store, EventLog *log, CrewStatusTracker *crews, Config config, QObject *parent)
+RunQueue::RunQueue(Store *store, EventLog *log, CrewStatusTracker *crews, Config config,
+                   QObject *parent)
     : QObject(parent), m_store(store), m_log(log), m_crews(crews), m_config(std::move(config))
 {
     if (m_config.maxConcurrent < 1)
@@ -109,11 +124,12 @@ void RunQueue::recover()
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const RunJob &job : m_store->runsInStatus(RunState::Running)) {
         for (const ToolCall &call : m_store->runningToolCalls(job.runId)) {
-            const qint64 duration = call.startedAt.isValid() ? qMax<qint64>(0, now - toMs(call.startedAt)) : 0;
+            const qint64 duration =
+                call.startedAt.isValid() ? qMax<qint64>(0, now - toMs(call.startedAt)) : 0;
             m_store->finishToolCall(call.id, CallState::Failed, std::nullopt, duration, {});
-            m_log->append(job.orgId, ToolEndEvent{job.crewId, job.runId, call.agentId, call.id, call.tool,
-                                                  duration, CallState::Failed, std::nullopt,
-                                                  u"interrupted"_s});
+            m_log->append(job.orgId, ToolEndEvent{job.crewId, job.runId, call.agentId, call.id,
+                                                  call.tool, duration, CallState::Failed,
+                                                  std::nullopt, u"interrupted"_s});
         }
         m_store->markRunFinished(job.runId, RunState::Failed, now);
         m_log->append(job.orgId, RunStatusEvent{job.crewId, job.runId, RunState::Failed});
@@ -152,7 +168,8 @@ bool RunQueue::cancel(const QString &runId)
     if (m_queue.removeOne(runId)) {
         const auto job = m_store->runJob(runId);
         if (job) {
-            m_store->markRunFinished(runId, RunState::Cancelled, QDateTime::currentMSecsSinceEpoch());
+            m_store->markRunFinished(runId, RunState::Cancelled,
+                                     QDateTime::currentMSecsSinceEpoch());
             m_log->append(job->orgId, RunStatusEvent{job->crewId, runId, RunState::Cancelled});
             Q_EMIT runFinished(runId, RunState::Cancelled);
         }

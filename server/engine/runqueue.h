@@ -41,7 +41,10 @@ public:
     int runningCount() const { return int(m_active.size()); }
     int queuedCount() const { return int(m_queue.size()); }
     int maxConcurrent() const { return m_config.maxConcurrent; }
-    bool has(const QString &runId) const { return m_active.contains(runId) || m_queue.contains(runId); }
+    bool has(const QString &runId) const
+    {
+        return m_active.contains(runId) || m_queue.contains(runId);
+    }
 
     // RunScheduler
     void enqueue(const QString &runId) override;
@@ -62,9 +65,9 @@ private:
     EventLog *m_log;
     CrewStatusTracker *m_crews;
     Config m_config;
-    QQueue<QString> m_queue;                     // run ids, FIFO
-    QHash<QString, RunContext *> m_active;       // run id -> context
-    QHash<QString, QString> m_busyCrews;         // crew id -> run id
+    QQueue<QString> m_queue;               // run ids, FIFO
+    QHash<QString, RunContext *> m_active; // run id -> context
+    QHash<QString, QString> m_busyCrews;   // crew id -> run id
     bool m_shuttingDown = false;
 };
 

@@ -21,8 +21,8 @@ std::optional<jwt::Claims> StoreStreamAuthority::authenticate(const QByteArray &
     return claims;
 }
 
-StreamAuthority::Access StoreStreamAuthority::runAccess(const jwt::Claims &claims, const QString &runId,
-                                                        bool *finished)
+StreamAuthority::Access StoreStreamAuthority::runAccess(const jwt::Claims &claims,
+                                                        const QString &runId, bool *finished)
 {
     const auto run = m_store->run(claims.org, runId);
     if (!run)
@@ -32,7 +32,8 @@ StreamAuthority::Access StoreStreamAuthority::runAccess(const jwt::Claims &claim
     return Access::Ok;
 }
 
-StreamAuthority::Access StoreStreamAuthority::crewAccess(const jwt::Claims &claims, const QString &crewId)
+StreamAuthority::Access StoreStreamAuthority::crewAccess(const jwt::Claims &claims,
+                                                         const QString &crewId)
 {
     if (m_store->crew(claims.org, crewId))
         return Access::Ok;

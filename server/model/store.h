@@ -1,7 +1,7 @@
 #pragma once
+#include "server/model/streams.h"
 #include "shared/money.h"
 #include "shared/types.h"
-#include "server/model/streams.h"
 
 #include <QByteArray>
 #include <QDateTime>
@@ -37,18 +37,18 @@ struct UserRecord
 
 struct RunFilter
 {
-    QString crewId;        // empty: any
-    QString status;        // empty: any
-    QDateTime from, to;    // on created_at; from inclusive, to exclusive; invalid: open
-    int limit = 50;        // 1..200
-    QString cursor;        // opaque, from RunPage::nextCursor
+    QString crewId;     // empty: any
+    QString status;     // empty: any
+    QDateTime from, to; // on created_at; from inclusive, to exclusive; invalid: open
+    int limit = 50;     // 1..200
+    QString cursor;     // opaque, from RunPage::nextCursor
 };
 
 // A queued or running run as the executor needs it.
 struct RunJob
 {
     QString runId;
-    QString orgId;  // the org the run belongs to (renter for rented crews)
+    QString orgId; // the org the run belongs to (renter for rented crews)
     QString crewId;
     QJsonArray steps; // validated Step objects, agent_id resolved
     int timeoutS = 600;
@@ -87,7 +87,9 @@ inline qint64 timeseriesBucketCount(qint64 fromMs, qint64 toMs, qint64 bucketMs)
 {
     if (toMs <= fromMs || bucketMs <= 0)
         return 0;
-    return (timeseriesBucketStart(toMs - 1, bucketMs) - timeseriesBucketStart(fromMs, bucketMs)) / bucketMs + 1;
+    return (timeseriesBucketStart(toMs - 1, bucketMs) - timeseriesBucketStart(fromMs, bucketMs)) /
+               bucketMs +
+           1;
 }
 
 enum class StoreError { None, NotFound, Conflict, InsufficientBalance, BadRequest, Unavailable };
@@ -123,10 +125,10 @@ public:
     virtual qint64 userCount() = 0;
 
     // ---- crews
-    virtual QList<Crew> crews(const QString &orgId) = 0;           // owned crews
+    virtual QList<Crew> crews(const QString &orgId) = 0; // owned crews
     virtual std::optional<Crew> crew(const QString &orgId, const QString &crewId) = 0; // owned
     virtual std::optional<Crew> crewById(const QString &crewId) = 0; // any org (internal use)
-    virtual QList<Crew> allCrews() = 0;                               // internal use
+    virtual QList<Crew> allCrews() = 0;                              // internal use
     // New crews start "available"; agents get fresh ids (request ids are ignored).
     // Returns a Crew with an empty id on a storage failure.
     virtual Crew createCrew(const QString &orgId, const CreateCrewRequest &req, qint64 nowMs) = 0;
@@ -135,7 +137,8 @@ public:
     virtual void setCrewStatus(const QString &crewId, const QString &status) = 0;
     // Sets the status only while it is still `expected`; true when this call changed it. With
     // several nodes, one transition of the shared status is made (and signalled) once.
-    virtual bool compareAndSetCrewStatus(const QString &crewId, const QString &expected, const QString &status) = 0;
+    virtual bool compareAndSetCrewStatus(const QString &crewId, const QString &expected,
+                                         const QString &status) = 0;
     // Other orgs' crews with a price.
     virtual QList<MarketCrew> marketCrews(const QString &orgId) = 0;
 
@@ -143,7 +146,8 @@ public:
     // Status "queued", empty tool_calls. Empty id on a storage failure.
     virtual Run createRun(const QString &orgId, const QString &crewId, const QJsonArray &steps,
                           int timeoutS, qint64 nowMs) = 0;
-    virtual std::optional<Run> run(const QString &orgId, const QString &runId) = 0; // with tool calls
+    virtual std::optional<Run> run(const QString &orgId,
+                                   const QString &runId) = 0; // with tool calls
     virtual std::optional<RunJob> runJob(const QString &runId) = 0;
     // Newest first by (created_at, id), keyset-paginated; items without tool calls; limit is
     // clamped to 1..200. BadRequest (via *err) for a malformed cursor, Unavailable on failure.
@@ -185,8 +189,9 @@ public:
     virtual bool markRunFinished(const QString &runId, const QString &status, qint64 nowMs) = 0;
     virtual void addRunTokens(const QString &runId, qint64 tokens) = 0;
     // Status "running"; empty id on a storage failure. run() lists tool calls in start order.
-    virtual ToolCall startToolCall(const QString &runId, const QString &agentId, const QString &tool,
-                                   const QJsonObject &params, qint64 nowMs) = 0;
+    virtual ToolCall startToolCall(const QString &runId, const QString &agentId,
+                                   const QString &tool, const QJsonObject &params,
+                                   qint64 nowMs) = 0;
     virtual void finishToolCall(const QString &toolCallId, const QString &status,
                                 std::optional<int> exitCode, qint64 durationMs,
                                 const QByteArray &outputTail) = 0;
@@ -217,7 +222,8 @@ public:
     // when its rental ends). The caller validates metric, bucket and the bucket count.
     // nullopt on a storage failure.
     virtual std::optional<Timeseries> timeseries(const QString &orgId, const QString &metric,
-                                                 const QString &bucket, qint64 fromMs, qint64 toMs) = 0;
+                                                 const QString &bucket, qint64 fromMs,
+                                                 qint64 toMs) = 0;
     // Orgs that have finished runs (the analytics warm-up's work list).
     virtual QStringList orgIdsWithFinishedRuns() = 0;
     // Closed latency buckets whose percentiles are memoised for the org (tests, metrics).
@@ -233,10 +239,12 @@ public:
     // InsufficientBalance (settled balance < price): nothing is changed.
     virtual std::optional<Rental> rent(const QString &renterOrgId, const QString &crewId,
                                        Micros hours, qint64 nowMs, StoreError *err) = 0;
-    virtual QList<Rental> rentals(const QString &orgId, qint64 nowMs) = 0; // both sides, newest first
+    virtual QList<Rental> rentals(const QString &orgId,
+                                  qint64 nowMs) = 0; // both sides, newest first
     // Moves rewards of rentals that ended by nowMs from pending to earned; returns how many.
     virtual int settleRentals(qint64 nowMs) = 0;
-    virtual bool hasActiveRental(const QString &renterOrgId, const QString &crewId, qint64 nowMs) = 0;
+    virtual bool hasActiveRental(const QString &renterOrgId, const QString &crewId,
+                                 qint64 nowMs) = 0;
 
     // ---- event log
     // Appends in one transaction; seqs are allocated by the caller and strictly increasing.
@@ -300,17 +308,18 @@ public:
                     // A top-level key "seq": replace the value token after the colon.
                     if (depth == 1 && frame.mid(keyStart, i - keyStart + 1) == "\"seq\"") {
                         qsizetype j = i + 1;
-                        while (j < frame.size() && (frame.at(j) == ' ' || frame.at(j) == '\t'
-                                                    || frame.at(j) == '\n' || frame.at(j) == '\r'))
+                        while (j < frame.size() && (frame.at(j) == ' ' || frame.at(j) == '\t' ||
+                                                    frame.at(j) == '\n' || frame.at(j) == '\r'))
                             ++j;
                         if (j < frame.size() && frame.at(j) == ':') {
                             ++j;
-                            while (j < frame.size() && (frame.at(j) == ' ' || frame.at(j) == '\t'
-                                                        || frame.at(j) == '\n' || frame.at(j) == '\r'))
+                            while (j < frame.size() && (frame.at(j) == ' ' || frame.at(j) == '\t' ||
+                                                        frame.at(j) == '\n' || frame.at(j) == '\r'))
                                 ++j;
                             qsizetype end = j;
-                            while (end < frame.size() && frame.at(end) != ',' && frame.at(end) != '}'
-                                   && frame.at(end) != ' ' && frame.at(end) != '\n')
+                            while (end < frame.size() && frame.at(end) != ',' &&
+                                   frame.at(end) != '}' && frame.at(end) != ' ' &&
+                                   frame.at(end) != '\n')
                                 ++end;
                             QByteArray out = frame;
                             out.replace(j, end - j, number);

@@ -16,14 +16,14 @@ namespace crewdeck::server {
 // JSON frame, serialised once and shared by every subscriber.
 struct StoredEvent
 {
-    qint64 seq = 0;     // global, strictly increasing in the order events were appended
-    QString orgId;      // the org the event belongs to (the renter's for a rented run;
-                        // the crew owner's for a signal)
+    qint64 seq = 0; // global, strictly increasing in the order events were appended
+    QString orgId;  // the org the event belongs to (the renter's for a rented run;
+                    // the crew owner's for a signal)
     QString crewId;
-    QString runId;      // empty for signals
-    QString type;       // tool_start | tool_progress | tool_end | run_status | signal
-    qint64 tsMs = 0;    // event time, ms since epoch UTC
-    QByteArray bytes;   // {"type","seq","ts",...}
+    QString runId;    // empty for signals
+    QString type;     // tool_start | tool_progress | tool_end | run_status | signal
+    qint64 tsMs = 0;  // event time, ms since epoch UTC
+    QByteArray bytes; // {"type","seq","ts",...}
 };
 using StoredEventPtr = std::shared_ptr<const StoredEvent>;
 

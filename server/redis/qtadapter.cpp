@@ -17,10 +17,22 @@ struct QtAdapter
     QSocketNotifier *write = nullptr;
 };
 
-void addRead(void *data) { static_cast<QtAdapter *>(data)->read->setEnabled(true); }
-void delRead(void *data) { static_cast<QtAdapter *>(data)->read->setEnabled(false); }
-void addWrite(void *data) { static_cast<QtAdapter *>(data)->write->setEnabled(true); }
-void delWrite(void *data) { static_cast<QtAdapter *>(data)->write->setEnabled(false); }
+void addRead(void *data)
+{
+    static_cast<QtAdapter *>(data)->read->setEnabled(true);
+}
+void delRead(void *data)
+{
+    static_cast<QtAdapter *>(data)->read->setEnabled(false);
+}
+void addWrite(void *data)
+{
+    static_cast<QtAdapter *>(data)->write->setEnabled(true);
+}
+void delWrite(void *data)
+{
+    static_cast<QtAdapter *>(data)->write->setEnabled(false);
+}
 
 // Called by hiredis while it frees the context, possibly from inside one of our notifier
 // slots: never delete a notifier synchronously here.

@@ -26,8 +26,7 @@ constexpr int kPingIntervalMs = 2000;
 constexpr int kPongTimeoutMs = 3000;
 } // namespace
 
-RedisClientBase::RedisClientBase(const QString &url, QObject *parent)
-    : QObject(parent)
+RedisClientBase::RedisClientBase(const QString &url, QObject *parent) : QObject(parent)
 {
     const QUrl u(url, QUrl::StrictMode);
     m_displayUrl = u.isValid() ? u.toDisplayString(QUrl::RemovePassword) : u"<unparsable>"_s;
@@ -65,7 +64,8 @@ RedisClientBase::RedisClientBase(const QString &url, QObject *parent)
     m_connectTimeout.setSingleShot(true);
     m_connectTimeout.setInterval(kConnectTimeoutMs);
     connect(&m_connectTimeout, &QTimer::timeout, this, [this] {
-        const QString why = u"no connection to %1:%2 within %3 ms"_s.arg(m_host).arg(m_port).arg(kConnectTimeoutMs);
+        const QString why =
+            u"no connection to %1:%2 within %3 ms"_s.arg(m_host).arg(m_port).arg(kConnectTimeoutMs);
         if (m_ctx) {
             dropContext(why);
         } else if (m_lookupId >= 0) {
@@ -189,8 +189,8 @@ void RedisClientBase::connectTo(const QString &address)
     const QByteArray ip = address.toLatin1();
     redisAsyncContext *ac = redisAsyncConnect(ip.constData(), m_port);
     if (!ac || ac->err) {
-        setError(u"cannot connect to %1:%2: %3"_s.arg(m_host).arg(m_port)
-                     .arg(ac ? QString::fromLocal8Bit(ac->errstr) : u"out of memory"_s));
+        setError(u"cannot connect to %1:%2: %3"_s.arg(m_host).arg(m_port).arg(
+            ac ? QString::fromLocal8Bit(ac->errstr) : u"out of memory"_s));
         if (ac)
             redisAsyncFree(ac);
         m_connectTimeout.stop();
@@ -222,10 +222,12 @@ void RedisClientBase::onConnect(const redisAsyncContext *ac, int status)
     if (status != REDIS_OK) {
         // hiredis frees the context right after this returns.
         self->m_ctx = nullptr;
-        self->setError(u"cannot connect to %1:%2: %3"_s.arg(self->m_host).arg(self->m_port)
+        self->setError(u"cannot connect to %1:%2: %3"_s.arg(self->m_host)
+                           .arg(self->m_port)
                            .arg(QString::fromLocal8Bit(ac->errstr)));
         const quint64 gen = ++self->m_gen;
-        QMetaObject::invokeMethod(self, [self, gen] { self->linkGone(gen); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            self, [self, gen] { self->linkGone(gen); }, Qt::QueuedConnection);
         return;
     }
     self->m_linkUp = true;
@@ -240,10 +242,12 @@ void RedisClientBase::onDisconnect(const redisAsyncContext *ac, int status)
     if (!self || self->m_ctx != ac)
         return;
     self->m_ctx = nullptr;
-    self->setError(ac->err ? u"connection to %1 lost: %2"_s.arg(self->m_displayUrl, QString::fromLocal8Bit(ac->errstr))
+    self->setError(ac->err ? u"connection to %1 lost: %2"_s.arg(self->m_displayUrl,
+                                                                QString::fromLocal8Bit(ac->errstr))
                            : u"connection to %1 closed"_s.arg(self->m_displayUrl));
     const quint64 gen = ++self->m_gen;
-    QMetaObject::invokeMethod(self, [self, gen] { self->linkGone(gen); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        self, [self, gen] { self->linkGone(gen); }, Qt::QueuedConnection);
 }
 
 void RedisClientBase::failLink(quint64 generation, const QString &reason)
@@ -251,8 +255,9 @@ void RedisClientBase::failLink(quint64 generation, const QString &reason)
     if (generation != m_gen || !m_ctx)
         return;
     if (m_ctx->c.flags & REDIS_IN_CALLBACK) {
-        QMetaObject::invokeMethod(this, [this, generation, reason] { failLink(generation, reason); },
-                                  Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, generation, reason] { failLink(generation, reason); },
+            Qt::QueuedConnection);
         return;
     }
     dropContext(reason);
@@ -266,7 +271,8 @@ void RedisClientBase::dropContext(const QString &reason)
     if (ac->c.flags & REDIS_IN_CALLBACK) {
         // Freeing now would only be deferred by hiredis; do it from the event loop instead.
         const quint64 gen = m_gen;
-        QMetaObject::invokeMethod(this, [this, gen, reason] { failLink(gen, reason); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            this, [this, gen, reason] { failLink(gen, reason); }, Qt::QueuedConnection);
         return;
     }
     setError(reason);
@@ -312,7 +318,8 @@ void RedisClientBase::scheduleReconnect()
     ++m_attempt;
     // Capped exponential backoff with full jitter: uniform in [min, min(max, min * 2^attempt)].
     const int cap = std::min(kBackoffMaxMs, kBackoffMinMs << std::min(m_attempt, 6));
-    const int delay = kBackoffMinMs + int(QRandomGenerator::global()->bounded(cap - kBackoffMinMs + 1));
+    const int delay =
+        kBackoffMinMs + int(QRandomGenerator::global()->bounded(cap - kBackoffMinMs + 1));
     m_reconnectTimer.start(delay);
 }
 

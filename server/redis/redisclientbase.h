@@ -47,8 +47,8 @@ public:
 
 Q_SIGNALS:
     void stateChanged(crewdeck::server::RedisClientBase::State state);
-    void ready();  // every transition to Ready (first connect and each reconnect)
-    void lost();   // every transition from Ready to Disconnected (not for failed attempts)
+    void ready(); // every transition to Ready (first connect and each reconnect)
+    void lost();  // every transition from Ready to Disconnected (not for failed attempts)
 
 protected:
     RedisClientBase(const QString &url, QObject *parent);
@@ -62,7 +62,7 @@ protected:
     redisAsyncContext *context() const { return m_ctx; }
     quint64 linkGeneration() const { return m_gen; }
     bool isLinkUp() const { return m_ctx != nullptr && m_linkUp; }
-    void markReady();     // may emit; callers must not touch members afterwards
+    void markReady(); // may emit; callers must not touch members afterwards
     void pongReceived();
     // A blocking command (XREADGROUP BLOCK, BLPOP...) was sent: the next ping's answer will
     // wait behind it, so stretch the liveness deadline by up to blockMs.
@@ -103,7 +103,7 @@ protected:
 
 private:
     redisAsyncContext *m_ctx = nullptr;
-    redisAsyncContext *m_freeing = nullptr;  // context inside our own redisAsyncFree()
+    redisAsyncContext *m_freeing = nullptr; // context inside our own redisAsyncFree()
     quint64 m_gen = 0;
     bool m_linkUp = false;
     bool m_wantOpen = false;

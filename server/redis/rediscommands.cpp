@@ -4,8 +4,7 @@ namespace crewdeck::server::rediscmd {
 
 namespace {
 
-template <typename T>
-Result<T> failure(const RedisReply &r)
+template <typename T> Result<T> failure(const RedisReply &r)
 {
     Result<T> res;
     if (r.isError())
@@ -15,8 +14,7 @@ Result<T> failure(const RedisReply &r)
     return res;
 }
 
-template <typename T>
-Result<T> success(T value)
+template <typename T> Result<T> success(T value)
 {
     Result<T> res;
     res.value = std::move(value);
@@ -36,7 +34,8 @@ bool parseEntry(const RedisReply &e, StreamEntry *out)
     return true;
 }
 
-void intCommand(RedisConnection &c, const QList<QByteArray> &argv, std::function<void(const Result<qint64> &)> done)
+void intCommand(RedisConnection &c, const QList<QByteArray> &argv,
+                std::function<void(const Result<qint64> &)> done)
 {
     c.command(argv, [done = std::move(done)](const RedisReply &r) {
         if (!done)
@@ -68,16 +67,17 @@ bool parseEntries(const RedisReply &array, QList<StreamEntry> *out)
 void xgroupCreate(RedisConnection &c, const QByteArray &key, const QByteArray &group,
                   std::function<void(const Result<bool> &)> done, const QByteArray &startId)
 {
-    c.command({"XGROUP", "CREATE", key, group, startId, "MKSTREAM"}, [done = std::move(done)](const RedisReply &r) {
-        if (!done)
-            return;
-        if (r.isStatus("OK"))
-            done(success(true));
-        else if (r.isErrorCode("BUSYGROUP"))
-            done(success(false));
-        else
-            done(failure<bool>(r));
-    });
+    c.command({"XGROUP", "CREATE", key, group, startId, "MKSTREAM"},
+              [done = std::move(done)](const RedisReply &r) {
+                  if (!done)
+                      return;
+                  if (r.isStatus("OK"))
+                      done(success(true));
+                  else if (r.isErrorCode("BUSYGROUP"))
+                      done(success(false));
+                  else
+                      done(failure<bool>(r));
+              });
 }
 
 void xadd(RedisConnection &c, const QByteArray &key, const Fields &fields,
@@ -85,7 +85,8 @@ void xadd(RedisConnection &c, const QByteArray &key, const Fields &fields,
 {
     QList<QByteArray> argv{"XADD", key};
     if (approxMaxLen > 0)
-        argv << "MAXLEN" << "~" << QByteArray::number(approxMaxLen);
+        argv << "MAXLEN"
+             << "~" << QByteArray::number(approxMaxLen);
     argv << "*";
     for (const auto &[f, v] : fields)
         argv << f << v;
@@ -95,10 +96,12 @@ void xadd(RedisConnection &c, const QByteArray &key, const Fields &fields,
     });
 }
 
-void xreadgroup(RedisConnection &c, const QByteArray &key, const QByteArray &group, const QByteArray &consumer,
-                int count, int blockMs, std::function<void(const Result<QList<StreamEntry>> &)> done)
+void xreadgroup(RedisConnection &c, const QByteArray &key, const QByteArray &group,
+                const QByteArray &consumer, int count, int blockMs,
+                std::function<void(const Result<QList<StreamEntry>> &)> done)
 {
-    QList<QByteArray> argv{"XREADGROUP", "GROUP", group, consumer, "COUNT", QByteArray::number(qMax(1, count))};
+    QList<QByteArray> argv{"XREADGROUP", "GROUP", group,
+                           consumer,     "COUNT", QByteArray::number(qMax(1, count))};
     if (blockMs > 0)
         argv << "BLOCK" << QByteArray::number(blockMs);
     argv << "STREAMS" << key << ">";
@@ -116,7 +119,8 @@ void xreadgroup(RedisConnection &c, const QByteArray &key, const QByteArray &gro
         }
         QList<StreamEntry> entries;
         for (const RedisReply &stream : r.elements) {
-            if (!stream.isArray() || stream.elements.size() != 2 || !parseEntries(stream.elements[1], &entries)) {
+            if (!stream.isArray() || stream.elements.size() != 2 ||
+                !parseEntries(stream.elements[1], &entries)) {
                 done(failure<QList<StreamEntry>>(r));
                 return;
             }
@@ -129,39 +133,39 @@ void xreadgroup(RedisConnection &c, const QByteArray &key, const QByteArray &gro
         c.command(argv, std::move(handler));
 }
 
-void xack(RedisConnection &c, const QByteArray &key, const QByteArray &group, const QList<QByteArray> &ids,
-          std::function<void(const Result<qint64> &)> done)
+void xack(RedisConnection &c, const QByteArray &key, const QByteArray &group,
+          const QList<QByteArray> &ids, std::function<void(const Result<qint64> &)> done)
 {
     QList<QByteArray> argv{"XACK", key, group};
     argv.append(ids);
     intCommand(c, argv, std::move(done));
 }
 
-void xautoclaim(RedisConnection &c, const QByteArray &key, const QByteArray &group, const QByteArray &consumer,
-                qint64 minIdleMs, const QByteArray &start, int count,
+void xautoclaim(RedisConnection &c, const QByteArray &key, const QByteArray &group,
+                const QByteArray &consumer, qint64 minIdleMs, const QByteArray &start, int count,
                 std::function<void(const Result<AutoClaim> &)> done)
 {
     c.command({"XAUTOCLAIM", key, group, consumer, QByteArray::number(minIdleMs), start, "COUNT",
                QByteArray::number(qMax(1, count))},
               [done = std::move(done)](const RedisReply &r) {
-        if (!done)
-            return;
-        if (!r.isArray() || r.elements.size() < 2 || !r.elements[0].isString()) {
-            done(failure<AutoClaim>(r));
-            return;
-        }
-        AutoClaim claim;
-        claim.nextStart = r.elements[0].str;
-        if (!parseEntries(r.elements[1], &claim.entries)) {
-            done(failure<AutoClaim>(r));
-            return;
-        }
-        if (r.elements.size() >= 3 && r.elements[2].isArray()) {
-            for (const RedisReply &id : r.elements[2].elements)
-                claim.deletedIds << id.str;
-        }
-        done(success(std::move(claim)));
-    });
+                  if (!done)
+                      return;
+                  if (!r.isArray() || r.elements.size() < 2 || !r.elements[0].isString()) {
+                      done(failure<AutoClaim>(r));
+                      return;
+                  }
+                  AutoClaim claim;
+                  claim.nextStart = r.elements[0].str;
+                  if (!parseEntries(r.elements[1], &claim.entries)) {
+                      done(failure<AutoClaim>(r));
+                      return;
+                  }
+                  if (r.elements.size() >= 3 && r.elements[2].isArray()) {
+                      for (const RedisReply &id : r.elements[2].elements)
+                          claim.deletedIds << id.str;
+                  }
+                  done(success(std::move(claim)));
+              });
 }
 
 void xpendingSummary(RedisConnection &c, const QByteArray &key, const QByteArray &group,
@@ -224,14 +228,16 @@ void get(RedisConnection &c, const QByteArray &key,
     });
 }
 
-void del(RedisConnection &c, const QList<QByteArray> &keys, std::function<void(const Result<qint64> &)> done)
+void del(RedisConnection &c, const QList<QByteArray> &keys,
+         std::function<void(const Result<qint64> &)> done)
 {
     QList<QByteArray> argv{"DEL"};
     argv.append(keys);
     intCommand(c, argv, std::move(done));
 }
 
-void incrBy(RedisConnection &c, const QByteArray &key, qint64 delta, std::function<void(const Result<qint64> &)> done)
+void incrBy(RedisConnection &c, const QByteArray &key, qint64 delta,
+            std::function<void(const Result<qint64> &)> done)
 {
     intCommand(c, {"INCRBY", key, QByteArray::number(delta)}, std::move(done));
 }

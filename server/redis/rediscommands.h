@@ -15,33 +15,32 @@
 // with ok() false and `error` set on an Error reply, a lost link or an unexpected reply shape.
 namespace crewdeck::server::rediscmd {
 
-template <typename T>
-struct Result
+template <typename T> struct Result
 {
     T value{};
-    QByteArray error;  // empty on success
+    QByteArray error; // empty on success
     bool ok() const { return error.isEmpty(); }
 };
 
 struct StreamEntry
 {
-    QByteArray id;                          // e.g. "1700000000000-0"
-    QMap<QByteArray, QByteArray> fields;    // a repeated field keeps its last value
+    QByteArray id;                       // e.g. "1700000000000-0"
+    QMap<QByteArray, QByteArray> fields; // a repeated field keeps its last value
 };
 
 struct AutoClaim
 {
-    QByteArray nextStart;                   // cursor for the next XAUTOCLAIM ("0-0": scan done)
-    QList<StreamEntry> entries;             // claimed entries, now owned by the consumer
-    QList<QByteArray> deletedIds;           // pending ids whose entries no longer exist
+    QByteArray nextStart;         // cursor for the next XAUTOCLAIM ("0-0": scan done)
+    QList<StreamEntry> entries;   // claimed entries, now owned by the consumer
+    QList<QByteArray> deletedIds; // pending ids whose entries no longer exist
 };
 
 struct PendingSummary
 {
     qint64 count = 0;
-    QByteArray smallestId;                  // empty when count == 0
+    QByteArray smallestId; // empty when count == 0
     QByteArray largestId;
-    QList<QPair<QByteArray, qint64>> consumers;  // consumer name -> pending count
+    QList<QPair<QByteArray, qint64>> consumers; // consumer name -> pending count
 };
 
 using Fields = QList<QPair<QByteArray, QByteArray>>;
@@ -60,17 +59,18 @@ void xadd(RedisConnection &c, const QByteArray &key, const Fields &fields,
 // block forever, which the liveness check cannot tell from a dead server: loop with a finite
 // BLOCK instead). A blocking read stalls every later command on the same connection: give
 // blocking readers their own RedisConnection.
-void xreadgroup(RedisConnection &c, const QByteArray &key, const QByteArray &group, const QByteArray &consumer,
-                int count, int blockMs, std::function<void(const Result<QList<StreamEntry>> &)> done);
+void xreadgroup(RedisConnection &c, const QByteArray &key, const QByteArray &group,
+                const QByteArray &consumer, int count, int blockMs,
+                std::function<void(const Result<QList<StreamEntry>> &)> done);
 
 // XACK key group id... value: number of entries acknowledged.
-void xack(RedisConnection &c, const QByteArray &key, const QByteArray &group, const QList<QByteArray> &ids,
-          std::function<void(const Result<qint64> &)> done);
+void xack(RedisConnection &c, const QByteArray &key, const QByteArray &group,
+          const QList<QByteArray> &ids, std::function<void(const Result<qint64> &)> done);
 
 // XAUTOCLAIM key group consumer minIdleMs start COUNT count (Redis >= 7.0: 3-element reply;
 // a 6.2 server's 2-element reply is accepted with empty deletedIds).
-void xautoclaim(RedisConnection &c, const QByteArray &key, const QByteArray &group, const QByteArray &consumer,
-                qint64 minIdleMs, const QByteArray &start, int count,
+void xautoclaim(RedisConnection &c, const QByteArray &key, const QByteArray &group,
+                const QByteArray &consumer, qint64 minIdleMs, const QByteArray &start, int count,
                 std::function<void(const Result<AutoClaim> &)> done);
 
 // XPENDING key group (summary form).
@@ -81,17 +81,20 @@ enum class SetCondition { Always, IfNotExists, IfExists };
 
 // SET key value [PX ttlMs] [NX|XX]. value: true if the key was set (false when NX/XX said no).
 void set(RedisConnection &c, const QByteArray &key, const QByteArray &value, qint64 ttlMs,
-         std::function<void(const Result<bool> &)> done, SetCondition condition = SetCondition::Always);
+         std::function<void(const Result<bool> &)> done,
+         SetCondition condition = SetCondition::Always);
 
 // GET key. value: std::nullopt when the key does not exist.
 void get(RedisConnection &c, const QByteArray &key,
          std::function<void(const Result<std::optional<QByteArray>> &)> done);
 
 // DEL key... value: number of keys removed.
-void del(RedisConnection &c, const QList<QByteArray> &keys, std::function<void(const Result<qint64> &)> done);
+void del(RedisConnection &c, const QList<QByteArray> &keys,
+         std::function<void(const Result<qint64> &)> done);
 
 // INCRBY key delta. value: the new value.
-void incrBy(RedisConnection &c, const QByteArray &key, qint64 delta, std::function<void(const Result<qint64> &)> done);
+void incrBy(RedisConnection &c, const QByteArray &key, qint64 delta,
+            std::function<void(const Result<qint64> &)> done);
 
 // PUBLISH channel payload. value: number of subscribers that received it.
 void publish(RedisConnection &c, const QByteArray &channel, const QByteArray &payload,

@@ -19,8 +19,7 @@ struct RedisConnection::Pending
     bool internal = false;
 };
 
-RedisConnection::RedisConnection(const QString &url, QObject *parent)
-    : RedisClientBase(url, parent)
+RedisConnection::RedisConnection(const QString &url, QObject *parent) : RedisClientBase(url, parent)
 {
 }
 
@@ -46,9 +45,10 @@ void RedisConnection::failLater(Callback callback, const QByteArray &message)
 {
     if (!callback)
         return;
-    QMetaObject::invokeMethod(this, [callback = std::move(callback), message] {
-        callback(RedisReply::makeError(message));
-    }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        this,
+        [callback = std::move(callback), message] { callback(RedisReply::makeError(message)); },
+        Qt::QueuedConnection);
 }
 
 bool RedisConnection::send(const QList<QByteArray> &argv, Callback callback, bool internal)
@@ -57,15 +57,17 @@ bool RedisConnection::send(const QList<QByteArray> &argv, Callback callback, boo
         failLater(std::move(callback), "ERR empty command");
         return false;
     }
-    static const QList<QByteArray> refused = {"SUBSCRIBE", "PSUBSCRIBE", "SSUBSCRIBE", "UNSUBSCRIBE",
-                                              "PUNSUBSCRIBE", "SUNSUBSCRIBE", "MONITOR"};
+    static const QList<QByteArray> refused = {"SUBSCRIBE",   "PSUBSCRIBE",   "SSUBSCRIBE",
+                                              "UNSUBSCRIBE", "PUNSUBSCRIBE", "SUNSUBSCRIBE",
+                                              "MONITOR"};
     if (refused.contains(argv.first().toUpper())) {
         failLater(std::move(callback), "ERR pub/sub commands need a RedisSubscriber");
         return false;
     }
     // Internal setup commands go out while Connecting; user commands only once Ready.
     if (!context() || (!internal && state() != State::Ready)) {
-        failLater(std::move(callback), "ERR not connected to Redis (" + errorString().toUtf8() + ")");
+        failLater(std::move(callback),
+                  "ERR not connected to Redis (" + errorString().toUtf8() + ")");
         return false;
     }
     std::vector<const char *> args;
@@ -79,12 +81,12 @@ bool RedisConnection::send(const QList<QByteArray> &argv, Callback callback, boo
     auto pending = std::make_unique<Pending>();
     pending->callback = std::move(callback);
     pending->internal = internal;
-    if (redisAsyncCommandArgv(context(), &RedisConnection::replyCallback, pending.get(), int(args.size()),
-                              args.data(), lens.data()) != REDIS_OK) {
+    if (redisAsyncCommandArgv(context(), &RedisConnection::replyCallback, pending.get(),
+                              int(args.size()), args.data(), lens.data()) != REDIS_OK) {
         failLater(std::move(pending->callback), "ERR connection lost (link is shutting down)");
         return false;
     }
-    pending.release();  // owned by hiredis until replyCallback
+    pending.release(); // owned by hiredis until replyCallback
     if (!internal)
         ++m_pending;
     return true;
@@ -96,7 +98,7 @@ void RedisConnection::replyCallback(redisAsyncContext *ac, void *reply, void *pr
     std::unique_ptr<Pending> pending(static_cast<Pending *>(privdata));
     auto *self = static_cast<RedisConnection *>(fromContext(ac));
     if (!self)
-        return;  // the RedisConnection is being destroyed: drop the callback
+        return; // the RedisConnection is being destroyed: drop the callback
     if (!pending->internal)
         --self->m_pending;
     if (!pending->callback)
@@ -119,30 +121,39 @@ void RedisConnection::linkUp()
         if (!authUser().isEmpty())
             auth << authUser();
         auth << authPassword();
-        send(auth, [this, gen](const RedisReply &r) {
-            if (r.isError() && gen == linkGeneration())
-                failLink(gen, u"AUTH failed: %1"_s.arg(QString::fromUtf8(r.str)));
-        }, true);
+        send(
+            auth,
+            [this, gen](const RedisReply &r) {
+                if (r.isError() && gen == linkGeneration())
+                    failLink(gen, u"AUTH failed: %1"_s.arg(QString::fromUtf8(r.str)));
+            },
+            true);
     }
-    send({"SELECT", QByteArray::number(database())}, [this, gen](const RedisReply &r) {
-        if (gen != linkGeneration())
-            return;
-        if (!r.isStatus("OK")) {
-            failLink(gen, u"SELECT %1 failed: %2"_s.arg(database()).arg(r.toDebugString()));
-            return;
-        }
-        markReady();
-    }, true);
+    send(
+        {"SELECT", QByteArray::number(database())},
+        [this, gen](const RedisReply &r) {
+            if (gen != linkGeneration())
+                return;
+            if (!r.isStatus("OK")) {
+                failLink(gen, u"SELECT %1 failed: %2"_s.arg(database()).arg(r.toDebugString()));
+                return;
+            }
+            markReady();
+        },
+        true);
 }
 
 void RedisConnection::sendLivenessPing()
 {
     const quint64 gen = linkGeneration();
-    send({"PING"}, [this, gen](const RedisReply &r) {
-        // Any answer (even an error such as LOADING) proves the link is alive.
-        if (gen == linkGeneration() && !r.str.startsWith("connection lost"))
-            pongReceived();
-    }, true);
+    send(
+        {"PING"},
+        [this, gen](const RedisReply &r) {
+            // Any answer (even an error such as LOADING) proves the link is alive.
+            if (gen == linkGeneration() && !r.str.startsWith("connection lost"))
+                pongReceived();
+        },
+        true);
 }
 
 } // namespace crewdeck::server

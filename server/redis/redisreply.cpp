@@ -25,7 +25,8 @@ QString RedisReply::toDebugString() const
     case Type::Integer:
         return u":"_s + QString::number(integer);
     case Type::String:
-        return u"\""_s + QString::fromUtf8(str.left(200)) + (str.size() > 200 ? u"...\""_s : u"\""_s);
+        return u"\""_s + QString::fromUtf8(str.left(200)) +
+               (str.size() > 200 ? u"...\""_s : u"\""_s);
     case Type::Array: {
         QStringList parts;
         for (const RedisReply &e : elements)
@@ -71,12 +72,18 @@ RedisReply RedisReply::makeInteger(qint64 value)
 QString redisReplyTypeName(RedisReply::Type type)
 {
     switch (type) {
-    case RedisReply::Type::Nil: return u"nil"_s;
-    case RedisReply::Type::Status: return u"status"_s;
-    case RedisReply::Type::Error: return u"error"_s;
-    case RedisReply::Type::Integer: return u"integer"_s;
-    case RedisReply::Type::String: return u"string"_s;
-    case RedisReply::Type::Array: return u"array"_s;
+    case RedisReply::Type::Nil:
+        return u"nil"_s;
+    case RedisReply::Type::Status:
+        return u"status"_s;
+    case RedisReply::Type::Error:
+        return u"error"_s;
+    case RedisReply::Type::Integer:
+        return u"integer"_s;
+    case RedisReply::Type::String:
+        return u"string"_s;
+    case RedisReply::Type::Array:
+        return u"array"_s;
     }
     return {};
 }

@@ -12,9 +12,9 @@ struct RedisReply
     enum class Type { Nil, Status, Error, Integer, String, Array };
 
     Type type = Type::Nil;
-    QByteArray str;              // Status, Error and String payload (binary-safe)
-    qint64 integer = 0;          // Integer
-    QList<RedisReply> elements;  // Array (may nest)
+    QByteArray str;             // Status, Error and String payload (binary-safe)
+    qint64 integer = 0;         // Integer
+    QList<RedisReply> elements; // Array (may nest)
 
     bool isNil() const { return type == Type::Nil; }
     bool isError() const { return type == Type::Error; }

@@ -15,8 +15,8 @@ using namespace Qt::StringLiterals;
 namespace crewdeck::server {
 
 RedisSubscriber::RedisSubscriber(const QString &url, QObject *parent)
-    : RedisClientBase(url, parent)
-    , m_livenessPattern("crewdeck:liveness:" + QUuid::createUuid().toByteArray(QUuid::Id128))
+    : RedisClientBase(url, parent),
+      m_livenessPattern("crewdeck:liveness:" + QUuid::createUuid().toByteArray(QUuid::Id128))
 {
 }
 
@@ -69,8 +69,8 @@ void RedisSubscriber::sendArgv(const QList<QByteArray> &argv)
         args.push_back(a.constData());
         lens.push_back(size_t(a.size()));
     }
-    if (redisAsyncCommandArgv(context(), &RedisSubscriber::subscriptionCallback, nullptr, int(args.size()),
-                              args.data(), lens.data()) != REDIS_OK) {
+    if (redisAsyncCommandArgv(context(), &RedisSubscriber::subscriptionCallback, nullptr,
+                              int(args.size()), args.data(), lens.data()) != REDIS_OK) {
         // The link is going down; everything is subscribed again on reconnect.
         qCDebug(lcRedis) << "subscription command not sent: link is shutting down";
     }
@@ -98,9 +98,10 @@ void RedisSubscriber::sendLivenessPing()
     // callback in a list that is only drained on free. The answer ["pong", <pattern>] is
     // routed by hiredis to the liveness pattern's callback.
     redisAsyncContext *ac = context();
-    const QByteArray cmd = "*2\r\n$4\r\nPING\r\n$" + QByteArray::number(m_livenessPattern.size()) + "\r\n"
-                           + m_livenessPattern + "\r\n";
-    if (redisAppendFormattedCommand(&ac->c, cmd.constData(), size_t(cmd.size())) == REDIS_OK && ac->ev.addWrite)
+    const QByteArray cmd = "*2\r\n$4\r\nPING\r\n$" + QByteArray::number(m_livenessPattern.size()) +
+                           "\r\n" + m_livenessPattern + "\r\n";
+    if (redisAppendFormattedCommand(&ac->c, cmd.constData(), size_t(cmd.size())) == REDIS_OK &&
+        ac->ev.addWrite)
         ac->ev.addWrite(ac->ev.data);
 }
 

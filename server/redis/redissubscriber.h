@@ -34,7 +34,8 @@ public:
 
 Q_SIGNALS:
     void message(const QByteArray &channel, const QByteArray &payload);
-    void patternMessage(const QByteArray &pattern, const QByteArray &channel, const QByteArray &payload);
+    void patternMessage(const QByteArray &pattern, const QByteArray &channel,
+                        const QByteArray &payload);
     // The server confirmed a subscription (also after each reconnect).
     void subscribed(const QByteArray &channel);
     void psubscribed(const QByteArray &pattern);

@@ -21,8 +21,8 @@ namespace {
 // removable again. Symlinks are never followed.
 void makeTreeRemovable(const QString &dirPath)
 {
-    QFile::setPermissions(dirPath, QFile::permissions(dirPath) | QFileDevice::ReadOwner
-                                       | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QFile::setPermissions(dirPath, QFile::permissions(dirPath) | QFileDevice::ReadOwner |
+                                       QFileDevice::WriteOwner | QFileDevice::ExeOwner);
     QDirIterator it(dirPath, QDir::Dirs | QDir::NoDotAndDotDot | QDir::Hidden | QDir::System);
     while (it.hasNext()) {
         const QString sub = it.next();
@@ -33,17 +33,15 @@ void makeTreeRemovable(const QString &dirPath)
 
 bool isSafeRunId(const QString &id)
 {
-    return !id.isEmpty() && id != u"."_s && id != u".."_s && !id.contains(u'/')
-        && !id.contains(u'\\') && !id.contains(QChar(0));
+    return !id.isEmpty() && id != u"."_s && id != u".."_s && !id.contains(u'/') &&
+           !id.contains(u'\\') && !id.contains(QChar(0));
 }
 
 } // namespace
 
-RunExecutor::RunExecutor(const RunJob &job, const RunnerConfig &config, RunSink *sink, QObject *parent)
-    : QObject(parent)
-    , m_job(job)
-    , m_config(config)
-    , m_sink(sink)
+RunExecutor::RunExecutor(const RunJob &job, const RunnerConfig &config, RunSink *sink,
+                         QObject *parent)
+    : QObject(parent), m_job(job), m_config(config), m_sink(sink)
 {
     m_deadline.setSingleShot(true);
     connect(&m_deadline, &QTimer::timeout, this, &RunExecutor::onDeadline);
@@ -90,7 +88,8 @@ void RunExecutor::start()
         m_steps << *step;
     }
     if (!sandboxed())
-        qCWarning(lcRuns) << "run" << m_job.runId << "runs its tools UNSANDBOXED (--unsafe-tools): they can read"
+        qCWarning(lcRuns) << "run" << m_job.runId
+                          << "runs its tools UNSANDBOXED (--unsafe-tools): they can read"
                           << "and write everything the server's user can";
     QString error;
     if (!prepareWorkspace(&error)) {
@@ -145,7 +144,8 @@ bool RunExecutor::prepareWorkspace(QString *error)
         *error = u"cannot create %1"_s.arg(m_workspace);
         return false;
     }
-    QFile::setPermissions(m_workspace, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
+    QFile::setPermissions(m_workspace,
+                          QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner);
 #ifdef Q_OS_UNIX
     if (sandboxed() && Sandbox::serverIsRoot()) {
         // The run's own uid owns its workspace; 0711 lets bwrap (root without capabilities
@@ -160,8 +160,9 @@ bool RunExecutor::prepareWorkspace(QString *error)
             *error = u"cannot hand the workspace to uid %1"_s.arg(*m_uid);
             return false;
         }
-        QFile::setPermissions(m_workspace, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
-                                               | QFileDevice::ExeGroup | QFileDevice::ExeOther);
+        QFile::setPermissions(m_workspace, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                               QFileDevice::ExeOwner | QFileDevice::ExeGroup |
+                                               QFileDevice::ExeOther);
     }
 #endif
     return true;
@@ -247,12 +248,12 @@ void RunExecutor::startNextStep()
     connect(tool, &ToolProcess::output, this, [this, callId](const QString &text) {
         m_sink->toolOutput(callId, text, std::nullopt);
     });
-    connect(tool, &ToolProcess::progress, this, [this, callId](int percent, const QString &message) {
-        m_sink->toolOutput(callId, message, percent);
-    });
-    connect(tool, &ToolProcess::tokens, this, [this, callId](qint64 n) {
-        m_sink->toolTokens(callId, n);
-    });
+    connect(tool, &ToolProcess::progress, this,
+            [this, callId](int percent, const QString &message) {
+                m_sink->toolOutput(callId, message, percent);
+            });
+    connect(tool, &ToolProcess::tokens, this,
+            [this, callId](qint64 n) { m_sink->toolTokens(callId, n); });
     connect(tool, &ToolProcess::finished, this, &RunExecutor::onToolFinished);
     tool->start();
 }

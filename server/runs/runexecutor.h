@@ -26,9 +26,11 @@ class RunSink
 public:
     virtual ~RunSink() = default;
     // Returns the tool_call_id (the stored tool call's id).
-    virtual QString toolStarted(const QString &agentId, const QString &tool, const QJsonObject &params) = 0;
+    virtual QString toolStarted(const QString &agentId, const QString &tool,
+                                const QJsonObject &params) = 0;
     // progress: a `::progress` line (text = its message); nullopt: coalesced plain lines.
-    virtual void toolOutput(const QString &toolCallId, const QString &text, std::optional<int> progress) = 0;
+    virtual void toolOutput(const QString &toolCallId, const QString &text,
+                            std::optional<int> progress) = 0;
     virtual void toolTokens(const QString &toolCallId, qint64 n) = 0;
     virtual void toolFinished(const QString &toolCallId, const ToolOutcome &outcome) = 0;
     virtual void runFinished(const QString &runStatus) = 0; // succeeded | failed | cancelled
@@ -36,15 +38,16 @@ public:
 
 struct RunnerConfig
 {
-    QString workspaceRoot;           // absolute; one sub-directory per run
-    QString python = QStringLiteral("python3"); // interpreter for pytest (CREWDECK_PYTHON / --python)
-    int graceMs = 5000;              // SIGTERM -> SIGKILL on cancel/timeout
-    bool keepWorkspaces = false;     // debugging: keep <workspaceRoot>/<runId> after the run
+    QString workspaceRoot; // absolute; one sub-directory per run
+    QString python =
+        QStringLiteral("python3");       // interpreter for pytest (CREWDECK_PYTHON / --python)
+    int graceMs = 5000;                  // SIGTERM -> SIGKILL on cancel/timeout
+    bool keepWorkspaces = false;         // debugging: keep <workspaceRoot>/<runId> after the run
     qint64 outputCapBytes = 1024 * 1024; // stored output tail per tool call
-    int coalesceMs = 50;             // output event window per tool call
+    int coalesceMs = 50;                 // output event window per tool call
     // Null or not isolating: tools run unsandboxed (--unsafe-tools), with a warning per run.
     std::shared_ptr<const Sandbox> sandbox;
-    QStringList gitLocalRoots;       // canonical dirs git_clone may read local repositories from
+    QStringList gitLocalRoots; // canonical dirs git_clone may read local repositories from
 };
 
 class RunExecutor : public QObject
@@ -54,7 +57,8 @@ public:
     using Config = RunnerConfig;
 
     // `sink` must outlive the executor (or until done()).
-    RunExecutor(const RunJob &job, const RunnerConfig &config, RunSink *sink, QObject *parent = nullptr);
+    RunExecutor(const RunJob &job, const RunnerConfig &config, RunSink *sink,
+                QObject *parent = nullptr);
     // Kills a still-running tool tree and removes the workspace; calls no sink method.
     ~RunExecutor() override;
 

@@ -86,10 +86,12 @@ GitSource classifyGitUrl(const QString &urlIn)
 }
 
 namespace {
-std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &context, QString *error);
+std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &context,
+                                        QString *error);
 }
 
-std::optional<ToolCommand> buildToolCommand(const Step &step, const ToolContext &context, QString *error)
+std::optional<ToolCommand> buildToolCommand(const Step &step, const ToolContext &context,
+                                            QString *error)
 {
     auto cmd = buildCommand(step, context, error);
     if (!cmd)
@@ -98,7 +100,8 @@ std::optional<ToolCommand> buildToolCommand(const Step &step, const ToolContext 
 }
 
 namespace {
-std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &context, QString *error)
+std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &context,
+                                        QString *error)
 {
     ToolCommand cmd;
     const QString workspace = QDir::cleanPath(context.workspace);
@@ -129,9 +132,10 @@ std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &con
         // Hooks from the cloned repository (or a template) never run; only the network
         // transports are allowed, and "file" (local paths, file://) only for a source under
         // an allowed local root.
-        cmd.arguments = {u"-c"_s, u"core.hooksPath=/dev/null"_s, u"-c"_s, u"protocol.allow=never"_s,
-                         u"-c"_s, u"protocol.https.allow=always"_s, u"-c"_s, u"protocol.http.allow=always"_s,
-                         u"-c"_s, u"protocol.git.allow=always"_s, u"-c"_s, u"protocol.ssh.allow=always"_s};
+        cmd.arguments = {
+            u"-c"_s, u"core.hooksPath=/dev/null"_s,    u"-c"_s, u"protocol.allow=never"_s,
+            u"-c"_s, u"protocol.https.allow=always"_s, u"-c"_s, u"protocol.http.allow=always"_s,
+            u"-c"_s, u"protocol.git.allow=always"_s,   u"-c"_s, u"protocol.ssh.allow=always"_s};
         const GitSource src = classifyGitUrl(url);
         if (src.local) {
             // One message whether the path exists or not: a member learns nothing about the
@@ -139,8 +143,9 @@ std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &con
             const QString refused =
                 u"git_clone: local source '%1' is not under a directory this server allows "
                 "(serve --git-local-root)"_s.arg(src.path);
-            const QString canonical = QDir::isAbsolutePath(src.path) ? QFileInfo(src.path).canonicalFilePath()
-                                                                     : QString();
+            const QString canonical = QDir::isAbsolutePath(src.path)
+                                          ? QFileInfo(src.path).canonicalFilePath()
+                                          : QString();
             QString root;
             for (const QString &r : context.gitLocalRoots) {
                 if (!canonical.isEmpty() && isInside(r, canonical)) {
@@ -155,8 +160,10 @@ std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &con
             cmd.readOnlyMounts << root;
             // The canonical path: a symlinked spelling would not exist inside the sandbox. The
             // operator trusts the roots, so their repositories may be owned by another user.
-            url = url.startsWith(u"file:"_s, Qt::CaseInsensitive) ? u"file://"_s + canonical : canonical;
-            cmd.arguments << u"-c"_s << u"protocol.file.allow=always"_s << u"-c"_s << u"safe.directory=*"_s
+            url = url.startsWith(u"file:"_s, Qt::CaseInsensitive) ? u"file://"_s + canonical
+                                                                  : canonical;
+            cmd.arguments << u"-c"_s << u"protocol.file.allow=always"_s << u"-c"_s
+                          << u"safe.directory=*"_s
                           << u"clone"_s
                           // A file:// clone runs upload-pack with a cleaned environment: it
                           // needs the exception on its own command line.

@@ -26,7 +26,7 @@ struct ToolCommand
 // What a step's command line may depend on besides the step.
 struct ToolContext
 {
-    QString workspace;            // absolute host path of the run's workspace
+    QString workspace;                          // absolute host path of the run's workspace
     QString python = QStringLiteral("python3"); // pytest's interpreter (name on PATH or absolute)
     // Canonical absolute directories a git_clone may read a local repository from
     // (serve --git-local-root); a file:// URL or a local path anywhere else is refused.

@@ -179,8 +179,7 @@ const QList<Migration> &migrations()
              " key TEXT PRIMARY KEY,"
              " value TEXT NOT NULL)"_s,
          }},
-        {2,
-         u"maintained run aggregates and analytics indexes"_s,
+        {2, u"maintained run aggregates and analytics indexes"_s,
          QStringList{
              // Per-org totals over all runs, kept current by the store in the same
              // transaction as every run change: /dashboard/stats without a range reads one row.
@@ -211,8 +210,7 @@ const QList<Migration> &migrations()
              u"CREATE INDEX runs_org_created_cover ON runs (org_id, created_at, status, duration_ms, tokens)"_s,
              u"CREATE INDEX runs_org_finished ON runs (org_id, finished_at, status, duration_ms)"_s,
          } + runStatsRebuildStatementsV2()},
-        {3,
-         u"hourly run rollups for the timeseries"_s,
+        {3, u"hourly run rollups for the timeseries"_s,
          QStringList{
              // Per-org counts of the runs created in each UTC hour (hour = its start in ms),
              // kept current with the runs: a timeseries over a year reads ~8,760 rows per org
@@ -227,8 +225,7 @@ const QList<Migration> &migrations()
              " tokens BIGINT NOT NULL DEFAULT 0,"
              " PRIMARY KEY (org_id, hour))"_s,
          } + runHourlyRebuildStatements()},
-        {4,
-         u"memoised latency percentiles of closed timeseries buckets"_s,
+        {4, u"memoised latency percentiles of closed timeseries buckets"_s,
          QStringList{
              // p50/p95 (nearest rank) of the runs that finished in one bucket [start, start +
              // width) of the latency timeseries, written once the bucket can no longer change
@@ -266,8 +263,10 @@ const QStringList &runStatsRebuildStatementsV2()
         " SUM(CASE WHEN status IN ('succeeded', 'failed', 'cancelled') THEN 1 ELSE 0 END),"
         " SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END),"
         " SUM(tokens),"
-        " SUM(CASE WHEN status IN ('succeeded', 'failed', 'cancelled') AND duration_ms IS NOT NULL THEN 1 ELSE 0 END),"
-        " COALESCE(SUM(CASE WHEN status IN ('succeeded', 'failed', 'cancelled') THEN duration_ms END), 0)"
+        " SUM(CASE WHEN status IN ('succeeded', 'failed', 'cancelled') AND duration_ms IS NOT NULL "
+        "THEN 1 ELSE 0 END),"
+        " COALESCE(SUM(CASE WHEN status IN ('succeeded', 'failed', 'cancelled') THEN duration_ms "
+        "END), 0)"
         " FROM runs GROUP BY org_id"_s,
         u"INSERT INTO run_durations (org_id, duration_ms, n)"
         " SELECT org_id, duration_ms, COUNT(*) FROM runs"
@@ -367,12 +366,14 @@ bool migrate(QSqlDatabase &db, const Dialect &dialect, QString *error)
             if (!execSql(db, applyDialect(stmt, dialect), error)) {
                 execSql(db, u"ROLLBACK"_s, nullptr);
                 if (error)
-                    *error = u"migration %1 (%2) failed: %3"_s.arg(m.version).arg(m.description, *error);
+                    *error =
+                        u"migration %1 (%2) failed: %3"_s.arg(m.version).arg(m.description, *error);
                 return false;
             }
         }
         QSqlQuery rec(db);
-        rec.prepare(u"INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)"_s);
+        rec.prepare(
+            u"INSERT INTO schema_version (version, description, applied_at) VALUES (?, ?, ?)"_s);
         rec.addBindValue(m.version);
         rec.addBindValue(m.description);
         rec.addBindValue(QDateTime::currentMSecsSinceEpoch());

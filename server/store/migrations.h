@@ -15,10 +15,10 @@ namespace crewdeck::server {
 
 struct Dialect
 {
-    QString name;            // "sqlite" | "postgres"
-    QString blobType;        // {BLOB}:   BLOB | BYTEA
-    QString seqPrimaryKey;   // {SEQ_PK}: a caller-supplied 64-bit integer primary key
-    QString beginWrite;      // starts a transaction that intends to write
+    QString name;             // "sqlite" | "postgres"
+    QString blobType;         // {BLOB}:   BLOB | BYTEA
+    QString seqPrimaryKey;    // {SEQ_PK}: a caller-supplied 64-bit integer primary key
+    QString beginWrite;       // starts a transaction that intends to write
     QStringList sessionSetup; // run once right after connecting
 
     static const Dialect &sqlite();
@@ -27,9 +27,9 @@ struct Dialect
 
 struct Migration
 {
-    int version = 0;          // 1, 2, 3, ... strictly increasing, never renumbered
+    int version = 0; // 1, 2, 3, ... strictly increasing, never renumbered
     QString description;
-    QStringList statements;   // dialect-neutral SQL with {TOKENS}
+    QStringList statements; // dialect-neutral SQL with {TOKENS}
 };
 
 // All migrations in order. Append new versions at the end; never edit an applied one.

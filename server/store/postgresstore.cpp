@@ -50,7 +50,7 @@ std::optional<PostgresStore::Params> PostgresStore::parseUrl(const QString &text
     const QUrlQuery query(url);
     for (const auto &[key, value] : query.queryItems(QUrl::FullyDecoded)) {
         if (key == u"sslmode"_s) {
-            static const QStringList modes{u"disable"_s, u"allow"_s, u"prefer"_s,
+            static const QStringList modes{u"disable"_s, u"allow"_s,     u"prefer"_s,
                                            u"require"_s, u"verify-ca"_s, u"verify-full"_s};
             if (!modes.contains(value))
                 return fail(u"unknown sslmode '%1'"_s.arg(value));
@@ -86,7 +86,9 @@ QString PostgresStore::describe() const
 {
     if (!m_params)
         return u"postgres (invalid URL)"_s;
-    return u"postgres://%1@%2:%3/%4"_s.arg(m_params->user, m_params->host).arg(m_params->port).arg(m_params->dbName);
+    return u"postgres://%1@%2:%3/%4"_s.arg(m_params->user, m_params->host)
+        .arg(m_params->port)
+        .arg(m_params->dbName);
 }
 
 bool PostgresStore::open(QString *error)
@@ -118,7 +120,8 @@ bool PostgresStore::migrateSchema(QString *error)
     const bool ok = migrate(db(), dialect(), error);
     QSqlQuery unlock(db());
     if (!unlock.exec(u"SELECT pg_advisory_unlock(%1)"_s.arg(MigrationLockKey)))
-        qCWarning(lcStore).noquote() << "releasing the migration lock failed:" << unlock.lastError().text();
+        qCWarning(lcStore).noquote()
+            << "releasing the migration lock failed:" << unlock.lastError().text();
     return ok;
 }
 

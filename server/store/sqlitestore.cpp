@@ -32,8 +32,7 @@ std::atomic<quint64> g_nextId{0};
 } // namespace
 
 SqliteStore::SqliteStore(const QString &path)
-    : SqlStore(Dialect::sqlite(), u"QSQLITE"_s, u"crewdeck_sqlite")
-    , m_path(path)
+    : SqlStore(Dialect::sqlite(), u"QSQLITE"_s, u"crewdeck_sqlite"), m_path(path)
 {
     db().setDatabaseName(m_path);
     db().setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=5000"_s);
@@ -66,10 +65,12 @@ bool SqliteStore::insertEvents(const QList<StoredEventPtr> &events)
     if (!handle)
         return SqlStore::insertEvents(events);
     if (!m_insertEvent) {
-        const QByteArray sql = "INSERT INTO events (" + eventColumns().toUtf8() + ") VALUES (?, ?, ?, ?, ?, ?, ?)";
-        if (sqlite3_prepare_v3(handle, sql.constData(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &m_insertEvent,
-                               nullptr) != SQLITE_OK) {
-            qCWarning(lcStore).noquote() << "append events failed to prepare:" << sqlite3_errmsg(handle);
+        const QByteArray sql =
+            "INSERT INTO events (" + eventColumns().toUtf8() + ") VALUES (?, ?, ?, ?, ?, ?, ?)";
+        if (sqlite3_prepare_v3(handle, sql.constData(), int(sql.size()), SQLITE_PREPARE_PERSISTENT,
+                               &m_insertEvent, nullptr) != SQLITE_OK) {
+            qCWarning(lcStore).noquote()
+                << "append events failed to prepare:" << sqlite3_errmsg(handle);
             m_insertEvent = nullptr;
             return false;
         }
@@ -92,14 +93,16 @@ bool SqliteStore::insertEvents(const QList<StoredEventPtr> &events)
         rc = rc == SQLITE_OK ? bindText(5, ev->type, false) : rc;
         rc = rc == SQLITE_OK ? sqlite3_bind_int64(st, 6, ev->tsMs) : rc;
         // The frame bytes outlive the step: no copy.
-        rc = rc == SQLITE_OK ? sqlite3_bind_blob(st, 7, ev->bytes.isNull() ? empty : ev->bytes.constData(),
-                                                 int(ev->bytes.size()), SQLITE_STATIC)
-                             : rc;
+        rc = rc == SQLITE_OK
+                 ? sqlite3_bind_blob(st, 7, ev->bytes.isNull() ? empty : ev->bytes.constData(),
+                                     int(ev->bytes.size()), SQLITE_STATIC)
+                 : rc;
         rc = rc == SQLITE_OK ? sqlite3_step(st) : rc;
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
         if (rc != SQLITE_DONE) {
-            qCWarning(lcStore).noquote() << "append event" << ev->seq << "failed:" << sqlite3_errmsg(handle);
+            qCWarning(lcStore).noquote()
+                << "append event" << ev->seq << "failed:" << sqlite3_errmsg(handle);
             return false;
         }
     }
@@ -139,7 +142,8 @@ void SqliteStore::startCheckpointer()
         cdb.setDatabaseName(path);
         cdb.setConnectOptions(u"QSQLITE_BUSY_TIMEOUT=1000"_s);
         if (!cdb.open()) {
-            qCWarning(lcStore).noquote() << "background WAL checkpoints unavailable:" << cdb.lastError().text();
+            qCWarning(lcStore).noquote()
+                << "background WAL checkpoints unavailable:" << cdb.lastError().text();
             return;
         }
         timer->start();
@@ -154,18 +158,22 @@ void SqliteStore::startCheckpointer()
         const qint64 log = q.value(1).toLongLong();
         const bool grew = log != *lastLog;
         *lastLog = log;
-        timer->setInterval(grew ? kBusyIntervalMs : std::min(kIdleIntervalMs, timer->interval() * 2));
+        timer->setInterval(grew ? kBusyIntervalMs
+                                : std::min(kIdleIntervalMs, timer->interval() * 2));
     });
-    QObject::connect(thread, &QThread::finished, thread, [timer, conn] {
-        // Emitted on the checkpointer thread just before it ends: stop its timer and close
-        // its connection there (the timer object itself is deleted by stopCheckpointer()).
-        timer->stop();
-        {
-            QSqlDatabase cdb = QSqlDatabase::database(conn, false);
-            cdb.close();
-        }
-        QSqlDatabase::removeDatabase(conn);
-    }, Qt::DirectConnection);
+    QObject::connect(
+        thread, &QThread::finished, thread,
+        [timer, conn] {
+            // Emitted on the checkpointer thread just before it ends: stop its timer and close
+            // its connection there (the timer object itself is deleted by stopCheckpointer()).
+            timer->stop();
+            {
+                QSqlDatabase cdb = QSqlDatabase::database(conn, false);
+                cdb.close();
+            }
+            QSqlDatabase::removeDatabase(conn);
+        },
+        Qt::DirectConnection);
     m_checkpointer = thread;
     m_checkpointTimer = timer;
     thread->start();

@@ -47,8 +47,8 @@ private:
 
     QString m_path;
     QThread *m_checkpointer = nullptr;
-    QObject *m_checkpointTimer = nullptr; // lives on m_checkpointer
-    sqlite3_stmt *m_insertEvent = nullptr;  // on db()'s connection
+    QObject *m_checkpointTimer = nullptr;  // lives on m_checkpointer
+    sqlite3_stmt *m_insertEvent = nullptr; // on db()'s connection
 };
 
 } // namespace crewdeck::server

@@ -68,7 +68,8 @@ constexpr qint64 MaxMs = std::numeric_limits<qint64>::max();
 
 const QString RunColumns =
     u"id, crew_id, status, created_at, started_at, finished_at, duration_ms, tokens, timeout_s"_s;
-const QString ToolCallColumns = u"id, agent_id, tool, params, status, exit_code, started_at, duration_ms"_s;
+const QString ToolCallColumns =
+    u"id, agent_id, tool, params, status, exit_code, started_at, duration_ms"_s;
 const QString UserColumns = u"id, org_id, email, role, password_hash, created_at"_s;
 const QString RentalColumns =
     u"id, crew_id, renter_org_id, owner_org_id, hours_micros, price_micros, starts_at, ends_at"_s;
@@ -81,7 +82,8 @@ constexpr qint64 LatencyMemoMarginMs = 10 * 60 * 1000;
 // Upserts a finished run into its creation hour's rollup (same rules as addFinishedToStats).
 const QString HourlyFinishedSql =
     u"INSERT INTO run_hourly (org_id, hour, succeeded, failed, finished) VALUES (?, ?, ?, ?, 1)"
-    " ON CONFLICT (org_id, hour) DO UPDATE SET succeeded = run_hourly.succeeded + excluded.succeeded,"
+    " ON CONFLICT (org_id, hour) DO UPDATE SET succeeded = run_hourly.succeeded + "
+    "excluded.succeeded,"
     " failed = run_hourly.failed + excluded.failed, finished = run_hourly.finished + 1"_s;
 
 // The WHERE clause (without the seq condition) selecting one stream, mirroring
@@ -140,8 +142,7 @@ private:
 };
 
 SqlStore::SqlStore(const Dialect &dialect, const QString &driver, QStringView connectionPrefix)
-    : m_dialect(dialect)
-    , m_connectionName(newId(connectionPrefix))
+    : m_dialect(dialect), m_connectionName(newId(connectionPrefix))
 {
     m_db = QSqlDatabase::addDatabase(driver, m_connectionName);
 }
@@ -187,9 +188,10 @@ bool SqlStore::connectDb(QString *error)
             m_db.close();
             return false;
         }
-        if (stmt.contains(u"journal_mode"_s) && q.next()
-            && q.value(0).toString().compare(u"wal"_s, Qt::CaseInsensitive) != 0)
-            qCWarning(lcStore).noquote() << "WAL not available, journal mode is" << q.value(0).toString();
+        if (stmt.contains(u"journal_mode"_s) && q.next() &&
+            q.value(0).toString().compare(u"wal"_s, Qt::CaseInsensitive) != 0)
+            qCWarning(lcStore).noquote()
+                << "WAL not available, journal mode is" << q.value(0).toString();
     }
     return true;
 }
@@ -228,7 +230,8 @@ bool SqlStore::ping()
 
 int SqlStore::schemaVersion()
 {
-    return int(scalar("schema version", u"SELECT COALESCE(MAX(version), 0) FROM schema_version"_s, {}));
+    return int(
+        scalar("schema version", u"SELECT COALESCE(MAX(version), 0) FROM schema_version"_s, {}));
 }
 
 qint64 SqlStore::int64Of(const QVariant &v, qint64 fallback)
@@ -318,15 +321,17 @@ bool SqlStore::retryable(const QString &sql) const
 
 bool SqlStore::isDataWrite(const QString &sql)
 {
-    const bool write = sql.startsWith(u"INSERT"_s) || sql.startsWith(u"UPDATE"_s) || sql.startsWith(u"DELETE"_s);
+    const bool write =
+        sql.startsWith(u"INSERT"_s) || sql.startsWith(u"UPDATE"_s) || sql.startsWith(u"DELETE"_s);
     if (!write)
         return false;
     // latency_buckets only memoises what the runs already say (see timeseries()).
-    return !sql.contains(u"INTO events "_s) && !sql.contains(u"FROM events "_s) && !sql.contains(u"pruned_horizon"_s)
-           && !sql.contains(u"latency_buckets"_s);
+    return !sql.contains(u"INTO events "_s) && !sql.contains(u"FROM events "_s) &&
+           !sql.contains(u"pruned_horizon"_s) && !sql.contains(u"latency_buckets"_s);
 }
 
-std::optional<SqlStore::Stmt> SqlStore::exec(const char *what, const QString &sql, const QVariantList &binds)
+std::optional<SqlStore::Stmt> SqlStore::exec(const char *what, const QString &sql,
+                                             const QVariantList &binds)
 {
     auto result = execStatement(what, sql, binds);
     // A failed statement changes the version too: an answer computed from a failed read is
@@ -336,7 +341,8 @@ std::optional<SqlStore::Stmt> SqlStore::exec(const char *what, const QString &sq
     return result;
 }
 
-std::optional<SqlStore::Stmt> SqlStore::execStatement(const char *what, const QString &sql, const QVariantList &binds)
+std::optional<SqlStore::Stmt> SqlStore::execStatement(const char *what, const QString &sql,
+                                                      const QVariantList &binds)
 {
     // Reads and writes run on one thread, so one bump per write is enough; a failed or
     // rolled-back write only costs the read caches a miss.
@@ -443,7 +449,8 @@ std::optional<SqlStore::Stmt> SqlStore::execStatement(const char *what, const QS
         again.setForwardOnly(true);
         again.setNumericalPrecisionPolicy(QSql::HighPrecision);
         if (!again.prepare(sql)) {
-            qCWarning(lcStore).noquote() << what << "failed again to prepare:" << again.lastError().text();
+            qCWarning(lcStore).noquote()
+                << what << "failed again to prepare:" << again.lastError().text();
             return std::nullopt;
         }
         for (const QVariant &v : binds)
@@ -463,7 +470,8 @@ void SqlStore::clearStatementCache()
     m_stmts.clear();
 }
 
-qint64 SqlStore::scalar(const char *what, const QString &sql, const QVariantList &binds, qint64 fallback)
+qint64 SqlStore::scalar(const char *what, const QString &sql, const QVariantList &binds,
+                        qint64 fallback)
 {
     auto q = exec(what, sql, binds);
     if (!q || !q->next() || q->value(0).isNull())
@@ -509,10 +517,12 @@ void SqlStore::parkFailed(QSqlQuery &&q)
 
 std::optional<OrgRecord> SqlStore::orgByName(const QString &name)
 {
-    auto q = exec("org by name", u"SELECT id, name, created_at FROM orgs WHERE name = ?"_s, {text(name)});
+    auto q = exec("org by name", u"SELECT id, name, created_at FROM orgs WHERE name = ?"_s,
+                  {text(name)});
     if (!q || !q->next())
         return std::nullopt;
-    return OrgRecord{q->value(0).toString(), q->value(1).toString(), fromMs(SqlStore::int64Of(q->value(2)))};
+    return OrgRecord{q->value(0).toString(), q->value(1).toString(),
+                     fromMs(SqlStore::int64Of(q->value(2)))};
 }
 
 std::optional<OrgRecord> SqlStore::createOrg(const QString &name, Micros startingGrant)
@@ -535,15 +545,17 @@ std::optional<OrgRecord> SqlStore::createOrg(const QString &name, Micros startin
     return org;
 }
 
-QList<UserRecord> SqlStore::loadUsers(const char *what, const QString &sqlTail, const QVariantList &binds)
+QList<UserRecord> SqlStore::loadUsers(const char *what, const QString &sqlTail,
+                                      const QVariantList &binds)
 {
     QList<UserRecord> out;
     auto q = exec(what, u"SELECT "_s + UserColumns + u" FROM users "_s + sqlTail, binds);
     if (!q)
         return out;
     while (q->next()) {
-        out.append(UserRecord{q->value(0).toString(), q->value(1).toString(), q->value(2).toString(),
-                              q->value(3).toString(), q->value(4).toString().toUtf8(),
+        out.append(UserRecord{q->value(0).toString(), q->value(1).toString(),
+                              q->value(2).toString(), q->value(3).toString(),
+                              q->value(4).toString().toUtf8(),
                               fromMs(SqlStore::int64Of(q->value(5)))});
     }
     return out;
@@ -551,7 +563,8 @@ QList<UserRecord> SqlStore::loadUsers(const char *what, const QString &sqlTail, 
 
 std::optional<UserRecord> SqlStore::userByEmail(const QString &email)
 {
-    const auto list = loadUsers("user by email", u"WHERE email_norm = ?"_s, {text(normalizeEmail(email))});
+    const auto list =
+        loadUsers("user by email", u"WHERE email_norm = ?"_s, {text(normalizeEmail(email))});
     return list.isEmpty() ? std::nullopt : std::optional<UserRecord>(list.first());
 }
 
@@ -567,8 +580,8 @@ QList<UserRecord> SqlStore::users(const QString &orgId)
 }
 
 std::optional<UserRecord> SqlStore::createUser(const QString &orgId, const QString &email,
-                                                  const QString &role, const QByteArray &hash,
-                                                  StoreError *err)
+                                               const QString &role, const QByteArray &hash,
+                                               StoreError *err)
 {
     StoreError dummy;
     StoreError &e = err ? *err : dummy;
@@ -597,7 +610,8 @@ std::optional<UserRecord> SqlStore::createUser(const QString &orgId, const QStri
     if (!exec("create user",
               u"INSERT INTO users (id, org_id, email, email_norm, role, password_hash, created_at)"
               " VALUES (?, ?, ?, ?, ?, ?, ?)"_s,
-              {u.id, text(orgId), text(email), text(norm), text(role), text(QString::fromUtf8(hash)), now}))
+              {u.id, text(orgId), text(email), text(norm), text(role),
+               text(QString::fromUtf8(hash)), now}))
         return std::nullopt;
     if (!tx.commit())
         return std::nullopt;
@@ -612,13 +626,15 @@ qint64 SqlStore::userCount()
 
 // ---------------------------------------------------------------- crews
 
-QList<Crew> SqlStore::loadCrews(const char *what, const QString &whereSql, const QVariantList &binds)
+QList<Crew> SqlStore::loadCrews(const char *what, const QString &whereSql,
+                                const QVariantList &binds)
 {
     QList<Crew> out;
-    auto q = exec(what,
-                  u"SELECT c.id, c.org_id, c.name, c.status, c.price_micros, c.created_at FROM crews c "_s
-                      + whereSql + u" ORDER BY c.created_at, c.id"_s,
-                  binds);
+    auto q = exec(
+        what,
+        u"SELECT c.id, c.org_id, c.name, c.status, c.price_micros, c.created_at FROM crews c "_s +
+            whereSql + u" ORDER BY c.created_at, c.id"_s,
+        binds);
     if (!q)
         return out;
     QHash<QString, qsizetype> index;
@@ -638,8 +654,8 @@ QList<Crew> SqlStore::loadCrews(const char *what, const QString &whereSql, const
         return out;
     auto a = exec(what,
                   u"SELECT a.crew_id, a.id, a.name, a.role, a.tools FROM agents a"
-                  " JOIN crews c ON c.id = a.crew_id "_s
-                      + whereSql + u" ORDER BY a.crew_id, a.position"_s,
+                  " JOIN crews c ON c.id = a.crew_id "_s +
+                      whereSql + u" ORDER BY a.crew_id, a.position"_s,
                   binds);
     if (!a)
         return {};
@@ -665,7 +681,8 @@ QList<Crew> SqlStore::crews(const QString &orgId)
 
 std::optional<Crew> SqlStore::crew(const QString &orgId, const QString &crewId)
 {
-    const auto list = loadCrews("crew", u"WHERE c.org_id = ? AND c.id = ?"_s, {text(orgId), text(crewId)});
+    const auto list =
+        loadCrews("crew", u"WHERE c.org_id = ? AND c.id = ?"_s, {text(orgId), text(crewId)});
     return list.isEmpty() ? std::nullopt : std::optional<Crew>(list.first());
 }
 
@@ -678,7 +695,8 @@ std::optional<Crew> SqlStore::crewById(const QString &crewId)
 QStringList SqlStore::orgIdsWithFinishedRuns()
 {
     QStringList out;
-    auto q = exec("orgs with finished runs", u"SELECT org_id FROM run_stats WHERE finished > 0 ORDER BY org_id"_s);
+    auto q = exec("orgs with finished runs",
+                  u"SELECT org_id FROM run_stats WHERE finished > 0 ORDER BY org_id"_s);
     while (q && q->next())
         out.append(q->value(0).toString());
     return out;
@@ -686,8 +704,8 @@ QStringList SqlStore::orgIdsWithFinishedRuns()
 
 qint64 SqlStore::memoizedLatencyBuckets(const QString &orgId)
 {
-    return scalar("memoised latency buckets", u"SELECT COUNT(*) FROM latency_buckets WHERE org_id = ?"_s,
-                  {text(orgId)});
+    return scalar("memoised latency buckets",
+                  u"SELECT COUNT(*) FROM latency_buckets WHERE org_id = ?"_s, {text(orgId)});
 }
 
 QList<Crew> SqlStore::allCrews()
@@ -713,18 +731,21 @@ Crew SqlStore::createCrew(const QString &orgId, const CreateCrewRequest &req, qi
     Transaction tx(*this);
     if (!tx.ok())
         return Crew{};
-    if (!exec("create crew",
-              u"INSERT INTO crews (id, org_id, name, status, price_micros, created_at) VALUES (?, ?, ?, ?, ?, ?)"_s,
-              {c.id, text(orgId), text(c.name), c.status,
-               intOrNull(c.rentalPricePerHour ? std::optional<qint64>(c.rentalPricePerHour->value) : std::nullopt),
-               nowMs}))
+    if (!exec(
+            "create crew",
+            u"INSERT INTO crews (id, org_id, name, status, price_micros, created_at) VALUES (?, ?, ?, ?, ?, ?)"_s,
+            {c.id, text(orgId), text(c.name), c.status,
+             intOrNull(c.rentalPricePerHour ? std::optional<qint64>(c.rentalPricePerHour->value)
+                                            : std::nullopt),
+             nowMs}))
         return Crew{};
     for (qsizetype i = 0; i < c.agents.size(); ++i) {
         const Agent &a = c.agents.at(i);
-        if (!exec("create agent",
-                  u"INSERT INTO agents (id, crew_id, position, name, role, tools) VALUES (?, ?, ?, ?, ?, ?)"_s,
-                  {a.id, c.id, qint64(i), text(a.name), text(a.role),
-                   compactJson(QJsonArray::fromStringList(a.tools))}))
+        if (!exec(
+                "create agent",
+                u"INSERT INTO agents (id, crew_id, position, name, role, tools) VALUES (?, ?, ?, ?, ?, ?)"_s,
+                {a.id, c.id, qint64(i), text(a.name), text(a.role),
+                 compactJson(QJsonArray::fromStringList(a.tools))}))
             return Crew{};
     }
     if (!tx.commit())
@@ -743,33 +764,38 @@ StoreError SqlStore::deleteCrew(const QString &orgId, const QString &crewId, qin
         return StoreError::Unavailable;
     if (!q->next())
         return StoreError::NotFound;
-    auto busy = exec("delete crew runs",
-                     u"SELECT 1 FROM runs WHERE crew_id = ? AND status IN ('queued', 'running') LIMIT 1"_s,
-                     {text(crewId)});
+    auto busy =
+        exec("delete crew runs",
+             u"SELECT 1 FROM runs WHERE crew_id = ? AND status IN ('queued', 'running') LIMIT 1"_s,
+             {text(crewId)});
     if (!busy)
         return StoreError::Unavailable;
     if (busy->next())
         return StoreError::Conflict;
-    auto rented = exec("delete crew rentals",
-                       u"SELECT 1 FROM rentals WHERE crew_id = ? AND starts_at <= ? AND ends_at > ? LIMIT 1"_s,
-                       {text(crewId), nowMs, nowMs});
+    auto rented = exec(
+        "delete crew rentals",
+        u"SELECT 1 FROM rentals WHERE crew_id = ? AND starts_at <= ? AND ends_at > ? LIMIT 1"_s,
+        {text(crewId), nowMs, nowMs});
     if (!rented)
         return StoreError::Unavailable;
     if (rented->next())
         return StoreError::Conflict;
     // Runs, rentals and events keep the crew id as plain text: history survives the crew.
-    if (!exec("delete agents", u"DELETE FROM agents WHERE crew_id = ?"_s, {text(crewId)})
-        || !exec("delete crew", u"DELETE FROM crews WHERE id = ? AND org_id = ?"_s, {text(crewId), text(orgId)}))
+    if (!exec("delete agents", u"DELETE FROM agents WHERE crew_id = ?"_s, {text(crewId)}) ||
+        !exec("delete crew", u"DELETE FROM crews WHERE id = ? AND org_id = ?"_s,
+              {text(crewId), text(orgId)}))
         return StoreError::Unavailable;
     return tx.commit() ? StoreError::None : StoreError::Unavailable;
 }
 
 void SqlStore::setCrewStatus(const QString &crewId, const QString &status)
 {
-    exec("set crew status", u"UPDATE crews SET status = ? WHERE id = ?"_s, {text(status), text(crewId)});
+    exec("set crew status", u"UPDATE crews SET status = ? WHERE id = ?"_s,
+         {text(status), text(crewId)});
 }
 
-bool SqlStore::compareAndSetCrewStatus(const QString &crewId, const QString &expected, const QString &status)
+bool SqlStore::compareAndSetCrewStatus(const QString &crewId, const QString &expected,
+                                       const QString &status)
 {
     auto q = exec("cas crew status", u"UPDATE crews SET status = ? WHERE id = ? AND status = ?"_s,
                   {text(status), text(crewId), text(expected)});
@@ -799,7 +825,8 @@ QList<MarketCrew> SqlStore::marketCrews(const QString &orgId)
 
 // ---------------------------------------------------------------- runs and tool calls
 
-QList<Run> SqlStore::loadRuns(const char *what, const QString &sqlTail, const QVariantList &binds, bool *ok)
+QList<Run> SqlStore::loadRuns(const char *what, const QString &sqlTail, const QVariantList &binds,
+                              bool *ok)
 {
     QList<Run> out;
     auto q = exec(what, u"SELECT "_s + RunColumns + u" FROM runs "_s + sqlTail, binds);
@@ -826,7 +853,8 @@ QList<Run> SqlStore::loadRuns(const char *what, const QString &sqlTail, const QV
     return out;
 }
 
-QList<ToolCall> SqlStore::loadToolCalls(const char *what, const QString &sqlTail, const QVariantList &binds)
+QList<ToolCall> SqlStore::loadToolCalls(const char *what, const QString &sqlTail,
+                                        const QVariantList &binds)
 {
     QList<ToolCall> out;
     auto q = exec(what, u"SELECT "_s + ToolCallColumns + u" FROM tool_calls "_s + sqlTail, binds);
@@ -848,10 +876,13 @@ QList<ToolCall> SqlStore::loadToolCalls(const char *what, const QString &sqlTail
     return out;
 }
 
-QList<RunJob> SqlStore::loadRunJobs(const char *what, const QString &sqlTail, const QVariantList &binds)
+QList<RunJob> SqlStore::loadRunJobs(const char *what, const QString &sqlTail,
+                                    const QVariantList &binds)
 {
     QList<RunJob> out;
-    auto q = exec(what, u"SELECT id, org_id, crew_id, steps, timeout_s, created_at FROM runs "_s + sqlTail, binds);
+    auto q = exec(
+        what, u"SELECT id, org_id, crew_id, steps, timeout_s, created_at FROM runs "_s + sqlTail,
+        binds);
     if (!q)
         return out;
     while (q->next()) {
@@ -868,7 +899,7 @@ QList<RunJob> SqlStore::loadRunJobs(const char *what, const QString &sqlTail, co
 }
 
 Run SqlStore::createRun(const QString &orgId, const QString &crewId, const QJsonArray &steps,
-                           int timeoutS, qint64 nowMs)
+                        int timeoutS, qint64 nowMs)
 {
     Run r;
     r.id = newId(u"run");
@@ -881,10 +912,11 @@ Run SqlStore::createRun(const QString &orgId, const QString &crewId, const QJson
     Transaction tx(*this);
     if (!tx.ok())
         return Run{};
-    if (!exec("create run",
-              u"INSERT INTO runs (id, org_id, crew_id, status, steps, timeout_s, created_at, tokens)"
-              " VALUES (?, ?, ?, 'queued', ?, ?, ?, 0)"_s,
-              {r.id, text(orgId), text(crewId), compactJson(steps), timeoutS, nowMs}))
+    if (!exec(
+            "create run",
+            u"INSERT INTO runs (id, org_id, crew_id, status, steps, timeout_s, created_at, tokens)"
+            " VALUES (?, ?, ?, 'queued', ?, ?, ?, 0)"_s,
+            {r.id, text(orgId), text(crewId), compactJson(steps), timeoutS, nowMs}))
         return Run{};
     if (!exec("create run stats",
               u"INSERT INTO run_stats (org_id, total) VALUES (?, 1)"
@@ -907,7 +939,8 @@ std::optional<Run> SqlStore::run(const QString &orgId, const QString &runId)
     if (list.isEmpty())
         return std::nullopt;
     Run r = list.takeFirst();
-    r.toolCalls = loadToolCalls("run tool calls", u"WHERE run_id = ? ORDER BY ord"_s, {text(runId)});
+    r.toolCalls =
+        loadToolCalls("run tool calls", u"WHERE run_id = ? ORDER BY ord"_s, {text(runId)});
     r.withToolCalls = true;
     return r;
 }
@@ -960,7 +993,8 @@ RunPage SqlStore::runs(const QString &orgId, const RunFilter &filter, StoreError
     }
     binds << qint64(limit) + 1; // one extra row tells whether there is a next page
     bool ok = false;
-    page.items = loadRuns("runs", where + u" ORDER BY created_at DESC, id DESC LIMIT ?"_s, binds, &ok);
+    page.items =
+        loadRuns("runs", where + u" ORDER BY created_at DESC, id DESC LIMIT ?"_s, binds, &ok);
     if (!ok) {
         e = StoreError::Unavailable;
         return page;
@@ -975,7 +1009,8 @@ RunPage SqlStore::runs(const QString &orgId, const RunFilter &filter, StoreError
 
 QList<RunJob> SqlStore::runsInStatus(const QString &status)
 {
-    return loadRunJobs("runs in status", u"WHERE status = ? ORDER BY created_at, id"_s, {text(status)});
+    return loadRunJobs("runs in status", u"WHERE status = ? ORDER BY created_at, id"_s,
+                       {text(status)});
 }
 
 void SqlStore::markRunStarted(const QString &runId, qint64 nowMs)
@@ -988,9 +1023,10 @@ void SqlStore::markRunStarted(const QString &runId, qint64 nowMs)
 bool SqlStore::claimRun(const QString &runId, qint64 nowMs)
 {
     // One conditional UPDATE: atomic across connections and nodes, exactly one caller wins.
-    auto q = exec("claim run",
-                  u"UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'"_s,
-                  {nowMs, text(runId)});
+    auto q = exec(
+        "claim run",
+        u"UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'"_s,
+        {nowMs, text(runId)});
     return q && q->numRowsAffected() == 1;
 }
 
@@ -1008,7 +1044,8 @@ bool SqlStore::cancelQueuedRun(const QString &runId, qint64 nowMs)
     if (!q || q->numRowsAffected() != 1)
         return false;
     q.reset();
-    auto org = exec("cancel queued run org", u"SELECT org_id, created_at FROM runs WHERE id = ?"_s, {text(runId)});
+    auto org = exec("cancel queued run org", u"SELECT org_id, created_at FROM runs WHERE id = ?"_s,
+                    {text(runId)});
     if (!org || !org->next())
         return false;
     const QString orgId = org->value(0).toString();
@@ -1022,7 +1059,8 @@ bool SqlStore::cancelQueuedRun(const QString &runId, qint64 nowMs)
     return tx.commit();
 }
 
-bool SqlStore::addFinishedToStats(const QString &orgId, const QString &status, const QVariant &durationMs)
+bool SqlStore::addFinishedToStats(const QString &orgId, const QString &status,
+                                  const QVariant &durationMs)
 {
     // Same counting rules as the from-scratch queries: only final states count as finished,
     // and only finished runs with a duration count for latency.
@@ -1030,12 +1068,15 @@ bool SqlStore::addFinishedToStats(const QString &orgId, const QString &status, c
         return true;
     const bool hasDuration = !durationMs.isNull();
     const qint64 duration = hasDuration ? int64Of(durationMs) : 0;
-    if (!exec("run stats finished",
-              u"INSERT INTO run_stats (org_id, finished, succeeded, lat_n, lat_sum) VALUES (?, 1, ?, ?, ?)"
-              " ON CONFLICT (org_id) DO UPDATE SET finished = run_stats.finished + 1,"
-              " succeeded = run_stats.succeeded + excluded.succeeded,"
-              " lat_n = run_stats.lat_n + excluded.lat_n, lat_sum = run_stats.lat_sum + excluded.lat_sum"_s,
-              {text(orgId), qint64(status == RunState::Succeeded ? 1 : 0), qint64(hasDuration ? 1 : 0), duration}))
+    if (!exec(
+            "run stats finished",
+            u"INSERT INTO run_stats (org_id, finished, succeeded, lat_n, lat_sum) VALUES (?, 1, ?, "
+            u"?, ?)"
+            " ON CONFLICT (org_id) DO UPDATE SET finished = run_stats.finished + 1,"
+            " succeeded = run_stats.succeeded + excluded.succeeded,"
+            " lat_n = run_stats.lat_n + excluded.lat_n, lat_sum = run_stats.lat_sum + excluded.lat_sum"_s,
+            {text(orgId), qint64(status == RunState::Succeeded ? 1 : 0),
+             qint64(hasDuration ? 1 : 0), duration}))
         return false;
     if (!hasDuration)
         return true;
@@ -1083,8 +1124,9 @@ bool SqlStore::markRunFinished(const QString &runId, const QString &status, qint
     if (!q || q->numRowsAffected() != 1)
         return false;
     q.reset();
-    auto row = exec("mark run finished row", u"SELECT org_id, duration_ms, created_at FROM runs WHERE id = ?"_s,
-                    {text(runId)});
+    auto row =
+        exec("mark run finished row",
+             u"SELECT org_id, duration_ms, created_at FROM runs WHERE id = ?"_s, {text(runId)});
     if (!row || !row->next())
         return false;
     const QString orgId = row->value(0).toString();
@@ -1095,15 +1137,16 @@ bool SqlStore::markRunFinished(const QString &runId, const QString &status, qint
         return false;
     // A finish recorded in the past (imports, tests; never a live run) may land in a closed
     // latency bucket whose percentiles were memoised: forget those.
-    if (nowMs < QDateTime::currentMSecsSinceEpoch() - LatencyMemoMarginMs
-        && !exec("mark run finished memo",
-                 u"DELETE FROM latency_buckets WHERE org_id = ? AND start_ms <= ? AND start_ms + width_ms > ?"_s,
-                 {text(orgId), nowMs, nowMs}))
+    if (nowMs < QDateTime::currentMSecsSinceEpoch() - LatencyMemoMarginMs &&
+        !exec(
+            "mark run finished memo",
+            u"DELETE FROM latency_buckets WHERE org_id = ? AND start_ms <= ? AND start_ms + width_ms > ?"_s,
+            {text(orgId), nowMs, nowMs}))
         return false;
-    if (RunState::isFinal(status)
-        && !exec("mark run finished hourly", HourlyFinishedSql,
-                 {text(orgId), (createdAt / HourMs) * HourMs, qint64(status == RunState::Succeeded ? 1 : 0),
-                  qint64(status == RunState::Failed ? 1 : 0)}))
+    if (RunState::isFinal(status) && !exec("mark run finished hourly", HourlyFinishedSql,
+                                           {text(orgId), (createdAt / HourMs) * HourMs,
+                                            qint64(status == RunState::Succeeded ? 1 : 0),
+                                            qint64(status == RunState::Failed ? 1 : 0)}))
         return false;
     return tx.commit();
 }
@@ -1113,13 +1156,15 @@ void SqlStore::addRunTokens(const QString &runId, qint64 tokens)
     Transaction tx(*this);
     if (!tx.ok())
         return;
-    auto q = exec("add run tokens", u"UPDATE runs SET tokens = tokens + ? WHERE id = ?"_s, {tokens, text(runId)});
+    auto q = exec("add run tokens", u"UPDATE runs SET tokens = tokens + ? WHERE id = ?"_s,
+                  {tokens, text(runId)});
     if (!q || q->numRowsAffected() != 1)
         return;
     q.reset();
-    if (!exec("add run tokens stats",
-              u"UPDATE run_stats SET tokens = tokens + ? WHERE org_id = (SELECT org_id FROM runs WHERE id = ?)"_s,
-              {tokens, text(runId)}))
+    if (!exec(
+            "add run tokens stats",
+            u"UPDATE run_stats SET tokens = tokens + ? WHERE org_id = (SELECT org_id FROM runs WHERE id = ?)"_s,
+            {tokens, text(runId)}))
         return;
     if (!exec("add run tokens hourly",
               u"UPDATE run_hourly SET tokens = tokens + ?"
@@ -1131,7 +1176,7 @@ void SqlStore::addRunTokens(const QString &runId, qint64 tokens)
 }
 
 ToolCall SqlStore::startToolCall(const QString &runId, const QString &agentId, const QString &tool,
-                                    const QJsonObject &params, qint64 nowMs)
+                                 const QJsonObject &params, qint64 nowMs)
 {
     ToolCall t;
     t.id = newId(u"tc");
@@ -1140,42 +1185,48 @@ ToolCall SqlStore::startToolCall(const QString &runId, const QString &agentId, c
     t.params = params;
     t.status = CallState::Running;
     t.startedAt = fromMs(nowMs);
-    if (!exec("start tool call",
-              u"INSERT INTO tool_calls (id, run_id, ord, agent_id, tool, params, status, started_at)"
-              " VALUES (?, ?, (SELECT COALESCE(MAX(ord), 0) + 1 FROM tool_calls WHERE run_id = ?),"
-              " ?, ?, ?, 'running', ?)"_s,
-              {t.id, text(runId), text(runId), text(agentId), text(tool), compactJson(params), nowMs}))
+    if (!exec(
+            "start tool call",
+            u"INSERT INTO tool_calls (id, run_id, ord, agent_id, tool, params, status, started_at)"
+            " VALUES (?, ?, (SELECT COALESCE(MAX(ord), 0) + 1 FROM tool_calls WHERE run_id = ?),"
+            " ?, ?, ?, 'running', ?)"_s,
+            {t.id, text(runId), text(runId), text(agentId), text(tool), compactJson(params),
+             nowMs}))
         return ToolCall{};
     return t;
 }
 
 void SqlStore::finishToolCall(const QString &toolCallId, const QString &status,
-                                 std::optional<int> exitCode, qint64 durationMs,
-                                 const QByteArray &outputTail)
+                              std::optional<int> exitCode, qint64 durationMs,
+                              const QByteArray &outputTail)
 {
-    exec("finish tool call",
-         u"UPDATE tool_calls SET status = ?, exit_code = ?, duration_ms = ?, output_tail = ? WHERE id = ?"_s,
-         {text(status), exitCode ? QVariant(*exitCode) : QVariant(QMetaType::fromType<int>()), durationMs,
-          outputTail.isNull() ? QVariant(QByteArray("")) : QVariant(outputTail), text(toolCallId)});
+    exec(
+        "finish tool call",
+        u"UPDATE tool_calls SET status = ?, exit_code = ?, duration_ms = ?, output_tail = ? WHERE id = ?"_s,
+        {text(status), exitCode ? QVariant(*exitCode) : QVariant(QMetaType::fromType<int>()),
+         durationMs, outputTail.isNull() ? QVariant(QByteArray("")) : QVariant(outputTail),
+         text(toolCallId)});
 }
 
 QList<ToolCall> SqlStore::runningToolCalls(const QString &runId)
 {
-    return loadToolCalls("running tool calls", u"WHERE run_id = ? AND status = 'running' ORDER BY ord"_s,
-                         {text(runId)});
+    return loadToolCalls("running tool calls",
+                         u"WHERE run_id = ? AND status = 'running' ORDER BY ord"_s, {text(runId)});
 }
 
 bool SqlStore::crewHasActiveRun(const QString &crewId)
 {
-    auto q = exec("crew active run",
-                  u"SELECT 1 FROM runs WHERE crew_id = ? AND status IN ('queued', 'running') LIMIT 1"_s,
-                  {text(crewId)});
+    auto q =
+        exec("crew active run",
+             u"SELECT 1 FROM runs WHERE crew_id = ? AND status IN ('queued', 'running') LIMIT 1"_s,
+             {text(crewId)});
     return q && q->next();
 }
 
 // ---------------------------------------------------------------- dashboard
 
-DashboardStats SqlStore::dashboardStats(const QString &orgId, const QDateTime &from, const QDateTime &to)
+DashboardStats SqlStore::dashboardStats(const QString &orgId, const QDateTime &from,
+                                        const QDateTime &to)
 {
     DashboardStats s;
     s.activeCrews = scalar("dashboard active crews",
@@ -1186,9 +1237,10 @@ DashboardStats SqlStore::dashboardStats(const QString &orgId, const QDateTime &f
         // All of the org's runs: the maintained aggregates, a few index lookups whatever the
         // number of runs.
         qint64 latN = 0;
-        if (auto q = exec("dashboard run stats",
-                          u"SELECT total, finished, succeeded, tokens, lat_n, lat_sum FROM run_stats WHERE org_id = ?"_s,
-                          {text(orgId)});
+        if (auto q = exec(
+                "dashboard run stats",
+                u"SELECT total, finished, succeeded, tokens, lat_n, lat_sum FROM run_stats WHERE org_id = ?"_s,
+                {text(orgId)});
             q && q->next()) {
             s.totalRuns = int64Of(q->value(0));
             const qint64 finished = int64Of(q->value(1));
@@ -1216,17 +1268,17 @@ DashboardStats SqlStore::dashboardStats(const QString &orgId, const QDateTime &f
     if (auto q = exec("dashboard totals",
                       u"SELECT COUNT(*),"
                       " COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0),"
-                      " COALESCE(SUM(CASE WHEN status IN "_s
-                          + FinishedStates
-                          + u" THEN 1 ELSE 0 END), 0),"
-                            " COALESCE(SUM(tokens), 0),"
-                            " COALESCE(SUM(CASE WHEN status IN "_s
-                          + FinishedStates
-                          + u" AND duration_ms IS NOT NULL THEN 1 ELSE 0 END), 0),"
-                            " COALESCE(SUM(CASE WHEN status IN "_s
-                          + FinishedStates
-                          + u" THEN duration_ms END), 0)"
-                            " FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"_s,
+                      " COALESCE(SUM(CASE WHEN status IN "_s +
+                          FinishedStates +
+                          u" THEN 1 ELSE 0 END), 0),"
+                          " COALESCE(SUM(tokens), 0),"
+                          " COALESCE(SUM(CASE WHEN status IN "_s +
+                          FinishedStates +
+                          u" AND duration_ms IS NOT NULL THEN 1 ELSE 0 END), 0),"
+                          " COALESCE(SUM(CASE WHEN status IN "_s +
+                          FinishedStates +
+                          u" THEN duration_ms END), 0)"
+                          " FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"_s,
                       range);
         q && q->next()) {
         s.totalRuns = int64Of(q->value(0));
@@ -1243,12 +1295,15 @@ DashboardStats SqlStore::dashboardStats(const QString &orgId, const QDateTime &f
     // = the value at 1-based rank ceil(p/100 * n) in ascending order, i.e.
     // ORDER BY duration_ms LIMIT 1 OFFSET ceil(p*n/100)-1; 0 when there are no such runs.
     if (n > 0) {
-        const QString pct = u"SELECT duration_ms FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"
-                            " AND status IN "_s
-                            + FinishedStates
-                            + u" AND duration_ms IS NOT NULL ORDER BY duration_ms LIMIT 1 OFFSET ?"_s;
-        s.p50LatencyMs = scalar("dashboard p50", pct, range + QVariantList{storeutil::nearestRankOffset(n, 50)});
-        s.p95LatencyMs = scalar("dashboard p95", pct, range + QVariantList{storeutil::nearestRankOffset(n, 95)});
+        const QString pct =
+            u"SELECT duration_ms FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"
+            " AND status IN "_s +
+            FinishedStates +
+            u" AND duration_ms IS NOT NULL ORDER BY duration_ms LIMIT 1 OFFSET ?"_s;
+        s.p50LatencyMs =
+            scalar("dashboard p50", pct, range + QVariantList{storeutil::nearestRankOffset(n, 50)});
+        s.p95LatencyMs =
+            scalar("dashboard p95", pct, range + QVariantList{storeutil::nearestRankOffset(n, 95)});
     }
     s.recentRuns = loadRuns("dashboard recent runs",
                             u"WHERE org_id = ? AND created_at >= ? AND created_at < ?"
@@ -1261,13 +1316,15 @@ bool SqlStore::fillPercentiles(const QString &orgId, qint64 n, DashboardStats &s
 {
     // Exact nearest-rank percentiles from the maintained histograms: find the 1 s bucket that
     // holds each rank by walking the coarse counts, then the exact duration inside it.
-    const qint64 offsets[2] = {storeutil::nearestRankOffset(n, 50), storeutil::nearestRankOffset(n, 95)};
+    const qint64 offsets[2] = {storeutil::nearestRankOffset(n, 50),
+                               storeutil::nearestRankOffset(n, 95)};
     qint64 bucketOf[2] = {-1, -1};
     qint64 before[2] = {0, 0}; // runs in earlier buckets
     {
-        auto q = exec("dashboard duration buckets",
-                      u"SELECT bucket, n FROM run_duration_buckets WHERE org_id = ? AND n > 0 ORDER BY bucket"_s,
-                      {text(orgId)});
+        auto q = exec(
+            "dashboard duration buckets",
+            u"SELECT bucket, n FROM run_duration_buckets WHERE org_id = ? AND n > 0 ORDER BY bucket"_s,
+            {text(orgId)});
         if (!q)
             return false;
         qint64 seen = 0;
@@ -1287,10 +1344,11 @@ bool SqlStore::fillPercentiles(const QString &orgId, qint64 n, DashboardStats &s
     for (int i = 0; i < 2; ++i) {
         if (bucketOf[i] < 0)
             return false;
-        auto q = exec("dashboard durations",
-                      u"SELECT duration_ms, n FROM run_durations WHERE org_id = ? AND duration_ms >= ?"
-                      " AND duration_ms < ? ORDER BY duration_ms"_s,
-                      {text(orgId), bucketOf[i] * DurationBucketMs, (bucketOf[i] + 1) * DurationBucketMs});
+        auto q = exec(
+            "dashboard durations",
+            u"SELECT duration_ms, n FROM run_durations WHERE org_id = ? AND duration_ms >= ?"
+            " AND duration_ms < ? ORDER BY duration_ms"_s,
+            {text(orgId), bucketOf[i] * DurationBucketMs, (bucketOf[i] + 1) * DurationBucketMs});
         if (!q)
             return false;
         qint64 seen = before[i];
@@ -1321,7 +1379,9 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
     // Bucket index of a timestamp column: (ts - first) / width, exact integer division in
     // both dialects because every selected ts is >= from >= first. Bound as values, grouped
     // in an outer query so that PostgreSQL sees one expression.
-    const auto bucketExpr = [](const QString &column) -> QString { return u"(("_s + column + u" - ?) / ?)"_s; };
+    const auto bucketExpr = [](const QString &column) -> QString {
+        return u"(("_s + column + u" - ?) / ?)"_s;
+    };
     ts.points.resize(count);
     for (qint64 i = 0; i < count; ++i)
         ts.points[i].t = fromMs(first + i * width);
@@ -1344,23 +1404,25 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
         // either end, if any, from the runs themselves (covering index runs_org_created_cover).
         const qint64 hourFrom = std::min(toTs, ((fromTs + HourMs - 1) / HourMs) * HourMs);
         const qint64 hourTo = std::max(hourFrom, std::min(toTs, (toTs / HourMs) * HourMs));
-        const QString rawPart = u"SELECT "_s + bucketExpr(u"created_at"_s)
-                                + u" AS b, 1 AS n,"
-                                  " CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END AS s,"
-                                  " CASE WHEN status = 'failed' THEN 1 ELSE 0 END AS f,"
-                                  " CASE WHEN status IN "_s
-                                + FinishedStates
-                                + u" THEN 1 ELSE 0 END AS fin,"
-                                  " tokens AS tok FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"_s;
-        auto q = exec("timeseries runs",
-                      u"SELECT b, SUM(n), COALESCE(SUM(s), 0), COALESCE(SUM(f), 0), COALESCE(SUM(fin), 0),"
-                      " COALESCE(SUM(tok), 0) FROM ("_s
-                          + rawPart + u" UNION ALL SELECT "_s + bucketExpr(u"hour"_s)
-                          + u" AS b, total AS n, succeeded AS s, failed AS f, finished AS fin, tokens AS tok"
-                            " FROM run_hourly WHERE org_id = ? AND hour >= ? AND hour < ? UNION ALL "_s
-                          + rawPart + u") AS t GROUP BY b ORDER BY b"_s,
-                      {first, width, text(orgId), fromTs, hourFrom, first, width, text(orgId), hourFrom, hourTo,
-                       first, width, text(orgId), hourTo, toTs});
+        const QString rawPart =
+            u"SELECT "_s + bucketExpr(u"created_at"_s) +
+            u" AS b, 1 AS n,"
+            " CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END AS s,"
+            " CASE WHEN status = 'failed' THEN 1 ELSE 0 END AS f,"
+            " CASE WHEN status IN "_s +
+            FinishedStates +
+            u" THEN 1 ELSE 0 END AS fin,"
+            " tokens AS tok FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"_s;
+        auto q = exec(
+            "timeseries runs",
+            u"SELECT b, SUM(n), COALESCE(SUM(s), 0), COALESCE(SUM(f), 0), COALESCE(SUM(fin), 0),"
+            " COALESCE(SUM(tok), 0) FROM ("_s +
+                rawPart + u" UNION ALL SELECT "_s + bucketExpr(u"hour"_s) +
+                u" AS b, total AS n, succeeded AS s, failed AS f, finished AS fin, tokens AS tok"
+                " FROM run_hourly WHERE org_id = ? AND hour >= ? AND hour < ? UNION ALL "_s +
+                rawPart + u") AS t GROUP BY b ORDER BY b"_s,
+            {first, width, text(orgId), fromTs, hourFrom, first, width, text(orgId), hourFrom,
+             hourTo, first, width, text(orgId), hourTo, toTs});
         if (!q)
             return std::nullopt;
         while (q->next()) {
@@ -1394,7 +1456,8 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
         const qint64 closedBefore = QDateTime::currentMSecsSinceEpoch() - LatencyMemoMarginMs;
         const auto memoizable = [&](qint64 i) {
             const qint64 bucketStart = first + i * width;
-            return bucketStart >= fromTs && bucketStart + width <= toTs && bucketStart + width <= closedBefore;
+            return bucketStart >= fromTs && bucketStart + width <= toTs &&
+                   bucketStart + width <= closedBefore;
         };
         std::vector<char> known(size_t(count), 0);
         {
@@ -1432,24 +1495,25 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
                 ++j;
             const qint64 lo = std::max(fromTs, first + i * width);
             const qint64 hi = std::min(toTs, first + j * width);
-            auto q = exec("timeseries latency",
-                          u"SELECT b, rn, cnt, duration_ms FROM ("
-                          " SELECT b, duration_ms,"
-                          // One window for both: the count over the whole partition shares
-                          // the rank's sort (two different windows cost SQLite two sorts).
-                          " ROW_NUMBER() OVER w AS rn,"
-                          " COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS cnt"
-                          " FROM (SELECT "_s
-                              + bucketExpr(u"finished_at"_s)
-                              + u" AS b, duration_ms FROM runs"
-                                " WHERE org_id = ? AND finished_at >= ? AND finished_at < ?"
-                                " AND status IN "_s
-                              + FinishedStates
-                              + u" AND duration_ms IS NOT NULL) AS d"
-                                " WINDOW w AS (PARTITION BY b ORDER BY duration_ms)) AS r"
-                                " WHERE rn = (cnt * 50 + 99) / 100 OR rn = (cnt * 95 + 99) / 100"
-                                " ORDER BY b, rn"_s,
-                          {first, width, text(orgId), lo, hi});
+            auto q = exec(
+                "timeseries latency",
+                u"SELECT b, rn, cnt, duration_ms FROM ("
+                " SELECT b, duration_ms,"
+                // One window for both: the count over the whole partition shares
+                // the rank's sort (two different windows cost SQLite two sorts).
+                " ROW_NUMBER() OVER w AS rn,"
+                " COUNT(*) OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING) AS cnt"
+                " FROM (SELECT "_s +
+                    bucketExpr(u"finished_at"_s) +
+                    u" AS b, duration_ms FROM runs"
+                    " WHERE org_id = ? AND finished_at >= ? AND finished_at < ?"
+                    " AND status IN "_s +
+                    FinishedStates +
+                    u" AND duration_ms IS NOT NULL) AS d"
+                    " WINDOW w AS (PARTITION BY b ORDER BY duration_ms)) AS r"
+                    " WHERE rn = (cnt * 50 + 99) / 100 OR rn = (cnt * 95 + 99) / 100"
+                    " ORDER BY b, rn"_s,
+                {first, width, text(orgId), lo, hi});
             if (!q)
                 return std::nullopt;
             while (q->next()) {
@@ -1481,13 +1545,15 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
                     continue;
                 const TimeseriesPoint &p = ts.points[i];
                 const bool empty = counted[size_t(i)] == 0;
-                ok = exec("timeseries latency remember",
-                          u"INSERT INTO latency_buckets (org_id, width_ms, start_ms, n, p50, p95)"
-                          " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, width_ms, start_ms) DO NOTHING"_s,
-                          {text(orgId), width, first + i * width, counted[size_t(i)],
-                           empty ? QVariant() : QVariant(qint64(p.value.value_or(0))),
-                           empty ? QVariant() : QVariant(qint64(p.extra.value(u"p95"_s).toDouble()))})
-                         .has_value();
+                ok =
+                    exec(
+                        "timeseries latency remember",
+                        u"INSERT INTO latency_buckets (org_id, width_ms, start_ms, n, p50, p95)"
+                        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (org_id, width_ms, start_ms) DO NOTHING"_s,
+                        {text(orgId), width, first + i * width, counted[size_t(i)],
+                         empty ? QVariant() : QVariant(qint64(p.value.value_or(0))),
+                         empty ? QVariant() : QVariant(qint64(p.extra.value(u"p95"_s).toDouble()))})
+                        .has_value();
             }
             if (ok)
                 tx.commit();
@@ -1503,18 +1569,19 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
             " l.kind, l.amount_micros FROM ledger l LEFT JOIN rentals r ON r.id = l.rental_id"
             " WHERE l.org_id = ?"_s;
         const qint64 opening = scalar("timeseries c7t opening",
-                                      u"SELECT COALESCE(SUM(amount_micros), 0) FROM ("_s + effective
-                                          + u") AS e WHERE at < ?"_s,
+                                      u"SELECT COALESCE(SUM(amount_micros), 0) FROM ("_s +
+                                          effective + u") AS e WHERE at < ?"_s,
                                       {text(orgId), fromTs}, 0);
         QList<qint64> delta(count, 0), spent(count, 0), earned(count, 0);
-        auto q = exec("timeseries c7t",
-                      u"SELECT b, COALESCE(SUM(amount_micros), 0),"
-                      " COALESCE(SUM(CASE WHEN kind = 'rental_payment' THEN amount_micros ELSE 0 END), 0),"
-                      " COALESCE(SUM(CASE WHEN kind = 'rental_reward' THEN amount_micros ELSE 0 END), 0)"
-                      " FROM (SELECT "_s
-                          + bucketExpr(u"at"_s) + u" AS b, kind, amount_micros FROM ("_s + effective
-                          + u") AS e WHERE at >= ? AND at < ?) AS t GROUP BY b ORDER BY b"_s,
-                      {first, width, text(orgId), fromTs, toTs});
+        auto q = exec(
+            "timeseries c7t",
+            u"SELECT b, COALESCE(SUM(amount_micros), 0),"
+            " COALESCE(SUM(CASE WHEN kind = 'rental_payment' THEN amount_micros ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN kind = 'rental_reward' THEN amount_micros ELSE 0 END), 0)"
+            " FROM (SELECT "_s +
+                bucketExpr(u"at"_s) + u" AS b, kind, amount_micros FROM ("_s + effective +
+                u") AS e WHERE at >= ? AND at < ?) AS t GROUP BY b ORDER BY b"_s,
+            {first, width, text(orgId), fromTs, toTs});
         if (!q)
             return std::nullopt;
         while (q->next()) {
@@ -1530,7 +1597,8 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
             balance += delta[i];
             TimeseriesPoint &p = ts.points[i];
             p.value = double(balance) / double(Micros::PerUnit);
-            p.extra = QJsonObject{{u"spent"_s, Micros{spent[i]}.toJson()}, {u"earned"_s, Micros{earned[i]}.toJson()}};
+            p.extra = QJsonObject{{u"spent"_s, Micros{spent[i]}.toJson()},
+                                  {u"earned"_s, Micros{earned[i]}.toJson()}};
         }
         return ts;
     }
@@ -1541,14 +1609,17 @@ TokenStats SqlStore::tokenStats(const QString &orgId, qint64 nowMs)
 {
     settleRentals(nowMs);
     TokenStats t;
-    auto q = exec("token stats",
-                  u"SELECT"
-                  " COALESCE(SUM(CASE WHEN state = 'settled' THEN amount_micros ELSE 0 END), 0),"
-                  " COALESCE(SUM(CASE WHEN kind = 'rental_payment' THEN amount_micros ELSE 0 END), 0),"
-                  " COALESCE(SUM(CASE WHEN kind = 'rental_reward' AND state = 'settled' THEN amount_micros ELSE 0 END), 0),"
-                  " COALESCE(SUM(CASE WHEN kind = 'rental_reward' AND state = 'pending' THEN amount_micros ELSE 0 END), 0)"
-                  " FROM ledger WHERE org_id = ?"_s,
-                  {text(orgId)});
+    auto q =
+        exec("token stats",
+             u"SELECT"
+             " COALESCE(SUM(CASE WHEN state = 'settled' THEN amount_micros ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN kind = 'rental_payment' THEN amount_micros ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN kind = 'rental_reward' AND state = 'settled' THEN "
+             "amount_micros ELSE 0 END), 0),"
+             " COALESCE(SUM(CASE WHEN kind = 'rental_reward' AND state = 'pending' THEN "
+             "amount_micros ELSE 0 END), 0)"
+             " FROM ledger WHERE org_id = ?"_s,
+             {text(orgId)});
     if (q && q->next()) {
         t.balance = Micros{SqlStore::int64Of(q->value(0))};
         t.spent = Micros{-SqlStore::int64Of(q->value(1))};
@@ -1563,7 +1634,8 @@ RentalStats SqlStore::rentalStats(const QString &orgId, qint64 nowMs)
     settleRentals(nowMs);
     RentalStats s;
     if (auto q = exec("rental stats counts",
-                      u"SELECT COUNT(*), COALESCE(SUM(CASE WHEN starts_at <= ? AND ends_at > ? THEN 1 ELSE 0 END), 0),"
+                      u"SELECT COUNT(*), COALESCE(SUM(CASE WHEN starts_at <= ? AND ends_at > ? "
+                      u"THEN 1 ELSE 0 END), 0),"
                       " COALESCE(SUM(CASE WHEN owner_org_id = ? THEN price_micros ELSE 0 END), 0),"
                       " COALESCE(SUM(CASE WHEN renter_org_id = ? THEN price_micros ELSE 0 END), 0)"
                       " FROM rentals WHERE renter_org_id = ? OR owner_org_id = ?"_s,
@@ -1577,7 +1649,8 @@ RentalStats SqlStore::rentalStats(const QString &orgId, qint64 nowMs)
     // utilization = owned priced crews with an active rental / owned priced crews.
     if (auto q = exec("rental utilization",
                       u"SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM rentals r"
-                      " WHERE r.crew_id = c.id AND r.owner_org_id = c.org_id AND r.starts_at <= ? AND r.ends_at > ?)"
+                      " WHERE r.crew_id = c.id AND r.owner_org_id = c.org_id AND r.starts_at <= ? "
+                      "AND r.ends_at > ?)"
                       " THEN 1 ELSE 0 END), 0)"
                       " FROM crews c WHERE c.org_id = ? AND c.price_micros IS NOT NULL"_s,
                       {nowMs, nowMs, text(orgId)});
@@ -1586,12 +1659,13 @@ RentalStats SqlStore::rentalStats(const QString &orgId, qint64 nowMs)
         const qint64 rented = SqlStore::int64Of(q->value(1));
         s.utilization = priced > 0 ? double(rented) / double(priced) : 0.0;
     }
-    if (auto q = exec("rental top crews",
-                      u"SELECT c.id, c.name, COUNT(r.id) AS n, SUM(r.price_micros) AS revenue"
-                      " FROM crews c JOIN rentals r ON r.crew_id = c.id AND r.owner_org_id = c.org_id"
-                      " WHERE c.org_id = ? GROUP BY c.id, c.name"
-                      " ORDER BY revenue DESC, n DESC, c.id LIMIT 5"_s,
-                      {text(orgId)})) {
+    if (auto q =
+            exec("rental top crews",
+                 u"SELECT c.id, c.name, COUNT(r.id) AS n, SUM(r.price_micros) AS revenue"
+                 " FROM crews c JOIN rentals r ON r.crew_id = c.id AND r.owner_org_id = c.org_id"
+                 " WHERE c.org_id = ? GROUP BY c.id, c.name"
+                 " ORDER BY revenue DESC, n DESC, c.id LIMIT 5"_s,
+                 {text(orgId)})) {
         while (q->next()) {
             TopCrew t;
             t.crewId = q->value(0).toString();
@@ -1606,8 +1680,8 @@ RentalStats SqlStore::rentalStats(const QString &orgId, qint64 nowMs)
 
 // ---------------------------------------------------------------- rentals and ledger
 
-std::optional<Rental> SqlStore::rent(const QString &renterOrgId, const QString &crewId, Micros hours,
-                                        qint64 nowMs, StoreError *err)
+std::optional<Rental> SqlStore::rent(const QString &renterOrgId, const QString &crewId,
+                                     Micros hours, qint64 nowMs, StoreError *err)
 {
     StoreError dummy;
     StoreError &e = err ? *err : dummy;
@@ -1622,7 +1696,8 @@ std::optional<Rental> SqlStore::rent(const QString &renterOrgId, const QString &
     Transaction tx(*this);
     if (!tx.ok())
         return std::nullopt;
-    auto c = exec("rent crew", u"SELECT org_id, price_micros FROM crews WHERE id = ?"_s, {text(crewId)});
+    auto c =
+        exec("rent crew", u"SELECT org_id, price_micros FROM crews WHERE id = ?"_s, {text(crewId)});
     if (!c)
         return std::nullopt;
     if (!c->next()) {
@@ -1641,16 +1716,18 @@ std::optional<Rental> SqlStore::rent(const QString &renterOrgId, const QString &
     const Micros pricePerHour{SqlStore::int64Of(c->value(1))};
     // Keep the exact integer product far from 64-bit overflow: a price beyond 2^53 micros is
     // not a valid amount anyway (and an overflow must never turn into a credit).
-    if (pricePerHour.value < 0
-        || double(pricePerHour.value) * double(hours.value) / double(Micros::PerUnit) > 9007199254740992.0) {
+    if (pricePerHour.value < 0 ||
+        double(pricePerHour.value) * double(hours.value) / double(Micros::PerUnit) >
+            9007199254740992.0) {
         e = StoreError::BadRequest;
         return std::nullopt;
     }
     const Micros price = multiplyRoundHalfUp(pricePerHour, hours);
 
-    auto b = exec("rent balance",
-                  u"SELECT COALESCE(SUM(amount_micros), 0) FROM ledger WHERE org_id = ? AND state = 'settled'"_s,
-                  {text(renterOrgId)});
+    auto b = exec(
+        "rent balance",
+        u"SELECT COALESCE(SUM(amount_micros), 0) FROM ledger WHERE org_id = ? AND state = 'settled'"_s,
+        {text(renterOrgId)});
     if (!b || !b->next())
         return std::nullopt;
     if (SqlStore::int64Of(b->value(0)) < price.value) {
@@ -1669,7 +1746,8 @@ std::optional<Rental> SqlStore::rent(const QString &renterOrgId, const QString &
     r.endsAt = fromMs(nowMs + storeutil::hoursToMs(hours.value));
     r.status = u"active"_s;
     if (!exec("rent insert",
-              u"INSERT INTO rentals (id, crew_id, renter_org_id, owner_org_id, hours_micros, price_micros,"
+              u"INSERT INTO rentals (id, crew_id, renter_org_id, owner_org_id, hours_micros, "
+              u"price_micros,"
               " starts_at, ends_at, settled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)"_s,
               {r.id, text(crewId), text(renterOrgId), ownerOrgId, hours.value, price.value, nowMs,
                toMs(r.endsAt)}))
@@ -1678,10 +1756,12 @@ std::optional<Rental> SqlStore::rent(const QString &renterOrgId, const QString &
         u"INSERT INTO ledger (id, org_id, kind, amount_micros, state, rental_id, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)"_s;
     if (!exec("rent payment", ledgerSql,
-              {newId(u"led"), text(renterOrgId), u"rental_payment"_s, -price.value, u"settled"_s, r.id, nowMs}))
+              {newId(u"led"), text(renterOrgId), u"rental_payment"_s, -price.value, u"settled"_s,
+               r.id, nowMs}))
         return std::nullopt;
     if (!exec("rent reward", ledgerSql,
-              {newId(u"led"), ownerOrgId, u"rental_reward"_s, price.value, u"pending"_s, r.id, nowMs}))
+              {newId(u"led"), ownerOrgId, u"rental_reward"_s, price.value, u"pending"_s, r.id,
+               nowMs}))
         return std::nullopt;
     if (!tx.commit())
         return std::nullopt;
@@ -1689,8 +1769,8 @@ std::optional<Rental> SqlStore::rent(const QString &renterOrgId, const QString &
     return r;
 }
 
-QList<Rental> SqlStore::loadRentals(const char *what, const QString &sqlTail, const QVariantList &binds,
-                                       qint64 nowMs)
+QList<Rental> SqlStore::loadRentals(const char *what, const QString &sqlTail,
+                                    const QVariantList &binds, qint64 nowMs)
 {
     QList<Rental> out;
     auto q = exec(what, u"SELECT "_s + RentalColumns + u" FROM rentals "_s + sqlTail, binds);
@@ -1716,15 +1796,17 @@ QList<Rental> SqlStore::loadRentals(const char *what, const QString &sqlTail, co
 QList<Rental> SqlStore::rentals(const QString &orgId, qint64 nowMs)
 {
     settleRentals(nowMs);
-    return loadRentals("rentals",
-                       u"WHERE renter_org_id = ? OR owner_org_id = ? ORDER BY starts_at DESC, id DESC"_s,
-                       {text(orgId), text(orgId)}, nowMs);
+    return loadRentals(
+        "rentals",
+        u"WHERE renter_org_id = ? OR owner_org_id = ? ORDER BY starts_at DESC, id DESC"_s,
+        {text(orgId), text(orgId)}, nowMs);
 }
 
 int SqlStore::settleRentals(qint64 nowMs)
 {
     // Cheap check first so that read paths do not take the write lock for nothing.
-    auto due = exec("settle check", u"SELECT 1 FROM rentals WHERE settled = 0 AND ends_at <= ? LIMIT 1"_s, {nowMs});
+    auto due = exec("settle check",
+                    u"SELECT 1 FROM rentals WHERE settled = 0 AND ends_at <= ? LIMIT 1"_s, {nowMs});
     if (!due || !due->next())
         return 0;
     due.reset();
@@ -1733,11 +1815,13 @@ int SqlStore::settleRentals(qint64 nowMs)
     if (!tx.ok())
         return 0;
     if (!exec("settle rewards",
-              u"UPDATE ledger SET state = 'settled' WHERE kind = 'rental_reward' AND state = 'pending'"
+              u"UPDATE ledger SET state = 'settled' WHERE kind = 'rental_reward' AND state = "
+              u"'pending'"
               " AND rental_id IN (SELECT id FROM rentals WHERE settled = 0 AND ends_at <= ?)"_s,
               {nowMs}))
         return 0;
-    auto q = exec("settle rentals", u"UPDATE rentals SET settled = 1 WHERE settled = 0 AND ends_at <= ?"_s, {nowMs});
+    auto q = exec("settle rentals",
+                  u"UPDATE rentals SET settled = 1 WHERE settled = 0 AND ends_at <= ?"_s, {nowMs});
     if (!q)
         return 0;
     const int n = q->numRowsAffected();
@@ -1750,7 +1834,8 @@ int SqlStore::settleRentals(qint64 nowMs)
 bool SqlStore::hasActiveRental(const QString &renterOrgId, const QString &crewId, qint64 nowMs)
 {
     auto q = exec("has active rental",
-                  u"SELECT 1 FROM rentals WHERE crew_id = ? AND renter_org_id = ? AND starts_at <= ? AND ends_at > ?"
+                  u"SELECT 1 FROM rentals WHERE crew_id = ? AND renter_org_id = ? AND starts_at <= "
+                  u"? AND ends_at > ?"
                   " LIMIT 1"_s,
                   {text(crewId), text(renterOrgId), nowMs, nowMs});
     return q && q->next();
@@ -1767,7 +1852,8 @@ bool SqlStore::insertEvents(const QList<StoredEventPtr> &events)
 {
     // Inside the caller's transaction. One prepared statement, re-bound per event.
     QSqlQuery q(m_db);
-    if (!q.prepare(u"INSERT INTO events ("_s + EventColumns + u") VALUES (?, ?, ?, ?, ?, ?, ?)"_s)) {
+    if (!q.prepare(u"INSERT INTO events ("_s + EventColumns +
+                   u") VALUES (?, ?, ?, ?, ?, ?, ?)"_s)) {
         qCWarning(lcStore).noquote() << "append events failed to prepare:" << q.lastError().text();
         return false;
     }
@@ -1782,7 +1868,8 @@ bool SqlStore::insertEvents(const QList<StoredEventPtr> &events)
         q.bindValue(5, ev->tsMs);
         q.bindValue(6, ev->bytes.isNull() ? QByteArray("") : ev->bytes);
         if (!q.exec()) {
-            qCWarning(lcStore).noquote() << "append event" << ev->seq << "failed:" << q.lastError().text();
+            qCWarning(lcStore).noquote()
+                << "append event" << ev->seq << "failed:" << q.lastError().text();
             parkFailed(std::move(q));
             return false;
         }
@@ -1839,7 +1926,8 @@ bool SqlStore::appendEventsAllocating(QList<StoredEventPtr> &events)
     return true;
 }
 
-QList<StoredEventPtr> SqlStore::loadEvents(const char *what, const QString &sql, const QVariantList &binds)
+QList<StoredEventPtr> SqlStore::loadEvents(const char *what, const QString &sql,
+                                           const QVariantList &binds)
 {
     QList<StoredEventPtr> out;
     auto q = exec(what, sql, binds);
@@ -1867,8 +1955,8 @@ QList<StoredEventPtr> SqlStore::events(const StreamKey &key, qint64 since, int l
     const QString where = streamWhere(key, &binds);
     binds << since << qint64(limit);
     return loadEvents("events",
-                      u"SELECT "_s + EventColumns + u" FROM events WHERE "_s + where
-                          + u" AND seq > ? ORDER BY seq LIMIT ?"_s,
+                      u"SELECT "_s + EventColumns + u" FROM events WHERE "_s + where +
+                          u" AND seq > ? ORDER BY seq LIMIT ?"_s,
                       binds);
 }
 
@@ -1877,7 +1965,8 @@ QList<StoredEventPtr> SqlStore::eventsAfter(qint64 since, int limit)
     if (limit <= 0)
         return {};
     return loadEvents("events after",
-                      u"SELECT "_s + EventColumns + u" FROM events WHERE seq > ? ORDER BY seq LIMIT ?"_s,
+                      u"SELECT "_s + EventColumns +
+                          u" FROM events WHERE seq > ? ORDER BY seq LIMIT ?"_s,
                       {since, qint64(limit)});
 }
 
@@ -1899,11 +1988,14 @@ qint64 SqlStore::pruneEvents(qint64 cutoffMs, int keepPerStream)
     // (tool_*, run_status), its (org, crew) graph (tool_*), or its org's signals (mission).
     const QVariant keep = qint64(qMax(0, keepPerStream));
     const QString keepSet =
-        u"SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY run_id, org_id ORDER BY seq DESC) AS rn"
+        u"SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY run_id, org_id ORDER BY seq "
+        u"DESC) AS rn"
         " FROM events WHERE run_id IS NOT NULL AND type <> 'signal') AS r WHERE rn <= ?"
-        " UNION SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY org_id, crew_id ORDER BY seq DESC) AS rn"
+        " UNION SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY org_id, crew_id ORDER "
+        "BY seq DESC) AS rn"
         " FROM events WHERE substr(type, 1, 5) = 'tool_') AS g WHERE rn <= ?"
-        " UNION SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY seq DESC) AS rn"
+        " UNION SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY seq "
+        "DESC) AS rn"
         " FROM events WHERE type = 'signal') AS m WHERE rn <= ?"_s;
     const QString victims = u" FROM events WHERE ts_ms < ? AND seq NOT IN ("_s + keepSet + u")"_s;
     const QVariantList binds{cutoffMs, keep, keep, keep};
@@ -1919,8 +2011,8 @@ qint64 SqlStore::pruneEvents(qint64 cutoffMs, int keepPerStream)
         return 0;
     const int deleted = del->numRowsAffected();
     del.reset();
-    const qint64 previous =
-        scalar("prune previous horizon", u"SELECT value FROM meta WHERE key = 'pruned_horizon'"_s, {}, 0);
+    const qint64 previous = scalar("prune previous horizon",
+                                   u"SELECT value FROM meta WHERE key = 'pruned_horizon'"_s, {}, 0);
     if (!exec("prune record horizon",
               u"INSERT INTO meta (key, value) VALUES ('pruned_horizon', ?)"
               " ON CONFLICT (key) DO UPDATE SET value = excluded.value"_s,

@@ -2,10 +2,10 @@
 #include "server/model/store.h"
 #include "server/store/migrations.h"
 
+#include <QHash>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QString>
-#include <QHash>
 #include <QVariantList>
 #include <memory>
 #include <optional>
@@ -64,7 +64,8 @@ public:
     Crew createCrew(const QString &orgId, const CreateCrewRequest &req, qint64 nowMs) override;
     StoreError deleteCrew(const QString &orgId, const QString &crewId, qint64 nowMs) override;
     void setCrewStatus(const QString &crewId, const QString &status) override;
-    bool compareAndSetCrewStatus(const QString &crewId, const QString &expected, const QString &status) override;
+    bool compareAndSetCrewStatus(const QString &crewId, const QString &expected,
+                                 const QString &status) override;
     QList<MarketCrew> marketCrews(const QString &orgId) override;
 
     Run createRun(const QString &orgId, const QString &crewId, const QJsonArray &steps,
@@ -89,7 +90,8 @@ public:
     DashboardStats dashboardStats(const QString &orgId, const QDateTime &from,
                                   const QDateTime &to) override;
     std::optional<Timeseries> timeseries(const QString &orgId, const QString &metric,
-                                         const QString &bucket, qint64 fromMs, qint64 toMs) override;
+                                         const QString &bucket, qint64 fromMs,
+                                         qint64 toMs) override;
     TokenStats tokenStats(const QString &orgId, qint64 nowMs) override;
     RentalStats rentalStats(const QString &orgId, qint64 nowMs) override;
 
@@ -137,7 +139,8 @@ public:
         };
         explicit Stmt(QSqlQuery &&q) : QSqlQuery(std::move(q)) {}
         // Checks the cached query out of its slot; the destructor puts it back.
-        explicit Stmt(const std::shared_ptr<Slot> &slot) : QSqlQuery(std::move(slot->query)), m_slot(slot)
+        explicit Stmt(const std::shared_ptr<Slot> &slot)
+            : QSqlQuery(std::move(slot->query)), m_slot(slot)
         {
             slot->busy = true;
         }
@@ -190,7 +193,8 @@ protected:
     // kept in a cache keyed by their SQL text; the cache is dropped when the connection is
     // reopened. Positional '?' placeholders only.
     std::optional<Stmt> exec(const char *what, const QString &sql, const QVariantList &binds = {});
-    std::optional<Stmt> execStatement(const char *what, const QString &sql, const QVariantList &binds);
+    std::optional<Stmt> execStatement(const char *what, const QString &sql,
+                                      const QVariantList &binds);
 
     // Opens the connection and runs the dialect's session setup; does not migrate.
     bool connectDb(QString *error);
@@ -224,27 +228,31 @@ protected:
 
 private:
     // Applies one finished run to the maintained aggregates (inside the caller's transaction).
-    bool addFinishedToStats(const QString &orgId, const QString &status, const QVariant &durationMs);
+    bool addFinishedToStats(const QString &orgId, const QString &status,
+                            const QVariant &durationMs);
     bool fillPercentiles(const QString &orgId, qint64 n, DashboardStats &s);
-    QList<StoredEventPtr> loadEvents(const char *what, const QString &sql, const QVariantList &binds);
+    QList<StoredEventPtr> loadEvents(const char *what, const QString &sql,
+                                     const QVariantList &binds);
 
     QList<Crew> loadCrews(const char *what, const QString &whereSql, const QVariantList &binds);
     QList<Run> loadRuns(const char *what, const QString &sqlTail, const QVariantList &binds,
                         bool *ok = nullptr);
     QList<RunJob> loadRunJobs(const char *what, const QString &sqlTail, const QVariantList &binds);
-    QList<ToolCall> loadToolCalls(const char *what, const QString &sqlTail, const QVariantList &binds);
-    QList<UserRecord> loadUsers(const char *what, const QString &sqlTail, const QVariantList &binds);
+    QList<ToolCall> loadToolCalls(const char *what, const QString &sqlTail,
+                                  const QVariantList &binds);
+    QList<UserRecord> loadUsers(const char *what, const QString &sqlTail,
+                                const QVariantList &binds);
     QList<Rental> loadRentals(const char *what, const QString &sqlTail, const QVariantList &binds,
                               qint64 nowMs);
 
     const Dialect &m_dialect;
     QString m_connectionName;
     QSqlDatabase m_db;
-    bool m_open = false;        // open() succeeded at least once: reconnecting is allowed
-    bool m_broken = false;      // the connection was lost; reconnect before the next statement
-    quint64 m_dataVersion = 0;  // see Store::dataVersion()
+    bool m_open = false;       // open() succeeded at least once: reconnecting is allowed
+    bool m_broken = false;     // the connection was lost; reconnect before the next statement
+    quint64 m_dataVersion = 0; // see Store::dataVersion()
     bool m_inTransaction = false;
-    QList<QSqlQuery> m_parked;  // failed statements of the current transaction
+    QList<QSqlQuery> m_parked; // failed statements of the current transaction
     QHash<QString, std::shared_ptr<Stmt::Slot>> m_stmts; // prepared statements by SQL text
 };
 

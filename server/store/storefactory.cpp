@@ -9,8 +9,8 @@ namespace crewdeck::server {
 
 bool isPostgresUrl(const QString &dbUrl)
 {
-    return dbUrl.startsWith(u"postgres://"_s, Qt::CaseInsensitive)
-           || dbUrl.startsWith(u"postgresql://"_s, Qt::CaseInsensitive);
+    return dbUrl.startsWith(u"postgres://"_s, Qt::CaseInsensitive) ||
+           dbUrl.startsWith(u"postgresql://"_s, Qt::CaseInsensitive);
 }
 
 std::unique_ptr<Store> createStore(const QString &dbUrl, const QString &sqlitePath)

@@ -28,8 +28,8 @@ std::optional<RunCursor> decodeRunCursor(const QString &text)
         return std::nullopt;
     for (const QChar ch : text) {
         const char16_t u = ch.unicode();
-        const bool ok = (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') || (u >= u'0' && u <= u'9')
-                        || u == u'-' || u == u'_';
+        const bool ok = (u >= u'a' && u <= u'z') || (u >= u'A' && u <= u'Z') ||
+                        (u >= u'0' && u <= u'9') || u == u'-' || u == u'_';
         if (!ok)
             return std::nullopt;
     }
@@ -47,8 +47,8 @@ std::optional<RunCursor> decodeRunCursor(const QString &text)
         return std::nullopt;
     const QByteArray id = plain.mid(colon + 1);
     for (const char ch : id) {
-        const bool valid = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-                           || ch == '_' || ch == '-';
+        const bool valid = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                           (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
         if (!valid)
             return std::nullopt;
     }

@@ -25,10 +25,11 @@ QByteArray errorResponse(int status, const QByteArray &reason, const QString &co
                          const QString &message)
 {
     const QJsonObject error{{u"code"_s, code}, {u"message"_s, message}};
-    const QByteArray body = QJsonDocument(QJsonObject{{u"error"_s, error}}).toJson(QJsonDocument::Compact);
-    return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason
-           + "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: "
-           + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
+    const QByteArray body =
+        QJsonDocument(QJsonObject{{u"error"_s, error}}).toJson(QJsonDocument::Compact);
+    return "HTTP/1.1 " + QByteArray::number(status) + ' ' + reason +
+           "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
+           QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body;
 }
 
 } // namespace
@@ -313,7 +314,8 @@ bool FrontDoor::pumpOnce(QTcpSocket *socket, Conn &c)
     }
     if (c.readPaused && c.inbox.size() <= m_limits.maxBodyBytes) {
         c.readPaused = false;
-        QMetaObject::invokeMethod(socket, [this, socket] { readInput(socket); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            socket, [this, socket] { readInput(socket); }, Qt::QueuedConnection);
     }
     if (QPointer<HttpPipe> pipe = c.pipe)
         pipe->push(chunk); // may answer at once (sync routes): responseComplete -> pumpAgain
@@ -389,7 +391,8 @@ void FrontDoor::responseComplete(QTcpSocket *socket, Conn &c)
         c.pumpAgain = true;
     } else {
         // An async (QFuture) response: QHttpServer is still inside its continuation.
-        QMetaObject::invokeMethod(socket, [this, socket] { pump(socket); }, Qt::QueuedConnection);
+        QMetaObject::invokeMethod(
+            socket, [this, socket] { pump(socket); }, Qt::QueuedConnection);
     }
 }
 
@@ -406,7 +409,8 @@ void FrontDoor::closeAfterFlush(QTcpSocket *socket)
     c.pipe = nullptr;
     QObject::disconnect(socket, &QIODevice::readyRead, nullptr, nullptr);
     socket->skip(socket->bytesAvailable());
-    connect(socket, &QIODevice::readyRead, this, [socket] { socket->skip(socket->bytesAvailable()); });
+    connect(socket, &QIODevice::readyRead, this,
+            [socket] { socket->skip(socket->bytesAvailable()); });
     if (socket->bytesToWrite() == 0)
         linger(socket);
 }
@@ -439,7 +443,8 @@ void FrontDoor::handOverUpgrade(QTcpSocket *socket)
         return;
     }
     m_upgradeHandler(socket);
-    QMetaObject::invokeMethod(socket, [socket] { Q_EMIT socket->readyRead(); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        socket, [socket] { Q_EMIT socket->readyRead(); }, Qt::QueuedConnection);
 }
 
 void FrontDoor::refuse(QTcpSocket *socket, HttpFramer::Verdict verdict, const QByteArray &why)
@@ -470,7 +475,8 @@ void FrontDoor::refuse(QTcpSocket *socket, HttpFramer::Verdict verdict, const QB
     // From now on incoming bytes are discarded as they arrive.
     QObject::disconnect(socket, &QIODevice::readyRead, nullptr, nullptr);
     socket->skip(socket->bytesAvailable());
-    connect(socket, &QIODevice::readyRead, this, [socket] { socket->skip(socket->bytesAvailable()); });
+    connect(socket, &QIODevice::readyRead, this,
+            [socket] { socket->skip(socket->bytesAvailable()); });
     socket->write(errorResponse(status, reason, code, message));
 }
 
@@ -509,8 +515,8 @@ void FrontDoor::drop(QTcpSocket *socket)
 
 bool FrontDoor::isIdle(QTcpSocket *socket, const Conn &conn) const
 {
-    return conn.phase == Phase::Http && !conn.awaiting && conn.queue.empty()
-           && conn.inbox.isEmpty() && conn.framer.atBoundary() && socket->bytesToWrite() == 0;
+    return conn.phase == Phase::Http && !conn.awaiting && conn.queue.empty() &&
+           conn.inbox.isEmpty() && conn.framer.atBoundary() && socket->bytesToWrite() == 0;
 }
 
 void FrontDoor::sweep()

@@ -88,7 +88,9 @@ private:
     struct Conn
     {
         explicit Conn(const Limits &l, qint64 now)
-            : framer(l.maxBodyBytes, l.maxHeadBytes), acceptedMs(now), lastActivityMs(now) {}
+            : framer(l.maxBodyBytes, l.maxHeadBytes), acceptedMs(now), lastActivityMs(now)
+        {
+        }
         Phase phase = Phase::AwaitHead;
         HttpFramer framer;
         qint64 scannedUnread = 0; // AwaitHead: peeked bytes already framed
@@ -103,16 +105,16 @@ private:
         qint64 framedTo = 0;   // stream offset framed so far
         qint64 lastBoundary = 0;
         std::deque<Pending> queue;
-        bool stopped = false;  // framing ended (refusal or upgrade head): read no further
+        bool stopped = false; // framing ended (refusal or upgrade head): read no further
         bool readPaused = false;
         bool awaiting = false; // QHttpServer has a whole request; its response is not complete
         bool replyCloses = false;
         bool reply10 = false;
-        QByteArray respHead;   // the response head being written by QHttpServer
-        qint64 respLeft = -1;  // body bytes of that response still to come; -1: in the head
+        QByteArray respHead;  // the response head being written by QHttpServer
+        qint64 respLeft = -1; // body bytes of that response still to come; -1: in the head
         bool pumping = false;
         bool pumpAgain = false;
-        int answered = 0;      // responses completed
+        int answered = 0; // responses completed
         bool lingering = false;
     };
 

@@ -142,8 +142,8 @@ void Gateway::accept(WsConnection *ws)
         case StreamAuthority::Access::NotFound:
             return refuse(ws, path, org, user, 4404, u"not found"_s);
         }
-    } else if (path.startsWith(runPrefix) && path.size() > runPrefix.size()
-               && !path.mid(runPrefix.size()).contains(u'/')) {
+    } else if (path.startsWith(runPrefix) && path.size() > runPrefix.size() &&
+               !path.mid(runPrefix.size()).contains(u'/')) {
         key.kind = StreamKind::Run;
         key.id = path.mid(runPrefix.size());
         if (m_authority->runAccess(*claims, key.id, &finishedRun) != StreamAuthority::Access::Ok)
@@ -181,7 +181,8 @@ void Gateway::accept(WsConnection *ws)
     qint64 snapshotSeq = 0;
     if (key.kind == StreamKind::Mission && since < 0) {
         snapshotSeq = m_source->latestSeq(key);
-        snapshot = Event{snapshotSeq, nowUtc(), SnapshotEvent{m_authority->crewStates(*claims)}}.toBytes();
+        snapshot =
+            Event{snapshotSeq, nowUtc(), SnapshotEvent{m_authority->crewStates(*claims)}}.toBytes();
     }
     session->setExpiry(claims->exp);
     session->start(since, snapshot, snapshotSeq);
@@ -220,8 +221,8 @@ void Gateway::onPublished(const StoredEventPtr &event)
         bool lastMatch = false;
         for (Session *s : *bucket) {
             const StreamKey &k = s->key();
-            if (!last || last->kind != k.kind || last->orgId.constData() != k.orgId.constData()
-                || last->id.constData() != k.id.constData()) {
+            if (!last || last->kind != k.kind || last->orgId.constData() != k.orgId.constData() ||
+                last->id.constData() != k.id.constData()) {
                 last = &k;
                 lastMatch = k.matches(*event);
             }
@@ -289,8 +290,9 @@ void Gateway::remove(Session *session)
     const int code = session->closeCode();
     if (!session->isClosing())
         Q_EMIT sessionClosed(code);
-    qCInfo(lcWs).noquote() << u"ws close path="_s + session->path() << u"org="_s + session->key().orgId
-                           << u"user="_s + session->userId() << u"code="_s + QString::number(code);
+    qCInfo(lcWs).noquote() << u"ws close path="_s + session->path()
+                           << u"org="_s + session->key().orgId << u"user="_s + session->userId()
+                           << u"code="_s + QString::number(code);
     session->deleteLater();
 }
 

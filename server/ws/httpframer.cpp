@@ -11,8 +11,21 @@ bool isTokenChar(char c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return true;
     switch (c) {
-    case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-    case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+    case '!':
+    case '#':
+    case '$':
+    case '%':
+    case '&':
+    case '\'':
+    case '*':
+    case '+':
+    case '-':
+    case '.':
+    case '^':
+    case '_':
+    case '`':
+    case '|':
+    case '~':
         return true;
     default:
         return false;
@@ -205,8 +218,8 @@ HttpFramer::Verdict HttpFramer::parseHead(const QByteArray &head)
     if (requestLine.endsWith('\r'))
         requestLine.chop(1);
     const QList<QByteArray> parts = requestLine.split(' ');
-    if (parts.size() != 3 || !isToken(parts[0]) || parts[1].isEmpty()
-        || (parts[2] != "HTTP/1.1" && parts[2] != "HTTP/1.0")) {
+    if (parts.size() != 3 || !isToken(parts[0]) || parts[1].isEmpty() ||
+        (parts[2] != "HTTP/1.1" && parts[2] != "HTTP/1.0")) {
         return bad("malformed request line");
     }
     const bool isGet = parts[0] == "GET";
@@ -236,8 +249,8 @@ HttpFramer::Verdict HttpFramer::parseHead(const QByteArray &head)
         if (name == "content-length") {
             bool ok = false;
             const qint64 n = value.toLongLong(&ok);
-            if (!ok || n < 0 || value.isEmpty() || value.front() == '+'
-                || (contentLength >= 0 && contentLength != n)) {
+            if (!ok || n < 0 || value.isEmpty() || value.front() == '+' ||
+                (contentLength >= 0 && contentLength != n)) {
                 // Digits only, and repeated headers must agree (request smuggling).
                 if (ok && n > m_maxBody)
                     return Verdict::BodyTooLarge;

@@ -15,7 +15,9 @@ public:
     enum class Verdict { Ok, HeadTooLarge, BodyTooLarge, BadRequest };
 
     HttpFramer(qint64 maxBodyBytes, int maxHeadBytes)
-        : m_maxBody(maxBodyBytes), m_maxHead(maxHeadBytes) {}
+        : m_maxBody(maxBodyBytes), m_maxHead(maxHeadBytes)
+    {
+    }
 
     // What the last step() finished: nothing yet, a request head (its properties are below),
     // or a whole request (head and body).
@@ -65,10 +67,10 @@ private:
     qint64 m_maxBody;
     int m_maxHead;
     State m_state = State::Head;
-    QByteArray m_buf;           // the head being collected, or the current chunk/trailer line
-    qint64 m_remaining = 0;     // bytes left in the Content-Length body or current chunk
-    qint64 m_bodyTotal = 0;     // decoded body bytes of the current request (chunked)
-    qint64 m_wireTotal = 0;     // encoded body bytes of the current request (chunked)
+    QByteArray m_buf;       // the head being collected, or the current chunk/trailer line
+    qint64 m_remaining = 0; // bytes left in the Content-Length body or current chunk
+    qint64 m_bodyTotal = 0; // decoded body bytes of the current request (chunked)
+    qint64 m_wireTotal = 0; // encoded body bytes of the current request (chunked)
     qint64 m_trailerBytes = 0;
     int m_headsSeen = 0;
     int m_completed = 0;

@@ -109,9 +109,9 @@ private:
     QString m_ringKey;
     QString m_userId;
     QString m_path;
-    qint64 m_cursor = 0;     // every event of the stream up to here has been handed over
-    qint64 m_lastSeq = 0;    // the last event sent (what control frames carry)
-    qint64 m_progressMs = 0; // last time the kernel took bytes or a pump found it idle
+    qint64 m_cursor = 0;      // every event of the stream up to here has been handed over
+    qint64 m_lastSeq = 0;     // the last event sent (what control frames carry)
+    qint64 m_progressMs = 0;  // last time the kernel took bytes or a pump found it idle
     qint64 m_expiresAtMs = 0; // token expiry, ms since the epoch (0: none)
     QTimer *m_finalGrace = nullptr;
     int m_closeCode = 0;

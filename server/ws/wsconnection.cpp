@@ -59,8 +59,8 @@ QByteArray controlFrame(int opcode, const QByteArray &payload)
 // anything below 1000 or in 1016-2999.
 bool isValidPeerCloseCode(int code)
 {
-    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014)
-           || (code >= 3000 && code <= 4999);
+    return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) ||
+           (code >= 3000 && code <= 4999);
 }
 
 // Case-insensitive search of `token` in a comma-separated header value.
@@ -170,8 +170,8 @@ bool WsConnection::parseHandshake()
     m_in.remove(0, end + 4);
     const QList<QByteArray> lines = head.split('\n');
     const QList<QByteArray> requestLine = lines.first().trimmed().split(' ');
-    if (requestLine.size() != 3 || requestLine[0] != "GET" || requestLine[2] != "HTTP/1.1"
-        || !requestLine[1].startsWith('/')) {
+    if (requestLine.size() != 3 || requestLine[0] != "GET" || requestLine[2] != "HTTP/1.1" ||
+        !requestLine[1].startsWith('/')) {
         rejectHandshake("not a GET HTTP/1.1 request");
         return false;
     }
@@ -205,7 +205,8 @@ bool WsConnection::parseHandshake()
         return false;
     }
     // A key is 16 random bytes in base64: exactly 24 characters.
-    const auto decodedKey = QByteArray::fromBase64Encoding(key, QByteArray::AbortOnBase64DecodingErrors);
+    const auto decodedKey =
+        QByteArray::fromBase64Encoding(key, QByteArray::AbortOnBase64DecodingErrors);
     if (key.size() != 24 || !decodedKey || decodedKey.decoded.size() != 16) {
         rejectHandshake("bad Sec-WebSocket-Key");
         return false;
@@ -219,8 +220,8 @@ bool WsConnection::parseHandshake()
     m_authorization = authorization;
 
     QByteArray response = "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-                          "Connection: Upgrade\r\nSec-WebSocket-Accept: "
-                          + acceptKey(key) + "\r\n";
+                          "Connection: Upgrade\r\nSec-WebSocket-Accept: " +
+                          acceptKey(key) + "\r\n";
     if (headerHasToken(protocols, "crewdeck.v1"))
         response += "Sec-WebSocket-Protocol: crewdeck.v1\r\n";
     if (!m_serverName.isEmpty())
@@ -236,8 +237,8 @@ void WsConnection::rejectHandshake(const QByteArray &why)
 {
     const QByteArray body = "bad WebSocket handshake: " + why + "\n";
     m_socket->write("HTTP/1.1 400 Bad Request\r\nSec-WebSocket-Version: 13\r\n"
-                    "Content-Type: text/plain; charset=utf-8\r\nContent-Length: "
-                    + QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+                    "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+                    QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
     m_in.clear();
     m_closeSent = true;
     m_closeCode = 1002;
@@ -340,7 +341,8 @@ void WsConnection::parseFrames()
             m_messageOpcode = messageOpcode;
             continue;
         }
-        const QByteArray message = opcode == OpContinuation ? std::exchange(m_message, {}) : payload;
+        const QByteArray message =
+            opcode == OpContinuation ? std::exchange(m_message, {}) : payload;
         m_messageOpcode = 0;
         if (m_closeSent)
             continue; // closing: the client's data is no longer of interest

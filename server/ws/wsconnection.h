@@ -123,12 +123,12 @@ private:
 
     QTcpSocket *m_socket;
     QSocketNotifier *m_writeNotifier = nullptr; // only while blocked
-    QByteArray m_in;      // unparsed input
-    QByteArray m_message; // fragments of the message being received
-    QList<QByteArray> m_out; // frames not yet (fully) in the kernel, shared bytes
-    qint64 m_outBytes = 0;   // their size, minus m_outOffset
-    qint64 m_outOffset = 0;  // bytes of m_out.first() already in the kernel
-    QByteArray m_pong;       // the one pong waiting for a frame boundary (empty: none)
+    QByteArray m_in;                            // unparsed input
+    QByteArray m_message;                       // fragments of the message being received
+    QList<QByteArray> m_out;   // frames not yet (fully) in the kernel, shared bytes
+    qint64 m_outBytes = 0;     // their size, minus m_outOffset
+    qint64 m_outOffset = 0;    // bytes of m_out.first() already in the kernel
+    QByteArray m_pong;         // the one pong waiting for a frame boundary (empty: none)
     int m_pongsSuperseded = 0; // pings answered by a newer pong while blocked
     QByteArray m_target;
     QByteArray m_protocols;

@@ -54,9 +54,11 @@ QJsonObject crewBody(const QString &name, std::optional<double> price = std::nul
 {
     QJsonObject o{{u"name"_s, name},
                   {u"agents"_s,
-                   QJsonArray{QJsonObject{{u"name"_s, u"Fetcher"_s}, {u"role"_s, u"vcs"_s},
+                   QJsonArray{QJsonObject{{u"name"_s, u"Fetcher"_s},
+                                          {u"role"_s, u"vcs"_s},
                                           {u"tools"_s, QJsonArray{u"git_clone"_s}}},
-                              QJsonObject{{u"name"_s, u"Worker"_s}, {u"role"_s, u"runs"_s},
+                              QJsonObject{{u"name"_s, u"Worker"_s},
+                                          {u"role"_s, u"runs"_s},
                                           {u"tools"_s, QJsonArray{u"script"_s, u"git_clone"_s}}}}}};
     if (price)
         o.insert(u"rental_price_per_hour"_s, *price);
@@ -65,8 +67,9 @@ QJsonObject crewBody(const QString &name, std::optional<double> price = std::nul
 
 QJsonObject scriptRun(const QString &command = u"echo hi"_s)
 {
-    return QJsonObject{{u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
-                                                           {u"params"_s, QJsonObject{{u"command"_s, command}}}}}}};
+    return QJsonObject{
+        {u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
+                                            {u"params"_s, QJsonObject{{u"command"_s, command}}}}}}};
 }
 
 } // namespace
@@ -111,7 +114,8 @@ private Q_SLOTS:
 private:
     QString uniq(const QString &base) { return base + u'-' + QString::number(++m_counter); }
     OrgUsers makeOrg(const QString &base);
-    QString createCrew(const OrgUsers &org, const QString &name, std::optional<double> price = std::nullopt);
+    QString createCrew(const OrgUsers &org, const QString &name,
+                       std::optional<double> price = std::nullopt);
 
     std::unique_ptr<TestServer> m_server;
     std::unique_ptr<RecordingScheduler> m_scheduler;
@@ -144,7 +148,8 @@ OrgUsers TestApi::makeOrg(const QString &base)
     o.orgId = m_server->ensureOrg(name);
     StoreError err = StoreError::None;
     auto mk = [&](const QString &role) {
-        const auto u = m_server->store()->createUser(o.orgId, role + u'@' + name + u".test"_s, role, m_hash, &err);
+        const auto u = m_server->store()->createUser(o.orgId, role + u'@' + name + u".test"_s, role,
+                                                     m_hash, &err);
         return u.value_or(UserRecord{});
     };
     o.admin = mk(u"admin"_s);
@@ -206,8 +211,9 @@ void TestApi::loginHappyPath()
                                            u"member"_s, u"correct horse"_s);
     QVERIFY(!user.id.isEmpty());
     // E-mail is matched case-insensitively.
-    const auto r = m_server->post(u"/auth/login"_s,
-                                  QJsonObject{{u"email"_s, user.email.toUpper()}, {u"password"_s, u"correct horse"_s}});
+    const auto r =
+        m_server->post(u"/auth/login"_s, QJsonObject{{u"email"_s, user.email.toUpper()},
+                                                     {u"password"_s, u"correct horse"_s}});
     QCOMPARE(r.status, 200);
     const auto login = LoginResponse::fromJson(r.json());
     QVERIFY(login);
@@ -231,11 +237,12 @@ void TestApi::loginFailures()
 {
     const QString email = uniq(u"bob"_s) + u"@login.test"_s;
     m_server->createUser(uniq(u"login"_s), email, u"viewer"_s, u"right password"_s);
-    auto r = m_server->post(u"/auth/login"_s, QJsonObject{{u"email"_s, email}, {u"password"_s, u"wrong password"_s}});
+    auto r = m_server->post(u"/auth/login"_s,
+                            QJsonObject{{u"email"_s, email}, {u"password"_s, u"wrong password"_s}});
     QCOMPARE(r.status, 401);
     QCOMPARE(r.errorCode(), u"invalid_credentials"_s);
-    r = m_server->post(u"/auth/login"_s,
-                       QJsonObject{{u"email"_s, u"nobody@nowhere.test"_s}, {u"password"_s, u"whatever1"_s}});
+    r = m_server->post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"nobody@nowhere.test"_s},
+                                                     {u"password"_s, u"whatever1"_s}});
     QCOMPARE(r.status, 401);
     QCOMPARE(r.errorCode(), u"invalid_credentials"_s);
     r = m_server->post(u"/auth/login"_s, QJsonObject{{u"email"_s, email}});
@@ -253,10 +260,12 @@ void TestApi::loginRateLimit()
     const int limit = m_server->app()->loginLimiter()->maxFailures();
     QVERIFY(limit >= 10);
     for (int i = 0; i < limit; ++i) {
-        const auto r = m_server->post(u"/auth/login"_s, QJsonObject{{u"email"_s, email}, {u"password"_s, u"bad guess"_s}});
+        const auto r = m_server->post(
+            u"/auth/login"_s, QJsonObject{{u"email"_s, email}, {u"password"_s, u"bad guess"_s}});
         QCOMPARE(r.status, 401);
     }
-    auto r = m_server->post(u"/auth/login"_s, QJsonObject{{u"email"_s, email}, {u"password"_s, u"bad guess"_s}});
+    auto r = m_server->post(u"/auth/login"_s,
+                            QJsonObject{{u"email"_s, email}, {u"password"_s, u"bad guess"_s}});
     QCOMPARE(r.status, 429);
     QCOMPARE(r.errorCode(), u"rate_limited"_s);
     bool ok = false;
@@ -264,7 +273,8 @@ void TestApi::loginRateLimit()
     QVERIFY(ok);
     QVERIFY(retry >= 1 && retry <= 60);
     // Even the right password is refused while limited (no brute force through the limit).
-    r = m_server->post(u"/auth/login"_s, QJsonObject{{u"email"_s, email}, {u"password"_s, u"right password"_s}});
+    r = m_server->post(u"/auth/login"_s,
+                       QJsonObject{{u"email"_s, email}, {u"password"_s, u"right password"_s}});
     QCOMPARE(r.status, 429);
     // Other accounts are not affected.
     const QString other = uniq(u"dave"_s) + u"@limit.test"_s;
@@ -281,18 +291,21 @@ void TestApi::badTokens()
     QCOMPARE(r.status, 401);
     QCOMPARE(r.errorCode(), u"unauthorized"_s);
     QCOMPARE(m_server->get(u"/crews"_s, u"garbage"_s).status, 401);
-    r = m_server->http().request("GET", u"/crews"_s, {}, {}, {{"Authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}});
+    r = m_server->http().request("GET", u"/crews"_s, {}, {},
+                                 {{"Authorization", "Basic YWxhZGRpbjpvcGVuc2VzYW1l"}});
     QCOMPARE(r.status, 401);
     // Expired.
     jwt::Claims c{o.admin.id, o.orgId, u"admin"_s, now - 7200, now - 3600};
     QCOMPARE(m_server->get(u"/crews"_s, QString::fromLatin1(m_server->signToken(c))).status, 401);
     // Wrong key.
     c = jwt::Claims{o.admin.id, o.orgId, u"admin"_s, now, now + 3600};
-    QCOMPARE(m_server->get(u"/crews"_s, QString::fromLatin1(jwt::sign(c, "another key"))).status, 401);
+    QCOMPARE(m_server->get(u"/crews"_s, QString::fromLatin1(jwt::sign(c, "another key"))).status,
+             401);
     // alg none: header {"alg":"none"}, the valid payload, no signature.
     const QByteArray valid = m_server->signToken(c);
     const QByteArray payload = valid.split('.').at(1);
-    const QByteArray none = jwt::base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + '.' + payload + '.';
+    const QByteArray none =
+        jwt::base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + '.' + payload + '.';
     QCOMPARE(m_server->get(u"/crews"_s, QString::fromLatin1(none)).status, 401);
     // A valid signature for a user that does not exist.
     c.sub = u"usr_doesnotexist"_s;
@@ -323,7 +336,10 @@ void TestApi::users()
     QCOMPARE(m_server->get(u"/users"_s, o.viewerToken).errorCode(), u"forbidden"_s);
 
     const QString email = uniq(u"new"_s) + u"@users.test"_s;
-    r = m_server->post(u"/users"_s, QJsonObject{{u"email"_s, email}, {u"password"_s, u"longenough"_s}, {u"role"_s, u"viewer"_s}},
+    r = m_server->post(u"/users"_s,
+                       QJsonObject{{u"email"_s, email},
+                                   {u"password"_s, u"longenough"_s},
+                                   {u"role"_s, u"viewer"_s}},
                        o.adminToken);
     QCOMPARE(r.status, 201);
     QCOMPARE(r.json().value(u"email"_s).toString(), email);
@@ -333,21 +349,33 @@ void TestApi::users()
     QCOMPARE(m_server->get(u"/users"_s, other.adminToken).jsonArray().size(), 3);
 
     // Duplicate e-mail (any case, any org) -> 409.
-    r = m_server->post(u"/users"_s, QJsonObject{{u"email"_s, email.toUpper()}, {u"password"_s, u"longenough"_s}, {u"role"_s, u"viewer"_s}},
+    r = m_server->post(u"/users"_s,
+                       QJsonObject{{u"email"_s, email.toUpper()},
+                                   {u"password"_s, u"longenough"_s},
+                                   {u"role"_s, u"viewer"_s}},
                        other.adminToken);
     QCOMPARE(r.status, 409);
     QCOMPARE(r.errorCode(), u"conflict"_s);
     // Short password, bad role, missing field.
-    r = m_server->post(u"/users"_s, QJsonObject{{u"email"_s, QString(uniq(u"x"_s) + u"@u.test"_s)}, {u"password"_s, u"short"_s}, {u"role"_s, u"viewer"_s}},
+    r = m_server->post(u"/users"_s,
+                       QJsonObject{{u"email"_s, QString(uniq(u"x"_s) + u"@u.test"_s)},
+                                   {u"password"_s, u"short"_s},
+                                   {u"role"_s, u"viewer"_s}},
                        o.adminToken);
     QCOMPARE(r.status, 400);
     QVERIFY(r.errorMessage().contains(u"password"_s));
-    r = m_server->post(u"/users"_s, QJsonObject{{u"email"_s, QString(uniq(u"x"_s) + u"@u.test"_s)}, {u"password"_s, u"longenough"_s}, {u"role"_s, u"root"_s}},
+    r = m_server->post(u"/users"_s,
+                       QJsonObject{{u"email"_s, QString(uniq(u"x"_s) + u"@u.test"_s)},
+                                   {u"password"_s, u"longenough"_s},
+                                   {u"role"_s, u"root"_s}},
                        o.adminToken);
     QCOMPARE(r.status, 400);
     QVERIFY(r.errorMessage().contains(u"role"_s));
     // Members cannot create users.
-    r = m_server->post(u"/users"_s, QJsonObject{{u"email"_s, QString(uniq(u"y"_s) + u"@u.test"_s)}, {u"password"_s, u"longenough"_s}, {u"role"_s, u"admin"_s}},
+    r = m_server->post(u"/users"_s,
+                       QJsonObject{{u"email"_s, QString(uniq(u"y"_s) + u"@u.test"_s)},
+                                   {u"password"_s, u"longenough"_s},
+                                   {u"role"_s, u"admin"_s}},
                        o.memberToken);
     QCOMPARE(r.status, 403);
 }
@@ -406,7 +434,8 @@ void TestApi::crewsOrgIsolation()
     QCOMPARE(r.status, 404);
     QCOMPARE(r.errorCode(), u"not_found"_s);
     QCOMPARE(m_server->del(u"/crews/"_s + crewA, b.adminToken).status, 404);
-    QCOMPARE(m_server->post(u"/crews/"_s + crewA + u"/runs"_s, scriptRun(), b.memberToken).status, 404);
+    QCOMPARE(m_server->post(u"/crews/"_s + crewA + u"/runs"_s, scriptRun(), b.memberToken).status,
+             404);
     // A's run is invisible to B.
     r = m_server->post(u"/crews/"_s + crewA + u"/runs"_s, scriptRun(), a.memberToken);
     QCOMPARE(r.status, 202);
@@ -415,8 +444,15 @@ void TestApi::crewsOrgIsolation()
     QCOMPARE(m_server->get(u"/runs/"_s + runId + u"/events"_s, b.adminToken).status, 404);
     QCOMPARE(m_server->post(u"/runs/"_s + runId + u"/cancel"_s, {}, b.adminToken).status, 404);
     QCOMPARE(m_server->get(u"/runs"_s, b.adminToken).json().value(u"items"_s).toArray().size(), 0);
-    QCOMPARE(m_server->get(u"/runs?crew_id="_s + crewA, b.adminToken).json().value(u"items"_s).toArray().size(), 0);
-    QCOMPARE(m_server->get(u"/dashboard/stats"_s, b.adminToken).json().value(u"total_runs"_s).toInt(), 0);
+    QCOMPARE(m_server->get(u"/runs?crew_id="_s + crewA, b.adminToken)
+                 .json()
+                 .value(u"items"_s)
+                 .toArray()
+                 .size(),
+             0);
+    QCOMPARE(
+        m_server->get(u"/dashboard/stats"_s, b.adminToken).json().value(u"total_runs"_s).toInt(),
+        0);
     QCOMPARE(m_server->get(u"/runs"_s, a.viewerToken).json().value(u"items"_s).toArray().size(), 1);
     // The crew is still there for A.
     QCOMPARE(m_server->get(u"/crews/"_s + crewA, a.viewerToken).status, 200);
@@ -434,12 +470,17 @@ void TestApi::crewsRoles()
     QCOMPARE(m_server->del(u"/crews/"_s + crew, o.viewerToken).status, 403);
     // Viewers read but cannot start or cancel runs.
     QCOMPARE(m_server->get(u"/crews/"_s + crew, o.viewerToken).status, 200);
-    QCOMPARE(m_server->post(u"/crews/"_s + crew + u"/runs"_s, scriptRun(), o.viewerToken).status, 403);
+    QCOMPARE(m_server->post(u"/crews/"_s + crew + u"/runs"_s, scriptRun(), o.viewerToken).status,
+             403);
     r = m_server->post(u"/crews/"_s + crew + u"/runs"_s, scriptRun(), o.memberToken);
     QCOMPARE(r.status, 202);
     const QString run = r.json().value(u"id"_s).toString();
     QCOMPARE(m_server->post(u"/runs/"_s + run + u"/cancel"_s, {}, o.viewerToken).status, 403);
-    QCOMPARE(m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, crew}, {u"hours"_s, 1}}, o.viewerToken).status, 403);
+    QCOMPARE(
+        m_server
+            ->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, crew}, {u"hours"_s, 1}}, o.viewerToken)
+            .status,
+        403);
     // Admins may do what members may.
     QCOMPARE(m_server->post(u"/runs/"_s + run + u"/cancel"_s, {}, o.adminToken).status, 202);
 }
@@ -460,10 +501,14 @@ void TestApi::malformedBodies()
         {"{\"agents\": []}", u"name"_s},
         {"{\"name\": \"x\", \"agents\": \"no\"}", u"agents"_s},
         {"{\"name\": \"x\", \"agents\": []}", u"agents"_s},
-        {"{\"name\": \"x\", \"agents\": [{\"name\": \"a\", \"role\": \"r\", \"tools\": [\"rm_rf\"]}]}", u"agents[0].tools[0]"_s},
-        {"{\"name\": \"x\", \"agents\": [{\"name\": \"a\", \"role\": \"r\", \"tools\": [\"script\"]}], \"rental_price_per_hour\": \"1\"}",
+        {"{\"name\": \"x\", \"agents\": [{\"name\": \"a\", \"role\": \"r\", \"tools\": "
+         "[\"rm_rf\"]}]}",
+         u"agents[0].tools[0]"_s},
+        {"{\"name\": \"x\", \"agents\": [{\"name\": \"a\", \"role\": \"r\", \"tools\": "
+         "[\"script\"]}], \"rental_price_per_hour\": \"1\"}",
          u"rental_price_per_hour"_s},
-        {"{\"name\": \"x\", \"agents\": [{\"name\": \"a\", \"role\": \"r\", \"tools\": [\"script\"]}], \"rental_price_per_hour\": 0.0000001}",
+        {"{\"name\": \"x\", \"agents\": [{\"name\": \"a\", \"role\": \"r\", \"tools\": "
+         "[\"script\"]}], \"rental_price_per_hour\": 0.0000001}",
          u"rental_price_per_hour"_s},
         {"{\"name\": \"\xff\xfe\", \"agents\": []}", u"body"_s}, // invalid UTF-8
     };
@@ -471,7 +516,8 @@ void TestApi::malformedBodies()
         const auto r = m_server->http().postRaw(u"/crews"_s, c.body, o.adminToken);
         QVERIFY2(r.status == 400, c.body.constData());
         QCOMPARE(r.errorCode(), u"bad_request"_s);
-        QVERIFY2(r.errorMessage().contains(c.field), QByteArray(c.body + " -> " + r.errorMessage().toUtf8()).constData());
+        QVERIFY2(r.errorMessage().contains(c.field),
+                 QByteArray(c.body + " -> " + r.errorMessage().toUtf8()).constData());
     }
     const QString crew = createCrew(o, u"bodies crew"_s);
     const QList<Case> runCases{
@@ -479,15 +525,22 @@ void TestApi::malformedBodies()
         {"{\"steps\": [{\"tool\": \"format_disk\"}]}", u"steps[0].tool"_s},
         {"{\"steps\": [{\"tool\": \"script\", \"params\": {}}]}", u"command"_s},
         {"{\"steps\": [{\"tool\": \"git_clone\", \"params\": {\"url\": 7}}]}", u"url"_s},
-        {"{\"steps\": [{\"tool\": \"script\", \"params\": {\"command\": \"ls\"}}], \"timeout_s\": \"soon\"}", u"timeout_s"_s},
-        {"{\"steps\": [{\"tool\": \"script\", \"params\": {\"command\": \"ls\"}}], \"timeout_s\": 1.5}", u"timeout_s"_s},
+        {"{\"steps\": [{\"tool\": \"script\", \"params\": {\"command\": \"ls\"}}], \"timeout_s\": "
+         "\"soon\"}",
+         u"timeout_s"_s},
+        {"{\"steps\": [{\"tool\": \"script\", \"params\": {\"command\": \"ls\"}}], \"timeout_s\": "
+         "1.5}",
+         u"timeout_s"_s},
     };
     for (const Case &c : runCases) {
-        const auto r = m_server->http().postRaw(u"/crews/"_s + crew + u"/runs"_s, c.body, o.memberToken);
+        const auto r =
+            m_server->http().postRaw(u"/crews/"_s + crew + u"/runs"_s, c.body, o.memberToken);
         QVERIFY2(r.status == 400, c.body.constData());
-        QVERIFY2(r.errorMessage().contains(c.field), QByteArray(c.body + " -> " + r.errorMessage().toUtf8()).constData());
+        QVERIFY2(r.errorMessage().contains(c.field),
+                 QByteArray(c.body + " -> " + r.errorMessage().toUtf8()).constData());
     }
-    const auto r = m_server->http().postRaw(u"/rentals"_s, "{\"crew_id\": \"x\", \"hours\": -1}", o.memberToken);
+    const auto r = m_server->http().postRaw(u"/rentals"_s, "{\"crew_id\": \"x\", \"hours\": -1}",
+                                            o.memberToken);
     QCOMPARE(r.status, 400);
     QVERIFY(r.errorMessage().contains(u"hours"_s));
     // Nothing was created by the failures.
@@ -500,12 +553,21 @@ void TestApi::sqlLookingStringsAreData()
     const QString evil = u"x'); DROP TABLE crews; --"_s;
     const QString id = createCrew(o, evil);
     QVERIFY(!id.isEmpty());
-    QCOMPARE(m_server->get(u"/crews/"_s + id, o.adminToken).json().value(u"name"_s).toString(), evil);
-    QCOMPARE(m_server->get(u"/crews/"_s + QString::fromLatin1(QUrl::toPercentEncoding(u"' OR '1'='1"_s)), o.adminToken).status, 404);
-    auto r = m_server->get(u"/runs?crew_id="_s + QString::fromLatin1(QUrl::toPercentEncoding(u"' OR 1=1 --"_s)), o.adminToken);
+    QCOMPARE(m_server->get(u"/crews/"_s + id, o.adminToken).json().value(u"name"_s).toString(),
+             evil);
+    QCOMPARE(
+        m_server
+            ->get(u"/crews/"_s + QString::fromLatin1(QUrl::toPercentEncoding(u"' OR '1'='1"_s)),
+                  o.adminToken)
+            .status,
+        404);
+    auto r = m_server->get(u"/runs?crew_id="_s +
+                               QString::fromLatin1(QUrl::toPercentEncoding(u"' OR 1=1 --"_s)),
+                           o.adminToken);
     QCOMPARE(r.status, 200);
     QCOMPARE(r.json().value(u"items"_s).toArray().size(), 0);
-    r = m_server->post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"' OR '1'='1"_s}, {u"password"_s, u"' OR '1'='1"_s}});
+    r = m_server->post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"' OR '1'='1"_s},
+                                                     {u"password"_s, u"' OR '1'='1"_s}});
     QCOMPARE(r.status, 401);
     QCOMPARE(m_server->get(u"/crews"_s, o.adminToken).jsonArray().size(), 1);
 }
@@ -515,13 +577,17 @@ void TestApi::startRun()
     const OrgUsers o = makeOrg(u"runs"_s);
     const QString crew = createCrew(o, u"runner"_s);
     const int before = m_scheduler->enqueued.size();
-    auto r = m_server->post(u"/crews/"_s + crew + u"/runs"_s,
-                            QJsonObject{{u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"git_clone"_s},
-                                                                            {u"params"_s, QJsonObject{{u"url"_s, u"https://example.invalid/r.git"_s}}}},
-                                                                QJsonObject{{u"tool"_s, u"script"_s},
-                                                                            {u"params"_s, QJsonObject{{u"command"_s, u"make test"_s}}}}}},
-                                        {u"timeout_s"_s, 120}},
-                            o.memberToken);
+    auto r = m_server->post(
+        u"/crews/"_s + crew + u"/runs"_s,
+        QJsonObject{
+            {u"steps"_s,
+             QJsonArray{QJsonObject{{u"tool"_s, u"git_clone"_s},
+                                    {u"params"_s,
+                                     QJsonObject{{u"url"_s, u"https://example.invalid/r.git"_s}}}},
+                        QJsonObject{{u"tool"_s, u"script"_s},
+                                    {u"params"_s, QJsonObject{{u"command"_s, u"make test"_s}}}}}},
+            {u"timeout_s"_s, 120}},
+        o.memberToken);
     QCOMPARE(r.status, 202);
     const auto run = Run::fromJson(r.json());
     QVERIFY2(run, r.body.constData());
@@ -539,7 +605,8 @@ void TestApi::startRun()
     QCOMPARE(job->steps.size(), 2);
     const auto c = m_server->store()->crew(o.orgId, crew);
     QVERIFY(c);
-    QCOMPARE(job->steps.at(0).toObject().value(u"agent_id"_s).toString(), c->agents.at(0).id); // first lister of git_clone
+    QCOMPARE(job->steps.at(0).toObject().value(u"agent_id"_s).toString(),
+             c->agents.at(0).id); // first lister of git_clone
     QCOMPARE(job->steps.at(1).toObject().value(u"agent_id"_s).toString(), c->agents.at(1).id);
     // GET /runs/{id} includes tool_calls.
     r = m_server->get(u"/runs/"_s + run->id, o.viewerToken);
@@ -565,18 +632,27 @@ void TestApi::startRunAgentResolution()
     };
     const QJsonObject cmd{{u"command"_s, u"true"_s}};
     // An explicit agent that lists the tool.
-    auto r = m_server->post(u"/crews/"_s + crew + u"/runs"_s, step(u"script"_s, cmd, worker), o.memberToken);
+    auto r = m_server->post(u"/crews/"_s + crew + u"/runs"_s, step(u"script"_s, cmd, worker),
+                            o.memberToken);
     QCOMPARE(r.status, 202);
-    QCOMPARE(m_server->store()->runJob(r.json().value(u"id"_s).toString())->steps.at(0).toObject().value(u"agent_id"_s).toString(), worker);
+    QCOMPARE(m_server->store()
+                 ->runJob(r.json().value(u"id"_s).toString())
+                 ->steps.at(0)
+                 .toObject()
+                 .value(u"agent_id"_s)
+                 .toString(),
+             worker);
     // An agent that does not list the tool.
-    r = m_server->post(u"/crews/"_s + crew + u"/runs"_s, step(u"script"_s, cmd, fetcher), o.memberToken);
+    r = m_server->post(u"/crews/"_s + crew + u"/runs"_s, step(u"script"_s, cmd, fetcher),
+                       o.memberToken);
     QCOMPARE(r.status, 400);
     QVERIFY(r.errorMessage().contains(u"steps[0].agent_id"_s));
     // An agent of another crew.
     const OrgUsers other = makeOrg(u"agents"_s);
     const QString otherCrew = createCrew(other, u"other"_s);
     const QString foreignAgent = m_server->store()->crew(other.orgId, otherCrew)->agents.at(1).id;
-    r = m_server->post(u"/crews/"_s + crew + u"/runs"_s, step(u"script"_s, cmd, foreignAgent), o.memberToken);
+    r = m_server->post(u"/crews/"_s + crew + u"/runs"_s, step(u"script"_s, cmd, foreignAgent),
+                       o.memberToken);
     QCOMPARE(r.status, 400);
     QVERIFY(r.errorMessage().contains(u"agent_id"_s));
     // No agent lists pytest.
@@ -592,7 +668,8 @@ void TestApi::startRunWithoutScheduler()
     options.configure = [](server::ServerConfig &c) { c.role = u"api"_s; };
     TestServer bare(options);
     QVERIFY(bare.start());
-    const auto admin = bare.createUser(u"bare"_s, u"admin@bare.test"_s, u"admin"_s, u"password123"_s);
+    const auto admin =
+        bare.createUser(u"bare"_s, u"admin@bare.test"_s, u"admin"_s, u"password123"_s);
     const QString token = bare.tokenFor(admin);
     auto r = bare.post(u"/crews"_s, crewBody(u"c"_s), token);
     QCOMPARE(r.status, 201);
@@ -613,7 +690,8 @@ void TestApi::listRunsAndFilters()
     const QDateTime base = QDateTime(QDate(2026, 3, 1), QTime(12, 0), Qt::UTC);
     QStringList ids;
     for (int i = 0; i < 5; ++i) {
-        const Run r = store->createRun(o.orgId, i < 3 ? crew1 : crew2, QJsonArray{}, 600, toMs(base.addSecs(60 * i)));
+        const Run r = store->createRun(o.orgId, i < 3 ? crew1 : crew2, QJsonArray{}, 600,
+                                       toMs(base.addSecs(60 * i)));
         ids.append(r.id);
     }
     store->markRunStarted(ids.at(0), toMs(base.addSecs(1)));
@@ -632,16 +710,22 @@ void TestApi::listRunsAndFilters()
     QCOMPARE(r.json().value(u"items"_s).toArray().size(), 3);
     r = m_server->get(u"/runs?status=succeeded"_s, o.viewerToken);
     QCOMPARE(r.json().value(u"items"_s).toArray().size(), 1);
-    QCOMPARE(r.json().value(u"items"_s).toArray().at(0).toObject().value(u"id"_s).toString(), ids.at(0));
-    r = m_server->get(u"/runs?from=2026-03-01T12:01:00Z&to=2026-03-01T12:03:00.000Z"_s, o.viewerToken);
+    QCOMPARE(r.json().value(u"items"_s).toArray().at(0).toObject().value(u"id"_s).toString(),
+             ids.at(0));
+    r = m_server->get(u"/runs?from=2026-03-01T12:01:00Z&to=2026-03-01T12:03:00.000Z"_s,
+                      o.viewerToken);
     QCOMPARE(r.json().value(u"items"_s).toArray().size(), 2); // minutes 1 and 2; `to` exclusive
 
     // Paging with the cursor walks all runs exactly once.
     QStringList seen;
     QString cursor;
     for (int guard = 0; guard < 10; ++guard) {
-        r = m_server->get(u"/runs?limit=2"_s + (cursor.isEmpty() ? QString() : u"&cursor="_s + QString::fromLatin1(QUrl::toPercentEncoding(cursor))),
-                          o.viewerToken);
+        r = m_server->get(
+            u"/runs?limit=2"_s +
+                (cursor.isEmpty()
+                     ? QString()
+                     : u"&cursor="_s + QString::fromLatin1(QUrl::toPercentEncoding(cursor))),
+            o.viewerToken);
         QCOMPARE(r.status, 200);
         page = RunPage::fromJson(r.json());
         QVERIFY(page);
@@ -659,12 +743,12 @@ void TestApi::listRunsAndFilters()
 
     // Bad parameters name themselves.
     const QList<QPair<QString, QString>> bad{{u"limit=0"_s, u"limit"_s},
-                                              {u"limit=201"_s, u"limit"_s},
-                                              {u"limit=ten"_s, u"limit"_s},
-                                              {u"status=done"_s, u"status"_s},
-                                              {u"from=yesterday"_s, u"from"_s},
-                                              {u"to=2026-13-01T00:00:00Z"_s, u"to"_s},
-                                              {u"cursor=not-a-cursor"_s, u"cursor"_s}};
+                                             {u"limit=201"_s, u"limit"_s},
+                                             {u"limit=ten"_s, u"limit"_s},
+                                             {u"status=done"_s, u"status"_s},
+                                             {u"from=yesterday"_s, u"from"_s},
+                                             {u"to=2026-13-01T00:00:00Z"_s, u"to"_s},
+                                             {u"cursor=not-a-cursor"_s, u"cursor"_s}};
     for (const auto &[query, name] : bad) {
         r = m_server->get(u"/runs?"_s + query, o.viewerToken);
         QVERIFY2(r.status == 400, qPrintable(query));
@@ -708,12 +792,14 @@ void TestApi::runEvents()
     QCOMPARE(arr.at(0).toObject().value(u"seq"_s).toInteger(), seqs.at(0));
     QCOMPARE(arr.at(1).toObject().value(u"status"_s).toString(), u"succeeded"_s);
     QCOMPARE(arr.at(1).toObject().value(u"run_id"_s).toString(), runId);
-    r = m_server->get(u"/runs/"_s + runId + u"/events?since="_s + QString::number(seqs.at(0)), o.viewerToken);
+    r = m_server->get(u"/runs/"_s + runId + u"/events?since="_s + QString::number(seqs.at(0)),
+                      o.viewerToken);
     arr = r.json().value(u"events"_s).toArray();
     QCOMPARE(arr.size(), 1);
     QCOMPARE(arr.at(0).toObject().value(u"seq"_s).toInteger(), seqs.at(1));
     QCOMPARE(m_server->get(u"/runs/"_s + runId + u"/events?since=-1"_s, o.viewerToken).status, 400);
-    QCOMPARE(m_server->get(u"/runs/"_s + runId + u"/events?since=abc"_s, o.viewerToken).errorCode(), u"bad_request"_s);
+    QCOMPARE(m_server->get(u"/runs/"_s + runId + u"/events?since=abc"_s, o.viewerToken).errorCode(),
+             u"bad_request"_s);
     QCOMPARE(m_server->get(u"/runs/run_nope/events"_s, o.viewerToken).status, 404);
 }
 
@@ -747,7 +833,8 @@ void TestApi::dashboardStats()
         const qint64 created = toMs(base.addSecs(i * 60));
         const Run r = store->createRun(o.orgId, crew, QJsonArray{}, 600, created);
         store->markRunStarted(r.id, created + 1000);
-        store->markRunFinished(r.id, i % 4 == 0 ? RunState::Failed : RunState::Succeeded, created + 1000 + i * 10);
+        store->markRunFinished(r.id, i % 4 == 0 ? RunState::Failed : RunState::Succeeded,
+                               created + 1000 + i * 10);
         store->addRunTokens(r.id, i);
         tokens += i;
     }
@@ -757,7 +844,8 @@ void TestApi::dashboardStats()
     store->markRunStarted(outside.id, toMs(base.addDays(3)) + 10);
     store->markRunFinished(outside.id, RunState::Failed, toMs(base.addDays(3)) + 99'999);
 
-    auto r = m_server->get(u"/dashboard/stats?from=2026-02-01T08:00:00Z&to=2026-02-02T00:00:00Z"_s, o.viewerToken);
+    auto r = m_server->get(u"/dashboard/stats?from=2026-02-01T08:00:00Z&to=2026-02-02T00:00:00Z"_s,
+                           o.viewerToken);
     QCOMPARE(r.status, 200);
     const auto s = DashboardStats::fromJson(r.json());
     QVERIFY2(s, r.body.constData());
@@ -778,7 +866,8 @@ void TestApi::dashboardStats()
     QCOMPARE(DashboardStats::fromJson(r.json())->successRate, 15.0 / 21.0);
     // Bad range values.
     QCOMPARE(m_server->get(u"/dashboard/stats?from=soon"_s, o.viewerToken).status, 400);
-    r = m_server->get(u"/dashboard/stats?from=2026-02-02T00:00:00Z&to=2026-02-01T00:00:00Z"_s, o.viewerToken);
+    r = m_server->get(u"/dashboard/stats?from=2026-02-02T00:00:00Z&to=2026-02-01T00:00:00Z"_s,
+                      o.viewerToken);
     QCOMPARE(r.status, 400);
     QVERIFY(r.errorMessage().contains(u"from"_s));
 }
@@ -797,7 +886,11 @@ void TestApi::cachedReadsFollowWrites()
         return DashboardStats::fromJson(r.json()).value_or(DashboardStats{});
     };
     const auto runCount = [&](const OrgUsers &org, const QString &query = {}) {
-        return m_server->get(u"/runs"_s + query, org.viewerToken).json().value(u"items"_s).toArray().size();
+        return m_server->get(u"/runs"_s + query, org.viewerToken)
+            .json()
+            .value(u"items"_s)
+            .toArray()
+            .size();
     };
     QCOMPARE(stats(o).totalRuns, 0);
     QCOMPARE(stats(o).totalRuns, 0); // a hit
@@ -825,7 +918,8 @@ void TestApi::cachedReadsFollowWrites()
     QCOMPARE(runCount(o, u"?status=succeeded"_s), 1);
 
     // Through the API: a new run shows at once.
-    const auto started = m_server->post(u"/crews/"_s + crew + u"/runs"_s, scriptRun(), o.memberToken);
+    const auto started =
+        m_server->post(u"/crews/"_s + crew + u"/runs"_s, scriptRun(), o.memberToken);
     QCOMPARE(started.status, 202);
     QCOMPARE(stats(o).totalRuns, 2);
     QCOMPARE(runCount(o), 2);
@@ -851,7 +945,8 @@ void TestApi::analyticsWarmUpFillsTheLatencyMemo()
         store->markRunStarted(r.id, finished - 100 - i * 10);
         store->markRunFinished(r.id, RunState::Succeeded, finished);
     }
-    const auto before = store->timeseries(o.orgId, u"latency"_s, u"hour"_s, now - 4 * D, now - 2 * D);
+    const auto before =
+        store->timeseries(o.orgId, u"latency"_s, u"hour"_s, now - 4 * D, now - 2 * D);
     QVERIFY(before);
     // The request above memoised its own closed buckets: start from an empty memo.
     const Run late = store->createRun(o.orgId, crew, QJsonArray{}, 600, now - 3 * D - 5000);
@@ -864,14 +959,17 @@ void TestApi::analyticsWarmUpFillsTheLatencyMemo()
     QVERIFY(warmer.slicesDone() >= 113);
     const qint64 memoAfter = store->memoizedLatencyBuckets(o.orgId);
     // At least 7 closed days of hours, 90 closed days and 13 closed weeks (empty ones too).
-    QVERIFY2(memoAfter > memoBefore && memoAfter >= 7 * 24 + 90 + 13, qPrintable(QString::number(memoAfter)));
-    const auto after = store->timeseries(o.orgId, u"latency"_s, u"hour"_s, now - 4 * D, now - 2 * D);
+    QVERIFY2(memoAfter > memoBefore && memoAfter >= 7 * 24 + 90 + 13,
+             qPrintable(QString::number(memoAfter)));
+    const auto after =
+        store->timeseries(o.orgId, u"latency"_s, u"hour"_s, now - 4 * D, now - 2 * D);
     QVERIFY(after);
     QCOMPARE(after->points.size(), before->points.size());
     int differs = 0;
     for (qsizetype i = 0; i < after->points.size(); ++i) {
-        const bool same = after->points[i].value == before->points[i].value
-                          && after->points[i].extra.value(u"p95"_s) == before->points[i].extra.value(u"p95"_s);
+        const bool same =
+            after->points[i].value == before->points[i].value &&
+            after->points[i].extra.value(u"p95"_s) == before->points[i].extra.value(u"p95"_s);
         differs += same ? 0 : 1;
     }
     QCOMPARE(differs, 1); // only the hour that got the late failed run (its 3 s duration: the p95)
@@ -935,7 +1033,8 @@ void TestApi::dashboardTimeseries()
     QCOMPARE(r.status, 200);
     ts = Timeseries::fromJson(r.json());
     QVERIFY(ts->points.size() == 30 || ts->points.size() == 31);
-    QCOMPARE(m_server->get(u"/dashboard/timeseries?metric=c7t&bucket=hour"_s, o.viewerToken).status, 200);
+    QCOMPARE(m_server->get(u"/dashboard/timeseries?metric=c7t&bucket=hour"_s, o.viewerToken).status,
+             200);
 
     // Validation: unknown metric or bucket, more than 1000 buckets, bad or inverted times.
     r = m_server->get(u"/dashboard/timeseries?metric=bogus&bucket=day"_s, o.viewerToken);
@@ -948,19 +1047,26 @@ void TestApi::dashboardTimeseries()
     QCOMPARE(r.status, 400);
     QVERIFY(r.errorMessage().contains(u"metric"_s));
     // 1000 hours exactly is fine, 1001 is not.
-    QCOMPARE(m_server->get(u"/dashboard/timeseries?metric=runs&bucket=hour"
-                           "&from=2026-01-01T00:00:00Z&to=2026-02-11T16:00:00Z"_s,
-                           o.viewerToken).status,
+    QCOMPARE(m_server
+                 ->get(u"/dashboard/timeseries?metric=runs&bucket=hour"
+                       "&from=2026-01-01T00:00:00Z&to=2026-02-11T16:00:00Z"_s,
+                       o.viewerToken)
+                 .status,
              200);
     r = m_server->get(u"/dashboard/timeseries?metric=runs&bucket=hour"
                       "&from=2026-01-01T00:00:00Z&to=2026-02-11T16:00:00.001Z"_s,
                       o.viewerToken);
     QCOMPARE(r.status, 400);
     QVERIFY(r.errorMessage().contains(u"bucket"_s));
-    QCOMPARE(m_server->get(u"/dashboard/timeseries?metric=runs&bucket=day&from=soon"_s, o.viewerToken).status, 400);
-    QCOMPARE(m_server->get(u"/dashboard/timeseries?metric=runs&bucket=day"
-                           "&from=2026-03-05T00:00:00Z&to=2026-03-02T00:00:00Z"_s,
-                           o.viewerToken).status,
+    QCOMPARE(
+        m_server->get(u"/dashboard/timeseries?metric=runs&bucket=day&from=soon"_s, o.viewerToken)
+            .status,
+        400);
+    QCOMPARE(m_server
+                 ->get(u"/dashboard/timeseries?metric=runs&bucket=day"
+                       "&from=2026-03-05T00:00:00Z&to=2026-03-02T00:00:00Z"_s,
+                       o.viewerToken)
+                 .status,
              400);
     // Another org sees none of these runs; no token: 401.
     const OrgUsers other = makeOrg(u"series-other"_s);
@@ -995,12 +1101,16 @@ void TestApi::rentalsAndLedger()
     }
     QVERIFY(sawPriced);
 
-    auto tokens = [&](const OrgUsers &o) { return *TokenStats::fromJson(m_server->get(u"/dashboard/tokens/stats"_s, o.viewerToken).json()); };
+    auto tokens = [&](const OrgUsers &o) {
+        return *TokenStats::fromJson(
+            m_server->get(u"/dashboard/tokens/stats"_s, o.viewerToken).json());
+    };
     QCOMPARE(tokens(renter).balance, Micros::fromUnits(1000));
     QCOMPARE(tokens(renter).symbol, u"C7T"_s);
 
     // 2.5 h × 10.5 = 26.25 C7T, debited at once; the owner's reward is pending.
-    r = m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, priced}, {u"hours"_s, 2.5}}, renter.memberToken);
+    r = m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, priced}, {u"hours"_s, 2.5}},
+                       renter.memberToken);
     QCOMPARE(r.status, 201);
     const auto rental = Rental::fromJson(r.json());
     QVERIFY2(rental, r.body.constData());
@@ -1008,7 +1118,8 @@ void TestApi::rentalsAndLedger()
     QCOMPARE(rental->renterOrgId, renter.orgId);
     QCOMPARE(rental->ownerOrgId, owner.orgId);
     QCOMPARE(rental->status, u"active"_s);
-    QCOMPARE(rental->endsAt.toMSecsSinceEpoch() - rental->startsAt.toMSecsSinceEpoch(), qint64(2.5 * 3600 * 1000));
+    QCOMPARE(rental->endsAt.toMSecsSinceEpoch() - rental->startsAt.toMSecsSinceEpoch(),
+             qint64(2.5 * 3600 * 1000));
     TokenStats t = tokens(renter);
     QCOMPARE(t.balance, Micros{973'750'000});
     QCOMPARE(t.spent, Micros{26'250'000});
@@ -1020,19 +1131,32 @@ void TestApi::rentalsAndLedger()
     // Both sides list it.
     QCOMPARE(m_server->get(u"/rentals"_s, renter.viewerToken).jsonArray().size(), 1);
     QCOMPARE(m_server->get(u"/rentals"_s, owner.viewerToken).jsonArray().size(), 1);
-    QCOMPARE(m_server->get(u"/rentals"_s, owner.viewerToken).jsonArray().at(0).toObject().value(u"id"_s).toString(), rental->id);
+    QCOMPARE(m_server->get(u"/rentals"_s, owner.viewerToken)
+                 .jsonArray()
+                 .at(0)
+                 .toObject()
+                 .value(u"id"_s)
+                 .toString(),
+             rental->id);
 
     // Errors: insufficient balance, own crew, no price, unknown crew.
-    r = m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, priced}, {u"hours"_s, 1000}}, renter.memberToken);
+    r = m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, priced}, {u"hours"_s, 1000}},
+                       renter.memberToken);
     QCOMPARE(r.status, 409);
     QCOMPARE(r.errorCode(), u"insufficient_balance"_s);
     QCOMPARE(tokens(renter).balance, Micros{973'750'000});
-    r = m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, own}, {u"hours"_s, 1}}, renter.memberToken);
+    r = m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, own}, {u"hours"_s, 1}},
+                       renter.memberToken);
     QCOMPARE(r.status, 400);
     QCOMPARE(r.errorCode(), u"bad_request"_s);
-    r = m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, unpriced}, {u"hours"_s, 1}}, renter.memberToken);
+    r = m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, unpriced}, {u"hours"_s, 1}},
+                       renter.memberToken);
     QCOMPARE(r.status, 404);
-    QCOMPARE(m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, u"crw_nope"_s}, {u"hours"_s, 1}}, renter.memberToken).status, 404);
+    QCOMPARE(m_server
+                 ->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, u"crw_nope"_s}, {u"hours"_s, 1}},
+                        renter.memberToken)
+                 .status,
+             404);
 
     // Rental stats on both sides.
     r = m_server->get(u"/dashboard/rentals/stats"_s, owner.viewerToken);
@@ -1044,7 +1168,8 @@ void TestApi::rentalsAndLedger()
     QCOMPARE(rs->revenue, Micros{26'250'000});
     QCOMPARE(rs->topCrews.size(), 1);
     QCOMPARE(rs->topCrews.at(0).crewId, priced);
-    rs = RentalStats::fromJson(m_server->get(u"/dashboard/rentals/stats"_s, renter.viewerToken).json());
+    rs = RentalStats::fromJson(
+        m_server->get(u"/dashboard/rentals/stats"_s, renter.viewerToken).json());
     QCOMPARE(rs->spend, Micros{26'250'000});
 
     // The rented crew cannot be deleted by its owner while the rental is active.
@@ -1057,20 +1182,31 @@ void TestApi::rentalSettles()
     const OrgUsers renter = makeOrg(u"settle-renter"_s);
     const QString priced = createCrew(owner, u"short rental"_s, 100);
     // 0.0003 h ≈ 1.08 s at 100 C7T/h = 0.03 C7T.
-    auto r = m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, priced}, {u"hours"_s, 0.0003}}, renter.memberToken);
+    auto r =
+        m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, priced}, {u"hours"_s, 0.0003}},
+                       renter.memberToken);
     QCOMPARE(r.status, 201);
     QCOMPARE(Rental::fromJson(r.json())->price, Micros{30'000});
-    auto ownerTokens = [&] { return *TokenStats::fromJson(m_server->get(u"/dashboard/tokens/stats"_s, owner.viewerToken).json()); };
+    auto ownerTokens = [&] {
+        return *TokenStats::fromJson(
+            m_server->get(u"/dashboard/tokens/stats"_s, owner.viewerToken).json());
+    };
     QCOMPARE(ownerTokens().pendingRewards, Micros{30'000});
     QTRY_COMPARE_WITH_TIMEOUT(ownerTokens().earned, Micros{30'000}, 15000);
     const TokenStats t = ownerTokens();
     QCOMPARE(t.pendingRewards, Micros{0});
     QCOMPARE(t.balance, Micros{1'000'030'000});
-    QTRY_COMPARE_WITH_TIMEOUT(
-        m_server->get(u"/rentals"_s, renter.viewerToken).jsonArray().at(0).toObject().value(u"status"_s).toString(),
-        u"ended"_s, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server->get(u"/rentals"_s, renter.viewerToken)
+                                  .jsonArray()
+                                  .at(0)
+                                  .toObject()
+                                  .value(u"status"_s)
+                                  .toString(),
+                              u"ended"_s, 15000);
     // After the rental the renter may no longer run the crew.
-    QCOMPARE(m_server->post(u"/crews/"_s + priced + u"/runs"_s, scriptRun(), renter.memberToken).status, 404);
+    QCOMPARE(
+        m_server->post(u"/crews/"_s + priced + u"/runs"_s, scriptRun(), renter.memberToken).status,
+        404);
 }
 
 void TestApi::rentedCrewRuns()
@@ -1078,9 +1214,15 @@ void TestApi::rentedCrewRuns()
     const OrgUsers owner = makeOrg(u"lend-owner"_s);
     const OrgUsers renter = makeOrg(u"lend-renter"_s);
     const QString priced = createCrew(owner, u"lent"_s, 1);
-    QCOMPARE(m_server->post(u"/crews/"_s + priced + u"/runs"_s, scriptRun(), renter.memberToken).status, 404);
+    QCOMPARE(
+        m_server->post(u"/crews/"_s + priced + u"/runs"_s, scriptRun(), renter.memberToken).status,
+        404);
     QSignalSpy rented(m_server->app()->domainEvents(), &DomainEvents::rentalStarted);
-    QCOMPARE(m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, priced}, {u"hours"_s, 1}}, renter.memberToken).status, 201);
+    QCOMPARE(m_server
+                 ->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, priced}, {u"hours"_s, 1}},
+                        renter.memberToken)
+                 .status,
+             201);
     QCOMPARE(rented.size(), 1);
     QCOMPARE(rented.at(0).at(0).toString(), renter.orgId);
     QCOMPARE(rented.at(0).at(1).toString(), priced);
@@ -1090,7 +1232,8 @@ void TestApi::rentedCrewRuns()
     // The run belongs to the renter; the owner does not see it.
     QCOMPARE(m_server->get(u"/runs/"_s + runId, renter.viewerToken).status, 200);
     QCOMPARE(m_server->get(u"/runs/"_s + runId, owner.viewerToken).status, 404);
-    QCOMPARE(m_server->get(u"/runs"_s, owner.viewerToken).json().value(u"items"_s).toArray().size(), 0);
+    QCOMPARE(m_server->get(u"/runs"_s, owner.viewerToken).json().value(u"items"_s).toArray().size(),
+             0);
     QCOMPARE(m_server->store()->runJob(runId)->orgId, renter.orgId);
     // The renter still cannot read the crew as its own.
     QCOMPARE(m_server->get(u"/crews/"_s + priced, renter.viewerToken).status, 404);
@@ -1104,15 +1247,20 @@ void TestApi::metrics()
     const auto r = m_server->get(u"/metrics"_s, o.viewerToken);
     QCOMPARE(r.status, 200);
     QVERIFY(r.header("Content-Type").startsWith("text/plain"));
-    QVERIFY(r.body.contains("crewdeck_http_requests_total{method=\"GET\",route=\"/crews\",status=\"200\"}"));
-    QVERIFY(r.body.contains("crewdeck_http_request_duration_seconds_bucket{method=\"GET\",route=\"/crews\",le=\"+Inf\"}"));
+    QVERIFY(r.body.contains(
+        "crewdeck_http_requests_total{method=\"GET\",route=\"/crews\",status=\"200\"}"));
+    QVERIFY(r.body.contains("crewdeck_http_request_duration_seconds_bucket{method=\"GET\",route=\"/"
+                            "crews\",le=\"+Inf\"}"));
     QVERIFY(r.body.contains("crewdeck_runs{status=\"queued\"}"));
     QVERIFY(r.body.contains("process_resident_memory_bytes "));
     // Registered gauges appear.
-    m_server->app()->metrics()->addGauge(u"crewdeck_websockets_open"_s, u"Open WebSocket connections."_s, [] { return 7.0; });
-    QVERIFY(m_server->get(u"/metrics"_s, o.viewerToken).body.contains("crewdeck_websockets_open 7\n"));
+    m_server->app()->metrics()->addGauge(u"crewdeck_websockets_open"_s,
+                                         u"Open WebSocket connections."_s, [] { return 7.0; });
+    QVERIFY(
+        m_server->get(u"/metrics"_s, o.viewerToken).body.contains("crewdeck_websockets_open 7\n"));
     // Every sample line parses as "name{labels} value".
-    const QRegularExpression sample(uR"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? ([-+0-9.eE]+|[+-]Inf|NaN)$)"_s);
+    const QRegularExpression sample(
+        uR"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? ([-+0-9.eE]+|[+-]Inf|NaN)$)"_s);
     for (const QByteArray &line : r.body.split('\n')) {
         if (line.isEmpty() || line.startsWith('#'))
             continue;

@@ -32,11 +32,13 @@ Raw exchange(QTcpSocket &s, quint16 port, const QByteArray &data, const QByteArr
             return r;
     }
     s.write(data);
-    (void)QTest::qWaitFor([&] {
-        r.got += s.readAll();
-        return s.state() == QAbstractSocket::UnconnectedState
-               || (!until.isEmpty() && r.got.contains(until));
-    }, timeoutMs);
+    (void)QTest::qWaitFor(
+        [&] {
+            r.got += s.readAll();
+            return s.state() == QAbstractSocket::UnconnectedState ||
+                   (!until.isEmpty() && r.got.contains(until));
+        },
+        timeoutMs);
     r.got += s.readAll();
     r.closed = s.state() == QAbstractSocket::UnconnectedState;
     return r;
@@ -68,13 +70,15 @@ private slots:
         QString error;
         QVERIFY2(m_server.start(&error), qPrintable(error));
         m_port = m_server.port();
-        QVERIFY(!m_server.createUser(u"acme"_s, u"ann@acme.test"_s, u"admin"_s, u"password123"_s).id.isEmpty());
+        QVERIFY(!m_server.createUser(u"acme"_s, u"ann@acme.test"_s, u"admin"_s, u"password123"_s)
+                     .id.isEmpty());
     }
 
     void connectionCloseClosesAfterTheResponse()
     {
         QTcpSocket s;
-        const Raw r = exchange(s, m_port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        const Raw r =
+            exchange(s, m_port, "GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
         QVERIFY2(r.got.startsWith("HTTP/1.1 200"), r.got.constData());
         QVERIFY2(r.got.contains("\r\nConnection: close\r\n"), r.got.constData());
         QVERIFY(r.closed);
@@ -91,8 +95,9 @@ private slots:
         }
         {
             QTcpSocket s;
-            const Raw r = exchange(s, m_port, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
-                                   "\"ok\"", 5000);
+            const Raw r =
+                exchange(s, m_port, "GET /healthz HTTP/1.0\r\nConnection: keep-alive\r\n\r\n",
+                         "\"ok\"", 5000);
             QVERIFY2(statuses(r.got) == QList<int>{200}, r.got.constData());
             QVERIFY(r.got.contains("\r\nConnection: keep-alive\r\n"));
             QVERIFY(!r.closed);
@@ -107,12 +112,15 @@ private slots:
     {
         const QByteArray login = R"({"email":"ann@acme.test","password":"password123"})";
         const QByteArray bad = R"({"email":"ann@acme.test","password":"wrong-password"})";
-        QByteArray req = "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                         "Content-Length: " + QByteArray::number(login.size()) + "\r\n\r\n" + login;
+        QByteArray req =
+            "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            "Content-Length: " +
+            QByteArray::number(login.size()) + "\r\n\r\n" + login;
         req += "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
         req += "GET /nope HTTP/1.1\r\nHost: x\r\n\r\n";
         req += "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-               "Content-Length: " + QByteArray::number(bad.size()) + "\r\n\r\n" + bad;
+               "Content-Length: " +
+               QByteArray::number(bad.size()) + "\r\n\r\n" + bad;
         req += "GET /crews HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
         QTcpSocket s;
         const Raw r = exchange(s, m_port, req, {}, 30000);
@@ -124,12 +132,16 @@ private slots:
     void framingErrorsGet400AndClose_data()
     {
         QTest::addColumn<QByteArray>("request");
-        QTest::newRow("CL+TE") << QByteArray("POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
-                                             "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
-        QTest::newRow("NUL in value") << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 46);
-        QTest::newRow("bare CR in value") << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\rX-B: b\r\n\r\n");
+        QTest::newRow("CL+TE") << QByteArray(
+            "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+        QTest::newRow("NUL in value")
+            << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 46);
+        QTest::newRow("bare CR in value")
+            << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: a\rX-B: b\r\n\r\n");
         QTest::newRow("no Host") << QByteArray("GET /healthz HTTP/1.1\r\nAccept: */*\r\n\r\n");
-        QTest::newRow("two Hosts") << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n");
+        QTest::newRow("two Hosts")
+            << QByteArray("GET /healthz HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n");
     }
 
     void framingErrorsGet400AndClose()
@@ -147,8 +159,9 @@ private slots:
     void framingErrorAfterAPipelinedRequestComesInItsTurn()
     {
         QTcpSocket s;
-        const Raw r = exchange(s, m_port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
-                                          "GET /healthz HTTP/1.1\r\n\r\n");
+        const Raw r = exchange(s, m_port,
+                               "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /healthz HTTP/1.1\r\n\r\n");
         QCOMPARE(statuses(r.got), (QList<int>{200, 400}));
         QVERIFY(r.closed);
     }
@@ -160,7 +173,8 @@ private slots:
         const Raw first = exchange(s, m_port, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", "\"ok\"");
         QVERIFY2(statuses(first.got) == QList<int>{200}, first.got.constData());
         QVERIFY(!first.closed);
-        const QByteArray second = "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + QByteArray(200, 'a');
+        const QByteArray second =
+            "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + QByteArray(200, 'a');
         QElapsedTimer t;
         t.start();
         qsizetype sent = 0;

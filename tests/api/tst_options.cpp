@@ -13,7 +13,8 @@ class TestOptions : public QObject
     Q_OBJECT
 
 private:
-    static ParseResult parse(const QStringList &args, const QList<QPair<QString, QString>> &env = {})
+    static ParseResult parse(const QStringList &args,
+                             const QList<QPair<QString, QString>> &env = {})
     {
         QProcessEnvironment e;
         for (const auto &[k, v] : env)
@@ -42,11 +43,28 @@ private Q_SLOTS:
 
     void allServeFlags()
     {
-        const auto r = parse({u"serve"_s, u"--listen"_s, u"[::1]:0"_s, u"--data-dir=/tmp/x"_s, u"--db"_s,
-                              u"postgres://u:p@db:5432/crew"_s, u"--redis"_s, u"redis://cache:6379/2"_s, u"--role"_s,
-                              u"api"_s, u"--demo"_s, u"--ws-heartbeat-seconds"_s, u"5"_s, u"--max-concurrent-runs"_s,
-                              u"3"_s, u"--jwt-secret-file"_s, u"/tmp/s"_s, u"--python"_s, u"/usr/bin/python3"_s,
-                              u"--keep-workspaces"_s, u"--grant"_s, u"12.5"_s});
+        const auto r = parse({u"serve"_s,
+                              u"--listen"_s,
+                              u"[::1]:0"_s,
+                              u"--data-dir=/tmp/x"_s,
+                              u"--db"_s,
+                              u"postgres://u:p@db:5432/crew"_s,
+                              u"--redis"_s,
+                              u"redis://cache:6379/2"_s,
+                              u"--role"_s,
+                              u"api"_s,
+                              u"--demo"_s,
+                              u"--ws-heartbeat-seconds"_s,
+                              u"5"_s,
+                              u"--max-concurrent-runs"_s,
+                              u"3"_s,
+                              u"--jwt-secret-file"_s,
+                              u"/tmp/s"_s,
+                              u"--python"_s,
+                              u"/usr/bin/python3"_s,
+                              u"--keep-workspaces"_s,
+                              u"--grant"_s,
+                              u"12.5"_s});
         QVERIFY2(r.config, qPrintable(r.error));
         const ServerConfig &c = *r.config;
         QCOMPARE(c.listenHost, u"::1"_s);
@@ -79,7 +97,8 @@ private Q_SLOTS:
         QCOMPARE(r.config->maxConcurrentRuns, 7);
         QCOMPARE(r.config->python, u"/opt/py"_s);
         // The flag wins.
-        r = parse({u"--listen"_s, u"127.0.0.1:9001"_s}, {{u"CREWDECK_LISTEN"_s, u"0.0.0.0:9000"_s}});
+        r = parse({u"--listen"_s, u"127.0.0.1:9001"_s},
+                  {{u"CREWDECK_LISTEN"_s, u"0.0.0.0:9000"_s}});
         QCOMPARE(r.config->listenPort, 9001);
         QCOMPARE(r.config->listenHost, u"127.0.0.1"_s);
         // Empty variables count as unset; a switch may be turned off.
@@ -94,9 +113,10 @@ private Q_SLOTS:
 
     void useradd()
     {
-        auto r = parse({u"useradd"_s, u"--org"_s, u"acme"_s, u"--email"_s, u"a@acme.test"_s, u"--role"_s, u"viewer"_s,
-                        u"--password-stdin"_s, u"--data-dir"_s, u"/tmp/d"_s},
-                       {{u"CREWDECK_ROLE"_s, u"worker"_s}});
+        auto r =
+            parse({u"useradd"_s, u"--org"_s, u"acme"_s, u"--email"_s, u"a@acme.test"_s, u"--role"_s,
+                   u"viewer"_s, u"--password-stdin"_s, u"--data-dir"_s, u"/tmp/d"_s},
+                  {{u"CREWDECK_ROLE"_s, u"worker"_s}});
         QVERIFY2(r.config, qPrintable(r.error));
         QCOMPARE(r.config->command, Command::UserAdd);
         QCOMPARE(r.config->userOrg, u"acme"_s);
@@ -120,10 +140,10 @@ private Q_SLOTS:
         QCOMPARE(r.config->toolLimits.memoryMb, qint64(4096));
         QCOMPARE(r.config->bwrap, u"bwrap"_s);
 
-        r = parse({u"--unsafe-tools"_s, u"--tool-network"_s, u"none"_s, u"--tool-max-processes"_s, u"64"_s,
-                   u"--tool-max-open-files=200"_s, u"--tool-max-file-size-mb"_s, u"10"_s, u"--tool-cpu-seconds"_s,
-                   u"30"_s, u"--tool-memory-mb"_s, u"512"_s, u"--tool-uid-base"_s, u"300000"_s, u"--bwrap"_s,
-                   u"/opt/bwrap"_s});
+        r = parse({u"--unsafe-tools"_s, u"--tool-network"_s, u"none"_s, u"--tool-max-processes"_s,
+                   u"64"_s, u"--tool-max-open-files=200"_s, u"--tool-max-file-size-mb"_s, u"10"_s,
+                   u"--tool-cpu-seconds"_s, u"30"_s, u"--tool-memory-mb"_s, u"512"_s,
+                   u"--tool-uid-base"_s, u"300000"_s, u"--bwrap"_s, u"/opt/bwrap"_s});
         QVERIFY2(r.config, qPrintable(r.error));
         QVERIFY(r.config->unsafeTools);
         QVERIFY(!r.config->toolNetwork);
@@ -137,7 +157,8 @@ private Q_SLOTS:
 
         // Local git roots: the variable holds several, separated by ':'; the first flag
         // replaces that list, later flags add to it.
-        r = parse({}, {{u"CREWDECK_GIT_LOCAL_ROOT"_s, u"/srv/a:/srv/b/"_s}, {u"CREWDECK_TOOL_NETWORK"_s, u"none"_s},
+        r = parse({}, {{u"CREWDECK_GIT_LOCAL_ROOT"_s, u"/srv/a:/srv/b/"_s},
+                       {u"CREWDECK_TOOL_NETWORK"_s, u"none"_s},
                        {u"CREWDECK_UNSAFE_TOOLS"_s, u"yes"_s}});
         QVERIFY2(r.config, qPrintable(r.error));
         QCOMPARE(r.config->gitLocalRoots, (QStringList{u"/srv/a"_s, u"/srv/b"_s}));
@@ -163,19 +184,28 @@ private Q_SLOTS:
     {
         QTest::addColumn<QStringList>("args");
         QTest::addColumn<QString>("mention");
-        QTest::newRow("listen host") << QStringList{u"--listen"_s, u"example.com:80"_s} << u"--listen"_s;
+        QTest::newRow("listen host")
+            << QStringList{u"--listen"_s, u"example.com:80"_s} << u"--listen"_s;
         QTest::newRow("listen port") << QStringList{u"--listen"_s, u"1.2.3.4:x"_s} << u"--listen"_s;
-        QTest::newRow("heartbeat") << QStringList{u"--ws-heartbeat-seconds"_s, u"0"_s} << u"ws-heartbeat-seconds"_s;
-        QTest::newRow("runs") << QStringList{u"--max-concurrent-runs"_s, u"many"_s} << u"max-concurrent-runs"_s;
+        QTest::newRow("heartbeat")
+            << QStringList{u"--ws-heartbeat-seconds"_s, u"0"_s} << u"ws-heartbeat-seconds"_s;
+        QTest::newRow("runs") << QStringList{u"--max-concurrent-runs"_s, u"many"_s}
+                              << u"max-concurrent-runs"_s;
         QTest::newRow("db scheme") << QStringList{u"--db"_s, u"mysql://x/y"_s} << u"--db"_s;
         QTest::newRow("postgres url") << QStringList{u"--db"_s, u"postgres://"_s} << u"--db"_s;
         QTest::newRow("redis") << QStringList{u"--redis"_s, u"http://x"_s} << u"--redis"_s;
-        QTest::newRow("git root relative") << QStringList{u"--git-local-root"_s, u"repos"_s} << u"--git-local-root"_s;
-        QTest::newRow("git root slash") << QStringList{u"--git-local-root"_s, u"/"_s} << u"--git-local-root"_s;
-        QTest::newRow("tool network") << QStringList{u"--tool-network"_s, u"off"_s} << u"--tool-network"_s;
-        QTest::newRow("tool processes") << QStringList{u"--tool-max-processes"_s, u"2"_s} << u"tool-max-processes"_s;
-        QTest::newRow("tool memory") << QStringList{u"--tool-memory-mb"_s, u"lots"_s} << u"tool-memory-mb"_s;
-        QTest::newRow("unsafe takes no value") << QStringList{u"--unsafe-tools=1"_s} << u"--unsafe-tools"_s;
+        QTest::newRow("git root relative")
+            << QStringList{u"--git-local-root"_s, u"repos"_s} << u"--git-local-root"_s;
+        QTest::newRow("git root slash")
+            << QStringList{u"--git-local-root"_s, u"/"_s} << u"--git-local-root"_s;
+        QTest::newRow("tool network")
+            << QStringList{u"--tool-network"_s, u"off"_s} << u"--tool-network"_s;
+        QTest::newRow("tool processes")
+            << QStringList{u"--tool-max-processes"_s, u"2"_s} << u"tool-max-processes"_s;
+        QTest::newRow("tool memory")
+            << QStringList{u"--tool-memory-mb"_s, u"lots"_s} << u"tool-memory-mb"_s;
+        QTest::newRow("unsafe takes no value")
+            << QStringList{u"--unsafe-tools=1"_s} << u"--unsafe-tools"_s;
         QTest::newRow("grant") << QStringList{u"--grant"_s, u"-1"_s} << u"--grant"_s;
         QTest::newRow("switch value") << QStringList{u"--demo=yes"_s} << u"--demo"_s;
         QTest::newRow("stray") << QStringList{u"serve"_s, u"now"_s} << u"now"_s;

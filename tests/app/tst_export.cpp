@@ -39,8 +39,8 @@ void TestExport::fieldQuoting_data()
     // U+00FC, U+20AC, U+1F680: UTF-8 bytes, not quoted.
     QTest::newRow("non-ascii") << QString::fromUtf8("M\xc3\xbcller \xe2\x82\xac \xf0\x9f\x9a\x80")
                                << QByteArray("M\xc3\xbcller \xe2\x82\xac \xf0\x9f\x9a\x80");
-    QTest::newRow("non-ascii with comma") << QString::fromUtf8("K\xc3\xb6ln, DE")
-                                          << QByteArray("\"K\xc3\xb6ln, DE\"");
+    QTest::newRow("non-ascii with comma")
+        << QString::fromUtf8("K\xc3\xb6ln, DE") << QByteArray("\"K\xc3\xb6ln, DE\"");
 }
 
 void TestExport::fieldQuoting()
@@ -52,7 +52,8 @@ void TestExport::fieldQuoting()
 
 void TestExport::recordsEndWithCrlfAndHaveNoBom()
 {
-    const QByteArray doc = csv::document({u"a"_s, u"b"_s}, {{u"1"_s, u"x,y"_s}, {QString::fromUtf8("\xc3\xa9"), u""_s}});
+    const QByteArray doc = csv::document(
+        {u"a"_s, u"b"_s}, {{u"1"_s, u"x,y"_s}, {QString::fromUtf8("\xc3\xa9"), u""_s}});
     QCOMPARE(doc, QByteArray("a,b\r\n1,\"x,y\"\r\n\xc3\xa9,\r\n"));
     QVERIFY(!doc.startsWith("\xef\xbb\xbf"));
 }
@@ -73,7 +74,8 @@ void TestExport::runsCsvExactBytes()
     b.crewId = u"crw_2"_s;
     b.status = u"cancelled"_s;
     b.createdAt = *parseRfc3339(u"2026-01-02T05:00:00Z"_s);
-    const QHash<QString, QString> names{{u"crw_1"_s, QString::fromUtf8("Alpha, \"the\" \xc3\xbc\ncrew")}};
+    const QHash<QString, QString> names{
+        {u"crw_1"_s, QString::fromUtf8("Alpha, \"the\" \xc3\xbc\ncrew")}};
     const QByteArray expected =
         "id,crew_id,crew,status,created_at,started_at,finished_at,duration_ms,tokens\r\n"
         "run_1,crw_1,\"Alpha, \"\"the\"\" \xc3\xbc\ncrew\",succeeded,2026-01-02T03:04:05.000Z,"

@@ -6,9 +6,9 @@
 
 #include <QSignalSpy>
 #include <QTest>
+#include <QTimer>
 #include <QUrlQuery>
 #include <QWebSocket>
-#include <QTimer>
 #include <QWebSocketServer>
 
 using namespace Qt::StringLiterals;
@@ -55,7 +55,10 @@ public:
     }
 
     QWebSocket *last() const { return clients.isEmpty() ? nullptr : clients.constLast().data(); }
-    QString lastSince() const { return QUrlQuery(requestUrls.constLast()).queryItemValue(u"since"_s); }
+    QString lastSince() const
+    {
+        return QUrlQuery(requestUrls.constLast()).queryItemValue(u"since"_s);
+    }
 
     bool answerPings = true;
     std::function<void(QWebSocket *, int)> onConnect; // (socket, connection number from 1)
@@ -188,7 +191,8 @@ void TestLiveSocket::offersSubprotocolsAndGoesLive()
     QTRY_COMPARE(s.state(), LiveSocket::State::Live);
     QCOMPARE(states.size(), 2);
     const QByteArray offered = server.offeredProtocols.constFirst();
-    QVERIFY2(offered.contains("crewdeck.v1") && offered.contains("bearer.tok123"), offered.constData());
+    QVERIFY2(offered.contains("crewdeck.v1") && offered.contains("bearer.tok123"),
+             offered.constData());
     QVERIFY(!QUrlQuery(server.requestUrls.constFirst()).hasQueryItem(u"since"_s));
     QVERIFY(s.lastHeardAt().isValid());
 }
@@ -234,14 +238,16 @@ void TestLiveSocket::resumesWithSinceAndDropsDuplicates()
         } else {
             // A server that replays too much: 2 and 3 were seen already.
             for (qint64 seq : {2, 3, 4, 5})
-                ws->sendTextMessage(signalFrame(seq, u"c1"_s, seq % 2 ? u"busy"_s : u"available"_s));
+                ws->sendTextMessage(
+                    signalFrame(seq, u"c1"_s, seq % 2 ? u"busy"_s : u"available"_s));
         }
     };
     LiveSocket s;
     s.setUrl(server.url());
     s.setBackoff(10, 50);
     QList<qint64> got;
-    connect(&s, &LiveSocket::eventReceived, this, [&got](const crewdeck::Event &e) { got.append(e.seq); });
+    connect(&s, &LiveSocket::eventReceived, this,
+            [&got](const crewdeck::Event &e) { got.append(e.seq); });
     s.open();
     QTRY_COMPARE(got.size(), 5);
     QCOMPARE(got, (QList<qint64>{1, 2, 3, 4, 5}));
@@ -258,7 +264,8 @@ void TestLiveSocket::snapshotSeqIsResumePointHeartbeatIsNot()
     QVERIFY(server.listen());
     server.onConnect = [](QWebSocket *ws, int n) {
         if (n == 1) {
-            ws->sendTextMessage(frame(crewdeck::SnapshotEvent{{crewdeck::CrewState{u"c1"_s, u"available"_s}}}, 7));
+            ws->sendTextMessage(
+                frame(crewdeck::SnapshotEvent{{crewdeck::CrewState{u"c1"_s, u"available"_s}}}, 7));
             ws->sendTextMessage(frame(crewdeck::HeartbeatEvent{}, 99));
             ws->sendTextMessage(frame(crewdeck::PongEvent{}, 98));
             ws->close(QWebSocketProtocol::CloseCodeGoingAway);
@@ -279,7 +286,9 @@ void TestLiveSocket::closes4401AuthenticationFailedWithoutRetry()
 {
     FakeServer server;
     QVERIFY(server.listen());
-    server.onConnect = [](QWebSocket *ws, int) { ws->close(QWebSocketProtocol::CloseCode(4401), u"token expired"_s); };
+    server.onConnect = [](QWebSocket *ws, int) {
+        ws->close(QWebSocketProtocol::CloseCode(4401), u"token expired"_s);
+    };
     LiveSocket s;
     s.setUrl(server.url());
     s.setBackoff(5, 10);
@@ -308,7 +317,9 @@ void TestLiveSocket::closes4404And4403AccessDeniedWithoutRetry()
     QFETCH(int, code);
     FakeServer server;
     QVERIFY(server.listen());
-    server.onConnect = [code](QWebSocket *ws, int) { ws->close(QWebSocketProtocol::CloseCode(code), u"nope"_s); };
+    server.onConnect = [code](QWebSocket *ws, int) {
+        ws->close(QWebSocketProtocol::CloseCode(code), u"nope"_s);
+    };
     LiveSocket s;
     s.setUrl(server.url(u"/ws/runs/r1"_s));
     s.setBackoff(5, 10);
@@ -341,7 +352,8 @@ void TestLiveSocket::resetAsksForRefetchAndContinues()
     s.setResumePoint(50);
     QSignalSpy reset(&s, &LiveSocket::resetRequired);
     QList<qint64> got;
-    connect(&s, &LiveSocket::eventReceived, this, [&got](const crewdeck::Event &e) { got.append(e.seq); });
+    connect(&s, &LiveSocket::eventReceived, this,
+            [&got](const crewdeck::Event &e) { got.append(e.seq); });
     s.open();
     QTRY_COMPARE(reset.size(), 1);
     QTRY_COMPARE(got, (QList<qint64>{6, 7}));
@@ -463,7 +475,8 @@ void TestLiveSocket::backlogArrivesInOrderBeforeTheClose()
         QCOMPARE(got.at(i), qint64(i + 1));
     QCOMPARE(s.pendingFrames(), 0);
     QCOMPARE(s.state(), LiveSocket::State::Disconnected);
-    qInfo("%d events delivered in %d event-loop passes, at most %d in one", Total, passes + 1, maxPerPass);
+    qInfo("%d events delivered in %d event-loop passes, at most %d in one", Total, passes + 1,
+          maxPerPass);
 }
 
 QTEST_GUILESS_MAIN(TestLiveSocket)

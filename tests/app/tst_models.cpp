@@ -24,7 +24,8 @@ using Status = CardState::Status;
 
 namespace {
 
-Crew makeCrew(const QString &id, const QString &name, const QString &status, const QStringList &agents)
+Crew makeCrew(const QString &id, const QString &name, const QString &status,
+              const QStringList &agents)
 {
     Crew c;
     c.id = id;
@@ -33,7 +34,8 @@ Crew makeCrew(const QString &id, const QString &name, const QString &status, con
     c.createdAt = QDateTime::currentDateTimeUtc();
     int i = 0;
     for (const QString &a : agents)
-        c.agents.append(Agent{u"agt_%1_%2"_s.arg(id).arg(++i), a, u"role %1"_s.arg(i), {Tools::Script}});
+        c.agents.append(
+            Agent{u"agt_%1_%2"_s.arg(id).arg(++i), a, u"role %1"_s.arg(i), {Tools::Script}});
     return c;
 }
 
@@ -83,8 +85,9 @@ public:
             ++calls[u"/auth/login"_s];
             const auto body = parseObject(req.body(), nullptr);
             if (!body || body->value(u"password"_s).toString() != u"right-password"_s)
-                return QHttpServerResponse(ApiError{u"invalid_credentials"_s, u"wrong e-mail or password"_s}.toJson(),
-                                           QHttpServerResponse::StatusCode::Unauthorized);
+                return QHttpServerResponse(
+                    ApiError{u"invalid_credentials"_s, u"wrong e-mail or password"_s}.toJson(),
+                    QHttpServerResponse::StatusCode::Unauthorized);
             LoginResponse r;
             r.accessToken = u"tok-abc"_s;
             r.user = User{u"usr_1"_s, body->value(u"email"_s).toString(), u"org_1"_s, Roles::Admin};
@@ -105,15 +108,15 @@ public:
     quint16 port = 0;
 
 private:
-    template <typename F>
-    void route(const QString &path, F body)
+    template <typename F> void route(const QString &path, F body)
     {
         m_server.route(path, [this, path, body](const QHttpServerRequest &req) {
             return answer(path, req, QJsonDocument(body()).toJson());
         });
     }
 
-    QHttpServerResponse answer(const QString &path, const QHttpServerRequest &req, const QByteArray &json)
+    QHttpServerResponse answer(const QString &path, const QHttpServerRequest &req,
+                               const QByteArray &json)
     {
         ++calls[path];
         lastAuthorization = req.value("Authorization");
@@ -157,14 +160,16 @@ void TestModels::crewsModelPassesTesterAndTracksLiveStatus()
                     makeCrew(u"crw_b"_s, u"Beta"_s, CrewStatus::Available, {u"Cy"_s})});
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(model.statusOf(u"crw_b"_s), CrewStatus::Offline);
-    QCOMPARE(model.index(0).data(CrewsModel::AgentNamesRole).toStringList(), (QStringList{u"Ada"_s, u"Bob"_s}));
+    QCOMPARE(model.index(0).data(CrewsModel::AgentNamesRole).toStringList(),
+             (QStringList{u"Ada"_s, u"Bob"_s}));
     QCOMPARE(model.index(0).data(Qt::DisplayRole).toString(), u"Alpha"_s);
 
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     QVERIFY(model.applySignal(SignalEvent{u"crw_a"_s, CrewStatus::Busy}));
     QCOMPARE(changed.size(), 1);
     QCOMPARE(model.index(0).data(CrewsModel::StatusRole).toString(), CrewStatus::Busy);
-    QVERIFY(!model.applySignal(SignalEvent{u"crw_new"_s, CrewStatus::Busy})); // unknown: caller refetches
+    QVERIFY(!model.applySignal(
+        SignalEvent{u"crw_new"_s, CrewStatus::Busy})); // unknown: caller refetches
     QCOMPARE(model.countWithStatus(CrewStatus::Busy), 1);
 
     // REST answers with an older status: the live one stays.
@@ -218,10 +223,12 @@ void TestModels::loginSucceedsAndSendsBearerAfterwards()
     QCOMPARE(session.user().email, u"a@b.test"_s);
 
     bool done = false;
-    api.crews(this, [&done](const ApiResult<QList<Crew>> &r) { done = r.ok() && r.value->size() == 2; });
+    api.crews(this,
+              [&done](const ApiResult<QList<Crew>> &r) { done = r.ok() && r.value->size() == 2; });
     QTRY_VERIFY(done);
     QCOMPARE(server.lastAuthorization, "Bearer tok-abc"_ba);
-    QCOMPARE(session.socketUrl(u"/ws/mission"_s).toString(), u"ws://127.0.0.1:%1/ws/mission"_s.arg(server.port));
+    QCOMPARE(session.socketUrl(u"/ws/mission"_s).toString(),
+             u"ws://127.0.0.1:%1/ws/mission"_s.arg(server.port));
 }
 
 void TestModels::loginWrongPasswordSaysSo()
@@ -231,7 +238,8 @@ void TestModels::loginWrongPasswordSaysSo()
     ApiClient api(&session);
     QSignalSpy expired(&api, &ApiClient::sessionExpired);
     std::optional<ApiResult<LoginResponse>> result;
-    api.login(server.url(), u"a@b.test"_s, u"wrong"_s, this, [&result](const ApiResult<LoginResponse> &r) { result = r; });
+    api.login(server.url(), u"a@b.test"_s, u"wrong"_s, this,
+              [&result](const ApiResult<LoginResponse> &r) { result = r; });
     QTRY_VERIFY(result.has_value());
     QVERIFY(!result->ok());
     QCOMPARE(result->failure.kind, ApiFailure::Kind::InvalidCredentials);
@@ -268,7 +276,8 @@ void TestModels::unreachableServerIsReported()
 static void loginInto(FakeApi &server, Session &session, ApiClient &api, QObject *ctx)
 {
     bool ok = false;
-    api.login(server.url(), u"a@b.test"_s, u"right-password"_s, ctx, [&ok](const ApiResult<LoginResponse> &r) { ok = r.ok(); });
+    api.login(server.url(), u"a@b.test"_s, u"right-password"_s, ctx,
+              [&ok](const ApiResult<LoginResponse> &r) { ok = r.ok(); });
     QTRY_VERIFY(ok);
     QVERIFY(session.isLoggedIn());
 }
@@ -280,15 +289,18 @@ void TestModels::controllerLoadsEveryCard()
     ApiClient api(&session);
     loginInto(server, session, api, this);
     DashboardController dash(&api);
-    QAbstractItemModelTester t1(dash.crewsModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QAbstractItemModelTester t2(dash.recentRunsModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t1(dash.crewsModel(),
+                                QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester t2(dash.recentRunsModel(),
+                                QAbstractItemModelTester::FailureReportingMode::QtTest);
     QCOMPARE(dash.cardState(DashboardController::Card::Stats).status, Status::Loading);
     dash.start();
     QCOMPARE(dash.cardState(DashboardController::Card::Stats).status, Status::Loading);
     QTRY_VERIFY(dash.isSettled());
     QCOMPARE(dash.cardState(DashboardController::Card::Stats).status, Status::Ready);
     QCOMPARE(dash.cardState(DashboardController::Card::Tokens).status, Status::Ready);
-    QCOMPARE(dash.cardState(DashboardController::Card::Rentals).status, Status::Empty); // no rentals
+    QCOMPARE(dash.cardState(DashboardController::Card::Rentals).status,
+             Status::Empty); // no rentals
     QCOMPARE(dash.cardState(DashboardController::Card::Crews).status, Status::Ready);
     QCOMPARE(dash.cardState(DashboardController::Card::RecentRuns).status, Status::Ready);
     QCOMPARE(dash.stats().totalRuns, 7);
@@ -302,8 +314,10 @@ void TestModels::controllerLoadsEveryCard()
     // Live status from the mission socket reaches the crews model.
     dash.handleEvent(Event{5, nowUtc(), SignalEvent{u"crw_b"_s, CrewStatus::Offline}});
     QCOMPARE(dash.crewsModel()->statusOf(u"crw_b"_s), CrewStatus::Offline);
-    dash.handleEvent(Event{6, nowUtc(), RunStatusEvent{u"crw_a"_s, u"run_3"_s, RunState::Succeeded}});
-    QCOMPARE(dash.recentRunsModel()->index(0, 0).data(RecentRunsModel::StatusRole).toString(), RunState::Succeeded);
+    dash.handleEvent(
+        Event{6, nowUtc(), RunStatusEvent{u"crw_a"_s, u"run_3"_s, RunState::Succeeded}});
+    QCOMPARE(dash.recentRunsModel()->index(0, 0).data(RecentRunsModel::StatusRole).toString(),
+             RunState::Succeeded);
 }
 
 void TestModels::controllerEmptyStates()
@@ -375,7 +389,9 @@ void TestModels::controllerDebouncesEventFloods()
     QTRY_VERIFY(dash.isSettled());
     QCOMPARE(server.calls.value(u"/dashboard/stats"_s), 1);
     for (int i = 0; i < 200; ++i)
-        dash.handleEvent(Event{i + 10, nowUtc(), SignalEvent{u"crw_a"_s, i % 2 ? CrewStatus::Busy : CrewStatus::Available}});
+        dash.handleEvent(
+            Event{i + 10, nowUtc(),
+                  SignalEvent{u"crw_a"_s, i % 2 ? CrewStatus::Busy : CrewStatus::Available}});
     QTRY_COMPARE(server.calls.value(u"/dashboard/stats"_s), 2);
     QTest::qWait(600); // three debounce intervals: no further refresh may follow
     QCOMPARE(server.calls.value(u"/dashboard/stats"_s), 2);

@@ -45,16 +45,20 @@ void TestRunsModel::initTestCase()
     m_server = std::make_unique<testsupport::TestServer>();
     QString err;
     QVERIFY2(m_server->start(&err), qPrintable(err));
-    const auto user = m_server->createUser(u"Acme"_s, u"ann@acme.test"_s, u"admin"_s, u"password123"_s);
+    const auto user =
+        m_server->createUser(u"Acme"_s, u"ann@acme.test"_s, u"admin"_s, u"password123"_s);
     QVERIFY(!user.id.isEmpty());
     m_orgId = user.orgId;
     m_token = m_server->tokenFor(user);
     auto makeCrew = [this](const QString &name) {
-        const auto r = m_server->post(u"/crews"_s,
-                                      QJsonObject{{u"name"_s, name},
-                                                  {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s}, {u"role"_s, u"dev"_s},
-                                                                                       {u"tools"_s, QJsonArray{u"script"_s}}}}}},
-                                      m_token);
+        const auto r = m_server->post(
+            u"/crews"_s,
+            QJsonObject{
+                {u"name"_s, name},
+                {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s},
+                                                     {u"role"_s, u"dev"_s},
+                                                     {u"tools"_s, QJsonArray{u"script"_s}}}}}},
+            m_token);
         return r.status == 201 ? r.json().value(u"id"_s).toString() : QString();
     };
     m_crewA = makeCrew(u"Alpha"_s);
@@ -63,7 +67,8 @@ void TestRunsModel::initTestCase()
 
     // Seeded straight into the store, finished at once: more than two pages of 50.
     server::Store *store = m_server->store();
-    const QJsonArray steps{QJsonObject{{u"tool"_s, u"script"_s}, {u"params"_s, QJsonObject{{u"command"_s, u"true"_s}}}}};
+    const QJsonArray steps{QJsonObject{{u"tool"_s, u"script"_s},
+                                       {u"params"_s, QJsonObject{{u"command"_s, u"true"_s}}}}};
     m_baseMs = QDateTime::currentMSecsSinceEpoch() - qint64(SeedCount) * 60000 - 3600000;
     for (int i = 0; i < SeedCount; ++i) {
         const bool onB = i % 4 == 0;
@@ -72,7 +77,8 @@ void TestRunsModel::initTestCase()
         QVERIFY(!run.id.isEmpty());
         store->markRunStarted(run.id, t + 10);
         const bool failed = i % 3 == 0;
-        store->markRunFinished(run.id, failed ? RunState::Failed : RunState::Succeeded, t + 1000 + i);
+        store->markRunFinished(run.id, failed ? RunState::Failed : RunState::Succeeded,
+                               t + 1000 + i);
         m_expectedIds.prepend(run.id);
         m_failedCount += failed ? 1 : 0;
         m_crewBCount += onB ? 1 : 0;
@@ -116,7 +122,7 @@ void TestRunsModel::pagesThroughEveryRunOnce()
     QSignalSpy pages(&model, &RunsModel::pageLoaded);
     model.setFilter({});
     QTRY_VERIFY_WITH_TIMEOUT(model.hasLoaded() && !model.isLoading(), 20000);
-    QCOMPARE(model.rowCount(), 50);      // one page, not everything
+    QCOMPARE(model.rowCount(), 50); // one page, not everything
     QVERIFY(model.canFetchMore({}));
     QVERIFY(loadAll(model));
     QCOMPARE(model.rowCount(), SeedCount);
@@ -129,7 +135,8 @@ void TestRunsModel::pagesThroughEveryRunOnce()
     // Cells carry what the server holds.
     const Run *newest = model.runAt(0);
     QVERIFY(newest);
-    QCOMPARE(model.index(0, RunsModel::StatusColumn).data(RunsModel::StatusRole).toString(), newest->status);
+    QCOMPARE(model.index(0, RunsModel::StatusColumn).data(RunsModel::StatusRole).toString(),
+             newest->status);
     QCOMPARE(model.index(0, 0).data(RunsModel::DurationMsRole).toLongLong(), *newest->durationMs);
 }
 
@@ -167,8 +174,10 @@ void TestRunsModel::filtersByDateRange()
     model.setFilter(q);
     QVERIFY(loadAll(model));
     QCOMPARE(model.rowCount(), 10);
-    QCOMPARE(model.index(0, 0).data(RunsModel::RunIdRole).toString(), m_expectedIds.at(SeedCount - 1 - 19));
-    QCOMPARE(model.index(9, 0).data(RunsModel::RunIdRole).toString(), m_expectedIds.at(SeedCount - 1 - 10));
+    QCOMPARE(model.index(0, 0).data(RunsModel::RunIdRole).toString(),
+             m_expectedIds.at(SeedCount - 1 - 19));
+    QCOMPARE(model.index(9, 0).data(RunsModel::RunIdRole).toString(),
+             m_expectedIds.at(SeedCount - 1 - 10));
 }
 
 void TestRunsModel::newRunAppearsAtTheTop()
@@ -181,10 +190,12 @@ void TestRunsModel::newRunAppearsAtTheTop()
     QCOMPARE(model.rowCount(), 10);
 
     // A real run, started over REST; its run_status (as a socket would deliver it) brings it in.
-    const auto started = m_server->post(u"/crews/"_s + m_crewA + u"/runs"_s,
-                                        QJsonObject{{u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
-                                                                                        {u"params"_s, QJsonObject{{u"command"_s, u"echo hi"_s}}}}}}},
-                                        m_token);
+    const auto started = m_server->post(
+        u"/crews/"_s + m_crewA + u"/runs"_s,
+        QJsonObject{{u"steps"_s, QJsonArray{QJsonObject{
+                                     {u"tool"_s, u"script"_s},
+                                     {u"params"_s, QJsonObject{{u"command"_s, u"echo hi"_s}}}}}}},
+        m_token);
     QCOMPARE(started.status, 202);
     const QString runId = started.json().value(u"id"_s).toString();
     model.applyRunStatus(RunStatusEvent{m_crewA, runId, RunState::Running});
@@ -196,9 +207,10 @@ void TestRunsModel::newRunAppearsAtTheTop()
     QVERIFY(rows >= 11);
 
     // It ends: the row takes the final status and duration from REST.
-    QTRY_VERIFY_WITH_TIMEOUT(m_server->get(u"/runs/"_s + runId, m_token).json().value(u"status"_s).toString()
-                                 == RunState::Succeeded,
-                             30000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_server->get(u"/runs/"_s + runId, m_token).json().value(u"status"_s).toString() ==
+            RunState::Succeeded,
+        30000);
     model.applyRunStatus(RunStatusEvent{m_crewA, runId, RunState::Succeeded});
     QTRY_VERIFY_WITH_TIMEOUT(model.index(0, 0).data(RunsModel::DurationMsRole).isValid(), 20000);
     QCOMPARE(model.index(0, 0).data(RunsModel::StatusRole).toString(), RunState::Succeeded);

@@ -59,13 +59,14 @@ private Q_SLOTS:
     void initTestCase()
     {
         QVERIFY2(!qEnvironmentVariableIsEmpty("CREWDECK_BENCH_BIN"), "CREWDECK_BENCH_BIN not set");
-        QVERIFY2(!qEnvironmentVariableIsEmpty("CREWDECK_SERVER_BIN"), "CREWDECK_SERVER_BIN not set");
+        QVERIFY2(!qEnvironmentVariableIsEmpty("CREWDECK_SERVER_BIN"),
+                 "CREWDECK_SERVER_BIN not set");
     }
 
     void fanout()
     {
-        const QByteArray out = runBench({u"fanout"_s, u"--clients"_s, u"4"_s, u"--rate"_s, u"200"_s,
-                                         u"--seconds"_s, u"1"_s});
+        const QByteArray out = runBench(
+            {u"fanout"_s, u"--clients"_s, u"4"_s, u"--rate"_s, u"200"_s, u"--seconds"_s, u"1"_s});
         const QByteArray line = resultLine(out, "RESULT fanout ");
         QVERIFY2(!line.isEmpty(), out.constData());
         QCOMPARE(field(line, u"clients"_s), 4.0);
@@ -100,9 +101,9 @@ private Q_SLOTS:
 
     void timeseries()
     {
-        const QByteArray out = runBench({u"timeseries"_s, u"--connections"_s, u"2"_s, u"--seconds"_s, u"1"_s,
-                                         u"--runs"_s, u"2000"_s, u"--metric"_s, u"runs"_s, u"--metric"_s,
-                                         u"latency"_s});
+        const QByteArray out = runBench({u"timeseries"_s, u"--connections"_s, u"2"_s,
+                                         u"--seconds"_s, u"1"_s, u"--runs"_s, u"2000"_s,
+                                         u"--metric"_s, u"runs"_s, u"--metric"_s, u"latency"_s});
         // Two metrics x two ranges x (1 connection, 2 connections).
         int lines = 0;
         for (const QByteArray &line : out.split('\n')) {
@@ -113,7 +114,9 @@ private Q_SLOTS:
             QCOMPARE(field(line, u"errors"_s), 0.0);
         }
         QVERIFY2(lines == 8, out.constData());
-        QVERIFY(!resultLine(out, "RESULT timeseries metric=latency range=30d bucket=hour connections=2 ").isEmpty());
+        QVERIFY(!resultLine(out,
+                            "RESULT timeseries metric=latency range=30d bucket=hour connections=2 ")
+                     .isEmpty());
     }
 
     void toolstart()
@@ -123,7 +126,8 @@ private Q_SLOTS:
         const QByteArray out = runBench({u"toolstart"_s, u"--runs"_s, u"2"_s});
         for (const char *side : {"sandboxed", "unsandboxed"}) {
             for (const char *to : {"tool_start", "first_line"}) {
-                const QByteArray line = resultLine(out, QByteArray("RESULT side=") + side + " to=" + to + ' ');
+                const QByteArray line =
+                    resultLine(out, QByteArray("RESULT side=") + side + " to=" + to + ' ');
                 QVERIFY2(!line.isEmpty(), out.constData());
                 QVERIFY(field(line, u"p50_ms"_s) > 0);
             }
@@ -139,7 +143,8 @@ private Q_SLOTS:
         // The app's widgets on the offscreen platform, whatever the caller's display.
         QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
         env.insert(u"QT_QPA_PLATFORM"_s, u"offscreen"_s);
-        const QByteArray out = runBench({u"app"_s, u"--rate"_s, u"2000"_s, u"--seconds"_s, u"1"_s}, env);
+        const QByteArray out =
+            runBench({u"app"_s, u"--rate"_s, u"2000"_s, u"--seconds"_s, u"1"_s}, env);
         const QByteArray line = resultLine(out, "RESULT app ");
         QVERIFY2(!line.isEmpty(), out.constData());
         QCOMPARE(field(line, u"rate"_s), 2000.0);

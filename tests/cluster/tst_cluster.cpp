@@ -4,9 +4,9 @@
 // SIGKILLed for 10 s mid-run. Finally the cross-node print -> receive latency is measured.
 // Everything (the test, its sockets and its HTTP client) runs on the test's main thread; the
 // servers, Redis and PostgreSQL are child processes. The binary comes from CREWDECK_SERVER_BIN.
-#include "tests/support/processutil.h"
 #include "tests/live/livesocket.h"
 #include "tests/support/pgserver.h"
+#include "tests/support/processutil.h"
 #include "tests/support/redisserver.h"
 #include "tests/support/testserver.h"
 
@@ -60,7 +60,8 @@ QStringList signalsFor(const LiveSocket &mission, const QString &crewId)
 
 qint64 nowNs()
 {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -157,15 +158,16 @@ void TestCluster::initTestCase()
     QProcess useradd;
     useradd.setProcessEnvironment(cleanEnv());
     useradd.start(m_bin, {u"useradd"_s, u"--db"_s, m_pg->url(), u"--org"_s, u"acme"_s, u"--email"_s,
-                          u"ops@acme.test"_s, u"--role"_s, u"admin"_s, u"--password-stdin"_s, u"--data-dir"_s,
-                          m_dir->filePath(u"useradd"_s)});
+                          u"ops@acme.test"_s, u"--role"_s, u"admin"_s, u"--password-stdin"_s,
+                          u"--data-dir"_s, m_dir->filePath(u"useradd"_s)});
     QVERIFY(useradd.waitForStarted(10000));
     useradd.write("cluster-passw0rd\n");
     useradd.closeWriteChannel();
     QVERIFY(useradd.waitForFinished(60000));
     QVERIFY2(useradd.exitCode() == 0, useradd.readAllStandardError().constData());
 
-    const std::pair<Node *, QString> nodes[] = {{&m_node1, u"api"_s}, {&m_node2, u"api"_s}, {&m_node3, u"worker"_s}};
+    const std::pair<Node *, QString> nodes[] = {
+        {&m_node1, u"api"_s}, {&m_node2, u"api"_s}, {&m_node3, u"worker"_s}};
     int i = 1;
     for (const auto &[node, role] : nodes) {
         node->name = u"node%1"_s.arg(i++);
@@ -174,8 +176,8 @@ void TestCluster::initTestCase()
     }
 
     HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(m_node1.port)));
-    const auto r = http.post(u"/auth/login"_s,
-                             QJsonObject{{u"email"_s, u"ops@acme.test"_s}, {u"password"_s, u"cluster-passw0rd"_s}});
+    const auto r = http.post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"ops@acme.test"_s},
+                                                           {u"password"_s, u"cluster-passw0rd"_s}});
     QCOMPARE(r.status, 200);
     m_token = r.json().value(u"access_token"_s).toString();
     QVERIFY(!m_token.isEmpty());
@@ -243,10 +245,11 @@ bool TestCluster::startNode(Node &node, int attempts)
         node.process->setProcessEnvironment(cleanEnv());
         node.process->setStandardOutputFile(node.logPath, QIODevice::Append);
         node.process->setStandardErrorFile(node.logPath, QIODevice::Append);
-        node.process->start(m_bin, {u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(node.port), u"--data-dir"_s,
-                                    node.dataDir, u"--db"_s, m_pg->url(), u"--redis"_s, m_redis.url(), u"--role"_s,
-                                    node.role, u"--jwt-secret-file"_s, m_secretFile, u"--python"_s,
-                                    u"/usr/bin/python3"_s});
+        node.process->start(m_bin,
+                            {u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(node.port),
+                             u"--data-dir"_s, node.dataDir, u"--db"_s, m_pg->url(), u"--redis"_s,
+                             m_redis.url(), u"--role"_s, node.role, u"--jwt-secret-file"_s,
+                             m_secretFile, u"--python"_s, u"/usr/bin/python3"_s});
         if (!node.process->waitForStarted(10000))
             return false;
         if (waitHealthy(node.port))
@@ -265,7 +268,8 @@ QString TestCluster::createCrew(quint16 port, const QString &name)
     HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
     const QJsonObject body{
         {u"name"_s, name},
-        {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Runner"_s}, {u"role"_s, u"cluster"_s},
+        {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Runner"_s},
+                                             {u"role"_s, u"cluster"_s},
                                              {u"tools"_s, QJsonArray{u"script"_s}}}}}};
     const auto r = http.post(u"/crews"_s, body, m_token);
     if (r.status != 201) {
@@ -278,8 +282,9 @@ QString TestCluster::createCrew(quint16 port, const QString &name)
 QString TestCluster::submitRun(quint16 port, const QString &crewId, const QString &command)
 {
     HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    const QJsonObject body{{u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
-                                                               {u"params"_s, QJsonObject{{u"command"_s, command}}}}}}};
+    const QJsonObject body{
+        {u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
+                                            {u"params"_s, QJsonObject{{u"command"_s, command}}}}}}};
     const auto r = http.post(u"/crews/"_s + crewId + u"/runs"_s, body, m_token);
     if (r.status != 202) {
         qWarning() << "POST /crews/{id}/runs:" << r.status << r.body;
@@ -325,9 +330,10 @@ void TestCluster::crossNodeRun()
     QTRY_VERIFY_WITH_TIMEOUT(mission.connected && graph.connected, 20000);
     QTRY_VERIFY_WITH_TIMEOUT(!mission.ofType(u"snapshot"_s).isEmpty(), 20000);
 
-    const QString runId = submitRun(m_node2.port, crew,
-                                    u"echo '::progress 10 one'; sleep 0.3; echo plain output; "
-                                    "echo '::progress 50 two'; sleep 0.3; echo '::progress 90 three'"_s);
+    const QString runId =
+        submitRun(m_node2.port, crew,
+                  u"echo '::progress 10 one'; sleep 0.3; echo plain output; "
+                  "echo '::progress 50 two'; sleep 0.3; echo '::progress 90 three'"_s);
     QVERIFY(!runId.isEmpty());
     LiveSocket run;
     run.open(m_node1.port, u"/ws/runs/"_s + runId, m_token);
@@ -365,13 +371,14 @@ void TestCluster::crossNodeRun()
     QVERIFY(onlyRun(graph.ofType(), runId) == toolEvents);
 
     // Mission: the crew went busy, then available again.
-    QTRY_VERIFY_WITH_TIMEOUT(signalsFor(mission, crew).contains(u"available"_s)
-                                 && signalsFor(mission, crew).lastIndexOf(u"available"_s)
-                                        > signalsFor(mission, crew).indexOf(u"busy"_s)
-                                 && signalsFor(mission, crew).contains(u"busy"_s),
+    QTRY_VERIFY_WITH_TIMEOUT(signalsFor(mission, crew).contains(u"available"_s) &&
+                                 signalsFor(mission, crew).lastIndexOf(u"available"_s) >
+                                     signalsFor(mission, crew).indexOf(u"busy"_s) &&
+                                 signalsFor(mission, crew).contains(u"busy"_s),
                              30000);
     QVERIFY(strictlyIncreasing(mission.eventSeqs()));
-    QVERIFY2(!signalsFor(mission, crew).contains(u"offline"_s), qPrintable(signalsFor(mission, crew).join(u',')));
+    QVERIFY2(!signalsFor(mission, crew).contains(u"offline"_s),
+             qPrintable(signalsFor(mission, crew).join(u',')));
 }
 
 // A crew created through node 1 is `available` in node 2's mission snapshot (the status is the
@@ -408,7 +415,8 @@ void TestCluster::workerKilledMidRun()
     QTRY_VERIFY_WITH_TIMEOUT(!mission.ofType(u"snapshot"_s).isEmpty(), 20000);
 
     // `exec`: sleep is the tool process itself, so the worker's death takes it along.
-    const QString runId = submitRun(m_node2.port, crew, u"echo '::progress 10 started'; exec sleep 120"_s);
+    const QString runId =
+        submitRun(m_node2.port, crew, u"echo '::progress 10 started'; exec sleep 120"_s);
     QVERIFY(!runId.isEmpty());
     LiveSocket watch;
     watch.open(m_node2.port, u"/ws/runs/"_s + runId, m_token);
@@ -477,15 +485,16 @@ void TestCluster::redisOutageMidRun()
     QTRY_VERIFY_WITH_TIMEOUT(!mission.ofType(u"snapshot"_s).isEmpty(), 20000);
 
     // About 20 s of ::progress every 200 ms.
-    const QString runId = submitRun(
-        m_node2.port, crew, u"for i in $(seq 1 100); do echo \"::progress $i tick $i\"; sleep 0.2; done"_s);
+    const QString runId =
+        submitRun(m_node2.port, crew,
+                  u"for i in $(seq 1 100); do echo \"::progress $i tick $i\"; sleep 0.2; done"_s);
     QVERIFY(!runId.isEmpty());
     LiveSocket on1, on2, leaver;
     on1.open(m_node1.port, u"/ws/runs/"_s + runId, m_token);
     on2.open(m_node2.port, u"/ws/runs/"_s + runId, m_token);
     leaver.open(m_node2.port, u"/ws/runs/"_s + runId, m_token);
-    QTRY_VERIFY_WITH_TIMEOUT(on1.hasMessage(u"tick 5"_s) && on2.hasMessage(u"tick 5"_s)
-                                 && leaver.hasMessage(u"tick 5"_s),
+    QTRY_VERIFY_WITH_TIMEOUT(on1.hasMessage(u"tick 5"_s) && on2.hasMessage(u"tick 5"_s) &&
+                                 leaver.hasMessage(u"tick 5"_s),
                              60000);
 
     m_redis.kill();
@@ -530,7 +539,8 @@ void TestCluster::redisOutageMidRun()
     // The worker stayed alive all along: the crew was never reported offline, and it ends
     // available.
     QTRY_VERIFY_WITH_TIMEOUT(signalsFor(mission, crew).endsWith(u"available"_s), 30000);
-    QVERIFY2(!signalsFor(mission, crew).contains(u"offline"_s), qPrintable(signalsFor(mission, crew).join(u',')));
+    QVERIFY2(!signalsFor(mission, crew).contains(u"offline"_s),
+             qPrintable(signalsFor(mission, crew).join(u',')));
     // The cluster takes new runs again.
     const QString after = submitRun(m_node1.port, crew, u"echo '::progress 100 after'"_s);
     QVERIFY(!after.isEmpty());
@@ -575,12 +585,15 @@ void TestCluster::crossNodeLatency()
 
     std::sort(latenciesUs.begin(), latenciesUs.end());
     const auto pct = [&latenciesUs](double p) {
-        const qsizetype i = qMin<qsizetype>(latenciesUs.size() - 1, qsizetype(p * double(latenciesUs.size())));
+        const qsizetype i =
+            qMin<qsizetype>(latenciesUs.size() - 1, qsizetype(p * double(latenciesUs.size())));
         return double(latenciesUs.at(i)) / 1000.0;
     };
-    qInfo("cross-node ::progress print -> WebSocket receive (worker node -> PostgreSQL -> Redis -> API node), "
+    qInfo("cross-node ::progress print -> WebSocket receive (worker node -> PostgreSQL -> Redis -> "
+          "API node), "
           "%lld samples at ~100/s: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms",
-          qint64(latenciesUs.size()), pct(0.50), pct(0.90), pct(0.99), double(latenciesUs.last()) / 1000.0);
+          qint64(latenciesUs.size()), pct(0.50), pct(0.90), pct(0.99),
+          double(latenciesUs.last()) / 1000.0);
 }
 
 QTEST_GUILESS_MAIN(TestCluster)

@@ -41,7 +41,8 @@ private:
     Result run(const QStringList &args, const QByteArray &stdinData = {},
                const QProcessEnvironment &env = QProcessEnvironment::systemEnvironment());
     // Starts `serve`; the caller stops it.
-    bool startServer(QProcess &p, const QStringList &args, const QProcessEnvironment &env, quint16 port);
+    bool startServer(QProcess &p, const QStringList &args, const QProcessEnvironment &env,
+                     quint16 port);
     bool waitHealthy(quint16 port);
     static QProcessEnvironment cleanEnv();
 
@@ -66,7 +67,8 @@ void TestCli::initTestCase()
     QVERIFY2(QFileInfo(m_bin).isExecutable(), qPrintable(m_bin));
 }
 
-Result TestCli::run(const QStringList &args, const QByteArray &stdinData, const QProcessEnvironment &env)
+Result TestCli::run(const QStringList &args, const QByteArray &stdinData,
+                    const QProcessEnvironment &env)
 {
     QProcess p;
     p.setProcessEnvironment(env);
@@ -100,7 +102,8 @@ bool TestCli::waitHealthy(quint16 port)
     return false;
 }
 
-bool TestCli::startServer(QProcess &p, const QStringList &args, const QProcessEnvironment &env, quint16 port)
+bool TestCli::startServer(QProcess &p, const QStringList &args, const QProcessEnvironment &env,
+                          quint16 port)
 {
     p.setProcessEnvironment(env);
     p.start(m_bin, args);
@@ -133,16 +136,24 @@ void TestCli::badCommandLines_data()
     QTest::addColumn<QString>("envValue");
     QTest::newRow("unknown flag") << QStringList{u"--bogus"_s} << QString() << QString();
     QTest::newRow("unknown command") << QStringList{u"launch"_s} << QString() << QString();
-    QTest::newRow("listen without port") << QStringList{u"--listen"_s, u"127.0.0.1"_s} << QString() << QString();
-    QTest::newRow("listen port too big") << QStringList{u"--listen"_s, u"127.0.0.1:70000"_s} << QString() << QString();
-    QTest::newRow("role") << QStringList{u"serve"_s, u"--role"_s, u"boss"_s} << QString() << QString();
-    QTest::newRow("runs zero") << QStringList{u"--max-concurrent-runs"_s, u"0"_s} << QString() << QString();
+    QTest::newRow("listen without port")
+        << QStringList{u"--listen"_s, u"127.0.0.1"_s} << QString() << QString();
+    QTest::newRow("listen port too big")
+        << QStringList{u"--listen"_s, u"127.0.0.1:70000"_s} << QString() << QString();
+    QTest::newRow("role") << QStringList{u"serve"_s, u"--role"_s, u"boss"_s} << QString()
+                          << QString();
+    QTest::newRow("runs zero") << QStringList{u"--max-concurrent-runs"_s, u"0"_s} << QString()
+                               << QString();
     QTest::newRow("missing value") << QStringList{u"--data-dir"_s} << QString() << QString();
     QTest::newRow("bad env") << QStringList{} << u"CREWDECK_WS_HEARTBEAT_SECONDS"_s << u"often"_s;
-    QTest::newRow("useradd without password") << QStringList{u"useradd"_s, u"--org"_s, u"o"_s, u"--email"_s, u"a@b.c"_s, u"--role"_s, u"admin"_s}
-                                              << QString() << QString();
-    QTest::newRow("useradd bad role") << QStringList{u"useradd"_s, u"--org"_s, u"o"_s, u"--email"_s, u"a@b.c"_s, u"--role"_s, u"owner"_s, u"--password-stdin"_s}
-                                      << QString() << QString();
+    QTest::newRow("useradd without password")
+        << QStringList{u"useradd"_s, u"--org"_s,  u"o"_s,    u"--email"_s,
+                       u"a@b.c"_s,   u"--role"_s, u"admin"_s}
+        << QString() << QString();
+    QTest::newRow("useradd bad role")
+        << QStringList{u"useradd"_s, u"--org"_s,  u"o"_s,     u"--email"_s,
+                       u"a@b.c"_s,   u"--role"_s, u"owner"_s, u"--password-stdin"_s}
+        << QString() << QString();
 }
 
 void TestCli::badCommandLines()
@@ -162,8 +173,9 @@ void TestCli::badCommandLines()
 void TestCli::useradd()
 {
     QTemporaryDir dir;
-    const QStringList args{u"useradd"_s, u"--org"_s, u"acme"_s, u"--email"_s, u"ops@acme.test"_s, u"--role"_s,
-                           u"admin"_s, u"--password-stdin"_s, u"--data-dir"_s, dir.path()};
+    const QStringList args{u"useradd"_s,       u"--org"_s,  u"acme"_s,  u"--email"_s,
+                           u"ops@acme.test"_s, u"--role"_s, u"admin"_s, u"--password-stdin"_s,
+                           u"--data-dir"_s,    dir.path()};
     Result r = run(args, "s3cret-passw0rd\n", cleanEnv());
     QCOMPARE(r.exitCode, 0);
     const QByteArray id = r.out.trimmed();
@@ -184,8 +196,8 @@ void TestCli::serveEndToEnd()
 {
     QTemporaryDir dir;
     const QByteArray password = "pa55word-for-e2e";
-    Result r = run({u"useradd"_s, u"--org"_s, u"acme"_s, u"--email"_s, u"e2e@acme.test"_s, u"--role"_s, u"member"_s,
-                    u"--password-stdin"_s, u"--data-dir"_s, dir.path()},
+    Result r = run({u"useradd"_s, u"--org"_s, u"acme"_s, u"--email"_s, u"e2e@acme.test"_s,
+                    u"--role"_s, u"member"_s, u"--password-stdin"_s, u"--data-dir"_s, dir.path()},
                    password + '\n', cleanEnv());
     QCOMPARE(r.exitCode, 0);
     const QString userId = QString::fromUtf8(r.out.trimmed());
@@ -193,12 +205,15 @@ void TestCli::serveEndToEnd()
     const quint16 port = freePort();
     QVERIFY(port != 0);
     QProcess server;
-    QVERIFY(startServer(server,
-                        {u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--data-dir"_s, dir.path()},
-                        cleanEnv(), port));
+    QVERIFY(startServer(
+        server,
+        {u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--data-dir"_s, dir.path()},
+        cleanEnv(), port));
 
     HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    auto resp = http.post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"e2e@acme.test"_s}, {u"password"_s, QString::fromUtf8(password)}});
+    auto resp =
+        http.post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"e2e@acme.test"_s},
+                                                {u"password"_s, QString::fromUtf8(password)}});
     QCOMPARE(resp.status, 200);
     const QString token = resp.json().value(u"access_token"_s).toString();
     QVERIFY(!token.isEmpty());
@@ -211,8 +226,9 @@ void TestCli::serveEndToEnd()
     // The generated JWT secret is private to the owner.
     const QFileInfo secret(dir.filePath(u"jwt-secret"_s));
     QVERIFY(secret.exists());
-    QCOMPARE(secret.permissions() & (QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ReadOther
-                                     | QFileDevice::WriteOther | QFileDevice::ExeOwner),
+    QCOMPARE(secret.permissions() &
+                 (QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ReadOther |
+                  QFileDevice::WriteOther | QFileDevice::ExeOwner),
              QFileDevice::Permissions());
     QVERIFY(secret.permissions().testFlag(QFileDevice::ReadOwner));
 
@@ -225,12 +241,14 @@ void TestCli::serveEndToEnd()
     QVERIFY2(log.contains("GET /crews 200"), log.constData());
     QVERIFY(log.contains("POST /auth/login 200"));
     QVERIFY2(!log.contains(token.toUtf8()), "the log contains the access token");
-    QVERIFY2(!log.contains(token.toUtf8().split('.').at(2)), "the log contains the token's signature");
+    QVERIFY2(!log.contains(token.toUtf8().split('.').at(2)),
+             "the log contains the token's signature");
     QVERIFY2(!log.contains(password), "the log contains the password");
 
     // The second start reuses the secret: the old token is still valid.
     QProcess again;
-    QVERIFY(startServer(again, {u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--data-dir"_s, dir.path()},
+    QVERIFY(startServer(again,
+                        {u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--data-dir"_s, dir.path()},
                         cleanEnv(), port));
     QCOMPARE(http.get(u"/crews"_s, token).status, 200);
     again.terminate();
@@ -264,8 +282,9 @@ void TestCli::flagBeatsEnvironment()
     QProcessEnvironment env = cleanEnv();
     env.insert(u"CREWDECK_LISTEN"_s, u"127.0.0.1:%1"_s.arg(envPort));
     QProcess server;
-    QVERIFY(startServer(server, {u"--listen"_s, u"127.0.0.1:%1"_s.arg(flagPort), u"--data-dir"_s, dir.path()}, env,
-                        flagPort));
+    QVERIFY(startServer(
+        server, {u"--listen"_s, u"127.0.0.1:%1"_s.arg(flagPort), u"--data-dir"_s, dir.path()}, env,
+        flagPort));
     HttpClient envHttp(QUrl(u"http://127.0.0.1:%1"_s.arg(envPort)));
     QCOMPARE(envHttp.request("GET", u"/healthz"_s, {}, {}, {}, 3000).status, 0);
     server.terminate();

@@ -2,8 +2,8 @@
 // watched through real WebSocket clients; then SIGKILL mid-run, a restart on the same port and
 // data dir, resume with since, and finally SIGTERM. The binary comes from CREWDECK_SERVER_BIN.
 // Everything runs on the test's main thread.
-#include "tests/support/processutil.h"
 #include "tests/live/livesocket.h"
+#include "tests/support/processutil.h"
 #include "tests/support/testserver.h"
 
 #include <QDeadlineTimer>
@@ -63,8 +63,8 @@ bool TestLiveE2e::startServer(QProcess &p, quint16 port, const QString &dataDir)
 {
     p.setProcessEnvironment(cleanEnv());
     p.setProgram(m_bin);
-    p.setArguments({u"serve"_s, u"--demo"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--data-dir"_s, dataDir,
-                    u"--python"_s, u"/usr/bin/python3"_s});
+    p.setArguments({u"serve"_s, u"--demo"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(port),
+                    u"--data-dir"_s, dataDir, u"--python"_s, u"/usr/bin/python3"_s});
     // The port was just released by a killed server: retry a few times if bind loses a race.
     for (int attempt = 0; attempt < 5; ++attempt) {
         p.start();
@@ -96,8 +96,8 @@ void TestLiveE2e::demoKillRestartTerminate()
     QByteArray serverLog;
 
     // Log in as the demo user.
-    auto r = http.post(u"/auth/login"_s,
-                       QJsonObject{{u"email"_s, u"demo@crewdeck.local"_s}, {u"password"_s, u"demo-password"_s}});
+    auto r = http.post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"demo@crewdeck.local"_s},
+                                                     {u"password"_s, u"demo-password"_s}});
     QCOMPARE(r.status, 200);
     const QString token = r.json().value(u"access_token"_s).toString();
     QVERIFY(!token.isEmpty());
@@ -134,26 +134,28 @@ void TestLiveE2e::demoKillRestartTerminate()
     // from the server and --die-with-parent inside) ends with it; nothing is left for the
     // restarted server to find.
     const QByteArray sleepArg = uniqueNumber();
-    const QString command = u"sleep %1 & (setsid env -i sleep %1 &); echo '::progress 10 started'; wait"_s.arg(
-        QString::fromLatin1(sleepArg));
+    const QString command =
+        u"sleep %1 & (setsid env -i sleep %1 &); echo '::progress 10 started'; wait"_s.arg(
+            QString::fromLatin1(sleepArg));
     const QJsonObject crewBody{
         {u"name"_s, u"E2E"_s},
-        {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Runner"_s}, {u"role"_s, u"e2e"_s},
+        {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Runner"_s},
+                                             {u"role"_s, u"e2e"_s},
                                              {u"tools"_s, QJsonArray{u"script"_s}}}}}};
     r = http.post(u"/crews"_s, crewBody, token);
     QCOMPARE(r.status, 201);
     const QString myCrew = r.json().value(u"id"_s).toString();
     const QJsonObject runBody{
         {u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
-                                            {u"params"_s, QJsonObject{{u"command"_s,
-                                                                       command}}}}}}};
+                                            {u"params"_s, QJsonObject{{u"command"_s, command}}}}}}};
     r = http.post(u"/crews/"_s + myCrew + u"/runs"_s, runBody, token);
     QCOMPARE(r.status, 202);
     const QString runId = r.json().value(u"id"_s).toString();
     auto runWatch = std::make_unique<LiveSocket>();
     runWatch->open(port, u"/ws/runs/"_s + runId, token);
     QTRY_VERIFY_WITH_TIMEOUT(runWatch->hasMessage(u"started"_s), 60000);
-    QCOMPARE(http.get(u"/runs/"_s + runId, token).json().value(u"status"_s).toString(), u"running"_s);
+    QCOMPARE(http.get(u"/runs/"_s + runId, token).json().value(u"status"_s).toString(),
+             u"running"_s);
 
     // SIGKILL mid-run: no goodbye, the sockets just drop.
     server->kill();
@@ -181,7 +183,9 @@ void TestLiveE2e::demoKillRestartTerminate()
     // The interrupted run is failed, and its watcher resumes with the rest, no gap.
     QString status;
     QTRY_VERIFY_WITH_TIMEOUT(
-        (status = http.get(u"/runs/"_s + runId, token).json().value(u"status"_s).toString()) == u"failed"_s, 30000);
+        (status = http.get(u"/runs/"_s + runId, token).json().value(u"status"_s).toString()) ==
+            u"failed"_s,
+        30000);
     auto runAgain = std::make_unique<LiveSocket>();
     runAgain->open(port, u"/ws/runs/%1?since=%2"_s.arg(runId).arg(runLast), token);
     QTRY_VERIFY_WITH_TIMEOUT(runAgain->closed, 30000);

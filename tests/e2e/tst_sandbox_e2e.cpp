@@ -362,12 +362,13 @@ void TestSandboxE2e::forkLoopIsCappedAndServerStaysUp()
     const QByteArray n = uniqueNumber();
     // A fork loop that survives its failures: it forks until the limit says no 200 times, holds
     // what it got for 3 s (so the host can count them), and says how many it got.
-    const QString loop = u"python3 -c 'import subprocess, time\n"
-                         "ps = []\nfails = 0\n"
-                         "while fails < 200:\n"
-                         "    try:\n        ps.append(subprocess.Popen([\"sleep\", \"%1\"]))\n"
-                         "    except OSError:\n        fails += 1\n"
-                         "print(\"forked\", len(ps), flush=True)\ntime.sleep(3)'"_s.arg(QString::fromLatin1(n));
+    const QString loop =
+        u"python3 -c 'import subprocess, time\n"
+        "ps = []\nfails = 0\n"
+        "while fails < 200:\n"
+        "    try:\n        ps.append(subprocess.Popen([\"sleep\", \"%1\"]))\n"
+        "    except OSError:\n        fails += 1\n"
+        "print(\"forked\", len(ps), flush=True)\ntime.sleep(3)'"_s.arg(QString::fromLatin1(n));
     const QString runId = startRun({script(loop)});
     QVERIFY(!runId.isEmpty());
     int peak = 0;

@@ -1,10 +1,10 @@
 // The live machinery against the real SQLite store and real child processes: event log
 // ordering and durability, run queue, crew status signals, cancel, recovery, demo pipelines.
-#include "server/runs/sandbox.h"
 #include "server/engine/crewstatus.h"
 #include "server/engine/demo.h"
 #include "server/engine/eventlog.h"
 #include "server/engine/runqueue.h"
+#include "server/runs/sandbox.h"
 #include "server/store/sqlitestore.h"
 #include "shared/events.h"
 
@@ -67,7 +67,8 @@ class TestEngine : public QObject
                 s.agentId = m_crew.agents.first().id;
             arr.append(s.toJson());
         }
-        const Run r = m_store->createRun(m_org, m_crew.id, arr, timeoutS, QDateTime::currentMSecsSinceEpoch());
+        const Run r = m_store->createRun(m_org, m_crew.id, arr, timeoutS,
+                                         QDateTime::currentMSecsSinceEpoch());
         m_queue->enqueue(r.id);
         return r.id;
     }
@@ -115,15 +116,19 @@ private Q_SLOTS:
     {
         // Every published event is already in the store when it is published.
         bool allDurable = true;
-        connect(m_log.get(), &EventSource::published, this, [this, &allDurable](const StoredEventPtr &e) {
-            const auto stored = m_store->events(StreamKey{StreamKind::Mission, e->orgId, {}}, e->seq - 1, 1);
-            const auto run = m_store->events(StreamKey{StreamKind::Run, e->orgId, e->runId}, e->seq - 1, 1);
-            const bool found = (!stored.isEmpty() && stored.first()->seq == e->seq)
-                || (!run.isEmpty() && run.first()->seq == e->seq);
-            allDurable = allDurable && found;
-        });
-        const QString runId = startRun({script(u"echo one; echo '::progress 50 half'; echo '::tokens 7'; echo two"_s),
-                                        script(u"echo '::tokens 5'; exit 0"_s)});
+        connect(m_log.get(), &EventSource::published, this,
+                [this, &allDurable](const StoredEventPtr &e) {
+                    const auto stored = m_store->events(
+                        StreamKey{StreamKind::Mission, e->orgId, {}}, e->seq - 1, 1);
+                    const auto run = m_store->events(StreamKey{StreamKind::Run, e->orgId, e->runId},
+                                                     e->seq - 1, 1);
+                    const bool found = (!stored.isEmpty() && stored.first()->seq == e->seq) ||
+                                       (!run.isEmpty() && run.first()->seq == e->seq);
+                    allDurable = allDurable && found;
+                });
+        const QString runId =
+            startRun({script(u"echo one; echo '::progress 50 half'; echo '::tokens 7'; echo two"_s),
+                      script(u"echo '::tokens 5'; exit 0"_s)});
         QTRY_COMPARE_WITH_TIMEOUT(runStatus(runId), RunState::Succeeded, 30000);
         m_log->flush();
         QVERIFY(allDurable);
@@ -169,7 +174,8 @@ private Q_SLOTS:
         QStringList signalStates;
         for (const auto &e : m_store->events(StreamKey{StreamKind::Mission, m_org, {}}, 0, 1000))
             signalStates.append(std::get<SignalEvent>(Event::fromBytes(e->bytes)->body).status);
-        QCOMPARE(signalStates.mid(signalStates.size() - 2), (QStringList{CrewStatus::Busy, CrewStatus::Available}));
+        QCOMPARE(signalStates.mid(signalStates.size() - 2),
+                 (QStringList{CrewStatus::Busy, CrewStatus::Available}));
         QCOMPARE(m_store->crew(m_org, m_crew.id)->status, CrewStatus::Available);
     }
 
@@ -211,16 +217,19 @@ private Q_SLOTS:
         // A run left `running` by a server that died: stored as such, with a running tool call.
         const Run r = m_store->createRun(m_org, m_crew.id,
                                          QJsonArray{Step{m_crew.agents.first().id, Tools::Script,
-                                                         QJsonObject{{u"command"_s, u"sleep 1"_s}}}.toJson()},
+                                                         QJsonObject{{u"command"_s, u"sleep 1"_s}}}
+                                                        .toJson()},
                                          60, QDateTime::currentMSecsSinceEpoch());
         m_store->markRunStarted(r.id, QDateTime::currentMSecsSinceEpoch());
-        const ToolCall call = m_store->startToolCall(r.id, m_crew.agents.first().id, Tools::Script, {},
-                                                     QDateTime::currentMSecsSinceEpoch());
+        const ToolCall call = m_store->startToolCall(r.id, m_crew.agents.first().id, Tools::Script,
+                                                     {}, QDateTime::currentMSecsSinceEpoch());
         // ...and a queued one that must still run after the restart.
-        const Run queued = m_store->createRun(m_org, m_crew.id,
-                                              QJsonArray{Step{m_crew.agents.first().id, Tools::Script,
-                                                              QJsonObject{{u"command"_s, u"true"_s}}}.toJson()},
-                                              60, QDateTime::currentMSecsSinceEpoch());
+        const Run queued =
+            m_store->createRun(m_org, m_crew.id,
+                               QJsonArray{Step{m_crew.agents.first().id, Tools::Script,
+                                               QJsonObject{{u"command"_s, u"true"_s}}}
+                                              .toJson()},
+                               60, QDateTime::currentMSecsSinceEpoch());
         stopEngine();
         startEngine();
         m_queue->recover();

@@ -16,7 +16,8 @@ namespace crewdeck::testsupport {
 // Starts `ctl` logged in to `server` as email/password and waits (20 s) until `ready()`.
 // `fastBackoff`: reconnect after 100-800 ms instead of the app's defaults.
 inline bool startApp(ui::AppController &ctl, const TestServer &server, const QString &email,
-                     const QString &password, const std::function<bool()> &ready, bool fastBackoff = true)
+                     const QString &password, const std::function<bool()> &ready,
+                     bool fastBackoff = true)
 {
     if (fastBackoff)
         ctl.setBackoff(100, 800);
@@ -39,7 +40,8 @@ inline ui::GraphPage *openGraph(ui::AppController &ctl, const QString &crewId)
         return nullptr;
     if (!page->selectCrew(crewId))
         return nullptr;
-    if (!QTest::qWaitFor([&] { return page->socket()->state() == client::LiveSocket::State::Live; }, 20000))
+    if (!QTest::qWaitFor([&] { return page->socket()->state() == client::LiveSocket::State::Live; },
+                         20000))
         return nullptr;
     return page;
 }

@@ -61,14 +61,16 @@ void TestAnalytics::initTestCase()
     m_server = std::make_unique<testsupport::TestServer>();
     QString err;
     QVERIFY2(m_server->start(&err), qPrintable(err));
-    const auto user = m_server->createUser(u"Acme"_s, u"ann@acme.test"_s, u"admin"_s, u"password123"_s);
+    const auto user =
+        m_server->createUser(u"Acme"_s, u"ann@acme.test"_s, u"admin"_s, u"password123"_s);
     QVERIFY(!user.id.isEmpty());
     m_token = m_server->login(u"ann@acme.test"_s, u"password123"_s);
     QVERIFY(!m_token.isEmpty());
     const auto crew = m_server->post(
         u"/crews"_s,
         QJsonObject{{u"name"_s, u"Alpha, \"A\" crew"_s},
-                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s}, {u"role"_s, u"builder"_s},
+                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s},
+                                                         {u"role"_s, u"builder"_s},
                                                          {u"tools"_s, QJsonArray{u"script"_s}}}}}},
         m_token);
     QCOMPARE(crew.status, 201);
@@ -83,7 +85,8 @@ void TestAnalytics::initTestCase()
         QVERIFY(!run.id.isEmpty());
         store->markRunStarted(run.id, created + 100);
         store->addRunTokens(run.id, 10 + i);
-        store->markRunFinished(run.id, i % 3 == 0 ? RunState::Failed : RunState::Succeeded, created + 100 + 500 + 37 * i);
+        store->markRunFinished(run.id, i % 3 == 0 ? RunState::Failed : RunState::Succeeded,
+                               created + 100 + 500 + 37 * i);
     }
 
     m_session = new Session(this);
@@ -108,7 +111,8 @@ Timeseries TestAnalytics::rest(const QString &metric, const DateRange &r)
     q.addQueryItem(u"bucket"_s, r.bucket);
     q.addQueryItem(u"from"_s, toRfc3339(r.from));
     q.addQueryItem(u"to"_s, toRfc3339(r.to));
-    const auto resp = m_server->get(u"/dashboard/timeseries?"_s + q.toString(QUrl::FullyEncoded), m_token);
+    const auto resp =
+        m_server->get(u"/dashboard/timeseries?"_s + q.toString(QUrl::FullyEncoded), m_token);
     if (resp.status != 200)
         return {};
     return Timeseries::fromJson(resp.json()).value_or(Timeseries{});
@@ -199,10 +203,15 @@ void TestAnalytics::seriesEqualRestPoints()
     QCOMPARE(gb.last().y(), c7t.points.last().value.value_or(-1));
 
     // The hover text names the bucket's figures.
-    const TimeseriesPoint &busiest = *std::max_element(runs.points.cbegin(), runs.points.cend(),
-        [](const TimeseriesPoint &a, const TimeseriesPoint &b) { return a.value.value_or(0) < b.value.value_or(0); });
+    const TimeseriesPoint &busiest =
+        *std::max_element(runs.points.cbegin(), runs.points.cend(),
+                          [](const TimeseriesPoint &a, const TimeseriesPoint &b) {
+                              return a.value.value_or(0) < b.value.value_or(0);
+                          });
     const QString tip = page.tooltipText(u"runs"_s, busiest.t.toMSecsSinceEpoch() + 1000);
-    QVERIFY2(tip.contains(QString::number(qint64(busiest.extra.value(u"succeeded"_s).toDouble())) + u" succeeded"_s), qPrintable(tip));
+    QVERIFY2(tip.contains(QString::number(qint64(busiest.extra.value(u"succeeded"_s).toDouble())) +
+                          u" succeeded"_s),
+             qPrintable(tip));
 }
 
 void TestAnalytics::presetSwitchingChangesBucket()
@@ -220,7 +229,8 @@ void TestAnalytics::presetSwitchingChangesBucket()
     QCOMPARE(page.range().bucket, u"day"_s);
     QCOMPARE(page.data()->series(u"runs"_s).bucket, u"day"_s);
     QCOMPARE(page.series(u"runs.total"_s)->count(), rest(u"runs"_s, page.range()).points.size());
-    QVERIFY(page.series(u"runs.total"_s)->count() >= 30 && page.series(u"runs.total"_s)->count() <= 32);
+    QVERIFY(page.series(u"runs.total"_s)->count() >= 30 &&
+            page.series(u"runs.total"_s)->count() <= 32);
 
     preset->setCurrentIndex(preset->findData(u"90d"_s));
     QVERIFY(waitLoaded(page));
@@ -255,7 +265,9 @@ void TestAnalytics::rangeScopesDashboardStats()
     QCOMPARE(page.range().preset, u"custom"_s);
     QCOMPARE(page.range().bucket, u"hour"_s);
     QTRY_COMPARE_WITH_TIMEOUT(dashboard.statsTo(), page.range().to, 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(dashboard.cardState(DashboardController::Card::Stats).status != CardState::Status::Loading, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(dashboard.cardState(DashboardController::Card::Stats).status !=
+                                 CardState::Status::Loading,
+                             10000);
     QCOMPARE(dashboard.stats().totalRuns, 0);
     QVERIFY(page.setPreset(u"24h"_s));
     QVERIFY(waitLoaded(page));
@@ -303,7 +315,8 @@ void TestAnalytics::ledgerCsvMatchesC7tPoints()
     const QList<QByteArray> lines = f.readAll().split('\n');
     QCOMPARE(lines.size(), page.data()->series(u"c7t"_s).points.size() + 2);
     QCOMPARE(lines.first(), QByteArray("t,balance,spent,earned\r"));
-    QVERIFY(lines.at(lines.size() - 2).contains(",1000,0,0\r")); // the starting grant, nothing spent
+    QVERIFY(
+        lines.at(lines.size() - 2).contains(",1000,0,0\r")); // the starting grant, nothing spent
 }
 
 void TestAnalytics::pdfHasPagesAndText()
@@ -327,7 +340,8 @@ void TestAnalytics::pdfHasPagesAndText()
     QVERIFY(f.open(QIODevice::ReadOnly));
     QVERIFY(f.readAll().startsWith("%PDF"));
     const int expectedPages = PdfReport::pageCountFor(SeededRuns);
-    QCOMPARE(expectedPages, 1 + (SeededRuns + PdfReport::rowsPerPage() - 1) / PdfReport::rowsPerPage());
+    QCOMPARE(expectedPages,
+             1 + (SeededRuns + PdfReport::rowsPerPage() - 1) / PdfReport::rowsPerPage());
     QVERIFY(expectedPages >= 3); // more than one table page: the pagination is exercised
 
     const QString pdftotext = QStandardPaths::findExecutable(u"pdftotext"_s);
@@ -342,11 +356,13 @@ void TestAnalytics::pdfHasPagesAndText()
     QVERIFY(text.contains(u"CrewDeck analytics"_s));
     QVERIFY(text.contains(u"Total runs"_s));
     QVERIFY(text.contains(u"Success rate"_s));
-    QVERIFY2(text.contains(u"Runs 1 to %1 of %2"_s.arg(PdfReport::rowsPerPage()).arg(SeededRuns)), qPrintable(text.left(3000)));
+    QVERIFY2(text.contains(u"Runs 1 to %1 of %2"_s.arg(PdfReport::rowsPerPage()).arg(SeededRuns)),
+             qPrintable(text.left(3000)));
     QVERIFY(text.contains(u"Page %1 of %1"_s.arg(expectedPages)));
     QVERIFY(text.contains(u"Alpha"_s));
     if (!qEnvironmentVariableIsEmpty("CREWDECK_SCREENSHOT_DIR")) {
-        const QString copy = qEnvironmentVariable("CREWDECK_SCREENSHOT_DIR") + u"/crewdeck-report.pdf"_s;
+        const QString copy =
+            qEnvironmentVariable("CREWDECK_SCREENSHOT_DIR") + u"/crewdeck-report.pdf"_s;
         QFile::remove(copy);
         QFile::copy(file, copy);
     }

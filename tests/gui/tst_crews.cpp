@@ -68,18 +68,23 @@ void TestCrews::initTestCase()
     m_server = std::make_unique<testsupport::TestServer>(o);
     QString err;
     QVERIFY2(m_server->start(&err), qPrintable(err));
-    const auto owner = m_server->createUser(u"Owner Inc"_s, u"olga@owner.test"_s, u"admin"_s, Password);
-    const auto renter = m_server->createUser(u"Renter Ltd"_s, u"rita@renter.test"_s, u"member"_s, Password);
+    const auto owner =
+        m_server->createUser(u"Owner Inc"_s, u"olga@owner.test"_s, u"admin"_s, Password);
+    const auto renter =
+        m_server->createUser(u"Renter Ltd"_s, u"rita@renter.test"_s, u"member"_s, Password);
     QVERIFY(!owner.id.isEmpty() && !renter.id.isEmpty());
-    QVERIFY(!m_server->createUser(u"Renter Ltd"_s, u"ron@renter.test"_s, u"admin"_s, Password).id.isEmpty());
+    QVERIFY(!m_server->createUser(u"Renter Ltd"_s, u"ron@renter.test"_s, u"admin"_s, Password)
+                 .id.isEmpty());
     m_ownerToken = m_server->tokenFor(owner);
     m_renterToken = m_server->tokenFor(renter);
     const auto crew = m_server->post(
         u"/crews"_s,
         QJsonObject{{u"name"_s, u"Pricey crew"_s},
                     {u"rental_price_per_hour"_s, 10},
-                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Pat"_s}, {u"role"_s, u"tester"_s},
-                                                         {u"tools"_s, QJsonArray{u"pytest"_s, u"script"_s}}}}}},
+                    {u"agents"_s,
+                     QJsonArray{QJsonObject{{u"name"_s, u"Pat"_s},
+                                            {u"role"_s, u"tester"_s},
+                                            {u"tools"_s, QJsonArray{u"pytest"_s, u"script"_s}}}}}},
         m_ownerToken);
     QCOMPARE(crew.status, 201);
     m_pricedCrew = crew.json().value(u"id"_s).toString();
@@ -98,9 +103,10 @@ void TestCrews::init()
 
 bool TestCrews::login(AppController &ctl, const QString &email)
 {
-    return testsupport::startApp(ctl, *m_server, email, Password,
-                                 [&] { return ctl.crewsPage() && ctl.crewsPage()->isLoaded(); },
-                                 /*fastBackoff=*/false);
+    return testsupport::startApp(
+        ctl, *m_server, email, Password,
+        [&] { return ctl.crewsPage() && ctl.crewsPage()->isLoaded(); },
+        /*fastBackoff=*/false);
 }
 
 void TestCrews::crewsShowStatusAgentsAndTools()
@@ -142,7 +148,8 @@ void TestCrews::createCrewFromDialog()
     QTest::mouseClick(ok, Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(page->crewsTree()->topLevelItemCount(), 1, 20000);
     QCOMPARE(page->crewsTree()->topLevelItem(0)->text(0), u"Night shift"_s);
-    const auto crews = m_server->get(u"/crews"_s, m_server->login(u"ron@renter.test"_s, Password)).jsonArray();
+    const auto crews =
+        m_server->get(u"/crews"_s, m_server->login(u"ron@renter.test"_s, Password)).jsonArray();
     QCOMPARE(crews.size(), 1);
     const auto crew = Crew::fromJson(crews.at(0).toObject());
     QVERIFY(crew);
@@ -170,7 +177,8 @@ void TestCrews::rentWithTooLittleBalanceSaysSo()
     dlg->setHours(2); // 20 C7T > 5 C7T
     QCOMPARE(dlg->cost(), Micros::fromUnits(20));
     QVERIFY2(dlg->costText().contains(u"20 C7T"_s), qPrintable(dlg->costText()));
-    QTest::mouseClick(dlg->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    QTest::mouseClick(dlg->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok),
+                      Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(!dlg->errorText().isEmpty(), 20000);
     QVERIFY2(dlg->errorText().startsWith(u"Insufficient balance"_s), qPrintable(dlg->errorText()));
     QVERIFY(dlg->errorText().contains(u"20 C7T"_s));
@@ -189,11 +197,15 @@ void TestCrews::rentShowsCostAndListsRental()
     QVERIFY(dlg);
     dlg->setHours(0.25); // 2.5 C7T
     QCOMPARE(dlg->cost(), Micros{2500000});
-    QTest::mouseClick(dlg->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    QTest::mouseClick(dlg->findChild<QDialogButtonBox *>()->button(QDialogButtonBox::Ok),
+                      Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(page->rentalsModel()->rowCount(), 1, 20000);
-    QCOMPARE(page->rentalsModel()->index(0, 0).data(client::RentalsModel::IsRenterRole).toBool(), true);
-    QCOMPARE(page->rentalsModel()->index(0, client::RentalsModel::CrewColumn).data().toString(), u"Pricey crew"_s);
-    QCOMPARE(page->rentalsModel()->index(0, client::RentalsModel::PriceColumn).data().toString(), u"-2.5 C7T"_s);
+    QCOMPARE(page->rentalsModel()->index(0, 0).data(client::RentalsModel::IsRenterRole).toBool(),
+             true);
+    QCOMPARE(page->rentalsModel()->index(0, client::RentalsModel::CrewColumn).data().toString(),
+             u"Pricey crew"_s);
+    QCOMPARE(page->rentalsModel()->index(0, client::RentalsModel::PriceColumn).data().toString(),
+             u"-2.5 C7T"_s);
     const auto rentals = m_server->get(u"/rentals"_s, m_renterToken).jsonArray();
     QCOMPARE(rentals.size(), 1);
     QCOMPARE(Rental::fromJson(rentals.at(0).toObject())->price, Micros{2500000});
@@ -203,13 +215,18 @@ void TestCrews::deleteBlockedByActiveRentalSaysSo()
 {
     // Needs the rental from the previous test when run alone: make sure one exists.
     if (m_server->get(u"/rentals"_s, m_ownerToken).jsonArray().isEmpty())
-        QCOMPARE(m_server->post(u"/rentals"_s, QJsonObject{{u"crew_id"_s, m_pricedCrew}, {u"hours"_s, 0.1}}, m_renterToken).status,
+        QCOMPARE(m_server
+                     ->post(u"/rentals"_s,
+                            QJsonObject{{u"crew_id"_s, m_pricedCrew}, {u"hours"_s, 0.1}},
+                            m_renterToken)
+                     .status,
                  201);
     AppController ctl;
     QVERIFY(login(ctl, u"olga@owner.test"_s));
     CrewsPage *page = ctl.crewsPage();
     QVERIFY(page->rentalsModel()->rowCount() >= 1);
-    QCOMPARE(page->rentalsModel()->index(0, 0).data(client::RentalsModel::IsRenterRole).toBool(), false);
+    QCOMPARE(page->rentalsModel()->index(0, 0).data(client::RentalsModel::IsRenterRole).toBool(),
+             false);
     page->deleteCrewConfirmed(m_pricedCrew);
     QTRY_VERIFY_WITH_TIMEOUT(!page->errorText().isEmpty(), 20000);
     QVERIFY2(page->errorText().contains(u"active rental"_s), qPrintable(page->errorText()));

@@ -15,20 +15,20 @@
 #include "app/ui/responsivegrid.h"
 #include "tests/support/testserver.h"
 
+#include "app/ui/settingsdialog.h"
 #include <QApplication>
+#include <QComboBox>
 #include <QFrame>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTcpServer>
 #include <QTemporaryDir>
 #include <QTest>
-#include <QComboBox>
-#include <QLineEdit>
-#include <QSpinBox>
 #include <QWebSocketServer>
-#include "app/ui/settingsdialog.h"
 
 using namespace Qt::StringLiterals;
 using namespace crewdeck;
@@ -99,13 +99,16 @@ void TestDashboard::initTestCase()
     QVERIFY(!m_server->createUser(u"Acme"_s, Email, u"admin"_s, Password).id.isEmpty());
     m_token = m_server->login(Email, Password);
     QVERIFY(!m_token.isEmpty());
-    const auto crew = m_server->post(u"/crews"_s,
-                                     QJsonObject{{u"name"_s, u"Alpha crew"_s},
-                                                 {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s}, {u"role"_s, u"builder"_s},
-                                                                                      {u"tools"_s, QJsonArray{u"script"_s}}},
-                                                                          QJsonObject{{u"name"_s, u"Bob"_s}, {u"role"_s, u"tester"_s},
-                                                                                      {u"tools"_s, QJsonArray{u"pytest"_s}}}}}},
-                                     m_token);
+    const auto crew = m_server->post(
+        u"/crews"_s,
+        QJsonObject{{u"name"_s, u"Alpha crew"_s},
+                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s},
+                                                         {u"role"_s, u"builder"_s},
+                                                         {u"tools"_s, QJsonArray{u"script"_s}}},
+                                             QJsonObject{{u"name"_s, u"Bob"_s},
+                                                         {u"role"_s, u"tester"_s},
+                                                         {u"tools"_s, QJsonArray{u"pytest"_s}}}}}},
+        m_token);
     QCOMPARE(crew.status, 201);
     m_crewId = crew.json().value(u"id"_s).toString();
     QVERIFY(!m_crewId.isEmpty());
@@ -193,9 +196,9 @@ void TestDashboard::loginShowsLoadingThenLiveDashboard()
     connect(&ctl, &AppController::loggedIn, this, [&] {
         // The requests are out, no answer yet: every card shows its spinner.
         DashboardPage *page = ctl.mainWindow()->dashboardPage();
-        sawLoading = page->card(u"total_runs"_s)->state().status == Status::Loading
-                     && page->card(u"c7t_balance"_s)->state().status == Status::Loading
-                     && page->card(u"crews"_s)->state().status == Status::Loading;
+        sawLoading = page->card(u"total_runs"_s)->state().status == Status::Loading &&
+                     page->card(u"c7t_balance"_s)->state().status == Status::Loading &&
+                     page->card(u"crews"_s)->state().status == Status::Loading;
     });
     QVERIFY(loginApp(ctl));
     QVERIFY(sawLoading);
@@ -247,7 +250,8 @@ void TestDashboard::cardsShowExactlyWhatTheServerSays()
     QCOMPARE(page->statCard(u"c7t_balance"_s)->value(), formatC7T(tokens->balance, tokens->symbol));
     QCOMPARE(page->statCard(u"c7t_spent"_s)->value(), formatC7T(tokens->spent, tokens->symbol));
     QCOMPARE(page->statCard(u"c7t_earned"_s)->value(), formatC7T(tokens->earned, tokens->symbol));
-    QCOMPARE(page->statCard(u"c7t_pending"_s)->value(), formatC7T(tokens->pendingRewards, tokens->symbol));
+    QCOMPARE(page->statCard(u"c7t_pending"_s)->value(),
+             formatC7T(tokens->pendingRewards, tokens->symbol));
     // A new org starts with 1000 C7T: the text is exactly that, grouped by the locale.
     QCOMPARE(page->statCard(u"c7t_balance"_s)->value(), u"1,000 C7T"_s);
 
@@ -268,10 +272,12 @@ void TestDashboard::cardsShowExactlyWhatTheServerSays()
 
 void TestDashboard::recentRunClickEmitsRunId()
 {
-    const auto run = m_server->post(u"/crews/"_s + m_crewId + u"/runs"_s,
-                                    QJsonObject{{u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
-                                                                                    {u"params"_s, QJsonObject{{u"command"_s, u"echo hi"_s}}}}}}},
-                                    m_token);
+    const auto run = m_server->post(
+        u"/crews/"_s + m_crewId + u"/runs"_s,
+        QJsonObject{{u"steps"_s, QJsonArray{QJsonObject{
+                                     {u"tool"_s, u"script"_s},
+                                     {u"params"_s, QJsonObject{{u"command"_s, u"echo hi"_s}}}}}}},
+        m_token);
     if (run.status == 503)
         QSKIP("the server does not accept runs yet (503: run queue not wired)");
     QCOMPARE(run.status, 202);
@@ -309,12 +315,14 @@ void TestDashboard::cardErrorStateRetryAndBanner()
     QCOMPARE(balance->errorText(), u"Not loaded: the server cannot be reached."_s);
     QVERIFY(balance->retryButton()->isVisible());
     QVERIFY(page.errorBanner()->isVisible());
-    QVERIFY2(page.bannerText().contains(u"connection was refused"_s), qPrintable(page.bannerText()));
+    QVERIFY2(page.bannerText().contains(u"connection was refused"_s),
+             qPrintable(page.bannerText()));
     snap(&page, u"dashboard-error"_s);
 
     // The server is back (here: the right address and a token): Retry on the card loads it.
     bool ok = false;
-    api.login(m_server->baseUrl(), Email, Password, this, [&ok](const client::ApiResult<LoginResponse> &r) { ok = r.ok(); });
+    api.login(m_server->baseUrl(), Email, Password, this,
+              [&ok](const client::ApiResult<LoginResponse> &r) { ok = r.ok(); });
     QTRY_VERIFY(ok);
     QTest::mouseClick(balance->retryButton(), Qt::LeftButton);
     QTRY_COMPARE(balance->state().status, Status::Ready);
@@ -360,7 +368,8 @@ void TestDashboard::socket4401ReturnsToLogin()
     QVERIFY2(m_server->start(&err), qPrintable(err));
     QTRY_VERIFY_WITH_TIMEOUT(ctl.mainWindow() == nullptr, 30000);
     QVERIFY(ctl.loginDialog() && ctl.loginDialog()->isVisible());
-    QVERIFY2(ctl.loginDialog()->errorText().contains(u"session has expired"_s), qPrintable(ctl.loginDialog()->errorText()));
+    QVERIFY2(ctl.loginDialog()->errorText().contains(u"session has expired"_s),
+             qPrintable(ctl.loginDialog()->errorText()));
     QVERIFY(!ctl.session()->isLoggedIn());
 }
 
@@ -413,7 +422,8 @@ void TestDashboard::indicatorShowsStaleWhenSilent()
     QWebSocketServer silent(u"silent"_s, QWebSocketServer::NonSecureMode);
     QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
     QList<QWebSocket *> keep;
-    connect(&silent, &QWebSocketServer::newConnection, this, [&] { keep.append(silent.nextPendingConnection()); });
+    connect(&silent, &QWebSocketServer::newConnection, this,
+            [&] { keep.append(silent.nextPendingConnection()); });
     LiveSocket socket;
     socket.setUrl(QUrl(u"ws://127.0.0.1:%1/ws/mission"_s.arg(silent.serverPort())));
     socket.setHeartbeatInterval(1500); // stale after 1.5 s of silence, dropped after 3 s

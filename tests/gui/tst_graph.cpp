@@ -58,7 +58,8 @@ Crew syntheticCrew(int agents, int toolsEach)
         a.name = u"Agent %1"_s.arg(i);
         a.role = u"worker"_s;
         for (int k = 0; k < toolsEach; ++k)
-            a.tools.append(tools.at(k % tools.size()) + (k >= tools.size() ? QString::number(k) : QString()));
+            a.tools.append(tools.at(k % tools.size()) +
+                           (k >= tools.size() ? QString::number(k) : QString()));
         c.agents.append(a);
     }
     return c;
@@ -110,10 +111,13 @@ void TestGraph::initTestCase()
     const auto crew = m_server->post(
         u"/crews"_s,
         QJsonObject{{u"name"_s, u"Graph crew"_s},
-                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s}, {u"role"_s, u"builder"_s},
-                                                         {u"tools"_s, QJsonArray{u"script"_s, u"git_clone"_s}}},
-                                             QJsonObject{{u"name"_s, u"Bob"_s}, {u"role"_s, u"tester"_s},
-                                                         {u"tools"_s, QJsonArray{u"script"_s, u"pytest"_s}}}}}},
+                    {u"agents"_s,
+                     QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s},
+                                            {u"role"_s, u"builder"_s},
+                                            {u"tools"_s, QJsonArray{u"script"_s, u"git_clone"_s}}},
+                                QJsonObject{{u"name"_s, u"Bob"_s},
+                                            {u"role"_s, u"tester"_s},
+                                            {u"tools"_s, QJsonArray{u"script"_s, u"pytest"_s}}}}}},
         m_token);
     QCOMPARE(crew.status, 201);
     m_crewId = crew.json().value(u"id"_s).toString();
@@ -138,8 +142,9 @@ void TestGraph::init()
 
 bool TestGraph::loginApp(AppController &ctl)
 {
-    return testsupport::startApp(ctl, *m_server, Email, Password,
-                                 [&] { return ctl.mainWindow() != nullptr && ctl.graphPage() != nullptr; });
+    return testsupport::startApp(ctl, *m_server, Email, Password, [&] {
+        return ctl.mainWindow() != nullptr && ctl.graphPage() != nullptr;
+    });
 }
 
 GraphPage *TestGraph::openGraph(AppController &ctl)
@@ -149,7 +154,8 @@ GraphPage *TestGraph::openGraph(AppController &ctl)
 
 QString TestGraph::startRun(const QJsonArray &steps)
 {
-    const auto run = m_server->post(u"/crews/"_s + m_crewId + u"/runs"_s, QJsonObject{{u"steps"_s, steps}}, m_token);
+    const auto run = m_server->post(u"/crews/"_s + m_crewId + u"/runs"_s,
+                                    QJsonObject{{u"steps"_s, steps}}, m_token);
     if (run.status != 202)
         return {};
     return run.json().value(u"id"_s).toString();
@@ -164,7 +170,8 @@ void TestGraph::layoutHasNoOverlapsFrom1To50Agents()
             QList<QRectF> rects;
             auto add = [&rects](QPointF c, NodeItem::Kind k) {
                 const QSizeF s = NodeItem::sizeFor(k);
-                rects.append(QRectF(c.x() - s.width() / 2, c.y() - s.height() / 2, s.width(), s.height()));
+                rects.append(
+                    QRectF(c.x() - s.width() / 2, c.y() - s.height() / 2, s.width(), s.height()));
             };
             add(l.crew, NodeItem::Kind::Crew);
             QCOMPARE(l.agents.size(), agents);
@@ -176,14 +183,19 @@ void TestGraph::layoutHasNoOverlapsFrom1To50Agents()
             }
             for (int a = 0; a < rects.size(); ++a)
                 for (int b = a + 1; b < rects.size(); ++b)
-                    QVERIFY2(!rects.at(a).intersects(rects.at(b)),
-                             qPrintable(u"%1 agents x %2 tools: nodes %3 and %4 overlap"_s.arg(agents).arg(tools).arg(a).arg(b)));
+                    QVERIFY2(
+                        !rects.at(a).intersects(rects.at(b)),
+                        qPrintable(u"%1 agents x %2 tools: nodes %3 and %4 overlap"_s.arg(agents)
+                                       .arg(tools)
+                                       .arg(a)
+                                       .arg(b)));
             // Readable: the whole graph is not absurdly elongated.
             QRectF all;
             for (const QRectF &r : rects)
                 all |= r;
-            QVERIFY2(all.width() / all.height() < 6 && all.height() / all.width() < 6,
-                     qPrintable(u"%1 agents: %2 x %3"_s.arg(agents).arg(all.width()).arg(all.height())));
+            QVERIFY2(
+                all.width() / all.height() < 6 && all.height() / all.width() < 6,
+                qPrintable(u"%1 agents: %2 x %3"_s.arg(agents).arg(all.width()).arg(all.height())));
         }
     }
 }
@@ -216,8 +228,8 @@ void TestGraph::zoomButtonsAndFit()
     // Wheel zoom.
     view.fitToView();
     const qreal before = view.zoomLevel();
-    QWheelEvent wheel(QPointF(450, 300), view.viewport()->mapToGlobal(QPointF(450, 300)), QPoint(), QPoint(0, 120),
-                      Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+    QWheelEvent wheel(QPointF(450, 300), view.viewport()->mapToGlobal(QPointF(450, 300)), QPoint(),
+                      QPoint(0, 120), Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
     QApplication::sendEvent(view.viewport(), &wheel);
     QVERIFY(view.zoomLevel() > before);
 }
@@ -239,34 +251,38 @@ void TestGraph::liveRunLightsTheRightToolInOrder()
     QStringList seen;
     QList<int> progressSeen;
     bool startLit = false;
-    connect(scene, &GraphScene::toolActivity, this,
-            [&](const QString &agentId, const QString &tool, const QString &, const QString &phase) {
-                seen.append(agentId + u'/' + tool + u'/' + phase);
-                if (agentId != m_bobId || tool != u"script"_s)
-                    return;
-                if (phase == u"start"_s)
-                    startLit = target->phase() == NodeItem::Phase::Running && target->incomingEdge()->highlightStrength() > 0;
-                if (phase == u"progress"_s && target->progress() >= 0)
-                    progressSeen.append(target->progress());
-            });
+    connect(
+        scene, &GraphScene::toolActivity, this,
+        [&](const QString &agentId, const QString &tool, const QString &, const QString &phase) {
+            seen.append(agentId + u'/' + tool + u'/' + phase);
+            if (agentId != m_bobId || tool != u"script"_s)
+                return;
+            if (phase == u"start"_s)
+                startLit = target->phase() == NodeItem::Phase::Running &&
+                           target->incomingEdge()->highlightStrength() > 0;
+            if (phase == u"progress"_s && target->progress() >= 0)
+                progressSeen.append(target->progress());
+        });
     ToastManager *toasts = ctl.toastManager();
     QVERIFY(toasts);
     QStringList toastPhases;
     QString callId;
-    connect(toasts, &ToastManager::toastChanged, this, [&](const QString &id, ToastManager::Phase phase) {
-        callId = id;
-        const char *names[] = {"start", "progress", "end"};
-        const QString p = QString::fromLatin1(names[int(phase)]);
-        if (toastPhases.isEmpty() || toastPhases.constLast() != p)
-            toastPhases.append(p);
-    });
+    connect(toasts, &ToastManager::toastChanged, this,
+            [&](const QString &id, ToastManager::Phase phase) {
+                callId = id;
+                const char *names[] = {"start", "progress", "end"};
+                const QString p = QString::fromLatin1(names[int(phase)]);
+                if (toastPhases.isEmpty() || toastPhases.constLast() != p)
+                    toastPhases.append(p);
+            });
 
     // Sleeps keep the phases apart (the toasts batch what arrives within 50 ms).
     const QString runId = startRun(QJsonArray{QJsonObject{
         {u"tool"_s, u"script"_s},
         {u"agent_id"_s, m_bobId},
-        {u"params"_s, QJsonObject{{u"command"_s, u"sleep 0.4; echo '::progress 30 compiling'; sleep 0.4; "
-                                                 u"echo '::progress 80 linking'; sleep 0.4"_s}}}}});
+        {u"params"_s,
+         QJsonObject{{u"command"_s, u"sleep 0.4; echo '::progress 30 compiling'; sleep 0.4; "
+                                    u"echo '::progress 80 linking'; sleep 0.4"_s}}}}});
     QVERIFY(!runId.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(target->phase() == NodeItem::Phase::Ended, 30000);
     snap(ctl.mainWindow(), u"graph-live"_s);
@@ -285,7 +301,8 @@ void TestGraph::liveRunLightsTheRightToolInOrder()
     QCOMPARE(other->phase(), NodeItem::Phase::Idle); // Ada's script node never lit
 
     // The toast of this call went start -> progress -> end and shows the result.
-    QTRY_COMPARE_WITH_TIMEOUT(toastPhases, (QStringList{u"start"_s, u"progress"_s, u"end"_s}), 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(toastPhases, (QStringList{u"start"_s, u"progress"_s, u"end"_s}),
+                              10000);
     const auto t = toasts->toast(callId);
     QVERIFY(t);
     QCOMPARE(t->runId, runId);
@@ -303,8 +320,10 @@ void TestGraph::liveRunLightsTheRightToolInOrder()
 
     // And the node fades back to neutral after the hold time.
     NodeItem::setHoldMs(200);
-    const QString run2 = startRun(QJsonArray{QJsonObject{
-        {u"tool"_s, u"script"_s}, {u"agent_id"_s, m_adaId}, {u"params"_s, QJsonObject{{u"command"_s, u"true"_s}}}}});
+    const QString run2 =
+        startRun(QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
+                                        {u"agent_id"_s, m_adaId},
+                                        {u"params"_s, QJsonObject{{u"command"_s, u"true"_s}}}}});
     QVERIFY(!run2.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(other->phase() == NodeItem::Phase::Ended, 30000);
     QTRY_VERIFY_WITH_TIMEOUT(other->phase() == NodeItem::Phase::Idle, 10000);
@@ -325,8 +344,10 @@ void TestGraph::failingStepIsRedAndReachesTray()
     NodeItem *target = page->scene()->toolNode(m_adaId, u"script"_s);
     QVERIFY(target);
 
-    const QString runId = startRun(QJsonArray{QJsonObject{
-        {u"tool"_s, u"script"_s}, {u"agent_id"_s, m_adaId}, {u"params"_s, QJsonObject{{u"command"_s, u"sleep 0.2; exit 3"_s}}}}});
+    const QString runId = startRun(QJsonArray{
+        QJsonObject{{u"tool"_s, u"script"_s},
+                    {u"agent_id"_s, m_adaId},
+                    {u"params"_s, QJsonObject{{u"command"_s, u"sleep 0.2; exit 3"_s}}}}});
     QVERIFY(!runId.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(target->phase() == NodeItem::Phase::Ended, 30000);
     QCOMPARE(target->lastStatus(), CallState::Failed);
@@ -334,22 +355,26 @@ void TestGraph::failingStepIsRedAndReachesTray()
     QCOMPARE(target->stateColor(), StatusColors::error());
     QTRY_COMPARE_WITH_TIMEOUT(notified.size(), 1, 20000);
     QCOMPARE(notified.at(0).at(0).toString(), u"1 run(s) failed"_s);
-    QVERIFY2(notified.at(0).at(1).toString().contains(runId.left(8)), qPrintable(notified.at(0).at(1).toString()));
+    QVERIFY2(notified.at(0).at(1).toString().contains(runId.left(8)),
+             qPrintable(notified.at(0).at(1).toString()));
     QVERIFY(notified.at(0).at(1).toString().contains(u"Graph crew"_s));
 
     // The failure toast names the exit code and stays.
     ToastManager *toasts = ctl.toastManager();
-    QTRY_VERIFY_WITH_TIMEOUT(!toasts->visibleWidgets().isEmpty()
-                                 && toasts->visibleWidgets().constLast()->title().startsWith(u"\u274C script failed"_s),
-                             10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !toasts->visibleWidgets().isEmpty() &&
+            toasts->visibleWidgets().constLast()->title().startsWith(u"\u274C script failed"_s),
+        10000);
     QVERIFY(toasts->visibleWidgets().constLast()->title().contains(u"exit code 3"_s));
     snap(ctl.mainWindow(), u"graph-failed"_s);
 
     // Switched off in the settings: nothing more.
     tray->setEnabled(false);
-    QVERIFY(!startRun(QJsonArray{QJsonObject{
-                          {u"tool"_s, u"script"_s}, {u"agent_id"_s, m_adaId}, {u"params"_s, QJsonObject{{u"command"_s, u"exit 4"_s}}}}})
-                 .isEmpty());
+    QVERIFY(
+        !startRun(QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
+                                         {u"agent_id"_s, m_adaId},
+                                         {u"params"_s, QJsonObject{{u"command"_s, u"exit 4"_s}}}}})
+             .isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(target->lastExitCode() == std::optional<int>(4), 30000);
     QTest::qWait(600);
     QCOMPARE(notified.size(), 1);
@@ -370,7 +395,8 @@ void TestGraph::thousandNodeGraphPans()
 
     // Some nodes busy while panning, as in real use.
     for (int i = 0; i < 250; i += 5) {
-        ToolStartEvent s{u"crew-big"_s, u"run-1"_s, u"agent-%1"_s.arg(i), u"call-%1"_s.arg(i), u"script"_s, {}};
+        ToolStartEvent s{u"crew-big"_s,       u"run-1"_s,  u"agent-%1"_s.arg(i),
+                         u"call-%1"_s.arg(i), u"script"_s, {}};
         QVERIFY(scene.applyEvent(Event{i + 1, QDateTime::currentDateTimeUtc(), s}));
     }
 
@@ -390,8 +416,10 @@ void TestGraph::thousandNodeGraphPans()
             view.viewport()->repaint(); // a synchronous paint, as a drag would cause
         }
         const auto st = view.paintStats();
-        qInfo("1,000-node pan at %s (zoom %.2f): %d paints, %.2f ms average, %.2f ms max per paint, %.1f ms wall for %d steps",
-              label, view.zoomLevel(), st.paints, st.totalMs / qMax(1, st.paints), st.maxMs, wall.nsecsElapsed() / 1e6, Steps);
+        qInfo("1,000-node pan at %s (zoom %.2f): %d paints, %.2f ms average, %.2f ms max per "
+              "paint, %.1f ms wall for %d steps",
+              label, view.zoomLevel(), st.paints, st.totalMs / qMax(1, st.paints), st.maxMs,
+              wall.nsecsElapsed() / 1e6, Steps);
         return std::make_pair(st.paints, moved);
     };
 
@@ -410,8 +438,8 @@ void TestGraph::thousandNodeGraphPans()
     for (int i = 0; i < 20; ++i)
         view.viewport()->repaint();
     const auto st = view.paintStats();
-    qInfo("1,000-node graph fitted (zoom %.3f): %.2f ms average, %.2f ms max per paint", view.zoomLevel(),
-          st.totalMs / qMax(1, st.paints), st.maxMs);
+    qInfo("1,000-node graph fitted (zoom %.3f): %.2f ms average, %.2f ms max per paint",
+          view.zoomLevel(), st.totalMs / qMax(1, st.paints), st.maxMs);
     QCOMPARE(st.paints, 20);
     snap(&view, u"graph-1000"_s);
 }

@@ -48,7 +48,8 @@ const QString Password = u"password123"_s;
 // Same clock as Python's time.time_ns() (CLOCK_REALTIME).
 qint64 wallNs()
 {
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::system_clock::now().time_since_epoch())
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
         .count();
 }
 
@@ -97,7 +98,9 @@ Figures figuresOf(QList<double> ms)
     if (ms.isEmpty())
         return f;
     std::sort(ms.begin(), ms.end());
-    auto at = [&ms](double q) { return ms.at(qBound(0, int(q * (ms.size() - 1) + 0.5), int(ms.size()) - 1)); };
+    auto at = [&ms](double q) {
+        return ms.at(qBound(0, int(q * (ms.size() - 1) + 0.5), int(ms.size()) - 1));
+    };
     f.p50 = at(0.5);
     f.p95 = at(0.95);
     f.max = ms.constLast();
@@ -144,7 +147,8 @@ void TestLatency::initTestCase()
     const auto crew = m_server->post(
         u"/crews"_s,
         QJsonObject{{u"name"_s, u"Latency crew"_s},
-                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Lia"_s}, {u"role"_s, u"runner"_s},
+                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Lia"_s},
+                                                         {u"role"_s, u"runner"_s},
                                                          {u"tools"_s, QJsonArray{u"script"_s}}}}}},
         m_token);
     QCOMPARE(crew.status, 201);
@@ -167,8 +171,9 @@ void TestLatency::init()
 
 bool TestLatency::loginApp(AppController &ctl)
 {
-    return testsupport::startApp(ctl, *m_server, Email, Password,
-                                 [&] { return ctl.mainWindow() != nullptr && ctl.graphPage() != nullptr; });
+    return testsupport::startApp(ctl, *m_server, Email, Password, [&] {
+        return ctl.mainWindow() != nullptr && ctl.graphPage() != nullptr;
+    });
 }
 
 GraphPage *TestLatency::openGraph(AppController &ctl)
@@ -181,9 +186,11 @@ GraphPage *TestLatency::openGraph(AppController &ctl)
 
 QString TestLatency::startRun(const QString &command)
 {
-    const QJsonArray steps{QJsonObject{
-        {u"tool"_s, u"script"_s}, {u"agent_id"_s, m_agentId}, {u"params"_s, QJsonObject{{u"command"_s, command}}}}};
-    const auto run = m_server->post(u"/crews/"_s + m_crewId + u"/runs"_s, QJsonObject{{u"steps"_s, steps}}, m_token);
+    const QJsonArray steps{QJsonObject{{u"tool"_s, u"script"_s},
+                                       {u"agent_id"_s, m_agentId},
+                                       {u"params"_s, QJsonObject{{u"command"_s, command}}}}};
+    const auto run = m_server->post(u"/crews/"_s + m_crewId + u"/runs"_s,
+                                    QJsonObject{{u"steps"_s, steps}}, m_token);
     return run.status == 202 ? run.json().value(u"id"_s).toString() : QString();
 }
 
@@ -284,7 +291,8 @@ void TestLatency::eventToPixelDelay()
     QTRY_VERIFY_WITH_TIMEOUT(node->phase() == NodeItem::Phase::Ended, 30000);
     const QString callId = callByRun.value(runId);
     QVERIFY(!callId.isEmpty());
-    QTRY_VERIFY_WITH_TIMEOUT(toasts->toast(callId) && toasts->toast(callId)->phase == ToastManager::Phase::End, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        toasts->toast(callId) && toasts->toast(callId)->phase == ToastManager::Phase::End, 10000);
     QTest::qWait(200); // the last paints
     qApp->removeEventFilter(&probe);
 
@@ -297,7 +305,8 @@ void TestLatency::eventToPixelDelay()
                 ms.append((ns - printedNs.value(value)) / 1e6);
         }
         const Figures f = figuresOf(ms);
-        qInfo("event-to-pixel, %s: %d of 40 progress values painted; print -> painted p50 %.2f ms, p95 %.2f ms, "
+        qInfo("event-to-pixel, %s: %d of 40 progress values painted; print -> painted p50 %.2f ms, "
+              "p95 %.2f ms, "
               "max %.2f ms",
               what, f.samples, f.p50, f.p95, f.max);
         return f;
@@ -356,11 +365,12 @@ void TestLatency::keepsUpWithAFlood()
     QElapsedTimer wall;
     wall.start();
     probe.start();
-    const QString runId = startRun(u"/usr/bin/python3 -c \"import sys, time\nt0 = time.time()\nfor k in range(300):\n"
-                     u"    sys.stdout.write(''.join('::progress %d n=%d\\n' % ((k * 50 + j) % 101, k * 50 + j)"
-                     u" for j in range(50)))\n"
-                     u"    sys.stdout.flush()\n"
-                     u"    time.sleep(max(0.0, t0 + (k + 1) * 0.01 - time.time()))\n\""_s);
+    const QString runId = startRun(
+        u"/usr/bin/python3 -c \"import sys, time\nt0 = time.time()\nfor k in range(300):\n"
+        u"    sys.stdout.write(''.join('::progress %d n=%d\\n' % ((k * 50 + j) % 101, k * 50 + j)"
+        u" for j in range(50)))\n"
+        u"    sys.stdout.flush()\n"
+        u"    time.sleep(max(0.0, t0 + (k + 1) * 0.01 - time.time()))\n\""_s);
     QVERIFY(!runId.isEmpty());
     QTRY_VERIFY_WITH_TIMEOUT(node->phase() == NodeItem::Phase::Ended, 60000);
     const double runSeconds = wall.nsecsElapsed() / 1e9;
@@ -386,9 +396,12 @@ void TestLatency::keepsUpWithAFlood()
     QTRY_COMPARE_WITH_TIMEOUT(toasts->eventsApplied() - toastsBefore, storedTool, 20000);
     QCOMPARE(lastProgressByRun.value(runId), 14999 % 101);
     QVERIFY(!resetSeen);
-    qInfo("flood: %lld tool events (%lld progress) in %.2f s from run start to the node ended: %.0f events/s applied "
-          "by graph and toasts; max event-loop stall %.1f ms (5 ms probe; server in the same thread)",
-          storedTool, storedProgress, runSeconds, storedTool / runSeconds, qMax<qint64>(0, maxGapNs - 5000000) / 1e6);
+    qInfo(
+        "flood: %lld tool events (%lld progress) in %.2f s from run start to the node ended: %.0f "
+        "events/s applied "
+        "by graph and toasts; max event-loop stall %.1f ms (5 ms probe; server in the same thread)",
+        storedTool, storedProgress, runSeconds, storedTool / runSeconds,
+        qMax<qint64>(0, maxGapNs - 5000000) / 1e6);
 }
 
 QTEST_MAIN(TestLatency)

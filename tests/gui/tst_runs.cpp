@@ -14,15 +14,15 @@
 #include "tests/support/testserver.h"
 
 #include <QApplication>
-#include <QSortFilterProxyModel>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QLineEdit>
-#include <QPlainTextEdit>
 #include <QListWidget>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
+#include <QSortFilterProxyModel>
 #include <QTableView>
 #include <QTemporaryDir>
 #include <QTest>
@@ -42,7 +42,8 @@ void snap(QWidget *w, const QString &name)
 }
 QJsonObject scriptStep(const QString &command)
 {
-    return QJsonObject{{u"tool"_s, u"script"_s}, {u"params"_s, QJsonObject{{u"command"_s, command}}}};
+    return QJsonObject{{u"tool"_s, u"script"_s},
+                       {u"params"_s, QJsonObject{{u"command"_s, command}}}};
 }
 } // namespace
 
@@ -81,13 +82,17 @@ void TestRuns::initTestCase()
     QVERIFY2(m_server->start(&err), qPrintable(err));
     const auto admin = m_server->createUser(u"Acme"_s, u"ann@acme.test"_s, u"admin"_s, Password);
     QVERIFY(!admin.id.isEmpty());
-    QVERIFY(!m_server->createUser(u"Acme"_s, u"vic@acme.test"_s, u"viewer"_s, Password).id.isEmpty());
+    QVERIFY(
+        !m_server->createUser(u"Acme"_s, u"vic@acme.test"_s, u"viewer"_s, Password).id.isEmpty());
     m_token = m_server->tokenFor(admin);
     const auto crew = m_server->post(
         u"/crews"_s,
         QJsonObject{{u"name"_s, u"Alpha crew"_s},
-                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s}, {u"role"_s, u"builder"_s},
-                                                         {u"tools"_s, QJsonArray{u"script"_s, u"pytest"_s, u"git_clone"_s}}}}}},
+                    {u"agents"_s,
+                     QJsonArray{QJsonObject{
+                         {u"name"_s, u"Ada"_s},
+                         {u"role"_s, u"builder"_s},
+                         {u"tools"_s, QJsonArray{u"script"_s, u"pytest"_s, u"git_clone"_s}}}}}},
         m_token);
     QCOMPARE(crew.status, 201);
     m_crewId = crew.json().value(u"id"_s).toString();
@@ -106,8 +111,9 @@ void TestRuns::init()
 
 bool TestRuns::login(AppController &ctl, const QString &email)
 {
-    return testsupport::startApp(ctl, *m_server, email, Password,
-                                 [&] { return ctl.mainWindow() && ctl.runsPage() && ctl.runDetailPage(); });
+    return testsupport::startApp(ctl, *m_server, email, Password, [&] {
+        return ctl.mainWindow() && ctl.runsPage() && ctl.runDetailPage();
+    });
 }
 
 QString TestRuns::startRun(const QJsonArray &steps, std::optional<int> timeoutS)
@@ -129,7 +135,8 @@ void TestRuns::dialogValidatesBeforeSending()
     StartRunDialog *dlg = page->findChild<StartRunDialog *>();
     QVERIFY(dlg);
     QTRY_VERIFY_WITH_TIMEOUT(dlg->crewsLoaded(), 20000);
-    const int before = int(m_server->get(u"/runs"_s, m_token).json().value(u"items"_s).toArray().size());
+    const int before =
+        int(m_server->get(u"/runs"_s, m_token).json().value(u"items"_s).toArray().size());
     // The single default step is a script with no command.
     QTest::mouseClick(dlg->buttons()->button(QDialogButtonBox::Ok), Qt::LeftButton);
     QVERIFY2(dlg->errorText().contains(u"params.command"_s), qPrintable(dlg->errorText()));
@@ -156,7 +163,8 @@ void TestRuns::dialogValidatesBeforeSending()
     QCOMPARE(req->steps.at(0).params.value(u"args"_s).toArray(),
              (QJsonArray{u"-q"_s, u"-k"_s, u"fast and not slow"_s}));
     dlg->reject();
-    QCOMPARE(int(m_server->get(u"/runs"_s, m_token).json().value(u"items"_s).toArray().size()), before);
+    QCOMPARE(int(m_server->get(u"/runs"_s, m_token).json().value(u"items"_s).toArray().size()),
+             before);
 }
 
 void TestRuns::runFromDialogMatchesServer()
@@ -172,8 +180,9 @@ void TestRuns::runFromDialogMatchesServer()
     dlg->crewCombo()->setCurrentIndex(dlg->crewCombo()->findData(m_crewId));
     StepEditor *first = dlg->steps().at(0);
     first->toolCombo()->setCurrentIndex(first->toolCombo()->findData(u"script"_s));
-    QTest::keyClicks(first->commandEdit(),
-                     u"echo hello-from-ui; echo ::progress 50 halfway; echo ::tokens 7; echo first-done"_s);
+    QTest::keyClicks(
+        first->commandEdit(),
+        u"echo hello-from-ui; echo ::progress 50 halfway; echo ::tokens 7; echo first-done"_s);
     QTest::mouseClick(dlg->findChild<QPushButton *>(u"addStepButton"_s), Qt::LeftButton);
     StepEditor *second = dlg->steps().at(1);
     QTest::keyClicks(second->commandEdit(), u"echo second-step-output"_s);
@@ -205,7 +214,8 @@ void TestRuns::runFromDialogMatchesServer()
         QVERIFY(!detail->timeline()->barRect(calls.at(i).id).isEmpty());
     }
     // Bars are placed in start order along the axis.
-    QVERIFY(detail->timeline()->barRect(calls.at(0).id).left() <= detail->timeline()->barRect(calls.at(1).id).left());
+    QVERIFY(detail->timeline()->barRect(calls.at(0).id).left() <=
+            detail->timeline()->barRect(calls.at(1).id).left());
 
     // The log of each step shows that step's output.
     detail->timeline()->setSelectedToolCall(calls.at(0).id);
@@ -242,7 +252,8 @@ void TestRuns::cancelFromTheUi()
     QCOMPARE(run->status, RunState::Cancelled);
     QCOMPARE(run->toolCalls.size(), 1);
     QCOMPARE(run->toolCalls.at(0).status, CallState::Cancelled);
-    QTRY_COMPARE_WITH_TIMEOUT(detail->model()->toolCalls().at(0).status, CallState::Cancelled, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(detail->model()->toolCalls().at(0).status, CallState::Cancelled,
+                              10000);
     QVERIFY(detail->errorText().isEmpty());
 }
 
@@ -331,15 +342,17 @@ void TestRuns::runsPageListsAndOpensRuns()
 {
     const QString runId = startRun({scriptStep(u"echo listed"_s)});
     QVERIFY(!runId.isEmpty());
-    QTRY_VERIFY_WITH_TIMEOUT(m_server->get(u"/runs/"_s + runId, m_token).json().value(u"status"_s).toString()
-                                 == RunState::Succeeded,
-                             30000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        m_server->get(u"/runs/"_s + runId, m_token).json().value(u"status"_s).toString() ==
+            RunState::Succeeded,
+        30000);
     AppController ctl;
     QVERIFY(login(ctl, u"ann@acme.test"_s));
     RunsPage *page = ctl.runsPage();
     ctl.mainWindow()->showPage(u"runs"_s);
     QTRY_VERIFY_WITH_TIMEOUT(page->isLoaded(), 20000);
-    const int total = int(m_server->get(u"/runs?limit=200"_s, m_token).json().value(u"items"_s).toArray().size());
+    const int total =
+        int(m_server->get(u"/runs?limit=200"_s, m_token).json().value(u"items"_s).toArray().size());
     QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), total, 20000);
     // Filter by status: only succeeded rows.
     auto *status = page->findChild<QComboBox *>(u"statusFilter"_s);
@@ -347,26 +360,31 @@ void TestRuns::runsPageListsAndOpensRuns()
     QTRY_VERIFY_WITH_TIMEOUT(page->isLoaded() && !page->model()->isLoading(), 20000);
     QTRY_VERIFY_WITH_TIMEOUT(page->model()->hasLoaded(), 20000);
     for (int r = 0; r < page->model()->rowCount(); ++r)
-        QCOMPARE(page->model()->index(r, 0).data(client::RunsModel::StatusRole).toString(), RunState::Cancelled);
+        QCOMPARE(page->model()->index(r, 0).data(client::RunsModel::StatusRole).toString(),
+                 RunState::Cancelled);
     status->setCurrentIndex(0);
     QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), total, 20000);
 
     // A new run shows up live (graph socket run_status), at the top.
-    QTRY_VERIFY_WITH_TIMEOUT(!page->sockets().isEmpty()
-                                 && page->sockets().first()->state() == client::LiveSocket::State::Live,
+    QTRY_VERIFY_WITH_TIMEOUT(!page->sockets().isEmpty() && page->sockets().first()->state() ==
+                                                               client::LiveSocket::State::Live,
                              20000);
     const QString live = startRun({scriptStep(u"sleep 1; echo live"_s)});
     QTRY_VERIFY_WITH_TIMEOUT(page->model()->rowOf(live) >= 0, 20000);
-    QTRY_COMPARE_WITH_TIMEOUT(page->model()->index(page->model()->rowOf(live), 0)
-                                  .data(client::RunsModel::StatusRole).toString(),
+    QTRY_COMPARE_WITH_TIMEOUT(page->model()
+                                  ->index(page->model()->rowOf(live), 0)
+                                  .data(client::RunsModel::StatusRole)
+                                  .toString(),
                               RunState::Succeeded, 30000);
     snap(ctl.mainWindow(), u"runs"_s);
 
     // Double-click opens the run.
-    const QModelIndex src = page->model()->index(page->model()->rowOf(runId), client::RunsModel::CrewColumn);
+    const QModelIndex src =
+        page->model()->index(page->model()->rowOf(runId), client::RunsModel::CrewColumn);
     const QModelIndex idx = page->proxy()->mapFromSource(src);
     page->view()->scrollTo(idx);
-    QTRY_VERIFY_WITH_TIMEOUT(page->view()->viewport()->rect().intersects(page->view()->visualRect(idx)), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        page->view()->viewport()->rect().intersects(page->view()->visualRect(idx)), 10000);
     const QRect rect = page->view()->visualRect(idx);
     QTest::mouseClick(page->view()->viewport(), Qt::LeftButton, {}, rect.center());
     QTest::mouseDClick(page->view()->viewport(), Qt::LeftButton, {}, rect.center());

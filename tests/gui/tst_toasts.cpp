@@ -29,17 +29,19 @@ namespace {
 qint64 g_seq = 0;
 const QString CrewId = u"crew-1"_s;
 
-Event start(const QString &call, const QString &agent = u"agent-0"_s, const QString &tool = u"script"_s)
+Event start(const QString &call, const QString &agent = u"agent-0"_s,
+            const QString &tool = u"script"_s)
 {
-    return Event{++g_seq, QDateTime::currentDateTimeUtc(), ToolStartEvent{CrewId, u"run-"_s + call, agent, call, tool, {}}};
+    return Event{++g_seq, QDateTime::currentDateTimeUtc(),
+                 ToolStartEvent{CrewId, u"run-"_s + call, agent, call, tool, {}}};
 }
 Event progress(const QString &call, int pct, const QString &agent = u"agent-0"_s)
 {
     ToolProgressEvent p{CrewId, u"run-"_s + call, agent, call, u"working %1"_s.arg(pct), pct};
     return Event{++g_seq, QDateTime::currentDateTimeUtc(), p};
 }
-Event end(const QString &call, const QString &status, std::optional<int> exit, const QString &agent = u"agent-0"_s,
-          const QString &tool = u"script"_s)
+Event end(const QString &call, const QString &status, std::optional<int> exit,
+          const QString &agent = u"agent-0"_s, const QString &tool = u"script"_s)
 {
     ToolEndEvent e;
     e.crewId = CrewId;
@@ -111,7 +113,8 @@ void TestToasts::cleanup()
 
 void TestToasts::oneToastPerCallUpdatedInPlace()
 {
-    m_toasts->setAgentNameResolver([](const QString &id) { return id == u"agent-0"_s ? u"Ada"_s : QString(); });
+    m_toasts->setAgentNameResolver(
+        [](const QString &id) { return id == u"agent-0"_s ? u"Ada"_s : QString(); });
     m_toasts->handleEvent(start(u"c1"_s));
     m_toasts->flush();
     QCOMPARE(m_toasts->visibleWidgets().size(), 1);
@@ -149,7 +152,8 @@ void TestToasts::oneToastPerCallUpdatedInPlace()
     m_toasts->handleEvent(end(u"c4"_s, CallState::Cancelled, std::nullopt));
     m_toasts->flush();
     QCOMPARE(m_toasts->visibleWidgets().size(), 4);
-    QCOMPARE(m_toasts->widgetFor(u"c2"_s)->title(), u"\u274C script failed after 1.5 s (exit code 2)"_s);
+    QCOMPARE(m_toasts->widgetFor(u"c2"_s)->title(),
+             u"\u274C script failed after 1.5 s (exit code 2)"_s);
     QCOMPARE(m_toasts->widgetFor(u"c3"_s)->title(), u"\u274C script timed out after 1.5 s"_s);
     QCOMPARE(m_toasts->widgetFor(u"c4"_s)->title(), u"\u274C script cancelled after 1.5 s"_s);
     // Newest closest to the corner.
@@ -199,7 +203,8 @@ void TestToasts::clickOpensRunAndCloseDismisses()
     QCOMPARE(activated.size(), 1);
     QCOMPARE(activated.at(0).at(0).toString(), u"run-k1"_s);
     QVERIFY(!m_toasts->toast(u"k1"_s));
-    QTest::mouseClick(m_toasts->widgetFor(u"k2"_s)->findChild<QWidget *>(u"toastClose"_s), Qt::LeftButton);
+    QTest::mouseClick(m_toasts->widgetFor(u"k2"_s)->findChild<QWidget *>(u"toastClose"_s),
+                      Qt::LeftButton);
     QVERIFY(!m_toasts->toast(u"k2"_s));
     QCOMPARE(activated.size(), 1);
     QVERIFY(m_toasts->visibleWidgets().isEmpty());
@@ -214,7 +219,8 @@ void TestToasts::floodCoalescesAndStaysResponsive()
     crew.id = CrewId;
     crew.name = u"Flood crew"_s;
     for (int i = 0; i < 40; ++i)
-        crew.agents.append(Agent{u"agent-%1"_s.arg(i), u"Agent %1"_s.arg(i), u"worker"_s, {u"script"_s, u"pytest"_s}});
+        crew.agents.append(Agent{
+            u"agent-%1"_s.arg(i), u"Agent %1"_s.arg(i), u"worker"_s, {u"script"_s, u"pytest"_s}});
     GraphScene scene;
     scene.setCrew(crew);
     GraphView view;
@@ -252,7 +258,8 @@ void TestToasts::floodCoalescesAndStaysResponsive()
             pending.append(start(id, agent, tool));
             for (int p : {25, 50, 75})
                 pending.append(progress(id, p, agent));
-            pending.append(end(id, callNo % 7 ? CallState::Success : CallState::Failed, callNo % 7 ? 0 : 1, agent, tool));
+            pending.append(end(id, callNo % 7 ? CallState::Success : CallState::Failed,
+                               callNo % 7 ? 0 : 1, agent, tool));
         }
         QList<Event> out = pending.mid(0, n);
         pending.remove(0, n);
@@ -286,7 +293,8 @@ void TestToasts::floodCoalescesAndStaysResponsive()
     probe.stop();
     qInfo("flood: %d events in %.2f s into toasts + graph; max event-loop stall %lld ms; "
           "graph view %d paints, %.2f ms max per paint",
-          pushed, floodClock.elapsed() / 1000.0, maxGap, view.paintStats().paints, view.paintStats().maxMs);
+          pushed, floodClock.elapsed() / 1000.0, maxGap, view.paintStats().paints,
+          view.paintStats().maxMs);
 
     QVERIFY(pushed >= 6000);
     QCOMPARE(m_toasts->eventsApplied(), qint64(pushed));
@@ -308,7 +316,8 @@ void TestToasts::floodCoalescesAndStaysResponsive()
     QVERIFY(chip && chip->isVisible());
     QCOMPARE(chip->text(), u"+%1 more"_s.arg(startedCalls - 5));
     // The newest calls are the ones on screen.
-    QVERIFY(m_toasts->widgetFor(u"f%1"_s.arg(callNo)) || m_toasts->widgetFor(u"f%1"_s.arg(callNo - 1)));
+    QVERIFY(m_toasts->widgetFor(u"f%1"_s.arg(callNo)) ||
+            m_toasts->widgetFor(u"f%1"_s.arg(callNo - 1)));
     QCOMPARE(scene.toolEventsApplied(), qint64(pushed));
 
     // The chip clears the hidden ones.
@@ -322,7 +331,8 @@ void TestToasts::trayCoalescesAndHonoursSetting()
     bool active = false;
     TrayNotifier tray(nullptr);
     tray.setWindowActiveProbe([&active] { return active; });
-    tray.setCrewNameResolver([](const QString &id) { return id == CrewId ? u"Alpha"_s : QString(); });
+    tray.setCrewNameResolver(
+        [](const QString &id) { return id == CrewId ? u"Alpha"_s : QString(); });
     tray.setCoalesceMs(400);
     QSignalSpy notified(&tray, &TrayNotifier::notified);
 
@@ -331,9 +341,9 @@ void TestToasts::trayCoalescesAndHonoursSetting()
     tray.handleEvent(signal(CrewId, CrewStatus::Offline));
     tray.handleEvent(signal(u"crew-2"_s, CrewStatus::Busy)); // not news
     tray.handleEvent(runStatus(u"run-cccccccc3"_s, RunState::Failed));
-    tray.handleEvent(start(u"x"_s)); // not news
+    tray.handleEvent(start(u"x"_s));                             // not news
     tray.handleEvent(end(u"aaaaaaaa1"_s, CallState::Failed, 1)); // the same run again: once
-    tray.handleEvent(end(u"y"_s, CallState::Success, 0)); // not news
+    tray.handleEvent(end(u"y"_s, CallState::Success, 0));        // not news
     QCOMPARE(tray.pendingCount(), 3);
     QTRY_COMPARE_WITH_TIMEOUT(notified.size(), 1, 5000);
     QCOMPARE(notified.at(0).at(0).toString(), u"2 run(s) failed, 1 crew(s) offline"_s);
@@ -357,7 +367,8 @@ void TestToasts::trayCoalescesAndHonoursSetting()
     tray.handleEvent(runStatus(u"run-z"_s, RunState::Failed));
     QCOMPARE(tray.pendingCount(), 0);
     active = false;
-    tray.handleEvent(end(u"t1"_s, CallState::Timeout, std::nullopt)); // a timed-out step fails its run
+    tray.handleEvent(
+        end(u"t1"_s, CallState::Timeout, std::nullopt)); // a timed-out step fails its run
     QCOMPARE(tray.pendingCount(), 1);
     QTRY_COMPARE_WITH_TIMEOUT(notified.size(), 3, 5000);
     QCOMPARE(notified.at(2).at(1).toString(), u"Run run-t1 of Alpha failed"_s);

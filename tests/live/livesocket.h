@@ -27,8 +27,8 @@ class LiveSocket : public QObject
 {
 public:
     QWebSocket ws;
-    QStringList raw;             // text frames as received
-    QList<QJsonObject> frames;   // the same, parsed
+    QStringList raw;           // text frames as received
+    QList<QJsonObject> frames; // the same, parsed
     bool connected = false;
     bool closed = false;
     int closeCode = -1;
@@ -54,7 +54,8 @@ public:
     // ws://127.0.0.1:<port><pathAndQuery>; offers crewdeck.v1 and, with a token, bearer.<token>.
     void open(quint16 port, const QString &pathAndQuery, const QString &token)
     {
-        const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(port) + pathAndQuery, QUrl::TolerantMode);
+        const QUrl url(QStringLiteral("ws://127.0.0.1:%1").arg(port) + pathAndQuery,
+                       QUrl::TolerantMode);
         QWebSocketHandshakeOptions opts;
         QStringList protocols{QStringLiteral("crewdeck.v1")};
         if (!token.isEmpty())
@@ -65,8 +66,8 @@ public:
 
     static bool isControl(const QString &type)
     {
-        return type == QLatin1String("heartbeat") || type == QLatin1String("pong")
-               || type == QLatin1String("snapshot") || type == QLatin1String("reset");
+        return type == QLatin1String("heartbeat") || type == QLatin1String("pong") ||
+               type == QLatin1String("snapshot") || type == QLatin1String("reset");
     }
     // Frames of one type; with an empty type, every event (no control frames).
     QList<QJsonObject> ofType(const QString &type = {}) const
@@ -129,8 +130,8 @@ inline QList<QJsonObject> toObjects(const QJsonArray &a)
 
 // Sends a hand-made upgrade request on a raw socket and waits for the 101. `received` gets
 // everything read so far (the 101 head and maybe the first frames). False on failure.
-inline bool rawUpgrade(QTcpSocket &s, quint16 port, const QString &pathAndQuery, const QString &token,
-                       QByteArray *received, int timeoutMs = 10000)
+inline bool rawUpgrade(QTcpSocket &s, quint16 port, const QString &pathAndQuery,
+                       const QString &token, QByteArray *received, int timeoutMs = 10000)
 {
     // Waits spin the event loop (never the blocking waitFor* calls): the server may live in
     // this very thread.
@@ -141,10 +142,11 @@ inline bool rawUpgrade(QTcpSocket &s, quint16 port, const QString &pathAndQuery,
             return false;
         QTest::qWait(5);
     }
-    s.write("GET " + pathAndQuery.toUtf8() + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+    s.write("GET " + pathAndQuery.toUtf8() +
+            " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
             "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: crewdeck.v1, bearer."
-            + token.toUtf8() + "\r\n\r\n");
+            "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: crewdeck.v1, bearer." +
+            token.toUtf8() + "\r\n\r\n");
     QByteArray data;
     while (!data.contains("\r\n\r\n")) {
         if (deadline.hasExpired() || s.state() == QAbstractSocket::UnconnectedState)

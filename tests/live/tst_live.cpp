@@ -39,7 +39,8 @@ struct OrgUsers
 
 QJsonObject scriptStep(const QString &command)
 {
-    return QJsonObject{{u"tool"_s, u"script"_s}, {u"params"_s, QJsonObject{{u"command"_s, command}}}};
+    return QJsonObject{{u"tool"_s, u"script"_s},
+                       {u"params"_s, QJsonObject{{u"command"_s, command}}}};
 }
 
 QJsonObject runBody(const QJsonArray &steps)
@@ -55,10 +56,12 @@ QString diffStreams(const QList<QJsonObject> &got, const QList<QJsonObject> &wan
     };
     for (qsizetype i = 0; i < qMin(got.size(), want.size()); ++i) {
         if (got[i] != want[i])
-            return u"frame %1 differs:\n got  %2\n want %3"_s.arg(i).arg(dump(got[i]), dump(want[i]));
+            return u"frame %1 differs:\n got  %2\n want %3"_s.arg(i).arg(dump(got[i]),
+                                                                         dump(want[i]));
     }
     if (got.size() != want.size())
-        return u"%1 frames, %2 expected (first extra: %3)"_s.arg(got.size()).arg(want.size())
+        return u"%1 frames, %2 expected (first extra: %3)"_s.arg(got.size())
+            .arg(want.size())
             .arg(got.size() > want.size() ? dump(got[want.size()]) : dump(want[got.size()]));
     return {};
 }
@@ -111,10 +114,14 @@ private:
     OrgUsers makeOrg(TestServer &server, const QString &base);
     QString createCrew(TestServer &server, const OrgUsers &org, const QString &name);
     QString agentOf(TestServer &server, const OrgUsers &org, const QString &crewId);
-    QString startRun(TestServer &server, const OrgUsers &org, const QString &crewId, const QJsonArray &steps);
-    QString waitFinal(TestServer &server, const QString &runId, const QString &token, int timeoutMs = 120000);
-    QList<QJsonObject> restEvents(TestServer &server, const QString &runId, const QString &token, qint64 since = 0);
-    std::unique_ptr<LiveSocket> openSocket(TestServer &server, const QString &pathAndQuery, const QString &token);
+    QString startRun(TestServer &server, const OrgUsers &org, const QString &crewId,
+                     const QJsonArray &steps);
+    QString waitFinal(TestServer &server, const QString &runId, const QString &token,
+                      int timeoutMs = 120000);
+    QList<QJsonObject> restEvents(TestServer &server, const QString &runId, const QString &token,
+                                  qint64 since = 0);
+    std::unique_ptr<LiveSocket> openSocket(TestServer &server, const QString &pathAndQuery,
+                                           const QString &token);
 
     QString uniq(const QString &base) { return base + u'-' + QString::number(++m_counter); }
 
@@ -147,10 +154,13 @@ OrgUsers TestLive::makeOrg(TestServer &server, const QString &base)
     const QString name = uniq(base);
     o.orgId = server.ensureOrg(name);
     StoreError err = StoreError::None;
-    o.admin = server.store()->createUser(o.orgId, u"admin@"_s + name + u".test"_s, Roles::Admin, m_hash, &err)
+    o.admin = server.store()
+                  ->createUser(o.orgId, u"admin@"_s + name + u".test"_s, Roles::Admin, m_hash, &err)
                   .value_or(UserRecord{});
-    o.member = server.store()->createUser(o.orgId, u"member@"_s + name + u".test"_s, Roles::Member, m_hash, &err)
-                   .value_or(UserRecord{});
+    o.member =
+        server.store()
+            ->createUser(o.orgId, u"member@"_s + name + u".test"_s, Roles::Member, m_hash, &err)
+            .value_or(UserRecord{});
     o.adminToken = server.tokenFor(o.admin);
     o.memberToken = server.tokenFor(o.member);
     return o;
@@ -160,8 +170,10 @@ QString TestLive::createCrew(TestServer &server, const OrgUsers &org, const QStr
 {
     const QJsonObject body{
         {u"name"_s, name},
-        {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Worker"_s}, {u"role"_s, u"runs"_s},
-                                             {u"tools"_s, QJsonArray{u"script"_s, u"git_clone"_s, u"pytest"_s}}}}}};
+        {u"agents"_s, QJsonArray{QJsonObject{
+                          {u"name"_s, u"Worker"_s},
+                          {u"role"_s, u"runs"_s},
+                          {u"tools"_s, QJsonArray{u"script"_s, u"git_clone"_s, u"pytest"_s}}}}}};
     const auto r = server.post(u"/crews"_s, body, org.adminToken);
     if (r.status != 201)
         qWarning() << "create crew failed" << r.status << r.body;
@@ -174,7 +186,8 @@ QString TestLive::agentOf(TestServer &server, const OrgUsers &org, const QString
     return r.json().value(u"agents"_s).toArray().at(0).toObject().value(u"id"_s).toString();
 }
 
-QString TestLive::startRun(TestServer &server, const OrgUsers &org, const QString &crewId, const QJsonArray &steps)
+QString TestLive::startRun(TestServer &server, const OrgUsers &org, const QString &crewId,
+                           const QJsonArray &steps)
 {
     const auto r = server.post(u"/crews/"_s + crewId + u"/runs"_s, runBody(steps), org.memberToken);
     if (r.status != 202) {
@@ -184,7 +197,8 @@ QString TestLive::startRun(TestServer &server, const OrgUsers &org, const QStrin
     return r.json().value(u"id"_s).toString();
 }
 
-QString TestLive::waitFinal(TestServer &server, const QString &runId, const QString &token, int timeoutMs)
+QString TestLive::waitFinal(TestServer &server, const QString &runId, const QString &token,
+                            int timeoutMs)
 {
     QDeadlineTimer deadline(timeoutMs);
     QString status;
@@ -197,7 +211,8 @@ QString TestLive::waitFinal(TestServer &server, const QString &runId, const QStr
     return status;
 }
 
-QList<QJsonObject> TestLive::restEvents(TestServer &server, const QString &runId, const QString &token, qint64 since)
+QList<QJsonObject> TestLive::restEvents(TestServer &server, const QString &runId,
+                                        const QString &token, qint64 since)
 {
     // Pages through the history (the endpoint answers at most 10,000 events per call).
     QList<QJsonObject> out;
@@ -216,7 +231,8 @@ QList<QJsonObject> TestLive::restEvents(TestServer &server, const QString &runId
     }
 }
 
-std::unique_ptr<LiveSocket> TestLive::openSocket(TestServer &server, const QString &pathAndQuery, const QString &token)
+std::unique_ptr<LiveSocket> TestLive::openSocket(TestServer &server, const QString &pathAndQuery,
+                                                 const QString &token)
 {
     auto s = std::make_unique<LiveSocket>();
     s->open(server.port(), pathAndQuery, token);
@@ -230,11 +246,12 @@ void TestLive::runStreamMatchesRest()
     const OrgUsers o = makeOrg(*m_server, u"stream"_s);
     const QString crew = createCrew(*m_server, o, u"Streamer"_s);
     QVERIFY(!crew.isEmpty());
-    const QString runId = startRun(*m_server, o, crew,
-                                   QJsonArray{scriptStep(u"echo hello; echo '::progress 40 half way'; "
-                                                         u"echo '::tokens 17'; echo world; "
-                                                         u"echo '::progress 100 done'"_s),
-                                              scriptStep(u"echo second step; echo '::tokens 5'"_s)});
+    const QString runId =
+        startRun(*m_server, o, crew,
+                 QJsonArray{scriptStep(u"echo hello; echo '::progress 40 half way'; "
+                                       u"echo '::tokens 17'; echo world; "
+                                       u"echo '::progress 100 done'"_s),
+                            scriptStep(u"echo second step; echo '::tokens 5'"_s)});
     QVERIFY(!runId.isEmpty());
 
     auto s = openSocket(*m_server, u"/ws/runs/"_s + runId, o.memberToken);
@@ -312,7 +329,8 @@ void TestLive::runStreamMatchesRest()
     }
     QVERIFY(saw40);
     QVERIFY(saw100);
-    QVERIFY2(plain.contains(u"hello"_s) && plain.contains(u"world"_s) && plain.contains(u"second step"_s),
+    QVERIFY2(plain.contains(u"hello"_s) && plain.contains(u"world"_s) &&
+                 plain.contains(u"second step"_s),
              qPrintable(plain));
 
     // The socket carried exactly the stored history.
@@ -353,12 +371,16 @@ void TestLive::justFinishedRunKeepsItsTail()
 
     int hits = 0;
     for (int attempt = 0; attempt < 8 && hits < 2; ++attempt) {
-        const QString runId = startRun(server, o, crew, QJsonArray{scriptStep(u"echo first"_s),
-                                                                   scriptStep(u"echo the-tail"_s)});
+        const QString runId =
+            startRun(server, o, crew,
+                     QJsonArray{scriptStep(u"echo first"_s), scriptStep(u"echo the-tail"_s)});
         QVERIFY(!runId.isEmpty());
         QDeadlineTimer deadline(60000);
-        while (!deadline.hasExpired()
-               && !RunState::isFinal(server.get(u"/runs/"_s + runId, o.memberToken).json().value(u"status"_s).toString()))
+        while (!deadline.hasExpired() &&
+               !RunState::isFinal(server.get(u"/runs/"_s + runId, o.memberToken)
+                                      .json()
+                                      .value(u"status"_s)
+                                      .toString()))
             QTest::qWait(5);
         // The run's last events are still in the event log's batch (not yet in the store).
         const bool inWindow = server.app()->eventLog()->pendingCount() > 0;
@@ -387,10 +409,14 @@ void TestLive::justFinishedRunKeepsItsTail()
     // The same window over REST: the history already ends with the final status.
     bool restHit = false;
     for (int attempt = 0; attempt < 8 && !restHit; ++attempt) {
-        const QString runId = startRun(server, o, crew, QJsonArray{scriptStep(u"echo rest-tail"_s)});
+        const QString runId =
+            startRun(server, o, crew, QJsonArray{scriptStep(u"echo rest-tail"_s)});
         QDeadlineTimer deadline(60000);
-        while (!deadline.hasExpired()
-               && !RunState::isFinal(server.get(u"/runs/"_s + runId, o.memberToken).json().value(u"status"_s).toString()))
+        while (!deadline.hasExpired() &&
+               !RunState::isFinal(server.get(u"/runs/"_s + runId, o.memberToken)
+                                      .json()
+                                      .value(u"status"_s)
+                                      .toString()))
             QTest::qWait(5);
         restHit = server.app()->eventLog()->pendingCount() > 0;
         const QList<QJsonObject> rest = restEvents(server, runId, o.memberToken);
@@ -424,7 +450,7 @@ void TestLive::authAndAccessCloseCodes()
         {u"/ws/mission"_s, QString(), 4401},
         {u"/ws/graph?crew_id="_s + crewA, QString(), 4401},
         {u"/ws/runs/"_s + runA, u"not-a-jwt"_s, 4401},
-        {u"/ws/runs/"_s + runA, b.memberToken, 4404},     // another org's run
+        {u"/ws/runs/"_s + runA, b.memberToken, 4404}, // another org's run
         {u"/ws/runs/run_does_not_exist"_s, a.memberToken, 4404},
         {u"/ws/graph?crew_id="_s + crewB, a.memberToken, 4403}, // another org's crew
         {u"/ws/graph?crew_id="_s + crewA, b.adminToken, 4403},
@@ -432,8 +458,9 @@ void TestLive::authAndAccessCloseCodes()
     for (const Case &c : cases) {
         auto s = openSocket(*m_server, c.path, c.token);
         QTRY_VERIFY_WITH_TIMEOUT(s->closed, 20000);
-        QVERIFY2(s->closeCode == c.code,
-                 qPrintable(u"%1: close %2, expected %3"_s.arg(c.path).arg(s->closeCode).arg(c.code)));
+        QVERIFY2(
+            s->closeCode == c.code,
+            qPrintable(u"%1: close %2, expected %3"_s.arg(c.path).arg(s->closeCode).arg(c.code)));
         QVERIFY2(s->ofType().isEmpty(), qPrintable(c.path)); // nothing leaked before the close
     }
 
@@ -460,9 +487,11 @@ void TestLive::graphSeesOnlyItsCrew()
     QTRY_VERIFY_WITH_TIMEOUT(g->connected, 20000);
     QCOMPARE(g->ws.subprotocol(), u"crewdeck.v1"_s);
 
-    const QString other = startRun(*m_server, o, crew2, QJsonArray{scriptStep(u"echo other crew"_s)});
-    const QString mine = startRun(*m_server, o, crew1,
-                                  QJsonArray{scriptStep(u"echo mine; echo '::progress 50 graph half'"_s)});
+    const QString other =
+        startRun(*m_server, o, crew2, QJsonArray{scriptStep(u"echo other crew"_s)});
+    const QString mine =
+        startRun(*m_server, o, crew1,
+                 QJsonArray{scriptStep(u"echo mine; echo '::progress 50 graph half'"_s)});
     QVERIFY(!other.isEmpty() && !mine.isEmpty());
     QCOMPARE(waitFinal(*m_server, other, o.memberToken), RunState::Succeeded);
     QCOMPARE(waitFinal(*m_server, mine, o.memberToken), RunState::Succeeded);
@@ -504,7 +533,8 @@ void TestLive::missionSnapshotThenSignals()
     }
     QVERIFY(inSnapshot);
 
-    const QString runId = startRun(*m_server, o, crew, QJsonArray{scriptStep(u"echo busy for a moment"_s)});
+    const QString runId =
+        startRun(*m_server, o, crew, QJsonArray{scriptStep(u"echo busy for a moment"_s)});
     QVERIFY(!runId.isEmpty());
     QCOMPARE(waitFinal(*m_server, runId, o.memberToken), RunState::Succeeded);
 
@@ -518,7 +548,8 @@ void TestLive::missionSnapshotThenSignals()
     };
     // (An `available` from the crew's creation may still be in flight when the socket opens;
     // what matters is busy while the run works, then available again.)
-    QTRY_VERIFY_WITH_TIMEOUT(crewSignals().endsWith(CrewStatus::Available) && crewSignals().contains(CrewStatus::Busy),
+    QTRY_VERIFY_WITH_TIMEOUT(crewSignals().endsWith(CrewStatus::Available) &&
+                                 crewSignals().contains(CrewStatus::Busy),
                              30000);
     QStringList seen = crewSignals();
     if (seen.size() == 3 && seen.first() == CrewStatus::Available)
@@ -542,12 +573,14 @@ void TestLive::resumeAfterDisconnectHasNoGap()
     QVERIFY(gate.listen(QHostAddress::LocalHost, 0));
     const quint16 gatePort = gate.serverPort();
     gate.close();
-    const QString cmd = u"echo '::progress 10 first'; echo line one; "
-                        u"until python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %1), 1)' "
-                        u"2>/dev/null; do sleep 0.1; done; "
-                        u"for i in 2 3 4 5 6; do echo \"::progress ${i}0 step $i\"; echo \"line $i\"; sleep 0.2; done"_s
-                            .arg(gatePort);
-    const QString runId = startRun(*m_server, o, crew, QJsonArray{scriptStep(cmd), scriptStep(u"echo tail"_s)});
+    const QString cmd =
+        u"echo '::progress 10 first'; echo line one; "
+        u"until python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %1), 1)' "
+        u"2>/dev/null; do sleep 0.1; done; "
+        u"for i in 2 3 4 5 6; do echo \"::progress ${i}0 step $i\"; echo \"line $i\"; sleep 0.2; done"_s
+            .arg(gatePort);
+    const QString runId =
+        startRun(*m_server, o, crew, QJsonArray{scriptStep(cmd), scriptStep(u"echo tail"_s)});
     QVERIFY(!runId.isEmpty());
 
     auto first = openSocket(*m_server, u"/ws/runs/"_s + runId, o.memberToken);
@@ -562,7 +595,8 @@ void TestLive::resumeAfterDisconnectHasNoGap()
     // Let part of the rest happen while disconnected, then resume.
     QTRY_VERIFY_WITH_TIMEOUT(restEvents(*m_server, runId, o.memberToken, last).size() >= 3, 60000);
 
-    auto second = openSocket(*m_server, u"/ws/runs/%1?since=%2"_s.arg(runId).arg(last), o.memberToken);
+    auto second =
+        openSocket(*m_server, u"/ws/runs/%1?since=%2"_s.arg(runId).arg(last), o.memberToken);
     QTRY_VERIFY_WITH_TIMEOUT(second->closed, 120000);
     QCOMPARE(second->closeCode, 1000);
     QVERIFY(second->ofType(u"reset"_s).isEmpty());
@@ -593,7 +627,8 @@ void TestLive::resetWhenSinceIsAhead()
     QVERIFY(!rest.isEmpty());
     const qint64 latest = rest.last().value(u"seq"_s).toInteger();
 
-    auto s = openSocket(*m_server, u"/ws/runs/%1?since=%2"_s.arg(runId).arg(latest + 1000), o.memberToken);
+    auto s = openSocket(*m_server, u"/ws/runs/%1?since=%2"_s.arg(runId).arg(latest + 1000),
+                        o.memberToken);
     QTRY_VERIFY_WITH_TIMEOUT(!s->frames.isEmpty(), 20000);
     QCOMPARE(s->frames.first().value(u"type"_s).toString(), u"reset"_s);
     QCOMPARE(s->frames.first().value(u"seq"_s).toInteger(), latest);
@@ -602,8 +637,10 @@ void TestLive::resetWhenSinceIsAhead()
     QVERIFY(s->ofType().isEmpty()); // nothing after `latest` exists
 
     // Mission with since ahead of its stream: reset too, and no snapshot.
-    auto m = openSocket(*m_server, u"/ws/mission?since=%1"_s.arg(m_server->app()->eventLog()->globalLatestSeq() + 5000),
-                        o.memberToken);
+    auto m = openSocket(
+        *m_server,
+        u"/ws/mission?since=%1"_s.arg(m_server->app()->eventLog()->globalLatestSeq() + 5000),
+        o.memberToken);
     QTRY_VERIFY_WITH_TIMEOUT(!m->frames.isEmpty(), 20000);
     QCOMPARE(m->frames.first().value(u"type"_s).toString(), u"reset"_s);
     QVERIFY(m->ofType(u"snapshot"_s).isEmpty());
@@ -613,8 +650,9 @@ void TestLive::cancelWhileRunning()
 {
     const OrgUsers o = makeOrg(*m_server, u"cancel"_s);
     const QString crew = createCrew(*m_server, o, u"Canceller"_s);
-    const QString runId = startRun(*m_server, o, crew,
-                                   QJsonArray{scriptStep(u"echo sleeping; sleep 30"_s), scriptStep(u"echo never"_s)});
+    const QString runId =
+        startRun(*m_server, o, crew,
+                 QJsonArray{scriptStep(u"echo sleeping; sleep 30"_s), scriptStep(u"echo never"_s)});
     QVERIFY(!runId.isEmpty());
     auto s = openSocket(*m_server, u"/ws/runs/"_s + runId, o.memberToken);
     QTRY_VERIFY_WITH_TIMEOUT(s->hasMessage(u"sleeping"_s), 60000);
@@ -641,7 +679,8 @@ void TestLive::cancelWhileRunning()
     const auto run = m_server->get(u"/runs/"_s + runId, o.memberToken).json();
     QCOMPARE(run.value(u"status"_s).toString(), RunState::Cancelled);
     QCOMPARE(run.value(u"tool_calls"_s).toArray().size(), 1);
-    QCOMPARE(run.value(u"tool_calls"_s).toArray().at(0).toObject().value(u"status"_s).toString(), CallState::Cancelled);
+    QCOMPARE(run.value(u"tool_calls"_s).toArray().at(0).toObject().value(u"status"_s).toString(),
+             CallState::Cancelled);
 
     r = m_server->post(u"/runs/"_s + runId + u"/cancel"_s, {}, o.memberToken);
     QCOMPARE(r.status, 409);
@@ -652,9 +691,10 @@ void TestLive::failingStepEndsRun()
 {
     const OrgUsers o = makeOrg(*m_server, u"fail"_s);
     const QString crew = createCrew(*m_server, o, u"Failer"_s);
-    const QString runId = startRun(*m_server, o, crew,
-                                   QJsonArray{scriptStep(u"echo ok"_s), scriptStep(u"echo before; exit 3"_s),
-                                              scriptStep(u"echo after-the-failure"_s)});
+    const QString runId =
+        startRun(*m_server, o, crew,
+                 QJsonArray{scriptStep(u"echo ok"_s), scriptStep(u"echo before; exit 3"_s),
+                            scriptStep(u"echo after-the-failure"_s)});
     QVERIFY(!runId.isEmpty());
     auto s = openSocket(*m_server, u"/ws/runs/"_s + runId, o.memberToken);
     QTRY_VERIFY_WITH_TIMEOUT(s->closed, 120000);
@@ -686,11 +726,12 @@ void TestLive::timeoutAndSignalExitCodes()
 {
     const OrgUsers o = makeOrg(*m_server, u"timeout"_s);
     const QString crew = createCrew(*m_server, o, u"Slowpoke"_s);
-    auto r = m_server->post(u"/crews/"_s + crew + u"/runs"_s,
-                            QJsonObject{{u"steps"_s, QJsonArray{scriptStep(u"echo waiting; sleep 30"_s),
-                                                                scriptStep(u"echo never"_s)}},
-                                        {u"timeout_s"_s, 2}},
-                            o.memberToken);
+    auto r =
+        m_server->post(u"/crews/"_s + crew + u"/runs"_s,
+                       QJsonObject{{u"steps"_s, QJsonArray{scriptStep(u"echo waiting; sleep 30"_s),
+                                                           scriptStep(u"echo never"_s)}},
+                                   {u"timeout_s"_s, 2}},
+                       o.memberToken);
     QCOMPARE(r.status, 202);
     const QString runId = r.json().value(u"id"_s).toString();
     auto s = openSocket(*m_server, u"/ws/runs/"_s + runId, o.memberToken);
@@ -705,7 +746,8 @@ void TestLive::timeoutAndSignalExitCodes()
     QVERIFY(!s->hasMessage(u"never"_s));
     QCOMPARE(waitFinal(*m_server, runId, o.memberToken), RunState::Failed);
 
-    const QString killed = startRun(*m_server, o, crew, QJsonArray{scriptStep(u"echo bye; kill -9 $$"_s)});
+    const QString killed =
+        startRun(*m_server, o, crew, QJsonArray{scriptStep(u"echo bye; kill -9 $$"_s)});
     QVERIFY(!killed.isEmpty());
     QCOMPARE(waitFinal(*m_server, killed, o.memberToken), RunState::Failed);
     const QList<QJsonObject> events = restEvents(*m_server, killed, o.memberToken);
@@ -741,14 +783,18 @@ void TestLive::gitCloneAndPytest()
     {
         QFile t(work + u"/test_sample.py"_s);
         QVERIFY(t.open(QIODevice::WriteOnly));
-        t.write("def test_adds():\n    assert 1 + 1 == 2\n\n\ndef test_upper():\n    assert 'ab'.upper() == 'AB'\n");
+        t.write("def test_adds():\n    assert 1 + 1 == 2\n\n\ndef test_upper():\n    assert "
+                "'ab'.upper() == 'AB'\n");
     }
     auto git = [](const QString &cwd, const QStringList &args) {
         QProcess p;
         p.setWorkingDirectory(cwd);
-        p.start(u"git"_s, QStringList{u"-c"_s, u"user.name=Live Test"_s, u"-c"_s, u"user.email=live@test.invalid"_s,
-                                      u"-c"_s, u"init.defaultBranch=main"_s} + args);
-        if (!p.waitForFinished(60000) || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0) {
+        p.start(u"git"_s, QStringList{u"-c"_s, u"user.name=Live Test"_s, u"-c"_s,
+                                      u"user.email=live@test.invalid"_s, u"-c"_s,
+                                      u"init.defaultBranch=main"_s} +
+                              args);
+        if (!p.waitForFinished(60000) || p.exitStatus() != QProcess::NormalExit ||
+            p.exitCode() != 0) {
             qWarning() << "git" << args << p.readAllStandardError();
             return false;
         }
@@ -762,8 +808,10 @@ void TestLive::gitCloneAndPytest()
     const OrgUsers o = makeOrg(*m_server, u"git"_s);
     const QString crew = createCrew(*m_server, o, u"Tester"_s);
     const QJsonArray steps{
-        QJsonObject{{u"tool"_s, u"git_clone"_s}, {u"params"_s, QJsonObject{{u"url"_s, QString(u"file://"_s + bare)}}}},
-        QJsonObject{{u"tool"_s, u"pytest"_s}, {u"params"_s, QJsonObject{{u"args"_s, QJsonArray{u"-q"_s}}}}}};
+        QJsonObject{{u"tool"_s, u"git_clone"_s},
+                    {u"params"_s, QJsonObject{{u"url"_s, QString(u"file://"_s + bare)}}}},
+        QJsonObject{{u"tool"_s, u"pytest"_s},
+                    {u"params"_s, QJsonObject{{u"args"_s, QJsonArray{u"-q"_s}}}}}};
     const QString runId = startRun(*m_server, o, crew, steps);
     QVERIFY(!runId.isEmpty());
     auto s = openSocket(*m_server, u"/ws/runs/"_s + runId, o.memberToken);
@@ -798,8 +846,9 @@ void TestLive::gracefulRestartMidRun()
     QVERIFY2(server.start(&error), qPrintable(error));
     const OrgUsers o = makeOrg(server, u"restart"_s);
     const QString crew = createCrew(server, o, u"Restarter"_s);
-    const QString runId = startRun(server, o, crew,
-                                   QJsonArray{scriptStep(u"echo working; sleep 30"_s), scriptStep(u"echo never"_s)});
+    const QString runId =
+        startRun(server, o, crew,
+                 QJsonArray{scriptStep(u"echo working; sleep 30"_s), scriptStep(u"echo never"_s)});
     QVERIFY(!runId.isEmpty());
     auto s = openSocket(server, u"/ws/runs/"_s + runId, o.memberToken);
     QTRY_VERIFY_WITH_TIMEOUT(s->hasMessage(u"working"_s), 60000);
@@ -808,7 +857,8 @@ void TestLive::gracefulRestartMidRun()
     server.stop();
     QVERIFY(!server.app()->isRunning());
     QTRY_VERIFY_WITH_TIMEOUT(s->closed, 30000);
-    QVERIFY2(s->closeCode == 1000 || s->closeCode == 1001, qPrintable(QString::number(s->closeCode)));
+    QVERIFY2(s->closeCode == 1000 || s->closeCode == 1001,
+             qPrintable(QString::number(s->closeCode)));
     QVERIFY(s->has(u"tool_end"_s, CallState::Cancelled));
     QCOMPARE(s->ofType().last().value(u"type"_s).toString(), u"run_status"_s);
     QCOMPARE(s->ofType().last().value(u"status"_s).toString(), RunState::Cancelled);
@@ -858,7 +908,8 @@ void TestLive::crashRecoveryMarksRunFailed()
     Store *store = server.store();
     const QJsonObject params{{u"command"_s, u"sleep 30"_s}};
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
-    const Run created = store->createRun(o.orgId, crew, QJsonArray{scriptStep(u"sleep 30"_s)}, 600, now);
+    const Run created =
+        store->createRun(o.orgId, crew, QJsonArray{scriptStep(u"sleep 30"_s)}, 600, now);
     QVERIFY(!created.id.isEmpty());
     store->markRunStarted(created.id, now);
     const ToolCall call = store->startToolCall(created.id, agent, u"script"_s, params, now);
@@ -882,9 +933,11 @@ void TestLive::crashRecoveryMarksRunFailed()
     QVERIFY2(server.start(&error), qPrintable(error));
     const auto run = server.get(u"/runs/"_s + created.id, o.memberToken).json();
     QCOMPARE(run.value(u"status"_s).toString(), RunState::Failed);
-    QCOMPARE(run.value(u"tool_calls"_s).toArray().at(0).toObject().value(u"status"_s).toString(), CallState::Failed);
+    QCOMPARE(run.value(u"tool_calls"_s).toArray().at(0).toObject().value(u"status"_s).toString(),
+             CallState::Failed);
 
-    auto again = openSocket(server, u"/ws/runs/%1?since=%2"_s.arg(created.id).arg(last), o.memberToken);
+    auto again =
+        openSocket(server, u"/ws/runs/%1?since=%2"_s.arg(created.id).arg(last), o.memberToken);
     QTRY_VERIFY_WITH_TIMEOUT(again->closed, 30000);
     QCOMPARE(again->closeCode, 1000);
     const QList<QJsonObject> rest = again->ofType();
@@ -908,10 +961,11 @@ void TestLive::slowConsumerIsClosedOthersGetEverything()
 {
     const OrgUsers o = makeOrg(*m_server, u"slow"_s);
     const QString crew = createCrew(*m_server, o, u"Chatty"_s);
-    const QString runId = startRun(*m_server, o, crew,
-                                   QJsonArray{scriptStep(u"echo '::progress 1 flooding'; "
-                                                         u"yes 'the quick brown fox jumps over the lazy dog "
-                                                         u"0123456789 0123456789 0123456789 0123456789'"_s)});
+    const QString runId =
+        startRun(*m_server, o, crew,
+                 QJsonArray{scriptStep(u"echo '::progress 1 flooding'; "
+                                       u"yes 'the quick brown fox jumps over the lazy dog "
+                                       u"0123456789 0123456789 0123456789 0123456789'"_s)});
     QVERIFY(!runId.isEmpty());
 
     Gateway *gateway = m_server->app()->gateway();
@@ -952,9 +1006,10 @@ void TestLive::slowConsumerIsClosedOthersGetEverything()
     slowData = slowData.mid(slowData.indexOf("\r\n\r\n") + 4);
     qsizetype pos = 0;
     int code = -1;
-    QTRY_VERIFY_WITH_TIMEOUT((slowData += slow.readAll(), code = findCloseCode(slowData, pos), code >= 0)
-                                 || slow.state() == QAbstractSocket::UnconnectedState,
-                             60000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (slowData += slow.readAll(), code = findCloseCode(slowData, pos), code >= 0) ||
+            slow.state() == QAbstractSocket::UnconnectedState,
+        60000);
     slowData += slow.readAll();
     code = findCloseCode(slowData, pos);
     QCOMPARE(code, 1013);

@@ -61,7 +61,8 @@ void TestFirstStart::bootstrapPasswordFile()
     const QString passwordFile = dir.filePath(u"initial-admin-password"_s);
     const quint16 port = freePort();
     QVERIFY(port != 0);
-    const QStringList args{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--data-dir"_s, dir.path()};
+    const QStringList args{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(port), u"--data-dir"_s,
+                           dir.path()};
 
     QProcess server;
     server.setProcessEnvironment(cleanEnv());
@@ -72,9 +73,10 @@ void TestFirstStart::bootstrapPasswordFile()
     // The file: owner read/write only, one line with the password.
     const QFileInfo info(passwordFile);
     QVERIFY2(info.exists(), qPrintable(passwordFile));
-    const QFileDevice::Permissions modeBits = QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
-        | QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup | QFileDevice::ReadOther
-        | QFileDevice::WriteOther | QFileDevice::ExeOther;
+    const QFileDevice::Permissions modeBits =
+        QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
+        QFileDevice::ReadGroup | QFileDevice::WriteGroup | QFileDevice::ExeGroup |
+        QFileDevice::ReadOther | QFileDevice::WriteOther | QFileDevice::ExeOther;
     QCOMPARE(info.permissions() & modeBits, QFileDevice::ReadOwner | QFileDevice::WriteOwner);
     QFile f(passwordFile);
     QVERIFY(f.open(QIODevice::ReadOnly));
@@ -84,8 +86,9 @@ void TestFirstStart::bootstrapPasswordFile()
 
     // It logs in.
     HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    const auto resp = http.post(u"/auth/login"_s,
-                                QJsonObject{{u"email"_s, u"admin@localhost"_s}, {u"password"_s, QString::fromUtf8(password)}});
+    const auto resp =
+        http.post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"admin@localhost"_s},
+                                                {u"password"_s, QString::fromUtf8(password)}});
     QCOMPARE(resp.status, 200);
     QCOMPARE(resp.json().value(u"user"_s).toObject().value(u"role"_s).toString(), u"admin"_s);
 
@@ -113,10 +116,12 @@ void TestFirstStart::appHelpWithoutDisplay_data()
     QTest::addColumn<QByteArray>("expected");
     QTest::newRow("--help") << QStringList{u"--help"_s} << QByteArray("--server <URL>");
     QTest::newRow("-h") << QStringList{u"-h"_s} << QByteArray("--password-stdin");
-    QTest::newRow("--version") << QStringList{u"--version"_s} << QByteArray("crewdeck " CREWDECK_VERSION);
+    QTest::newRow("--version") << QStringList{u"--version"_s}
+                               << QByteArray("crewdeck " CREWDECK_VERSION);
     // Qt's own GUI options are not known before QApplication exists; help still answers.
-    QTest::newRow("-platform xcb --version") << QStringList{u"-platform"_s, u"xcb"_s, u"--version"_s}
-                                             << QByteArray("crewdeck " CREWDECK_VERSION);
+    QTest::newRow("-platform xcb --version")
+        << QStringList{u"-platform"_s, u"xcb"_s, u"--version"_s}
+        << QByteArray("crewdeck " CREWDECK_VERSION);
 }
 
 void TestFirstStart::appHelpWithoutDisplay()

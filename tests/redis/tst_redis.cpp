@@ -30,8 +30,7 @@ constexpr int kWait = 15000;
 
 // Runs a real event loop until `done` or the deadline. (QTest::qWait sleeps 10 ms between
 // event batches, which would distort the latency figures and slow the bulk tests.)
-template <typename Pred>
-bool spinUntil(Pred done, int timeoutMs = kWait)
+template <typename Pred> bool spinUntil(Pred done, int timeoutMs = kWait)
 {
     if (done())
         return true;
@@ -57,8 +56,7 @@ RedisReply exec(RedisConnection &c, const QList<QByteArray> &argv)
     return *out;
 }
 
-template <typename T, typename Call>
-rediscmd::Result<T> await(Call call)
+template <typename T, typename Call> rediscmd::Result<T> await(Call call)
 {
     std::optional<rediscmd::Result<T>> out;
     call([&out](const rediscmd::Result<T> &r) { out = r; });
@@ -104,7 +102,7 @@ private Q_SLOTS:
     void publishLatency();
 
 private:
-    RedisServer m_redis;  // shared by the tests that do not stop their server
+    RedisServer m_redis; // shared by the tests that do not stop their server
 };
 
 void TestRedis::initTestCase()
@@ -190,12 +188,15 @@ void TestRedis::commandsAndBinaryValues()
     // Typed helpers.
     auto s = await<bool>([&](auto done) { rediscmd::set(c, "ttl-key", "v", 60000, done); });
     QVERIFY2(s.ok() && s.value, s.error.constData());
-    s = await<bool>([&](auto done) { rediscmd::set(c, "ttl-key", "w", 0, done, rediscmd::SetCondition::IfNotExists); });
+    s = await<bool>([&](auto done) {
+        rediscmd::set(c, "ttl-key", "w", 0, done, rediscmd::SetCondition::IfNotExists);
+    });
     QVERIFY(s.ok());
     QVERIFY(!s.value);
     const qint64 pttl = exec(c, {"PTTL", "ttl-key"}).integer;
     QVERIFY2(pttl > 0 && pttl <= 60000, QByteArray::number(pttl).constData());
-    auto g = await<std::optional<QByteArray>>([&](auto done) { rediscmd::get(c, "ttl-key", done); });
+    auto g =
+        await<std::optional<QByteArray>>([&](auto done) { rediscmd::get(c, "ttl-key", done); });
     QVERIFY(g.ok());
     QCOMPARE(g.value.value_or("?"), QByteArray("v"));
     g = await<std::optional<QByteArray>>([&](auto done) { rediscmd::get(c, "nope", done); });
@@ -242,11 +243,14 @@ void TestRedis::databaseSelection()
 
 void TestRedis::commandWhileDisconnectedFailsFast()
 {
-    RedisConnection c(m_redis.url());  // never opened
+    RedisConnection c(m_redis.url()); // never opened
     int calls = 0;
     RedisReply reply;
-    QVERIFY(!c.command({"PING"}, [&](const RedisReply &r) { ++calls; reply = r; }));
-    QCOMPARE(calls, 0);  // never from inside command()
+    QVERIFY(!c.command({"PING"}, [&](const RedisReply &r) {
+        ++calls;
+        reply = r;
+    }));
+    QCOMPARE(calls, 0); // never from inside command()
     QTRY_COMPARE_WITH_TIMEOUT(calls, 1, kWait);
     QVERIFY(reply.isError());
     QVERIFY2(reply.str.contains("not connected"), reply.str.constData());
@@ -271,14 +275,16 @@ void TestRedis::pubsubOrder10k()
     QList<QByteArray> received;
     received.reserve(kCount);
     bool wrongChannel = false;
-    connect(&sub, &RedisSubscriber::message, this, [&](const QByteArray &channel, const QByteArray &payload) {
-        wrongChannel |= channel != "orders";
-        received.append(payload);
-    });
+    connect(&sub, &RedisSubscriber::message, this,
+            [&](const QByteArray &channel, const QByteArray &payload) {
+                wrongChannel |= channel != "orders";
+                received.append(payload);
+            });
     int published = 0;
     for (int i = 0; i < kCount; ++i) {
-        pub.command({"PUBLISH", "orders", QByteArray::number(i) + QByteArray("\0\r\n", 3)},
-                    [&published](const RedisReply &r) { published += r.isInteger() && r.integer == 1; });
+        pub.command(
+            {"PUBLISH", "orders", QByteArray::number(i) + QByteArray("\0\r\n", 3)},
+            [&published](const RedisReply &r) { published += r.isInteger() && r.integer == 1; });
     }
     QVERIFY(spinUntil([&] { return received.size() == kCount; }, 60000));
     QCOMPARE(received.size(), kCount);
@@ -289,7 +295,8 @@ void TestRedis::pubsubOrder10k()
 
     // Unsubscribed channels stop delivering.
     sub.unsubscribe("orders");
-    QTRY_COMPARE_WITH_TIMEOUT(exec(pub, {"PUBSUB", "NUMSUB", "orders"}).elements.value(1).integer, 0, kWait);
+    QTRY_COMPARE_WITH_TIMEOUT(exec(pub, {"PUBSUB", "NUMSUB", "orders"}).elements.value(1).integer,
+                              0, kWait);
     QCOMPARE(exec(pub, {"PUBLISH", "orders", "late"}).integer, 0);
     QTest::qWait(100);
     QCOMPARE(received.size(), kCount);
@@ -331,22 +338,22 @@ void TestRedis::streamsRoundTrip()
     QVERIFY2(created.ok(), created.error.constData());
     QVERIFY(created.value);
     created = await<bool>([&](auto done) { rediscmd::xgroupCreate(c, key, group, done); });
-    QVERIFY2(created.ok(), created.error.constData());  // BUSYGROUP is not an error
+    QVERIFY2(created.ok(), created.error.constData()); // BUSYGROUP is not an error
     QVERIFY(!created.value);
 
     QList<QByteArray> ids;
     for (int i = 0; i < 3; ++i) {
         auto id = await<QByteArray>([&](auto done) {
-            rediscmd::xadd(c, key, {{"run", QByteArray::number(i)}, {"blob", QByteArray("\0\1", 2)}}, done);
+            rediscmd::xadd(c, key,
+                           {{"run", QByteArray::number(i)}, {"blob", QByteArray("\0\1", 2)}}, done);
         });
         QVERIFY2(id.ok(), id.error.constData());
         QVERIFY(id.value.contains('-'));
         ids << id.value;
     }
 
-    auto read = await<QList<rediscmd::StreamEntry>>([&](auto done) {
-        rediscmd::xreadgroup(c, key, group, "alice", 10, -1, done);
-    });
+    auto read = await<QList<rediscmd::StreamEntry>>(
+        [&](auto done) { rediscmd::xreadgroup(c, key, group, "alice", 10, -1, done); });
     QVERIFY2(read.ok(), read.error.constData());
     QCOMPARE(read.value.size(), 3);
     for (int i = 0; i < 3; ++i) {
@@ -355,13 +362,13 @@ void TestRedis::streamsRoundTrip()
         QCOMPARE(read.value[i].fields.value("blob"), QByteArray("\0\1", 2));
     }
     // Nothing new for the group.
-    read = await<QList<rediscmd::StreamEntry>>([&](auto done) {
-        rediscmd::xreadgroup(c, key, group, "alice", 10, -1, done);
-    });
+    read = await<QList<rediscmd::StreamEntry>>(
+        [&](auto done) { rediscmd::xreadgroup(c, key, group, "alice", 10, -1, done); });
     QVERIFY(read.ok());
     QVERIFY(read.value.isEmpty());
 
-    auto pending = await<rediscmd::PendingSummary>([&](auto done) { rediscmd::xpendingSummary(c, key, group, done); });
+    auto pending = await<rediscmd::PendingSummary>(
+        [&](auto done) { rediscmd::xpendingSummary(c, key, group, done); });
     QVERIFY2(pending.ok(), pending.error.constData());
     QCOMPARE(pending.value.count, 3);
     QCOMPARE(pending.value.smallestId, ids[0]);
@@ -375,9 +382,8 @@ void TestRedis::streamsRoundTrip()
     QCOMPARE(acked.value, 1);
 
     // Alice "died": bob claims what she left pending.
-    auto claim = await<rediscmd::AutoClaim>([&](auto done) {
-        rediscmd::xautoclaim(c, key, group, "bob", 0, "0-0", 10, done);
-    });
+    auto claim = await<rediscmd::AutoClaim>(
+        [&](auto done) { rediscmd::xautoclaim(c, key, group, "bob", 0, "0-0", 10, done); });
     QVERIFY2(claim.ok(), claim.error.constData());
     QCOMPARE(claim.value.nextStart, QByteArray("0-0"));
     QCOMPARE(claim.value.entries.size(), 2);
@@ -387,29 +393,29 @@ void TestRedis::streamsRoundTrip()
 
     // An entry deleted while pending is reported in deletedIds (Redis 7).
     QCOMPARE(exec(c, {"XDEL", key, ids[2]}).integer, 1);
-    claim = await<rediscmd::AutoClaim>([&](auto done) {
-        rediscmd::xautoclaim(c, key, group, "carol", 0, "0-0", 10, done);
-    });
+    claim = await<rediscmd::AutoClaim>(
+        [&](auto done) { rediscmd::xautoclaim(c, key, group, "carol", 0, "0-0", 10, done); });
     QVERIFY2(claim.ok(), claim.error.constData());
     QCOMPARE(claim.value.entries.size(), 1);
     QCOMPARE(claim.value.entries[0].id, ids[1]);
     QCOMPARE(claim.value.deletedIds, QList<QByteArray>{ids[2]});
 
-    pending = await<rediscmd::PendingSummary>([&](auto done) { rediscmd::xpendingSummary(c, key, group, done); });
+    pending = await<rediscmd::PendingSummary>(
+        [&](auto done) { rediscmd::xpendingSummary(c, key, group, done); });
     QCOMPARE(pending.value.count, 1);
     QCOMPARE(pending.value.consumers.size(), 1);
     QCOMPARE(pending.value.consumers[0].first, QByteArray("carol"));
 
     acked = await<qint64>([&](auto done) { rediscmd::xack(c, key, group, {ids[1]}, done); });
     QCOMPARE(acked.value, 1);
-    pending = await<rediscmd::PendingSummary>([&](auto done) { rediscmd::xpendingSummary(c, key, group, done); });
+    pending = await<rediscmd::PendingSummary>(
+        [&](auto done) { rediscmd::xpendingSummary(c, key, group, done); });
     QCOMPARE(pending.value.count, 0);
     QVERIFY(pending.value.smallestId.isEmpty());
 
     // Errors are reported, not swallowed.
-    auto missing = await<QList<rediscmd::StreamEntry>>([&](auto done) {
-        rediscmd::xreadgroup(c, "no-such-stream", group, "alice", 1, -1, done);
-    });
+    auto missing = await<QList<rediscmd::StreamEntry>>(
+        [&](auto done) { rediscmd::xreadgroup(c, "no-such-stream", group, "alice", 1, -1, done); });
     QVERIFY(!missing.ok());
     QVERIFY2(missing.error.startsWith("NOGROUP"), missing.error.constData());
 }
@@ -429,21 +435,25 @@ void TestRedis::blockingReadOnDedicatedConnection()
 
     // A read that blocks longer than the 3 s pong timeout must not be mistaken for a dead link.
     std::optional<rediscmd::Result<QList<rediscmd::StreamEntry>>> got;
-    rediscmd::xreadgroup(reader, key, "g", "c1", 5, 4500,
-                         [&](const rediscmd::Result<QList<rediscmd::StreamEntry>> &res) { got = res; });
+    rediscmd::xreadgroup(
+        reader, key, "g", "c1", 5, 4500,
+        [&](const rediscmd::Result<QList<rediscmd::StreamEntry>> &res) { got = res; });
     QSignalSpy lost(&reader, &RedisConnection::lost);
     QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), kWait);
     QVERIFY2(got->ok(), got->error.constData());
-    QVERIFY(got->value.isEmpty());  // timed out on the server
+    QVERIFY(got->value.isEmpty()); // timed out on the server
     QCOMPARE(lost.count(), 0);
 
     // And it returns as soon as something arrives.
     got.reset();
-    rediscmd::xreadgroup(reader, key, "g", "c1", 5, 10000,
-                         [&](const rediscmd::Result<QList<rediscmd::StreamEntry>> &res) { got = res; });
+    rediscmd::xreadgroup(
+        reader, key, "g", "c1", 5, 10000,
+        [&](const rediscmd::Result<QList<rediscmd::StreamEntry>> &res) { got = res; });
     QTest::qWait(100);
     QVERIFY(!got.has_value());
-    QVERIFY(await<QByteArray>([&](auto done) { rediscmd::xadd(writer, key, {{"k", "v"}}, done); }).ok());
+    QVERIFY(await<QByteArray>([&](auto done) {
+                rediscmd::xadd(writer, key, {{"k", "v"}}, done);
+            }).ok());
     QTRY_VERIFY_WITH_TIMEOUT(got.has_value(), kWait);
     QVERIFY2(got->ok(), got->error.constData());
     QCOMPARE(got->value.size(), 1);
@@ -476,7 +486,10 @@ void TestRedis::serverKilledThenRestarted()
     int calls1 = 0;
     int calls2 = 0;
     RedisReply r1;
-    c.blockingCommand({"BLPOP", "never", "30"}, 30000, [&](const RedisReply &r) { ++calls1; r1 = r; });
+    c.blockingCommand({"BLPOP", "never", "30"}, 30000, [&](const RedisReply &r) {
+        ++calls1;
+        r1 = r;
+    });
     c.command({"PING"}, [&](const RedisReply &) { ++calls2; });
     QTest::qWait(100);
     QCOMPARE(calls1, 0);
@@ -496,7 +509,7 @@ void TestRedis::serverKilledThenRestarted()
     const RedisReply down = exec(c, {"PING"});
     QVERIFY(down.isError());
 
-    QVERIFY2(server.start(), qPrintable(server.errorString()));  // same port
+    QVERIFY2(server.start(), qPrintable(server.errorString())); // same port
     QTRY_COMPARE_WITH_TIMEOUT(c.state(), RedisClientBase::State::Ready, kWait);
     QTRY_COMPARE_WITH_TIMEOUT(resubscribed.count(), 1, kWait);
     QTRY_COMPARE_WITH_TIMEOUT(pub.state(), RedisClientBase::State::Ready, kWait);
@@ -514,7 +527,7 @@ void TestRedis::connectionRefusedThenAvailable()
 {
     RedisServer server;
     QVERIFY2(server.start(), qPrintable(server.errorString()));
-    server.stop();  // keeps the port for the next start()
+    server.stop(); // keeps the port for the next start()
 
     RedisConnection c(server.url());
     QSignalSpy states(&c, &RedisConnection::stateChanged);
@@ -525,7 +538,8 @@ void TestRedis::connectionRefusedThenAvailable()
     QVERIFY(hasState(states, RedisClientBase::State::Connecting));
     QVERIFY(hasState(states, RedisClientBase::State::Disconnected));
     QCOMPARE(ready.count(), 0);
-    QVERIFY2(c.errorString().contains(u"refused"_s, Qt::CaseInsensitive), qPrintable(c.errorString()));
+    QVERIFY2(c.errorString().contains(u"refused"_s, Qt::CaseInsensitive),
+             qPrintable(c.errorString()));
     QVERIFY(exec(c, {"PING"}).isError());
 
     QVERIFY2(server.start(), qPrintable(server.errorString()));
@@ -569,9 +583,11 @@ void TestRedis::destroyedWithPendingCommands()
         QSignalSpy ready(c, &RedisConnection::ready);
         c->open();
         QVERIFY(ready.wait(kWait));
-        c->blockingCommand({"BLPOP", "never-destroyed", "30"}, 30000, [&calls](const RedisReply &) { ++calls; });
+        c->blockingCommand({"BLPOP", "never-destroyed", "30"}, 30000,
+                           [&calls](const RedisReply &) { ++calls; });
         for (int i = 0; i < 100; ++i)
-            c->command({"SET", "k" + QByteArray::number(i), "v"}, [&calls](const RedisReply &) { ++calls; });
+            c->command({"SET", "k" + QByteArray::number(i), "v"},
+                       [&calls](const RedisReply &) { ++calls; });
         QTest::qWait(50);
         delete c;
     }
@@ -624,7 +640,8 @@ void TestRedis::deletedFromInsideCallback()
             QVERIFY(r.isError());
             delete c.data();
         });
-        c->blockingCommand({"BLPOP", "b", "30"}, 30000, [&lostCalls](const RedisReply &) { ++lostCalls; });
+        c->blockingCommand({"BLPOP", "b", "30"}, 30000,
+                           [&lostCalls](const RedisReply &) { ++lostCalls; });
         QTest::qWait(100);
         server.kill();
         QTRY_VERIFY_WITH_TIMEOUT(c.isNull(), kWait);
@@ -664,14 +681,15 @@ void TestRedis::publishLatency()
     QVERIFY(pubReady.count() || pubReady.wait(kWait));
 
     constexpr int kCount = 10000;
-    constexpr int kPerTick = 10;  // 10 messages per 1 ms tick: about 10k msg/s
+    constexpr int kPerTick = 10; // 10 messages per 1 ms tick: about 10k msg/s
     QElapsedTimer clock;
     clock.start();
     QList<qint64> latencies;
     latencies.reserve(kCount);
-    connect(&sub, &RedisSubscriber::message, this, [&](const QByteArray &, const QByteArray &payload) {
-        latencies.append(clock.nsecsElapsed() - payload.toLongLong());
-    });
+    connect(&sub, &RedisSubscriber::message, this,
+            [&](const QByteArray &, const QByteArray &payload) {
+                latencies.append(clock.nsecsElapsed() - payload.toLongLong());
+            });
     int sent = 0;
     const qint64 startNs = clock.nsecsElapsed();
     QTimer ticker;
@@ -679,7 +697,8 @@ void TestRedis::publishLatency()
     ticker.setInterval(1);
     connect(&ticker, &QTimer::timeout, this, [&] {
         // Paced on the clock, not on tick count: a late tick catches up with a small burst.
-        const int due = int(qMin<qint64>(kCount, (clock.nsecsElapsed() - startNs) / 1000000 * kPerTick + kPerTick));
+        const int due = int(
+            qMin<qint64>(kCount, (clock.nsecsElapsed() - startNs) / 1000000 * kPerTick + kPerTick));
         for (; sent < due; ++sent)
             pub.command({"PUBLISH", "latency", QByteArray::number(clock.nsecsElapsed())});
         if (sent == kCount)
@@ -689,8 +708,11 @@ void TestRedis::publishLatency()
     QVERIFY(spinUntil([&] { return latencies.size() == kCount; }, 60000));
     const double seconds = double(clock.nsecsElapsed() - startNs) / 1e9;
     std::sort(latencies.begin(), latencies.end());
-    auto pct = [&](double p) { return double(latencies.at(qMin(kCount - 1, int(p * kCount)))) / 1000.0; };
-    qInfo("PUBLISH->message latency over %d messages (%.0f msg/s achieved): p50 %.0f us, p99 %.0f us, max %.0f us",
+    auto pct = [&](double p) {
+        return double(latencies.at(qMin(kCount - 1, int(p * kCount)))) / 1000.0;
+    };
+    qInfo("PUBLISH->message latency over %d messages (%.0f msg/s achieved): p50 %.0f us, p99 %.0f "
+          "us, max %.0f us",
           kCount, kCount / seconds, pct(0.50), pct(0.99), double(latencies.last()) / 1000.0);
 }
 

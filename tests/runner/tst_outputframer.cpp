@@ -172,7 +172,8 @@ private Q_SLOTS:
         f.finish();
         f.finish();
         f.consume("c\n", 2);
-        QCOMPARE(r.events, (QStringList{u"O:a"_s, u"O:b"_s})); // a at once, b (unterminated) at the end
+        QCOMPARE(r.events,
+                 (QStringList{u"O:a"_s, u"O:b"_s})); // a at once, b (unterminated) at the end
         QCOMPARE(f.tail(), QByteArray("a\nb"));
     }
 

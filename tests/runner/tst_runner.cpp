@@ -14,10 +14,10 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QProcess>
-#include <QSignalSpy>
-#include <QTemporaryDir>
 #include <QRandomGenerator>
+#include <QSignalSpy>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
 
 #include <fcntl.h>
@@ -56,7 +56,8 @@ public:
     QSet<QString> finishedCalls;
     std::function<void(const QString &callId)> onStarted;
 
-    QString toolStarted(const QString &agentId, const QString &tool, const QJsonObject &params) override
+    QString toolStarted(const QString &agentId, const QString &tool,
+                        const QJsonObject &params) override
     {
         if (runFinishedCount)
             violations << u"toolStarted after runFinished"_s;
@@ -66,7 +67,8 @@ public:
             onStarted(id);
         return id;
     }
-    void toolOutput(const QString &callId, const QString &text, std::optional<int> progress) override
+    void toolOutput(const QString &callId, const QString &text,
+                    std::optional<int> progress) override
     {
         check(callId, u"toolOutput"_s);
         events.append({Ev::Output, callId, {}, {}, text, progress, 0, {}});
@@ -150,7 +152,8 @@ RunJob job(const QString &runId, const QJsonArray &steps, int timeoutS = 600)
     return j;
 }
 
-bool runCommand(const QString &program, const QStringList &args, const QString &dir, QByteArray *out = nullptr)
+bool runCommand(const QString &program, const QStringList &args, const QString &dir,
+                QByteArray *out = nullptr)
 {
     QProcess p;
     p.setWorkingDirectory(dir);
@@ -173,7 +176,6 @@ bool writeFile(const QString &path, const QByteArray &content)
     QFile f(path);
     return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(content) == content.size();
 }
-
 
 } // namespace
 
@@ -213,7 +215,8 @@ private:
         o.sandbox = m_sandbox.get();
         o.limits = m_sandbox->config().limits;
         if (Sandbox::serverIsRoot()) {
-            *uid = SandboxUidPool::acquire(m_sandbox->config().uidBase, m_sandbox->config().uidSlots);
+            *uid =
+                SandboxUidPool::acquire(m_sandbox->config().uidBase, m_sandbox->config().uidSlots);
             o.uid = *uid;
             if (::chown(QFile::encodeName(ws).constData(), **uid, **uid) != 0)
                 qWarning() << "chown failed";
@@ -247,33 +250,39 @@ private Q_SLOTS:
         // Fixture repositories live under their own root, readable by the tools' uids.
         m_repoRoot = QFileInfo(m_tmp.path()).canonicalFilePath() + u"/repos"_s;
         QVERIFY(QDir().mkpath(m_repoRoot));
-        QVERIFY(QFile::setPermissions(m_repoRoot, QFileDevice::ReadOwner | QFileDevice::WriteOwner
-                                                      | QFileDevice::ExeOwner | QFileDevice::ReadOther
-                                                      | QFileDevice::ExeOther | QFileDevice::ReadGroup
-                                                      | QFileDevice::ExeGroup));
+        QVERIFY(QFile::setPermissions(
+            m_repoRoot, QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner |
+                            QFileDevice::ReadOther | QFileDevice::ExeOther |
+                            QFileDevice::ReadGroup | QFileDevice::ExeGroup));
         // A small Python project: main has a passing test, branch "broken" adds a failing one.
         const QString src = m_tmp.filePath(u"src"_s);
         QVERIFY(QDir().mkpath(src));
-        const QStringList id{u"-c"_s, u"user.name=Test"_s, u"-c"_s, u"user.email=test@example.com"_s};
+        const QStringList id{u"-c"_s, u"user.name=Test"_s, u"-c"_s,
+                             u"user.email=test@example.com"_s};
         QVERIFY(runCommand(u"git"_s, {u"init"_s, u"-q"_s, u"-b"_s, u"main"_s}, src));
         QVERIFY(writeFile(src + u"/calc.py"_s, "def add(a, b):\n    return a + b\n"));
         QVERIFY(writeFile(src + u"/test_calc.py"_s,
                           "from calc import add\n\ndef test_add():\n    assert add(2, 3) == 5\n"));
         QVERIFY(runCommand(u"git"_s, {u"add"_s, u"."_s}, src));
-        QVERIFY(runCommand(u"git"_s, id + QStringList{u"commit"_s, u"-q"_s, u"-m"_s, u"passing"_s}, src));
+        QVERIFY(runCommand(u"git"_s, id + QStringList{u"commit"_s, u"-q"_s, u"-m"_s, u"passing"_s},
+                           src));
         QVERIFY(runCommand(u"git"_s, {u"checkout"_s, u"-q"_s, u"-b"_s, u"broken"_s}, src));
-        QVERIFY(writeFile(src + u"/test_broken.py"_s,
-                          "from calc import add\n\ndef test_broken():\n    assert add(2, 2) == 5\n"));
+        QVERIFY(
+            writeFile(src + u"/test_broken.py"_s,
+                      "from calc import add\n\ndef test_broken():\n    assert add(2, 2) == 5\n"));
         QVERIFY(runCommand(u"git"_s, {u"add"_s, u"."_s}, src));
-        QVERIFY(runCommand(u"git"_s, id + QStringList{u"commit"_s, u"-q"_s, u"-m"_s, u"failing"_s}, src));
+        QVERIFY(runCommand(u"git"_s, id + QStringList{u"commit"_s, u"-q"_s, u"-m"_s, u"failing"_s},
+                           src));
         QVERIFY(runCommand(u"git"_s, {u"checkout"_s, u"-q"_s, u"main"_s}, src));
-        QVERIFY(runCommand(u"git"_s, {u"clone"_s, u"-q"_s, u"--bare"_s, src, m_repoRoot + u"/repo.git"_s},
+        QVERIFY(runCommand(u"git"_s,
+                           {u"clone"_s, u"-q"_s, u"--bare"_s, src, m_repoRoot + u"/repo.git"_s},
                            m_tmp.path()));
         m_bareUrl = u"file://"_s + m_repoRoot + u"/repo.git"_s;
     }
 
     // ---- tools.h: command lines
-    static ToolContext ctx(const QString &ws, const QString &python = u"python3"_s, const QStringList &roots = {})
+    static ToolContext ctx(const QString &ws, const QString &python = u"python3"_s,
+                           const QStringList &roots = {})
     {
         ToolContext c;
         c.workspace = ws;
@@ -284,18 +293,21 @@ private Q_SLOTS:
 
     void gitCloneCommandLine()
     {
-        const QStringList network{u"-c"_s, u"core.hooksPath=/dev/null"_s, u"-c"_s, u"protocol.allow=never"_s,
-                                  u"-c"_s, u"protocol.https.allow=always"_s, u"-c"_s, u"protocol.http.allow=always"_s,
-                                  u"-c"_s, u"protocol.git.allow=always"_s, u"-c"_s, u"protocol.ssh.allow=always"_s,
-                                  u"-c"_s, u"protocol.file.allow=never"_s};
+        const QStringList network{
+            u"-c"_s, u"core.hooksPath=/dev/null"_s,    u"-c"_s, u"protocol.allow=never"_s,
+            u"-c"_s, u"protocol.https.allow=always"_s, u"-c"_s, u"protocol.http.allow=always"_s,
+            u"-c"_s, u"protocol.git.allow=always"_s,   u"-c"_s, u"protocol.ssh.allow=always"_s,
+            u"-c"_s, u"protocol.file.allow=never"_s};
         Step s;
         s.tool = Tools::GitClone;
         s.params = {{u"url"_s, u"https://example.com/r.git"_s}};
         auto cmd = buildToolCommand(s, ctx(u"/ws/run-1"_s));
         QVERIFY(cmd);
         QCOMPARE(cmd->program, u"git"_s);
-        const QStringList expected = network + QStringList{u"clone"_s, u"--depth"_s, u"1"_s, u"--"_s,
-                                                           u"https://example.com/r.git"_s, u"."_s};
+        const QStringList expected =
+            network +
+            QStringList{u"clone"_s, u"--depth"_s, u"1"_s, u"--"_s, u"https://example.com/r.git"_s,
+                        u"."_s};
         QCOMPARE(cmd->arguments, expected);
         QCOMPARE(cmd->workingDirectory, u"/ws/run-1"_s);
         QVERIFY(!cmd->createTmpDir);
@@ -356,13 +368,16 @@ private Q_SLOTS:
         // ".." out of the root, a symlink inside the root that leads out, and no roots at all;
         // one message whether the path exists or not.
         QVERIFY(QFile::link(m_tmp.path(), m_repoRoot + u"/escape"_s));
-        const QStringList refused{m_tmp.filePath(u"src"_s), u"file://"_s + m_tmp.filePath(u"src"_s),
-                                  m_tmp.filePath(u"ws"_s), u"repo.git"_s, m_repoRoot + u"/../src"_s,
-                                  m_repoRoot + u"/escape/src"_s, u"/no/such/repo"_s};
+        const QStringList refused{
+            m_tmp.filePath(u"src"_s),  u"file://"_s + m_tmp.filePath(u"src"_s),
+            m_tmp.filePath(u"ws"_s),   u"repo.git"_s,
+            m_repoRoot + u"/../src"_s, m_repoRoot + u"/escape/src"_s,
+            u"/no/such/repo"_s};
         for (const QString &url : refused) {
             QString error;
             s.params = {{u"url"_s, url}};
-            QVERIFY2(!buildToolCommand(s, ctx(u"/ws/r"_s, u"python3"_s, {m_repoRoot}), &error), qPrintable(url));
+            QVERIFY2(!buildToolCommand(s, ctx(u"/ws/r"_s, u"python3"_s, {m_repoRoot}), &error),
+                     qPrintable(url));
             QVERIFY2(error.contains(u"--git-local-root"_s), qPrintable(error));
         }
         QString error;
@@ -386,21 +401,23 @@ private Q_SLOTS:
 
         // What pytest takes: a directory, a file, a node id; given to it as is, from the
         // workspace root.
-        for (const QString &path : {u"pkg/tests"_s, u"pkg/tests/test_x.py"_s, u"pkg/tests/test_x.py::test_add"_s,
-                                    u"pkg/tests/test_x.py::TestA::test_b[1-2]"_s, u"pkg/tests/.."_s}) {
+        for (const QString &path :
+             {u"pkg/tests"_s, u"pkg/tests/test_x.py"_s, u"pkg/tests/test_x.py::test_add"_s,
+              u"pkg/tests/test_x.py::TestA::test_b[1-2]"_s, u"pkg/tests/.."_s}) {
             s.params = {{u"args"_s, QJsonArray{u"-q"_s, u"-k"_s, u"add"_s}}, {u"path"_s, path}};
             cmd = buildToolCommand(s, ctx(ws.path()));
             QVERIFY2(cmd, qPrintable(path));
-            QCOMPARE(cmd->arguments, (QStringList{u"-m"_s, u"pytest"_s, u"-q"_s, u"-k"_s, u"add"_s, path}));
+            QCOMPARE(cmd->arguments,
+                     (QStringList{u"-m"_s, u"pytest"_s, u"-q"_s, u"-k"_s, u"add"_s, path}));
             QCOMPARE(cmd->workingDirectory, QDir::cleanPath(ws.path()));
         }
 
         // Escapes are refused: "..", absolute paths, symlinks leading out, option-like paths,
         // a node id whose file part leaves.
         QVERIFY(QFile::link(u"/etc"_s, ws.filePath(u"pkg/out"_s)));
-        for (const QString &bad : {u".."_s, u"../x"_s, u"pkg/../../x"_s, u"/etc"_s, u"pkg/out"_s,
-                                   u"pkg/out/passwd"_s, u"-p"_s, u"--rootdir=/"_s, u"../t.py::test_a"_s,
-                                   u"/etc/x.py::t"_s}) {
+        for (const QString &bad :
+             {u".."_s, u"../x"_s, u"pkg/../../x"_s, u"/etc"_s, u"pkg/out"_s, u"pkg/out/passwd"_s,
+              u"-p"_s, u"--rootdir=/"_s, u"../t.py::test_a"_s, u"/etc/x.py::t"_s}) {
             QString error;
             s.params = {{u"path"_s, bad}};
             QVERIFY2(!buildToolCommand(s, ctx(ws.path()), &error), qPrintable(bad));
@@ -422,9 +439,9 @@ private Q_SLOTS:
         QProcessEnvironment env = ToolProcess::scrubbedEnvironment(u"/workspace"_s, u"/tmp"_s);
         QStringList keys = env.keys();
         keys.sort();
-        QCOMPARE(keys, (QStringList{u"GIT_CONFIG_NOSYSTEM"_s, u"GIT_TERMINAL_PROMPT"_s, u"HOME"_s, u"LANG"_s,
-                                    u"LC_ALL"_s, u"PATH"_s, u"PYTHONDONTWRITEBYTECODE"_s, u"PYTHONUNBUFFERED"_s,
-                                    u"TERM"_s, u"TMPDIR"_s}));
+        QCOMPARE(keys, (QStringList{u"GIT_CONFIG_NOSYSTEM"_s, u"GIT_TERMINAL_PROMPT"_s, u"HOME"_s,
+                                    u"LANG"_s, u"LC_ALL"_s, u"PATH"_s, u"PYTHONDONTWRITEBYTECODE"_s,
+                                    u"PYTHONUNBUFFERED"_s, u"TERM"_s, u"TMPDIR"_s}));
         QCOMPARE(env.value(u"HOME"_s), u"/workspace"_s);
         QCOMPARE(env.value(u"TMPDIR"_s), u"/tmp"_s);
         // Unsandboxed tools also carry the cleanup marker.
@@ -442,7 +459,8 @@ private Q_SLOTS:
                                    step(u"pytest"_s, {{u"args"_s, QJsonArray{u"-q"_s}}})}),
                        config(), &sink);
         runToEnd(ex, sink);
-        QVERIFY2(sink.runStatus == u"succeeded"_s, sink.of(Ev::Finished).first().outcome.outputTail.constData());
+        QVERIFY2(sink.runStatus == u"succeeded"_s,
+                 sink.of(Ev::Finished).first().outcome.outputTail.constData());
         const auto starts = sink.of(Ev::Started);
         QCOMPARE(starts.size(), 2);
         QCOMPARE(starts.at(0).tool, u"git_clone"_s);
@@ -455,7 +473,8 @@ private Q_SLOTS:
             QCOMPARE(e.outcome.exitCode, std::optional<int>(0));
             QVERIFY(e.outcome.durationMs >= 0);
         }
-        QVERIFY2(ends.at(1).outcome.outputTail.contains("1 passed"), ends.at(1).outcome.outputTail.constData());
+        QVERIFY2(ends.at(1).outcome.outputTail.contains("1 passed"),
+                 ends.at(1).outcome.outputTail.constData());
         QVERIFY(sink.plainText().contains(u"1 passed"_s));
         QVERIFY(!QFileInfo::exists(m_tmp.filePath(u"ws/"_s + runId)));
     }
@@ -464,10 +483,10 @@ private Q_SLOTS:
     {
         RecordingSink sink;
         const QString runId = nextRunId();
-        RunExecutor ex(job(runId, {step(u"git_clone"_s, {{u"url"_s, m_bareUrl}, {u"ref"_s, u"broken"_s}}),
-                                   step(u"pytest"_s, {}),
-                                   script(u"touch should-not-exist"_s)}),
-                       config(), &sink);
+        RunExecutor ex(
+            job(runId, {step(u"git_clone"_s, {{u"url"_s, m_bareUrl}, {u"ref"_s, u"broken"_s}}),
+                        step(u"pytest"_s, {}), script(u"touch should-not-exist"_s)}),
+            config(), &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"failed"_s);
         QCOMPARE(sink.of(Ev::Started).size(), 2);
@@ -486,21 +505,26 @@ private Q_SLOTS:
         // A directory, a file, a node id (each from the workspace root), then a path that
         // leaves the workspace.
         const QJsonArray q{u"-q"_s};
-        RunExecutor ex(job(nextRunId(), {step(u"git_clone"_s, {{u"url"_s, m_bareUrl}}),
-                                         script(u"mkdir sub && cp test_calc.py calc.py sub/ && "
-                                                "printf 'def test_other():\\n    assert False\\n' >> sub/test_calc.py"_s),
-                                         step(u"pytest"_s, {{u"path"_s, u"sub"_s}, {u"args"_s, QJsonArray{u"-q"_s, u"-k"_s, u"add"_s}}}),
-                                         step(u"pytest"_s, {{u"path"_s, u"test_calc.py"_s}, {u"args"_s, q}}),
-                                         step(u"pytest"_s, {{u"path"_s, u"sub/test_calc.py::test_add"_s}, {u"args"_s, q}}),
-                                         step(u"pytest"_s, {{u"path"_s, u"sub/../.."_s}})}),
-                       config(), &sink);
+        RunExecutor ex(
+            job(nextRunId(),
+                {step(u"git_clone"_s, {{u"url"_s, m_bareUrl}}),
+                 script(u"mkdir sub && cp test_calc.py calc.py sub/ && "
+                        "printf 'def test_other():\\n    assert False\\n' >> sub/test_calc.py"_s),
+                 step(u"pytest"_s,
+                      {{u"path"_s, u"sub"_s}, {u"args"_s, QJsonArray{u"-q"_s, u"-k"_s, u"add"_s}}}),
+                 step(u"pytest"_s, {{u"path"_s, u"test_calc.py"_s}, {u"args"_s, q}}),
+                 step(u"pytest"_s, {{u"path"_s, u"sub/test_calc.py::test_add"_s}, {u"args"_s, q}}),
+                 step(u"pytest"_s, {{u"path"_s, u"sub/../.."_s}})}),
+            config(), &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"failed"_s);
         const auto ends = sink.of(Ev::Finished);
         QCOMPARE(ends.size(), 6);
         for (int i = 2; i <= 4; ++i) {
-            QVERIFY2(ends.at(i).outcome.status == u"success"_s, ends.at(i).outcome.outputTail.constData());
-            QVERIFY2(ends.at(i).outcome.outputTail.contains("1 passed"), ends.at(i).outcome.outputTail.constData());
+            QVERIFY2(ends.at(i).outcome.status == u"success"_s,
+                     ends.at(i).outcome.outputTail.constData());
+            QVERIFY2(ends.at(i).outcome.outputTail.contains("1 passed"),
+                     ends.at(i).outcome.outputTail.constData());
         }
         QCOMPARE(ends.at(5).outcome.status, u"failed"_s);
         QVERIFY(!ends.at(5).outcome.exitCode);
@@ -510,12 +534,14 @@ private Q_SLOTS:
     void progressTokensAndOrdering()
     {
         RecordingSink sink;
-        RunExecutor ex(job(nextRunId(),
-                           {script(u"echo a; echo '::progress 10 start'; echo b; echo c; echo '::tokens 5'; "
-                                   "echo '::progress 50 half way'; echo '::tokens 7'; echo '::progress 150 bad'; "
-                                   "echo '::tokens x'; printf 'crlf\\r\\n'; printf last"_s),
-                            script(u"seq 1 2000; echo '::progress 100 done'; seq 2001 2500"_s)}),
-                       config(), &sink);
+        RunExecutor ex(
+            job(nextRunId(),
+                {script(
+                     u"echo a; echo '::progress 10 start'; echo b; echo c; echo '::tokens 5'; "
+                     "echo '::progress 50 half way'; echo '::tokens 7'; echo '::progress 150 bad'; "
+                     "echo '::tokens x'; printf 'crlf\\r\\n'; printf last"_s),
+                 script(u"seq 1 2000; echo '::progress 100 done'; seq 2001 2500"_s)}),
+            config(), &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"succeeded"_s);
         const QString call1 = sink.of(Ev::Started).at(0).callId;
@@ -582,10 +608,12 @@ private Q_SLOTS:
         RunnerConfig c = config();
         c.outputCapBytes = 128 * 1024;
         // One 300 KB line, then ~20 MB of short lines, then a marker line.
-        RunExecutor ex(job(nextRunId(),
-                           {script(u"head -c 300000 /dev/zero | tr '\\0' x; echo; echo after-long; "
-                                   "yes 0123456789abcdef | head -n 1200000; echo '::progress 100 done'; echo final-line"_s)}),
-                       c, &sink);
+        RunExecutor ex(
+            job(nextRunId(),
+                {script(
+                    u"head -c 300000 /dev/zero | tr '\\0' x; echo; echo after-long; "
+                    "yes 0123456789abcdef | head -n 1200000; echo '::progress 100 done'; echo final-line"_s)}),
+            c, &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"succeeded"_s);
         const QByteArray marker = OutputFramer::truncatedMarker();
@@ -611,10 +639,13 @@ private Q_SLOTS:
         RecordingSink sink;
         RunnerConfig c = config();
         c.outputCapBytes = 256 * 1024;
-        RunExecutor ex(job(nextRunId(),
-                           {script(u"i=0; while true; do i=$((i+1)); echo \"line $i of a tool that never stops printing\"; "
-                                   "if [ $((i % 2000)) -eq 0 ]; then echo \"::progress $((i / 2000 % 101)) tick $i\"; fi; done"_s)}),
-                       c, &sink);
+        RunExecutor ex(
+            job(nextRunId(),
+                {script(
+                    u"i=0; while true; do i=$((i+1)); echo \"line $i of a tool that never stops "
+                    u"printing\"; "
+                    "if [ $((i % 2000)) -eq 0 ]; then echo \"::progress $((i / 2000 % 101)) tick $i\"; fi; done"_s)}),
+            c, &sink);
         QSignalSpy done(&ex, &RunExecutor::done);
         ex.start();
         QTRY_VERIFY_WITH_TIMEOUT(sink.progressCount() >= 5, kWaitMs);
@@ -647,14 +678,18 @@ private Q_SLOTS:
     void endlessPrinterDoesNotStopOtherRuns()
     {
         RecordingSink noisy;
-        RunExecutor loud(job(nextRunId(), {script(u"i=0; while true; do i=$((i+1)); echo \"spam $i\"; "
-                                                  "if [ $((i % 5000)) -eq 0 ]; then echo '::progress 1 still here'; fi; done"_s)}),
-                         config(), &noisy);
+        RunExecutor loud(
+            job(nextRunId(),
+                {script(
+                    u"i=0; while true; do i=$((i+1)); echo \"spam $i\"; "
+                    "if [ $((i % 5000)) -eq 0 ]; then echo '::progress 1 still here'; fi; done"_s)}),
+            config(), &noisy);
         loud.start();
         QTRY_VERIFY_WITH_TIMEOUT(noisy.progressCount() >= 2, kWaitMs);
 
         RecordingSink quiet;
-        RunExecutor other(job(nextRunId(), {script(u"echo '::progress 100 quick'; echo ok"_s)}), config(), &quiet);
+        RunExecutor other(job(nextRunId(), {script(u"echo '::progress 100 quick'; echo ok"_s)}),
+                          config(), &quiet);
         runToEnd(other, quiet);
         QCOMPARE(quiet.runStatus, u"succeeded"_s);
         QCOMPARE(quiet.progressCount(), 1);
@@ -686,14 +721,16 @@ private Q_SLOTS:
         // setsid() escapee, an orphaned grandchild of an escapee, and (sandboxed) a setsid
         // escapee that also drops its whole environment (env -i), which no marker finds.
         const QByteArray n = testsupport::uniqueNumber();
-        const QString cmd = u"trap '' TERM; "
-                            "sleep %1 & "
-                            "setsid sh -c 'exec sleep %1' & "
-                            "setsid sh -c 'sleep %1 & echo' & "
-                            "%2"
-                            "echo started; wait"_s.arg(QString::fromLatin1(n),
-                                                        sandboxed ? u"(setsid env -i sleep %1 &) ; "_s.arg(QString::fromLatin1(n))
-                                                                  : QString());
+        const QString cmd =
+            u"trap '' TERM; "
+            "sleep %1 & "
+            "setsid sh -c 'exec sleep %1' & "
+            "setsid sh -c 'sleep %1 & echo' & "
+            "%2"
+            "echo started; wait"_s.arg(
+                QString::fromLatin1(n),
+                sandboxed ? u"(setsid env -i sleep %1 &) ; "_s.arg(QString::fromLatin1(n))
+                          : QString());
         const int expected = sandboxed ? 4 : 3;
         RunExecutor ex(job(runId, {script(cmd), script(u"touch never"_s)}, viaTimeout ? 5 : 600),
                        sandboxed ? config(true) : unsafeConfig(true), &sink);
@@ -724,7 +761,8 @@ private Q_SLOTS:
         // tool's main process exits.
         const QByteArray n = testsupport::uniqueNumber();
         RunExecutor ex(job(runId, {script(u"sleep %1 & setsid sh -c 'exec sleep %1' & "
-                                          "(setsid env -i sleep %1 &); sleep 0.2; echo bye"_s.arg(QString::fromLatin1(n)))}),
+                                          "(setsid env -i sleep %1 &); sleep 0.2; echo bye"_s.arg(
+                                              QString::fromLatin1(n)))}),
                        config(), &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"succeeded"_s);
@@ -747,11 +785,13 @@ private Q_SLOTS:
         const QString runId = nextRunId();
         // The server's own environment is not in /proc either: the tool sees only its own pid
         // namespace.
-        RunExecutor ex(job(runId, {script(u"env; echo \"nofile=$(ulimit -n) core=$(ulimit -c) pwd=$(pwd)\"; "
-                                          "for f in /proc/$$/fd/*; do echo \"fd=$(readlink $f)\"; done; "
-                                          "cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | sed 's/^/penv:/'; "
-                                          "test -d \"$TMPDIR\" && test -w \"$TMPDIR\" && echo tmpdir-ok"_s)}),
-                       config(), &sink);
+        RunExecutor ex(
+            job(runId,
+                {script(u"env; echo \"nofile=$(ulimit -n) core=$(ulimit -c) pwd=$(pwd)\"; "
+                        "for f in /proc/$$/fd/*; do echo \"fd=$(readlink $f)\"; done; "
+                        "cat /proc/[0-9]*/environ 2>/dev/null | tr '\\0' '\\n' | sed 's/^/penv:/'; "
+                        "test -d \"$TMPDIR\" && test -w \"$TMPDIR\" && echo tmpdir-ok"_s)}),
+            config(), &sink);
         runToEnd(ex, sink);
         ::close(leaked);
         qunsetenv("CREWDECK_JWT_SECRET");
@@ -773,13 +813,24 @@ private Q_SLOTS:
         QVERIFY(lines.contains(u"GIT_TERMINAL_PROMPT=0"_s));
         QVERIFY2(lines.contains(u"nofile=1024 core=0 pwd=/workspace"_s), qPrintable(text));
         QVERIFY2(lines.contains(u"tmpdir-ok"_s), qPrintable(text));
-        const QSet<QString> allowed{u"PATH"_s, u"HOME"_s, u"LANG"_s, u"LC_ALL"_s, u"TMPDIR"_s, u"TERM"_s,
-                                    u"PYTHONUNBUFFERED"_s, u"PYTHONDONTWRITEBYTECODE"_s, u"GIT_TERMINAL_PROMPT"_s,
+        const QSet<QString> allowed{u"PATH"_s,
+                                    u"HOME"_s,
+                                    u"LANG"_s,
+                                    u"LC_ALL"_s,
+                                    u"TMPDIR"_s,
+                                    u"TERM"_s,
+                                    u"PYTHONUNBUFFERED"_s,
+                                    u"PYTHONDONTWRITEBYTECODE"_s,
+                                    u"GIT_TERMINAL_PROMPT"_s,
                                     u"GIT_CONFIG_NOSYSTEM"_s,
-                                    u"PWD"_s, u"OLDPWD"_s, u"SHLVL"_s, u"_"_s}; // the last four: set by sh
+                                    u"PWD"_s,
+                                    u"OLDPWD"_s,
+                                    u"SHLVL"_s,
+                                    u"_"_s}; // the last four: set by sh
         int envLines = 0;
         for (QString l : lines) {
-            if (l.startsWith(u"fd="_s) || l.startsWith(u"nofile="_s) || l == u"tmpdir-ok"_s || l.isEmpty())
+            if (l.startsWith(u"fd="_s) || l.startsWith(u"nofile="_s) || l == u"tmpdir-ok"_s ||
+                l.isEmpty())
                 continue;
             if (l.startsWith(u"penv:"_s))
                 l = l.mid(5);
@@ -806,7 +857,8 @@ private Q_SLOTS:
     void exitCodeKept()
     {
         RecordingSink sink;
-        RunExecutor ex(job(nextRunId(), {script(u"exit 42"_s), script(u"echo not reached"_s)}), config(), &sink);
+        RunExecutor ex(job(nextRunId(), {script(u"exit 42"_s), script(u"echo not reached"_s)}),
+                       config(), &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"failed"_s);
         QCOMPARE(sink.of(Ev::Started).size(), 1);
@@ -819,7 +871,8 @@ private Q_SLOTS:
         RunnerConfig c = config();
         c.python = m_tmp.filePath(u"no/such/python3"_s);
         const QString runId = nextRunId();
-        RunExecutor ex(job(runId, {step(u"pytest"_s, {}), script(u"echo not reached"_s)}), c, &sink);
+        RunExecutor ex(job(runId, {step(u"pytest"_s, {}), script(u"echo not reached"_s)}), c,
+                       &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"failed"_s);
         QCOMPARE(sink.of(Ev::Started).size(), 1);
@@ -844,8 +897,11 @@ private Q_SLOTS:
         const QString ws = m_tmp.filePath(u"ws/"_s + runId);
         // Stale leftovers from an earlier attempt are discarded: the workspace starts fresh.
         QVERIFY(QDir().mkpath(ws + u"/stale"_s));
-        RunExecutor ex(job(runId, {script(u"test ! -e stale && mkdir -p d/e && touch d/e/f && chmod 000 d && echo $HOME"_s)}),
-                       config(), &sink);
+        RunExecutor ex(
+            job(runId,
+                {script(
+                    u"test ! -e stale && mkdir -p d/e && touch d/e/f && chmod 000 d && echo $HOME"_s)}),
+            config(), &sink);
         runToEnd(ex, sink);
         QCOMPARE(sink.runStatus, u"succeeded"_s);
         QVERIFY(sink.plainText().contains(u"/workspace"_s));
@@ -911,7 +967,9 @@ private Q_SLOTS:
         const QByteArray n = testsupport::uniqueNumber();
         ToolCommand cmd;
         cmd.program = u"/bin/sh"_s;
-        cmd.arguments = {u"-c"_s, u"trap '' TERM; sleep %1 & setsid sh -c 'exec sleep %1' & wait"_s.arg(QString::fromLatin1(n))};
+        cmd.arguments = {u"-c"_s,
+                         u"trap '' TERM; sleep %1 & setsid sh -c 'exec sleep %1' & wait"_s.arg(
+                             QString::fromLatin1(n))};
         cmd.workingDirectory = ws.path();
         std::optional<uint> uid;
         {
@@ -981,9 +1039,12 @@ private Q_SLOTS:
         sc.limits.maxProcesses = 40;
         c.sandbox = std::make_shared<const Sandbox>(sc, m_sandbox->probeResult());
         const QByteArray n = testsupport::uniqueNumber();
-        RunExecutor ex(job(nextRunId(), {script(u"i=0; while [ $i -lt 400 ]; do sleep %1 & i=$((i+1)); done; echo looped"_s
-                                                    .arg(QString::fromLatin1(n)))}, 120),
-                       c, &sink);
+        RunExecutor ex(
+            job(nextRunId(),
+                {script(u"i=0; while [ $i -lt 400 ]; do sleep %1 & i=$((i+1)); done; echo looped"_s
+                            .arg(QString::fromLatin1(n)))},
+                120),
+            c, &sink);
         QSignalSpy done(&ex, &RunExecutor::done);
         ex.start();
         int peak = 0;
@@ -991,9 +1052,11 @@ private Q_SLOTS:
             peak = qMax(peak, testsupport::liveProcessesWithArg(n));
             QTest::qWait(20);
         }
-        QVERIFY2(peak <= 40 + (Sandbox::serverIsRoot() ? 0 : 64), qPrintable(QString::number(peak)));
+        QVERIFY2(peak <= 40 + (Sandbox::serverIsRoot() ? 0 : 64),
+                 qPrintable(QString::number(peak)));
         QCOMPARE(testsupport::liveProcessesWithArg(n), 0);
-        QVERIFY2(sink.plainText().contains(u"fork"_s, Qt::CaseInsensitive) || sink.runStatus == u"failed"_s,
+        QVERIFY2(sink.plainText().contains(u"fork"_s, Qt::CaseInsensitive) ||
+                     sink.runStatus == u"failed"_s,
                  qPrintable(sink.plainText()));
     }
 
@@ -1009,9 +1072,12 @@ private Q_SLOTS:
         sc.limits.cpuSeconds = 33;
         sc.limits.maxOpenFiles = 99;
         c.sandbox = std::make_shared<const Sandbox>(sc, m_sandbox->probeResult());
-        RunExecutor ex(job(nextRunId(), {script(u"echo \"f=$(ulimit -f) v=$(ulimit -v) t=$(ulimit -t) n=$(ulimit -n)\"; "
-                                                "head -c 3000000 /dev/zero > big 2>/dev/null; echo size=$(stat -c %s big)"_s)}),
-                       c, &sink);
+        RunExecutor ex(
+            job(nextRunId(),
+                {script(
+                    u"echo \"f=$(ulimit -f) v=$(ulimit -v) t=$(ulimit -t) n=$(ulimit -n)\"; "
+                    "head -c 3000000 /dev/zero > big 2>/dev/null; echo size=$(stat -c %s big)"_s)}),
+            c, &sink);
         runToEnd(ex, sink);
         const QString text = sink.plainText();
         // dash counts ulimit -f in 512-byte blocks and -v in KiB.
@@ -1030,10 +1096,12 @@ private Q_SLOTS:
         const QString marker = u"escape-%1"_s.arg(QString::fromLatin1(testsupport::uniqueNumber()));
         RecordingSink sink;
         const QString runId = nextRunId();
-        RunExecutor ex(job(runId, {script(u"cat %1 2>&1; ls %2 2>&1; ls /root 2>&1; echo x > /tmp/%3 && echo tmp-ok; "
-                                          "touch %2/%3 2>&1; touch /%3 2>&1; ls / ; hostname; id -u"_s
-                                              .arg(secret, m_tmp.path(), marker))}),
-                       config(), &sink);
+        RunExecutor ex(
+            job(runId,
+                {script(u"cat %1 2>&1; ls %2 2>&1; ls /root 2>&1; echo x > /tmp/%3 && echo tmp-ok; "
+                        "touch %2/%3 2>&1; touch /%3 2>&1; ls / ; hostname; id -u"_s.arg(
+                            secret, m_tmp.path(), marker))}),
+            config(), &sink);
         runToEnd(ex, sink);
         const QString text = sink.plainText();
         QVERIFY2(!text.contains(u"host-secret-bytes"_s), qPrintable(text));
@@ -1054,8 +1122,10 @@ private Q_SLOTS:
         // --tool-network none it has an empty network namespace of its own.
         QTcpServer listener;
         QVERIFY(listener.listen(QHostAddress::LocalHost, 0));
-        const QString probe = u"python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %1), 2); "
-                              "print(\"net-connected\")' 2>/dev/null || echo net-refused"_s.arg(listener.serverPort());
+        const QString probe =
+            u"python3 -c 'import socket; socket.create_connection((\"127.0.0.1\", %1), 2); "
+            "print(\"net-connected\")' 2>/dev/null || echo net-refused"_s.arg(
+                listener.serverPort());
         RecordingSink on;
         RunExecutor ex(job(nextRunId(), {script(probe)}), config(), &on);
         runToEnd(ex, on);
@@ -1086,14 +1156,17 @@ private Q_SLOTS:
         QCOMPARE(out.status, u"failed"_s);
         QVERIFY2(out.message.contains(u"--git-local-root"_s), qPrintable(out.message));
         const QString ws = m_tmp.filePath(u"ws/"_s + runId);
-        QVERIFY(QDir(ws).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty());
+        QVERIFY(
+            QDir(ws).entryList(QDir::AllEntries | QDir::NoDotAndDotDot | QDir::Hidden).isEmpty());
         QDir(ws).removeRecursively();
         // Even with the check fooled, git inside the sandbox would not find it: the sources are
         // not mounted. (A script can call git itself.)
         RecordingSink sink2;
         const QString runId2 = nextRunId();
-        RunExecutor ex2(job(runId2, {script(u"git clone -q %1 x 2>&1; ls x 2>&1"_s.arg(m_tmp.filePath(u"src"_s)))}),
-                        config(true), &sink2);
+        RunExecutor ex2(
+            job(runId2,
+                {script(u"git clone -q %1 x 2>&1; ls x 2>&1"_s.arg(m_tmp.filePath(u"src"_s)))}),
+            config(true), &sink2);
         runToEnd(ex2, sink2);
         QVERIFY(!QFileInfo::exists(m_tmp.filePath(u"ws/"_s + runId2 + u"/x/calc.py"_s)));
         QDir(m_tmp.filePath(u"ws/"_s + runId2)).removeRecursively();
@@ -1104,7 +1177,8 @@ private Q_SLOTS:
         QTemporaryDir ws;
         ToolCommand cmd;
         cmd.program = u"/bin/sh"_s;
-        cmd.arguments = {u"-c"_s, u"echo one; echo '::tokens 3'; echo '::progress 40 p'; printf two"_s};
+        cmd.arguments = {u"-c"_s,
+                         u"echo one; echo '::tokens 3'; echo '::progress 40 p'; printf two"_s};
         cmd.workingDirectory = ws.path();
         std::optional<uint> uid;
         ToolProcess tool(cmd, ws.path(), toolOptions(ws.path(), &uid));

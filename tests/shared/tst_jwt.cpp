@@ -20,7 +20,8 @@ class TestJwt : public QObject
     static QByteArray forge(const QByteArray &headerJson, const QByteArray &payloadJson,
                             const QByteArray &k = key())
     {
-        const QByteArray input = jwt::base64UrlEncode(headerJson) + '.' + jwt::base64UrlEncode(payloadJson);
+        const QByteArray input =
+            jwt::base64UrlEncode(headerJson) + '.' + jwt::base64UrlEncode(payloadJson);
         return input + '.' + jwt::base64UrlEncode(jwt::hmacSha256(k, input));
     }
 
@@ -31,13 +32,19 @@ private Q_SLOTS:
         QTest::addColumn<QByteArray>("key");
         QTest::addColumn<QByteArray>("data");
         QTest::addColumn<QByteArray>("mac");
-        QTest::newRow("tc1") << QByteArray(20, '\x0b') << QByteArrayLiteral("Hi There")
-                             << QByteArrayLiteral("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
-        QTest::newRow("tc2") << QByteArrayLiteral("Jefe") << QByteArrayLiteral("what do ya want for nothing?")
-                             << QByteArrayLiteral("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
-        QTest::newRow("tc6") << QByteArray(131, '\xaa')
-                             << QByteArrayLiteral("Test Using Larger Than Block-Size Key - Hash Key First")
-                             << QByteArrayLiteral("60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+        QTest::newRow("tc1")
+            << QByteArray(20, '\x0b') << QByteArrayLiteral("Hi There")
+            << QByteArrayLiteral(
+                   "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+        QTest::newRow("tc2")
+            << QByteArrayLiteral("Jefe") << QByteArrayLiteral("what do ya want for nothing?")
+            << QByteArrayLiteral(
+                   "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+        QTest::newRow("tc6")
+            << QByteArray(131, '\xaa')
+            << QByteArrayLiteral("Test Using Larger Than Block-Size Key - Hash Key First")
+            << QByteArrayLiteral(
+                   "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
     }
     void hmacRfc4231()
     {
@@ -51,10 +58,12 @@ private Q_SLOTS:
     void rfc7515Example()
     {
         const QByteArray header = QByteArrayLiteral("eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9");
-        const QByteArray payload = QByteArrayLiteral(
-            "eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ");
-        const QByteArray k = *jwt::base64UrlDecode(QByteArrayLiteral(
-            "AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"));
+        const QByteArray payload =
+            QByteArrayLiteral("eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MTkzODAsDQogImh0dHA6Ly9leGFtcGxl"
+                              "LmNvbS9pc19yb290Ijp0cnVlfQ");
+        const QByteArray k =
+            *jwt::base64UrlDecode(QByteArrayLiteral("AyM1SysPpbyDfgZld3umj1qzKObwVMkoqQ-EstJQLr_T-"
+                                                    "1qS0gZH75aKtMN3Yj0iPS4hcgUuTwjAzZr1Z9CAow"));
         QCOMPARE(jwt::base64UrlEncode(jwt::hmacSha256(k, header + '.' + payload)),
                  QByteArrayLiteral("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
     }
@@ -98,14 +107,15 @@ private Q_SLOTS:
 
     void rejectsOtherAlgorithms()
     {
-        const QByteArray payload = QJsonDocument(QJsonObject{{u"sub"_s, u"u"_s}, {u"org"_s, u"o"_s},
+        const QByteArray payload = QJsonDocument(QJsonObject{{u"sub"_s, u"u"_s},
+                                                             {u"org"_s, u"o"_s},
                                                              {u"role"_s, u"admin"_s},
                                                              {u"iat"_s, 1700000000},
                                                              {u"exp"_s, 1700003600}})
                                        .toJson(QJsonDocument::Compact);
         // alg:none with an empty signature.
-        const QByteArray none = jwt::base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + '.'
-            + jwt::base64UrlEncode(payload) + '.';
+        const QByteArray none = jwt::base64UrlEncode(R"({"alg":"none","typ":"JWT"})") + '.' +
+                                jwt::base64UrlEncode(payload) + '.';
         QCOMPARE(jwt::verify(none, key(), 1700000100).error, jwt::Error::BadAlgorithm);
         // alg:HS512, even when correctly "signed" with our HMAC.
         const QByteArray hs512 = forge(R"({"alg":"HS512","typ":"JWT"})", payload);
@@ -129,14 +139,20 @@ private Q_SLOTS:
     void missingClaims_data()
     {
         QTest::addColumn<QByteArray>("payload");
-        QTest::newRow("no sub") << QByteArray(R"({"org":"o","role":"admin","iat":1,"exp":9999999999})");
-        QTest::newRow("no org") << QByteArray(R"({"sub":"u","role":"admin","iat":1,"exp":9999999999})");
+        QTest::newRow("no sub") << QByteArray(
+            R"({"org":"o","role":"admin","iat":1,"exp":9999999999})");
+        QTest::newRow("no org") << QByteArray(
+            R"({"sub":"u","role":"admin","iat":1,"exp":9999999999})");
         QTest::newRow("no role") << QByteArray(R"({"sub":"u","org":"o","iat":1,"exp":9999999999})");
-        QTest::newRow("bad role") << QByteArray(R"({"sub":"u","org":"o","role":"root","iat":1,"exp":9999999999})");
+        QTest::newRow("bad role") << QByteArray(
+            R"({"sub":"u","org":"o","role":"root","iat":1,"exp":9999999999})");
         QTest::newRow("no exp") << QByteArray(R"({"sub":"u","org":"o","role":"admin","iat":1})");
-        QTest::newRow("no iat") << QByteArray(R"({"sub":"u","org":"o","role":"admin","exp":9999999999})");
-        QTest::newRow("exp string") << QByteArray(R"({"sub":"u","org":"o","role":"admin","iat":1,"exp":"9999999999"})");
-        QTest::newRow("sub number") << QByteArray(R"({"sub":1,"org":"o","role":"admin","iat":1,"exp":9999999999})");
+        QTest::newRow("no iat") << QByteArray(
+            R"({"sub":"u","org":"o","role":"admin","exp":9999999999})");
+        QTest::newRow("exp string")
+            << QByteArray(R"({"sub":"u","org":"o","role":"admin","iat":1,"exp":"9999999999"})");
+        QTest::newRow("sub number")
+            << QByteArray(R"({"sub":1,"org":"o","role":"admin","iat":1,"exp":9999999999})");
     }
     void missingClaims()
     {
@@ -153,7 +169,8 @@ private Q_SLOTS:
         QTest::newRow("two parts") << QByteArray("abc.def");
         QTest::newRow("four parts") << QByteArray("a.b.c.d");
         QTest::newRow("not base64") << QByteArray("!!!.???.***");
-        QTest::newRow("not json") << (jwt::base64UrlEncode("nope") + '.' + jwt::base64UrlEncode("nope") + ".x");
+        QTest::newRow("not json") << (jwt::base64UrlEncode("nope") + '.' +
+                                      jwt::base64UrlEncode("nope") + ".x");
     }
     void malformed()
     {

@@ -21,8 +21,7 @@ QDateTime t(const char *s)
 }
 
 // encode -> decode -> encode gives the same JSON: nothing lost or renamed.
-template <typename T>
-void checkRoundTrip(const T &value)
+template <typename T> void checkRoundTrip(const T &value)
 {
     const QJsonObject first = value.toJson();
     QString err;
@@ -31,8 +30,7 @@ void checkRoundTrip(const T &value)
     QCOMPARE(decoded->toJson(), first);
 }
 
-template <typename T>
-void checkRejects(const QJsonObject &o, const QString &field)
+template <typename T> void checkRejects(const QJsonObject &o, const QString &field)
 {
     QString err;
     const auto decoded = T::fromJson(o, &err);
@@ -50,9 +48,11 @@ private Q_SLOTS:
     void progressBytesEqualQJsonDocument()
     {
         QRandomGenerator rng(20261126);
-        const char16_t pool[] = {u'a', u'Z', u'0', u' ', u'"', u'\\', u'/', 0x01, 0x08, 0x09, 0x0A, 0x0C,
-                                 0x0D, 0x1F, 0x7F, 0xE9, 0x20AC, 0x2028, 0xFEFF, 0xFFFD, 0xD83D, 0xDE00};
-        const qint64 times[] = {0, 951782400000LL /* 2000-02-29 */, 4107542400000LL /* 2100-03-01 */,
+        const char16_t pool[] = {u'a',   u'Z',   u'0',   u' ',   u'"',   u'\\', u'/', 0x01,
+                                 0x08,   0x09,   0x0A,   0x0C,   0x0D,   0x1F,  0x7F, 0xE9,
+                                 0x20AC, 0x2028, 0xFEFF, 0xFFFD, 0xD83D, 0xDE00};
+        const qint64 times[] = {0, 951782400000LL /* 2000-02-29 */,
+                                4107542400000LL /* 2100-03-01 */,
                                 253402300799999LL /* 9999-12-31T23:59:59.999 */, 1764115200123LL};
         int fallbacks = 0;
         for (int round = 0; round < 3000; ++round) {
@@ -62,19 +62,28 @@ private Q_SLOTS:
                 text += QChar(pool[rng.bounded(int(std::size(pool)))]);
             if (round % 7 == 0)
                 text += QString::fromUtf8("\xF0\x9F\x94\xA7 ok \xE2\x8F\xB3"); // well-formed pairs
-            const qint64 ms = round < int(std::size(times)) ? times[round]
-                                                            : qint64(rng.bounded(253402300799LL)) * 1000
-                                                                  + qint64(rng.bounded(1000));
-            ToolProgressEvent p{u"crw_1"_s, u"run_\"x"_s, round % 3 ? u"agt_1"_s : QString(), u"tc_1"_s, text,
-                                round % 2 ? std::optional<int>(int(rng.bounded(101))) : std::nullopt};
-            const Event e{qint64(rng.bounded(1000000000)) + 1, QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC), p};
+            const qint64 ms =
+                round < int(std::size(times))
+                    ? times[round]
+                    : qint64(rng.bounded(253402300799LL)) * 1000 + qint64(rng.bounded(1000));
+            ToolProgressEvent p{
+                u"crw_1"_s,
+                u"run_\"x"_s,
+                round % 3 ? u"agt_1"_s : QString(),
+                u"tc_1"_s,
+                text,
+                round % 2 ? std::optional<int>(int(rng.bounded(101))) : std::nullopt};
+            const Event e{qint64(rng.bounded(1000000000)) + 1,
+                          QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC), p};
             const QByteArray reference = QJsonDocument(e.toJson()).toJson(QJsonDocument::Compact);
             QCOMPARE(e.toBytes(), reference);
             bool lone = false;
             for (qsizetype i = 0; i < text.size(); ++i) {
-                if (text.at(i).isHighSurrogate() && !(i + 1 < text.size() && text.at(i + 1).isLowSurrogate()))
+                if (text.at(i).isHighSurrogate() &&
+                    !(i + 1 < text.size() && text.at(i + 1).isLowSurrogate()))
                     lone = true;
-                else if (text.at(i).isLowSurrogate() && !(i > 0 && text.at(i - 1).isHighSurrogate()))
+                else if (text.at(i).isLowSurrogate() &&
+                         !(i > 0 && text.at(i - 1).isHighSurrogate()))
                     lone = true;
             }
             fallbacks += lone ? 1 : 0;
@@ -95,7 +104,9 @@ private Q_SLOTS:
         QTest::newRow("micro") << u"0.000001"_s << qint64(1);
         QTest::newRow("neg") << u"-3.5"_s << qint64(-3500000);
         QTest::newRow("trailing zeros") << u"1.500000"_s << qint64(1500000);
-        QTest::newRow("big") << u"900000000.123456"_s << qint64(900000000123456); // 15 significant digits: exact through a double
+        QTest::newRow("big")
+            << u"900000000.123456"_s
+            << qint64(900000000123456); // 15 significant digits: exact through a double
     }
     void micros()
     {
@@ -129,17 +140,23 @@ private Q_SLOTS:
     void priceRounding()
     {
         // 0.333333 C7T/h x 1.5 h = 0.4999995 -> half-up -> 0.5
-        QCOMPARE(multiplyRoundHalfUp(*Micros::fromString(u"0.333333"_s), *Micros::fromString(u"1.5"_s)).value,
-                 qint64(500000));
+        QCOMPARE(
+            multiplyRoundHalfUp(*Micros::fromString(u"0.333333"_s), *Micros::fromString(u"1.5"_s))
+                .value,
+            qint64(500000));
         // 2.5 x 0.000001 h = 0.0000025 -> 0.000003
-        QCOMPARE(multiplyRoundHalfUp(*Micros::fromString(u"2.5"_s), *Micros::fromString(u"0.000001"_s)).value,
-                 qint64(3));
+        QCOMPARE(
+            multiplyRoundHalfUp(*Micros::fromString(u"2.5"_s), *Micros::fromString(u"0.000001"_s))
+                .value,
+            qint64(3));
         // 12 x 0.1 = 1.2 exactly
         QCOMPARE(multiplyRoundHalfUp(Micros::fromUnits(12), *Micros::fromString(u"0.1"_s)).value,
                  qint64(1200000));
         // 0.4 x 0.000001 h = 0.0000004 -> rounds down to 0
-        QCOMPARE(multiplyRoundHalfUp(*Micros::fromString(u"0.4"_s), *Micros::fromString(u"0.000001"_s)).value,
-                 qint64(0));
+        QCOMPARE(
+            multiplyRoundHalfUp(*Micros::fromString(u"0.4"_s), *Micros::fromString(u"0.000001"_s))
+                .value,
+            qint64(0));
         // Large: 1e6 C7T/h x 1000 h
         QCOMPARE(multiplyRoundHalfUp(Micros::fromUnits(1000000), Micros::fromUnits(1000)).value,
                  qint64(1000000000) * Micros::PerUnit);
@@ -178,44 +195,75 @@ private Q_SLOTS:
 
     void crewRejects()
     {
-        checkRejects<Crew>(obj(R"({"name":"x","status":"busy","agents":[],"rental_price_per_hour":null,"created_at":"2026-11-25T20:31:07.123Z"})"), u"id"_s);
-        checkRejects<Crew>(obj(R"({"id":"c","name":"x","status":"sleepy","agents":[],"rental_price_per_hour":null,"created_at":"2026-11-25T20:31:07.123Z"})"), u"status"_s);
-        checkRejects<Crew>(obj(R"({"id":"c","name":"x","status":"busy","agents":[{"name":"a","role":"r","tools":"git_clone"}],"rental_price_per_hour":null,"created_at":"2026-11-25T20:31:07.123Z"})"), u"agents[0].tools"_s);
-        checkRejects<Crew>(obj(R"({"id":"c","name":"x","status":"busy","agents":[],"rental_price_per_hour":"5","created_at":"2026-11-25T20:31:07.123Z"})"), u"rental_price_per_hour"_s);
-        checkRejects<Crew>(obj(R"({"id":"c","name":"x","status":"busy","agents":[],"rental_price_per_hour":null,"created_at":"tuesday"})"), u"created_at"_s);
+        checkRejects<Crew>(
+            obj(R"({"name":"x","status":"busy","agents":[],"rental_price_per_hour":null,"created_at":"2026-11-25T20:31:07.123Z"})"),
+            u"id"_s);
+        checkRejects<Crew>(
+            obj(R"({"id":"c","name":"x","status":"sleepy","agents":[],"rental_price_per_hour":null,"created_at":"2026-11-25T20:31:07.123Z"})"),
+            u"status"_s);
+        checkRejects<Crew>(
+            obj(R"({"id":"c","name":"x","status":"busy","agents":[{"name":"a","role":"r","tools":"git_clone"}],"rental_price_per_hour":null,"created_at":"2026-11-25T20:31:07.123Z"})"),
+            u"agents[0].tools"_s);
+        checkRejects<Crew>(
+            obj(R"({"id":"c","name":"x","status":"busy","agents":[],"rental_price_per_hour":"5","created_at":"2026-11-25T20:31:07.123Z"})"),
+            u"rental_price_per_hour"_s);
+        checkRejects<Crew>(
+            obj(R"({"id":"c","name":"x","status":"busy","agents":[],"rental_price_per_hour":null,"created_at":"tuesday"})"),
+            u"created_at"_s);
     }
 
     void createCrewRequest()
     {
         QString err;
-        auto r = CreateCrewRequest::fromJson(obj(R"({"name":"n","agents":[{"name":"a","role":"r","tools":["script"]}]})"), &err);
+        auto r = CreateCrewRequest::fromJson(
+            obj(R"({"name":"n","agents":[{"name":"a","role":"r","tools":["script"]}]})"), &err);
         QVERIFY2(r, qPrintable(err));
         QVERIFY(!r->rentalPricePerHour);
-        checkRejects<CreateCrewRequest>(obj(R"({"name":"n","agents":[{"name":"a","role":"r","tools":["rm_rf"]}]})"), u"agents[0].tools[0]"_s);
+        checkRejects<CreateCrewRequest>(
+            obj(R"({"name":"n","agents":[{"name":"a","role":"r","tools":["rm_rf"]}]})"),
+            u"agents[0].tools[0]"_s);
         checkRejects<CreateCrewRequest>(obj(R"({"name":"n","agents":[]})"), u"agents"_s);
-        checkRejects<CreateCrewRequest>(obj(R"({"agents":[{"name":"a","role":"r","tools":[]}]})"), u"name"_s);
-        checkRejects<CreateCrewRequest>(obj(R"({"name":"n","agents":[{"name":"a","role":"r","tools":[]}],"rental_price_per_hour":-1})"), u"rental_price_per_hour"_s);
-        checkRejects<CreateCrewRequest>(obj(R"({"name":"n","agents":[{"name":"a","role":"r","tools":[]}],"rental_price_per_hour":1.0000001})"), u"rental_price_per_hour"_s);
+        checkRejects<CreateCrewRequest>(obj(R"({"agents":[{"name":"a","role":"r","tools":[]}]})"),
+                                        u"name"_s);
+        checkRejects<CreateCrewRequest>(
+            obj(R"({"name":"n","agents":[{"name":"a","role":"r","tools":[]}],"rental_price_per_hour":-1})"),
+            u"rental_price_per_hour"_s);
+        checkRejects<CreateCrewRequest>(
+            obj(R"({"name":"n","agents":[{"name":"a","role":"r","tools":[]}],"rental_price_per_hour":1.0000001})"),
+            u"rental_price_per_hour"_s);
     }
 
     void steps()
     {
         QString err;
-        auto s = StartRunRequest::fromJson(obj(R"({"steps":[{"tool":"git_clone","params":{"url":"/tmp/r.git","ref":"main"}},{"agent_id":"agt_1","tool":"pytest","params":{"args":["-q"]}},{"tool":"script","params":{"command":"echo hi"}}],"timeout_s":60})"), &err);
+        auto s = StartRunRequest::fromJson(
+            obj(R"({"steps":[{"tool":"git_clone","params":{"url":"/tmp/r.git","ref":"main"}},{"agent_id":"agt_1","tool":"pytest","params":{"args":["-q"]}},{"tool":"script","params":{"command":"echo hi"}}],"timeout_s":60})"),
+            &err);
         QVERIFY2(s, qPrintable(err));
         QCOMPARE(s->steps.size(), 3);
         QCOMPARE(s->steps[1].agentId, std::optional<QString>(u"agt_1"_s));
         QCOMPARE(s->timeoutS, std::optional<int>(60));
         checkRoundTrip(*s);
-        checkRejects<StartRunRequest>(obj(R"({"steps":[{"tool":"rm","params":{}}]})"), u"steps[0].tool"_s);
-        checkRejects<StartRunRequest>(obj(R"({"steps":[{"tool":"git_clone","params":{}}]})"), u"steps[0].params.url"_s);
-        checkRejects<StartRunRequest>(obj(R"({"steps":[{"tool":"git_clone","params":{"url":"--upload-pack=evil"}}]})"), u"steps[0].params.url"_s);
-        checkRejects<StartRunRequest>(obj(R"({"steps":[{"tool":"script","params":{"command":5}}]})"), u"steps[0].params.command"_s);
-        checkRejects<StartRunRequest>(obj(R"({"steps":[{"tool":"pytest","params":{"args":[1]}}]})"), u"steps[0].params.args[0]"_s);
+        checkRejects<StartRunRequest>(obj(R"({"steps":[{"tool":"rm","params":{}}]})"),
+                                      u"steps[0].tool"_s);
+        checkRejects<StartRunRequest>(obj(R"({"steps":[{"tool":"git_clone","params":{}}]})"),
+                                      u"steps[0].params.url"_s);
+        checkRejects<StartRunRequest>(
+            obj(R"({"steps":[{"tool":"git_clone","params":{"url":"--upload-pack=evil"}}]})"),
+            u"steps[0].params.url"_s);
+        checkRejects<StartRunRequest>(
+            obj(R"({"steps":[{"tool":"script","params":{"command":5}}]})"),
+            u"steps[0].params.command"_s);
+        checkRejects<StartRunRequest>(obj(R"({"steps":[{"tool":"pytest","params":{"args":[1]}}]})"),
+                                      u"steps[0].params.args[0]"_s);
         checkRejects<StartRunRequest>(obj(R"({"steps":[]})"), u"steps"_s);
         checkRejects<StartRunRequest>(obj(R"({"steps":"all"})"), u"steps"_s);
-        checkRejects<StartRunRequest>(obj(R"({"steps":[{"tool":"script","params":{"command":"x"}}],"timeout_s":1.5})"), u"timeout_s"_s);
-        checkRejects<StartRunRequest>(obj(R"({"steps":[{"tool":"script","params":{"command":"x"}}],"timeout_s":0})"), u"timeout_s"_s);
+        checkRejects<StartRunRequest>(
+            obj(R"({"steps":[{"tool":"script","params":{"command":"x"}}],"timeout_s":1.5})"),
+            u"timeout_s"_s);
+        checkRejects<StartRunRequest>(
+            obj(R"({"steps":[{"tool":"script","params":{"command":"x"}}],"timeout_s":0})"),
+            u"timeout_s"_s);
     }
 
     void runRoundTrip()
@@ -311,15 +359,24 @@ private Q_SLOTS:
         rs.topCrews = {TopCrew{u"crw_1"_s, u"A"_s, 3, Micros{5000000}}};
         checkRoundTrip(rs);
         checkRejects<DashboardStats>(obj(R"({"total_runs":"10"})"), u"total_runs"_s);
-        checkRejects<TokenStats>(obj(R"({"symbol":"C7T","balance":1,"spent":1,"earned":1})"), u"pending_rewards"_s);
+        checkRejects<TokenStats>(obj(R"({"symbol":"C7T","balance":1,"spent":1,"earned":1})"),
+                                 u"pending_rewards"_s);
     }
 
     void rentalsAndUsers()
     {
-        Rental r{u"rnt_1"_s, u"crw_1"_s, u"org_a"_s, u"org_b"_s, *Micros::fromString(u"1.5"_s),
-                 Micros{3000000}, t("2026-11-25T20:00:00.000Z"), t("2026-11-25T21:30:00.000Z"), u"active"_s};
+        Rental r{u"rnt_1"_s,
+                 u"crw_1"_s,
+                 u"org_a"_s,
+                 u"org_b"_s,
+                 *Micros::fromString(u"1.5"_s),
+                 Micros{3000000},
+                 t("2026-11-25T20:00:00.000Z"),
+                 t("2026-11-25T21:30:00.000Z"),
+                 u"active"_s};
         checkRoundTrip(r);
-        checkRoundTrip(MarketCrew{u"crw_1"_s, u"A"_s, u"org_b"_s, Micros{2000000}, CrewStatus::Available});
+        checkRoundTrip(
+            MarketCrew{u"crw_1"_s, u"A"_s, u"org_b"_s, Micros{2000000}, CrewStatus::Available});
         checkRejects<RentRequest>(obj(R"({"crew_id":"c","hours":0})"), u"hours"_s);
         checkRejects<RentRequest>(obj(R"({"crew_id":"c","hours":-1})"), u"hours"_s);
         checkRejects<RentRequest>(obj(R"({"crew_id":"c","hours":"2"})"), u"hours"_s);
@@ -329,15 +386,21 @@ private Q_SLOTS:
         QVERIFY2(rr, qPrintable(err));
         QCOMPARE(rr->hours.value, qint64(250000));
 
-        LoginResponse l{u"tok"_s, u"bearer"_s, 3600, User{u"usr_1"_s, u"a@b.c"_s, u"org_1"_s, Roles::Admin}};
+        LoginResponse l{u"tok"_s, u"bearer"_s, 3600,
+                        User{u"usr_1"_s, u"a@b.c"_s, u"org_1"_s, Roles::Admin}};
         checkRoundTrip(l);
         QCOMPARE(l.toJson().value(u"user"_s).toObject().value(u"org_id"_s).toString(), u"org_1"_s);
         checkRejects<LoginRequest>(obj(R"({"email":"a@b.c"})"), u"password"_s);
         checkRejects<LoginRequest>(obj(R"({"email":5,"password":"x"})"), u"email"_s);
-        checkRejects<CreateUserRequest>(obj(R"({"email":"a@b.c","password":"short","role":"admin"})"), u"password"_s);
-        checkRejects<CreateUserRequest>(obj(R"({"email":"a@b.c","password":"long enough","role":"root"})"), u"role"_s);
-        checkRejects<CreateUserRequest>(obj(R"({"email":"nope","password":"long enough","role":"admin"})"), u"email"_s);
-        checkRejects<LoginResponse>(obj(R"({"access_token":"t","token_type":"bearer","expires_in":3600,"user":{"id":"u","email":"e","role":"god"}})"), u"user.role"_s);
+        checkRejects<CreateUserRequest>(
+            obj(R"({"email":"a@b.c","password":"short","role":"admin"})"), u"password"_s);
+        checkRejects<CreateUserRequest>(
+            obj(R"({"email":"a@b.c","password":"long enough","role":"root"})"), u"role"_s);
+        checkRejects<CreateUserRequest>(
+            obj(R"({"email":"nope","password":"long enough","role":"admin"})"), u"email"_s);
+        checkRejects<LoginResponse>(
+            obj(R"({"access_token":"t","token_type":"bearer","expires_in":3600,"user":{"id":"u","email":"e","role":"god"}})"),
+            u"user.role"_s);
     }
 
     void errorEnvelope()
@@ -350,16 +413,26 @@ private Q_SLOTS:
     void events_data()
     {
         QTest::addColumn<QByteArray>("json");
-        QTest::newRow("tool_start") << QByteArray(R"({"type":"tool_start","seq":1,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","tool":"script","params":{"command":"ls"}})");
-        QTest::newRow("tool_progress") << QByteArray(R"({"type":"tool_progress","seq":2,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","message":"half","progress":50})");
-        QTest::newRow("tool_progress null") << QByteArray(R"({"type":"tool_progress","seq":3,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","message":"line\nline","progress":null})");
-        QTest::newRow("tool_end") << QByteArray(R"({"type":"tool_end","seq":4,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","tool":"script","duration_ms":12,"status":"cancelled","exit_code":null})");
-        QTest::newRow("run_status") << QByteArray(R"({"type":"run_status","seq":5,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","status":"running"})");
-        QTest::newRow("signal") << QByteArray(R"({"type":"signal","seq":6,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","status":"busy"})");
-        QTest::newRow("snapshot") << QByteArray(R"({"type":"snapshot","seq":6,"ts":"2026-11-25T20:31:07.123Z","crews":[{"crew_id":"c","status":"busy"}]})");
-        QTest::newRow("heartbeat") << QByteArray(R"({"type":"heartbeat","seq":6,"ts":"2026-11-25T20:31:07.123Z"})");
-        QTest::newRow("reset") << QByteArray(R"({"type":"reset","seq":6,"ts":"2026-11-25T20:31:07.123Z"})");
-        QTest::newRow("pong") << QByteArray(R"({"type":"pong","seq":6,"ts":"2026-11-25T20:31:07.123Z"})");
+        QTest::newRow("tool_start") << QByteArray(
+            R"({"type":"tool_start","seq":1,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","tool":"script","params":{"command":"ls"}})");
+        QTest::newRow("tool_progress") << QByteArray(
+            R"({"type":"tool_progress","seq":2,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","message":"half","progress":50})");
+        QTest::newRow("tool_progress null") << QByteArray(
+            R"({"type":"tool_progress","seq":3,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","message":"line\nline","progress":null})");
+        QTest::newRow("tool_end") << QByteArray(
+            R"({"type":"tool_end","seq":4,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","tool":"script","duration_ms":12,"status":"cancelled","exit_code":null})");
+        QTest::newRow("run_status") << QByteArray(
+            R"({"type":"run_status","seq":5,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","status":"running"})");
+        QTest::newRow("signal") << QByteArray(
+            R"({"type":"signal","seq":6,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","status":"busy"})");
+        QTest::newRow("snapshot") << QByteArray(
+            R"({"type":"snapshot","seq":6,"ts":"2026-11-25T20:31:07.123Z","crews":[{"crew_id":"c","status":"busy"}]})");
+        QTest::newRow("heartbeat")
+            << QByteArray(R"({"type":"heartbeat","seq":6,"ts":"2026-11-25T20:31:07.123Z"})");
+        QTest::newRow("reset") << QByteArray(
+            R"({"type":"reset","seq":6,"ts":"2026-11-25T20:31:07.123Z"})");
+        QTest::newRow("pong") << QByteArray(
+            R"({"type":"pong","seq":6,"ts":"2026-11-25T20:31:07.123Z"})");
     }
     void events()
     {
@@ -369,7 +442,8 @@ private Q_SLOTS:
         QVERIFY2(e, qPrintable(err));
         QCOMPARE(e->toJson(), obj(json.constData()));
         QCOMPARE(e->type(), obj(json.constData()).value(u"type"_s).toString());
-        const bool stream = QStringList{u"tool_start"_s, u"tool_progress"_s, u"tool_end"_s, u"run_status"_s, u"signal"_s}
+        const bool stream = QStringList{u"tool_start"_s, u"tool_progress"_s, u"tool_end"_s,
+                                        u"run_status"_s, u"signal"_s}
                                 .contains(e->type());
         QCOMPARE(e->isStreamEvent(), stream);
     }
@@ -377,13 +451,20 @@ private Q_SLOTS:
     void eventRejects()
     {
         QString err;
-        QVERIFY(!Event::fromBytes(R"({"type":"tool_end","seq":4,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","tool":"script","duration_ms":12,"status":"cancelled"})", &err));
+        QVERIFY(!Event::fromBytes(
+            R"({"type":"tool_end","seq":4,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","tool":"script","duration_ms":12,"status":"cancelled"})",
+            &err));
         QVERIFY(err.startsWith(u"exit_code"_s));
-        QVERIFY(!Event::fromBytes(R"({"type":"tool_progress","seq":2,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","message":"x","progress":101})", &err));
+        QVERIFY(!Event::fromBytes(
+            R"({"type":"tool_progress","seq":2,"ts":"2026-11-25T20:31:07.123Z","crew_id":"c","run_id":"r","agent_id":"a","tool_call_id":"t","message":"x","progress":101})",
+            &err));
         QVERIFY(err.startsWith(u"progress"_s));
-        QVERIFY(!Event::fromBytes(R"({"type":"gossip","seq":2,"ts":"2026-11-25T20:31:07.123Z"})", &err));
+        QVERIFY(!Event::fromBytes(R"({"type":"gossip","seq":2,"ts":"2026-11-25T20:31:07.123Z"})",
+                                  &err));
         QVERIFY(err.startsWith(u"type"_s));
-        QVERIFY(!Event::fromBytes(R"({"type":"signal","ts":"2026-11-25T20:31:07.123Z","crew_id":"c","status":"busy"})", &err));
+        QVERIFY(!Event::fromBytes(
+            R"({"type":"signal","ts":"2026-11-25T20:31:07.123Z","crew_id":"c","status":"busy"})",
+            &err));
         QVERIFY(err.startsWith(u"seq"_s));
         QVERIFY(!Event::fromBytes("not json", &err));
     }

@@ -12,19 +12,19 @@
 #endif
 
 #include <QFileInfo>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QRandomGenerator>
 #include <QSet>
 #include <QSqlDatabase>
 #include <QSqlQuery>
 #include <QTemporaryDir>
 #include <QtTest>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <algorithm>
 #include <atomic>
+#include <ctime>
 #include <memory>
 #include <thread>
-#include <ctime>
 
 using namespace Qt::StringLiterals;
 using namespace crewdeck;
@@ -36,7 +36,10 @@ constexpr qint64 T0 = 1'780'000'000'000; // a fixed "now" in ms (2026)
 constexpr qint64 Hour = 3'600'000;
 constexpr qint64 Monday = 1'780'272'000'000; // 2026-06-01T00:00:00Z, a Monday
 
-Micros units(qint64 u) { return Micros::fromUnits(u); }
+Micros units(qint64 u)
+{
+    return Micros::fromUnits(u);
+}
 
 QJsonArray oneStep()
 {
@@ -55,7 +58,8 @@ StoredEventPtr ev(qint64 seq, const QString &org, const QString &crew, const QSt
     e->runId = run;
     e->type = type;
     e->tsMs = ts;
-    e->bytes = QByteArray(R"({"type":")") + type.toUtf8() + R"(","seq":)" + QByteArray::number(seq) + '}';
+    e->bytes =
+        QByteArray(R"({"type":")") + type.toUtf8() + R"(","seq":)" + QByteArray::number(seq) + '}';
     return e;
 }
 
@@ -83,7 +87,10 @@ private:
     static constexpr bool Postgres = false;
 #endif
 
-    QString dbPath() const { return m_dir->filePath(u"crewdeck.db"_s); }
+    QString dbPath() const
+    {
+        return m_dir->filePath(u"crewdeck.db"_s);
+    }
 
     // A new store on the test's database (SQLite: the file; PostgreSQL: crewdeck_test).
     std::unique_ptr<SqlStore> newStore()
@@ -166,8 +173,8 @@ private:
     }
 
     // A finished run created at `created` that ran for `durationMs`.
-    QString finishedRun(const QString &orgId, const QString &crewId, qint64 created, qint64 durationMs,
-                        const QString &status, qint64 tokens = 0)
+    QString finishedRun(const QString &orgId, const QString &crewId, qint64 created,
+                        qint64 durationMs, const QString &status, qint64 tokens = 0)
     {
         const Run r = m_store->createRun(orgId, crewId, oneStep(), 600, created);
         m_store->markRunStarted(r.id, created + 5);
@@ -186,7 +193,8 @@ private Q_SLOTS:
 #ifdef CREWDECK_TEST_POSTGRES
         if (test::PgServer::binDir().isEmpty())
             QSKIP("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
-                  "install the postgresql package (scripts/deps.sh) to run the PostgreSQL store tests");
+                  "install the postgresql package (scripts/deps.sh) to run the PostgreSQL store "
+                  "tests");
         if (!QSqlDatabase::isDriverAvailable(u"QPSQL"_s))
             QSKIP("the QPSQL driver is not installed (libqt6sql6-psql)");
         m_pg = std::make_unique<test::PgServer>();
@@ -211,8 +219,8 @@ private Q_SLOTS:
         QString error;
         if (!m_pg->isRunning())
             QVERIFY2(m_pg->restart(&error), qPrintable(error));
-        QVERIFY2(m_pg->psql(u"postgres"_s,
-                            u"DROP DATABASE IF EXISTS crewdeck_test WITH (FORCE)"_s, nullptr, &error),
+        QVERIFY2(m_pg->psql(u"postgres"_s, u"DROP DATABASE IF EXISTS crewdeck_test WITH (FORCE)"_s,
+                            nullptr, &error),
                  qPrintable(error));
         QVERIFY2(m_pg->createDatabase(u"crewdeck_test"_s, &error), qPrintable(error));
 #endif
@@ -351,7 +359,8 @@ private Q_SLOTS:
         QCOMPARE(m_store->users(b.id).size(), 1);
 
         err = StoreError::None;
-        QVERIFY(!m_store->createUser(u"org_missing"_s, u"dave@example.com"_s, u"admin"_s, hash, &err));
+        QVERIFY(
+            !m_store->createUser(u"org_missing"_s, u"dave@example.com"_s, u"admin"_s, hash, &err));
         QCOMPARE(err, StoreError::NotFound);
 
         // Org names are unique.
@@ -473,9 +482,11 @@ private Q_SLOTS:
 
         m_store->markRunStarted(r1.id, T0 + 200);
         QCOMPARE(m_store->runsInStatus(RunState::Running).size(), 1);
-        const ToolCall t1 = m_store->startToolCall(r1.id, u"agt_1"_s, u"git_clone"_s,
-                                                   QJsonObject{{u"url"_s, u"https://x/y.git"_s}}, T0 + 210);
-        const ToolCall t2 = m_store->startToolCall(r1.id, u"agt_2"_s, u"pytest"_s, QJsonObject{}, T0 + 210);
+        const ToolCall t1 =
+            m_store->startToolCall(r1.id, u"agt_1"_s, u"git_clone"_s,
+                                   QJsonObject{{u"url"_s, u"https://x/y.git"_s}}, T0 + 210);
+        const ToolCall t2 =
+            m_store->startToolCall(r1.id, u"agt_2"_s, u"pytest"_s, QJsonObject{}, T0 + 210);
         QVERIFY(t1.id.startsWith(u"tc_"_s));
         QCOMPARE(m_store->runningToolCalls(r1.id).size(), 2);
         m_store->finishToolCall(t1.id, CallState::Success, 0, 40, QByteArray("cloned\n"));
@@ -617,8 +628,8 @@ private Q_SLOTS:
 
         // Malformed cursors.
         for (const QString &bad : QStringList{u"!!!"_s, u"abc"_s, u"bm9jb2xvbg"_s /* "nocolon" */,
-                                   u"eDpydW5fMQ"_s /* "x:run_1" */, u"MTox'"_s,
-                                   u"MTIzOnJ1biB4"_s /* "123:run x" */}) {
+                                              u"eDpydW5fMQ"_s /* "x:run_1" */, u"MTox'"_s,
+                                              u"MTIzOnJ1biB4"_s /* "123:run x" */}) {
             f = RunFilter{};
             f.cursor = bad;
             err = StoreError::None;
@@ -954,10 +965,10 @@ private Q_SLOTS:
         QVERIFY(m_store->appendEvents({}));
 
         const QList<StreamKey> keys{
-            {StreamKind::Run, a, u"run_1"_s},  {StreamKind::Run, b, u"run_1"_s},
-            {StreamKind::Run, b, u"run_2"_s},  {StreamKind::Mission, a, QString()},
+            {StreamKind::Run, a, u"run_1"_s},    {StreamKind::Run, b, u"run_1"_s},
+            {StreamKind::Run, b, u"run_2"_s},    {StreamKind::Mission, a, QString()},
             {StreamKind::Mission, b, QString()}, {StreamKind::Graph, a, u"crw_1"_s},
-            {StreamKind::Graph, b, u"crw_1"_s}, {StreamKind::Graph, a, u"crw_2"_s},
+            {StreamKind::Graph, b, u"crw_1"_s},  {StreamKind::Graph, a, u"crw_2"_s},
             {StreamKind::Graph, a, u"crw_9"_s},
         };
         // The SQL selection agrees with StreamKey::matches() for every stream and `since`.
@@ -975,10 +986,14 @@ private Q_SLOTS:
             }
             QCOMPARE(m_store->latestSeq(key), expected.isEmpty() ? 0 : expected.last());
         }
-        QCOMPARE(seqs(m_store->events({StreamKind::Run, a, u"run_1"_s}, 0, 100)), (QList<qint64>{1, 3, 5, 6}));
-        QCOMPARE(seqs(m_store->events({StreamKind::Graph, a, u"crw_1"_s}, 0, 100)), (QList<qint64>{1, 3, 5}));
-        QCOMPARE(seqs(m_store->events({StreamKind::Mission, a, QString()}, 0, 100)), (QList<qint64>{2, 10}));
-        QCOMPARE(seqs(m_store->events({StreamKind::Run, a, u"run_1"_s}, 0, 2)), (QList<qint64>{1, 3}));
+        QCOMPARE(seqs(m_store->events({StreamKind::Run, a, u"run_1"_s}, 0, 100)),
+                 (QList<qint64>{1, 3, 5, 6}));
+        QCOMPARE(seqs(m_store->events({StreamKind::Graph, a, u"crw_1"_s}, 0, 100)),
+                 (QList<qint64>{1, 3, 5}));
+        QCOMPARE(seqs(m_store->events({StreamKind::Mission, a, QString()}, 0, 100)),
+                 (QList<qint64>{2, 10}));
+        QCOMPARE(seqs(m_store->events({StreamKind::Run, a, u"run_1"_s}, 0, 2)),
+                 (QList<qint64>{1, 3}));
         QVERIFY(m_store->events({StreamKind::Run, a, u"run_1"_s}, 0, 0).isEmpty());
         QCOMPARE(m_store->maxEventSeq(), 10);
 
@@ -1001,7 +1016,8 @@ private Q_SLOTS:
         QCOMPARE(m_store->maxEventSeq(), 10);
         QCOMPARE(m_store->latestSeq({StreamKind::Run, a, u"run_1"_s}), 6);
         // The failed batch was rolled back: the next one goes through.
-        QVERIFY(m_store->appendEvents({ev(11, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0)}));
+        QVERIFY(
+            m_store->appendEvents({ev(11, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0)}));
         QCOMPARE(m_store->latestSeq({StreamKind::Run, a, u"run_1"_s}), 11);
     }
 
@@ -1014,7 +1030,8 @@ private Q_SLOTS:
         qint64 seq = 0;
         // Old events (ts < cutoff) interleaved over several streams, then a few new ones.
         for (int i = 0; i < 12; ++i) {
-            all << ev(++seq, a, u"crw_1"_s, u"run_1"_s, i == 11 ? EventType::RunStatus : EventType::ToolProgress, T0 + i);
+            all << ev(++seq, a, u"crw_1"_s, u"run_1"_s,
+                      i == 11 ? EventType::RunStatus : EventType::ToolProgress, T0 + i);
             if (i < 5)
                 all << ev(++seq, a, u"crw_1"_s, u"run_2"_s, EventType::ToolProgress, T0 + i);
             if (i % 2 == 0)
@@ -1030,9 +1047,10 @@ private Q_SLOTS:
 
         const int keep = 3;
         const QList<StreamKey> keys{
-            {StreamKind::Run, a, u"run_1"_s}, {StreamKind::Run, a, u"run_2"_s}, {StreamKind::Run, b, u"run_9"_s},
-            {StreamKind::Run, a, u"run_3"_s}, {StreamKind::Mission, a, QString()}, {StreamKind::Graph, a, u"crw_1"_s},
-            {StreamKind::Graph, a, u"crw_2"_s}, {StreamKind::Graph, b, u"crw_1"_s},
+            {StreamKind::Run, a, u"run_1"_s},    {StreamKind::Run, a, u"run_2"_s},
+            {StreamKind::Run, b, u"run_9"_s},    {StreamKind::Run, a, u"run_3"_s},
+            {StreamKind::Mission, a, QString()}, {StreamKind::Graph, a, u"crw_1"_s},
+            {StreamKind::Graph, a, u"crw_2"_s},  {StreamKind::Graph, b, u"crw_1"_s},
         };
         // Expected survivors by brute force: new events, plus the newest `keep` of every
         // stream each event belongs to.
@@ -1101,8 +1119,8 @@ private Q_SLOTS:
         const qint64 sizeBefore = QFileInfo(dbFile).size();
         QList<StoredEventPtr> batch;
         for (int i = 1; i <= 4000; ++i) {
-            auto e = std::make_shared<StoredEvent>(*ev(1000000 + i, o.id, u"crw_w"_s, u"run_w"_s,
-                                                       EventType::ToolProgress, T0 + i));
+            auto e = std::make_shared<StoredEvent>(
+                *ev(1000000 + i, o.id, u"crw_w"_s, u"run_w"_s, EventType::ToolProgress, T0 + i));
             e->bytes = QByteArray(200, 'x');
             batch.append(std::move(e));
             if (batch.size() == 500) {
@@ -1185,7 +1203,8 @@ private Q_SLOTS:
         QVERIFY(m_store->crews(evil2).isEmpty());
         QCOMPARE(m_store->marketCrews(evil2).size(), 1); // "not evil2's" = everyone's priced crews
 
-        const Run r = m_store->createRun(o.id, c.id, QJsonArray{QJsonObject{{u"tool"_s, evil}}}, 60, T0);
+        const Run r =
+            m_store->createRun(o.id, c.id, QJsonArray{QJsonObject{{u"tool"_s, evil}}}, 60, T0);
         RunFilter f;
         f.crewId = evil2;
         QVERIFY(m_store->runs(o.id, f, &err).items.isEmpty());
@@ -1215,11 +1234,16 @@ private Q_SLOTS:
         QCOMPARE(Store::rewriteFrameSeq("{\"seq\":5,\"ts\":\"x\",\"type\":\"tool_start\"}", 42),
                  QByteArray("{\"seq\":42,\"ts\":\"x\",\"type\":\"tool_start\"}"));
         // Nested objects keep their own "seq"; strings that look like it are data.
-        QCOMPARE(Store::rewriteFrameSeq("{\"a\":{\"seq\":1},\"m\":\"\\\"seq\\\":3\",\"seq\":0,\"z\":[{\"seq\":2}]}", 7),
-                 QByteArray("{\"a\":{\"seq\":1},\"m\":\"\\\"seq\\\":3\",\"seq\":7,\"z\":[{\"seq\":2}]}"));
-        QCOMPARE(Store::rewriteFrameSeq("{\"type\":\"signal\"}", 9), QByteArray("{\"seq\":9,\"type\":\"signal\"}"));
+        QCOMPARE(
+            Store::rewriteFrameSeq(
+                "{\"a\":{\"seq\":1},\"m\":\"\\\"seq\\\":3\",\"seq\":0,\"z\":[{\"seq\":2}]}", 7),
+            QByteArray(
+                "{\"a\":{\"seq\":1},\"m\":\"\\\"seq\\\":3\",\"seq\":7,\"z\":[{\"seq\":2}]}"));
+        QCOMPARE(Store::rewriteFrameSeq("{\"type\":\"signal\"}", 9),
+                 QByteArray("{\"seq\":9,\"type\":\"signal\"}"));
         QCOMPARE(Store::rewriteFrameSeq("{}", 9), QByteArray("{\"seq\":9}"));
-        QCOMPARE(Store::rewriteFrameSeq("{ \"seq\" : 12 , \"x\":1}", 3), QByteArray("{ \"seq\" : 3 , \"x\":1}"));
+        QCOMPARE(Store::rewriteFrameSeq("{ \"seq\" : 12 , \"x\":1}", 3),
+                 QByteArray("{ \"seq\" : 3 , \"x\":1}"));
     }
 
     void eventsAfterAllStreams()
@@ -1248,15 +1272,19 @@ private Q_SLOTS:
         QVERIFY(m_store->appendEventsAllocating(none));
         QVERIFY(none.isEmpty());
 
-        QVERIFY(m_store->appendEvents({ev(10, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0)}));
-        const StoredEventPtr original = ev(0, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0 + 1);
-        QList<StoredEventPtr> batch{original, ev(999, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0 + 2)};
+        QVERIFY(
+            m_store->appendEvents({ev(10, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0)}));
+        const StoredEventPtr original =
+            ev(0, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0 + 1);
+        QList<StoredEventPtr> batch{
+            original, ev(999, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0 + 2)};
         QVERIFY(m_store->appendEventsAllocating(batch));
         QCOMPARE(seqs(batch), (QList<qint64>{11, 12}));
         QCOMPARE(original->seq, 0); // the caller's const event is not modified
         QVERIFY(batch[0] != original);
         for (const auto &e : batch)
-            QCOMPARE(QJsonDocument::fromJson(e->bytes).object().value(u"seq"_s).toInteger(), e->seq);
+            QCOMPARE(QJsonDocument::fromJson(e->bytes).object().value(u"seq"_s).toInteger(),
+                     e->seq);
         // Stored exactly as returned.
         const auto stored = m_store->eventsAfter(10, 100);
         QCOMPARE(seqs(stored), (QList<qint64>{11, 12}));
@@ -1293,8 +1321,9 @@ private Q_SLOTS:
                     return;
                 }
                 for (int i = 0; i < Rounds; ++i) {
-                    QList<StoredEventPtr> batch{ev(0, a, u"crw_b"_s, u"run_b"_s, EventType::ToolStart, T0),
-                                                ev(0, a, u"crw_b"_s, u"run_b"_s, EventType::ToolEnd, T0)};
+                    QList<StoredEventPtr> batch{
+                        ev(0, a, u"crw_b"_s, u"run_b"_s, EventType::ToolStart, T0),
+                        ev(0, a, u"crw_b"_s, u"run_b"_s, EventType::ToolEnd, T0)};
                     if (!store->appendEventsAllocating(batch)) {
                         workerOk = false;
                         return;
@@ -1313,9 +1342,10 @@ private Q_SLOTS:
             bool tailOk = true;
             QList<QList<qint64>> mine;
             for (int i = 0; i < Rounds && tailOk; ++i) {
-                QList<StoredEventPtr> batch{ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolStart, T0),
-                                            ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolProgress, T0),
-                                            ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolEnd, T0)};
+                QList<StoredEventPtr> batch{
+                    ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolStart, T0),
+                    ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolProgress, T0),
+                    ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolEnd, T0)};
                 if (!m_store->appendEventsAllocating(batch)) {
                     tailOk = false;
                     break;
@@ -1349,7 +1379,8 @@ private Q_SLOTS:
         QCOMPARE(all.size(), Rounds * 5);
         for (qsizetype i = 0; i < all.size(); ++i) {
             QCOMPARE(all[i]->seq, i + 1);
-            QCOMPARE(QJsonDocument::fromJson(all[i]->bytes).object().value(u"seq"_s).toInteger(), i + 1);
+            QCOMPARE(QJsonDocument::fromJson(all[i]->bytes).object().value(u"seq"_s).toInteger(),
+                     i + 1);
         }
     }
 
@@ -1379,14 +1410,16 @@ private Q_SLOTS:
     void postgresUrlParsing()
     {
         QString error;
-        auto p = PostgresStore::parseUrl(u"postgres://us%40er:p%3Ass%2Fw%25@db.example:6543/my%20db"_s, &error);
+        auto p = PostgresStore::parseUrl(
+            u"postgres://us%40er:p%3Ass%2Fw%25@db.example:6543/my%20db"_s, &error);
         QVERIFY2(p, qPrintable(error));
         QCOMPARE(p->user, u"us@er"_s);
         QCOMPARE(p->password, u"p:ss/w%"_s);
         QCOMPARE(p->host, u"db.example"_s);
         QCOMPARE(p->port, 6543);
         QCOMPARE(p->dbName, u"my db"_s);
-        p = PostgresStore::parseUrl(u"postgresql://crew@127.0.0.1/crewdeck?sslmode=disable"_s, &error);
+        p = PostgresStore::parseUrl(u"postgresql://crew@127.0.0.1/crewdeck?sslmode=disable"_s,
+                                    &error);
         QVERIFY2(p, qPrintable(error));
         QCOMPARE(p->port, 5432);
         QVERIFY(p->password.isEmpty());
@@ -1500,7 +1533,8 @@ private Q_SLOTS:
         const QStringList finals{RunState::Succeeded, RunState::Failed, RunState::Cancelled};
         const auto check = [&](const QString &orgId) {
             const DashboardStats m = m_store->dashboardStats(orgId, QDateTime(), QDateTime());
-            const DashboardStats f = m_store->dashboardStats(orgId, fromMs(0), fromMs(T0 + 1'000'000'000));
+            const DashboardStats f =
+                m_store->dashboardStats(orgId, fromMs(0), fromMs(T0 + 1'000'000'000));
             QCOMPARE(m.totalRuns, f.totalRuns);
             QCOMPARE(m.successRate, f.successRate);
             QCOMPARE(m.avgLatencyMs, f.avgLatencyMs);
@@ -1515,7 +1549,8 @@ private Q_SLOTS:
             const int op = int(rng.bounded(8));
             if (op <= 1 || all.isEmpty()) {
                 const bool inA = rng.bounded(3) != 0;
-                const Run r = m_store->createRun(inA ? a.id : b.id, inA ? ca.id : cb.id, oneStep(), 60, now);
+                const Run r =
+                    m_store->createRun(inA ? a.id : b.id, inA ? ca.id : cb.id, oneStep(), 60, now);
                 QVERIFY(!r.id.isEmpty());
                 all.append(R{r.id, inA ? a.id : b.id, now});
                 continue;
@@ -1535,7 +1570,8 @@ private Q_SLOTS:
             case 4: // finish (also on runs already final: no effect); durations repeat and
                     // spread over several 1 s histogram buckets
                 m_store->markRunFinished(r.id, finals.at(int(rng.bounded(3))),
-                                         (r.started < 0 ? now : r.started) + qint64(rng.bounded(40)) * 97);
+                                         (r.started < 0 ? now : r.started) +
+                                             qint64(rng.bounded(40)) * 97);
                 break;
             case 5:
                 m_store->cancelQueuedRun(r.id, now);
@@ -1615,15 +1651,15 @@ private Q_SLOTS:
         const auto b = org(u"globex"_s);
         const Crew c = crew(a.id, u"c"_s);
         const Crew cb = crew(b.id, u"cb"_s);
-        finishedRun(a.id, c.id, Monday - 1, 50, RunState::Succeeded, 1);      // previous week
-        finishedRun(a.id, c.id, Monday, 100, RunState::Succeeded, 10);        // at day 0's start
-        finishedRun(a.id, c.id, Monday + D - 1, 300, RunState::Failed, 20);   // last ms of day 0
-        finishedRun(a.id, c.id, Monday + D, 200, RunState::Succeeded, 5);     // day 1's start
-        m_store->createRun(a.id, c.id, oneStep(), 60, Monday + 3 * D);       // day 3: queued
+        finishedRun(a.id, c.id, Monday - 1, 50, RunState::Succeeded, 1);    // previous week
+        finishedRun(a.id, c.id, Monday, 100, RunState::Succeeded, 10);      // at day 0's start
+        finishedRun(a.id, c.id, Monday + D - 1, 300, RunState::Failed, 20); // last ms of day 0
+        finishedRun(a.id, c.id, Monday + D, 200, RunState::Succeeded, 5);   // day 1's start
+        m_store->createRun(a.id, c.id, oneStep(), 60, Monday + 3 * D);      // day 3: queued
         const Run never = m_store->createRun(a.id, c.id, oneStep(), 60, Monday + 5 * D);
         m_store->markRunFinished(never.id, RunState::Cancelled, Monday + 5 * D + 10); // day 5
-        finishedRun(a.id, c.id, Monday + 7 * D, 70, RunState::Succeeded);     // next week
-        finishedRun(b.id, cb.id, Monday + 10, 999, RunState::Failed, 1000);   // other org
+        finishedRun(a.id, c.id, Monday + 7 * D, 70, RunState::Succeeded);             // next week
+        finishedRun(b.id, cb.id, Monday + 10, 999, RunState::Failed, 1000);           // other org
 
         auto ts = m_store->timeseries(a.id, u"runs"_s, u"day"_s, Monday, Monday + 7 * D);
         QVERIFY(ts);
@@ -1685,7 +1721,7 @@ private Q_SLOTS:
         QCOMPARE(ts->points.size(), 3);
         QCOMPARE(ts->points[0].value, std::optional<double>(50)); // rank ceil(1.0) = 1
         QCOMPARE(ts->points[0].extra.value(u"p95"_s).toDouble(), 100.0);
-        QCOMPARE(ts->points[1].value, std::optional<double>(200)); // rank ceil(1.0) = 1
+        QCOMPARE(ts->points[1].value, std::optional<double>(200));       // rank ceil(1.0) = 1
         QCOMPARE(ts->points[1].extra.value(u"p95"_s).toDouble(), 300.0); // rank ceil(1.9) = 2
         QCOMPARE(ts->points[2].value, std::nullopt);
         QVERIFY(ts->points[2].extra.value(u"p95"_s).isNull());
@@ -1716,13 +1752,16 @@ private Q_SLOTS:
         QList<std::pair<qint64, qint64>> finished; // finished_at, duration
         QRandomGenerator rng(7);
         const auto finishAt = [&](qint64 finishedAt, qint64 duration) {
-            const Run r = m_store->createRun(o.id, c.id, QJsonArray{}, 600, finishedAt - duration - 5);
+            const Run r =
+                m_store->createRun(o.id, c.id, QJsonArray{}, 600, finishedAt - duration - 5);
             m_store->markRunStarted(r.id, finishedAt - duration);
-            m_store->markRunFinished(r.id, rng.bounded(4) ? RunState::Succeeded : RunState::Failed, finishedAt);
+            m_store->markRunFinished(r.id, rng.bounded(4) ? RunState::Succeeded : RunState::Failed,
+                                     finishedAt);
             finished.append({finishedAt, duration});
         };
         for (int i = 0; i < 300; ++i)
-            finishAt(from + qint64(rng.bounded(9 * 24)) * Hour + qint64(rng.bounded(3600000)), 1 + rng.bounded(60000));
+            finishAt(from + qint64(rng.bounded(9 * 24)) * Hour + qint64(rng.bounded(3600000)),
+                     1 + rng.bounded(60000));
         finishAt(now, 1234); // today: the open bucket
         // The expected figures, from the list: nearest rank over [start, start + width).
         const auto expect = [&](qint64 start, qint64 width, int p) -> std::optional<double> {
@@ -1737,8 +1776,8 @@ private Q_SLOTS:
             return double(v.at((v.size() * p + 99) / 100 - 1));
         };
         const auto check = [&](qint64 width, qint64 rangeFrom, qint64 rangeTo, const char *when) {
-            const auto ts = m_store->timeseries(o.id, u"latency"_s, width == D ? u"day"_s : u"hour"_s,
-                                                rangeFrom, rangeTo);
+            const auto ts = m_store->timeseries(
+                o.id, u"latency"_s, width == D ? u"day"_s : u"hour"_s, rangeFrom, rangeTo);
             QVERIFY2(ts, when);
             QCOMPARE(ts->points.size(), (rangeTo - rangeFrom) / width);
             int filled = 0;
@@ -1757,7 +1796,8 @@ private Q_SLOTS:
             QVERIFY2(filled > 0, when);
         };
         // A partial first bucket first: its figure covers only its part and is not remembered.
-        const auto partial = m_store->timeseries(o.id, u"latency"_s, u"day"_s, from + 12 * Hour, today + D);
+        const auto partial =
+            m_store->timeseries(o.id, u"latency"_s, u"day"_s, from + 12 * Hour, today + D);
         QVERIFY(partial);
         check(D, from, today + D, "days, computed");
         check(D, from, today + D, "days, from the memo");

@@ -46,7 +46,8 @@ QString PgServer::binDir()
     QVersionNumber bestVersion;
     for (const QString &v : base.entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
         const QString bin = base.filePath(v + u"/bin"_s);
-        if (!QFileInfo(bin + u"/initdb"_s).isExecutable() || !QFileInfo(bin + u"/pg_ctl"_s).isExecutable())
+        if (!QFileInfo(bin + u"/initdb"_s).isExecutable() ||
+            !QFileInfo(bin + u"/pg_ctl"_s).isExecutable())
             continue;
         const QVersionNumber num = QVersionNumber::fromString(v);
         if (best.isEmpty() || num > bestVersion) {
@@ -127,7 +128,8 @@ bool PgServer::start(QString *error)
         chown.start(u"chown"_s, {u"-R"_s, u"postgres:postgres"_s, m_dir->path()});
         if (!chown.waitForFinished(10000) || chown.exitCode() != 0) {
             if (error)
-                *error = u"cannot chown the temporary directory to postgres (is the postgres user missing?)"_s;
+                *error =
+                    u"cannot chown the temporary directory to postgres (is the postgres user missing?)"_s;
             return false;
         }
     }
@@ -150,12 +152,13 @@ bool PgServer::start(QString *error)
 bool PgServer::startServer(QString *error)
 {
     // fsync off: a throwaway cluster; durability across a crash is not what tests check.
-    const QString options = u"-c listen_addresses=127.0.0.1 -c port=%1 -c unix_socket_directories=%2"
-                            u" -c fsync=off -c max_connections=50"_s.arg(m_port)
-                                .arg(m_socketDir);
+    const QString options =
+        u"-c listen_addresses=127.0.0.1 -c port=%1 -c unix_socket_directories=%2"
+        u" -c fsync=off -c max_connections=50"_s.arg(m_port)
+            .arg(m_socketDir);
     if (!run(u"pg_ctl"_s,
-             {u"-D"_s, m_dataDir, u"-l"_s, m_dir->filePath(u"server.log"_s), u"-o"_s, options, u"-w"_s,
-              u"-t"_s, u"60"_s, u"start"_s},
+             {u"-D"_s, m_dataDir, u"-l"_s, m_dir->filePath(u"server.log"_s), u"-o"_s, options,
+              u"-w"_s, u"-t"_s, u"60"_s, u"start"_s},
              nullptr, error, 90000))
         return false;
     m_running = true;
@@ -166,8 +169,8 @@ bool PgServer::stop(QString *error)
 {
     if (!m_running)
         return true;
-    const bool ok = run(u"pg_ctl"_s, {u"-D"_s, m_dataDir, u"-m"_s, u"fast"_s, u"-w"_s, u"stop"_s}, nullptr,
-                        error, 60000);
+    const bool ok = run(u"pg_ctl"_s, {u"-D"_s, m_dataDir, u"-m"_s, u"fast"_s, u"-w"_s, u"stop"_s},
+                        nullptr, error, 60000);
     if (ok)
         m_running = false;
     return ok;
@@ -183,16 +186,16 @@ bool PgServer::restart(QString *error)
 bool PgServer::psql(const QString &dbName, const QString &sql, QString *output, QString *error)
 {
     return run(u"psql"_s,
-               {u"-h"_s, m_socketDir, u"-p"_s, QString::number(m_port), u"-U"_s, SuperUser, u"-d"_s, dbName,
-                u"-v"_s, u"ON_ERROR_STOP=1"_s, u"-At"_s, u"-c"_s, sql},
+               {u"-h"_s, m_socketDir, u"-p"_s, QString::number(m_port), u"-U"_s, SuperUser, u"-d"_s,
+                dbName, u"-v"_s, u"ON_ERROR_STOP=1"_s, u"-At"_s, u"-c"_s, sql},
                output, error);
 }
 
 bool PgServer::createDatabase(const QString &name, QString *error)
 {
     return run(u"createdb"_s,
-               {u"-h"_s, m_socketDir, u"-p"_s, QString::number(m_port), u"-U"_s, SuperUser, name}, nullptr,
-               error);
+               {u"-h"_s, m_socketDir, u"-p"_s, QString::number(m_port), u"-U"_s, SuperUser, name},
+               nullptr, error);
 }
 
 } // namespace crewdeck::test

@@ -84,8 +84,9 @@ bool RedisServer::start(int timeoutMs)
         m_process = std::make_unique<QProcess>();
         m_process->setWorkingDirectory(m_dir->path());
         m_process->setProcessChannelMode(QProcess::MergedChannels);
-        m_process->start(exe, {u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s, u"--port"_s, QString::number(m_port),
-                               u"--bind"_s, u"127.0.0.1"_s, u"--daemonize"_s, u"no"_s, u"--dir"_s, m_dir->path()});
+        m_process->start(exe, {u"--save"_s, u""_s, u"--appendonly"_s, u"no"_s, u"--port"_s,
+                               QString::number(m_port), u"--bind"_s, u"127.0.0.1"_s,
+                               u"--daemonize"_s, u"no"_s, u"--dir"_s, m_dir->path()});
         if (!m_process->waitForStarted(5000)) {
             m_error = u"cannot start %1: %2"_s.arg(exe, m_process->errorString());
             return false;
@@ -98,7 +99,8 @@ bool RedisServer::start(int timeoutMs)
             QThread::msleep(20);
         }
         const QByteArray out = m_process->readAll();
-        m_error = u"redis-server on port %1 did not answer PING: %2"_s.arg(m_port).arg(QString::fromLocal8Bit(out.right(500)));
+        m_error = u"redis-server on port %1 did not answer PING: %2"_s.arg(m_port).arg(
+            QString::fromLocal8Bit(out.right(500)));
         kill();
         // Port taken: try another (or, for a restart on the same port, wait for it).
         if (reusePort)

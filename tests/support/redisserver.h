@@ -20,7 +20,7 @@ class RedisServer
 {
 public:
     RedisServer();
-    ~RedisServer();  // kills the server
+    ~RedisServer(); // kills the server
 
     // Path of redis-server (PATH, then /usr/bin), or empty.
     static QString executable();
@@ -29,9 +29,13 @@ public:
 
     // Starts on a free port (or on port() again after a stop), waits until PING answers.
     bool start(int timeoutMs = 10000);
-    void stop();     // SIGTERM, wait for exit
-    void kill();     // SIGKILL, wait for exit
-    bool restart(int timeoutMs = 10000) { stop(); return start(timeoutMs); }
+    void stop(); // SIGTERM, wait for exit
+    void kill(); // SIGKILL, wait for exit
+    bool restart(int timeoutMs = 10000)
+    {
+        stop();
+        return start(timeoutMs);
+    }
     // SIGSTOP / SIGCONT: the server keeps its sockets open but stops answering (half-open).
     void pause();
     void resume();

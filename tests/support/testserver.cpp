@@ -61,7 +61,8 @@ HttpResponse HttpClient::request(const QByteArray &method, const QString &pathAn
     QUrl url(m_base.toString() + pathAndQuery, QUrl::TolerantMode);
     QNetworkRequest req(url);
     req.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
+                     QNetworkRequest::ManualRedirectPolicy);
     if (!token.isEmpty())
         req.setRawHeader("Authorization", "Bearer " + token.toUtf8());
     bool hasContentType = false;
@@ -102,12 +103,14 @@ HttpResponse HttpClient::get(const QString &pathAndQuery, const QString &token)
     return request("GET", pathAndQuery, {}, token);
 }
 
-HttpResponse HttpClient::post(const QString &pathAndQuery, const QJsonObject &body, const QString &token)
+HttpResponse HttpClient::post(const QString &pathAndQuery, const QJsonObject &body,
+                              const QString &token)
 {
     return request("POST", pathAndQuery, QJsonDocument(body).toJson(QJsonDocument::Compact), token);
 }
 
-HttpResponse HttpClient::postRaw(const QString &pathAndQuery, const QByteArray &body, const QString &token)
+HttpResponse HttpClient::postRaw(const QString &pathAndQuery, const QByteArray &body,
+                                 const QString &token)
 {
     return request("POST", pathAndQuery, body, token);
 }
@@ -153,13 +156,14 @@ bool TestServer::start(QString *error)
     m_config.rentalSettleIntervalMs = m_options.rentalSettleIntervalMs;
     m_config.startingGrant = m_options.startingGrant;
     m_config.maxConcurrentRuns = 2;
-    m_config.python = !m_options.python.isEmpty() ? m_options.python
+    m_config.python = !m_options.python.isEmpty()            ? m_options.python
                       : QFile::exists(u"/usr/bin/python3"_s) ? u"/usr/bin/python3"_s
                                                              : u"python3"_s;
-    if (!QDir().mkpath(gitRoot())
-        || !QFile::setPermissions(gitRoot(), QFileDevice::ReadOwner | QFileDevice::WriteOwner | QFileDevice::ExeOwner
-                                                 | QFileDevice::ReadGroup | QFileDevice::ExeGroup
-                                                 | QFileDevice::ReadOther | QFileDevice::ExeOther))
+    if (!QDir().mkpath(gitRoot()) ||
+        !QFile::setPermissions(gitRoot(), QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                              QFileDevice::ExeOwner | QFileDevice::ReadGroup |
+                                              QFileDevice::ExeGroup | QFileDevice::ReadOther |
+                                              QFileDevice::ExeOther))
         return fail(u"cannot create the fixture repository folder"_s);
     m_config.gitLocalRoots = {gitRoot()};
     if (m_options.configure)
@@ -231,7 +235,8 @@ server::UserRecord TestServer::createUser(const QString &orgName, const QString 
     if (orgId.isEmpty())
         return {};
     server::StoreError err = server::StoreError::None;
-    const auto user = store()->createUser(orgId, email, role, server::passwords::hash(password), &err);
+    const auto user =
+        store()->createUser(orgId, email, role, server::passwords::hash(password), &err);
     return user.value_or(server::UserRecord{});
 }
 

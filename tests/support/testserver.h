@@ -31,17 +31,17 @@ using Headers = QList<QPair<QByteArray, QByteArray>>;
 
 struct HttpResponse
 {
-    int status = 0;          // 0: no HTTP answer (timeout, connection refused...)
+    int status = 0; // 0: no HTTP answer (timeout, connection refused...)
     Headers headers;
     QByteArray body;
-    QString errorString;     // transport error, if any
+    QString errorString; // transport error, if any
 
     // Case-insensitive; empty when absent.
     QByteArray header(const QByteArray &name) const;
-    QJsonObject json() const;        // empty if the body is not a JSON object
-    QJsonArray jsonArray() const;    // empty if the body is not a JSON array
-    QString errorCode() const;       // "error.code" of the error envelope, or empty
-    QString errorMessage() const;    // "error.message" of the error envelope, or empty
+    QJsonObject json() const;     // empty if the body is not a JSON object
+    QJsonArray jsonArray() const; // empty if the body is not a JSON array
+    QString errorCode() const;    // "error.code" of the error envelope, or empty
+    QString errorMessage() const; // "error.message" of the error envelope, or empty
 };
 
 // Synchronous HTTP/1.1 client on QNetworkAccessManager (no proxy, no HTTP/2).
@@ -59,8 +59,10 @@ public:
                          const QByteArray &body = {}, const QString &token = {},
                          const Headers &headers = {}, int timeoutMs = 20000);
     HttpResponse get(const QString &pathAndQuery, const QString &token = {});
-    HttpResponse post(const QString &pathAndQuery, const QJsonObject &body, const QString &token = {});
-    HttpResponse postRaw(const QString &pathAndQuery, const QByteArray &body, const QString &token = {});
+    HttpResponse post(const QString &pathAndQuery, const QJsonObject &body,
+                      const QString &token = {});
+    HttpResponse postRaw(const QString &pathAndQuery, const QByteArray &body,
+                         const QString &token = {});
     HttpResponse del(const QString &pathAndQuery, const QString &token = {});
 
 private:
@@ -74,9 +76,9 @@ public:
     struct Options
     {
         bool demo = false;
-        int rentalSettleIntervalMs = 200;          // fast settlement for rental tests
+        int rentalSettleIntervalMs = 200; // fast settlement for rental tests
         Micros startingGrant = Micros::fromUnits(1000);
-        QString python;                             // default: /usr/bin/python3 if present
+        QString python; // default: /usr/bin/python3 if present
         // Last word on the configuration before start (e.g. maxConcurrentRuns).
         std::function<void(server::ServerConfig &)> configure;
         // A node without a tool sandbox fails start() (loudly, never a skip) unless this is set.
@@ -99,7 +101,7 @@ public:
     server::Store *store() const;
     const server::ServerConfig &config() const { return m_config; }
     quint16 port() const;
-    QUrl baseUrl() const;       // http://127.0.0.1:<port>
+    QUrl baseUrl() const; // http://127.0.0.1:<port>
     // A folder for fixture git repositories that git_clone may read (--git-local-root);
     // readable by every uid a tool may run as.
     QString gitRoot() const;
@@ -111,8 +113,8 @@ public:
     QString ensureOrg(const QString &orgName);
     // Creates the org when missing and a user with an argon2id hash of `password`.
     // Returns the user's record (id empty on failure, e.g. duplicate e-mail).
-    server::UserRecord createUser(const QString &orgName, const QString &email,
-                                  const QString &role, const QString &password);
+    server::UserRecord createUser(const QString &orgName, const QString &email, const QString &role,
+                                  const QString &password);
     // POST /auth/login; the access token or empty on failure.
     QString login(const QString &email, const QString &password);
     // Signs arbitrary claims with the server's secret (expired tokens and the like).
@@ -121,12 +123,19 @@ public:
     QString tokenFor(const server::UserRecord &user) const;
 
     HttpClient &http() { return m_http; }
-    HttpResponse get(const QString &pathAndQuery, const QString &token = {}) { return m_http.get(pathAndQuery, token); }
-    HttpResponse post(const QString &pathAndQuery, const QJsonObject &body, const QString &token = {})
+    HttpResponse get(const QString &pathAndQuery, const QString &token = {})
+    {
+        return m_http.get(pathAndQuery, token);
+    }
+    HttpResponse post(const QString &pathAndQuery, const QJsonObject &body,
+                      const QString &token = {})
     {
         return m_http.post(pathAndQuery, body, token);
     }
-    HttpResponse del(const QString &pathAndQuery, const QString &token = {}) { return m_http.del(pathAndQuery, token); }
+    HttpResponse del(const QString &pathAndQuery, const QString &token = {})
+    {
+        return m_http.del(pathAndQuery, token);
+    }
 
 private:
     Options m_options;

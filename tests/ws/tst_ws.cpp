@@ -16,8 +16,8 @@
 #include <memory>
 
 #include "server/model/streams.h"
-#include "server/ws/frontdoor.h"
 #include "server/ws/framering.h"
+#include "server/ws/frontdoor.h"
 #include "server/ws/gateway.h"
 #include "server/ws/wsconnection.h"
 #include "shared/events.h"
@@ -93,9 +93,9 @@ class MemAuthority : public StreamAuthority
 {
 public:
     QSet<QString> users{u"u1"_s, u"u2"_s};
-    QHash<QString, QString> runOrg;        // run -> org
+    QHash<QString, QString> runOrg; // run -> org
     QSet<QString> finishedRuns;
-    QHash<QString, QString> crewOrg;       // crew -> owner org
+    QHash<QString, QString> crewOrg; // crew -> owner org
     QHash<QString, QString> crewStatus;
 
     std::optional<jwt::Claims> authenticate(const QByteArray &token) override
@@ -158,7 +158,8 @@ public:
         QList<QJsonObject> out;
         for (const auto &f : frames) {
             const QString t = f.value(u"type"_s).toString();
-            if (type.isEmpty() ? (t != u"heartbeat"_s && t != u"pong"_s && t != u"snapshot"_s && t != u"reset"_s)
+            if (type.isEmpty() ? (t != u"heartbeat"_s && t != u"pong"_s && t != u"snapshot"_s &&
+                                  t != u"reset"_s)
                                : t == type)
                 out.append(f);
         }
@@ -200,10 +201,13 @@ public:
         if (!socket.waitForConnected(5000))
             return {};
         socket.write(head);
-        (void)QTest::qWaitFor([&] {
-            in += socket.readAll();
-            return in.contains("\r\n\r\n") || socket.state() == QAbstractSocket::UnconnectedState;
-        }, 10000);
+        (void)QTest::qWaitFor(
+            [&] {
+                in += socket.readAll();
+                return in.contains("\r\n\r\n") ||
+                       socket.state() == QAbstractSocket::UnconnectedState;
+            },
+            10000);
         in += socket.readAll();
         const qsizetype end = in.indexOf("\r\n\r\n");
         if (end < 0)
@@ -217,10 +221,11 @@ public:
                                   const QByteArray &key = "dGhlIHNhbXBsZSBub25jZQ==",
                                   const QByteArray &version = "13")
     {
-        return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
-               "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: " + key
-               + "\r\nSec-WebSocket-Version: " + version
-               + "\r\nSec-WebSocket-Protocol: crewdeck.v1, bearer." + tok + "\r\n" + extra + "\r\n";
+        return "GET " + path +
+               " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+               "Connection: keep-alive, Upgrade\r\nSec-WebSocket-Key: " +
+               key + "\r\nSec-WebSocket-Version: " + version +
+               "\r\nSec-WebSocket-Protocol: crewdeck.v1, bearer." + tok + "\r\n" + extra + "\r\n";
     }
     void send(int opcode, const QByteArray &payload, bool fin = true, bool masked = true)
     {
@@ -251,10 +256,12 @@ public:
     RawFrame next(int timeoutMs = 10000)
     {
         RawFrame f;
-        (void)QTest::qWaitFor([&] {
-            in += socket.readAll();
-            return parse(f) || socket.state() == QAbstractSocket::UnconnectedState;
-        }, timeoutMs);
+        (void)QTest::qWaitFor(
+            [&] {
+                in += socket.readAll();
+                return parse(f) || socket.state() == QAbstractSocket::UnconnectedState;
+            },
+            timeoutMs);
         if (f.opcode < 0) {
             in += socket.readAll();
             parse(f);
@@ -272,10 +279,12 @@ public:
     }
     bool waitClosedByServer(int timeoutMs = 10000)
     {
-        return QTest::qWaitFor([&] {
-            in += socket.readAll();
-            return socket.state() == QAbstractSocket::UnconnectedState;
-        }, timeoutMs);
+        return QTest::qWaitFor(
+            [&] {
+                in += socket.readAll();
+                return socket.state() == QAbstractSocket::UnconnectedState;
+            },
+            timeoutMs);
     }
 
 private:
@@ -348,12 +357,13 @@ private:
         m_auth->runOrg = {{u"r1"_s, u"o1"_s}, {u"r2"_s, u"o2"_s}, {u"rdone"_s, u"o1"_s}};
         m_auth->finishedRuns = {u"rdone"_s};
         m_auth->crewOrg = {{u"c1"_s, u"o1"_s}, {u"c2"_s, u"o1"_s}, {u"cx"_s, u"o2"_s}};
-        m_auth->crewStatus = {{u"c1"_s, u"available"_s}, {u"c2"_s, u"busy"_s}, {u"cx"_s, u"offline"_s}};
+        m_auth->crewStatus = {
+            {u"c1"_s, u"available"_s}, {u"c2"_s, u"busy"_s}, {u"cx"_s, u"offline"_s}};
         m_http = std::make_unique<QHttpServer>();
         m_http->route(u"/hello"_s, [] { return u"hi"_s; });
-        m_http->route(u"/echo"_s, QHttpServerRequest::Method::Post, [](const QHttpServerRequest &req) {
-            return u"len=%1"_s.arg(req.body().size());
-        });
+        m_http->route(
+            u"/echo"_s, QHttpServerRequest::Method::Post,
+            [](const QHttpServerRequest &req) { return u"len=%1"_s.arg(req.body().size()); });
         m_front = new FrontDoor();
         QVERIFY(m_front->listen(QHostAddress::LocalHost, 0));
         m_port = m_front->serverPort();
@@ -400,10 +410,12 @@ private:
         QObject ctx;
         connect(&s, &QIODevice::readyRead, &ctx, [&] { got += s.readAll(); });
         s.write(data);
-        (void)QTest::qWaitFor([&] {
-            return s.state() == QAbstractSocket::UnconnectedState
-                   || (!until.isEmpty() && got.contains(until));
-        }, 15000);
+        (void)QTest::qWaitFor(
+            [&] {
+                return s.state() == QAbstractSocket::UnconnectedState ||
+                       (!until.isEmpty() && got.contains(until));
+            },
+            15000);
         got += s.readAll();
         return got;
     }
@@ -412,9 +424,11 @@ private:
     {
         m_source->publish(org, u"c1"_s, run, RunStatusEvent{u"c1"_s, run, status});
     }
-    void publishTool(const QString &org, const QString &crew, const QString &run, const QString &call)
+    void publishTool(const QString &org, const QString &crew, const QString &run,
+                     const QString &call)
     {
-        m_source->publish(org, crew, run, ToolStartEvent{crew, run, u"a1"_s, call, u"script"_s, {}});
+        m_source->publish(org, crew, run,
+                          ToolStartEvent{crew, run, u"a1"_s, call, u"script"_s, {}});
     }
 
 private Q_SLOTS:
@@ -457,7 +471,11 @@ private Q_SLOTS:
         const QByteArray t = token(u"u1"_s, u"o1"_s);
         QCOMPARE(closeCodeOf(u"/ws/mission"_s, {}), 4401);
         QCOMPARE(closeCodeOf(u"/ws/mission"_s, "not.a.token"), 4401);
-        QCOMPARE(closeCodeOf(u"/ws/mission"_s, jwt::sign(jwt::Claims{u"u1"_s, u"o1"_s, u"member"_s, 1, QDateTime::currentSecsSinceEpoch() + 60}, "other-key")), 4401);
+        QCOMPARE(closeCodeOf(u"/ws/mission"_s,
+                             jwt::sign(jwt::Claims{u"u1"_s, u"o1"_s, u"member"_s, 1,
+                                                   QDateTime::currentSecsSinceEpoch() + 60},
+                                       "other-key")),
+                 4401);
         QCOMPARE(closeCodeOf(u"/ws/mission"_s, token(u"ghost"_s, u"o1"_s)), 4401); // user gone
         QCOMPARE(closeCodeOf(u"/ws/runs/nope"_s, t), 4404);
         QCOMPARE(closeCodeOf(u"/ws/runs/r2"_s, t), 4404); // another org's run
@@ -524,7 +542,8 @@ private Q_SLOTS:
             QVERIFY(v.toObject().value(u"crew_id"_s).toString().startsWith(u"c"_s));
 
         m_source->publish(u"o2"_s, u"cx"_s, {}, SignalEvent{u"cx"_s, u"busy"_s}); // other org
-        const auto mine = m_source->publish(u"o1"_s, u"c2"_s, {}, SignalEvent{u"c2"_s, u"available"_s});
+        const auto mine =
+            m_source->publish(u"o1"_s, u"c2"_s, {}, SignalEvent{u"c2"_s, u"available"_s});
         QTRY_COMPARE_WITH_TIMEOUT(c->ofType(u"signal"_s).size(), 1, 10000);
         QCOMPARE(c->ofType(u"signal"_s).first().value(u"crew_id"_s).toString(), u"c2"_s);
         QCOMPARE(c->ofType(u"signal"_s).first().value(u"seq"_s).toInteger(), mine->seq);
@@ -607,7 +626,8 @@ private Q_SLOTS:
         QTRY_COMPARE_WITH_TIMEOUT(c->eventSeqs().size(), 1, 10000);
         // Written to the history without a live publish: still sent before the close.
         m_source->publish(u"o1"_s, u"c1"_s, u"rdone"_s,
-                          ToolStartEvent{u"c1"_s, u"rdone"_s, u"a1"_s, u"t2"_s, u"script"_s, {}}, 0, false);
+                          ToolStartEvent{u"c1"_s, u"rdone"_s, u"a1"_s, u"t2"_s, u"script"_s, {}}, 0,
+                          false);
         QTRY_VERIFY_WITH_TIMEOUT(c->closed, 10000);
         QCOMPARE(c->closeCode, 1000);
         QCOMPARE(c->eventSeqs(), range(1, 2));
@@ -745,7 +765,8 @@ private Q_SLOTS:
         QVERIFY(slow.waitForConnected(5000));
         slow.write("GET /ws/mission HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                    "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: crewdeck.v1, bearer." + t + "\r\n\r\n");
+                   "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: crewdeck.v1, bearer." +
+                   t + "\r\n\r\n");
         QByteArray slowData;
         QTRY_VERIFY_WITH_TIMEOUT((slowData += slow.readAll()).contains("\r\n\r\n"), 10000);
         QVERIFY(slowData.startsWith("HTTP/1.1 101"));
@@ -813,7 +834,8 @@ private Q_SLOTS:
                 if ((d[0] & 0x0f) == 0x8 && len >= 2) {
                     closeCode = (int(d[hdr]) << 8) | d[hdr + 1];
                 } else if ((d[0] & 0x0f) == 0x1) {
-                    const QJsonObject o = QJsonDocument::fromJson(slowData.mid(pos + hdr, len)).object();
+                    const QJsonObject o =
+                        QJsonDocument::fromJson(slowData.mid(pos + hdr, len)).object();
                     if (o.value(u"type"_s).toString() == u"signal"_s) {
                         const qint64 seq = o.value(u"seq"_s).toInteger();
                         ordered = ordered && seq == lastSeq + 1;
@@ -842,7 +864,8 @@ private Q_SLOTS:
             QVERIFY2(head.startsWith("HTTP/1.1 101"), head.constData());
             raw.socket.setReadBufferSize(1024);
             QSignalSpy closedSpy(m_gateway.get(), &Gateway::sessionClosed);
-            const QByteArray ping = appLevel ? QByteArray("{\"type\":\"ping\"}") : QByteArray(125, 'p');
+            const QByteArray ping =
+                appLevel ? QByteArray("{\"type\":\"ping\"}") : QByteArray(125, 'p');
             qint64 maxHeld = 0;
             const auto flood = [&](int rounds) {
                 for (int round = 0; round < rounds && closedSpy.isEmpty(); ++round) {
@@ -850,7 +873,8 @@ private Q_SLOTS:
                         raw.send(appLevel ? 0x1 : 0x9, ping);
                     raw.socket.flush();
                     QTest::qWait(1);
-                    const QList<WsConnection *> connections = m_gateway->findChildren<WsConnection *>();
+                    const QList<WsConnection *> connections =
+                        m_gateway->findChildren<WsConnection *>();
                     for (WsConnection *c : connections)
                         maxHeld = qMax(maxHeld, c->pendingBytes());
                 }
@@ -879,12 +903,14 @@ private Q_SLOTS:
         QVERIFY2(resp.startsWith("HTTP/1.1 101 Switching Protocols\r\n"), resp.constData());
         QVERIFY(resp.contains("\r\nSec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"));
         QVERIFY(resp.contains("\r\nSec-WebSocket-Protocol: crewdeck.v1\r\n"));
-        QCOMPARE(WsConnection::acceptKey("dGhlIHNhbXBsZSBub25jZQ=="), QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
+        QCOMPARE(WsConnection::acceptKey("dGhlIHNhbXBsZSBub25jZQ=="),
+                 QByteArray("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="));
 
         const RawFrame snapshot = raw.next();
         QCOMPARE(snapshot.opcode, 0x1);
         QVERIFY(snapshot.fin);
-        QCOMPARE(QJsonDocument::fromJson(snapshot.payload).object().value(u"type"_s).toString(), u"snapshot"_s);
+        QCOMPARE(QJsonDocument::fromJson(snapshot.payload).object().value(u"type"_s).toString(),
+                 u"snapshot"_s);
 
         raw.send(0x9, "are you there");
         RawFrame pong = raw.next();
@@ -900,7 +926,8 @@ private Q_SLOTS:
         QCOMPARE(pong.payload, QByteArray("mid"));
         const RawFrame reply = raw.next();
         QCOMPARE(reply.opcode, 0x1);
-        QCOMPARE(QJsonDocument::fromJson(reply.payload).object().value(u"type"_s).toString(), u"pong"_s);
+        QCOMPARE(QJsonDocument::fromJson(reply.payload).object().value(u"type"_s).toString(),
+                 u"pong"_s);
         QCOMPARE(m_gateway->sessionCount(), 1);
 
         QSignalSpy closed(m_gateway.get(), &Gateway::sessionClosed);
@@ -941,7 +968,8 @@ private Q_SLOTS:
         QFETCH(int, expected);
         start();
         RawWs raw;
-        const QByteArray resp = raw.handshake(m_port, RawWs::upgradeHead("/ws/mission", token(u"u1"_s, u"o1"_s)));
+        const QByteArray resp =
+            raw.handshake(m_port, RawWs::upgradeHead("/ws/mission", token(u"u1"_s, u"o1"_s)));
         QVERIFY2(resp.startsWith("HTTP/1.1 101"), resp.constData());
         QCOMPARE(raw.next().opcode, 0x1); // snapshot
         QSignalSpy closed(m_gateway.get(), &Gateway::sessionClosed);
@@ -994,16 +1022,21 @@ private Q_SLOTS:
     {
         QTest::addColumn<QByteArray>("head");
         const QByteArray t = token(u"u1"_s, u"o1"_s);
-        QTest::newRow("version 8") << RawWs::upgradeHead("/ws/mission", t, {}, "dGhlIHNhbXBsZSBub25jZQ==", "8");
+        QTest::newRow("version 8")
+            << RawWs::upgradeHead("/ws/mission", t, {}, "dGhlIHNhbXBsZSBub25jZQ==", "8");
         QTest::newRow("short key") << RawWs::upgradeHead("/ws/mission", t, {}, "c2hvcnQ=");
-        QTest::newRow("key not base64") << RawWs::upgradeHead("/ws/mission", t, {}, "!!!!!!!!!!!!!!!!!!!!!!==");
-        QTest::newRow("no key") << QByteArray("GET /ws/mission HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                                              "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
-        QTest::newRow("no Connection: Upgrade") << QByteArray("GET /ws/mission HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-                                              "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
-        QTest::newRow("HTTP/1.0") << QByteArray("GET /ws/mission HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\n"
-                                                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                                "Sec-WebSocket-Version: 13\r\n\r\n");
+        QTest::newRow("key not base64")
+            << RawWs::upgradeHead("/ws/mission", t, {}, "!!!!!!!!!!!!!!!!!!!!!!==");
+        QTest::newRow("no key") << QByteArray(
+            "GET /ws/mission HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        QTest::newRow("no Connection: Upgrade") << QByteArray(
+            "GET /ws/mission HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n");
+        QTest::newRow("HTTP/1.0") << QByteArray(
+            "GET /ws/mission HTTP/1.0\r\nHost: x\r\nUpgrade: websocket\r\n"
+            "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\n\r\n");
     }
 
     void badHandshakesGet400()
@@ -1027,10 +1060,11 @@ private Q_SLOTS:
     {
         start();
         RawWs raw;
-        const QByteArray head = "GET /ws/mission HTTP/1.1\r\nHost: x\r\nUpgrade: WebSocket\r\n"
-                                "Connection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                                "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer "
-                                + token(u"u1"_s, u"o1"_s) + "\r\n\r\n";
+        const QByteArray head =
+            "GET /ws/mission HTTP/1.1\r\nHost: x\r\nUpgrade: WebSocket\r\n"
+            "Connection: upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            "Sec-WebSocket-Version: 13\r\nAuthorization: Bearer " +
+            token(u"u1"_s, u"o1"_s) + "\r\n\r\n";
         const QByteArray resp = raw.handshake(m_port, head);
         QVERIFY2(resp.startsWith("HTTP/1.1 101"), resp.constData());
         QVERIFY(!resp.contains("Sec-WebSocket-Protocol"));
@@ -1073,8 +1107,8 @@ private Q_SLOTS:
     // after a run's final frame, eviction is oldest-first over all streams and moves floor().
     void frameRingStreamsBudgetAndEviction()
     {
-        const auto event = [](qint64 seq, const QString &type, const QString &org, const QString &crew,
-                              const QString &run) {
+        const auto event = [](qint64 seq, const QString &type, const QString &org,
+                              const QString &crew, const QString &run) {
             StoredEvent e;
             e.seq = seq;
             e.type = type;
@@ -1084,11 +1118,13 @@ private Q_SLOTS:
             return e;
         };
         const QByteArray frame(100, 'f'); // each entry costs 100 + 96 bytes
-        FrameRing ring(10 * 196, 5);       // room for 10; seqs up to 5 came before the ring
+        FrameRing ring(10 * 196, 5);      // room for 10; seqs up to 5 came before the ring
         QVERIFY(!ring.covers(4));
         QVERIFY(ring.covers(5));
         for (qint64 seq = 6; seq <= 13; ++seq)
-            ring.append(event(seq, EventType::ToolProgress, u"o1"_s, u"c1"_s, seq % 2 ? u"r1"_s : u"r2"_s), frame, false);
+            ring.append(
+                event(seq, EventType::ToolProgress, u"o1"_s, u"c1"_s, seq % 2 ? u"r1"_s : u"r2"_s),
+                frame, false);
         ring.append(event(14, EventType::Signal, u"o1"_s, u"c1"_s, {}), frame, false);
         ring.append(event(15, EventType::RunStatus, u"o1"_s, u"c1"_s, u"r1"_s), frame, true);
         QCOMPARE(ring.frameCount(), 10);
@@ -1152,7 +1188,8 @@ private Q_SLOTS:
             len = (len << 8) | uchar(big[i]);
         QCOMPARE(len, quint64(70000));
 
-        const QByteArray reason = QByteArray(122, 'r') + "\xc3\xa9tail"; // 'e-acute' straddles byte 123
+        const QByteArray reason =
+            QByteArray(122, 'r') + "\xc3\xa9tail"; // 'e-acute' straddles byte 123
         const QByteArray close = WsConnection::closeFrame(1013, reason);
         QCOMPARE(uchar(close[0]), uchar(0x88));
         const QByteArray payload = close.mid(2);
@@ -1178,9 +1215,10 @@ private Q_SLOTS:
         // Two 70 kB frames: the burst stays below the 1 MiB slow-consumer limit per client.
         const auto pad = [](int i) { return i % 200 == 3 ? 70000 : (i % 3) * 150; };
         for (int i = 0; i < 400; ++i)
-            m_source->publish(u"o1"_s, u"c1"_s, u"r1"_s,
-                              ToolStartEvent{u"c1"_s, u"r1"_s, u"a1"_s, u"t%1"_s.arg(i), u"script"_s, {}},
-                              pad(i));
+            m_source->publish(
+                u"o1"_s, u"c1"_s, u"r1"_s,
+                ToolStartEvent{u"c1"_s, u"r1"_s, u"a1"_s, u"t%1"_s.arg(i), u"script"_s, {}},
+                pad(i));
         for (const auto &c : clients) {
             QTRY_COMPARE_WITH_TIMEOUT(c->eventSeqs().size(), 400, 30000);
             QCOMPARE(c->eventSeqs(), range(1, 400));
@@ -1195,12 +1233,15 @@ private Q_SLOTS:
         start();
         {
             QTcpSocket s;
-            const QByteArray resp = rawExchange(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n"
-                                                   + QByteArray(64 * 1024, 'a'));
-            QVERIFY2(resp.startsWith("HTTP/1.1 413 Payload Too Large\r\n"), resp.left(200).constData());
+            const QByteArray resp =
+                rawExchange(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n" +
+                                   QByteArray(64 * 1024, 'a'));
+            QVERIFY2(resp.startsWith("HTTP/1.1 413 Payload Too Large\r\n"),
+                     resp.left(200).constData());
             QVERIFY(resp.contains("Content-Type: application/json; charset=utf-8"));
             QVERIFY(resp.contains("Connection: close"));
-            QVERIFY(resp.endsWith(R"({"error":{"code":"payload_too_large","message":"request body over 1 MiB"}})"));
+            QVERIFY(resp.endsWith(
+                R"({"error":{"code":"payload_too_large","message":"request body over 1 MiB"}})"));
             QTRY_COMPARE_WITH_TIMEOUT(s.state(), QAbstractSocket::UnconnectedState, 10000);
         }
         {
@@ -1217,16 +1258,23 @@ private Q_SLOTS:
         {
             // A normal POST on a new connection works, also a body of exactly 1 MiB.
             QTcpSocket s;
-            const QByteArray resp = rawExchange(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "len=5");
+            const QByteArray resp = rawExchange(
+                s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", "len=5");
             QVERIFY2(resp.startsWith("HTTP/1.1 200"), resp.left(200).constData());
             QVERIFY(resp.contains("len=5"));
             QTcpSocket s2;
-            const QByteArray big = rawExchange(s2, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n"
-                                                     + QByteArray(1024 * 1024, 'c'), "len=1048576");
+            const QByteArray big =
+                rawExchange(s2,
+                            "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 1048576\r\n\r\n" +
+                                QByteArray(1024 * 1024, 'c'),
+                            "len=1048576");
             QVERIFY2(big.startsWith("HTTP/1.1 200"), big.left(200).constData());
             QTcpSocket s3;
-            const QByteArray chunked = rawExchange(s3, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
-                                                         "5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\n\r\n", "len=8");
+            const QByteArray chunked =
+                rawExchange(s3,
+                            "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            "5\r\nhello\r\n3;ext=1\r\nabc\r\n0\r\n\r\n",
+                            "len=8");
             QVERIFY2(chunked.contains("len=8"), chunked.left(300).constData());
         }
     }
@@ -1235,13 +1283,16 @@ private Q_SLOTS:
     {
         start();
         QTcpSocket s;
-        QByteArray first = rawExchange(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", "len=3");
+        QByteArray first = rawExchange(
+            s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", "len=3");
         QVERIFY2(first.startsWith("HTTP/1.1 200"), first.constData());
         QCOMPARE(s.state(), QAbstractSocket::ConnectedState);
         QByteArray second = rawExchange(s, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "hi");
         QVERIFY2(second.startsWith("HTTP/1.1 200"), second.constData());
         QCOMPARE(s.state(), QAbstractSocket::ConnectedState);
-        const QByteArray third = rawExchange(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n" + QByteArray(1000, 'z'));
+        const QByteArray third =
+            rawExchange(s, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5000000\r\n\r\n" +
+                               QByteArray(1000, 'z'));
         QVERIFY2(third.startsWith("HTTP/1.1 413 "), third.constData());
         QTRY_COMPARE_WITH_TIMEOUT(s.state(), QAbstractSocket::UnconnectedState, 10000);
     }
@@ -1254,16 +1305,21 @@ private Q_SLOTS:
         RawWs raw;
         raw.socket.connectToHost(QHostAddress::LocalHost, m_port);
         QVERIFY(raw.socket.waitForConnected(5000));
-        const QByteArray first = rawExchange(raw.socket, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "hi");
+        const QByteArray first =
+            rawExchange(raw.socket, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "hi");
         QVERIFY2(first.startsWith("HTTP/1.1 200"), first.constData());
-        const QByteArray second = rawExchange(raw.socket, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", "len=3");
+        const QByteArray second = rawExchange(
+            raw.socket, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc", "len=3");
         QVERIFY2(second.startsWith("HTTP/1.1 200"), second.constData());
         QCOMPARE(raw.socket.state(), QAbstractSocket::ConnectedState);
         raw.socket.write(RawWs::upgradeHead("/ws/mission", token(u"u1"_s, u"o1"_s)));
-        QVERIFY(QTest::qWaitFor([&] {
-            raw.in += raw.socket.readAll();
-            return raw.in.contains("\r\n\r\n") || raw.socket.state() == QAbstractSocket::UnconnectedState;
-        }, 10000));
+        QVERIFY(QTest::qWaitFor(
+            [&] {
+                raw.in += raw.socket.readAll();
+                return raw.in.contains("\r\n\r\n") ||
+                       raw.socket.state() == QAbstractSocket::UnconnectedState;
+            },
+            10000));
         const qsizetype end = raw.in.indexOf("\r\n\r\n");
         QVERIFY(end > 0);
         const QByteArray head = raw.in.left(end + 4);
@@ -1272,10 +1328,12 @@ private Q_SLOTS:
         QVERIFY(head.contains("\r\nSec-WebSocket-Protocol: crewdeck.v1\r\n"));
         const RawFrame snapshot = raw.next();
         QCOMPARE(snapshot.opcode, 0x1);
-        QCOMPARE(QJsonDocument::fromJson(snapshot.payload).object().value(u"type"_s).toString(), u"snapshot"_s);
+        QCOMPARE(QJsonDocument::fromJson(snapshot.payload).object().value(u"type"_s).toString(),
+                 u"snapshot"_s);
         // The server keeps serving plain HTTP on other connections.
         QTcpSocket other;
-        QVERIFY(rawExchange(other, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "hi").startsWith("HTTP/1.1 200"));
+        QVERIFY(rawExchange(other, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\n", "hi")
+                    .startsWith("HTTP/1.1 200"));
     }
 
     void badHeadsDoNotStopTheServer()
@@ -1283,13 +1341,15 @@ private Q_SLOTS:
         start();
         {
             QTcpSocket s;
-            const QByteArray resp = rawExchange(s, QByteArray("\x16\x03\x01\x02\x00garbage here\r\n\r\n", 22));
+            const QByteArray resp =
+                rawExchange(s, QByteArray("\x16\x03\x01\x02\x00garbage here\r\n\r\n", 22));
             QVERIFY2(resp.isEmpty() || resp.startsWith("HTTP/1.1 400"), resp.constData());
             QTRY_COMPARE_WITH_TIMEOUT(s.state(), QAbstractSocket::UnconnectedState, 10000);
         }
         {
             QTcpSocket s;
-            const QByteArray resp = rawExchange(s, "GET /hello HTTP/1.1\r\nX-Big: " + QByteArray(20000, 'h') + "\r\n\r\n");
+            const QByteArray resp = rawExchange(
+                s, "GET /hello HTTP/1.1\r\nX-Big: " + QByteArray(20000, 'h') + "\r\n\r\n");
             QVERIFY2(resp.startsWith("HTTP/1.1 431"), resp.left(200).constData());
         }
         {

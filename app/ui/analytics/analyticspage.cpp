@@ -79,7 +79,8 @@ QString bucketTime(const QDateTime &t, const QString &bucket)
     if (bucket == u"hour"_s)
         return QLocale().toString(local, QLocale::ShortFormat);
     if (bucket == u"week"_s)
-        return AnalyticsPage::tr("Week of %1").arg(QLocale().toString(local.date(), QLocale::ShortFormat));
+        return AnalyticsPage::tr("Week of %1")
+            .arg(QLocale().toString(local.date(), QLocale::ShortFormat));
     return QLocale().toString(local.date(), QLocale::ShortFormat);
 }
 
@@ -90,9 +91,7 @@ double num(const QJsonObject &o, const QString &key)
 } // namespace
 
 AnalyticsPage::AnalyticsPage(client::ApiClient *api, QWidget *parent)
-    : QWidget(parent)
-    , m_api(api)
-    , m_data(new client::AnalyticsData(api, this))
+    : QWidget(parent), m_api(api), m_data(new client::AnalyticsData(api, this))
 {
     auto *outer = new QVBoxLayout(this);
     outer->setContentsMargins(0, 0, 0, 0);
@@ -167,13 +166,15 @@ AnalyticsPage::AnalyticsPage(client::ApiClient *api, QWidget *parent)
     connect(m_bucket, &QComboBox::currentIndexChanged, this, [this] { onBucketChosen(); });
     connect(m_apply, &QPushButton::clicked, this, [this] { onCustomApplied(); });
     connect(m_data, &client::AnalyticsData::seriesChanged, this, &AnalyticsPage::applyMetric);
-    connect(m_data, &client::AnalyticsData::loadStarted, this, [this] { m_status->setText(tr("Loading\u2026")); });
-    connect(m_data, &client::AnalyticsData::failed, this, [this](const QString &msg) {
-        m_status->setText(tr("Could not load: %1").arg(msg));
-    });
+    connect(m_data, &client::AnalyticsData::loadStarted, this,
+            [this] { m_status->setText(tr("Loading\u2026")); });
+    connect(m_data, &client::AnalyticsData::failed, this,
+            [this](const QString &msg) { m_status->setText(tr("Could not load: %1").arg(msg)); });
     connect(m_data, &client::AnalyticsData::loaded, this, [this] {
         if (m_data->error().isEmpty())
-            m_status->setText(tr("Updated %1").arg(QLocale().toString(QTime::currentTime(), QLocale::ShortFormat)));
+            m_status->setText(
+                tr("Updated %1")
+                    .arg(QLocale().toString(QTime::currentTime(), QLocale::ShortFormat)));
         updateSummary();
         if (m_userChoseRange)
             Q_EMIT rangeChanged(m_data->range().from, m_data->range().to);
@@ -222,12 +223,14 @@ QChartView *AnalyticsPage::makeView(const QString &metric, QChart *chart)
 
 void AnalyticsPage::buildCharts()
 {
-    auto attach = [this](QChart *chart, QAbstractSeries *s, const QString &metric, QValueAxis *yAxis = nullptr) {
+    auto attach = [this](QChart *chart, QAbstractSeries *s, const QString &metric,
+                         QValueAxis *yAxis = nullptr) {
         chart->addSeries(s);
         s->attachAxis(m_xAxes.value(metric));
         s->attachAxis(yAxis ? yAxis : m_yAxes.value(metric));
     };
-    auto line = [this](const QString &name, const QString &title, const QColor &color, const QString &metric) {
+    auto line = [this](const QString &name, const QString &title, const QColor &color,
+                       const QString &metric) {
         auto *s = new QLineSeries(this);
         s->setName(title);
         s->setColor(color);
@@ -236,7 +239,8 @@ void AnalyticsPage::buildCharts()
         pen.setColor(color);
         s->setPen(pen);
         m_series.insert(name, s);
-        connect(s, &QXYSeries::hovered, this, [this, metric](const QPointF &p, bool state) { showHover(metric, p, state); });
+        connect(s, &QXYSeries::hovered, this,
+                [this, metric](const QPointF &p, bool state) { showHover(metric, p, state); });
         return s;
     };
     const QColor green = StatusColors::available();
@@ -271,7 +275,8 @@ void AnalyticsPage::buildCharts()
         attach(chart, okArea, u"runs"_s);
         attach(chart, failArea, u"runs"_s);
         for (QAreaSeries *a : {okArea, failArea})
-            connect(a, &QAreaSeries::hovered, this, [this](const QPointF &p, bool state) { showHover(u"runs"_s, p, state); });
+            connect(a, &QAreaSeries::hovered, this,
+                    [this](const QPointF &p, bool state) { showHover(u"runs"_s, p, state); });
     }
     {
         auto *chart = new QChart;
@@ -310,7 +315,8 @@ void AnalyticsPage::buildCharts()
         m_yAxes.value(u"c7t"_s)->setLabelFormat(u"%.0f"_s);
         attach(chart, line(u"c7t.balance"_s, tr("Balance"), blue, u"c7t"_s), u"c7t"_s);
         attach(chart, line(u"c7t.spent"_s, tr("Spent"), red, u"c7t"_s), u"c7t"_s, m_c7tRightAxis);
-        attach(chart, line(u"c7t.earned"_s, tr("Earned"), green, u"c7t"_s), u"c7t"_s, m_c7tRightAxis);
+        attach(chart, line(u"c7t.earned"_s, tr("Earned"), green, u"c7t"_s), u"c7t"_s,
+               m_c7tRightAxis);
     }
 }
 
@@ -572,8 +578,8 @@ void AnalyticsPage::updateSummary()
     for (const TimeseriesPoint &p : m_data->series(u"tokens"_s).points)
         tokens += p.value.value_or(0);
     m_summary->setText(tr("%1 runs, %2 succeeded, %3 failed, %4 tokens")
-                           .arg(formatCount(qint64(runs)), formatCount(qint64(ok)), formatCount(qint64(failed)),
-                                formatCount(qint64(tokens))));
+                           .arg(formatCount(qint64(runs)), formatCount(qint64(ok)),
+                                formatCount(qint64(failed)), formatCount(qint64(tokens))));
 }
 
 QString AnalyticsPage::tooltipText(const QString &metric, qint64 x) const
@@ -582,8 +588,9 @@ QString AnalyticsPage::tooltipText(const QString &metric, qint64 x) const
     if (ts.points.isEmpty())
         return {};
     // The nearest bucket start.
-    auto it = std::lower_bound(ts.points.cbegin(), ts.points.cend(), x,
-                               [](const TimeseriesPoint &p, qint64 v) { return p.t.toMSecsSinceEpoch() < v; });
+    auto it = std::lower_bound(
+        ts.points.cbegin(), ts.points.cend(), x,
+        [](const TimeseriesPoint &p, qint64 v) { return p.t.toMSecsSinceEpoch() < v; });
     if (it == ts.points.cend())
         --it;
     if (it != ts.points.cbegin()) {
@@ -598,10 +605,13 @@ QString AnalyticsPage::tooltipText(const QString &metric, qint64 x) const
     };
     if (metric == u"runs"_s)
         return tr("%1\n%2 runs: %3 succeeded, %4 failed")
-            .arg(when, formatCount(qint64(p.value.value_or(0))), formatCount(qint64(num(p.extra, u"succeeded"_s))),
+            .arg(when, formatCount(qint64(p.value.value_or(0))),
+                 formatCount(qint64(num(p.extra, u"succeeded"_s))),
                  formatCount(qint64(num(p.extra, u"failed"_s))));
     if (metric == u"success_rate"_s)
-        return tr("%1\nSuccess rate: %2").arg(when, orDash(p.value, [](double v) { return formatPercent(v); }));
+        return tr("%1\nSuccess rate: %2").arg(when, orDash(p.value, [](double v) {
+                                                  return formatPercent(v);
+                                              }));
     if (metric == u"latency"_s) {
         const QJsonValue v95 = p.extra.value(u"p95"_s);
         return tr("%1\np50: %2, p95: %3")
@@ -612,7 +622,9 @@ QString AnalyticsPage::tooltipText(const QString &metric, qint64 x) const
         return tr("%1\n%2 tokens").arg(when, formatCount(qint64(p.value.value_or(0))));
     if (metric == u"c7t"_s)
         return tr("%1\nBalance: %2\nSpent: %3, earned: %4")
-            .arg(when, orDash(p.value, [](double v) { return formatC7T(Micros{qint64(std::llround(v * 1e6))}); }),
+            .arg(when,
+                 orDash(p.value,
+                        [](double v) { return formatC7T(Micros{qint64(std::llround(v * 1e6))}); }),
                  formatC7T(Micros{qint64(std::llround(num(p.extra, u"spent"_s) * 1e6))}),
                  formatC7T(Micros{qint64(std::llround(num(p.extra, u"earned"_s) * 1e6))}));
     return {};
@@ -624,7 +636,8 @@ void AnalyticsPage::showHover(const QString &metric, const QPointF &point, bool 
         QToolTip::hideText();
         return;
     }
-    QToolTip::showText(QCursor::pos(), tooltipText(metric, qint64(point.x())), m_views.value(metric));
+    QToolTip::showText(QCursor::pos(), tooltipText(metric, qint64(point.x())),
+                       m_views.value(metric));
 }
 
 void AnalyticsPage::askExport(const QString &kind)
@@ -637,7 +650,8 @@ void AnalyticsPage::askExport(const QString &kind)
         suggested = u"crewdeck-report-"_s + stamp + u".pdf"_s;
     } else {
         filter = tr("CSV files (*.csv)");
-        suggested = (kind == u"runs"_s ? u"crewdeck-runs-"_s : u"crewdeck-c7t-"_s) + stamp + u".csv"_s;
+        suggested =
+            (kind == u"runs"_s ? u"crewdeck-runs-"_s : u"crewdeck-c7t-"_s) + stamp + u".csv"_s;
     }
     const QString file = QFileDialog::getSaveFileName(this, tr("Export"), suggested, filter);
     if (file.isEmpty())
@@ -679,7 +693,8 @@ bool AnalyticsPage::exportLedgerCsv(const QString &fileName, QString *error)
     return writeFile(fileName, client::csv::ledger(m_data->series(u"c7t"_s)), error);
 }
 
-void AnalyticsPage::exportRunsCsv(const QString &fileName, std::function<void(bool, const QString &)> done)
+void AnalyticsPage::exportRunsCsv(const QString &fileName,
+                                  std::function<void(bool, const QString &)> done)
 {
     const client::DateRange r = m_data->range();
     auto *collector = new client::RunsCollector(m_api, r.from, r.to, this);
@@ -694,13 +709,15 @@ void AnalyticsPage::exportRunsCsv(const QString &fileName, std::function<void(bo
         progress->deleteLater();
         done(false, tr("Cancelled."));
     });
-    connect(collector, &client::RunsCollector::failed, this, [collector, progress, done](const client::ApiFailure &f) {
-        collector->deleteLater();
-        progress->deleteLater();
-        done(false, f.message);
-    });
+    connect(collector, &client::RunsCollector::failed, this,
+            [collector, progress, done](const client::ApiFailure &f) {
+                collector->deleteLater();
+                progress->deleteLater();
+                done(false, f.message);
+            });
     // Crew names make the file readable; a failure leaves the column empty.
-    m_api->crews(collector, [this, collector, progress, fileName, done](const client::ApiResult<QList<Crew>> &cr) {
+    m_api->crews(collector, [this, collector, progress, fileName,
+                             done](const client::ApiResult<QList<Crew>> &cr) {
         QHash<QString, QString> names;
         if (cr.ok()) {
             for (const Crew &c : *cr.value)
@@ -718,7 +735,8 @@ void AnalyticsPage::exportRunsCsv(const QString &fileName, std::function<void(bo
     });
 }
 
-void AnalyticsPage::exportPdf(const QString &fileName, std::function<void(bool, const QString &)> done)
+void AnalyticsPage::exportPdf(const QString &fileName,
+                              std::function<void(bool, const QString &)> done)
 {
     if (m_report) {
         done(false, tr("A report is being written already."));
@@ -728,9 +746,11 @@ void AnalyticsPage::exportPdf(const QString &fileName, std::function<void(bool, 
     content->title = tr("CrewDeck analytics");
     content->range = m_data->range();
     for (const QString &m : client::AnalyticsData::metrics())
-        content->charts.append({m_views.value(m)->chart()->title(), QPointer<QWidget>(m_views.value(m))});
+        content->charts.append(
+            {m_views.value(m)->chart()->title(), QPointer<QWidget>(m_views.value(m))});
 
-    auto *collector = new client::RunsCollector(m_api, content->range.from, content->range.to, this);
+    auto *collector =
+        new client::RunsCollector(m_api, content->range.from, content->range.to, this);
     auto *progress = new QProgressDialog(tr("Writing the report\u2026"), tr("Cancel"), 0, 0, this);
     progress->setWindowModality(Qt::WindowModal);
     progress->setMinimumDuration(500);
@@ -746,7 +766,8 @@ void AnalyticsPage::exportPdf(const QString &fileName, std::function<void(bool, 
         else
             fail(tr("Cancelled."));
     });
-    connect(collector, &client::RunsCollector::failed, this, [fail](const client::ApiFailure &f) { fail(f.message); });
+    connect(collector, &client::RunsCollector::failed, this,
+            [fail](const client::ApiFailure &f) { fail(f.message); });
     connect(collector, &client::RunsCollector::progress, progress,
             [progress](int n) { progress->setLabelText(tr("Collecting runs\u2026 %1").arg(n)); });
     // Once the runs are in: write the pages, one per event-loop turn.
@@ -757,7 +778,8 @@ void AnalyticsPage::exportPdf(const QString &fileName, std::function<void(bool, 
                 m_report = report;
                 progress->setLabelText(tr("Writing the report\u2026"));
                 progress->setRange(0, report->pageCount());
-                connect(report, &PdfReport::progress, progress, [progress](int n, int) { progress->setValue(n); });
+                connect(report, &PdfReport::progress, progress,
+                        [progress](int n, int) { progress->setValue(n); });
                 connect(report, &PdfReport::finished, this,
                         [report, collector, progress, fileName, done](bool ok, const QString &err) {
                             report->deleteLater();
@@ -768,21 +790,22 @@ void AnalyticsPage::exportPdf(const QString &fileName, std::function<void(bool, 
                 report->start();
             });
     // Stats for the range, then crew names, then the runs.
-    m_api->dashboardStats(content->range.from, content->range.to, collector,
-                          [this, content, collector, fail](const client::ApiResult<DashboardStats> &r) {
-                              if (!r.ok()) {
-                                  fail(r.failure.message);
-                                  return;
-                              }
-                              content->stats = *r.value;
-                              m_api->crews(collector, [content, collector](const client::ApiResult<QList<Crew>> &cr) {
-                                  if (cr.ok()) {
-                                      for (const Crew &c : *cr.value)
-                                          content->crewNames.insert(c.id, c.name);
-                                  }
-                                  collector->start();
-                              });
-                          });
+    m_api->dashboardStats(
+        content->range.from, content->range.to, collector,
+        [this, content, collector, fail](const client::ApiResult<DashboardStats> &r) {
+            if (!r.ok()) {
+                fail(r.failure.message);
+                return;
+            }
+            content->stats = *r.value;
+            m_api->crews(collector, [content, collector](const client::ApiResult<QList<Crew>> &cr) {
+                if (cr.ok()) {
+                    for (const Crew &c : *cr.value)
+                        content->crewNames.insert(c.id, c.name);
+                }
+                collector->start();
+            });
+        });
 }
 
 } // namespace crewdeck::ui

@@ -7,15 +7,17 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-AnalyticsPage *installAnalytics(MainWindow *window, client::ApiClient *api, client::DashboardController *dashboard,
-                                client::LiveSocket *mission)
+AnalyticsPage *installAnalytics(MainWindow *window, client::ApiClient *api,
+                                client::DashboardController *dashboard, client::LiveSocket *mission)
 {
     auto *page = new AnalyticsPage(api, window);
     page->setLiveSocket(mission);
     window->addPage(u"analytics"_s, AnalyticsPage::tr("Analytics"), u"analytics"_s, page);
     if (dashboard) {
         QObject::connect(page, &AnalyticsPage::rangeChanged, dashboard,
-                         [dashboard](const QDateTime &from, const QDateTime &to) { dashboard->setStatsRange(from, to); });
+                         [dashboard](const QDateTime &from, const QDateTime &to) {
+                             dashboard->setStatsRange(from, to);
+                         });
     }
     return page;
 }

@@ -14,7 +14,8 @@ class MainWindow;
 // Adds the "Analytics" page to the window's sidebar (owned by the window): it refreshes on
 // the mission socket's signals and a range the user picks also scopes the dashboard's stats
 // card. GUI thread.
-AnalyticsPage *installAnalytics(MainWindow *window, client::ApiClient *api, client::DashboardController *dashboard,
+AnalyticsPage *installAnalytics(MainWindow *window, client::ApiClient *api,
+                                client::DashboardController *dashboard,
                                 client::LiveSocket *mission);
 
 } // namespace crewdeck::ui

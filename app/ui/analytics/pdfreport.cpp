@@ -34,9 +34,7 @@ QString localTime(const QDateTime &t)
 } // namespace
 
 PdfReport::PdfReport(const QString &fileName, ReportContent content, QObject *parent)
-    : QObject(parent)
-    , m_fileName(fileName)
-    , m_content(std::move(content))
+    : QObject(parent), m_fileName(fileName), m_content(std::move(content))
 {
 }
 
@@ -68,7 +66,9 @@ void PdfReport::start()
     m_painter = std::make_unique<QPainter>();
     if (!m_painter->begin(m_writer.get())) {
         // Deferred so that callers can connect after start().
-        QTimer::singleShot(0, this, [this] { finish(false, tr("Cannot write %1.").arg(QFileInfo(m_fileName).fileName())); });
+        QTimer::singleShot(0, this, [this] {
+            finish(false, tr("Cannot write %1.").arg(QFileInfo(m_fileName).fileName()));
+        });
         return;
     }
     m_next = 0;
@@ -113,16 +113,18 @@ void PdfReport::drawSummaryPage()
     p.setFont(title);
     p.setPen(Qt::black);
     int y = content.top();
-    p.drawText(QRect(content.left(), y, content.width(), 32), Qt::AlignLeft | Qt::AlignVCenter, m_content.title);
+    p.drawText(QRect(content.left(), y, content.width(), 32), Qt::AlignLeft | Qt::AlignVCenter,
+               m_content.title);
     y += 36;
     QFont body = p.font();
     body.setPointSizeF(10);
     body.setBold(false);
     p.setFont(body);
     const QString rangeText = tr("Range: %1 to %2 (%3 buckets)")
-                                  .arg(localTime(m_content.range.from), localTime(m_content.range.to),
-                                       m_content.range.bucket);
-    p.drawText(QRect(content.left(), y, content.width(), 20), Qt::AlignLeft | Qt::AlignVCenter, rangeText);
+                                  .arg(localTime(m_content.range.from),
+                                       localTime(m_content.range.to), m_content.range.bucket);
+    p.drawText(QRect(content.left(), y, content.width(), 20), Qt::AlignLeft | Qt::AlignVCenter,
+               rangeText);
     y += 30;
 
     // The stat cards' figures, two rows of three.
@@ -131,7 +133,8 @@ void PdfReport::drawSummaryPage()
         {tr("Total runs"), formatCount(s.totalRuns)},
         {tr("Success rate"), formatPercent(s.successRate)},
         {tr("Average latency"), formatMs(s.avgLatencyMs)},
-        {tr("p50 / p95 latency"), formatMs(double(s.p50LatencyMs)) + u" / "_s + formatMs(double(s.p95LatencyMs))},
+        {tr("p50 / p95 latency"),
+         formatMs(double(s.p50LatencyMs)) + u" / "_s + formatMs(double(s.p95LatencyMs))},
         {tr("Tokens"), formatCount(s.totalTokens)},
         {tr("Active crews"), formatCount(s.activeCrews)},
     };
@@ -143,7 +146,8 @@ void PdfReport::drawSummaryPage()
     big.setPointSizeF(14);
     big.setBold(true);
     for (int i = 0; i < figures.size(); ++i) {
-        const QRect box(content.left() + (i % 3) * (boxW + 12), y + (i / 3) * (boxH + 10), boxW, boxH);
+        const QRect box(content.left() + (i % 3) * (boxW + 12), y + (i / 3) * (boxH + 10), boxW,
+                        boxH);
         p.setPen(QColor(0xc8, 0xc8, 0xc8));
         p.setBrush(QColor(0xf6, 0xf7, 0xf9));
         p.drawRoundedRect(box, 6, 6);
@@ -152,7 +156,8 @@ void PdfReport::drawSummaryPage()
         p.drawText(box.adjusted(10, 6, -10, 0), Qt::AlignLeft | Qt::AlignTop, figures.at(i).first);
         p.setPen(Qt::black);
         p.setFont(big);
-        p.drawText(box.adjusted(10, 0, -10, -6), Qt::AlignLeft | Qt::AlignBottom, figures.at(i).second);
+        p.drawText(box.adjusted(10, 0, -10, -6), Qt::AlignLeft | Qt::AlignBottom,
+                   figures.at(i).second);
     }
     p.setBrush(Qt::NoBrush);
     y += 2 * (boxH + 10) + 10;
@@ -189,16 +194,16 @@ void PdfReport::drawSummaryPage()
     const double avail = content.bottom() - y;
     const double fit = cy > avail ? avail / cy : 1.0;
     for (const Slot &slot : placed) {
-        const QRectF target(content.left() + slot.rect.x() * fit, y + slot.rect.y() * fit, slot.rect.width() * fit,
-                            slot.rect.height() * fit);
+        const QRectF target(content.left() + slot.rect.x() * fit, y + slot.rect.y() * fit,
+                            slot.rect.width() * fit, slot.rect.height() * fit);
         // The chart item itself (its geometry can differ from the view's size).
         if (auto *cv = qobject_cast<QChartView *>(slot.view); cv && cv->scene() && cv->chart())
             cv->scene()->render(&p, target, cv->chart()->geometry(), Qt::KeepAspectRatio);
     }
     p.setFont(small);
     p.setPen(QColor(0x77, 0x77, 0x77));
-    p.drawText(QRect(Margin, PageHeight - Margin, content.width(), 20), Qt::AlignRight | Qt::AlignVCenter,
-               tr("Page %1 of %2").arg(1).arg(pageCount()));
+    p.drawText(QRect(Margin, PageHeight - Margin, content.width(), 20),
+               Qt::AlignRight | Qt::AlignVCenter, tr("Page %1 of %2").arg(1).arg(pageCount()));
 }
 
 void PdfReport::drawTablePage(int tablePage)
@@ -213,17 +218,21 @@ void PdfReport::drawTablePage(int tablePage)
     const int rows = rowsPerPage();
     const int first = tablePage * rows;
     const int last = std::min(int(m_content.runs.size()), first + rows);
-    const QString heading = m_content.runs.isEmpty()
-                                ? tr("Runs")
-                                : tr("Runs %1 to %2 of %3").arg(first + 1).arg(last).arg(m_content.runs.size());
-    p.drawText(QRect(content.left(), content.top(), content.width(), 30), Qt::AlignLeft | Qt::AlignVCenter, heading);
+    const QString heading =
+        m_content.runs.isEmpty()
+            ? tr("Runs")
+            : tr("Runs %1 to %2 of %3").arg(first + 1).arg(last).arg(m_content.runs.size());
+    p.drawText(QRect(content.left(), content.top(), content.width(), 30),
+               Qt::AlignLeft | Qt::AlignVCenter, heading);
 
     // Column x offsets (fractions of the width): created, run, crew, status, duration, tokens.
     const QList<double> cols = {0.0, 0.22, 0.40, 0.64, 0.78, 0.90};
-    const QStringList titles = {tr("Created"), tr("Run"), tr("Crew"), tr("Status"), tr("Duration"), tr("Tokens")};
+    const QStringList titles = {tr("Created"), tr("Run"),      tr("Crew"),
+                                tr("Status"),  tr("Duration"), tr("Tokens")};
     auto colRect = [&](int c, int y) {
         const int x0 = content.left() + int(cols.at(c) * content.width());
-        const int x1 = c + 1 < cols.size() ? content.left() + int(cols.at(c + 1) * content.width()) : content.right();
+        const int x1 = c + 1 < cols.size() ? content.left() + int(cols.at(c + 1) * content.width())
+                                           : content.right();
         return QRect(x0 + 2, y, x1 - x0 - 6, RowHeight);
     };
     QFont small = p.font();
@@ -240,28 +249,35 @@ void PdfReport::drawTablePage(int tablePage)
     y = content.top() + TableTop;
     if (m_content.runs.isEmpty()) {
         p.setPen(Qt::black);
-        p.drawText(QRect(content.left(), y, content.width(), RowHeight), Qt::AlignLeft | Qt::AlignVCenter,
-                   tr("No runs in this range."));
+        p.drawText(QRect(content.left(), y, content.width(), RowHeight),
+                   Qt::AlignLeft | Qt::AlignVCenter, tr("No runs in this range."));
     }
     for (int i = first; i < last; ++i, y += RowHeight) {
         const Run &r = m_content.runs.at(i);
         if ((i - first) % 2 == 1)
-            p.fillRect(QRect(content.left(), y, content.width(), RowHeight), QColor(0xf3, 0xf4, 0xf6));
+            p.fillRect(QRect(content.left(), y, content.width(), RowHeight),
+                       QColor(0xf3, 0xf4, 0xf6));
         p.setPen(Qt::black);
         const QString crew = m_content.crewNames.value(r.crewId, r.crewId);
-        const QStringList cells = {localTime(r.createdAt), r.id.left(12), crew, runStatusText(r.status),
-                                   r.durationMs ? formatMs(double(*r.durationMs)) : QString(), formatCount(r.tokens)};
+        const QStringList cells = {localTime(r.createdAt),
+                                   r.id.left(12),
+                                   crew,
+                                   runStatusText(r.status),
+                                   r.durationMs ? formatMs(double(*r.durationMs)) : QString(),
+                                   formatCount(r.tokens)};
         for (int c = 0; c < cells.size(); ++c) {
             const QRect cell = colRect(c, y);
             if (c == 3)
                 p.setPen(runStatusColor(r.status).darker(130));
             else
                 p.setPen(Qt::black);
-            p.drawText(cell, Qt::AlignLeft | Qt::AlignVCenter, p.fontMetrics().elidedText(cells.at(c), Qt::ElideRight, cell.width()));
+            p.drawText(cell, Qt::AlignLeft | Qt::AlignVCenter,
+                       p.fontMetrics().elidedText(cells.at(c), Qt::ElideRight, cell.width()));
         }
     }
     p.setPen(QColor(0x77, 0x77, 0x77));
-    p.drawText(QRect(Margin, PageHeight - Margin, content.width(), 20), Qt::AlignRight | Qt::AlignVCenter,
+    p.drawText(QRect(Margin, PageHeight - Margin, content.width(), 20),
+               Qt::AlignRight | Qt::AlignVCenter,
                tr("Page %1 of %2").arg(tablePage + 2).arg(pageCount()));
 }
 

@@ -1,6 +1,6 @@
 #include "app/ui/crews/createcrewdialog.h"
-#include "app/ui/errorlabel.h"
 #include "app/net/apiclient.h"
+#include "app/ui/errorlabel.h"
 #include "app/ui/theme.h"
 
 #include <QCheckBox>
@@ -28,9 +28,7 @@ constexpr int RoleCol = 1;
 constexpr int FirstToolCol = 2;
 } // namespace
 
-CreateCrewDialog::CreateCrewDialog(ApiClient *api, QWidget *parent)
-    : QDialog(parent)
-    , m_api(api)
+CreateCrewDialog::CreateCrewDialog(ApiClient *api, QWidget *parent) : QDialog(parent), m_api(api)
 {
     setObjectName(u"createCrewDialog"_s);
     setWindowTitle(tr("New crew"));
@@ -74,7 +72,8 @@ CreateCrewDialog::CreateCrewDialog(ApiClient *api, QWidget *parent)
     remove->setObjectName(u"removeAgentButton"_s);
     connect(add, &QPushButton::clicked, this, [this] { addAgent(); });
     connect(remove, &QPushButton::clicked, this, [this] {
-        const int row = m_agents->currentRow() >= 0 ? m_agents->currentRow() : m_agents->rowCount() - 1;
+        const int row =
+            m_agents->currentRow() >= 0 ? m_agents->currentRow() : m_agents->rowCount() - 1;
         if (row >= 0)
             m_agents->removeRow(row);
     });
@@ -133,8 +132,12 @@ std::optional<CreateCrewRequest> CreateCrewDialog::request(QString *error) const
     QJsonArray agents;
     const QStringList all = Tools::all();
     for (int row = 0; row < m_agents->rowCount(); ++row) {
-        const QString name = m_agents->item(row, NameCol) ? m_agents->item(row, NameCol)->text().trimmed() : QString();
-        const QString role = m_agents->item(row, RoleCol) ? m_agents->item(row, RoleCol)->text().trimmed() : QString();
+        const QString name = m_agents->item(row, NameCol)
+                                 ? m_agents->item(row, NameCol)->text().trimmed()
+                                 : QString();
+        const QString role = m_agents->item(row, RoleCol)
+                                 ? m_agents->item(row, RoleCol)->text().trimmed()
+                                 : QString();
         QJsonArray tools;
         for (int i = 0; i < all.size(); ++i) {
             if (m_agents->item(row, FirstToolCol + i)->checkState() == Qt::Checked)
@@ -153,7 +156,8 @@ std::optional<CreateCrewRequest> CreateCrewDialog::request(QString *error) const
     QJsonObject body{{u"name"_s, m_name->text().trimmed()}, {u"agents"_s, agents}};
     if (m_priced->isChecked()) {
         // Exact micro-units from the spin box's 6 decimals.
-        body.insert(u"rental_price_per_hour"_s, Micros{qint64(std::llround(m_price->value() * 1e6))}.toJson());
+        body.insert(u"rental_price_per_hour"_s,
+                    Micros{qint64(std::llround(m_price->value() * 1e6))}.toJson());
     } else {
         body.insert(u"rental_price_per_hour"_s, QJsonValue::Null);
     }

@@ -1,11 +1,11 @@
 #include "app/ui/crews/crewspage.h"
-#include "app/ui/errorlabel.h"
 #include "app/models/marketmodel.h"
 #include "app/models/rentalsmodel.h"
 #include "app/net/apiclient.h"
 #include "app/net/livesocket.h"
 #include "app/net/session.h"
 #include "app/ui/crews/createcrewdialog.h"
+#include "app/ui/errorlabel.h"
 #include "app/ui/format.h"
 #include "app/ui/theme.h"
 
@@ -67,9 +67,7 @@ public:
 // ---------------------------------------------------------------- RentDialog
 
 RentDialog::RentDialog(ApiClient *api, const MarketCrew &crew, QWidget *parent)
-    : QDialog(parent)
-    , m_api(api)
-    , m_crew(crew)
+    : QDialog(parent), m_api(api), m_crew(crew)
 {
     setObjectName(u"rentDialog"_s);
     setWindowTitle(tr("Rent %1").arg(crew.name));
@@ -77,7 +75,8 @@ RentDialog::RentDialog(ApiClient *api, const MarketCrew &crew, QWidget *parent)
     auto *v = new QVBoxLayout(this);
     auto *form = new QFormLayout;
     form->addRow(tr("Crew:"), new QLabel(crew.name, this));
-    form->addRow(tr("Price:"), new QLabel(tr("%1 per hour").arg(formatC7T(crew.rentalPricePerHour)), this));
+    form->addRow(tr("Price:"),
+                 new QLabel(tr("%1 per hour").arg(formatC7T(crew.rentalPricePerHour)), this));
     m_hours = new QDoubleSpinBox(this);
     m_hours->setObjectName(u"hoursSpin"_s);
     m_hours->setDecimals(2);
@@ -107,7 +106,8 @@ RentDialog::RentDialog(ApiClient *api, const MarketCrew &crew, QWidget *parent)
     connect(m_hours, &QDoubleSpinBox::valueChanged, this, &RentDialog::updateCost);
     updateCost();
     m_api->tokenStats(this, [this](const ApiResult<TokenStats> &r) {
-        m_balance->setText(r.ok() ? formatC7T(r.value->balance, r.value->symbol) : r.failure.message);
+        m_balance->setText(r.ok() ? formatC7T(r.value->balance, r.value->symbol)
+                                  : r.failure.message);
     });
 }
 
@@ -168,7 +168,8 @@ void RentDialog::accept()
         m_buttons->button(QDialogButtonBox::Ok)->setEnabled(true);
         if (!r.ok()) {
             if (r.failure.code == u"insufficient_balance"_s)
-                showError(tr("Insufficient balance: this rental costs %1, more than your organisation's C7T balance. "
+                showError(tr("Insufficient balance: this rental costs %1, more than your "
+                             "organisation's C7T balance. "
                              "Choose fewer hours or earn C7T first.")
                               .arg(formatC7T(cost())));
             else
@@ -183,12 +184,8 @@ void RentDialog::accept()
 // ---------------------------------------------------------------- CrewsPage
 
 CrewsPage::CrewsPage(ApiClient *api, Session *session, LiveSocket *mission, QWidget *parent)
-    : QWidget(parent)
-    , m_api(api)
-    , m_session(session)
-    , m_mission(mission)
-    , m_market(new MarketModel(this))
-    , m_rentals(new RentalsModel(this))
+    : QWidget(parent), m_api(api), m_session(session), m_mission(mission),
+      m_market(new MarketModel(this)), m_rentals(new RentalsModel(this))
 {
     setObjectName(u"crewsPage"_s);
     const int em = fontMetrics().height();
@@ -226,7 +223,8 @@ CrewsPage::CrewsPage(ApiClient *api, Session *session, LiveSocket *mission, QWid
     m_tree = new QTreeWidget(mine);
     m_tree->setObjectName(u"crewsTree"_s);
     m_tree->setColumnCount(4);
-    m_tree->setHeaderLabels({tr("Crew / agent"), tr("Status / role"), tr("Tools"), tr("Rental price")});
+    m_tree->setHeaderLabels(
+        {tr("Crew / agent"), tr("Status / role"), tr("Tools"), tr("Rental price")});
     m_tree->header()->setSectionResizeMode(0, QHeaderView::Stretch);
     m_tree->header()->resizeSection(1, em * 9);
     m_tree->header()->resizeSection(2, em * 14);
@@ -257,7 +255,8 @@ CrewsPage::CrewsPage(ApiClient *api, Session *session, LiveSocket *mission, QWid
     m_marketView->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_marketView->verticalHeader()->setVisible(false);
     m_marketView->horizontalHeader()->setStretchLastSection(true);
-    m_marketView->horizontalHeader()->setSectionResizeMode(MarketModel::NameColumn, QHeaderView::Stretch);
+    m_marketView->horizontalHeader()->setSectionResizeMode(MarketModel::NameColumn,
+                                                           QHeaderView::Stretch);
     m_marketView->setShowGrid(false);
     kv->addWidget(m_marketView, 1);
     m_tabs->addTab(market, tr("Market"));
@@ -272,7 +271,8 @@ CrewsPage::CrewsPage(ApiClient *api, Session *session, LiveSocket *mission, QWid
     m_rentalsView->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_rentalsView->verticalHeader()->setVisible(false);
     m_rentalsView->horizontalHeader()->setStretchLastSection(true);
-    m_rentalsView->horizontalHeader()->setSectionResizeMode(RentalsModel::CrewColumn, QHeaderView::Stretch);
+    m_rentalsView->horizontalHeader()->setSectionResizeMode(RentalsModel::CrewColumn,
+                                                            QHeaderView::Stretch);
     m_rentalsView->setShowGrid(false);
     rv->addWidget(m_rentalsView, 1);
     m_tabs->addTab(rentals, tr("My rentals"));
@@ -284,7 +284,8 @@ CrewsPage::CrewsPage(ApiClient *api, Session *session, LiveSocket *mission, QWid
         if (!id.isEmpty())
             deleteCrew(id);
     });
-    connect(m_tree, &QTreeWidget::currentItemChanged, this, [this] { m_delete->setEnabled(!selectedCrewId().isEmpty()); });
+    connect(m_tree, &QTreeWidget::currentItemChanged, this,
+            [this] { m_delete->setEnabled(!selectedCrewId().isEmpty()); });
     connect(m_marketView->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
             [this] { m_rent->setEnabled(!selectedMarketCrewId().isEmpty()); });
     connect(m_market, &QAbstractItemModel::modelReset, this,
@@ -338,7 +339,9 @@ void CrewsPage::refresh()
         checkLoaded();
     });
     m_api->tokenStats(this, [this](const ApiResult<TokenStats> &r) {
-        m_balance->setText(r.ok() ? tr("Balance: %1").arg(formatC7T(r.value->balance, r.value->symbol)) : QString());
+        m_balance->setText(r.ok()
+                               ? tr("Balance: %1").arg(formatC7T(r.value->balance, r.value->symbol))
+                               : QString());
     });
 }
 
@@ -362,7 +365,9 @@ void CrewsPage::rebuildTree()
         item->setText(1, crewStatusText(c.status));
         item->setForeground(1, crewStatusColor(c.status));
         item->setText(2, tr("%n agent(s)", nullptr, int(c.agents.size())));
-        item->setText(3, c.rentalPricePerHour ? tr("%1 per hour").arg(formatC7T(*c.rentalPricePerHour)) : tr("Not offered"));
+        item->setText(3, c.rentalPricePerHour
+                             ? tr("%1 per hour").arg(formatC7T(*c.rentalPricePerHour))
+                             : tr("Not offered"));
         QFont f = item->font(0);
         f.setWeight(QFont::DemiBold);
         item->setFont(0, f);
@@ -446,9 +451,10 @@ void CrewsPage::deleteCrew(const QString &crewId)
         if (c.id == crewId)
             name = c.name;
     }
-    auto *box = new QMessageBox(QMessageBox::Warning, tr("Delete crew"),
-                                tr("Delete the crew \"%1\" and its agents? This cannot be undone.").arg(name),
-                                QMessageBox::Yes | QMessageBox::Cancel, this);
+    auto *box = new QMessageBox(
+        QMessageBox::Warning, tr("Delete crew"),
+        tr("Delete the crew \"%1\" and its agents? This cannot be undone.").arg(name),
+        QMessageBox::Yes | QMessageBox::Cancel, this);
     box->setObjectName(u"deleteConfirm"_s);
     box->setDefaultButton(QMessageBox::Cancel);
     box->setAttribute(Qt::WA_DeleteOnClose);
@@ -464,8 +470,9 @@ void CrewsPage::deleteCrewConfirmed(const QString &crewId)
     m_api->deleteCrew(crewId, this, [this](const ApiResult<Done> &r) {
         if (!r.ok()) {
             if (r.failure.httpStatus == 409)
-                showError(tr("This crew cannot be deleted: it has a running run or an active rental. "
-                             "Wait for the run or the rental to end, then try again."));
+                showError(
+                    tr("This crew cannot be deleted: it has a running run or an active rental. "
+                       "Wait for the run or the rental to end, then try again."));
             else
                 showError(r.failure.message);
             return;

@@ -68,7 +68,8 @@ class CrewsPage : public QWidget
 {
     Q_OBJECT
 public:
-    CrewsPage(client::ApiClient *api, client::Session *session, client::LiveSocket *mission, QWidget *parent = nullptr);
+    CrewsPage(client::ApiClient *api, client::Session *session, client::LiveSocket *mission,
+              QWidget *parent = nullptr);
 
     QTreeWidget *crewsTree() const { return m_tree; }
     QTableView *marketView() const { return m_marketView; }

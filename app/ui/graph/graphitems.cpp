@@ -23,15 +23,15 @@ constexpr qreal TextLod = 0.4;
 // Below this even borders and the detail line are skipped.
 constexpr qreal DetailLod = 0.55;
 
-QColor runningColor() { return QColor(0x3b, 0x82, 0xf6); } // blue: working now
+QColor runningColor()
+{
+    return QColor(0x3b, 0x82, 0xf6);
+} // blue: working now
 } // namespace
 
 NodeItem::NodeItem(Kind kind, const QString &title, const QString &subtitle, QGraphicsItem *parent)
-    : QGraphicsObject(parent)
-    , m_kind(kind)
-    , m_title(title)
-    , m_subtitle(subtitle)
-    , m_size(sizeFor(kind))
+    : QGraphicsObject(parent), m_kind(kind), m_title(title), m_subtitle(subtitle),
+      m_size(sizeFor(kind))
 {
     // Crew and agent nodes never change between rebuilds: render them once into a pixmap.
     // Tool nodes animate; caching them would re-render the pixmap on every frame anyway.
@@ -44,9 +44,12 @@ NodeItem::NodeItem(Kind kind, const QString &title, const QString &subtitle, QGr
 QSizeF NodeItem::sizeFor(Kind kind)
 {
     switch (kind) {
-    case Kind::Crew: return {170, 60};
-    case Kind::Agent: return {140, 50};
-    case Kind::Tool: return {112, 44};
+    case Kind::Crew:
+        return {170, 60};
+    case Kind::Agent:
+        return {140, 50};
+    case Kind::Tool:
+        return {112, 44};
     }
     return {100, 40};
 }
@@ -75,9 +78,12 @@ QColor NodeItem::statusColor(const QString &callStatus)
 QColor NodeItem::stateColor() const
 {
     switch (m_phase) {
-    case Phase::Idle: return {};
-    case Phase::Running: return runningColor();
-    case Phase::Ended: return statusColor(m_status);
+    case Phase::Idle:
+        return {};
+    case Phase::Running:
+        return runningColor();
+    case Phase::Ended:
+        return statusColor(m_status);
     }
     return {};
 }
@@ -88,12 +94,14 @@ QString NodeItem::detailText() const
     case Phase::Idle:
         return {};
     case Phase::Running:
-        return m_progress >= 0 ? QCoreApplication::translate("crewdeck::ui::GraphPage", "%1 %").arg(m_progress)
-                               : QCoreApplication::translate("crewdeck::ui::GraphPage", "running");
+        return m_progress >= 0
+                   ? QCoreApplication::translate("crewdeck::ui::GraphPage", "%1 %").arg(m_progress)
+                   : QCoreApplication::translate("crewdeck::ui::GraphPage", "running");
     case Phase::Ended: {
         QString s = formatMs(double(m_durationMs));
         if (m_exitCode)
-            s += QCoreApplication::translate("crewdeck::ui::GraphPage", " \u00b7 exit %1").arg(*m_exitCode);
+            s += QCoreApplication::translate("crewdeck::ui::GraphPage", " \u00b7 exit %1")
+                     .arg(*m_exitCode);
         else if (!m_status.isEmpty())
             s += u" \u00b7 "_s + m_status;
         return s;
@@ -144,7 +152,8 @@ void NodeItem::setProgress(const QString &toolCallId, int percent, const QString
     update();
 }
 
-void NodeItem::endCall(const QString &toolCallId, const QString &status, qint64 durationMs, std::optional<int> exitCode)
+void NodeItem::endCall(const QString &toolCallId, const QString &status, qint64 durationMs,
+                       std::optional<int> exitCode)
 {
     stopAnimations();
     m_phase = Phase::Ended;
@@ -193,13 +202,19 @@ void NodeItem::syncEdge()
         m_edge->setHighlight(stateColor(), m_phase == Phase::Idle ? 0 : m_glow);
 }
 
-void NodeItem::setHoldMs(int ms) { g_holdMs = ms; }
-int NodeItem::holdMs() { return g_holdMs; }
+void NodeItem::setHoldMs(int ms)
+{
+    g_holdMs = ms;
+}
+int NodeItem::holdMs()
+{
+    return g_holdMs;
+}
 
 QRectF NodeItem::boundingRect() const
 {
-    return QRectF(-m_size.width() / 2 - HaloMargin, -m_size.height() / 2 - HaloMargin, m_size.width() + 2 * HaloMargin,
-                  m_size.height() + 2 * HaloMargin);
+    return QRectF(-m_size.width() / 2 - HaloMargin, -m_size.height() / 2 - HaloMargin,
+                  m_size.width() + 2 * HaloMargin, m_size.height() + 2 * HaloMargin);
 }
 
 void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, QWidget *widget)
@@ -257,8 +272,9 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     painter->setPen(pal.color(QPalette::Text));
     const QString detail = m_kind == Kind::Tool ? detailText() : m_subtitle;
     if (lod < DetailLod || detail.isEmpty()) {
-        painter->drawText(r.adjusted(6, 0, -6, 0), Qt::AlignCenter,
-                          painter->fontMetrics().elidedText(m_title, Qt::ElideRight, int(r.width() - 12)));
+        painter->drawText(
+            r.adjusted(6, 0, -6, 0), Qt::AlignCenter,
+            painter->fontMetrics().elidedText(m_title, Qt::ElideRight, int(r.width() - 12)));
         return;
     }
     const QRectF top(r.left() + 6, r.top() + 3, r.width() - 12, r.height() / 2 - 1);
@@ -268,14 +284,16 @@ void NodeItem::paint(QPainter *painter, const QStyleOptionGraphicsItem *option, 
     f.setBold(false);
     f.setPointSizeF(8);
     painter->setFont(f);
-    painter->setPen(m_kind == Kind::Tool && m_phase == Phase::Ended ? state.darker(130) : pal.color(QPalette::PlaceholderText));
-    painter->drawText(bottom, Qt::AlignHCenter | Qt::AlignTop,
-                      painter->fontMetrics().elidedText(detail, Qt::ElideRight, int(bottom.width())));
+    painter->setPen(m_kind == Kind::Tool && m_phase == Phase::Ended
+                        ? state.darker(130)
+                        : pal.color(QPalette::PlaceholderText));
+    painter->drawText(
+        bottom, Qt::AlignHCenter | Qt::AlignTop,
+        painter->fontMetrics().elidedText(detail, Qt::ElideRight, int(bottom.width())));
 }
 
 EdgeItem::EdgeItem(NodeItem *from, NodeItem *to, QGraphicsItem *parent)
-    : QGraphicsItem(parent)
-    , m_line(from->pos(), to->pos())
+    : QGraphicsItem(parent), m_line(from->pos(), to->pos())
 {
     m_bounds = QRectF(m_line.p1(), m_line.p2()).normalized().adjusted(-4, -4, 4, 4);
     setZValue(0);

@@ -25,7 +25,8 @@ public:
     enum class Kind { Crew, Agent, Tool };
     enum class Phase { Idle, Running, Ended };
 
-    NodeItem(Kind kind, const QString &title, const QString &subtitle, QGraphicsItem *parent = nullptr);
+    NodeItem(Kind kind, const QString &title, const QString &subtitle,
+             QGraphicsItem *parent = nullptr);
 
     Kind kind() const { return m_kind; }
     QString title() const { return m_title; }
@@ -43,7 +44,8 @@ public:
     // Live tool-call state (tool nodes).
     void startCall(const QString &toolCallId);
     void setProgress(const QString &toolCallId, int percent, const QString &message);
-    void endCall(const QString &toolCallId, const QString &status, qint64 durationMs, std::optional<int> exitCode);
+    void endCall(const QString &toolCallId, const QString &status, qint64 durationMs,
+                 std::optional<int> exitCode);
     Phase phase() const { return m_phase; }
     QString toolCallId() const { return m_callId; }
     int progress() const { return m_progress; } // -1: none reported

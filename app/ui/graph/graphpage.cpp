@@ -39,13 +39,10 @@ QIcon statusDot(const QString &status)
 }
 } // namespace
 
-GraphPage::GraphPage(Session *session, CrewsModel *crews, RecentRunsModel *recentRuns, QWidget *parent)
-    : QWidget(parent)
-    , m_session(session)
-    , m_crews(crews)
-    , m_recent(recentRuns)
-    , m_socket(new LiveSocket(this))
-    , m_scene(new GraphScene(this))
+GraphPage::GraphPage(Session *session, CrewsModel *crews, RecentRunsModel *recentRuns,
+                     QWidget *parent)
+    : QWidget(parent), m_session(session), m_crews(crews), m_recent(recentRuns),
+      m_socket(new LiveSocket(this)), m_scene(new GraphScene(this))
 {
     setObjectName(u"graphPage"_s);
     const int em = fontMetrics().height();
@@ -90,7 +87,8 @@ GraphPage::GraphPage(Session *session, CrewsModel *crews, RecentRunsModel *recen
     m_view = new GraphView(m_stack);
     m_view->setObjectName(u"graphView"_s);
     m_view->setScene(m_scene);
-    m_empty = new QLabel(tr("No crews yet. Create a crew to see its agents and tools here."), m_stack);
+    m_empty =
+        new QLabel(tr("No crews yet. Create a crew to see its agents and tools here."), m_stack);
     m_empty->setAlignment(Qt::AlignCenter);
     m_empty->setWordWrap(true);
     m_stack->addWidget(m_view);
@@ -214,7 +212,8 @@ void GraphPage::updateStatus()
         return;
     }
     const QString st = m_crews->statusOf(id);
-    m_status->setText(u"<span style=\"color:%1\">\u25cf</span> %2"_s.arg(crewStatusColor(st).name(), crewStatusText(st).toHtmlEscaped()));
+    m_status->setText(u"<span style=\"color:%1\">\u25cf</span> %2"_s.arg(
+        crewStatusColor(st).name(), crewStatusText(st).toHtmlEscaped()));
 }
 
 QString GraphPage::busiestCrewId() const
@@ -238,7 +237,8 @@ QString GraphPage::busiestCrewId() const
     return best;
 }
 
-void GraphPage::whenToolEventApplied(int timeoutMs, QObject *context, std::function<void(bool)> done)
+void GraphPage::whenToolEventApplied(int timeoutMs, QObject *context,
+                                     std::function<void(bool)> done)
 {
     auto finished = std::make_shared<bool>(false);
     auto conn = std::make_shared<QMetaObject::Connection>();

@@ -31,8 +31,8 @@ class GraphPage : public QWidget
 {
     Q_OBJECT
 public:
-    GraphPage(client::Session *session, client::CrewsModel *crews, client::RecentRunsModel *recentRuns,
-              QWidget *parent = nullptr);
+    GraphPage(client::Session *session, client::CrewsModel *crews,
+              client::RecentRunsModel *recentRuns, QWidget *parent = nullptr);
     ~GraphPage() override;
 
     GraphScene *scene() const { return m_scene; }
@@ -46,7 +46,8 @@ public:
     // The crew with the most runs in the recent list, else the first busy crew, else the first.
     QString busiestCrewId() const;
     // Calls `done` once a tool event was applied to the graph, or after `timeoutMs`.
-    void whenToolEventApplied(int timeoutMs, QObject *context, std::function<void(bool applied)> done);
+    void whenToolEventApplied(int timeoutMs, QObject *context,
+                              std::function<void(bool applied)> done);
 
 Q_SIGNALS:
     // Every stream event of the selected crew's graph socket (tool_*, run_status).

@@ -27,7 +27,8 @@ GraphLayout GraphLayout::compute(const QList<int> &toolsPerAgent)
         const qreal fanStep = 2 * qAsin(qMin<qreal>(1, toolChord / (2 * toolDistance)));
         const qreal fanHalf = (maxTools - 1) / 2.0 * fanStep;
         const qreal fanWidth = 2 * toolDistance * qSin(qMin<qreal>(fanHalf, M_PI / 2)) + toolChord;
-        const qreal arc = qMax<qreal>(NodeItem::sizeFor(NodeItem::Kind::Agent).width() + 40, fanWidth + 30);
+        const qreal arc =
+            qMax<qreal>(NodeItem::sizeFor(NodeItem::Kind::Agent).width() + 40, fanWidth + 30);
         const qreal radius = qMax<qreal>(260, n * arc / (2 * M_PI));
         for (int i = 0; i < n; ++i) {
             const qreal a = -M_PI / 2 + 2 * M_PI * i / qMax(1, n);
@@ -61,19 +62,20 @@ GraphLayout GraphLayout::compute(const QList<int> &toolsPerAgent)
         // Centre a short last row under the crew.
         const int inRow = row == rows - 1 ? n - row * cols : cols;
         const qreal rowLeft = -inRow * cellW / 2;
-        const QPointF agent(rowLeft + col * cellW + cellW / 2, row * cellH + agentSize.height() / 2);
+        const QPointF agent(rowLeft + col * cellW + cellW / 2,
+                            row * cellH + agentSize.height() / 2);
         l.agents.append(agent);
         QList<QPointF> tools;
         for (int k = 0; k < toolsPerAgent.at(i); ++k)
-            tools.append(agent + QPointF(18, agentSize.height() / 2 + 10 + toolSize.height() / 2 + k * (toolSize.height() + 14)));
+            tools.append(agent + QPointF(18, agentSize.height() / 2 + 10 + toolSize.height() / 2 +
+                                                 k * (toolSize.height() + 14)));
         l.tools.append(tools);
     }
     Q_UNUSED(width)
     return l;
 }
 
-GraphScene::GraphScene(QObject *parent)
-    : QGraphicsScene(parent)
+GraphScene::GraphScene(QObject *parent) : QGraphicsScene(parent)
 {
     // A static BSP index: setCrew() builds all geometry once, animations only repaint (no
     // bounding rect ever changes), so the index is never rebuilt while events stream in.
@@ -105,7 +107,8 @@ void GraphScene::setCrew(const Crew &crew)
     const GraphLayout layout = GraphLayout::compute(toolCounts);
     const bool dense = edges >= DenseEdges;
 
-    m_crewNode = new NodeItem(NodeItem::Kind::Crew, crew.name, tr("%n agent(s)", nullptr, int(crew.agents.size())));
+    m_crewNode = new NodeItem(NodeItem::Kind::Crew, crew.name,
+                              tr("%n agent(s)", nullptr, int(crew.agents.size())));
     m_crewNode->setPos(layout.crew);
     m_crewNode->setAccent(crewStatusColor(crew.status));
     addItem(m_crewNode);
@@ -156,7 +159,8 @@ QString GraphScene::agentName(const QString &agentId) const
     return m_agentNames.value(agentId);
 }
 
-NodeItem *GraphScene::nodeForCall(const QString &agentId, const QString &toolCallId, const QString &tool)
+NodeItem *GraphScene::nodeForCall(const QString &agentId, const QString &toolCallId,
+                                  const QString &tool)
 {
     if (!tool.isEmpty())
         if (NodeItem *n = toolNode(agentId, tool))

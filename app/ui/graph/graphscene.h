@@ -55,18 +55,22 @@ public:
 
 Q_SIGNALS:
     // phase: "start" | "progress" | "end", after the node was updated.
-    void toolActivity(const QString &agentId, const QString &tool, const QString &toolCallId, const QString &phase);
+    void toolActivity(const QString &agentId, const QString &tool, const QString &toolCallId,
+                      const QString &phase);
 
 private:
-    static QString key(const QString &agentId, const QString &tool) { return agentId + u'\x1f' + tool; }
+    static QString key(const QString &agentId, const QString &tool)
+    {
+        return agentId + u'\x1f' + tool;
+    }
     NodeItem *nodeForCall(const QString &agentId, const QString &toolCallId, const QString &tool);
 
     QString m_crewId;
     NodeItem *m_crewNode = nullptr;
     QHash<QString, NodeItem *> m_agents;
     QHash<QString, QString> m_agentNames;
-    QHash<QString, NodeItem *> m_tools;       // key(agent, tool) -> node
-    QHash<QString, NodeItem *> m_callNodes;   // tool_call_id -> node (progress has no tool)
+    QHash<QString, NodeItem *> m_tools;     // key(agent, tool) -> node
+    QHash<QString, NodeItem *> m_callNodes; // tool_call_id -> node (progress has no tool)
     int m_nodeCount = 0;
     int m_edgeCount = 0;
     qint64 m_applied = 0;

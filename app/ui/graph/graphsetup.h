@@ -33,7 +33,8 @@ struct LiveExtrasOptions
 // socket, a click emits MainWindow::runActivated) and the tray notifier (fed by the graph
 // socket's run_status and the mission socket's signals). The graph socket's run_status
 // events also reach the dashboard (debounced refresh). GUI thread.
-LiveExtras installLiveExtras(MainWindow *window, client::Session *session, client::DashboardController *dashboard,
-                             client::LiveSocket *mission, const LiveExtrasOptions &options);
+LiveExtras installLiveExtras(MainWindow *window, client::Session *session,
+                             client::DashboardController *dashboard, client::LiveSocket *mission,
+                             const LiveExtrasOptions &options);
 
 } // namespace crewdeck::ui

@@ -8,15 +8,15 @@
 
 namespace crewdeck::ui {
 
-GraphView::GraphView(QWidget *parent)
-    : QGraphicsView(parent)
+GraphView::GraphView(QWidget *parent) : QGraphicsView(parent)
 {
     setDragMode(QGraphicsView::ScrollHandDrag);
     setTransformationAnchor(QGraphicsView::AnchorUnderMouse);
     setResizeAnchor(QGraphicsView::AnchorViewCenter);
     setViewportUpdateMode(QGraphicsView::SmartViewportUpdate);
     // Items set their own render hints; nodes and edges restore nothing they did not touch.
-    setOptimizationFlags(QGraphicsView::DontSavePainterState | QGraphicsView::DontAdjustForAntialiasing);
+    setOptimizationFlags(QGraphicsView::DontSavePainterState |
+                         QGraphicsView::DontAdjustForAntialiasing);
     setRenderHint(QPainter::Antialiasing, false);
     setRenderHint(QPainter::TextAntialiasing, true);
     setCacheMode(QGraphicsView::CacheBackground);

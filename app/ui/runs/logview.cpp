@@ -12,8 +12,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-LogView::LogView(QWidget *parent)
-    : QWidget(parent)
+LogView::LogView(QWidget *parent) : QWidget(parent)
 {
     auto *v = new QVBoxLayout(this);
     v->setContentsMargins(0, 0, 0, 0);

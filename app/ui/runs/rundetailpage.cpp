@@ -1,10 +1,10 @@
 #include "app/ui/runs/rundetailpage.h"
-#include "app/ui/errorlabel.h"
 #include "app/models/recentrunsmodel.h"
 #include "app/models/toolcallsmodel.h"
 #include "app/net/apiclient.h"
 #include "app/net/livesocket.h"
 #include "app/net/session.h"
+#include "app/ui/errorlabel.h"
 #include "app/ui/runs/logview.h"
 #include "app/ui/runs/statuspill.h"
 #include "app/ui/runs/timelinewidget.h"
@@ -26,10 +26,7 @@ using namespace crewdeck::client;
 namespace crewdeck::ui {
 
 RunDetailPage::RunDetailPage(ApiClient *api, Session *session, QWidget *parent)
-    : QWidget(parent)
-    , m_api(api)
-    , m_session(session)
-    , m_model(new ToolCallsModel(this))
+    : QWidget(parent), m_api(api), m_session(session), m_model(new ToolCallsModel(this))
 {
     setObjectName(u"runDetailPage"_s);
     const int em = fontMetrics().height();
@@ -106,20 +103,22 @@ RunDetailPage::RunDetailPage(ApiClient *api, Session *session, QWidget *parent)
     connect(m_rerun, &QPushButton::clicked, this, &RunDetailPage::rerun);
 
     connect(m_model, &ToolCallsModel::runChanged, this, &RunDetailPage::updateHeader);
-    connect(m_model, &QAbstractItemModel::rowsInserted, this, [this](const QModelIndex &, int first, int last) {
-        // Follow the newest call unless the user picked one.
-        if (!m_userPicked || m_timeline->selectedToolCall().isEmpty()) {
-            const QString id = m_model->toolCalls().at(last).id;
-            Q_UNUSED(first);
-            const QSignalBlocker block(m_timeline);
-            m_timeline->setSelectedToolCall(id);
-            showLogOf(id);
-        }
-    });
-    connect(m_model, &ToolCallsModel::logAppended, this, [this](const QString &callId, const QString &text) {
-        if (callId == m_timeline->selectedToolCall())
-            m_log->appendText(text);
-    });
+    connect(m_model, &QAbstractItemModel::rowsInserted, this,
+            [this](const QModelIndex &, int first, int last) {
+                // Follow the newest call unless the user picked one.
+                if (!m_userPicked || m_timeline->selectedToolCall().isEmpty()) {
+                    const QString id = m_model->toolCalls().at(last).id;
+                    Q_UNUSED(first);
+                    const QSignalBlocker block(m_timeline);
+                    m_timeline->setSelectedToolCall(id);
+                    showLogOf(id);
+                }
+            });
+    connect(m_model, &ToolCallsModel::logAppended, this,
+            [this](const QString &callId, const QString &text) {
+                if (callId == m_timeline->selectedToolCall())
+                    m_log->appendText(text);
+            });
     connect(m_timeline, &TimelineWidget::toolCallSelected, this, [this](const QString &id) {
         m_userPicked = true;
         showLogOf(id);
@@ -202,13 +201,15 @@ void RunDetailPage::openSocket()
 {
     auto *s = new LiveSocket(this);
     m_socket = s;
-    s->setUrl(m_session->socketUrl(u"/ws/runs/"_s + QString::fromLatin1(QUrl::toPercentEncoding(m_runId))));
+    s->setUrl(m_session->socketUrl(u"/ws/runs/"_s +
+                                   QString::fromLatin1(QUrl::toPercentEncoding(m_runId))));
     s->setToken(m_session->token());
     s->setEndsOnNormalClose(true);
     connect(s, &LiveSocket::eventReceived, this, [this](const Event &e) {
         m_model->applyEvent(e);
         // Tokens, duration and final timestamps are REST fields.
-        if (const auto *rs = std::get_if<RunStatusEvent>(&e.body); rs && RunState::isFinal(rs->status))
+        if (const auto *rs = std::get_if<RunStatusEvent>(&e.body);
+            rs && RunState::isFinal(rs->status))
             fetchRun();
         else if (std::holds_alternative<ToolEndEvent>(e.body))
             fetchRun();
@@ -279,16 +280,19 @@ void RunDetailPage::updateHeader()
     m_cancel->setVisible(canAct && !run.id.isEmpty() && !RunState::isFinal(run.status));
     m_rerun->setVisible(canAct);
     // Re-run repeats the steps with the same time limit: wait for the REST detail.
-    m_rerun->setEnabled(!run.id.isEmpty() && !m_model->toolCalls().isEmpty() && m_model->hasDetails());
+    m_rerun->setEnabled(!run.id.isEmpty() && !m_model->toolCalls().isEmpty() &&
+                        m_model->hasDetails());
     if (run.durationMs)
         m_duration->setText(RecentRunsModel::formatDuration(*run.durationMs));
     else if (run.startedAt.isValid() && !RunState::isFinal(run.status))
-        m_duration->setText(RecentRunsModel::formatDuration(qMax<qint64>(0, run.startedAt.msecsTo(QDateTime::currentDateTimeUtc()))));
+        m_duration->setText(RecentRunsModel::formatDuration(
+            qMax<qint64>(0, run.startedAt.msecsTo(QDateTime::currentDateTimeUtc()))));
     else
         m_duration->setText(u"\u2013"_s);
     m_tokens->setText(QLocale().toString(run.tokens));
-    m_started->setText(run.startedAt.isValid() ? QLocale().toString(run.startedAt.toLocalTime(), QLocale::ShortFormat)
-                                               : u"\u2013"_s);
+    m_started->setText(run.startedAt.isValid()
+                           ? QLocale().toString(run.startedAt.toLocalTime(), QLocale::ShortFormat)
+                           : u"\u2013"_s);
 }
 
 void RunDetailPage::showLogOf(const QString &toolCallId)
@@ -325,7 +329,8 @@ void RunDetailPage::cancelRun()
             return;
         m_cancel->setEnabled(true);
         if (!r.ok()) {
-            showError(r.failure.httpStatus == 409 ? tr("The run has already finished.") : r.failure.message);
+            showError(r.failure.httpStatus == 409 ? tr("The run has already finished.")
+                                                  : r.failure.message);
             fetchRun();
             return;
         }
@@ -344,7 +349,8 @@ void RunDetailPage::rerun()
     req.timeoutS = run.timeoutS;
     QString err;
     if (req.steps.isEmpty() || !StartRunRequest::fromJson(req.toJson(), &err)) {
-        showError(req.steps.isEmpty() ? tr("This run has no steps to repeat.") : tr("The run cannot be repeated: %1").arg(err));
+        showError(req.steps.isEmpty() ? tr("This run has no steps to repeat.")
+                                      : tr("The run cannot be repeated: %1").arg(err));
         return;
     }
     m_rerun->setEnabled(false);

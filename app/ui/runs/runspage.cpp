@@ -26,11 +26,8 @@ using namespace crewdeck::client;
 namespace crewdeck::ui {
 
 RunsPage::RunsPage(ApiClient *api, Session *session, QWidget *parent)
-    : QWidget(parent)
-    , m_api(api)
-    , m_session(session)
-    , m_model(new RunsModel(api, this))
-    , m_proxy(new QSortFilterProxyModel(this))
+    : QWidget(parent), m_api(api), m_session(session), m_model(new RunsModel(api, this)),
+      m_proxy(new QSortFilterProxyModel(this))
 {
     setObjectName(u"runsPage"_s);
     const int em = fontMetrics().height();
@@ -281,13 +278,15 @@ void RunsPage::openSockets(const QList<Crew> &crews)
         connect(s, &LiveSocket::eventReceived, this, [this](const Event &e) {
             if (const auto *rs = std::get_if<RunStatusEvent>(&e.body)) {
                 m_model->applyRunStatus(*rs);
-            } else if (std::holds_alternative<ToolStartEvent>(e.body) || std::holds_alternative<ToolEndEvent>(e.body)) {
+            } else if (std::holds_alternative<ToolStartEvent>(e.body) ||
+                       std::holds_alternative<ToolEndEvent>(e.body)) {
                 // The graph stream carries tool events: a run we do not list yet has
                 // started, or a listed one moved on (tokens, status).
                 if (m_model->rowOf(e.runId()) >= 0)
                     m_model->refreshRun(e.runId());
                 else
-                    m_model->applyRunStatus(RunStatusEvent{e.crewId(), e.runId(), RunState::Running});
+                    m_model->applyRunStatus(
+                        RunStatusEvent{e.crewId(), e.runId(), RunState::Running});
             }
         });
         // History lost or back after an outage: REST is the truth.
@@ -322,8 +321,9 @@ void RunsPage::updateStatusLine()
         m_statusLine->setText(tr("No runs match the filter."));
         return;
     }
-    m_statusLine->setText(m_model->hasMore() ? tr("%n run(s) shown, scroll for more", nullptr, m_model->rowCount())
-                                             : tr("%n run(s)", nullptr, m_model->rowCount()));
+    m_statusLine->setText(m_model->hasMore()
+                              ? tr("%n run(s) shown, scroll for more", nullptr, m_model->rowCount())
+                              : tr("%n run(s)", nullptr, m_model->rowCount()));
 }
 
 void RunsPage::openStartRunDialog()

@@ -1,6 +1,6 @@
 #include "app/ui/runs/startrundialog.h"
-#include "app/ui/errorlabel.h"
 #include "app/net/apiclient.h"
+#include "app/ui/errorlabel.h"
 #include "app/ui/theme.h"
 
 #include <QComboBox>
@@ -23,8 +23,7 @@ using namespace crewdeck::client;
 
 namespace crewdeck::ui {
 
-StepEditor::StepEditor(QWidget *parent)
-    : QWidget(parent)
+StepEditor::StepEditor(QWidget *parent) : QWidget(parent)
 {
     setObjectName(u"stepEditor"_s);
     auto *h = new QHBoxLayout(this);
@@ -149,9 +148,7 @@ QJsonObject StepEditor::toJson() const
     return o;
 }
 
-StartRunDialog::StartRunDialog(ApiClient *api, QWidget *parent)
-    : QDialog(parent)
-    , m_api(api)
+StartRunDialog::StartRunDialog(ApiClient *api, QWidget *parent) : QDialog(parent), m_api(api)
 {
     setObjectName(u"startRunDialog"_s);
     setWindowTitle(tr("New run"));
@@ -255,7 +252,8 @@ StepEditor *StartRunDialog::addStep()
         const int i = int(m_steps.indexOf(s));
         moveStep(i, i + 1);
     });
-    connect(s, &StepEditor::removeRequested, this, [this, s] { removeStep(int(m_steps.indexOf(s))); });
+    connect(s, &StepEditor::removeRequested, this,
+            [this, s] { removeStep(int(m_steps.indexOf(s))); });
     m_steps.append(s);
     m_stepsLayout->insertWidget(m_stepsLayout->count() - 1, s);
     renumber();
@@ -319,11 +317,14 @@ std::optional<StartRunRequest> StartRunDialog::request(QString *error) const
         const QJsonObject params = s.value(u"params"_s).toObject();
         const QString tool = s.value(u"tool"_s).toString();
         if (tool == Tools::GitClone && params.value(u"url"_s).toString().isEmpty()) {
-            *error = tr("Step %1: the repository URL is missing (steps[%2].params.url).").arg(i + 1).arg(i);
+            *error = tr("Step %1: the repository URL is missing (steps[%2].params.url).")
+                         .arg(i + 1)
+                         .arg(i);
             return std::nullopt;
         }
         if (tool == Tools::Script && params.value(u"command"_s).toString().trimmed().isEmpty()) {
-            *error = tr("Step %1: the command is missing (steps[%2].params.command).").arg(i + 1).arg(i);
+            *error =
+                tr("Step %1: the command is missing (steps[%2].params.command).").arg(i + 1).arg(i);
             return std::nullopt;
         }
         steps.append(s);

@@ -52,8 +52,7 @@ void paintStatusPill(QPainter *p, const QRect &rect, const QString &status, cons
     p->restore();
 }
 
-StatusPill::StatusPill(QWidget *parent)
-    : QWidget(parent)
+StatusPill::StatusPill(QWidget *parent) : QWidget(parent)
 {
     setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
 }
@@ -82,7 +81,8 @@ void StatusPill::paintEvent(QPaintEvent *)
     paintStatusPill(&p, rect(), m_status, font());
 }
 
-void RunsDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, const QModelIndex &index) const
+void RunsDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option,
+                         const QModelIndex &index) const
 {
     using client::RunsModel;
     if (index.column() == RunsModel::StatusColumn) {
@@ -90,18 +90,20 @@ void RunsDelegate::paint(QPainter *painter, const QStyleOptionViewItem &option, 
         initStyleOption(&opt, index);
         opt.text.clear();
         QApplication::style()->drawControl(QStyle::CE_ItemViewItem, &opt, painter, opt.widget);
-        paintStatusPill(painter, option.rect.adjusted(4, 0, 0, 0), index.data(RunsModel::StatusRole).toString(),
-                        option.font);
+        paintStatusPill(painter, option.rect.adjusted(4, 0, 0, 0),
+                        index.data(RunsModel::StatusRole).toString(), option.font);
         return;
     }
-    if (index.column() == RunsModel::DurationColumn && !index.data(RunsModel::DurationMsRole).isValid()) {
+    if (index.column() == RunsModel::DurationColumn &&
+        !index.data(RunsModel::DurationMsRole).isValid()) {
         // Running: count up from started_at.
         QStyleOptionViewItem opt = option;
         initStyleOption(&opt, index);
         const QDateTime started = index.data(RunsModel::StartedAtRole).toDateTime();
         const QString status = index.data(RunsModel::StatusRole).toString();
         if (started.isValid() && !RunState::isFinal(status))
-            opt.text = client::RecentRunsModel::formatDuration(qMax<qint64>(0, started.msecsTo(QDateTime::currentDateTimeUtc())));
+            opt.text = client::RecentRunsModel::formatDuration(
+                qMax<qint64>(0, started.msecsTo(QDateTime::currentDateTimeUtc())));
         else
             opt.text = u"\u2013"_s;
         QApplication::style()->drawControl(QStyle::CE_ItemViewItem, &opt, painter, opt.widget);
@@ -116,8 +118,9 @@ QSize RunsDelegate::sizeHint(const QStyleOptionViewItem &option, const QModelInd
     const QFontMetrics fm(option.font);
     s.setHeight(qMax(s.height(), fm.height() + 12));
     if (index.column() == client::RunsModel::StatusColumn)
-        s.setWidth(qMax(s.width(), fm.horizontalAdvance(statusText(index.data(client::RunsModel::StatusRole).toString()))
-                                       + fm.height() + 12));
+        s.setWidth(qMax(s.width(), fm.horizontalAdvance(statusText(
+                                       index.data(client::RunsModel::StatusRole).toString())) +
+                                       fm.height() + 12));
     return s;
 }
 

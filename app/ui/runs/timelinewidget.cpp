@@ -13,8 +13,7 @@ using namespace Qt::StringLiterals;
 namespace crewdeck::ui {
 
 TimelineWidget::TimelineWidget(client::ToolCallsModel *model, QWidget *parent)
-    : QWidget(parent)
-    , m_model(model)
+    : QWidget(parent), m_model(model)
 {
     setObjectName(u"timeline"_s);
     setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
@@ -59,7 +58,8 @@ int TimelineWidget::topMargin() const
 
 QSize TimelineWidget::sizeHint() const
 {
-    return {fontMetrics().height() * 40, topMargin() + rowHeight() * qMax(2, rowCount()) + fontMetrics().height() / 2};
+    return {fontMetrics().height() * 40,
+            topMargin() + rowHeight() * qMax(2, rowCount()) + fontMetrics().height() / 2};
 }
 
 QSize TimelineWidget::minimumSizeHint() const
@@ -114,7 +114,8 @@ QRectF TimelineWidget::barRect(const QString &toolCallId) const
     const double plotWidth = qMax(10, width() - labelWidth() - fontMetrics().height());
     const double scale = plotWidth / double(s.endMs - s.startMs);
     const qint64 st = c.startedAt.toMSecsSinceEpoch();
-    const qint64 dur = c.durationMs ? *c.durationMs : qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - st);
+    const qint64 dur =
+        c.durationMs ? *c.durationMs : qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - st);
     const double x = plotLeft + double(st - s.startMs) * scale;
     const double w = qMax(3.0, double(dur) * scale);
     const int rh = rowHeight();
@@ -160,7 +161,8 @@ void TimelineWidget::paintEvent(QPaintEvent *)
         p.setPen(grid);
         p.drawLine(x, top - 2, x, top + rh * rowCount());
         p.setPen(pal.color(QPalette::PlaceholderText));
-        const QString label = client::RecentRunsModel::formatDuration((s.endMs - s.startMs) * i / 4);
+        const QString label =
+            client::RecentRunsModel::formatDuration((s.endMs - s.startMs) * i / 4);
         const int tw = fm.horizontalAdvance(label);
         p.drawText(QPoint(qBound(plotLeft, x - tw / 2, width() - tw - 2), fm.ascent() + 1), label);
     }
@@ -175,7 +177,8 @@ void TimelineWidget::paintEvent(QPaintEvent *)
         }
         p.setPen(pal.color(QPalette::Text));
         const QString label = QString::number(row + 1) + u". "_s + c.tool;
-        p.drawText(QRect(fm.height() / 2, rowRect.top(), plotLeft - fm.height(), rh), Qt::AlignVCenter | Qt::AlignLeft,
+        p.drawText(QRect(fm.height() / 2, rowRect.top(), plotLeft - fm.height(), rh),
+                   Qt::AlignVCenter | Qt::AlignLeft,
                    fm.elidedText(label, Qt::ElideRight, plotLeft - fm.height()));
         const QRectF bar = barRect(c.id);
         if (bar.isEmpty())
@@ -195,14 +198,18 @@ void TimelineWidget::paintEvent(QPaintEvent *)
         }
         // Duration right of the bar when there is room, else inside it.
         const qint64 dur = c.durationMs ? *c.durationMs
-                                        : qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() - c.startedAt.toMSecsSinceEpoch());
-        const QString text = client::RecentRunsModel::formatDuration(dur) + u"  "_s + statusText(c.status);
+                                        : qMax<qint64>(0, QDateTime::currentMSecsSinceEpoch() -
+                                                              c.startedAt.toMSecsSinceEpoch());
+        const QString text =
+            client::RecentRunsModel::formatDuration(dur) + u"  "_s + statusText(c.status);
         const int tw = fm.horizontalAdvance(text);
         p.setPen(pal.color(QPalette::Text));
         if (bar.right() + 6 + tw < width())
             p.drawText(QPointF(bar.right() + 6, bar.center().y() + fm.ascent() / 2.0 - 1), text);
         else
-            p.drawText(QPointF(qMax(double(plotLeft), bar.right() - tw - 6), bar.center().y() + fm.ascent() / 2.0 - 1), text);
+            p.drawText(QPointF(qMax(double(plotLeft), bar.right() - tw - 6),
+                               bar.center().y() + fm.ascent() / 2.0 - 1),
+                       text);
     }
 }
 

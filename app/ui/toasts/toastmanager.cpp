@@ -12,9 +12,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-ToastManager::ToastManager(QWidget *host)
-    : QObject(host)
-    , m_host(host)
+ToastManager::ToastManager(QWidget *host) : QObject(host), m_host(host)
 {
     m_clock.start();
     m_batch.setSingleShot(true);
@@ -42,7 +40,8 @@ ToastManager::ToastManager(QWidget *host)
                 Q_EMIT runActivated(runId);
         });
         connect(w, &ToastWidget::closeClicked, this, [this, w] { dismiss(w->key()); });
-        connect(w, &ToastWidget::hoverChanged, this, [this, w](bool hovered) { setHovered(w, hovered); });
+        connect(w, &ToastWidget::hoverChanged, this,
+                [this, w](bool hovered) { setHovered(w, hovered); });
         m_pool.append(w);
     }
     m_more = new QPushButton(host);
@@ -70,8 +69,9 @@ void ToastManager::setLifetimes(int successMs, int errorMs, int runningMs)
 
 void ToastManager::handleEvent(const Event &event)
 {
-    if (!std::holds_alternative<ToolStartEvent>(event.body) && !std::holds_alternative<ToolProgressEvent>(event.body)
-        && !std::holds_alternative<ToolEndEvent>(event.body))
+    if (!std::holds_alternative<ToolStartEvent>(event.body) &&
+        !std::holds_alternative<ToolProgressEvent>(event.body) &&
+        !std::holds_alternative<ToolEndEvent>(event.body))
         return;
     // Only queue here: whatever the rate, widgets are touched once per batch.
     m_queue.append(event);
@@ -79,8 +79,8 @@ void ToastManager::handleEvent(const Event &event)
         m_batch.start();
 }
 
-ToastManager::Toast &ToastManager::entry(const QString &toolCallId, const QString &runId, const QString &crewId,
-                                         const QString &agentId)
+ToastManager::Toast &ToastManager::entry(const QString &toolCallId, const QString &runId,
+                                         const QString &crewId, const QString &agentId)
 {
     auto it = m_toasts.find(toolCallId);
     if (it == m_toasts.end()) {
@@ -315,7 +315,8 @@ void ToastManager::layoutWidgets(const QList<ToastWidget *> &shown)
     }
     if (!m_more->isHidden()) {
         const QSize s = m_more->sizeHint();
-        m_more->setGeometry(area.right() - s.width() + 1, bottom - s.height() + 1, s.width(), s.height());
+        m_more->setGeometry(area.right() - s.width() + 1, bottom - s.height() + 1, s.width(),
+                            s.height());
         m_more->raise();
     }
 }
@@ -409,7 +410,8 @@ void ToastManager::setHovered(ToastWidget *w, bool hovered)
 
 bool ToastManager::eventFilter(QObject *watched, QEvent *event)
 {
-    if (watched == m_host && (event->type() == QEvent::Resize || event->type() == QEvent::LayoutRequest))
+    if (watched == m_host &&
+        (event->type() == QEvent::Resize || event->type() == QEvent::LayoutRequest))
         layoutWidgets();
     return QObject::eventFilter(watched, event);
 }

@@ -49,7 +49,10 @@ public:
     ~ToastManager() override;
 
     // Agent id -> display name (e.g. from the graph); the id is shown when it returns empty.
-    void setAgentNameResolver(std::function<QString(const QString &agentId)> resolver) { m_agentName = std::move(resolver); }
+    void setAgentNameResolver(std::function<QString(const QString &agentId)> resolver)
+    {
+        m_agentName = std::move(resolver);
+    }
     // Lifetimes (ms): a successful/cancelled result, a failed/timed-out result, a running call
     // without news.
     void setLifetimes(int successMs, int errorMs, int runningMs);
@@ -87,7 +90,8 @@ protected:
 
 private:
     void apply(const Event &event);
-    Toast &entry(const QString &toolCallId, const QString &runId, const QString &crewId, const QString &agentId);
+    Toast &entry(const QString &toolCallId, const QString &runId, const QString &crewId,
+                 const QString &agentId);
     void expire();
     void render();
     void layoutWidgets();

@@ -13,8 +13,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-ToastWidget::ToastWidget(QWidget *parent)
-    : QFrame(parent)
+ToastWidget::ToastWidget(QWidget *parent) : QFrame(parent)
 {
     setObjectName(u"toast"_s);
     setAttribute(Qt::WA_Hover);
@@ -55,15 +54,16 @@ ToastWidget::ToastWidget(QWidget *parent)
     setFixedWidth(em * 21);
 }
 
-void ToastWidget::setContent(const QString &title, const QString &detail, const QColor &accent, int progress,
-                             bool showProgress)
+void ToastWidget::setContent(const QString &title, const QString &detail, const QColor &accent,
+                             int progress, bool showProgress)
 {
     if (m_title->text() != title)
         m_title->setText(title);
     if (m_fullDetail != detail) {
         m_fullDetail = detail;
         const QString oneLine = detail.section(u'\n', -1).simplified();
-        m_detail->setText(m_detail->fontMetrics().elidedText(oneLine, Qt::ElideRight, width() - fontMetrics().height() * 3));
+        m_detail->setText(m_detail->fontMetrics().elidedText(oneLine, Qt::ElideRight,
+                                                             width() - fontMetrics().height() * 3));
         m_detail->setToolTip(detail);
     }
     if (m_accent != accent) {
@@ -75,10 +75,22 @@ void ToastWidget::setContent(const QString &title, const QString &detail, const 
         m_bar->setValue(qBound(0, progress, 100));
 }
 
-QString ToastWidget::title() const { return m_title->text(); }
-QString ToastWidget::detail() const { return m_fullDetail; }
-int ToastWidget::progressValue() const { return m_bar->value(); }
-bool ToastWidget::progressShown() const { return !m_bar->isHidden(); }
+QString ToastWidget::title() const
+{
+    return m_title->text();
+}
+QString ToastWidget::detail() const
+{
+    return m_fullDetail;
+}
+int ToastWidget::progressValue() const
+{
+    return m_bar->value();
+}
+bool ToastWidget::progressShown() const
+{
+    return !m_bar->isHidden();
+}
 
 QSize ToastWidget::sizeHint() const
 {
@@ -97,7 +109,8 @@ void ToastWidget::paintEvent(QPaintEvent *event)
     p.setPen(QPen(palette().color(QPalette::Mid), 1));
     p.drawPath(path);
     p.setClipPath(path);
-    p.fillRect(QRectF(0, 0, 5, height()), m_accent.isValid() ? m_accent : palette().color(QPalette::Highlight));
+    p.fillRect(QRectF(0, 0, 5, height()),
+               m_accent.isValid() ? m_accent : palette().color(QPalette::Highlight));
 }
 
 void ToastWidget::mouseReleaseEvent(QMouseEvent *event)

@@ -16,7 +16,8 @@ class ToastWidget : public QFrame
 public:
     explicit ToastWidget(QWidget *parent = nullptr);
 
-    void setContent(const QString &title, const QString &detail, const QColor &accent, int progress, bool showProgress);
+    void setContent(const QString &title, const QString &detail, const QColor &accent, int progress,
+                    bool showProgress);
     QString title() const;
     QString detail() const;
     int progressValue() const;

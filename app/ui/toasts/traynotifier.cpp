@@ -10,9 +10,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-TrayNotifier::TrayNotifier(QWidget *window, QObject *parent)
-    : QObject(parent)
-    , m_window(window)
+TrayNotifier::TrayNotifier(QWidget *window, QObject *parent) : QObject(parent), m_window(window)
 {
     m_timer.setSingleShot(true);
     m_timer.setInterval(4000);

@@ -15,10 +15,11 @@ class QWidget;
 namespace crewdeck::ui {
 
 // System tray notifications for what matters while the user looks elsewhere: a run that
-// failed (run_status failed, or a tool_end failed/timeout, which ends its run as failed) and a crew that went offline (signal). Only while the window
-// is not active, only when enabled in the settings, and coalesced: everything within
-// coalesceMs() becomes one notification that summarises it. Where the platform has no
-// system tray the notification is still composed (notified()) but not shown. GUI thread.
+// failed (run_status failed, or a tool_end failed/timeout, which ends its run as failed) and a crew
+// that went offline (signal). Only while the window is not active, only when enabled in the
+// settings, and coalesced: everything within coalesceMs() becomes one notification that summarises
+// it. Where the platform has no system tray the notification is still composed (notified()) but not
+// shown. GUI thread.
 class TrayNotifier : public QObject
 {
     Q_OBJECT
@@ -31,7 +32,10 @@ public:
     void setCoalesceMs(int ms) { m_timer.setInterval(ms); }
     int coalesceMs() const { return m_timer.interval(); }
     // Crew id -> name for the messages (e.g. the crews model).
-    void setCrewNameResolver(std::function<QString(const QString &crewId)> resolver) { m_crewName = std::move(resolver); }
+    void setCrewNameResolver(std::function<QString(const QString &crewId)> resolver)
+    {
+        m_crewName = std::move(resolver);
+    }
     // Replaces "is the window active" (tests; the offscreen platform has no focus).
     void setWindowActiveProbe(std::function<bool()> probe) { m_activeProbe = std::move(probe); }
 

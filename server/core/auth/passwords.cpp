@@ -41,9 +41,9 @@ QByteArray hash(const QString &password)
         return {};
     const QByteArray pw = password.toUtf8();
     char out[crypto_pwhash_STRBYTES];
-    if (crypto_pwhash_str(out, pw.constData(), quint64(pw.size()), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE)
-        != 0)
+    if (crypto_pwhash_str(out, pw.constData(), quint64(pw.size()),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
         return {};
     return QByteArray(out);
 }
@@ -54,7 +54,8 @@ bool verify(const QByteArray &storedHash, const QString &password)
         return false;
     const QByteArray pw = password.toUtf8();
     // crypto_pwhash_str_verify needs a NUL-terminated string; QByteArray guarantees that.
-    return crypto_pwhash_str_verify(storedHash.constData(), pw.constData(), quint64(pw.size())) == 0;
+    return crypto_pwhash_str_verify(storedHash.constData(), pw.constData(), quint64(pw.size())) ==
+           0;
 }
 
 QFuture<QByteArray> hashAsync(const QString &password)

@@ -34,5 +34,4 @@ QString randomPassword(int length = 20);
 // The dedicated pool (2 threads) for password work; the login handler's tail runs there too.
 QThreadPool *pool();
 
-
 } // namespace crewdeck::server::passwords

@@ -9,7 +9,8 @@ constexpr qsizetype MaxKeys = 100'000;
 }
 
 LoginRateLimiter::LoginRateLimiter(int maxFailures, qint64 windowMs)
-    : m_maxFailures(qMax(10, maxFailures)), m_windowMs(qMax<qint64>(1000, qMin<qint64>(windowMs, 60'000)))
+    : m_maxFailures(qMax(10, maxFailures)),
+      m_windowMs(qMax<qint64>(1000, qMin<qint64>(windowMs, 60'000)))
 {
     // Clamp so that a misconfiguration can never go below 10 attempts a minute.
 }

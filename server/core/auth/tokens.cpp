@@ -60,12 +60,14 @@ std::optional<QByteArray> TokenService::loadOrCreateSecret(const QString &secret
     if (!secretFile.isEmpty()) {
         QFile f(secretFile);
         if (!f.open(QIODevice::ReadOnly))
-            return fail(u"cannot read the JWT secret file %1: %2"_s.arg(secretFile, f.errorString()));
+            return fail(
+                u"cannot read the JWT secret file %1: %2"_s.arg(secretFile, f.errorString()));
         const QByteArray key = stripWhitespace(f.readAll());
         if (key.isEmpty())
             return fail(u"the JWT secret file %1 is empty"_s.arg(secretFile));
         if (key.size() < 16)
-            qCWarning(lcAuth) << "the JWT secret is shorter than 16 bytes; use at least 32 random bytes";
+            qCWarning(lcAuth)
+                << "the JWT secret is shorter than 16 bytes; use at least 32 random bytes";
         return key;
     }
 
@@ -78,8 +80,8 @@ std::optional<QByteArray> TokenService::loadOrCreateSecret(const QString &secret
         if (key.isEmpty())
             return fail(u"%1 is empty: delete it to have a new secret created"_s.arg(path));
         const auto perms = f.permissions();
-        if (perms & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup
-                     | QFileDevice::WriteOther)) {
+        if (perms & (QFileDevice::ReadGroup | QFileDevice::ReadOther | QFileDevice::WriteGroup |
+                     QFileDevice::WriteOther)) {
             qCWarning(lcAuth).noquote() << "tightening the permissions of" << path << "to 0600";
             f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
         }

@@ -69,13 +69,16 @@ std::optional<bool> parseBool(const QString &v)
 }
 
 // An integer flag within [min, max] into `out` (int or qint64).
-template<typename T>
+template <typename T>
 QString intFlag(const QString &flag, const QString &v, qint64 min, qint64 max, T &out)
 {
     bool ok = false;
     const qint64 n = v.trimmed().toLongLong(&ok);
     if (!ok || n < min || n > max)
-        return u"--%1: expected an integer from %2 to %3, got '%4'"_s.arg(flag).arg(min).arg(max).arg(v);
+        return u"--%1: expected an integer from %2 to %3, got '%4'"_s.arg(flag)
+            .arg(min)
+            .arg(max)
+            .arg(v);
     out = T(n);
     return {};
 }
@@ -127,8 +130,8 @@ QString parseListen(ServerConfig &c, const QString &v)
     const uint p = port.toUInt(&ok);
     if (!ok || p > 65535)
         return u"--listen: port must be a number from 0 to 65535, got '%1'"_s.arg(port);
-    if (host != u"*"_s && host.compare(u"localhost"_s, Qt::CaseInsensitive) != 0
-        && QHostAddress(host).isNull())
+    if (host != u"*"_s && host.compare(u"localhost"_s, Qt::CaseInsensitive) != 0 &&
+        QHostAddress(host).isNull())
         return u"--listen: host must be an IP address, 'localhost' or '*', got '%1'"_s.arg(host);
     c.listenHost = host;
     c.listenPort = quint16(p);
@@ -195,7 +198,8 @@ QList<Flag> serveFlags()
          [](ServerConfig &c, const QString &v) -> QString {
              const auto b = parseBool(v);
              if (!b)
-                 return u"CREWDECK_DEMO: expected 1/0, true/false, yes/no or on/off, got '%1'"_s.arg(v);
+                 return u"CREWDECK_DEMO: expected 1/0, true/false, yes/no or on/off, got '%1'"_s
+                     .arg(v);
              c.demo = *b;
              return {};
          }},
@@ -229,7 +233,8 @@ QList<Flag> serveFlags()
          [](ServerConfig &c, const QString &v) -> QString {
              const auto b = parseBool(v);
              if (!b)
-                 return u"CREWDECK_KEEP_WORKSPACES: expected 1/0, true/false, yes/no or on/off, got '%1'"_s.arg(v);
+                 return u"CREWDECK_KEEP_WORKSPACES: expected 1/0, true/false, yes/no or on/off, got '%1'"_s
+                     .arg(v);
              c.keepWorkspaces = *b;
              return {};
          }},
@@ -237,12 +242,15 @@ QList<Flag> serveFlags()
          [](ServerConfig &c, const QString &v) -> QString {
              const auto m = Micros::fromString(v);
              if (!m || m->value < 0)
-                 return u"--grant: expected a non-negative C7T amount with at most 6 decimals, got '%1'"_s.arg(v);
+                 return u"--grant: expected a non-negative C7T amount with at most 6 decimals, got '%1'"_s
+                     .arg(v);
              c.startingGrant = *m;
              return {};
          }},
         {u"unsafe-tools"_s, Kind::Switch, true,
-         [](ServerConfig &c, const QString &v) { return switchFlag(u"unsafe-tools"_s, v, c.unsafeTools); }},
+         [](ServerConfig &c, const QString &v) {
+             return switchFlag(u"unsafe-tools"_s, v, c.unsafeTools);
+         }},
         {u"tool-network"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) -> QString {
              if (v == u"on"_s)
@@ -336,7 +344,8 @@ QList<Flag> userAddFlags()
          [](ServerConfig &c, const QString &v) -> QString {
              const auto m = Micros::fromString(v);
              if (!m || m->value < 0)
-                 return u"--grant: expected a non-negative C7T amount with at most 6 decimals, got '%1'"_s.arg(v);
+                 return u"--grant: expected a non-negative C7T amount with at most 6 decimals, got '%1'"_s
+                     .arg(v);
              c.startingGrant = *m;
              return {};
          }},
@@ -463,7 +472,8 @@ ParseResult parseCommandLine(const QStringList &argsIn, const QProcessEnvironmen
         else if (c.userRole.isEmpty())
             result.error = u"useradd: --role admin|member|viewer is required"_s;
         else if (!c.passwordStdin)
-            result.error = u"useradd: --password-stdin is required (the password is read as one line from stdin)"_s;
+            result.error =
+                u"useradd: --password-stdin is required (the password is read as one line from stdin)"_s;
         if (!result.error.isEmpty())
             return result;
     }

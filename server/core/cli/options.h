@@ -22,23 +22,23 @@ struct ServerConfig
     // ---- serve
     QString listenHost = QStringLiteral("127.0.0.1"); // as given: an IP literal, "localhost" or "*"
     quint16 listenPort = 8080;
-    QString dataDir;          // absolute; default: QStandardPaths::AppDataLocation ("crewdeck")
-    QString dbUrl;            // as given ("" = SQLite file <dataDir>/crewdeck.db)
-    QString redisUrl;         // "" = no Redis (in-process bus)
+    QString dataDir;  // absolute; default: QStandardPaths::AppDataLocation ("crewdeck")
+    QString dbUrl;    // as given ("" = SQLite file <dataDir>/crewdeck.db)
+    QString redisUrl; // "" = no Redis (in-process bus)
     QString role = QStringLiteral("all"); // all | api | worker
     bool demo = false;
     int wsHeartbeatSeconds = 45;
-    int wsRingMb = 32; // the gateway's shared ring of recent frames (all sockets)
+    int wsRingMb = 32;         // the gateway's shared ring of recent frames (all sockets)
     int maxConcurrentRuns = 1; // default QThread::idealThreadCount()
     QString jwtSecretFile;     // "" = <dataDir>/jwt-secret, created on first start
     QString python = QStringLiteral("python3"); // interpreter for the pytest tool
     bool keepWorkspaces = false;
     // ---- the tool sandbox (docs/deploy.md, "Tool sandbox")
-    bool unsafeTools = false;      // run tools unsandboxed when no sandbox can be made
-    bool toolNetwork = true;       // --tool-network on|none
-    QStringList gitLocalRoots;     // absolute; git_clone may read local repositories there
+    bool unsafeTools = false;  // run tools unsandboxed when no sandbox can be made
+    bool toolNetwork = true;   // --tool-network on|none
+    QStringList gitLocalRoots; // absolute; git_clone may read local repositories there
     ToolLimits toolLimits;
-    uint toolUidBase = 200000;     // root only: tools run as uid base + slot
+    uint toolUidBase = 200000; // root only: tools run as uid base + slot
     QString bwrap = QStringLiteral("bwrap");
     Micros startingGrant = Micros::fromUnits(1000);
 

@@ -49,11 +49,13 @@ std::optional<Resp> login(ApiContext &api, const Req &req, RequestContext &ctx,
                              : passwords::verifyAgainstDummy(password);
         if (!ok || !user) {
             limiter->recordFailure(key, nowMs());
-            return error(Status::Unauthorized, u"invalid_credentials"_s, u"wrong e-mail or password"_s);
+            return error(Status::Unauthorized, u"invalid_credentials"_s,
+                         u"wrong e-mail or password"_s);
         }
         limiter->recordSuccess(key);
         LoginResponse out;
-        out.accessToken = QString::fromLatin1(tokens->issue(user->id, user->orgId, user->role, nowMs() / 1000));
+        out.accessToken =
+            QString::fromLatin1(tokens->issue(user->id, user->orgId, user->role, nowMs() / 1000));
         out.expiresIn = TokenService::ExpiresInSeconds;
         out.user = User{user->id, user->email, user->orgId, user->role};
         Resp r = json(out.toJson());

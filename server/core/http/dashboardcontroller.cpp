@@ -32,12 +32,14 @@ Resp dashboardStats(ApiContext &api, const Req &req, RequestContext &ctx)
 // default: the last 30 days up to now; at most 1000 buckets)
 Resp dashboardTimeseries(ApiContext &api, const Req &req, RequestContext &ctx)
 {
-    static const QStringList metrics{u"runs"_s, u"success_rate"_s, u"latency"_s, u"tokens"_s, u"c7t"_s};
+    static const QStringList metrics{u"runs"_s, u"success_rate"_s, u"latency"_s, u"tokens"_s,
+                                     u"c7t"_s};
     const QUrlQuery q = req.query();
     const QString metric = q.queryItemValue(u"metric"_s, QUrl::FullyDecoded);
     if (!metrics.contains(metric))
         return badRequest(u"metric: must be one of runs, success_rate, latency, tokens, c7t"_s);
-    const QString bucket = q.hasQueryItem(u"bucket"_s) ? q.queryItemValue(u"bucket"_s, QUrl::FullyDecoded) : u"day"_s;
+    const QString bucket =
+        q.hasQueryItem(u"bucket"_s) ? q.queryItemValue(u"bucket"_s, QUrl::FullyDecoded) : u"day"_s;
     const qint64 width = timeseriesBucketMs(bucket);
     if (width <= 0)
         return badRequest(u"bucket: must be one of hour, day, week"_s);

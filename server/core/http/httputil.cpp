@@ -16,12 +16,14 @@ const QByteArray JsonMime = QByteArrayLiteral("application/json; charset=utf-8")
 
 QHttpServerResponse json(const QJsonObject &body, Status status)
 {
-    return QHttpServerResponse(JsonMime, QJsonDocument(body).toJson(QJsonDocument::Compact), status);
+    return QHttpServerResponse(JsonMime, QJsonDocument(body).toJson(QJsonDocument::Compact),
+                               status);
 }
 
 QHttpServerResponse json(const QJsonArray &body, Status status)
 {
-    return QHttpServerResponse(JsonMime, QJsonDocument(body).toJson(QJsonDocument::Compact), status);
+    return QHttpServerResponse(JsonMime, QJsonDocument(body).toJson(QJsonDocument::Compact),
+                               status);
 }
 
 QHttpServerResponse jsonBytes(const QByteArray &body, Status status)
@@ -31,9 +33,9 @@ QHttpServerResponse jsonBytes(const QByteArray &body, Status status)
 
 CachedAnswer::CachedAnswer(ApiContext &api, const char *route, const RequestContext &ctx,
                            const QHttpServerRequest &req)
-    : m_api(api)
-    , m_key(QLatin1StringView(route) + u'\n' + ctx.orgId() + u'\n' + req.url().query(QUrl::FullyEncoded))
-    , m_version(api.store->dataVersion())
+    : m_api(api), m_key(QLatin1StringView(route) + u'\n' + ctx.orgId() + u'\n' +
+                        req.url().query(QUrl::FullyEncoded)),
+      m_version(api.store->dataVersion())
 {
 }
 
@@ -161,16 +163,26 @@ bool queryTime(const QUrlQuery &q, const QString &name, QDateTime &out, QString 
 QByteArray methodName(QHttpServerRequest::Method m)
 {
     switch (m) {
-    case QHttpServerRequest::Method::Get: return "GET";
-    case QHttpServerRequest::Method::Put: return "PUT";
-    case QHttpServerRequest::Method::Delete: return "DELETE";
-    case QHttpServerRequest::Method::Post: return "POST";
-    case QHttpServerRequest::Method::Head: return "HEAD";
-    case QHttpServerRequest::Method::Options: return "OPTIONS";
-    case QHttpServerRequest::Method::Patch: return "PATCH";
-    case QHttpServerRequest::Method::Connect: return "CONNECT";
-    case QHttpServerRequest::Method::Trace: return "TRACE";
-    default: return "OTHER";
+    case QHttpServerRequest::Method::Get:
+        return "GET";
+    case QHttpServerRequest::Method::Put:
+        return "PUT";
+    case QHttpServerRequest::Method::Delete:
+        return "DELETE";
+    case QHttpServerRequest::Method::Post:
+        return "POST";
+    case QHttpServerRequest::Method::Head:
+        return "HEAD";
+    case QHttpServerRequest::Method::Options:
+        return "OPTIONS";
+    case QHttpServerRequest::Method::Patch:
+        return "PATCH";
+    case QHttpServerRequest::Method::Connect:
+        return "CONNECT";
+    case QHttpServerRequest::Method::Trace:
+        return "TRACE";
+    default:
+        return "OTHER";
     }
 }
 

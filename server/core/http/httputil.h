@@ -23,7 +23,7 @@ using Status = QHttpServerResponder::StatusCode;
 // What the router learned about the caller before the handler runs.
 struct RequestContext
 {
-    jwt::Claims claims;  // set for authenticated routes (role refreshed from the store)
+    jwt::Claims claims; // set for authenticated routes (role refreshed from the store)
     QString clientAddress;
     bool authenticated = false;
     const QString &orgId() const { return claims.org; }
@@ -43,7 +43,8 @@ QHttpServerResponse jsonBytes(const QByteArray &body, Status status = Status::Ok
 class CachedAnswer
 {
 public:
-    CachedAnswer(ApiContext &api, const char *route, const RequestContext &ctx, const QHttpServerRequest &req);
+    CachedAnswer(ApiContext &api, const char *route, const RequestContext &ctx,
+                 const QHttpServerRequest &req);
     // The kept body while it is still the store's answer, else null (call once).
     const QByteArray *find();
     // Serialises `body` once, keeps it and answers 200 with it.
@@ -56,10 +57,12 @@ private:
 };
 QHttpServerResponse error(Status status, const QString &code, const QString &message);
 QHttpServerResponse badRequest(const QString &message);
-QHttpServerResponse unauthorized(const QString &message = QStringLiteral("missing or invalid access token"));
+QHttpServerResponse
+unauthorized(const QString &message = QStringLiteral("missing or invalid access token"));
 QHttpServerResponse forbidden(const QString &message = QStringLiteral("your role may not do this"));
 QHttpServerResponse notFound(const QString &message = QStringLiteral("not found"));
-QHttpServerResponse conflict(const QString &message, const QString &code = QStringLiteral("conflict"));
+QHttpServerResponse conflict(const QString &message,
+                             const QString &code = QStringLiteral("conflict"));
 QHttpServerResponse unavailable(const QString &message);
 QHttpServerResponse internalError();
 QHttpServerResponse noContent();
@@ -69,8 +72,7 @@ QFuture<QHttpServerResponse> ready(QHttpServerResponse &&response);
 
 // Parses the body as one JSON object and decodes it with T::fromJson; on failure *error names
 // the field ("steps[0].tool: ...", "body: ...").
-template <typename T>
-std::optional<T> parseBody(const QByteArray &body, QString *error)
+template <typename T> std::optional<T> parseBody(const QByteArray &body, QString *error)
 {
     const auto obj = crewdeck::parseObject(body, error);
     if (!obj)

@@ -68,11 +68,13 @@ Metrics::Metrics() = default;
 
 const QList<double> &Metrics::durationBuckets()
 {
-    static const QList<double> b{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+    static const QList<double> b{0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                 0.25,  0.5,    1,     2.5,  5,     10};
     return b;
 }
 
-void Metrics::observeRequest(const QByteArray &method, const QString &route, int status, double seconds)
+void Metrics::observeRequest(const QByteArray &method, const QString &route, int status,
+                             double seconds)
 {
     const QString m = QString::fromLatin1(method);
     QMutexLocker lock(&m_mutex);
@@ -104,15 +106,16 @@ QByteArray Metrics::render(Store *store) const
     out.reserve(8192);
     QMutexLocker lock(&m_mutex);
 
-    out += "# HELP crewdeck_http_requests_total HTTP requests answered, by method, route and status.\n"
-           "# TYPE crewdeck_http_requests_total counter\n";
+    out +=
+        "# HELP crewdeck_http_requests_total HTTP requests answered, by method, route and status.\n"
+        "# TYPE crewdeck_http_requests_total counter\n";
     QStringList keys = m_requests.keys();
     std::sort(keys.begin(), keys.end());
     for (const QString &k : keys) {
         const QStringList p = k.split(Sep);
-        out += "crewdeck_http_requests_total{method=\"" + escapeLabel(p.value(0)) + "\",route=\""
-               + escapeLabel(p.value(1)) + "\",status=\"" + escapeLabel(p.value(2)) + "\"} "
-               + QByteArray::number(m_requests.value(k)) + '\n';
+        out += "crewdeck_http_requests_total{method=\"" + escapeLabel(p.value(0)) + "\",route=\"" +
+               escapeLabel(p.value(1)) + "\",status=\"" + escapeLabel(p.value(2)) + "\"} " +
+               QByteArray::number(m_requests.value(k)) + '\n';
     }
 
     out += "# HELP crewdeck_http_request_duration_seconds Time to answer HTTP requests.\n"
@@ -128,14 +131,14 @@ QByteArray Metrics::render(Store *store) const
         quint64 cumulative = 0;
         for (qsizetype i = 0; i < bounds.size(); ++i) {
             cumulative += h.buckets.value(i);
-            out += "crewdeck_http_request_duration_seconds_bucket{" + labels + ",le=\""
-                   + number(bounds.at(i)) + "\"} " + QByteArray::number(cumulative) + '\n';
+            out += "crewdeck_http_request_duration_seconds_bucket{" + labels + ",le=\"" +
+                   number(bounds.at(i)) + "\"} " + QByteArray::number(cumulative) + '\n';
         }
-        out += "crewdeck_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} "
-               + QByteArray::number(h.count) + '\n';
+        out += "crewdeck_http_request_duration_seconds_bucket{" + labels + ",le=\"+Inf\"} " +
+               QByteArray::number(h.count) + '\n';
         out += "crewdeck_http_request_duration_seconds_sum{" + labels + "} " + number(h.sum) + '\n';
-        out += "crewdeck_http_request_duration_seconds_count{" + labels + "} "
-               + QByteArray::number(h.count) + '\n';
+        out += "crewdeck_http_request_duration_seconds_count{" + labels + "} " +
+               QByteArray::number(h.count) + '\n';
     }
 
     lock.unlock();
@@ -144,8 +147,8 @@ QByteArray Metrics::render(Store *store) const
         const QHash<QString, qint64> counts = store->runCountsByStatus();
         out += "# HELP crewdeck_runs Runs in the store, by status.\n# TYPE crewdeck_runs gauge\n";
         for (const QString &s : RunState::all())
-            out += "crewdeck_runs{status=\"" + escapeLabel(s) + "\"} "
-                   + QByteArray::number(counts.value(s)) + '\n';
+            out += "crewdeck_runs{status=\"" + escapeLabel(s) + "\"} " +
+                   QByteArray::number(counts.value(s)) + '\n';
     }
 
     for (const QString &name : m_gaugeOrder) {
@@ -158,7 +161,8 @@ QByteArray Metrics::render(Store *store) const
     if (const auto rss = residentBytes()) {
         out += "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
                "# TYPE process_resident_memory_bytes gauge\n"
-               "process_resident_memory_bytes " + number(*rss) + '\n';
+               "process_resident_memory_bytes " +
+               number(*rss) + '\n';
     }
     return out;
 }

@@ -43,8 +43,8 @@ private:
         std::function<double()> read;
     };
 
-    mutable QMutex m_mutex; // guards m_requests and m_durations
-    QHash<QString, quint64> m_requests; // key: method \x1f route \x1f status
+    mutable QMutex m_mutex;                // guards m_requests and m_durations
+    QHash<QString, quint64> m_requests;    // key: method \x1f route \x1f status
     QHash<QString, Histogram> m_durations; // key: method \x1f route
     QList<QString> m_gaugeOrder;
     QHash<QString, Gauge> m_gauges;

@@ -12,8 +12,7 @@
 // Thread: one (the server's main thread, like the store and the router).
 namespace crewdeck::server {
 
-template <typename Value>
-class ReadCache
+template <typename Value> class ReadCache
 {
 public:
     void configure(int maxEntries, qint64 maxAgeMs)
@@ -25,8 +24,8 @@ public:
     const Value *find(const QString &key, quint64 version, qint64 nowMs)
     {
         const auto it = m_entries.constFind(key);
-        if (it == m_entries.cend() || it->version != version
-            || (m_maxAgeMs > 0 && nowMs - it->storedMs >= m_maxAgeMs)) {
+        if (it == m_entries.cend() || it->version != version ||
+            (m_maxAgeMs > 0 && nowMs - it->storedMs >= m_maxAgeMs)) {
             ++m_misses;
             return nullptr;
         }

@@ -61,7 +61,8 @@ std::optional<QHttpServerResponse> Router::preflight(const QHttpServerRequest &r
 {
     ctx.clientAddress = req.remoteAddress().toString();
     if (req.body().size() > MaxBodyBytes)
-        return error(Status::PayloadTooLarge, u"payload_too_large"_s, u"the request body is over 1 MiB"_s);
+        return error(Status::PayloadTooLarge, u"payload_too_large"_s,
+                     u"the request body is over 1 MiB"_s);
     if (access == Access::Public)
         return std::nullopt;
 
@@ -105,13 +106,14 @@ std::optional<QHttpServerResponse> Router::preflight(const QHttpServerRequest &r
     ctx.claims.role = user->role;
     ctx.authenticated = true;
 
-    const int need = access == Access::Admin ? Roles::rank(Roles::Admin)
+    const int need = access == Access::Admin    ? Roles::rank(Roles::Admin)
                      : access == Access::Member ? Roles::rank(Roles::Member)
                                                 : Roles::rank(Roles::Viewer);
     if (Roles::rank(ctx.claims.role) < need)
         return forbidden(u"this needs the %1 role"_s.arg(access == Access::Admin ? Roles::Admin
-                                                         : access == Access::Member ? Roles::Member
-                                                                                    : Roles::Viewer));
+                                                         : access == Access::Member
+                                                             ? Roles::Member
+                                                             : Roles::Viewer));
     return std::nullopt;
 }
 
@@ -152,10 +154,12 @@ void Router::add(Method method, const QString &pattern, Access access, Handler h
     int args = 0;
     const QString path = qtPath(pattern, &args);
     if (args == 0) {
-        m_server->route(path, method, [run](const QHttpServerRequest &req) { return run(req, QString()); });
-    } else {
         m_server->route(path, method,
-                        [run](const QString &arg, const QHttpServerRequest &req) { return run(req, arg); });
+                        [run](const QHttpServerRequest &req) { return run(req, QString()); });
+    } else {
+        m_server->route(path, method, [run](const QString &arg, const QHttpServerRequest &req) {
+            return run(req, arg);
+        });
     }
 }
 
@@ -163,79 +167,82 @@ void Router::addAsync(Method method, const QString &pattern, Access access, Asyn
 {
     remember(method, pattern);
     Q_ASSERT(!pattern.contains(u"{id}"_s)); // not needed by any asynchronous route so far
-    m_server->route(pattern, method, [this, pattern, access, handler](const QHttpServerRequest &req) {
-        const qint64 start = monotonicNs();
-        RequestContext ctx;
-        std::optional<QHttpServerResponse> early = preflight(req, access, ctx);
-        Work work;
-        if (!early) {
-            try {
-                early = handler(req, ctx, QString(), work);
-            } catch (...) {
-                qCCritical(lcHttp) << "handler for" << pattern << "threw";
-                early = internalError();
-            }
-            if (!early && !work)
-                early = internalError();
-        }
-        if (early) {
-            finish(req, pattern, int(early->statusCode()), start, ctx);
-            return ready(std::move(*early));
-        }
-        // Copy what the log line needs: the request object does not outlive this call.
-        const QByteArray methodText = methodName(req.method());
-        const QString path = req.url().path(QUrl::FullyEncoded);
-        const QString user = ctx.authenticated ? ctx.userId() : u"-"_s;
-        ApiContext *api = m_api;
-        ++api->inFlightAsync;
-        // Runs on the password pool; Metrics and the log are thread-safe.
-        return QtConcurrent::run(passwords::pool(), [api, work, pattern, methodText, path, user, start] {
-            QHttpServerResponse r = [&]() -> QHttpServerResponse {
+    m_server->route(
+        pattern, method, [this, pattern, access, handler](const QHttpServerRequest &req) {
+            const qint64 start = monotonicNs();
+            RequestContext ctx;
+            std::optional<QHttpServerResponse> early = preflight(req, access, ctx);
+            Work work;
+            if (!early) {
                 try {
-                    return work();
+                    early = handler(req, ctx, QString(), work);
                 } catch (...) {
-                    return internalError();
+                    qCCritical(lcHttp) << "handler for" << pattern << "threw";
+                    early = internalError();
                 }
-            }();
-            const double seconds = double(monotonicNs() - start) / 1e9;
-            const int status = int(r.statusCode());
-            if (api->metrics)
-                api->metrics->observeRequest(methodText, pattern, status, seconds);
-            qCInfo(lcHttp).noquote() << QString::fromLatin1(methodText) << path << status
-                                     << QString::number(seconds * 1000.0, 'f', 1) + u"ms"_s
-                                     << (u"user="_s + user);
-            --api->inFlightAsync;
-            return r;
+                if (!early && !work)
+                    early = internalError();
+            }
+            if (early) {
+                finish(req, pattern, int(early->statusCode()), start, ctx);
+                return ready(std::move(*early));
+            }
+            // Copy what the log line needs: the request object does not outlive this call.
+            const QByteArray methodText = methodName(req.method());
+            const QString path = req.url().path(QUrl::FullyEncoded);
+            const QString user = ctx.authenticated ? ctx.userId() : u"-"_s;
+            ApiContext *api = m_api;
+            ++api->inFlightAsync;
+            // Runs on the password pool; Metrics and the log are thread-safe.
+            return QtConcurrent::run(
+                passwords::pool(), [api, work, pattern, methodText, path, user, start] {
+                    QHttpServerResponse r = [&]() -> QHttpServerResponse {
+                        try {
+                            return work();
+                        } catch (...) {
+                            return internalError();
+                        }
+                    }();
+                    const double seconds = double(monotonicNs() - start) / 1e9;
+                    const int status = int(r.statusCode());
+                    if (api->metrics)
+                        api->metrics->observeRequest(methodText, pattern, status, seconds);
+                    qCInfo(lcHttp).noquote() << QString::fromLatin1(methodText) << path << status
+                                             << QString::number(seconds * 1000.0, 'f', 1) + u"ms"_s
+                                             << (u"user="_s + user);
+                    --api->inFlightAsync;
+                    return r;
+                });
         });
-    });
 }
 
 void Router::installFallback()
 {
-    m_server->setMissingHandler([this](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
-        const qint64 start = monotonicNs();
-        const QString path = req.url().path();
-        QStringList allowed;
-        for (const RouteInfo &r : std::as_const(m_routes)) {
-            if (r.regex.match(path).hasMatch())
-                allowed.append(QString::fromLatin1(methodName(r.method)));
-        }
-        RequestContext ctx;
-        QString route;
-        QHttpServerResponse resp = [&]() -> QHttpServerResponse {
-            if (allowed.isEmpty()) {
-                route = u"(unknown)"_s;
-                return notFound(u"no such resource: "_s + path);
+    m_server->setMissingHandler(
+        [this](const QHttpServerRequest &req, QHttpServerResponder &&responder) {
+            const qint64 start = monotonicNs();
+            const QString path = req.url().path();
+            QStringList allowed;
+            for (const RouteInfo &r : std::as_const(m_routes)) {
+                if (r.regex.match(path).hasMatch())
+                    allowed.append(QString::fromLatin1(methodName(r.method)));
             }
-            route = u"(method not allowed)"_s;
-            QHttpServerResponse r = error(Status::MethodNotAllowed, u"method_not_allowed"_s,
-                                          u"allowed methods: "_s + allowed.join(u", "_s));
-            r.addHeader(QByteArrayLiteral("Allow"), allowed.join(u", "_s).toLatin1());
-            return r;
-        }();
-        finish(req, route, int(resp.statusCode()), start, ctx);
-        resp.write(std::move(responder));
-    });
+            RequestContext ctx;
+            QString route;
+            QHttpServerResponse resp = [&]() -> QHttpServerResponse {
+                if (allowed.isEmpty()) {
+                    route = u"(unknown)"_s;
+                    return notFound(u"no such resource: "_s + path);
+                }
+                route = u"(method not allowed)"_s;
+                QHttpServerResponse r = error(Status::MethodNotAllowed, u"method_not_allowed"_s,
+                                              u"allowed methods: "_s + allowed.join(u", "_s));
+                r.addHeader(QByteArrayLiteral("Allow"), allowed.join(u", "_s).toLatin1());
+                return r;
+            }();
+            finish(req, route, int(resp.statusCode()), start, ctx);
+            resp.write(std::move(responder));
+        });
 }
 
 void Router::registerContractRoutes()
@@ -243,9 +250,12 @@ void Router::registerContractRoutes()
     using M = Method;
     ApiContext *api = m_api;
     auto h0 = [api](Resp (*fn)(ApiContext &, const Req &, RequestContext &)) -> Handler {
-        return [api, fn](const Req &req, RequestContext &ctx, const QString &) { return fn(*api, req, ctx); };
+        return [api, fn](const Req &req, RequestContext &ctx, const QString &) {
+            return fn(*api, req, ctx);
+        };
     };
-    auto h1 = [api](Resp (*fn)(ApiContext &, const Req &, RequestContext &, const QString &)) -> Handler {
+    auto h1 =
+        [api](Resp (*fn)(ApiContext &, const Req &, RequestContext &, const QString &)) -> Handler {
         return [api, fn](const Req &req, RequestContext &ctx, const QString &arg) {
             return fn(*api, req, ctx, arg);
         };

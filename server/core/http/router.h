@@ -1,7 +1,7 @@
 #pragma once
-#include <QHash>
-#include "shared/jwt.h"
 #include "server/core/http/httputil.h"
+#include "shared/jwt.h"
+#include <QHash>
 
 #include <QFuture>
 #include <QHttpServerRequest>

@@ -27,7 +27,8 @@ QString resolveAgents(const Crew &crew, QList<Step> &steps)
             if (it == crew.agents.cend())
                 return where + u".agent_id: not an agent of this crew"_s;
             if (!it->tools.contains(s.tool))
-                return where + u".agent_id: agent '%1' does not list the tool '%2'"_s.arg(it->name, s.tool);
+                return where +
+                       u".agent_id: agent '%1' does not list the tool '%2'"_s.arg(it->name, s.tool);
         } else {
             const auto it = std::find_if(crew.agents.cbegin(), crew.agents.cend(),
                                          [&](const Agent &a) { return a.tools.contains(s.tool); });
@@ -80,10 +81,10 @@ Resp listRuns(ApiContext &api, const Req &req, RequestContext &ctx)
     RunFilter f;
     qint64 limit = f.limit;
     QString err;
-    if (!queryString(q, u"crew_id"_s, f.crewId, &err) || !queryString(q, u"status"_s, f.status, &err)
-        || !queryTime(q, u"from"_s, f.from, &err) || !queryTime(q, u"to"_s, f.to, &err)
-        || !queryInt(q, u"limit"_s, 1, 200, limit, &err)
-        || !queryString(q, u"cursor"_s, f.cursor, &err))
+    if (!queryString(q, u"crew_id"_s, f.crewId, &err) ||
+        !queryString(q, u"status"_s, f.status, &err) || !queryTime(q, u"from"_s, f.from, &err) ||
+        !queryTime(q, u"to"_s, f.to, &err) || !queryInt(q, u"limit"_s, 1, 200, limit, &err) ||
+        !queryString(q, u"cursor"_s, f.cursor, &err))
         return badRequest(err);
     if (!f.status.isEmpty() && !RunState::all().contains(f.status))
         return badRequest(u"status: expected one of "_s + RunState::all().join(u", "_s));
@@ -101,7 +102,8 @@ Resp listRuns(ApiContext &api, const Req &req, RequestContext &ctx)
         r.withToolCalls = false; // the list stays small; GET /runs/{id} has the tool calls
         items.append(r.toJson());
     }
-    return cached.store(QJsonObject{{u"items"_s, items}, {u"next_cursor"_s, optToJson(page.nextCursor)}});
+    return cached.store(
+        QJsonObject{{u"items"_s, items}, {u"next_cursor"_s, optToJson(page.nextCursor)}});
 }
 
 // GET /runs/{id}: with tool calls.
@@ -122,8 +124,8 @@ Resp runEvents(ApiContext &api, const Req &req, RequestContext &ctx, const QStri
     qint64 since = 0;
     qint64 limit = MaxEventsPerCall;
     QString err;
-    if (!queryInt(q, u"since"_s, 0, std::numeric_limits<qint64>::max() / 2, since, &err)
-        || !queryInt(q, u"limit"_s, 1, MaxEventsPerCall, limit, &err))
+    if (!queryInt(q, u"since"_s, 0, std::numeric_limits<qint64>::max() / 2, since, &err) ||
+        !queryInt(q, u"limit"_s, 1, MaxEventsPerCall, limit, &err))
         return badRequest(err);
     if (!api.store->run(ctx.orgId(), id))
         return notFound(u"no such run"_s);
