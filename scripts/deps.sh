@@ -9,6 +9,8 @@ set -euo pipefail
 PKGS=(
   # toolchain
   cmake ninja-build g++ pkg-config git
+  # the format check (scripts/check-format.sh, run by .ci/run)
+  clang-format
   # Qt 6 (Qt Charts' CMake config needs Qt6OpenGL/OpenGLWidgets: libqt6opengl6-dev)
   qt6-base-dev qt6-base-dev-tools qt6-websockets-dev qt6-charts-dev qt6-httpserver-dev
   libqt6opengl6-dev
