@@ -12,7 +12,11 @@
 
 namespace crewdeck::server {
 
-// The portable SQL implementation of Store, shared by SqliteStore and PostgresStore. All
+// The portable SQL implementation of Store, shared by SqliteStore and PostgresStore. Its
+// methods are defined in one file per reason to change: sqlstore.cpp (connection, statement
+// cache, transactions), sqlorgs.cpp (orgs, users, crews), sqlruns.cpp (runs, tool calls, run
+// aggregates), sqlanalytics.cpp (dashboard, timeseries, token/rental figures), sqlledger.cpp
+// (rentals, ledger), sqlevents.cpp (event log); sqlstore_p.h holds what they share. All
 // queries are written once in the common subset of both dialects (see migrations.h); a
 // subclass only configures the QSqlDatabase (driver, connection parameters), may add
 // per-dialect locking, and names itself for logs. Every statement is prepared with bound
@@ -231,6 +235,38 @@ private:
     bool addFinishedToStats(const QString &orgId, const QString &status,
                             const QVariant &durationMs);
     bool fillPercentiles(const QString &orgId, qint64 n, DashboardStats &s);
+
+    // One timeseries request's bucket grid (sqlanalytics.cpp): bucket i covers
+    // [first + i * width, first + (i + 1) * width), clipped to [fromTs, toTs).
+    struct SeriesGrid
+    {
+        QString orgId;
+        qint64 fromTs = 0;
+        qint64 toTs = 0;
+        qint64 first = 0;
+        qint64 width = 0;
+        qint64 count = 0;
+        // The bucket index in a query's bucket column, or -1 when outside the grid.
+        qint64 indexOf(const QVariant &v) const;
+    };
+    // Per-bucket run counts by created_at, the source of the runs, success_rate and tokens
+    // metrics (hourly rollups for whole hours, the runs for the partial ones).
+    struct RunTotals
+    {
+        qint64 total = 0;
+        qint64 succeeded = 0;
+        qint64 failed = 0;
+        qint64 finished = 0;
+        qint64 tokens = 0;
+    };
+    bool runTotals(const SeriesGrid &g, QList<RunTotals> &out);
+    // One function per metric; each fills the grid's points and returns false when a
+    // statement failed.
+    bool runsSeries(const SeriesGrid &g, QList<TimeseriesPoint> &points);
+    bool successRateSeries(const SeriesGrid &g, QList<TimeseriesPoint> &points);
+    bool tokensSeries(const SeriesGrid &g, QList<TimeseriesPoint> &points);
+    bool latencySeries(const SeriesGrid &g, QList<TimeseriesPoint> &points);
+    bool c7tSeries(const SeriesGrid &g, QList<TimeseriesPoint> &points);
     QList<StoredEventPtr> loadEvents(const char *what, const QString &sql,
                                      const QVariantList &binds);
 

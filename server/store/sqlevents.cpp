@@ -1,0 +1,225 @@
+#include "server/store/sqlstore_p.h"
+#include "shared/logging.h"
+
+#include <QSqlError>
+#include <QSqlQuery>
+
+// SqlStore: the event log (events, seq allocation, per-stream reads, pruning and its horizon).
+
+using namespace Qt::StringLiterals;
+
+namespace crewdeck::server {
+
+using namespace sqlstore;
+
+namespace {
+
+const QString EventColumns = u"seq, org_id, crew_id, run_id, type, ts_ms, body"_s;
+
+// The WHERE clause (without the seq condition) selecting one stream, mirroring
+// StreamKey::matches(), and its bound values.
+QString streamWhere(const StreamKey &key, QVariantList *binds)
+{
+    switch (key.kind) {
+    case StreamKind::Run:
+        *binds << text(key.id) << text(key.orgId);
+        return u"run_id = ? AND org_id = ? AND type <> 'signal'"_s;
+    case StreamKind::Mission:
+        *binds << text(key.orgId);
+        return u"org_id = ? AND type = 'signal'"_s;
+    case StreamKind::Graph:
+        *binds << text(key.orgId) << text(key.id);
+        // substr, not LIKE: '_' is a LIKE wildcard and SQLite's LIKE ignores case.
+        return u"org_id = ? AND crew_id = ? AND substr(type, 1, 5) = 'tool_'"_s;
+    }
+    *binds << text(key.orgId);
+    return u"org_id = ? AND 1 = 0"_s;
+}
+
+} // namespace
+
+const QString &SqlStore::eventColumns()
+{
+    return EventColumns;
+}
+
+bool SqlStore::insertEvents(const QList<StoredEventPtr> &events)
+{
+    // Inside the caller's transaction. One prepared statement, re-bound per event.
+    QSqlQuery q(m_db);
+    if (!q.prepare(u"INSERT INTO events ("_s + EventColumns +
+                   u") VALUES (?, ?, ?, ?, ?, ?, ?)"_s)) {
+        qCWarning(lcStore).noquote() << "append events failed to prepare:" << q.lastError().text();
+        return false;
+    }
+    for (const StoredEventPtr &ev : events) {
+        if (!ev)
+            continue;
+        q.bindValue(0, ev->seq);
+        q.bindValue(1, text(ev->orgId));
+        q.bindValue(2, textOrNull(ev->crewId));
+        q.bindValue(3, textOrNull(ev->runId));
+        q.bindValue(4, text(ev->type));
+        q.bindValue(5, ev->tsMs);
+        q.bindValue(6, ev->bytes.isNull() ? QByteArray("") : ev->bytes);
+        if (!q.exec()) {
+            qCWarning(lcStore).noquote()
+                << "append event" << ev->seq << "failed:" << q.lastError().text();
+            parkFailed(std::move(q));
+            return false;
+        }
+    }
+    return true;
+}
+
+bool SqlStore::appendEvents(const QList<StoredEventPtr> &events)
+{
+    if (events.isEmpty())
+        return true;
+    if (!m_open) {
+        qCWarning(lcStore) << "append events failed: the store is not open";
+        return false;
+    }
+    Transaction tx(*this, WriteLock::Events);
+    if (!tx.ok() || !insertEvents(events))
+        return false;
+    return tx.commit();
+}
+
+bool SqlStore::appendEventsAllocating(QList<StoredEventPtr> &events)
+{
+    if (events.isEmpty())
+        return true;
+    if (!m_open) {
+        qCWarning(lcStore) << "append events failed: the store is not open";
+        return false;
+    }
+    // The event lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: pg_advisory_xact_lock) is held
+    // from before reading MAX(seq) until COMMIT, so allocations of concurrent writers (other
+    // connections, other nodes) are serialised and commit in seq order.
+    Transaction tx(*this, WriteLock::Events);
+    if (!tx.ok())
+        return false;
+    auto top = exec("allocate event seq", u"SELECT MAX(seq) FROM events"_s);
+    if (!top)
+        return false;
+    qint64 next = (top->next() ? int64Of(top->value(0), 0) : 0) + 1;
+    top.reset();
+    // Never hand out a seq at or below the pruned horizon: a reader that was told history up
+    // to there may be gone must not later find new events below it.
+    const qint64 horizon = prunedHorizon();
+    next = qMax(next, horizon + 1);
+    QList<StoredEventPtr> out;
+    out.reserve(events.size());
+    for (const StoredEventPtr &e : events) {
+        if (e)
+            out.append(withSeq(*e, next++));
+    }
+    if (!insertEvents(out) || !tx.commit())
+        return false;
+    events = std::move(out);
+    return true;
+}
+
+QList<StoredEventPtr> SqlStore::loadEvents(const char *what, const QString &sql,
+                                           const QVariantList &binds)
+{
+    return collect(exec(what, sql, binds), [](const Row &r) -> StoredEventPtr {
+        auto e = std::make_shared<StoredEvent>();
+        e->seq = r.i64(0);
+        e->orgId = r.str(1);
+        e->crewId = r.str(2);
+        e->runId = r.str(3);
+        e->type = r.str(4);
+        e->tsMs = r.i64(5);
+        e->bytes = r.value(6).toByteArray();
+        return e;
+    });
+}
+
+QList<StoredEventPtr> SqlStore::events(const StreamKey &key, qint64 since, int limit)
+{
+    if (limit <= 0)
+        return {};
+    QVariantList binds;
+    const QString where = streamWhere(key, &binds);
+    binds << since << qint64(limit);
+    return loadEvents("events",
+                      u"SELECT "_s + EventColumns + u" FROM events WHERE "_s + where +
+                          u" AND seq > ? ORDER BY seq LIMIT ?"_s,
+                      binds);
+}
+
+QList<StoredEventPtr> SqlStore::eventsAfter(qint64 since, int limit)
+{
+    if (limit <= 0)
+        return {};
+    return loadEvents("events after",
+                      u"SELECT "_s + EventColumns +
+                          u" FROM events WHERE seq > ? ORDER BY seq LIMIT ?"_s,
+                      {since, qint64(limit)});
+}
+
+qint64 SqlStore::latestSeq(const StreamKey &key)
+{
+    QVariantList binds;
+    const QString where = streamWhere(key, &binds);
+    return scalar("latest seq", u"SELECT MAX(seq) FROM events WHERE "_s + where, binds);
+}
+
+qint64 SqlStore::maxEventSeq()
+{
+    return scalar("max event seq", u"SELECT MAX(seq) FROM events"_s, {});
+}
+
+qint64 SqlStore::pruneEvents(qint64 cutoffMs, int keepPerStream)
+{
+    // An event is kept if it is among the newest `keep` of ANY stream it belongs to: its run
+    // (tool_*, run_status), its (org, crew) graph (tool_*), or its org's signals (mission).
+    const QVariant keep = qint64(qMax(0, keepPerStream));
+    const QString keepSet =
+        u"SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY run_id, org_id ORDER BY seq "
+        u"DESC) AS rn"
+        " FROM events WHERE run_id IS NOT NULL AND type <> 'signal') AS r WHERE rn <= ?"
+        " UNION SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY org_id, crew_id ORDER "
+        "BY seq DESC) AS rn"
+        " FROM events WHERE substr(type, 1, 5) = 'tool_') AS g WHERE rn <= ?"
+        " UNION SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY seq "
+        "DESC) AS rn"
+        " FROM events WHERE type = 'signal') AS m WHERE rn <= ?"_s;
+    const QString victims = u" FROM events WHERE ts_ms < ? AND seq NOT IN ("_s + keepSet + u")"_s;
+    const QVariantList binds{cutoffMs, keep, keep, keep};
+
+    Transaction tx(*this);
+    if (!tx.ok())
+        return 0;
+    const qint64 highest = scalar("prune horizon", u"SELECT MAX(seq)"_s + victims, binds, 0);
+    if (highest <= 0)
+        return 0; // nothing to delete; the transaction rolls back harmlessly
+    auto del = exec("prune events", u"DELETE"_s + victims, binds);
+    if (!del)
+        return 0;
+    const int deleted = del->numRowsAffected();
+    del.reset();
+    const qint64 previous = scalar("prune previous horizon",
+                                   u"SELECT value FROM meta WHERE key = 'pruned_horizon'"_s, {}, 0);
+    if (!exec("prune record horizon",
+              u"INSERT INTO meta (key, value) VALUES ('pruned_horizon', ?)"
+              " ON CONFLICT (key) DO UPDATE SET value = excluded.value"_s,
+              {QString::number(qMax(previous, highest))}))
+        return 0;
+    if (!tx.commit())
+        return 0;
+    qCDebug(lcStore) << "pruned" << deleted << "events up to seq" << highest;
+    return highest;
+}
+
+qint64 SqlStore::prunedHorizon()
+{
+    auto q = exec("pruned horizon", u"SELECT value FROM meta WHERE key = 'pruned_horizon'"_s);
+    if (!q || !q->next())
+        return 0;
+    return int64Of(q->value(0));
+}
+
+} // namespace crewdeck::server
