@@ -1,6 +1,6 @@
 // crewdeck-server: parses the command line and hands over to ServerApp (serve) or creates a
 // user (useradd). Everything else lives in the libraries under server/.
-#include "server/core/auth/passwords.h"
+#include "server/core/auth/accounts.h"
 #include "server/core/cli/options.h"
 #include "server/core/serverapp.h"
 #include "server/model/store.h"
@@ -8,8 +8,6 @@
 #include "shared/logging.h"
 
 #include <QCoreApplication>
-#include <QDir>
-#include <QFileInfo>
 #include <QSocketNotifier>
 #include <cstdio>
 #include <iostream>
@@ -87,43 +85,16 @@ int userAdd(const ServerConfig &config)
         printErr(u"useradd: the password must be at most 1024 characters"_s);
         return 2;
     }
-    const bool postgres = config.dbKind() == ServerConfig::DbKind::Postgres;
-    const QString dbPath = config.sqlitePath();
-    if (!postgres && !QDir().mkpath(QFileInfo(dbPath).absolutePath())) {
-        printErr(u"cannot create the folder for %1"_s.arg(dbPath));
-        return 1;
-    }
-    const std::unique_ptr<Store> storePtr = createStore(config.dbUrl, dbPath);
-    Store &store = *storePtr;
     QString error;
-    if (!store.open(&error)) {
-        // Never echo a postgres:// URL: it may carry a password.
-        printErr(
-            u"cannot open the database %1: %2"_s.arg(postgres ? u"(PostgreSQL)"_s : dbPath, error));
+    const std::unique_ptr<Store> store = openStore(config.dbUrl, config.sqlitePath(), &error);
+    if (!store) {
+        printErr(error);
         return 1;
     }
-    if (store.userByEmail(config.userEmail)) {
-        printErr(u"a user with the e-mail %1 already exists"_s.arg(config.userEmail));
-        return 1;
-    }
-    auto org = store.orgByName(config.userOrg);
-    if (!org)
-        org = store.createOrg(config.userOrg, config.startingGrant);
-    if (!org) {
-        printErr(u"cannot create the org %1"_s.arg(config.userOrg));
-        return 1;
-    }
-    const QByteArray hash = passwords::hash(password);
-    if (hash.isEmpty()) {
-        printErr(u"cannot hash the password (out of memory?)"_s);
-        return 1;
-    }
-    StoreError serr = StoreError::None;
-    const auto user = store.createUser(org->id, config.userEmail, config.userRole, hash, &serr);
+    const auto user = accounts::addUser(*store, config.userOrg, config.startingGrant,
+                                        config.userEmail, config.userRole, password, &error);
     if (!user) {
-        printErr(serr == StoreError::Conflict
-                     ? u"a user with the e-mail %1 already exists"_s.arg(config.userEmail)
-                     : u"cannot create the user"_s);
+        printErr(error);
         return 1;
     }
     std::printf("%s\n", qPrintable(user->id));

@@ -1,6 +1,7 @@
 #include "server/core/serverapp.h"
 #include "server/cluster/clusterbus.h"
 #include "server/cluster/clusterrunqueue.h"
+#include "server/core/auth/accounts.h"
 #include "server/core/auth/passwords.h"
 #include "server/core/auth/tokens.h"
 #include "server/core/demo.h"
@@ -14,8 +15,7 @@
 #include "server/engine/streamauthority.h"
 #include "server/model/runscheduler.h"
 #include "server/model/store.h"
-#include "server/store/postgresstore.h"
-#include "server/store/sqlitestore.h"
+#include "server/store/storefactory.h"
 #include "server/ws/frontdoor.h"
 #include "server/ws/gateway.h"
 #include "shared/logging.h"
@@ -149,32 +149,9 @@ void ServerApp::restrictStoreFiles() const
 
 bool ServerApp::openStore(QString *error)
 {
-    if (m_config.dbKind() == ServerConfig::DbKind::Postgres) {
-        // Shared by every node; open() migrates under an advisory lock. The URL (with its
-        // password) is never logged; errors name only user, host, port and database.
-        m_store = std::make_unique<PostgresStore>(m_config.dbUrl);
-        QString storeError;
-        if (!m_store->open(&storeError)) {
-            *error = u"cannot open the PostgreSQL database: %1"_s.arg(storeError);
-            m_store.reset();
-            return false;
-        }
-        m_api.store = m_store.get();
-        return true;
-    }
-    const QString path = m_config.sqlitePath();
-    const QString parent = QFileInfo(path).absolutePath();
-    if (!QDir().mkpath(parent)) {
-        *error = u"cannot create the folder %1 for the database"_s.arg(parent);
+    m_store = crewdeck::server::openStore(m_config.dbUrl, m_config.sqlitePath(), error);
+    if (!m_store)
         return false;
-    }
-    m_store = std::make_unique<SqliteStore>(path);
-    QString storeError;
-    if (!m_store->open(&storeError)) {
-        *error = u"cannot open the database %1: %2"_s.arg(path, storeError);
-        m_store.reset();
-        return false;
-    }
     restrictStoreFiles();
     m_api.store = m_store.get();
     return true;
@@ -191,11 +168,7 @@ bool ServerApp::seed(QString *error)
             return false;
     }
     if (m_config.createBootstrapAdmin && m_store->userCount() == 0) {
-        auto org = m_store->orgByName(BootstrapOrg);
-        if (!org)
-            org = m_store->createOrg(BootstrapOrg, m_config.startingGrant);
         const QString password = passwords::randomPassword(20);
-        const QByteArray hash = passwords::hash(password);
         // The password goes to a file only the server's user can read, never to the terminal
         // or the log (under systemd both end up in the journal). The file is written before
         // the user exists, so that a failure never leaves an admin whose password nobody has.
@@ -213,11 +186,11 @@ bool ServerApp::seed(QString *error)
             return false;
         }
         file.close();
-        StoreError err = StoreError::None;
-        if (!org || hash.isEmpty() ||
-            !m_store->createUser(org->id, BootstrapEmail, Roles::Admin, hash, &err)) {
+        QString reason;
+        if (!accounts::addUser(*m_store, BootstrapOrg, m_config.startingGrant, BootstrapEmail,
+                               Roles::Admin, password, &reason)) {
             QFile::remove(passwordFile);
-            *error = u"cannot create the first admin user"_s;
+            *error = u"cannot create the first admin user: %1"_s.arg(reason);
             return false;
         }
         qCWarning(lcAuth).noquote()

@@ -1,4 +1,5 @@
 #include "server/core/cli/options.h"
+#include "server/store/storefactory.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -13,9 +14,7 @@ using namespace Qt::StringLiterals;
 
 ServerConfig::DbKind ServerConfig::dbKind() const
 {
-    if (dbUrl.startsWith(u"postgres://"_s) || dbUrl.startsWith(u"postgresql://"_s))
-        return DbKind::Postgres;
-    return DbKind::Sqlite;
+    return isPostgresUrl(dbUrl) ? DbKind::Postgres : DbKind::Sqlite;
 }
 
 QString ServerConfig::sqlitePath() const

@@ -117,17 +117,28 @@ std::optional<QHttpServerResponse> Router::preflight(const QHttpServerRequest &r
     return std::nullopt;
 }
 
+Router::RequestRecord Router::RequestRecord::of(const QHttpServerRequest &req, const QString &route,
+                                                qint64 startNs, const RequestContext &ctx)
+{
+    // The path only: query strings may carry things that do not belong in logs.
+    return RequestRecord{methodName(req.method()), route, req.url().path(QUrl::FullyEncoded),
+                         ctx.authenticated ? ctx.userId() : u"-"_s, startNs};
+}
+
+void Router::RequestRecord::done(Metrics *metrics, int status) const
+{
+    const double seconds = double(monotonicNs() - startNs) / 1e9;
+    if (metrics)
+        metrics->observeRequest(method, route, status, seconds);
+    qCInfo(lcHttp).noquote() << QString::fromLatin1(method) << path << status
+                             << QString::number(seconds * 1000.0, 'f', 1) + u"ms"_s
+                             << (u"user="_s + user);
+}
+
 void Router::finish(const QHttpServerRequest &req, const QString &route, int status, qint64 startNs,
                     const RequestContext &ctx)
 {
-    const double seconds = double(monotonicNs() - startNs) / 1e9;
-    const QByteArray method = methodName(req.method());
-    if (m_api->metrics)
-        m_api->metrics->observeRequest(method, route, status, seconds);
-    // The path only: query strings may carry things that do not belong in logs.
-    qCInfo(lcHttp).noquote() << QString::fromLatin1(method) << req.url().path(QUrl::FullyEncoded)
-                             << status << QString::number(seconds * 1000.0, 'f', 1) + u"ms"_s
-                             << (u"user="_s + (ctx.authenticated ? ctx.userId() : u"-"_s));
+    RequestRecord::of(req, route, startNs, ctx).done(m_api->metrics, status);
 }
 
 void Router::add(Method method, const QString &pattern, Access access, Handler handler)
@@ -167,53 +178,45 @@ void Router::addAsync(Method method, const QString &pattern, Access access, Asyn
 {
     remember(method, pattern);
     Q_ASSERT(!pattern.contains(u"{id}"_s)); // not needed by any asynchronous route so far
-    m_server->route(
-        pattern, method, [this, pattern, access, handler](const QHttpServerRequest &req) {
-            const qint64 start = monotonicNs();
-            RequestContext ctx;
-            std::optional<QHttpServerResponse> early = preflight(req, access, ctx);
-            Work work;
-            if (!early) {
-                try {
-                    early = handler(req, ctx, QString(), work);
-                } catch (...) {
-                    qCCritical(lcHttp) << "handler for" << pattern << "threw";
-                    early = internalError();
-                }
-                if (!early && !work)
-                    early = internalError();
-            }
-            if (early) {
-                finish(req, pattern, int(early->statusCode()), start, ctx);
-                return ready(std::move(*early));
-            }
-            // Copy what the log line needs: the request object does not outlive this call.
-            const QByteArray methodText = methodName(req.method());
-            const QString path = req.url().path(QUrl::FullyEncoded);
-            const QString user = ctx.authenticated ? ctx.userId() : u"-"_s;
-            ApiContext *api = m_api;
-            ++api->inFlightAsync;
-            // Runs on the password pool; Metrics and the log are thread-safe.
-            return QtConcurrent::run(
-                passwords::pool(), [api, work, pattern, methodText, path, user, start] {
-                    QHttpServerResponse r = [&]() -> QHttpServerResponse {
-                        try {
-                            return work();
-                        } catch (...) {
-                            return internalError();
+    m_server->route(pattern, method,
+                    [this, pattern, access, handler](const QHttpServerRequest &req) {
+                        const qint64 start = monotonicNs();
+                        RequestContext ctx;
+                        std::optional<QHttpServerResponse> early = preflight(req, access, ctx);
+                        Work work;
+                        if (!early) {
+                            try {
+                                early = handler(req, ctx, QString(), work);
+                            } catch (...) {
+                                qCCritical(lcHttp) << "handler for" << pattern << "threw";
+                                early = internalError();
+                            }
+                            if (!early && !work)
+                                early = internalError();
                         }
-                    }();
-                    const double seconds = double(monotonicNs() - start) / 1e9;
-                    const int status = int(r.statusCode());
-                    if (api->metrics)
-                        api->metrics->observeRequest(methodText, pattern, status, seconds);
-                    qCInfo(lcHttp).noquote() << QString::fromLatin1(methodText) << path << status
-                                             << QString::number(seconds * 1000.0, 'f', 1) + u"ms"_s
-                                             << (u"user="_s + user);
-                    --api->inFlightAsync;
-                    return r;
-                });
-        });
+                        if (early) {
+                            finish(req, pattern, int(early->statusCode()), start, ctx);
+                            return ready(std::move(*early));
+                        }
+                        // A copy of what the log line needs: the request does not outlive this
+                        // call.
+                        const RequestRecord record = RequestRecord::of(req, pattern, start, ctx);
+                        ApiContext *api = m_api;
+                        ++api->inFlightAsync;
+                        // Runs on the password pool; Metrics and the log are thread-safe.
+                        return QtConcurrent::run(passwords::pool(), [api, work, record] {
+                            QHttpServerResponse r = [&]() -> QHttpServerResponse {
+                                try {
+                                    return work();
+                                } catch (...) {
+                                    return internalError();
+                                }
+                            }();
+                            record.done(api->metrics, int(r.statusCode()));
+                            --api->inFlightAsync;
+                            return r;
+                        });
+                    });
 }
 
 void Router::installFallback()

@@ -23,6 +23,7 @@ class QHttpServer;
 namespace crewdeck::server {
 
 struct ApiContext;
+class Metrics;
 
 class Router
 {
@@ -57,6 +58,20 @@ private:
         Method method;
         QString pattern;
         QRegularExpression regex;
+    };
+
+    // One request's metrics and log line. Plain copies, so that an asynchronous route can
+    // finish it on the password pool after the request is gone; done() is thread-safe.
+    struct RequestRecord
+    {
+        QByteArray method;
+        QString route; // the pattern, the metrics label
+        QString path;  // without the query string
+        QString user;  // "-" when not authenticated
+        qint64 startNs = 0;
+        static RequestRecord of(const QHttpServerRequest &req, const QString &route, qint64 startNs,
+                                const http::RequestContext &ctx);
+        void done(Metrics *metrics, int status) const;
     };
 
     std::optional<QHttpServerResponse> preflight(const QHttpServerRequest &req, Access access,
