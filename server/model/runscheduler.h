@@ -2,7 +2,8 @@
 #include <QObject>
 #include <QString>
 
-// What the HTTP layer asks of the run machinery (implemented by the run queue in server/core).
+// What the HTTP layer asks of the run machinery (implemented by RunQueue in server/engine, and
+// by ClusterRunQueue in server/cluster when nodes share a Redis run queue).
 // Thread: main thread only.
 namespace crewdeck::server {
 

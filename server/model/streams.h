@@ -8,7 +8,7 @@
 #include "shared/events.h"
 #include "shared/jwt.h"
 
-// The event-stream model shared by the event log (server/core) and the WebSocket gateway
+// The event-stream model shared by the event log (server/engine) and the WebSocket gateway
 // (server/ws). Everything here lives on the server's main thread.
 namespace crewdeck::server {
 

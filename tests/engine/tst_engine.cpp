@@ -1,7 +1,7 @@
 // The live machinery against the real SQLite store and real child processes: event log
 // ordering and durability, run queue, crew status signals, cancel, recovery, demo pipelines.
 #include "server/engine/crewstatus.h"
-#include "server/engine/demo.h"
+#include "server/engine/demopipelines.h"
 #include "server/engine/eventlog.h"
 #include "server/engine/runqueue.h"
 #include "server/runs/sandbox.h"

@@ -1,4 +1,4 @@
-#include "server/core/demo.h"
+#include "server/core/demoseed.h"
 #include "server/core/auth/passwords.h"
 #include "server/core/cli/options.h"
 #include "server/model/store.h"

@@ -1,4 +1,4 @@
-#include "server/engine/demo.h"
+#include "server/engine/demopipelines.h"
 
 #include "shared/logging.h"
 
