@@ -1,6 +1,6 @@
 #include "bench/benchutil.h"
 
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
 #include "app/net/livesocket.h"
 #include "app/ui/appcontroller.h"
 #include "app/ui/graph/graphitems.h"
@@ -242,7 +242,7 @@ private:
         QObject::connect(&ctl, &AppController::dashboardLive, &scope, check);
         QObject::connect(&ctl, &AppController::loggedIn, &scope, [&] {
             if (ctl.dashboard())
-                QObject::connect(ctl.dashboard(), &client::DashboardController::cardChanged, &scope,
+                QObject::connect(ctl.dashboard(), &client::DashboardData::cardChanged, &scope,
                                  check);
             if (ctl.missionSocket())
                 QObject::connect(ctl.missionSocket(), &LiveSocket::stateChanged, &scope, check);
@@ -354,25 +354,26 @@ private:
         bool resetSeen = false;
         // The connections below capture this function's locals: they end with `scope`.
         QObject scope;
-        QObject::connect(page, &GraphPage::eventReceived, &scope, [&](const Event &e) {
-            // Connected after the scene (GraphPage) and the toasts (installLiveExtras): both
-            // have applied `e` when this runs.
-            if (const auto *p = std::get_if<ToolProgressEvent>(&e.body)) {
-                if (const qint64 s = stampOf(p->message)) {
-                    newestStamp = s;
-                    stampPending = true;
-                }
-            } else if (std::holds_alternative<ToolEndEvent>(e.body)) {
-                toolEnded = true;
-            } else if (!std::holds_alternative<ToolStartEvent>(e.body)) {
-                return; // run_status, signal
-            }
-            const qint64 now = monoNs();
-            if (!firstRecv)
-                firstRecv = now;
-            lastRecv = now;
-            ++received;
-        });
+        QObject::connect(ctl.streams(), &client::LiveStreams::graphEvent, &scope,
+                         [&](const Event &e) {
+                             // Emitted after the tool-activity model applied `e` and told the scene
+                             // (applied) and the toasts (noted for their next batch).
+                             if (const auto *p = std::get_if<ToolProgressEvent>(&e.body)) {
+                                 if (const qint64 s = stampOf(p->message)) {
+                                     newestStamp = s;
+                                     stampPending = true;
+                                 }
+                             } else if (std::holds_alternative<ToolEndEvent>(e.body)) {
+                                 toolEnded = true;
+                             } else if (!std::holds_alternative<ToolStartEvent>(e.body)) {
+                                 return; // run_status, signal
+                             }
+                             const qint64 now = monoNs();
+                             if (!firstRecv)
+                                 firstRecv = now;
+                             lastRecv = now;
+                             ++received;
+                         });
         QObject::connect(page->socket(), &LiveSocket::resetRequired, &scope,
                          [&] { resetSeen = true; });
         QObject::connect(page->socket(), &LiveSocket::stateChanged, &scope,

@@ -1,5 +1,5 @@
 #include "app/net/apiclient.h"
-#include "app/net/session.h"
+#include "app/net/authsession.h"
 #include "shared/logging.h"
 #include "shared/timeutil.h"
 
@@ -17,7 +17,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
-ApiClient::ApiClient(Session *session, QObject *parent)
+ApiClient::ApiClient(AuthSession *session, QObject *parent)
     : QObject(parent), m_session(session), m_nam(new QNetworkAccessManager(this))
 {
     qRegisterMetaType<ApiFailure>();

@@ -13,7 +13,7 @@ class QNetworkReply;
 
 namespace crewdeck::client {
 
-class Session;
+class AuthSession;
 
 // Why a REST call failed, with a message fit for the user (translated) and the technical
 // detail for the log. `kind` decides how the UI reacts (login again, banner, retry button).
@@ -77,10 +77,10 @@ class ApiClient : public QObject
 {
     Q_OBJECT
 public:
-    explicit ApiClient(Session *session, QObject *parent = nullptr);
+    explicit ApiClient(AuthSession *session, QObject *parent = nullptr);
     ~ApiClient() override;
 
-    Session *session() const { return m_session; }
+    AuthSession *session() const { return m_session; }
     QNetworkAccessManager *networkManager() const { return m_nam; }
 
     // Gives up on a request after this long without progress (default 15 s).
@@ -142,7 +142,7 @@ private:
     template <typename T> static RawHandler decodeArray(ApiCallback<QList<T>> done);
     static RawHandler decodeNothing(ApiCallback<Done> done);
 
-    Session *m_session;
+    AuthSession *m_session;
     QNetworkAccessManager *m_nam;
     int m_timeoutMs = 15000;
 };

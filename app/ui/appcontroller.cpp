@@ -1,8 +1,9 @@
 #include "app/ui/appcontroller.h"
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
 #include "app/net/apiclient.h"
+#include "app/net/authsession.h"
 #include "app/net/livesocket.h"
-#include "app/net/session.h"
+#include "app/net/livestreams.h"
 #include "app/ui/analytics/analyticssetup.h"
 #include "app/ui/crews/crewspage.h"
 #include "app/ui/graph/graphpage.h"
@@ -28,7 +29,7 @@ using namespace crewdeck::client;
 namespace crewdeck::ui {
 
 AppController::AppController(QObject *parent)
-    : QObject(parent), m_session(new Session(this)), m_api(new ApiClient(m_session, this))
+    : QObject(parent), m_session(new AuthSession(this)), m_api(new ApiClient(m_session, this))
 {
     connect(m_api, &ApiClient::sessionExpired, this,
             [this] { returnToLogin(tr("Your session has expired. Please log in again.")); });
@@ -50,7 +51,7 @@ void AppController::start(const LaunchOptions &options)
         // Non-interactive login: no dialog unless it fails.
         const QString server =
             options.serverUrl.isEmpty() ? AppSettings::defaultServerUrl() : options.serverUrl;
-        const QUrl url = Session::normalizeServerUrl(server);
+        const QUrl url = AuthSession::normalizeServerUrl(server);
         if (!url.isValid()) {
             const QString msg = tr("\"%1\" is not a valid server address.").arg(server);
             Q_EMIT loginFailed(msg);
@@ -135,34 +136,30 @@ void AppController::onLoggedIn()
     m_liveAnnounced = false;
     const AppSettings settings = AppSettings::load();
 
-    m_dashboard = new DashboardController(m_api, this);
+    m_dashboard = new DashboardData(m_api, this);
     m_dashboard->setRefreshInterval(settings.refreshSeconds * 1000);
-    m_mission = new LiveSocket(this);
-    m_mission->setUrl(m_session->socketUrl(u"/ws/mission"_s));
-    m_mission->setToken(m_session->token());
-    m_mission->setHeartbeatInterval(m_heartbeatMs);
-    m_mission->setBackoff(m_backoffBaseMs, m_backoffCapMs);
-    connect(m_mission, &LiveSocket::eventReceived, m_dashboard, &DashboardController::handleEvent);
-    connect(m_mission, &LiveSocket::resetRequired, m_dashboard, &DashboardController::handleReset);
-    connect(m_mission, &LiveSocket::authenticationFailed, this,
+    m_streams = new LiveStreams(m_session, this);
+    m_streams->setHeartbeatInterval(m_heartbeatMs);
+    m_streams->setBackoff(m_backoffBaseMs, m_backoffCapMs);
+    m_streams->setDashboard(m_dashboard);
+    connect(m_streams, &LiveStreams::authenticationFailed, this,
             [this] { returnToLogin(tr("Your session has expired. Please log in again.")); });
-    connect(m_mission, &LiveSocket::stateChanged, this, [this](LiveSocket::State s) {
-        // Back after an outage: what happened meanwhile is in REST, not in the snapshot.
-        if (s == LiveSocket::State::Live && m_dashboard && m_liveAnnounced)
-            m_dashboard->refresh();
-        checkLive();
-    });
-    connect(m_dashboard, &DashboardController::cardChanged, this, &AppController::checkLive);
+    connect(m_dashboard, &DashboardData::cardChanged, this, &AppController::checkLive);
 
+    // The network first: REST and the mission handshake are answered while the window is
+    // being built (cold start to live).
+    m_dashboard->start();
+    m_streams->start();
+    connect(m_streams->mission(), &LiveSocket::stateChanged, this, &AppController::checkLive);
+    // The runs list and the notifications follow every crew of the org.
+    m_streams->followCrews(m_dashboard->crewsModel());
     buildWindow();
     Q_EMIT loggedIn();
-    m_dashboard->start();
-    m_mission->open();
 }
 
 void AppController::buildWindow()
 {
-    m_window = new MainWindow(m_session, m_dashboard, m_mission);
+    m_window = new MainWindow(m_session, m_dashboard, m_streams->mission());
     m_window->setAttribute(Qt::WA_DeleteOnClose, false);
     connect(m_window, &MainWindow::settingsRequested, this, &AppController::showSettings);
     connect(m_window, &MainWindow::logoutRequested, this, &AppController::logout);
@@ -170,22 +167,20 @@ void AppController::buildWindow()
     connect(m_window, &MainWindow::runActivated, this, &AppController::openRun);
     m_runsPage = new RunsPage(m_api, m_session, m_window);
     m_window->addPage(u"runs"_s, tr("Runs"), u"run"_s, m_runsPage);
-    m_runDetail = new RunDetailPage(m_api, m_session, m_window);
+    m_streams->setRunsModel(m_runsPage->model());
+    m_runDetail = new RunDetailPage(m_api, m_session, m_streams, m_window);
     m_window->addHiddenPage(u"run"_s, tr("Run"), m_runDetail, u"runs"_s);
-    m_crewsPage = new CrewsPage(m_api, m_session, m_mission, m_window);
+    m_crewsPage = new CrewsPage(m_api, m_session, m_streams->mission(), m_window);
     m_window->addPage(u"crews"_s, tr("Crews"), u"crew"_s, m_crewsPage);
     {
         LiveExtrasOptions xo;
-        xo.heartbeatMs = m_heartbeatMs;
-        xo.backoffBaseMs = m_backoffBaseMs;
-        xo.backoffCapMs = m_backoffCapMs;
         xo.trayEnabled = AppSettings::load().trayNotifications;
-        const LiveExtras x = installLiveExtras(m_window, m_session, m_dashboard, m_mission, xo);
+        const LiveExtras x = installLiveExtras(m_window, m_streams, m_dashboard, xo);
         m_graphPage = x.graph;
         m_toasts = x.toasts;
         m_tray = x.tray;
     }
-    m_analyticsPage = installAnalytics(m_window, m_api, m_dashboard, m_mission);
+    m_analyticsPage = installAnalytics(m_window, m_api, m_dashboard, m_streams->mission());
     connect(m_runsPage, &RunsPage::runActivated, this, &AppController::openRun);
     connect(m_runDetail, &RunDetailPage::backRequested, m_window,
             [this] { m_window->showPage(u"runs"_s); });
@@ -288,16 +283,17 @@ void AppController::showPageWhenReady(const QString &page, QObject *context,
 
 void AppController::tearDownSession()
 {
-    if (m_mission) {
-        m_mission->disconnect(this);
-        m_mission->close();
-        m_mission->deleteLater();
-        m_mission = nullptr;
-    }
     if (m_window) {
         m_window->close(); // saves the geometry
         m_window->deleteLater();
         m_window = nullptr;
+    }
+    if (m_streams) {
+        // Every socket closes now; the pages' references die with the window.
+        m_streams->disconnect(this);
+        m_streams->stop();
+        m_streams->deleteLater();
+        m_streams = nullptr;
     }
     if (m_dashboard) {
         m_dashboard->stop();
@@ -323,11 +319,11 @@ void AppController::logout()
 
 bool AppController::isDashboardLive() const
 {
-    if (!m_dashboard || !m_mission)
+    if (!m_dashboard || !m_streams)
         return false;
-    const auto st = m_dashboard->cardState(DashboardController::Card::Stats).status;
+    const auto st = m_dashboard->cardState(DashboardData::Card::Stats).status;
     return (st == CardState::Status::Ready || st == CardState::Status::Empty) &&
-           m_mission->state() == LiveSocket::State::Live;
+           m_streams->isMissionLive();
 }
 
 void AppController::checkLive()

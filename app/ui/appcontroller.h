@@ -1,6 +1,7 @@
 #pragma once
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
 #include "app/net/livesocket.h"
+#include "app/net/livestreams.h"
 #include "app/ui/analytics/analyticspage.h"
 #include "app/ui/appsettings.h"
 #include "app/ui/crews/crewspage.h"
@@ -20,9 +21,10 @@
 
 namespace crewdeck::client {
 class ApiClient;
-class DashboardController;
+class DashboardData;
+class AuthSession;
 class LiveSocket;
-class Session;
+class LiveStreams;
 } // namespace crewdeck::client
 
 namespace crewdeck::ui {
@@ -44,9 +46,10 @@ struct LaunchOptions
     QString language;                // --lang (overrides the setting for this run)
 };
 
-// The app's flow: login dialog -> main window (dashboard + mission socket) -> back to the
-// login dialog when the session ends (401 on a call, 4401 on the socket, log out). Also
-// applies theme and language. Owns everything it shows. GUI thread.
+// The app's flow: login dialog -> main window (dashboard + LiveStreams) -> back to the
+// login dialog when the session ends (401 on a call, 4401 on a socket, log out). Also
+// applies theme and language. Owns everything it shows; LiveStreams owns every socket.
+// GUI thread.
 class AppController : public QObject
 {
     Q_OBJECT
@@ -56,15 +59,16 @@ public:
 
     void start(const LaunchOptions &options = {});
 
-    client::Session *session() const { return m_session; }
+    client::AuthSession *session() const { return m_session; }
     client::ApiClient *api() const { return m_api; }
     // Exist while logged in.
-    client::LiveSocket *missionSocket() const { return m_mission; }
-    client::DashboardController *dashboard() const { return m_dashboard; }
+    client::LiveStreams *streams() const { return m_streams; }
+    client::LiveSocket *missionSocket() const { return m_streams ? m_streams->mission() : nullptr; }
+    client::DashboardData *dashboard() const { return m_dashboard; }
     MainWindow *mainWindow() const { return m_window; }
     LoginDialog *loginDialog() const { return m_login; }
 
-    // Mission socket tuning (the server's --ws-heartbeat-seconds; tests use short values).
+    // Socket tuning (the server's --ws-heartbeat-seconds; tests use short values).
     void setHeartbeatInterval(int ms) { m_heartbeatMs = ms; }
     void setBackoff(int baseMs, int capMs)
     {
@@ -113,10 +117,10 @@ private:
     void tearDownSession();
     void checkLive();
 
-    client::Session *m_session;
+    client::AuthSession *m_session;
     client::ApiClient *m_api;
-    QPointer<client::LiveSocket> m_mission;
-    QPointer<client::DashboardController> m_dashboard;
+    QPointer<client::LiveStreams> m_streams;
+    QPointer<client::DashboardData> m_dashboard;
     QPointer<MainWindow> m_window;
     QPointer<LoginDialog> m_login;
     QPointer<RunsPage> m_runsPage;

@@ -17,7 +17,7 @@
 using namespace Qt::StringLiterals;
 using crewdeck::client::CardState;
 using crewdeck::client::CrewsModel;
-using crewdeck::client::DashboardController;
+using crewdeck::client::DashboardData;
 using crewdeck::client::RecentRunsModel;
 
 namespace crewdeck::ui {
@@ -73,7 +73,7 @@ QLabel *coloredLabel(const QString &text, const QColor &color, QWidget *parent)
 
 } // namespace
 
-DashboardPage::DashboardPage(DashboardController *controller, QWidget *parent)
+DashboardPage::DashboardPage(DashboardData *controller, QWidget *parent)
     : QWidget(parent), m_controller(controller)
 {
     setObjectName(u"dashboardPage"_s);
@@ -100,7 +100,7 @@ DashboardPage::DashboardPage(DashboardController *controller, QWidget *parent)
     bl->addWidget(m_bannerText, 1);
     auto *bretry = new QPushButton(tr("Retry"), m_banner);
     bretry->setObjectName(u"bannerRetry"_s);
-    connect(bretry, &QPushButton::clicked, controller, &DashboardController::refresh);
+    connect(bretry, &QPushButton::clicked, controller, &DashboardData::refresh);
     bl->addWidget(bretry);
     m_banner->hide();
     outer->addWidget(m_banner);
@@ -119,7 +119,7 @@ DashboardPage::DashboardPage(DashboardController *controller, QWidget *parent)
     outer->addWidget(scroll, 1);
 
     auto addStat = [this](const QString &key, const QString &title, const QString &iconName,
-                          DashboardController::Card source, const QString &emptyText) {
+                          DashboardData::Card source, const QString &emptyText) {
         auto *c = new StatCard(title, iconName, m_grid);
         c->setObjectName(u"card_"_s + key);
         c->setEmptyText(emptyText);
@@ -128,7 +128,7 @@ DashboardPage::DashboardPage(DashboardController *controller, QWidget *parent)
         m_cards.insert(key, c);
         m_grid->addWidget(c);
     };
-    using C = DashboardController::Card;
+    using C = DashboardData::Card;
     const QString noRuns =
         tr("No runs yet. Start a run on one of your crews to see statistics here.");
     addStat(u"total_runs"_s, tr("Total runs"), u"run"_s, C::Stats, noRuns);
@@ -176,8 +176,8 @@ DashboardPage::DashboardPage(DashboardController *controller, QWidget *parent)
         m_grid->addWidget(c, 2);
     }
 
-    connect(controller, &DashboardController::cardChanged, this, &DashboardPage::updateCard);
-    connect(controller, &DashboardController::pageErrorChanged, this, &DashboardPage::updateBanner);
+    connect(controller, &DashboardData::cardChanged, this, &DashboardPage::updateCard);
+    connect(controller, &DashboardData::pageErrorChanged, this, &DashboardPage::updateBanner);
     CrewsModel *crews = controller->crewsModel();
     connect(crews, &QAbstractItemModel::modelReset, this, &DashboardPage::rebuildCrews);
     connect(crews, &QAbstractItemModel::dataChanged, this, &DashboardPage::rebuildCrews);
@@ -213,9 +213,9 @@ void DashboardPage::updateBanner(const QString &message)
     m_banner->setVisible(!message.isEmpty());
 }
 
-void DashboardPage::updateCard(DashboardController::Card card)
+void DashboardPage::updateCard(DashboardData::Card card)
 {
-    using C = DashboardController::Card;
+    using C = DashboardData::Card;
     const CardState state = m_controller->cardState(card);
     switch (card) {
     case C::Stats: {

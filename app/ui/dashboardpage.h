@@ -1,5 +1,5 @@
 #pragma once
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
 
 #include <QHash>
 #include <QTimer>
@@ -18,12 +18,12 @@ class ResponsiveGrid;
 
 // The dashboard: stat cards, C7T cards, rentals, the last three runs and the crews with
 // their live status, in a grid that reflows from 1 to 4 columns; a banner on top while the
-// server cannot be reached. Reads everything from a DashboardController. GUI thread.
+// server cannot be reached. Reads everything from a DashboardData. GUI thread.
 class DashboardPage : public QWidget
 {
     Q_OBJECT
 public:
-    explicit DashboardPage(client::DashboardController *controller, QWidget *parent = nullptr);
+    explicit DashboardPage(client::DashboardData *controller, QWidget *parent = nullptr);
 
     ResponsiveGrid *grid() const { return m_grid; }
     // Cards by key: total_runs, success_rate, latency, tokens, active_crews, c7t_balance,
@@ -40,7 +40,7 @@ Q_SIGNALS:
     void runActivated(const QString &runId);
 
 private:
-    void updateCard(client::DashboardController::Card card);
+    void updateCard(client::DashboardData::Card card);
     void updateStats();
     void updateTokens();
     void updateRentals();
@@ -50,7 +50,7 @@ private:
     void showAgents();
     void updateBanner(const QString &message);
 
-    client::DashboardController *m_controller;
+    client::DashboardData *m_controller;
     ResponsiveGrid *m_grid;
     QHash<QString, Card *> m_cards;
     QFrame *m_banner;

@@ -1,6 +1,6 @@
 #include "app/ui/logindialog.h"
 #include "app/net/apiclient.h"
-#include "app/net/session.h"
+#include "app/net/authsession.h"
 #include "app/ui/appsettings.h"
 #include "app/ui/errorlabel.h"
 #include "app/ui/iconview.h"
@@ -119,7 +119,7 @@ void LoginDialog::submit()
 {
     if (m_busy)
         return;
-    const QUrl url = client::Session::normalizeServerUrl(m_server->text());
+    const QUrl url = client::AuthSession::normalizeServerUrl(m_server->text());
     if (!url.isValid()) {
         setMessage(tr("Enter the server address, e.g. http://127.0.0.1:8080."));
         m_server->setFocus();

@@ -1,7 +1,7 @@
 #include "app/ui/mainwindow.h"
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
+#include "app/net/authsession.h"
 #include "app/net/livesocket.h"
-#include "app/net/session.h"
 #include "app/ui/dashboardpage.h"
 #include "app/ui/liveindicator.h"
 #include "app/ui/theme.h"
@@ -20,7 +20,7 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-MainWindow::MainWindow(client::Session *session, client::DashboardController *dashboard,
+MainWindow::MainWindow(client::AuthSession *session, client::DashboardData *dashboard,
                        client::LiveSocket *mission, QWidget *parent)
     : QMainWindow(parent)
 {

@@ -7,9 +7,9 @@ class QStackedWidget;
 class QLabel;
 
 namespace crewdeck::client {
-class DashboardController;
+class DashboardData;
 class LiveSocket;
-class Session;
+class AuthSession;
 } // namespace crewdeck::client
 
 namespace crewdeck::ui {
@@ -24,7 +24,7 @@ class MainWindow : public QMainWindow
 {
     Q_OBJECT
 public:
-    MainWindow(client::Session *session, client::DashboardController *dashboard,
+    MainWindow(client::AuthSession *session, client::DashboardData *dashboard,
                client::LiveSocket *mission, QWidget *parent = nullptr);
 
     DashboardPage *dashboardPage() const { return m_dashboard; }

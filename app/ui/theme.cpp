@@ -3,7 +3,9 @@
 
 #include "shared/types.h"
 #include <QApplication>
+#include <QPainter>
 #include <QPalette>
+#include <QPixmap>
 #include <QStyle>
 #include <QStyleFactory>
 
@@ -37,6 +39,18 @@ QColor error()
     return offline();
 }
 } // namespace StatusColors
+
+QIcon crewStatusDot(const QString &status)
+{
+    QPixmap pm(12, 12);
+    pm.fill(Qt::transparent);
+    QPainter p(&pm);
+    p.setRenderHint(QPainter::Antialiasing);
+    p.setPen(Qt::NoPen);
+    p.setBrush(crewStatusColor(status));
+    p.drawEllipse(QRectF(1, 1, 10, 10));
+    return QIcon(pm);
+}
 
 QColor crewStatusColor(const QString &status)
 {

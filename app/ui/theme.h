@@ -21,6 +21,8 @@ QColor error();     // red
 QColor crewStatusColor(const QString &status);
 // Translated crew status for display.
 QString crewStatusText(const QString &status);
+// A 12 px dot in the crew status colour (combo boxes, trees, the market table).
+QIcon crewStatusDot(const QString &status);
 // Run state -> colour (running/queued amber, succeeded green, failed/cancelled red).
 QColor runStatusColor(const QString &status);
 QString runStatusText(const QString &status);

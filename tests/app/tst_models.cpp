@@ -2,10 +2,11 @@
 // controller / ApiClient against a real HTTP server on a loopback port that serves what
 // the CrewDeck REST API would (QHttpServer in this process).
 #include "app/models/crewsmodel.h"
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
 #include "app/models/recentrunsmodel.h"
+#include "app/models/toolactivitymodel.h"
 #include "app/net/apiclient.h"
-#include "app/net/session.h"
+#include "app/net/authsession.h"
 #include "shared/timeutil.h"
 
 #include <QAbstractItemModelTester>
@@ -139,6 +140,7 @@ class TestModels : public QObject
 private Q_SLOTS:
     void crewsModelPassesTesterAndTracksLiveStatus();
     void recentRunsModelPassesTesterAndLimits();
+    void toolActivityModelPassesTesterAndCoalesces();
     void loginSucceedsAndSendsBearerAfterwards();
     void loginWrongPasswordSaysSo();
     void unreachableServerIsReported();
@@ -180,6 +182,79 @@ void TestModels::crewsModelPassesTesterAndTracksLiveStatus()
     QCOMPARE(model.rowCount(), 0);
 }
 
+void TestModels::toolActivityModelPassesTesterAndCoalesces()
+{
+    ToolActivityModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setMaxEnded(2);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy updated(&model, &ToolActivityModel::callUpdated);
+    qint64 seq = 0;
+    auto ev = [&seq](auto body) { return Event{++seq, nowUtc(), body}; };
+    auto start = [&](const QString &call, const QString &crew = u"crw_a"_s) {
+        return model.applyEvent(
+            ev(ToolStartEvent{crew, u"run_"_s + call, u"agt_1"_s, call, u"script"_s, {}}));
+    };
+    auto end = [&](const QString &call, const QString &status) {
+        ToolEndEvent e;
+        e.crewId = u"crw_a"_s;
+        e.runId = u"run_"_s + call;
+        e.agentId = u"agt_1"_s;
+        e.toolCallId = call;
+        e.tool = u"script"_s;
+        e.status = status;
+        e.durationMs = 10;
+        e.exitCode = status == CallState::Success ? 0 : 1;
+        return model.applyEvent(ev(e));
+    };
+
+    QVERIFY(start(u"c1"_s));
+    QCOMPARE(model.rowCount(), 1);
+    // A flood of progress lines: every one applied and announced, one dataChanged per flush.
+    for (int i = 0; i <= 100; ++i)
+        QVERIFY(model.applyEvent(ev(ToolProgressEvent{u"crw_a"_s, u"run_c1"_s, u"agt_1"_s, u"c1"_s,
+                                                      u"line %1"_s.arg(i), i})));
+    QCOMPARE(model.eventsApplied(), 102);
+    QCOMPARE(updated.size(), 102);
+    QCOMPARE(changed.size(), 0);
+    model.flush();
+    QCOMPARE(changed.size(), 1);
+    QCOMPARE(model.index(0).data(ToolActivityModel::ProgressRole).toInt(), 100);
+    QCOMPARE(model.index(0).data(ToolActivityModel::MessageRole).toString(), u"line 100"_s);
+    QCOMPARE(model.index(0).data(ToolActivityModel::PhaseRole).toInt(),
+             int(ToolActivityModel::Phase::Progress));
+
+    QVERIFY(end(u"c1"_s, CallState::Failed));
+    // Nothing of a call follows its end: a stray line does not reopen it.
+    QVERIFY(!model.applyEvent(
+        ev(ToolProgressEvent{u"crw_a"_s, u"run_c1"_s, u"agt_1"_s, u"c1"_s, u"late"_s, 5})));
+    QCOMPARE(model.call(u"c1"_s)->status, CallState::Failed);
+    QCOMPARE(model.call(u"c1"_s)->exitCode, 1);
+    // Other events are not the model's.
+    QVERIFY(!model.applyEvent(ev(SignalEvent{u"crw_a"_s, CrewStatus::Busy})));
+
+    // Ended calls beyond the cap leave at the next flush, oldest first; running ones stay.
+    QVERIFY(start(u"c2"_s));
+    QVERIFY(start(u"c3"_s));
+    QVERIFY(end(u"c3"_s, CallState::Success));
+    QVERIFY(start(u"c4"_s));
+    QVERIFY(end(u"c4"_s, CallState::Success));
+    QCOMPARE(model.rowCount(), 4);
+    model.flush();
+    QCOMPARE(model.rowCount(), 3);
+    QVERIFY(!model.call(u"c1"_s));
+    QVERIFY(model.call(u"c2"_s) && model.call(u"c3"_s) && model.call(u"c4"_s));
+    QCOMPARE(model.index(0).data(ToolActivityModel::ToolCallIdRole).toString(), u"c2"_s);
+
+    // A crew's stream reset or released: its calls go, the others stay.
+    QVERIFY(start(u"x1"_s, u"crw_b"_s));
+    model.clearCrew(u"crw_a"_s);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.index(0).data(ToolActivityModel::CrewIdRole).toString(), u"crw_b"_s);
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+}
+
 void TestModels::recentRunsModelPassesTesterAndLimits()
 {
     RecentRunsModel model;
@@ -210,9 +285,9 @@ void TestModels::loginSucceedsAndSendsBearerAfterwards()
 {
     FakeApi server;
     QVERIFY(server.port != 0);
-    Session session;
+    AuthSession session;
     ApiClient api(&session);
-    QSignalSpy loggedIn(&session, &Session::loggedIn);
+    QSignalSpy loggedIn(&session, &AuthSession::loggedIn);
     std::optional<ApiResult<LoginResponse>> result;
     api.login(server.url(), u"a@b.test"_s, u"right-password"_s, this,
               [&result](const ApiResult<LoginResponse> &r) { result = r; });
@@ -234,7 +309,7 @@ void TestModels::loginSucceedsAndSendsBearerAfterwards()
 void TestModels::loginWrongPasswordSaysSo()
 {
     FakeApi server;
-    Session session;
+    AuthSession session;
     ApiClient api(&session);
     QSignalSpy expired(&api, &ApiClient::sessionExpired);
     std::optional<ApiResult<LoginResponse>> result;
@@ -255,7 +330,7 @@ void TestModels::unreachableServerIsReported()
     QVERIFY(probe.listen(QHostAddress::LocalHost, 0));
     const quint16 port = probe.serverPort();
     probe.close();
-    Session session;
+    AuthSession session;
     ApiClient api(&session);
     std::optional<ApiResult<LoginResponse>> result;
     api.login(QUrl(u"http://127.0.0.1:%1"_s.arg(port)), u"a@b.test"_s, u"x"_s, this,
@@ -273,7 +348,7 @@ void TestModels::unreachableServerIsReported()
     QVERIFY2(r2->failure.message.contains(u"not found"_s), qPrintable(r2->failure.message));
 }
 
-static void loginInto(FakeApi &server, Session &session, ApiClient &api, QObject *ctx)
+static void loginInto(FakeApi &server, AuthSession &session, ApiClient &api, QObject *ctx)
 {
     bool ok = false;
     api.login(server.url(), u"a@b.test"_s, u"right-password"_s, ctx,
@@ -285,24 +360,24 @@ static void loginInto(FakeApi &server, Session &session, ApiClient &api, QObject
 void TestModels::controllerLoadsEveryCard()
 {
     FakeApi server;
-    Session session;
+    AuthSession session;
     ApiClient api(&session);
     loginInto(server, session, api, this);
-    DashboardController dash(&api);
+    DashboardData dash(&api);
     QAbstractItemModelTester t1(dash.crewsModel(),
                                 QAbstractItemModelTester::FailureReportingMode::QtTest);
     QAbstractItemModelTester t2(dash.recentRunsModel(),
                                 QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QCOMPARE(dash.cardState(DashboardController::Card::Stats).status, Status::Loading);
+    QCOMPARE(dash.cardState(DashboardData::Card::Stats).status, Status::Loading);
     dash.start();
-    QCOMPARE(dash.cardState(DashboardController::Card::Stats).status, Status::Loading);
+    QCOMPARE(dash.cardState(DashboardData::Card::Stats).status, Status::Loading);
     QTRY_VERIFY(dash.isSettled());
-    QCOMPARE(dash.cardState(DashboardController::Card::Stats).status, Status::Ready);
-    QCOMPARE(dash.cardState(DashboardController::Card::Tokens).status, Status::Ready);
-    QCOMPARE(dash.cardState(DashboardController::Card::Rentals).status,
+    QCOMPARE(dash.cardState(DashboardData::Card::Stats).status, Status::Ready);
+    QCOMPARE(dash.cardState(DashboardData::Card::Tokens).status, Status::Ready);
+    QCOMPARE(dash.cardState(DashboardData::Card::Rentals).status,
              Status::Empty); // no rentals
-    QCOMPARE(dash.cardState(DashboardController::Card::Crews).status, Status::Ready);
-    QCOMPARE(dash.cardState(DashboardController::Card::RecentRuns).status, Status::Ready);
+    QCOMPARE(dash.cardState(DashboardData::Card::Crews).status, Status::Ready);
+    QCOMPARE(dash.cardState(DashboardData::Card::RecentRuns).status, Status::Ready);
     QCOMPARE(dash.stats().totalRuns, 7);
     QCOMPARE(dash.stats().p95LatencyMs, 4000);
     QCOMPARE(dash.tokens().balance, *Micros::fromString(u"1000.5"_s));
@@ -325,38 +400,38 @@ void TestModels::controllerEmptyStates()
     FakeApi server;
     server.stats = DashboardStats{};
     server.crews.clear();
-    Session session;
+    AuthSession session;
     ApiClient api(&session);
     loginInto(server, session, api, this);
-    DashboardController dash(&api);
+    DashboardData dash(&api);
     dash.start();
     QTRY_VERIFY(dash.isSettled());
-    QCOMPARE(dash.cardState(DashboardController::Card::Stats).status, Status::Empty);
-    QCOMPARE(dash.cardState(DashboardController::Card::RecentRuns).status, Status::Empty);
-    QCOMPARE(dash.cardState(DashboardController::Card::Crews).status, Status::Empty);
-    QCOMPARE(dash.cardState(DashboardController::Card::Tokens).status, Status::Ready);
+    QCOMPARE(dash.cardState(DashboardData::Card::Stats).status, Status::Empty);
+    QCOMPARE(dash.cardState(DashboardData::Card::RecentRuns).status, Status::Empty);
+    QCOMPARE(dash.cardState(DashboardData::Card::Crews).status, Status::Empty);
+    QCOMPARE(dash.cardState(DashboardData::Card::Tokens).status, Status::Ready);
 }
 
 void TestModels::controllerErrorStateAndRecovery()
 {
     FakeApi server;
     server.failWith.insert(u"/dashboard/tokens/stats"_s, 500);
-    Session session;
+    AuthSession session;
     ApiClient api(&session);
     loginInto(server, session, api, this);
-    DashboardController dash(&api);
-    QSignalSpy banner(&dash, &DashboardController::pageErrorChanged);
+    DashboardData dash(&api);
+    QSignalSpy banner(&dash, &DashboardData::pageErrorChanged);
     dash.start();
     QTRY_VERIFY(dash.isSettled());
-    const CardState tokens = dash.cardState(DashboardController::Card::Tokens);
+    const CardState tokens = dash.cardState(DashboardData::Card::Tokens);
     QCOMPARE(tokens.status, Status::Error);
     QVERIFY2(tokens.message.contains(u"database is on fire"_s), qPrintable(tokens.message));
-    QCOMPARE(dash.cardState(DashboardController::Card::Stats).status, Status::Ready);
+    QCOMPARE(dash.cardState(DashboardData::Card::Stats).status, Status::Ready);
     QVERIFY(dash.pageError().isEmpty()); // the server answered: no "unreachable" banner
 
     server.failWith.clear();
-    dash.refreshCard(DashboardController::Card::Tokens);
-    QTRY_COMPARE(dash.cardState(DashboardController::Card::Tokens).status, Status::Ready);
+    dash.refreshCard(DashboardData::Card::Tokens);
+    QTRY_COMPARE(dash.cardState(DashboardData::Card::Tokens).status, Status::Ready);
 
     // The server goes away: cards keep their data, the page says it cannot reach it.
     QTcpServer probe;
@@ -367,7 +442,7 @@ void TestModels::controllerErrorStateAndRecovery()
     dash.refresh();
     QTRY_VERIFY(!dash.pageError().isEmpty());
     QVERIFY2(dash.pageError().contains(u"refused"_s), qPrintable(dash.pageError()));
-    QCOMPARE(dash.cardState(DashboardController::Card::Stats).status, Status::Ready);
+    QCOMPARE(dash.cardState(DashboardData::Card::Stats).status, Status::Ready);
     QCOMPARE(dash.stats().totalRuns, 7);
     QCOMPARE(banner.size(), 1);
 
@@ -380,10 +455,10 @@ void TestModels::controllerErrorStateAndRecovery()
 void TestModels::controllerDebouncesEventFloods()
 {
     FakeApi server;
-    Session session;
+    AuthSession session;
     ApiClient api(&session);
     loginInto(server, session, api, this);
-    DashboardController dash(&api);
+    DashboardData dash(&api);
     dash.setDebounceInterval(200);
     dash.start();
     QTRY_VERIFY(dash.isSettled());
@@ -406,14 +481,14 @@ void TestModels::unauthorizedCallExpiresSession()
 {
     FakeApi server;
     server.failWith.insert(u"/crews"_s, 401);
-    Session session;
+    AuthSession session;
     ApiClient api(&session);
     loginInto(server, session, api, this);
     QSignalSpy expired(&api, &ApiClient::sessionExpired);
-    DashboardController dash(&api);
+    DashboardData dash(&api);
     dash.start();
     QTRY_COMPARE(expired.size(), 1);
-    QTRY_COMPARE(dash.cardState(DashboardController::Card::Crews).status, Status::Error);
+    QTRY_COMPARE(dash.cardState(DashboardData::Card::Crews).status, Status::Error);
 }
 
 QTEST_GUILESS_MAIN(TestModels)

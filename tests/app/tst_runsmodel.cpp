@@ -2,7 +2,7 @@
 // (checked by QAbstractItemModelTester), server-side filters, and live rows.
 #include "app/models/runsmodel.h"
 #include "app/net/apiclient.h"
-#include "app/net/session.h"
+#include "app/net/authsession.h"
 #include "shared/timeutil.h"
 #include "tests/support/testserver.h"
 
@@ -30,7 +30,7 @@ private Q_SLOTS:
 private:
     bool loadAll(RunsModel &model);
     std::unique_ptr<testsupport::TestServer> m_server;
-    Session *m_session = nullptr;
+    AuthSession *m_session = nullptr;
     ApiClient *m_api = nullptr;
     QString m_orgId, m_crewA, m_crewB, m_token;
     QStringList m_expectedIds; // newest first
@@ -84,7 +84,7 @@ void TestRunsModel::initTestCase()
         m_crewBCount += onB ? 1 : 0;
     }
 
-    m_session = new Session(this);
+    m_session = new AuthSession(this);
     m_api = new ApiClient(m_session, this);
     bool done = false;
     m_api->login(m_server->baseUrl(), u"ann@acme.test"_s, u"password123"_s, this,

@@ -2,9 +2,9 @@
 // through the store at known times; the charts must show exactly the REST points, presets
 // switch the buckets, and the CSV / PDF exports hold the runs of the range.
 #include "app/models/analyticsdata.h"
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
 #include "app/net/apiclient.h"
-#include "app/net/session.h"
+#include "app/net/authsession.h"
 #include "app/ui/analytics/analyticspage.h"
 #include "app/ui/analytics/pdfreport.h"
 #include "shared/timeutil.h"
@@ -51,7 +51,7 @@ private:
     bool waitLoaded(AnalyticsPage &page);
     std::unique_ptr<testsupport::TestServer> m_server;
     QString m_token;
-    Session *m_session = nullptr;
+    AuthSession *m_session = nullptr;
     ApiClient *m_api = nullptr;
     QTemporaryDir m_out;
 };
@@ -89,7 +89,7 @@ void TestAnalytics::initTestCase()
                                created + 100 + 500 + 37 * i);
     }
 
-    m_session = new Session(this);
+    m_session = new AuthSession(this);
     m_api = new ApiClient(m_session, this);
     bool done = false;
     m_api->login(m_server->baseUrl(), u"ann@acme.test"_s, u"password123"_s, this,
@@ -253,9 +253,9 @@ void TestAnalytics::presetSwitchingChangesBucket()
 
 void TestAnalytics::rangeScopesDashboardStats()
 {
-    DashboardController dashboard(m_api);
+    DashboardData dashboard(m_api);
     AnalyticsPage page(m_api);
-    connect(&page, &AnalyticsPage::rangeChanged, &dashboard, &DashboardController::setStatsRange);
+    connect(&page, &AnalyticsPage::rangeChanged, &dashboard, &DashboardData::setStatsRange);
     QVERIFY(waitLoaded(page));
     QVERIFY(!dashboard.statsFrom().isValid()); // the default range does not scope the dashboard
     // A range that excludes the seeded runs (all in the last 21 hours).
@@ -265,7 +265,7 @@ void TestAnalytics::rangeScopesDashboardStats()
     QCOMPARE(page.range().preset, u"custom"_s);
     QCOMPARE(page.range().bucket, u"hour"_s);
     QTRY_COMPARE_WITH_TIMEOUT(dashboard.statsTo(), page.range().to, 10000);
-    QTRY_VERIFY_WITH_TIMEOUT(dashboard.cardState(DashboardController::Card::Stats).status !=
+    QTRY_VERIFY_WITH_TIMEOUT(dashboard.cardState(DashboardData::Card::Stats).status !=
                                  CardState::Status::Loading,
                              10000);
     QCOMPARE(dashboard.stats().totalRuns, 0);

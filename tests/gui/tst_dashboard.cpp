@@ -1,10 +1,10 @@
 // The desktop app against a real crewdeck server running in this process (TestServer on a
 // loopback port with a temporary data dir): login and its failures, the dashboard's cards
 // and states, the live indicator across a server restart, 4401, reflow and German.
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
 #include "app/net/apiclient.h"
+#include "app/net/authsession.h"
 #include "app/net/livesocket.h"
-#include "app/net/session.h"
 #include "app/ui/appcontroller.h"
 #include "app/ui/card.h"
 #include "app/ui/dashboardpage.h"
@@ -300,10 +300,10 @@ void TestDashboard::cardErrorStateRetryAndBanner()
     const quint16 dead = probe.serverPort();
     probe.close();
 
-    client::Session session;
+    client::AuthSession session;
     client::ApiClient api(&session);
     session.setServerUrl(QUrl(u"http://127.0.0.1:%1"_s.arg(dead)));
-    client::DashboardController dash(&api);
+    client::DashboardData dash(&api);
     DashboardPage page(&dash);
     page.resize(1200, 900);
     page.show();
@@ -375,9 +375,9 @@ void TestDashboard::socket4401ReturnsToLogin()
 
 void TestDashboard::gridReflowsWithWidth()
 {
-    client::Session session;
+    client::AuthSession session;
     client::ApiClient api(&session);
-    client::DashboardController dash(&api);
+    client::DashboardData dash(&api);
     DashboardPage page(&dash);
     page.show();
     ResponsiveGrid *grid = page.grid();

@@ -3,7 +3,7 @@
 // toasts follow), a failing step colours its node red and reaches the tray notifier, the
 // layout stays free of overlaps from 1 to 50 agents, and a 1,000-node graph is panned
 // programmatically while its paint time is measured and reported.
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
 #include "app/net/livesocket.h"
 #include "app/ui/appcontroller.h"
 #include "app/ui/graph/graphitems.h"
@@ -78,11 +78,13 @@ private Q_SLOTS:
     void liveRunLightsTheRightToolInOrder();
     void failingStepIsRedAndReachesTray();
     void thousandNodeGraphPans();
+    void oneSocketPerStreamAcrossPages();
 
 private:
     bool loginApp(AppController &ctl);
     GraphPage *openGraph(AppController &ctl);
     QString startRun(const QJsonArray &steps);
+    int openSocketsOnServer();
 
     std::unique_ptr<testsupport::TestServer> m_server;
     QTemporaryDir m_settingsDir;
@@ -394,11 +396,14 @@ void TestGraph::thousandNodeGraphPans()
     QVERIFY(QTest::qWaitForWindowExposed(&view));
 
     // Some nodes busy while panning, as in real use.
+    client::ToolActivityModel activity;
+    connect(&activity, &client::ToolActivityModel::callUpdated, &scene, &GraphScene::applyCall);
     for (int i = 0; i < 250; i += 5) {
         ToolStartEvent s{u"crew-big"_s,       u"run-1"_s,  u"agent-%1"_s.arg(i),
                          u"call-%1"_s.arg(i), u"script"_s, {}};
-        QVERIFY(scene.applyEvent(Event{i + 1, QDateTime::currentDateTimeUtc(), s}));
+        QVERIFY(activity.applyEvent(Event{i + 1, QDateTime::currentDateTimeUtc(), s}));
     }
+    QCOMPARE(scene.toolEventsApplied(), qint64(50));
 
     auto pan = [&view](const char *label) {
         QScrollBar *h = view.horizontalScrollBar();
@@ -445,4 +450,64 @@ void TestGraph::thousandNodeGraphPans()
 }
 
 QTEST_MAIN(TestGraph)
+// The server's own count of open WebSocket sessions (/metrics); -1 when unreadable.
+int TestGraph::openSocketsOnServer()
+{
+    const auto r = m_server->get(u"/metrics"_s, m_token);
+    if (r.status != 200)
+        return -1;
+    for (const QByteArray &line : r.body.split('\n')) {
+        if (line.startsWith("crewdeck_websockets_open "))
+            return line.mid(int(qstrlen("crewdeck_websockets_open "))).trimmed().toInt();
+    }
+    return -1;
+}
+
+// The graph page, the runs list (it follows every crew) and the notifications all show the
+// one crew: LiveStreams holds two references on one /ws/graph socket, and the server sees
+// exactly mission + graph (+ the opened run's socket), not one socket per page.
+void TestGraph::oneSocketPerStreamAcrossPages()
+{
+    const QString runId =
+        startRun({QJsonObject{{u"tool"_s, u"script"_s},
+                              {u"agent_id"_s, m_adaId},
+                              {u"params"_s, QJsonObject{{u"command"_s, u"sleep 20"_s}}}}});
+    QVERIFY(!runId.isEmpty());
+    QTRY_COMPARE_WITH_TIMEOUT(openSocketsOnServer(), 0, 20000); // earlier tests' apps are gone
+    AppController ctl;
+    QVERIFY(loginApp(ctl));
+    GraphPage *page = openGraph(ctl);
+    QVERIFY(page);
+    client::LiveStreams *streams = ctl.streams();
+    QVERIFY(streams);
+    QCOMPARE(streams->graphCrews(), QStringList{m_crewId});
+    QCOMPARE(streams->graphHolders(m_crewId), 2); // the graph page + the runs list
+    QCOMPARE(page->socket(), streams->graphSocket(m_crewId));
+    QCOMPARE(streams->socketCount(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(openSocketsOnServer(), 2, 20000);
+
+    // The runs page and the run detail page: the graph stream stays one socket, the run
+    // (still running: its socket stays open) gets its own.
+    QVERIFY(ctl.mainWindow()->showPage(u"runs"_s));
+    ctl.openRun(runId);
+    QVERIFY(streams->runSocket(runId));
+    QCOMPARE(streams->socketCount(), 3);
+    QTRY_COMPARE_WITH_TIMEOUT(openSocketsOnServer(), 3, 20000);
+    QCOMPARE(streams->graphHolders(m_crewId), 2);
+
+    // Another run replaces it (its socket closes); a third holder of the crew shares the
+    // socket, and letting go of it keeps the others'.
+    ctl.openRun(u"run-unknown"_s);
+    QVERIFY(!streams->runSocket(runId));
+    client::LiveSocket *graph = streams->graphSocket(m_crewId);
+    streams->acquireGraph(m_crewId);
+    QCOMPARE(streams->graphSocket(m_crewId), graph);
+    streams->releaseGraph(m_crewId);
+    QCOMPARE(streams->graphHolders(m_crewId), 2);
+    QCOMPARE(streams->graphSocket(m_crewId), graph);
+    // The unknown run's socket was refused (4404) and stays closed: mission + graph.
+    QTRY_COMPARE_WITH_TIMEOUT(streams->socketCount(), 2, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(openSocketsOnServer(), 2, 20000);
+}
+
 #include "tst_graph.moc"

@@ -229,7 +229,7 @@ void TestLatency::eventToPixelDelay()
     QHash<QString, QHash<int, qint64>> printedByRun;
     QHash<QString, QString> callByRun;
     QString runId;
-    connect(page, &GraphPage::eventReceived, this, [&](const Event &e) {
+    connect(ctl.streams(), &client::LiveStreams::graphEvent, this, [&](const Event &e) {
         if (const auto *s = std::get_if<ToolStartEvent>(&e.body))
             callByRun.insert(e.runId(), s->toolCallId);
         if (const auto *p = std::get_if<ToolProgressEvent>(&e.body)) {
@@ -339,7 +339,7 @@ void TestLatency::keepsUpWithAFlood()
     QHash<QString, qint64> receivedByRun;
     QHash<QString, int> lastProgressByRun;
     bool resetSeen = false;
-    connect(page, &GraphPage::eventReceived, this, [&](const Event &e) {
+    connect(ctl.streams(), &client::LiveStreams::graphEvent, this, [&](const Event &e) {
         if (e.type().startsWith(u"tool_"_s))
             ++receivedByRun[e.runId()];
         if (const auto *p = std::get_if<ToolProgressEvent>(&e.body); p && p->progress)

@@ -365,9 +365,10 @@ void TestRuns::runsPageListsAndOpensRuns()
     status->setCurrentIndex(0);
     QTRY_COMPARE_WITH_TIMEOUT(page->model()->rowCount(), total, 20000);
 
-    // A new run shows up live (graph socket run_status), at the top.
-    QTRY_VERIFY_WITH_TIMEOUT(!page->sockets().isEmpty() && page->sockets().first()->state() ==
-                                                               client::LiveSocket::State::Live,
+    // A new run shows up live (its tool_start on the crew's graph stream), at the top.
+    QTRY_VERIFY_WITH_TIMEOUT(ctl.streams()->graphSocket(m_crewId) &&
+                                 ctl.streams()->graphSocket(m_crewId)->state() ==
+                                     client::LiveSocket::State::Live,
                              20000);
     const QString live = startRun({scriptStep(u"sleep 1; echo live"_s)});
     QTRY_VERIFY_WITH_TIMEOUT(page->model()->rowOf(live) >= 0, 20000);

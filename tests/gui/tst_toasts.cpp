@@ -82,6 +82,8 @@ private Q_SLOTS:
 private:
     QWidget *m_host = nullptr;
     ToastManager *m_toasts = nullptr;
+    // What LiveStreams feeds in the app; the toasts read it.
+    client::ToolActivityModel *m_activity = nullptr;
     QTemporaryDir m_settingsDir;
 };
 
@@ -102,6 +104,8 @@ void TestToasts::init()
     // Keep the pointer away from the corner: hovering a toast pauses its dismissal.
     QTest::mouseMove(m_host, QPoint(5, 5));
     m_toasts = new ToastManager(m_host);
+    m_activity = new client::ToolActivityModel(m_host);
+    m_toasts->setSource(m_activity);
 }
 
 void TestToasts::cleanup()
@@ -109,13 +113,14 @@ void TestToasts::cleanup()
     delete m_host; // owns the manager and its widgets
     m_host = nullptr;
     m_toasts = nullptr;
+    m_activity = nullptr;
 }
 
 void TestToasts::oneToastPerCallUpdatedInPlace()
 {
     m_toasts->setAgentNameResolver(
         [](const QString &id) { return id == u"agent-0"_s ? u"Ada"_s : QString(); });
-    m_toasts->handleEvent(start(u"c1"_s));
+    m_activity->applyEvent(start(u"c1"_s));
     m_toasts->flush();
     QCOMPARE(m_toasts->visibleWidgets().size(), 1);
     ToastWidget *w = m_toasts->widgetFor(u"c1"_s);
@@ -127,7 +132,7 @@ void TestToasts::oneToastPerCallUpdatedInPlace()
     QVERIFY(w->geometry().right() > m_host->width() - 40);
     QVERIFY(w->geometry().bottom() > m_host->height() - 40);
 
-    m_toasts->handleEvent(progress(u"c1"_s, 42));
+    m_activity->applyEvent(progress(u"c1"_s, 42));
     m_toasts->flush();
     QCOMPARE(m_toasts->visibleWidgets().size(), 1);
     QCOMPARE(m_toasts->widgetFor(u"c1"_s), w); // same toast, updated in place
@@ -136,20 +141,20 @@ void TestToasts::oneToastPerCallUpdatedInPlace()
     QCOMPARE(w->progressValue(), 42);
     QVERIFY(w->detail().endsWith(u"working 42"_s));
 
-    m_toasts->handleEvent(end(u"c1"_s, CallState::Success, 0));
+    m_activity->applyEvent(end(u"c1"_s, CallState::Success, 0));
     m_toasts->flush();
     QCOMPARE(m_toasts->visibleWidgets().size(), 1);
     QCOMPARE(w->title(), u"\u2705 script finished in 1.5 s"_s);
     QCOMPARE(w->progressValue(), 100);
 
     // A line arriving after the end does not reopen the call.
-    m_toasts->handleEvent(progress(u"c1"_s, 50));
+    m_activity->applyEvent(progress(u"c1"_s, 50));
     m_toasts->flush();
     QCOMPARE(m_toasts->toast(u"c1"_s)->phase, ToastManager::Phase::End);
 
-    m_toasts->handleEvent(end(u"c2"_s, CallState::Failed, 2));
-    m_toasts->handleEvent(end(u"c3"_s, CallState::Timeout, std::nullopt));
-    m_toasts->handleEvent(end(u"c4"_s, CallState::Cancelled, std::nullopt));
+    m_activity->applyEvent(end(u"c2"_s, CallState::Failed, 2));
+    m_activity->applyEvent(end(u"c3"_s, CallState::Timeout, std::nullopt));
+    m_activity->applyEvent(end(u"c4"_s, CallState::Cancelled, std::nullopt));
     m_toasts->flush();
     QCOMPARE(m_toasts->visibleWidgets().size(), 4);
     QCOMPARE(m_toasts->widgetFor(u"c2"_s)->title(),
@@ -164,8 +169,8 @@ void TestToasts::oneToastPerCallUpdatedInPlace()
 void TestToasts::errorsStayLongerThanSuccesses()
 {
     m_toasts->setLifetimes(300, 3000, 3000);
-    m_toasts->handleEvent(end(u"ok"_s, CallState::Success, 0));
-    m_toasts->handleEvent(end(u"bad"_s, CallState::Failed, 1));
+    m_activity->applyEvent(end(u"ok"_s, CallState::Success, 0));
+    m_activity->applyEvent(end(u"bad"_s, CallState::Failed, 1));
     m_toasts->flush();
     QCOMPARE(m_toasts->activeCount(), 2);
     QTRY_VERIFY_WITH_TIMEOUT(!m_toasts->toast(u"ok"_s), 5000);
@@ -178,7 +183,7 @@ void TestToasts::errorsStayLongerThanSuccesses()
 void TestToasts::hoverPausesDismissal()
 {
     m_toasts->setLifetimes(300, 300, 300);
-    m_toasts->handleEvent(end(u"h"_s, CallState::Success, 0));
+    m_activity->applyEvent(end(u"h"_s, CallState::Success, 0));
     m_toasts->flush();
     ToastWidget *w = m_toasts->widgetFor(u"h"_s);
     QVERIFY(w);
@@ -196,8 +201,8 @@ void TestToasts::hoverPausesDismissal()
 void TestToasts::clickOpensRunAndCloseDismisses()
 {
     QSignalSpy activated(m_toasts, &ToastManager::runActivated);
-    m_toasts->handleEvent(start(u"k1"_s));
-    m_toasts->handleEvent(start(u"k2"_s));
+    m_activity->applyEvent(start(u"k1"_s));
+    m_activity->applyEvent(start(u"k2"_s));
     m_toasts->flush();
     QTest::mouseClick(m_toasts->widgetFor(u"k1"_s), Qt::LeftButton, {}, QPoint(20, 10));
     QCOMPARE(activated.size(), 1);
@@ -223,6 +228,8 @@ void TestToasts::floodCoalescesAndStaysResponsive()
             u"agent-%1"_s.arg(i), u"Agent %1"_s.arg(i), u"worker"_s, {u"script"_s, u"pytest"_s}});
     GraphScene scene;
     scene.setCrew(crew);
+    // As in the app: the scene and the toasts both read the tool-activity model.
+    connect(m_activity, &client::ToolActivityModel::callUpdated, &scene, &GraphScene::applyCall);
     GraphView view;
     view.setScene(&scene);
     view.resize(900, 600);
@@ -276,8 +283,7 @@ void TestToasts::floodCoalescesAndStaysResponsive()
         const qint64 due = qMin<qint64>(6000, floodClock.elapsed() * 2);
         if (due > pushed) {
             for (const Event &e : nextEvents(int(due - pushed))) {
-                scene.applyEvent(e);
-                m_toasts->handleEvent(e);
+                m_activity->applyEvent(e);
             }
             pushed = int(due);
         }

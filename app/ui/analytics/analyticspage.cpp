@@ -329,12 +329,11 @@ void AnalyticsPage::setLiveSocket(client::LiveSocket *mission)
         connect(mission, &client::LiveSocket::eventReceived, this, &AnalyticsPage::onEvent);
 }
 
-// A crew signal (or a run status from any socket) means runs moved: refresh, debounced so
-// that a burst of events costs one reload.
+// A crew signal (the mission socket carries snapshot and signals) means runs moved:
+// refresh, debounced so that a burst of events costs one reload.
 void AnalyticsPage::onEvent(const Event &event)
 {
-    const QString type = event.type();
-    if (type == EventType::Signal || type == EventType::RunStatus) {
+    if (event.type() == EventType::Signal) {
         if (!m_debounce.isActive())
             m_debounce.start();
     }

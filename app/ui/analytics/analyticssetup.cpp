@@ -1,5 +1,5 @@
 #include "app/ui/analytics/analyticssetup.h"
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
 #include "app/ui/analytics/analyticspage.h"
 #include "app/ui/mainwindow.h"
 
@@ -8,7 +8,7 @@ using namespace Qt::StringLiterals;
 namespace crewdeck::ui {
 
 AnalyticsPage *installAnalytics(MainWindow *window, client::ApiClient *api,
-                                client::DashboardController *dashboard, client::LiveSocket *mission)
+                                client::DashboardData *dashboard, client::LiveSocket *mission)
 {
     auto *page = new AnalyticsPage(api, window);
     page->setLiveSocket(mission);

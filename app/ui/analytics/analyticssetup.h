@@ -2,7 +2,7 @@
 
 namespace crewdeck::client {
 class ApiClient;
-class DashboardController;
+class DashboardData;
 class LiveSocket;
 } // namespace crewdeck::client
 
@@ -15,7 +15,6 @@ class MainWindow;
 // the mission socket's signals and a range the user picks also scopes the dashboard's stats
 // card. GUI thread.
 AnalyticsPage *installAnalytics(MainWindow *window, client::ApiClient *api,
-                                client::DashboardController *dashboard,
-                                client::LiveSocket *mission);
+                                client::DashboardData *dashboard, client::LiveSocket *mission);
 
 } // namespace crewdeck::ui

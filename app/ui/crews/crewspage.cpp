@@ -2,8 +2,8 @@
 #include "app/models/marketmodel.h"
 #include "app/models/rentalsmodel.h"
 #include "app/net/apiclient.h"
+#include "app/net/authsession.h"
 #include "app/net/livesocket.h"
-#include "app/net/session.h"
 #include "app/ui/crews/createcrewdialog.h"
 #include "app/ui/errorlabel.h"
 #include "app/ui/format.h"
@@ -32,18 +32,6 @@ namespace crewdeck::ui {
 
 namespace {
 
-QIcon statusDot(const QString &status)
-{
-    QPixmap pm(12, 12);
-    pm.fill(Qt::transparent);
-    QPainter p(&pm);
-    p.setRenderHint(QPainter::Antialiasing);
-    p.setPen(Qt::NoPen);
-    p.setBrush(crewStatusColor(status));
-    p.drawEllipse(QRectF(1, 1, 10, 10));
-    return QIcon(pm);
-}
-
 // Market status column: a coloured dot and the translated status.
 class CrewStatusDelegate : public QStyledItemDelegate
 {
@@ -55,7 +43,7 @@ public:
         if (index.column() == MarketModel::StatusColumn) {
             const QString status = index.data(MarketModel::StatusRole).toString();
             option->text = crewStatusText(status);
-            option->icon = statusDot(status);
+            option->icon = crewStatusDot(status);
             option->features |= QStyleOptionViewItem::HasDecoration;
             option->palette.setColor(QPalette::Text, crewStatusColor(status));
         }
@@ -183,7 +171,7 @@ void RentDialog::accept()
 
 // ---------------------------------------------------------------- CrewsPage
 
-CrewsPage::CrewsPage(ApiClient *api, Session *session, LiveSocket *mission, QWidget *parent)
+CrewsPage::CrewsPage(ApiClient *api, AuthSession *session, LiveSocket *mission, QWidget *parent)
     : QWidget(parent), m_api(api), m_session(session), m_mission(mission),
       m_market(new MarketModel(this)), m_rentals(new RentalsModel(this))
 {
@@ -361,7 +349,7 @@ void CrewsPage::rebuildTree()
         auto *item = new QTreeWidgetItem(m_tree);
         item->setText(0, c.name);
         item->setData(0, Qt::UserRole, c.id);
-        item->setIcon(1, statusDot(c.status));
+        item->setIcon(1, crewStatusDot(c.status));
         item->setText(1, crewStatusText(c.status));
         item->setForeground(1, crewStatusColor(c.status));
         item->setText(2, tr("%n agent(s)", nullptr, int(c.agents.size())));
@@ -395,7 +383,7 @@ void CrewsPage::applyEvent(const Event &event)
         for (int i = 0; i < m_tree->topLevelItemCount(); ++i) {
             QTreeWidgetItem *item = m_tree->topLevelItem(i);
             if (item->data(0, Qt::UserRole).toString() == crewId) {
-                item->setIcon(1, statusDot(status));
+                item->setIcon(1, crewStatusDot(status));
                 item->setText(1, crewStatusText(status));
                 item->setForeground(1, crewStatusColor(status));
             }

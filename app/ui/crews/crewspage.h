@@ -19,7 +19,7 @@ class ApiClient;
 class LiveSocket;
 class MarketModel;
 class RentalsModel;
-class Session;
+class AuthSession;
 } // namespace crewdeck::client
 
 namespace crewdeck::ui {
@@ -68,7 +68,7 @@ class CrewsPage : public QWidget
 {
     Q_OBJECT
 public:
-    CrewsPage(client::ApiClient *api, client::Session *session, client::LiveSocket *mission,
+    CrewsPage(client::ApiClient *api, client::AuthSession *session, client::LiveSocket *mission,
               QWidget *parent = nullptr);
 
     QTreeWidget *crewsTree() const { return m_tree; }
@@ -103,7 +103,7 @@ private:
     QString selectedMarketCrewId() const;
 
     client::ApiClient *m_api;
-    client::Session *m_session;
+    client::AuthSession *m_session;
     QPointer<client::LiveSocket> m_mission;
     QTabWidget *m_tabs;
     QTreeWidget *m_tree;

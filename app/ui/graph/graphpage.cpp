@@ -1,8 +1,9 @@
 #include "app/ui/graph/graphpage.h"
 #include "app/models/crewsmodel.h"
 #include "app/models/recentrunsmodel.h"
+#include "app/models/toolactivitymodel.h"
 #include "app/net/livesocket.h"
-#include "app/net/session.h"
+#include "app/net/livestreams.h"
 #include "app/ui/graph/graphscene.h"
 #include "app/ui/graph/graphview.h"
 #include "app/ui/liveindicator.h"
@@ -17,7 +18,6 @@
 #include <QStackedWidget>
 #include <QTimer>
 #include <QToolButton>
-#include <QUrlQuery>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -25,24 +25,10 @@ using namespace crewdeck::client;
 
 namespace crewdeck::ui {
 
-namespace {
-QIcon statusDot(const QString &status)
-{
-    QPixmap pm(12, 12);
-    pm.fill(Qt::transparent);
-    QPainter p(&pm);
-    p.setRenderHint(QPainter::Antialiasing);
-    p.setPen(Qt::NoPen);
-    p.setBrush(crewStatusColor(status));
-    p.drawEllipse(QRectF(1, 1, 10, 10));
-    return QIcon(pm);
-}
-} // namespace
-
-GraphPage::GraphPage(Session *session, CrewsModel *crews, RecentRunsModel *recentRuns,
+GraphPage::GraphPage(LiveStreams *streams, CrewsModel *crews, RecentRunsModel *recentRuns,
                      QWidget *parent)
-    : QWidget(parent), m_session(session), m_crews(crews), m_recent(recentRuns),
-      m_socket(new LiveSocket(this)), m_scene(new GraphScene(this))
+    : QWidget(parent), m_streams(streams), m_crews(crews), m_recent(recentRuns),
+      m_scene(new GraphScene(this))
 {
     setObjectName(u"graphPage"_s);
     const int em = fontMetrics().height();
@@ -64,7 +50,6 @@ GraphPage::GraphPage(Session *session, CrewsModel *crews, RecentRunsModel *recen
     bar->addStretch(1);
     m_indicator = new LiveIndicator(this);
     m_indicator->setObjectName(u"graphLiveIndicator"_s);
-    m_indicator->setSocket(m_socket);
     bar->addWidget(m_indicator);
 
     auto makeButton = [this](const QString &name, const QString &text, const QString &tip) {
@@ -100,14 +85,9 @@ GraphPage::GraphPage(Session *session, CrewsModel *crews, RecentRunsModel *recen
     connect(fit, &QToolButton::clicked, m_view, &GraphView::fitToView);
     connect(m_combo, &QComboBox::currentIndexChanged, this, &GraphPage::onComboChanged);
 
-    connect(m_socket, &LiveSocket::eventReceived, this, [this](const Event &e) {
-        // Only this crew's stream arrives here; the scene ignores what it cannot place.
-        m_scene->applyEvent(e);
-        Q_EMIT eventReceived(e);
-    });
-    connect(m_socket, &LiveSocket::accessDenied, this, [](int code, const QString &reason) {
-        qCWarning(lcUi) << "graph socket refused:" << code << reason;
-    });
+    // Every held crew's calls pass through the model; the scene ignores other crews'.
+    connect(m_streams->toolActivity(), &ToolActivityModel::callUpdated, m_scene,
+            &GraphScene::applyCall);
 
     connect(m_crews, &QAbstractItemModel::modelReset, this, &GraphPage::reloadCrews);
     connect(m_crews, &QAbstractItemModel::rowsInserted, this, &GraphPage::reloadCrews);
@@ -118,7 +98,13 @@ GraphPage::GraphPage(Session *session, CrewsModel *crews, RecentRunsModel *recen
 
 GraphPage::~GraphPage()
 {
-    m_socket->close();
+    if (m_streams && !m_heldCrewId.isEmpty())
+        m_streams->releaseGraph(m_heldCrewId);
+}
+
+LiveSocket *GraphPage::socket() const
+{
+    return m_heldCrewId.isEmpty() ? nullptr : m_streams->graphSocket(m_heldCrewId);
 }
 
 QString GraphPage::signatureOf(const Crew &crew)
@@ -135,7 +121,7 @@ void GraphPage::reloadCrews()
     m_reloading = true;
     m_combo->clear();
     for (const Crew &c : m_crews->crews())
-        m_combo->addItem(statusDot(m_crews->statusOf(c.id)), c.name, c.id);
+        m_combo->addItem(crewStatusDot(m_crews->statusOf(c.id)), c.name, c.id);
     int idx = keep.isEmpty() ? -1 : m_combo->findData(keep);
     if (idx < 0 && m_combo->count() > 0)
         idx = 0;
@@ -185,22 +171,31 @@ void GraphPage::showCrew(const Crew &crew)
     const bool newCrew = crew.id != m_shownCrewId;
     m_shownSignature = sig;
     m_scene->setCrew(crew);
-    if (!crew.id.isEmpty())
+    if (!crew.id.isEmpty()) {
         m_scene->setCrewStatus(m_crews->statusOf(crew.id));
+        // Calls of this crew already under way (its stream is held for the runs list too).
+        const ToolActivityModel *activity = m_streams->toolActivity();
+        for (int row = 0; row < activity->rowCount(); ++row) {
+            const QString id =
+                activity->index(row).data(ToolActivityModel::ToolCallIdRole).toString();
+            if (const ToolActivityModel::Call *c = activity->call(id); c && c->crewId == crew.id)
+                m_scene->applyCall(*c);
+        }
+    }
     QTimer::singleShot(0, m_view, &GraphView::fitToView);
     m_view->fitToView();
     if (!newCrew)
         return;
     m_shownCrewId = crew.id;
-    m_socket->close();
-    m_socket->clearResumePoint();
-    if (crew.id.isEmpty() || !m_session->isLoggedIn())
+    // Acquire before releasing: a crew the runs list follows keeps its one socket.
+    const QString previous = std::exchange(m_heldCrewId, crew.id);
+    if (!crew.id.isEmpty())
+        m_streams->acquireGraph(crew.id);
+    if (!previous.isEmpty())
+        m_streams->releaseGraph(previous);
+    m_indicator->setSocket(socket());
+    if (crew.id.isEmpty())
         return;
-    QUrlQuery q;
-    q.addQueryItem(u"crew_id"_s, crew.id);
-    m_socket->setUrl(m_session->socketUrl(u"/ws/graph"_s, q.toString(QUrl::FullyEncoded)));
-    m_socket->setToken(m_session->token());
-    m_socket->open();
     Q_EMIT crewChanged(crew.id);
 }
 

@@ -2,6 +2,7 @@
 #include "shared/events.h"
 #include "shared/types.h"
 
+#include <QPointer>
 #include <QWidget>
 #include <functional>
 
@@ -13,8 +14,8 @@ class QToolButton;
 namespace crewdeck::client {
 class CrewsModel;
 class LiveSocket;
+class LiveStreams;
 class RecentRunsModel;
-class Session;
 } // namespace crewdeck::client
 
 namespace crewdeck::ui {
@@ -24,20 +25,21 @@ class GraphView;
 class LiveIndicator;
 
 // The agent graph page: pick one of the org's crews (combo with status colours) and watch
-// its agents use their tools live. Owns the crew's /ws/graph socket (the reusable
-// LiveSocket: reconnect, resume by since) and re-emits every event it receives, so that
-// toasts and tray notifications can follow the same stream. GUI thread.
+// its agents use their tools live. Holds a reference on the crew's /ws/graph stream in
+// LiveStreams (which owns the socket) and shows the ToolActivityModel's calls of that crew
+// in the scene. GUI thread.
 class GraphPage : public QWidget
 {
     Q_OBJECT
 public:
-    GraphPage(client::Session *session, client::CrewsModel *crews,
+    GraphPage(client::LiveStreams *streams, client::CrewsModel *crews,
               client::RecentRunsModel *recentRuns, QWidget *parent = nullptr);
     ~GraphPage() override;
 
     GraphScene *scene() const { return m_scene; }
     GraphView *view() const { return m_view; }
-    client::LiveSocket *socket() const { return m_socket; }
+    // The shown crew's graph socket (owned by LiveStreams); null when none is shown.
+    client::LiveSocket *socket() const;
     QComboBox *crewCombo() const { return m_combo; }
 
     QString currentCrewId() const;
@@ -50,8 +52,6 @@ public:
                               std::function<void(bool applied)> done);
 
 Q_SIGNALS:
-    // Every stream event of the selected crew's graph socket (tool_*, run_status).
-    void eventReceived(const crewdeck::Event &event);
     void crewChanged(const QString &crewId);
 
 private:
@@ -61,10 +61,10 @@ private:
     void updateStatus();
     static QString signatureOf(const Crew &crew);
 
-    client::Session *m_session;
+    QPointer<client::LiveStreams> m_streams;
     client::CrewsModel *m_crews;
     client::RecentRunsModel *m_recent;
-    client::LiveSocket *m_socket;
+    QString m_heldCrewId; // the crew this page holds a graph reference on
     GraphScene *m_scene;
     GraphView *m_view;
     QComboBox *m_combo;

@@ -168,44 +168,42 @@ NodeItem *GraphScene::nodeForCall(const QString &agentId, const QString &toolCal
     return m_callNodes.value(toolCallId);
 }
 
-bool GraphScene::applyEvent(const Event &event)
+bool GraphScene::applyCall(const client::ToolActivityModel::Call &call)
 {
-    if (const auto *s = std::get_if<ToolStartEvent>(&event.body)) {
-        if (s->crewId != m_crewId)
-            return false;
-        NodeItem *n = nodeForCall(s->agentId, s->toolCallId, s->tool);
-        if (!n)
-            return false;
-        m_callNodes.insert(s->toolCallId, n);
-        n->startCall(s->toolCallId);
-        ++m_applied;
-        Q_EMIT toolActivity(s->agentId, s->tool, s->toolCallId, u"start"_s);
-        return true;
+    using Phase = client::ToolActivityModel::Phase;
+    if (call.crewId != m_crewId || m_crewId.isEmpty())
+        return false;
+    NodeItem *n = nodeForCall(call.agentId, call.toolCallId, call.tool);
+    if (!n)
+        return false;
+    const bool running =
+        n->phase() == NodeItem::Phase::Running && n->toolCallId() == call.toolCallId;
+    QString phase;
+    switch (call.phase) {
+    case Phase::Start:
+        m_callNodes.insert(call.toolCallId, n);
+        n->startCall(call.toolCallId);
+        phase = u"start"_s;
+        break;
+    case Phase::Progress:
+        // A call first seen mid-way (the page opened while it ran): start it on the node.
+        if (!running) {
+            m_callNodes.insert(call.toolCallId, n);
+            n->startCall(call.toolCallId);
+        }
+        n->setProgress(call.toolCallId, call.progress, call.message);
+        phase = u"progress"_s;
+        break;
+    case Phase::End:
+        m_callNodes.remove(call.toolCallId);
+        n->endCall(call.toolCallId, call.status, call.durationMs, call.exitCode);
+        phase = u"end"_s;
+        break;
     }
-    if (const auto *p = std::get_if<ToolProgressEvent>(&event.body)) {
-        if (p->crewId != m_crewId)
-            return false;
-        NodeItem *n = m_callNodes.value(p->toolCallId);
-        if (!n)
-            return false;
-        n->setProgress(p->toolCallId, p->progress.value_or(-1), p->message);
-        ++m_applied;
-        Q_EMIT toolActivity(p->agentId, n->title(), p->toolCallId, u"progress"_s);
-        return true;
-    }
-    if (const auto *e = std::get_if<ToolEndEvent>(&event.body)) {
-        if (e->crewId != m_crewId)
-            return false;
-        NodeItem *n = nodeForCall(e->agentId, e->toolCallId, e->tool);
-        if (!n)
-            return false;
-        m_callNodes.remove(e->toolCallId);
-        n->endCall(e->toolCallId, e->status, e->durationMs, e->exitCode);
-        ++m_applied;
-        Q_EMIT toolActivity(e->agentId, e->tool, e->toolCallId, u"end"_s);
-        return true;
-    }
-    return false;
+    ++m_applied;
+    Q_EMIT toolActivity(call.agentId, call.tool.isEmpty() ? n->title() : call.tool, call.toolCallId,
+                        phase);
+    return true;
 }
 
 } // namespace crewdeck::ui

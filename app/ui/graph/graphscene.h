@@ -1,4 +1,5 @@
 #pragma once
+#include "app/models/toolactivitymodel.h"
 #include "shared/events.h"
 #include "shared/types.h"
 
@@ -39,8 +40,9 @@ public:
     QString crewId() const { return m_crewId; }
     void setCrewStatus(const QString &status);
 
-    // Applies a tool_* event of this crew; false for anything else.
-    bool applyEvent(const Event &event);
+    // Shows the state of one tool call of this crew (ToolActivityModel::callUpdated, after
+    // every event); false for other crews' calls and calls of tools it has no node for.
+    bool applyCall(const crewdeck::client::ToolActivityModel::Call &call);
 
     NodeItem *crewNode() const { return m_crewNode; }
     NodeItem *agentNode(const QString &agentId) const { return m_agents.value(agentId); }

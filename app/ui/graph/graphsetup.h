@@ -1,9 +1,8 @@
 #pragma once
 
 namespace crewdeck::client {
-class DashboardController;
-class LiveSocket;
-class Session;
+class DashboardData;
+class LiveStreams;
 } // namespace crewdeck::client
 
 namespace crewdeck::ui {
@@ -23,18 +22,14 @@ struct LiveExtras
 
 struct LiveExtrasOptions
 {
-    int heartbeatMs = 45000;
-    int backoffBaseMs = 500;
-    int backoffCapMs = 20000;
     bool trayEnabled = true;
 };
 
-// Adds the "Graph" page to the window's sidebar, the tool-call toasts (fed by the graph
-// socket, a click emits MainWindow::runActivated) and the tray notifier (fed by the graph
-// socket's run_status and the mission socket's signals). The graph socket's run_status
-// events also reach the dashboard (debounced refresh). GUI thread.
-LiveExtras installLiveExtras(MainWindow *window, client::Session *session,
-                             client::DashboardController *dashboard, client::LiveSocket *mission,
-                             const LiveExtrasOptions &options);
+// Adds the "Graph" page to the window's sidebar, the tool-call toasts (reading LiveStreams'
+// tool-activity model, which covers every crew it follows; a click emits
+// MainWindow::runActivated) and the tray notifier (failed tool calls from the graph streams,
+// crews going offline from the mission stream). Nothing here opens a socket. GUI thread.
+LiveExtras installLiveExtras(MainWindow *window, client::LiveStreams *streams,
+                             client::DashboardData *dashboard, const LiveExtrasOptions &options);
 
 } // namespace crewdeck::ui

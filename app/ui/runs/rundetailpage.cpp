@@ -2,8 +2,9 @@
 #include "app/models/recentrunsmodel.h"
 #include "app/models/toolcallsmodel.h"
 #include "app/net/apiclient.h"
+#include "app/net/authsession.h"
 #include "app/net/livesocket.h"
-#include "app/net/session.h"
+#include "app/net/livestreams.h"
 #include "app/ui/errorlabel.h"
 #include "app/ui/runs/logview.h"
 #include "app/ui/runs/statuspill.h"
@@ -25,8 +26,10 @@ using namespace crewdeck::client;
 
 namespace crewdeck::ui {
 
-RunDetailPage::RunDetailPage(ApiClient *api, Session *session, QWidget *parent)
-    : QWidget(parent), m_api(api), m_session(session), m_model(new ToolCallsModel(this))
+RunDetailPage::RunDetailPage(ApiClient *api, AuthSession *session, LiveStreams *streams,
+                             QWidget *parent)
+    : QWidget(parent), m_api(api), m_session(session), m_streams(streams),
+      m_model(new ToolCallsModel(this))
 {
     setObjectName(u"runDetailPage"_s);
     const int em = fontMetrics().height();
@@ -135,8 +138,20 @@ RunDetailPage::RunDetailPage(ApiClient *api, Session *session, QWidget *parent)
 
 RunDetailPage::~RunDetailPage()
 {
+    releaseSocket();
+}
+
+void RunDetailPage::releaseSocket()
+{
     if (m_socket)
-        m_socket->close();
+        m_socket->disconnect(this);
+    m_socket = nullptr;
+    if (m_streams) {
+        m_streams->disconnect(this);
+        if (!m_heldRunId.isEmpty())
+            m_streams->releaseRun(m_heldRunId);
+    }
+    m_heldRunId.clear();
 }
 
 void RunDetailPage::openRun(const QString &runId)
@@ -155,12 +170,7 @@ void RunDetailPage::openRun(const QString &runId)
         const QSignalBlocker block(m_timeline);
         m_timeline->setSelectedToolCall({});
     }
-    if (m_socket) {
-        m_socket->disconnect(this);
-        m_socket->close();
-        m_socket->deleteLater();
-        m_socket = nullptr;
-    }
+    releaseSocket();
     m_title->setText(tr("Run %1").arg(runId));
     fetchRun();
     openSocket();
@@ -199,28 +209,35 @@ void RunDetailPage::fetchRun()
 
 void RunDetailPage::openSocket()
 {
-    auto *s = new LiveSocket(this);
+    if (!m_streams)
+        return;
+    LiveSocket *s = m_streams->acquireRun(m_runId);
+    if (!s)
+        return;
+    m_heldRunId = m_runId;
     m_socket = s;
-    s->setUrl(m_session->socketUrl(u"/ws/runs/"_s +
-                                   QString::fromLatin1(QUrl::toPercentEncoding(m_runId))));
-    s->setToken(m_session->token());
-    s->setEndsOnNormalClose(true);
-    connect(s, &LiveSocket::eventReceived, this, [this](const Event &e) {
-        m_model->applyEvent(e);
-        // Tokens, duration and final timestamps are REST fields.
-        if (const auto *rs = std::get_if<RunStatusEvent>(&e.body);
-            rs && RunState::isFinal(rs->status))
-            fetchRun();
-        else if (std::holds_alternative<ToolEndEvent>(e.body))
-            fetchRun();
-    });
+    const QString runId = m_runId;
+    connect(m_streams, &LiveStreams::runEvent, this,
+            [this, runId](const QString &id, const Event &e) {
+                if (id != runId)
+                    return;
+                m_model->applyEvent(e);
+                // Tokens, duration and final timestamps are REST fields.
+                if (const auto *rs = std::get_if<RunStatusEvent>(&e.body);
+                    rs && RunState::isFinal(rs->status))
+                    fetchRun();
+                else if (std::holds_alternative<ToolEndEvent>(e.body))
+                    fetchRun();
+            });
     connect(s, &LiveSocket::stateChanged, this, [this](LiveSocket::State st) {
         if (st == LiveSocket::State::Live && !m_eventsLoaded) {
             m_eventsLoaded = true;
             checkLoaded();
         }
     });
-    connect(s, &LiveSocket::resetRequired, this, [this] {
+    connect(m_streams, &LiveStreams::runReset, this, [this, runId](const QString &id) {
+        if (id != runId)
+            return;
         // The run's history is gone from the socket: start over from REST.
         m_model->clear();
         m_log->clear();
@@ -239,7 +256,6 @@ void RunDetailPage::openSocket()
         qCInfo(lcUi) << "run socket closed" << code << reason << "- replaying over REST";
         fetchEventsOverRest();
     });
-    s->open();
 }
 
 void RunDetailPage::fetchEventsOverRest()

@@ -10,8 +10,9 @@ class QPushButton;
 
 namespace crewdeck::client {
 class ApiClient;
+class AuthSession;
 class LiveSocket;
-class Session;
+class LiveStreams;
 class ToolCallsModel;
 } // namespace crewdeck::client
 
@@ -25,15 +26,16 @@ class TimelineWidget;
 
 // One run: a header (status pill, crew, duration, tokens), the tool-call timeline and the
 // selected call's live log. GET /runs/{id} gives the header and calls; /ws/runs/{id} (from
-// its first event, ending with the server's 1000 close) gives every tool event, live for a
-// running run and as a replay for a finished one; when the socket cannot deliver, the
-// events come from GET /runs/{id}/events. Cancel and Re-run for members and admins. GUI
-// thread.
+// its first event, ending with the server's 1000 close; LiveStreams owns the socket, the
+// page holds a reference while it shows the run) gives every tool event, live for a running
+// run and as a replay for a finished one; when the socket cannot deliver, the events come
+// from GET /runs/{id}/events. Cancel and Re-run for members and admins. GUI thread.
 class RunDetailPage : public QWidget
 {
     Q_OBJECT
 public:
-    RunDetailPage(client::ApiClient *api, client::Session *session, QWidget *parent = nullptr);
+    RunDetailPage(client::ApiClient *api, client::AuthSession *session,
+                  client::LiveStreams *streams, QWidget *parent = nullptr);
     ~RunDetailPage() override;
 
     void openRun(const QString &runId);
@@ -43,6 +45,7 @@ public:
     LogView *logView() const { return m_log; }
     QPushButton *cancelButton() const { return m_cancel; }
     QPushButton *rerunButton() const { return m_rerun; }
+    // The shown run's socket (owned by LiveStreams).
     client::LiveSocket *socket() const { return m_socket; }
     QString errorText() const;
     // REST answered and the events are flowing (socket Live or the replay finished).
@@ -60,6 +63,7 @@ Q_SIGNALS:
 private:
     void fetchRun();
     void openSocket();
+    void releaseSocket();
     void fetchEventsOverRest();
     void updateHeader();
     void showLogOf(const QString &toolCallId);
@@ -67,9 +71,11 @@ private:
     void showError(const QString &text);
 
     client::ApiClient *m_api;
-    client::Session *m_session;
+    client::AuthSession *m_session;
+    QPointer<client::LiveStreams> m_streams;
     client::ToolCallsModel *m_model;
     QPointer<client::LiveSocket> m_socket;
+    QString m_heldRunId; // the run this page holds a LiveStreams reference on
     QString m_runId;
     quint64 m_generation = 0;
     bool m_restLoaded = false;

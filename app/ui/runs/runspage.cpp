@@ -1,8 +1,8 @@
 #include "app/ui/runs/runspage.h"
 #include "app/models/runsmodel.h"
 #include "app/net/apiclient.h"
-#include "app/net/livesocket.h"
-#include "app/net/session.h"
+#include "app/net/authsession.h"
+#include "app/ui/runs/runsdelegate.h"
 #include "app/ui/runs/startrundialog.h"
 #include "app/ui/runs/statuspill.h"
 #include "app/ui/theme.h"
@@ -14,10 +14,8 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollBar>
-#include <QSet>
 #include <QSortFilterProxyModel>
 #include <QTableView>
-#include <QUrlQuery>
 #include <QVBoxLayout>
 
 using namespace Qt::StringLiterals;
@@ -25,7 +23,7 @@ using namespace crewdeck::client;
 
 namespace crewdeck::ui {
 
-RunsPage::RunsPage(ApiClient *api, Session *session, QWidget *parent)
+RunsPage::RunsPage(ApiClient *api, AuthSession *session, QWidget *parent)
     : QWidget(parent), m_api(api), m_session(session), m_model(new RunsModel(api, this)),
       m_proxy(new QSortFilterProxyModel(this))
 {
@@ -151,8 +149,9 @@ RunsPage::RunsPage(ApiClient *api, Session *session, QWidget *parent)
         if (!m_model->hasRunningRows())
             return;
         m_view->viewport()->update();
-        // The end of a run may come without an event on these sockets (the last tool_end
-        // precedes the final status): poll the unfinished rows every few seconds.
+        // The end of a run comes without a graph event (the last tool_end precedes the
+        // final status; /ws/graph carries no run_status): poll the unfinished rows every
+        // few seconds.
         if (++m_ticks % 3 == 0) {
             for (int r = 0; r < m_model->rowCount(); ++r) {
                 const Run *run = m_model->runAt(r);
@@ -167,27 +166,11 @@ RunsPage::RunsPage(ApiClient *api, Session *session, QWidget *parent)
     applyFilter();
 }
 
-RunsPage::~RunsPage()
-{
-    for (const auto &s : std::as_const(m_sockets)) {
-        if (s)
-            s->close();
-    }
-}
+RunsPage::~RunsPage() = default;
 
 bool RunsPage::isLoaded() const
 {
     return m_crewsLoaded && m_model->hasLoaded() && !m_model->isLoading();
-}
-
-QList<LiveSocket *> RunsPage::sockets() const
-{
-    QList<LiveSocket *> out;
-    for (const auto &s : m_sockets) {
-        if (s)
-            out.append(s);
-    }
-    return out;
 }
 
 void RunsPage::setRange(Range range)
@@ -252,59 +235,12 @@ void RunsPage::loadCrews()
             m_crewCombo->setCurrentIndex(i >= 0 ? i : 0);
         }
         m_model->setCrewNames(names);
-        openSockets(m_crews);
         m_crewsLoaded = true;
         if (!m_announced && isLoaded()) {
             m_announced = true;
             Q_EMIT loaded();
         }
     });
-}
-
-// One /ws/graph socket per crew: its run_status events keep running rows current and bring
-// new runs into the list.
-void RunsPage::openSockets(const QList<Crew> &crews)
-{
-    QSet<QString> wanted;
-    for (const Crew &c : crews) {
-        wanted.insert(c.id);
-        if (m_sockets.value(c.id))
-            continue;
-        auto *s = new LiveSocket(this);
-        QUrlQuery q;
-        q.addQueryItem(u"crew_id"_s, c.id);
-        s->setUrl(m_session->socketUrl(u"/ws/graph"_s, q.toString(QUrl::FullyEncoded)));
-        s->setToken(m_session->token());
-        connect(s, &LiveSocket::eventReceived, this, [this](const Event &e) {
-            if (const auto *rs = std::get_if<RunStatusEvent>(&e.body)) {
-                m_model->applyRunStatus(*rs);
-            } else if (std::holds_alternative<ToolStartEvent>(e.body) ||
-                       std::holds_alternative<ToolEndEvent>(e.body)) {
-                // The graph stream carries tool events: a run we do not list yet has
-                // started, or a listed one moved on (tokens, status).
-                if (m_model->rowOf(e.runId()) >= 0)
-                    m_model->refreshRun(e.runId());
-                else
-                    m_model->applyRunStatus(
-                        RunStatusEvent{e.crewId(), e.runId(), RunState::Running});
-            }
-        });
-        // History lost or back after an outage: REST is the truth.
-        connect(s, &LiveSocket::resetRequired, this, [this] { m_model->reload(); });
-        m_sockets.insert(c.id, s);
-        s->open();
-    }
-    for (auto it = m_sockets.begin(); it != m_sockets.end();) {
-        if (!wanted.contains(it.key())) {
-            if (it.value()) {
-                it.value()->close();
-                it.value()->deleteLater();
-            }
-            it = m_sockets.erase(it);
-        } else {
-            ++it;
-        }
-    }
 }
 
 void RunsPage::updateStatusLine()

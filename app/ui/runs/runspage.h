@@ -15,22 +15,22 @@ class QTableView;
 
 namespace crewdeck::client {
 class ApiClient;
-class LiveSocket;
 class RunsModel;
-class Session;
+class AuthSession;
 } // namespace crewdeck::client
 
 namespace crewdeck::ui {
 
 // "Runs": every run of the org in a sortable table, loaded page by page while scrolling,
-// filtered by crew, status and a created-at range. Running rows follow run_status events of
-// the crews' /ws/graph sockets (one LiveSocket per crew). Double-click opens the run; "New
-// run" opens the start-run dialog. GUI thread.
+// filtered by crew, status and a created-at range. The model is fed live by LiveStreams
+// (tool events of every crew's /ws/graph stream bring new runs in and move listed ones on);
+// the page opens no socket. Double-click opens the run; "New run" opens the start-run
+// dialog. GUI thread.
 class RunsPage : public QWidget
 {
     Q_OBJECT
 public:
-    RunsPage(client::ApiClient *api, client::Session *session, QWidget *parent = nullptr);
+    RunsPage(client::ApiClient *api, client::AuthSession *session, QWidget *parent = nullptr);
     ~RunsPage() override;
 
     client::RunsModel *model() const { return m_model; }
@@ -38,8 +38,6 @@ public:
     QSortFilterProxyModel *proxy() const { return m_proxy; }
     // First page answered and the crew list known.
     bool isLoaded() const;
-    // Live graph sockets (one per crew), for tests and the indicator.
-    QList<client::LiveSocket *> sockets() const;
 
     // Date presets of the range filter.
     enum class Range { All, Day, Week, Month, Custom };
@@ -56,11 +54,10 @@ Q_SIGNALS:
 private:
     void applyFilter();
     void loadCrews();
-    void openSockets(const QList<Crew> &crews);
     void updateStatusLine();
 
     client::ApiClient *m_api;
-    client::Session *m_session;
+    client::AuthSession *m_session;
     client::RunsModel *m_model;
     QSortFilterProxyModel *m_proxy;
     QTableView *m_view;
@@ -71,7 +68,6 @@ private:
     QDateTimeEdit *m_toEdit;
     QPushButton *m_newRun;
     QLabel *m_statusLine;
-    QHash<QString, QPointer<client::LiveSocket>> m_sockets;
     QList<Crew> m_crews;
     bool m_crewsLoaded = false;
     bool m_announced = false;

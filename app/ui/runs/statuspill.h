@@ -1,5 +1,4 @@
 #pragma once
-#include <QStyledItemDelegate>
 #include <QWidget>
 
 class QPainter;
@@ -27,19 +26,6 @@ protected:
 
 private:
     QString m_status;
-};
-
-// Runs table cells: the status as a pill, the duration of a running run counting up live
-// (now - started_at), the rest as usual.
-class RunsDelegate : public QStyledItemDelegate
-{
-    Q_OBJECT
-public:
-    using QStyledItemDelegate::QStyledItemDelegate;
-    void paint(QPainter *painter, const QStyleOptionViewItem &option,
-               const QModelIndex &index) const override;
-    QSize sizeHint(const QStyleOptionViewItem &option, const QModelIndex &index) const override;
-    QString displayText(const QVariant &value, const QLocale &locale) const override;
 };
 
 } // namespace crewdeck::ui

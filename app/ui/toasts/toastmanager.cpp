@@ -67,14 +67,24 @@ void ToastManager::setLifetimes(int successMs, int errorMs, int runningMs)
     m_runningMs = runningMs;
 }
 
-void ToastManager::handleEvent(const Event &event)
+void ToastManager::setSource(client::ToolActivityModel *activity)
 {
-    if (!std::holds_alternative<ToolStartEvent>(event.body) &&
-        !std::holds_alternative<ToolProgressEvent>(event.body) &&
-        !std::holds_alternative<ToolEndEvent>(event.body))
-        return;
-    // Only queue here: whatever the rate, widgets are touched once per batch.
-    m_queue.append(event);
+    if (m_source)
+        m_source->disconnect(this);
+    m_source = activity;
+    if (activity)
+        connect(activity, &client::ToolActivityModel::callUpdated, this,
+                &ToastManager::onCallUpdated);
+}
+
+void ToastManager::onCallUpdated(const client::ToolActivityModel::Call &call)
+{
+    // Only note the id here: whatever the rate, widgets are touched once per batch.
+    ++m_applied;
+    if (!m_queued.contains(call.toolCallId)) {
+        m_queued.insert(call.toolCallId);
+        m_queue.append(call.toolCallId);
+    }
     if (!m_batch.isActive())
         m_batch.start();
 }
@@ -100,48 +110,47 @@ ToastManager::Toast &ToastManager::entry(const QString &toolCallId, const QStrin
     return *it;
 }
 
-void ToastManager::apply(const Event &event)
+void ToastManager::apply(const client::ToolActivityModel::Call &call)
 {
+    using CallPhase = client::ToolActivityModel::Phase;
     const qint64 now = m_clock.elapsed();
-    if (const auto *s = std::get_if<ToolStartEvent>(&event.body)) {
-        Toast &t = entry(s->toolCallId, s->runId, s->crewId, s->agentId);
-        t.tool = s->tool;
+    Toast &t = entry(call.toolCallId, call.runId, call.crewId, call.agentId);
+    if (!call.tool.isEmpty())
+        t.tool = call.tool;
+    t.progress = call.progress;
+    t.message = call.message;
+    switch (call.phase) {
+    case CallPhase::Start:
         t.phase = Phase::Start;
         t.expiresAt = now + m_runningMs;
-    } else if (const auto *p = std::get_if<ToolProgressEvent>(&event.body)) {
-        const auto existing = m_toasts.constFind(p->toolCallId);
-        if (existing != m_toasts.cend() && existing->phase == Phase::End)
-            return; // nothing of a call follows its end; a stray line must not reopen it
-        Toast &t = entry(p->toolCallId, p->runId, p->crewId, p->agentId);
+        break;
+    case CallPhase::Progress:
         t.phase = Phase::Progress;
-        if (p->progress)
-            t.progress = qBound(0, *p->progress, 100);
-        if (!p->message.isEmpty())
-            t.message = p->message;
         t.expiresAt = now + m_runningMs;
-    } else if (const auto *e = std::get_if<ToolEndEvent>(&event.body)) {
-        Toast &t = entry(e->toolCallId, e->runId, e->crewId, e->agentId);
-        t.tool = e->tool;
+        break;
+    case CallPhase::End: {
+        if (t.phase == Phase::End && t.status == call.status)
+            return; // already shown as ended: keep its lifetime
         t.phase = Phase::End;
-        t.status = e->status;
-        t.durationMs = e->durationMs;
-        t.exitCode = e->exitCode;
-        if (e->status == CallState::Success)
-            t.progress = 100;
-        const bool bad = e->status == CallState::Failed || e->status == CallState::Timeout;
+        t.status = call.status;
+        t.durationMs = call.durationMs;
+        t.exitCode = call.exitCode;
+        const bool bad = call.status == CallState::Failed || call.status == CallState::Timeout;
         t.expiresAt = now + (bad ? m_errorMs : m_successMs);
-    } else {
-        return;
+        break;
     }
-    ++m_applied;
+    }
 }
 
 void ToastManager::flush()
 {
     m_batch.stop();
-    const QList<Event> queue = std::exchange(m_queue, {});
-    for (const Event &e : queue)
-        apply(e);
+    const QList<QString> queue = std::exchange(m_queue, {});
+    m_queued.clear();
+    for (const QString &id : queue) {
+        if (const client::ToolActivityModel::Call *c = m_source ? m_source->call(id) : nullptr)
+            apply(*c);
+    }
     expire();
     render();
     if (!m_changed.isEmpty()) {

@@ -1,5 +1,5 @@
 #pragma once
-#include "shared/events.h"
+#include "app/models/toolactivitymodel.h"
 
 #include <QElapsedTimer>
 #include <QHash>
@@ -17,10 +17,11 @@ namespace crewdeck::ui {
 
 class ToastWidget;
 
-// Non-modal toasts for tool calls, stacked in the bottom-right corner of a host window:
-// one toast per tool call, updated in place (start -> progress bar -> result). Events are
-// only queued when they arrive; a short timer applies the queue in one batch, so a flood of
-// thousands of events per second costs a few widget updates per tick. At most MaxVisible
+// Non-modal toasts for tool calls, stacked in a corner of a host window: one toast per tool
+// call, updated in place (start -> progress bar -> result). The calls come from the
+// ToolActivityModel (setSource): an update only notes the call's id; a short timer reads
+// the noted calls' latest state from the model in one batch, so a flood of thousands of
+// events per second costs a few widget updates per tick. At most MaxVisible
 // toasts show (the newest), the rest collapse into a "+N more" chip. Toasts dismiss
 // themselves (failures stay longer), hovering pauses that, a click opens the run. GUI thread.
 class ToastManager : public QObject
@@ -48,6 +49,9 @@ public:
     explicit ToastManager(QWidget *host);
     ~ToastManager() override;
 
+    // The calls shown (not owned). Toasts outlive their model rows until they expire.
+    void setSource(client::ToolActivityModel *activity);
+
     // Agent id -> display name (e.g. from the graph); the id is shown when it returns empty.
     void setAgentNameResolver(std::function<QString(const QString &agentId)> resolver)
     {
@@ -66,6 +70,7 @@ public:
     std::optional<Toast> toast(const QString &toolCallId) const;
     QList<ToastWidget *> visibleWidgets() const;
     ToastWidget *widgetFor(const QString &toolCallId) const;
+    // Model updates taken in (one per tool event the model applied).
     qint64 eventsApplied() const { return m_applied; }
     int queuedEvents() const { return int(m_queue.size()); }
 
@@ -73,8 +78,6 @@ public:
     QString detailFor(const Toast &t) const;
 
 public Q_SLOTS:
-    // Queue a tool_* event (other types are ignored).
-    void handleEvent(const crewdeck::Event &event);
     // Apply the queue now (normally done by the batch timer).
     void flush();
     void dismiss(const QString &toolCallId);
@@ -89,7 +92,8 @@ protected:
     bool eventFilter(QObject *watched, QEvent *event) override;
 
 private:
-    void apply(const Event &event);
+    void onCallUpdated(const client::ToolActivityModel::Call &call);
+    void apply(const client::ToolActivityModel::Call &call);
     Toast &entry(const QString &toolCallId, const QString &runId, const QString &crewId,
                  const QString &agentId);
     void expire();
@@ -102,7 +106,9 @@ private:
 
     QPointer<QWidget> m_host;
     QHash<QString, Toast> m_toasts;
-    QList<Event> m_queue;
+    QPointer<client::ToolActivityModel> m_source;
+    QList<QString> m_queue; // call ids updated since the last batch, first update first
+    QSet<QString> m_queued;
     QList<ToastWidget *> m_pool;
     QHash<ToastWidget *, quint64> m_shownVersion;
     QPushButton *m_more = nullptr;

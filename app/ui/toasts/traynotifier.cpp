@@ -84,7 +84,8 @@ void TrayNotifier::handleEvent(const Event &event)
         crewId = e->crewId;
     }
     if (!failedRun.isEmpty()) {
-        // The same failure may arrive twice (tool_end, then run_status on another socket).
+        // The same failure may arrive twice (tool_end on /ws/graph, then run_status on the
+        // run's socket when the run is open).
         if (m_seenRuns.contains(failedRun))
             return;
         m_seenRuns.insert(failedRun);

@@ -44,7 +44,8 @@ public:
     int notificationCount() const { return m_shown; }
 
 public Q_SLOTS:
-    // run_status and signal events from any socket; the rest is ignored.
+    // LiveStreams' events: tool_end (graph streams), run_status (an open run's socket) and
+    // signal (mission); the rest is ignored.
     void handleEvent(const crewdeck::Event &event);
     // Sends the pending summary now.
     void flush();

@@ -1,27 +1,27 @@
-#include "app/models/dashboardcontroller.h"
+#include "app/models/dashboarddata.h"
 #include "shared/logging.h"
 
 using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
-DashboardController::DashboardController(ApiClient *api, QObject *parent)
+DashboardData::DashboardData(ApiClient *api, QObject *parent)
     : QObject(parent), m_api(api), m_crews(new CrewsModel(this)),
       m_recent(new RecentRunsModel(this))
 {
     m_refreshTimer.setInterval(30000);
     m_debounce.setInterval(500);
     m_debounce.setSingleShot(true);
-    connect(&m_refreshTimer, &QTimer::timeout, this, &DashboardController::refresh);
-    connect(&m_debounce, &QTimer::timeout, this, &DashboardController::refresh);
+    connect(&m_refreshTimer, &QTimer::timeout, this, &DashboardData::refresh);
+    connect(&m_debounce, &QTimer::timeout, this, &DashboardData::refresh);
 }
 
-CardState DashboardController::cardState(Card card) const
+CardState DashboardData::cardState(Card card) const
 {
     return m_state[int(card)];
 }
 
-bool DashboardController::isSettled() const
+bool DashboardData::isSettled() const
 {
     for (const CardState &s : m_state)
         if (s.status == CardState::Status::Loading)
@@ -29,24 +29,24 @@ bool DashboardController::isSettled() const
     return true;
 }
 
-void DashboardController::setRefreshInterval(int ms)
+void DashboardData::setRefreshInterval(int ms)
 {
     m_refreshTimer.setInterval(std::max(ms, 1000));
 }
 
-void DashboardController::start()
+void DashboardData::start()
 {
     m_refreshTimer.start();
     refresh();
 }
 
-void DashboardController::stop()
+void DashboardData::stop()
 {
     m_refreshTimer.stop();
     m_debounce.stop();
 }
 
-void DashboardController::refresh()
+void DashboardData::refresh()
 {
     m_debounce.stop();
     ++m_refreshCount;
@@ -57,7 +57,7 @@ void DashboardController::refresh()
     refreshCard(Card::Crews);
 }
 
-void DashboardController::setCard(Card card, const CardState &state)
+void DashboardData::setCard(Card card, const CardState &state)
 {
     if (m_state[int(card)] == state)
         return;
@@ -65,7 +65,7 @@ void DashboardController::setCard(Card card, const CardState &state)
     Q_EMIT cardChanged(card);
 }
 
-void DashboardController::noteSuccess()
+void DashboardData::noteSuccess()
 {
     if (m_pageError.isEmpty())
         return;
@@ -75,7 +75,7 @@ void DashboardController::noteSuccess()
 
 // A card that already shows data keeps it (slightly stale beats a blank card); the page
 // banner tells that the server cannot be reached. A card without data shows the error.
-void DashboardController::noteFailure(Card card, const ApiFailure &failure)
+void DashboardData::noteFailure(Card card, const ApiFailure &failure)
 {
     // Connectivity details go to the page banner once; the cards just say they are not loaded.
     if (!m_have[int(card)])
@@ -88,7 +88,7 @@ void DashboardController::noteFailure(Card card, const ApiFailure &failure)
     }
 }
 
-void DashboardController::refreshCard(Card card)
+void DashboardData::refreshCard(Card card)
 {
     if (card == Card::RecentRuns)
         card = Card::Stats; // both come from GET /dashboard/stats
@@ -171,7 +171,7 @@ void DashboardController::refreshCard(Card card)
     }
 }
 
-void DashboardController::scheduleRefresh()
+void DashboardData::scheduleRefresh()
 {
     // Not restarted on every event: under a steady flood the refresh still happens once
     // per debounce interval instead of never.
@@ -179,7 +179,7 @@ void DashboardController::scheduleRefresh()
         m_debounce.start();
 }
 
-void DashboardController::handleEvent(const Event &event)
+void DashboardData::handleEvent(const Event &event)
 {
     if (const auto *snap = std::get_if<SnapshotEvent>(&event.body)) {
         m_crews->applySnapshot(*snap);
@@ -197,13 +197,13 @@ void DashboardController::handleEvent(const Event &event)
     }
 }
 
-void DashboardController::handleReset()
+void DashboardData::handleReset()
 {
     m_crews->clearLiveStatus();
     refresh();
 }
 
-void DashboardController::setStatsRange(const QDateTime &from, const QDateTime &to)
+void DashboardData::setStatsRange(const QDateTime &from, const QDateTime &to)
 {
     if (from == m_statsFrom && to == m_statsTo)
         return;

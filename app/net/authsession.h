@@ -8,12 +8,13 @@
 namespace crewdeck::client {
 
 // The logged-in state of the app: which server, which token, which user. Lives on the GUI
-// thread; ApiClient and the LiveSockets read the token from here for every call/connect.
-class Session : public QObject
+// thread; ApiClient and LiveStreams read the token from here for every call/connect.
+// (AuthSession, not Session: the server's ws::Session is one WebSocket client.)
+class AuthSession : public QObject
 {
     Q_OBJECT
 public:
-    explicit Session(QObject *parent = nullptr);
+    explicit AuthSession(QObject *parent = nullptr);
 
     QUrl serverUrl() const { return m_serverUrl; }
     void setServerUrl(const QUrl &url);

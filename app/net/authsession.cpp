@@ -1,12 +1,12 @@
-#include "app/net/session.h"
+#include "app/net/authsession.h"
 
 using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
-Session::Session(QObject *parent) : QObject(parent) {}
+AuthSession::AuthSession(QObject *parent) : QObject(parent) {}
 
-void Session::setServerUrl(const QUrl &url)
+void AuthSession::setServerUrl(const QUrl &url)
 {
     if (url == m_serverUrl)
         return;
@@ -14,7 +14,7 @@ void Session::setServerUrl(const QUrl &url)
     Q_EMIT serverUrlChanged(url);
 }
 
-void Session::start(const LoginResponse &login)
+void AuthSession::start(const LoginResponse &login)
 {
     m_token = login.accessToken;
     m_user = login.user;
@@ -22,7 +22,7 @@ void Session::start(const LoginResponse &login)
     Q_EMIT loggedIn();
 }
 
-void Session::end()
+void AuthSession::end()
 {
     if (m_token.isEmpty())
         return;
@@ -43,19 +43,19 @@ static QUrl withPath(QUrl base, const QString &path, const QString &query)
     return base;
 }
 
-QUrl Session::restUrl(const QString &path, const QString &query) const
+QUrl AuthSession::restUrl(const QString &path, const QString &query) const
 {
     return withPath(m_serverUrl, path, query);
 }
 
-QUrl Session::socketUrl(const QString &path, const QString &query) const
+QUrl AuthSession::socketUrl(const QString &path, const QString &query) const
 {
     QUrl u = withPath(m_serverUrl, path, query);
     u.setScheme(m_serverUrl.scheme() == u"https"_s ? u"wss"_s : u"ws"_s);
     return u;
 }
 
-QUrl Session::normalizeServerUrl(const QString &text)
+QUrl AuthSession::normalizeServerUrl(const QString &text)
 {
     QString t = text.trimmed();
     if (t.isEmpty())

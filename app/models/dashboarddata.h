@@ -12,14 +12,15 @@ namespace crewdeck::client {
 // Holds what the dashboard shows (stats, C7T, rentals, crews, recent runs) with a load
 // state per card. Refreshes every refreshInterval() and, debounced, whenever a run_status or
 // signal event arrives, so that a flood of events costs one refresh. GUI thread.
-class DashboardController : public QObject
+// (DashboardData: the server's DashboardController is the /dashboard route handler.)
+class DashboardData : public QObject
 {
     Q_OBJECT
 public:
     enum class Card { Stats, Tokens, Rentals, Crews, RecentRuns };
     Q_ENUM(Card)
 
-    explicit DashboardController(ApiClient *api, QObject *parent = nullptr);
+    explicit DashboardData(ApiClient *api, QObject *parent = nullptr);
 
     CrewsModel *crewsModel() const { return m_crews; }
     RecentRunsModel *recentRunsModel() const { return m_recent; }
@@ -53,14 +54,15 @@ public:
 
 public Q_SLOTS:
     void refresh();
-    void refreshCard(crewdeck::client::DashboardController::Card card);
-    // Feed events from the sockets here (mission: snapshot + signal; runs/graph: run_status).
+    void refreshCard(crewdeck::client::DashboardData::Card card);
+    // LiveStreams feeds events here: the mission's snapshot and signals, and run_status from
+    // an open run's socket (/ws/graph carries tool events only).
     void handleEvent(const crewdeck::Event &event);
     // The socket's history was reset: live statuses are unreliable, refetch all.
     void handleReset();
 
 Q_SIGNALS:
-    void cardChanged(crewdeck::client::DashboardController::Card card);
+    void cardChanged(crewdeck::client::DashboardData::Card card);
     void pageErrorChanged(const QString &message);
     void refreshStarted();
 
