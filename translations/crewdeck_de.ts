@@ -127,7 +127,7 @@
     </message>
 </context>
 <context>
-    <name>crewdeck::client::DashboardController</name>
+    <name>crewdeck::client::DashboardData</name>
     <message>
         <source>Not loaded: the server cannot be reached.</source>
         <translation>Nicht geladen: Der Server ist nicht erreichbar.</translation>
