@@ -18,13 +18,15 @@ PKGS=(
   # FindOpenGL (through Qt6Gui) picks up whatever GL dev files are present: pin them all
   libgl-dev libegl-dev libglu1-mesa-dev
   libqt6sql6-sqlite libqt6sql6-psql qt6-qpa-plugins qt6-translations-l10n
-  # server libraries
-  libhiredis-dev libsodium-dev libsqlite3-dev
+  # server libraries (libssl-dev: the TLS key/certificate check; Qt's TLS backend uses libssl3)
+  libhiredis-dev libsodium-dev libsqlite3-dev libssl-dev libssl3
   # what the server runs: the tool sandbox, git_clone, pytest
   bubblewrap python3 python3-pytest
   # services and tools the tests use
   redis-server postgresql
   xvfb xauth procps curl
+  # test certificates for the TLS tests are made at test time (tests/support/tlscerts.h)
+  openssl
   poppler-utils
   # packaging and its checks (cpack -G DEB with shlibdeps, scripts/check-install.sh)
   dpkg-dev file desktop-file-utils appstream lintian

@@ -8,6 +8,9 @@ scripts/build.sh
 DATA="${CREWDECK_DATA_DIR:-$HOME/.local/share/crewdeck-demo}"
 LISTEN="${CREWDECK_LISTEN:-127.0.0.1:8080}"
 export CREWDECK_PYTHON="${CREWDECK_PYTHON:-/usr/bin/python3}"
+# Plain HTTP on loopback: the demo never speaks TLS, whatever the shell has set (TLS for
+# deployments: docs/deploy.md, "TLS without nginx").
+unset CREWDECK_TLS_CERT CREWDECK_TLS_KEY
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -x build/bin/crewdeck ]; then
   build/bin/crewdeck-server serve --demo --listen "$LISTEN" --data-dir "$DATA" &
   SERVER=$!

@@ -5,6 +5,7 @@
 #include "server/core/serverapp.h"
 #include "server/model/store.h"
 #include "server/store/storefactory.h"
+#include "server/ws/tlsconfig.h"
 #include "shared/logging.h"
 
 #include <QCoreApplication>
@@ -135,6 +136,15 @@ int main(int argc, char *argv[])
         break;
     }
 
+    if (config.tlsEnabled()) {
+        // A bad pair is a usage error (exit 2, one line naming the file), found before
+        // anything else starts.
+        QString tlsError;
+        if (!loadServerTls({config.tlsCertFile, config.tlsKeyFile}, &tlsError)) {
+            printErr(tlsError);
+            return 2;
+        }
+    }
     ServerApp server(config);
     QString error;
     if (!server.start(&error)) {

@@ -1,5 +1,6 @@
 #include "app/net/apiclient.h"
 #include "app/net/authsession.h"
+#include "app/net/tlstrust.h"
 #include "shared/logging.h"
 #include "shared/timeutil.h"
 
@@ -253,12 +254,15 @@ void ApiClient::get(const QString &path, const QString &query, QObject *context,
 // the handler if `context` still exists.
 void ApiClient::send(QNetworkReply *reply, bool isLogin, QObject *context, RawHandler handler)
 {
+    // Certificate problems are never ignored: the reply fails, and the user is shown what
+    // was wrong with which certificate (subject, issuer, validity, SHA-256 fingerprint).
     auto sslErrors = std::make_shared<QStringList>();
 #if QT_CONFIG(ssl)
-    connect(reply, &QNetworkReply::sslErrors, this, [sslErrors](const QList<QSslError> &errors) {
-        for (const QSslError &e : errors)
-            sslErrors->append(e.errorString());
-    });
+    connect(reply, &QNetworkReply::sslErrors, this,
+            [sslErrors, reply](const QList<QSslError> &errors) {
+                sslErrors->append(
+                    tlstrust::describeErrors(errors, reply->sslConfiguration().peerCertificate()));
+            });
 #endif
     QPointer<QObject> ctx(context);
     const bool hadContext = context != nullptr;
@@ -370,7 +374,8 @@ ApiFailure ApiClient::failureFor(QNetworkReply *reply, const QByteArray &body, b
         if (reply->error() == QNetworkReply::SslHandshakeFailedError || !sslErrors.isEmpty()) {
             f.kind = Kind::Tls;
             f.message = sslErrors.isEmpty()
-                            ? tr("A secure connection to the server could not be established.")
+                            ? tr("A secure connection to the server could not be established: %1")
+                                  .arg(reply->errorString())
                             : tr("A secure connection to the server could not be established: %1")
                                   .arg(sslErrors.join(u"; "_s));
             return f;

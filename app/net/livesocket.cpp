@@ -1,4 +1,5 @@
 #include "app/net/livesocket.h"
+#include "app/net/tlstrust.h"
 #include "shared/logging.h"
 
 #include <QElapsedTimer>
@@ -155,6 +156,7 @@ void LiveSocket::detachSocket(bool abort)
 void LiveSocket::connectNow()
 {
     detachSocket(true);
+    m_tlsError.clear();
     auto *s = new QWebSocket(QString(), QWebSocketProtocol::VersionLatest, this);
     m_socket = s;
     connect(s, &QWebSocket::connected, this, &LiveSocket::onConnected);
@@ -168,13 +170,22 @@ void LiveSocket::connectNow()
                            : int(QWebSocketProtocol::CloseCodeAbnormalDisconnection),
                      wasUp ? s->closeReason() : s->errorString());
     });
+    // wss:// with a certificate we do not trust: never ignored; the dial fails, and the
+    // reason says what was wrong with which certificate (tlsError()).
+    connect(s, &QWebSocket::sslErrors, this, [this, s](const QList<QSslError> &errors) {
+        m_tlsError = tlstrust::describeErrors(errors, s->sslConfiguration().peerCertificate());
+        qCWarning(lcClient).noquote() << "TLS:" << m_tlsError;
+        Q_EMIT tlsFailed(m_tlsError);
+    });
     connect(s, QOverload<QAbstractSocket::SocketError>::of(&QWebSocket::error), this,
             [this, s](QAbstractSocket::SocketError err) {
                 // A failed dial reports only an error; a dropped link reports both (the
                 // second report is ignored because the socket is detached by then).
                 if (s->state() == QAbstractSocket::UnconnectedState || m_state != State::Live)
                     onSocketGone(s, QWebSocketProtocol::CloseCodeAbnormalDisconnection,
-                                 s->errorString() + u" ("_s + QString::number(int(err)) + u')');
+                                 m_tlsError.isEmpty()
+                                     ? s->errorString() + u" ("_s + QString::number(int(err)) + u')'
+                                     : m_tlsError);
             });
 
     QUrl url = m_url;

@@ -89,6 +89,8 @@ public:
     int lastCloseCode() const { return m_lastCloseCode; }
     QString lastCloseReason() const { return m_lastCloseReason; }
     qint64 droppedDuplicates() const { return m_droppedDuplicates; }
+    // The last dial's certificate problem (for the user; empty when none): see tlsFailed().
+    QString tlsError() const { return m_tlsError; }
     // Frames received but not yet delivered (see Delivery above).
     qsizetype pendingFrames() const { return m_inbox.size() - m_inboxPos; }
 
@@ -103,6 +105,10 @@ Q_SIGNALS:
     // Any close after which no retry follows (includes the two above).
     void closedPermanently(int code, const QString &reason);
     void retryScheduled(qint64 delayMs);
+    // A dial failed because the server's certificate is not trusted: `details` names the
+    // problem and the certificate (subject, issuer, validity, SHA-256). Retries go on (the
+    // user may fix the trust), each failing the same way until then.
+    void tlsFailed(const QString &details);
 
 private:
     void setState(State s);
@@ -132,6 +138,7 @@ private:
     qint64 m_droppedDuplicates = 0;
     int m_lastCloseCode = 0;
     QString m_lastCloseReason;
+    QString m_tlsError;
     QDateTime m_nextRetryAt;
     QDateTime m_lastHeardAt;
     std::function<double()> m_random;

@@ -18,6 +18,7 @@
 #include "server/store/storefactory.h"
 #include "server/ws/frontdoor.h"
 #include "server/ws/gateway.h"
+#include "server/ws/tlsconfig.h"
 #include "shared/logging.h"
 #include "shared/timeutil.h"
 
@@ -217,6 +218,25 @@ bool ServerApp::createListener(QString *error)
             socket->deleteLater();
         }
     });
+    if (m_config.tlsEnabled()) {
+        // main() checked the files already (exit 2); loaded again here for embedders (tests).
+        const auto tls = loadServerTls({m_config.tlsCertFile, m_config.tlsKeyFile}, error);
+        if (!tls) {
+            delete m_listener;
+            m_listener = nullptr;
+            return false;
+        }
+        m_listener->setTlsConfiguration(*tls);
+        qCInfo(lcTls).noquote() << "TLS only on this port:" << describeServerCertificate(*tls);
+        const QPointer<FrontDoor> door = m_listener;
+        m_metrics.addGauge(u"crewdeck_tls_handshakes_ok_total"_s,
+                           u"TLS handshakes completed since start"_s,
+                           [door] { return door ? double(door->tlsHandshakesOk()) : 0.0; });
+        m_metrics.addGauge(
+            u"crewdeck_tls_handshakes_failed_total"_s,
+            u"TLS handshakes that failed (error, client gone, or the head timeout) since start"_s,
+            [door] { return door ? double(door->tlsHandshakesFailed()) : 0.0; });
+    }
     if (!m_listener->listen(m_config.listenAddress(), m_config.listenPort)) {
         *error = u"cannot listen on %1:%2: %3"_s.arg(m_config.listenHost)
                      .arg(m_config.listenPort)
@@ -270,7 +290,7 @@ bool ServerApp::start(QString *error)
         return false;
     m_running = true;
     qCInfo(lcHttp).noquote() << "listening on"
-                             << u"http://%1:%2"_s
+                             << u"%1://%2:%3"_s.arg(m_config.tlsEnabled() ? u"https"_s : u"http"_s)
                                     .arg(address().protocol() == QAbstractSocket::IPv6Protocol
                                              ? u'[' + address().toString() + u']'
                                              : address().toString())

@@ -2,6 +2,7 @@
 
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSslSocket>
 #include <QTcpSocket>
 
 #include "shared/logging.h"
@@ -81,11 +82,9 @@ int FrontDoor::pendingHeads() const
 // Thread: the FrontDoor's (main) thread, from the listening socket's notifier.
 void FrontDoor::incomingConnection(qintptr socketDescriptor)
 {
-    auto *socket = new QTcpSocket(this);
-    if (!socket->setSocketDescriptor(socketDescriptor)) {
-        delete socket;
+    QTcpSocket *socket = createSocket(socketDescriptor);
+    if (!socket)
         return;
-    }
     // Responses and frames are written whole: without TCP_NODELAY a small answer can wait
     // for the client's delayed ACK (Nagle), ~40 ms per request on loopback.
     socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
@@ -100,9 +99,14 @@ void FrontDoor::incomingConnection(qintptr socketDescriptor)
     connect(socket, &QIODevice::readyRead, this, [this, socket] { onReadyRead(socket); });
     connect(socket, &QIODevice::bytesWritten, this, [this, socket] { onBytesWritten(socket); });
     connect(socket, &QAbstractSocket::disconnected, this, [this, socket] {
+        onTlsFailed(socket, u"the client closed the connection during the handshake"_s);
         forget(socket);
         socket->deleteLater();
     });
+    if (m_tls) {
+        m_conns.at(socket).handshaking = true;
+        static_cast<QSslSocket *>(socket)->startServerEncryption();
+    }
 }
 
 void FrontDoor::onReadyRead(QTcpSocket *socket)
@@ -411,7 +415,7 @@ void FrontDoor::closeAfterFlush(QTcpSocket *socket)
     socket->skip(socket->bytesAvailable());
     connect(socket, &QIODevice::readyRead, this,
             [socket] { socket->skip(socket->bytesAvailable()); });
-    if (socket->bytesToWrite() == 0)
+    if (unsent(socket) == 0)
         linger(socket);
 }
 
@@ -422,7 +426,7 @@ void FrontDoor::onBytesWritten(QTcpSocket *socket)
         return;
     Conn &c = it->second;
     c.lastActivityMs = m_clock.elapsed();
-    if (socket->bytesToWrite() > 0)
+    if (unsent(socket) > 0)
         return;
     if (c.phase == Phase::Http) {
         if (m_draining)
@@ -516,7 +520,7 @@ void FrontDoor::drop(QTcpSocket *socket)
 bool FrontDoor::isIdle(QTcpSocket *socket, const Conn &conn) const
 {
     return conn.phase == Phase::Http && !conn.awaiting && conn.queue.empty() &&
-           conn.inbox.isEmpty() && conn.framer.atBoundary() && socket->bytesToWrite() == 0;
+           conn.inbox.isEmpty() && conn.framer.atBoundary() && unsent(socket) == 0;
 }
 
 void FrontDoor::sweep()
@@ -526,7 +530,7 @@ void FrontDoor::sweep()
     for (auto &[socket, c] : m_conns) {
         if (c.phase == Phase::AwaitHead) {
             if (now - c.acceptedMs > m_limits.headTimeoutMs)
-                dropped.push_back(socket);
+                dropped.push_back(socket); // TLS: the handshake counts against this too
             continue;
         }
         // While QHttpServer works on a request, or we hold the client back, the client is
@@ -542,6 +546,7 @@ void FrontDoor::sweep()
     }
     for (QTcpSocket *socket : dropped) {
         qCInfo(lcHttp) << "closed a connection that timed out";
+        onTlsFailed(socket, u"no complete handshake within the request-head timeout"_s);
         drop(socket);
     }
     if (m_draining)

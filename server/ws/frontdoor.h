@@ -1,10 +1,12 @@
 #pragma once
 #include <QElapsedTimer>
 #include <QPointer>
+#include <QSslConfiguration>
 #include <QTcpServer>
 #include <QTimer>
 #include <deque>
 #include <functional>
+#include <optional>
 #include <unordered_map>
 
 #include "server/ws/httpframer.h"
@@ -32,6 +34,12 @@ class QTcpSocket;
 //  - every request head must be complete within 30 s of its first byte (the first request's
 //    from the accept), a body within a floor plus a time proportional to its size; a
 //    keep-alive connection idle for 120 s is closed.
+// TLS (setTlsConfiguration, `serve --tls-cert/--tls-key`): every accepted connection is a
+// QSslSocket that starts the server handshake at once; the port speaks nothing else (a
+// plain-HTTP client gets no answer: OpenSSL sends no alert for a non-TLS record). Everything
+// above works on the decrypted bytes unchanged (HttpPipe, peeking for upgrades); the handshake
+// counts against the head timeout, so a client that never finishes it is dropped with those
+// that never send a head. Upgrades hand the QSslSocket itself to the gateway.
 // Thread: the thread the FrontDoor lives in (the server's main thread).
 namespace crewdeck::server {
 
@@ -56,6 +64,13 @@ public:
     ~FrontDoor() override;
 
     void setUpgradeHandler(UpgradeHandler handler) { m_upgradeHandler = std::move(handler); }
+    // Every connection accepted from now on speaks TLS with this configuration (see above).
+    void setTlsConfiguration(const QSslConfiguration &config);
+    bool isTls() const { return m_tls.has_value(); }
+    // TLS handshakes completed / failed (an error, a client that gave up, or the head timeout
+    // while still in the handshake), for /metrics.
+    quint64 tlsHandshakesOk() const { return m_tlsOk; }
+    quint64 tlsHandshakesFailed() const { return m_tlsFailed; }
 
     // Graceful stop: stops listening, drops connections still waiting for a head, closes each
     // HTTP connection as soon as it is between requests with its response written, and emits
@@ -116,8 +131,18 @@ private:
         bool pumpAgain = false;
         int answered = 0; // responses completed
         bool lingering = false;
+        bool handshaking = false; // TLS: accepted, handshake not complete
     };
 
+    // A QTcpSocket, or a QSslSocket in its server handshake when TLS is on (frontdoortls.cpp).
+    QTcpSocket *createSocket(qintptr socketDescriptor);
+    void onTlsEncrypted(QTcpSocket *socket);
+    // Counts and logs a failed handshake (no-op unless `socket` is still in one); the caller
+    // drops or forgets the connection.
+    void onTlsFailed(QTcpSocket *socket, const QString &why);
+    // Bytes written to the socket but not yet handed to the kernel (with TLS: plaintext not
+    // yet encrypted plus encrypted bytes not yet sent).
+    qint64 unsent(QTcpSocket *socket) const;
     void onReadyRead(QTcpSocket *socket);
     void readInput(QTcpSocket *socket);
     bool frameInbox(QTcpSocket *socket, Conn &c);
@@ -146,6 +171,9 @@ private:
     QTimer m_graceTimer;
     bool m_draining = false;
     bool m_drainedEmitted = false;
+    std::optional<QSslConfiguration> m_tls;
+    quint64 m_tlsOk = 0;
+    quint64 m_tlsFailed = 0;
 };
 
 } // namespace crewdeck::server

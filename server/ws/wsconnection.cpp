@@ -4,6 +4,7 @@
 
 #include <QCryptographicHash>
 #include <QSocketNotifier>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -85,11 +86,18 @@ WsConnection::WsConnection(QTcpSocket *socket, qint64 maxMessage, const QByteArr
     // copied twice and parsed in one go.
     m_socket->setReadBufferSize(kReadChunkBytes);
     connect(m_socket, &QIODevice::readyRead, this, &WsConnection::onReadyRead);
-    connect(m_socket, &QIODevice::bytesWritten, this, [this] {
-        if (m_state == State::Closing && m_socket->bytesToWrite() == 0)
+    const auto written = [this] {
+        if (m_state == State::Closing && socketPending() == 0)
             flush(); // half-closes once our close frame is out
         Q_EMIT bytesWritten();
-    });
+    };
+    connect(m_socket, &QIODevice::bytesWritten, this, written);
+    if (auto *ssl = qobject_cast<QSslSocket *>(m_socket)) {
+        // wss://: frames are encrypted into the socket's buffer; "written" is when the
+        // ciphertext reaches the kernel.
+        m_tls = true;
+        connect(ssl, &QSslSocket::encryptedBytesWritten, this, written);
+    }
     // The socket closes its descriptor just before it emits disconnected (same call, no event
     // loop pass between): onDisconnected() drops our write notifier before it could watch a
     // closed or reused descriptor.

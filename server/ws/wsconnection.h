@@ -120,8 +120,15 @@ private:
     // The kernel refused our bytes for good: drop the output and abort on the next pass.
     void failWrite();
     void onDisconnected();
+    // The transport seam: a plain connection's frames go straight to the descriptor
+    // (sendmsg); a TLS one (QSslSocket, wss://) has no usable descriptor (-1) and its frames
+    // go through the socket, which encrypts them.
+    int rawDescriptor() const;
+    // Bytes the socket holds that the kernel has not taken (TLS: plaintext and ciphertext).
+    qint64 socketPending() const;
 
     QTcpSocket *m_socket;
+    bool m_tls = false;
     QSocketNotifier *m_writeNotifier = nullptr; // only while blocked
     QByteArray m_in;                            // unparsed input
     QByteArray m_message;                       // fragments of the message being received

@@ -5,6 +5,7 @@
 #include "server/ws/wsconnection.h"
 
 #include <QSocketNotifier>
+#include <QSslSocket>
 #include <QTcpSocket>
 #include <QTimer>
 
@@ -85,8 +86,8 @@ qint64 WsConnection::sendFrames(const QByteArray *const *frames, qsizetype count
     qsizetype done = 0;
     qint64 into = 0; // bytes of frames[done] already taken
 #ifdef Q_OS_UNIX
-    const int fd = int(m_socket->socketDescriptor());
-    if (m_socket->bytesToWrite() == 0 && fd >= 0) {
+    const int fd = rawDescriptor();
+    if (socketPending() == 0 && fd >= 0) {
         taken = gatherSend(
             fd, [frames](qsizetype i) -> const QByteArray & { return *frames[i]; }, count, 0);
         if (taken < 0) {
@@ -161,7 +162,19 @@ void WsConnection::abort()
 
 qint64 WsConnection::pendingBytes() const
 {
-    return m_outBytes + m_pong.size() + m_socket->bytesToWrite();
+    return m_outBytes + m_pong.size() + socketPending();
+}
+
+int WsConnection::rawDescriptor() const
+{
+    return m_tls ? -1 : int(m_socket->socketDescriptor());
+}
+
+qint64 WsConnection::socketPending() const
+{
+    if (!m_tls)
+        return m_socket->bytesToWrite();
+    return m_socket->bytesToWrite() + static_cast<QSslSocket *>(m_socket)->encryptedBytesToWrite();
 }
 
 void WsConnection::scheduleFlush()
@@ -235,8 +248,8 @@ qint64 WsConnection::writeOut()
     }
     qint64 taken = 0;
 #ifdef Q_OS_UNIX
-    const int fd = int(m_socket->socketDescriptor());
-    if (m_socket->bytesToWrite() == 0 && fd >= 0) {
+    const int fd = rawDescriptor();
+    if (socketPending() == 0 && fd >= 0) {
         taken = gatherSend(
             fd, [this](qsizetype i) -> const QByteArray & { return m_out.at(i); }, m_out.size(),
             m_outOffset);
@@ -251,7 +264,8 @@ qint64 WsConnection::writeOut()
         return taken;
     }
 #endif
-    // Not Unix (or the socket already buffers): the socket's own buffer takes the rest.
+    // TLS, not Unix, or the socket already buffers: the socket's own buffer takes the rest
+    // (bounded: the gateway hands more only once pendingBytes() is 0).
     for (qsizetype i = 0; i < m_out.size(); ++i) {
         const qint64 skip = i == 0 ? m_outOffset : 0;
         m_socket->write(m_out.at(i).constData() + skip, m_out.at(i).size() - skip);

@@ -1,6 +1,7 @@
 // The command-line parser as a pure function of arguments and environment.
 #include "server/core/cli/options.h"
 
+#include <QDir>
 #include <QThread>
 #include <QtTest>
 
@@ -209,6 +210,28 @@ private Q_SLOTS:
         QTest::newRow("grant") << QStringList{u"--grant"_s, u"-1"_s} << u"--grant"_s;
         QTest::newRow("switch value") << QStringList{u"--demo=yes"_s} << u"--demo"_s;
         QTest::newRow("stray") << QStringList{u"serve"_s, u"now"_s} << u"now"_s;
+        QTest::newRow("tls cert alone")
+            << QStringList{u"--tls-cert"_s, u"/x.pem"_s} << u"--tls-key"_s;
+        QTest::newRow("tls key alone")
+            << QStringList{u"--tls-key"_s, u"/x.key"_s} << u"--tls-cert"_s;
+        QTest::newRow("tls cert empty") << QStringList{u"--tls-cert="_s} << u"--tls-cert"_s;
+    }
+
+    void tlsFlags()
+    {
+        // Off by default; both from flags (relative paths made absolute) or the environment.
+        auto r = parse({});
+        QVERIFY(r.config && !r.config->tlsEnabled());
+        r = parse({u"--tls-cert"_s, u"/etc/c.pem"_s, u"--tls-key"_s, u"k.pem"_s});
+        QVERIFY2(r.config, qPrintable(r.error));
+        QVERIFY(r.config->tlsEnabled());
+        QCOMPARE(r.config->tlsCertFile, u"/etc/c.pem"_s);
+        QCOMPARE(r.config->tlsKeyFile, QDir::current().absoluteFilePath(u"k.pem"_s));
+        r = parse({u"--tls-cert"_s, u"/flag.pem"_s}, {{u"CREWDECK_TLS_CERT"_s, u"/env.pem"_s},
+                                                      {u"CREWDECK_TLS_KEY"_s, u"/env.key"_s}});
+        QVERIFY2(r.config, qPrintable(r.error));
+        QCOMPARE(r.config->tlsCertFile, u"/flag.pem"_s);
+        QCOMPARE(r.config->tlsKeyFile, u"/env.key"_s);
     }
 
     void badValues()

@@ -212,7 +212,8 @@ quint16 TestServer::port() const
 
 QUrl TestServer::baseUrl() const
 {
-    return QUrl(u"http://127.0.0.1:%1"_s.arg(port()));
+    return QUrl(
+        u"%1://127.0.0.1:%2"_s.arg(m_config.tlsEnabled() ? u"https"_s : u"http"_s).arg(port()));
 }
 
 QString TestServer::dataDir() const

@@ -221,6 +221,20 @@ QList<Flag> serveFlags()
              c.jwtSecretFile = QDir::current().absoluteFilePath(v);
              return {};
          }},
+        {u"tls-cert"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) -> QString {
+             if (v.isEmpty())
+                 return u"--tls-cert: must not be empty"_s;
+             c.tlsCertFile = QDir::current().absoluteFilePath(v);
+             return {};
+         }},
+        {u"tls-key"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) -> QString {
+             if (v.isEmpty())
+                 return u"--tls-key: must not be empty"_s;
+             c.tlsKeyFile = QDir::current().absoluteFilePath(v);
+             return {};
+         }},
         {u"python"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) -> QString {
              if (v.isEmpty())
@@ -477,6 +491,12 @@ ParseResult parseCommandLine(const QStringList &argsIn, const QProcessEnvironmen
             return result;
     }
 
+    if (c.tlsCertFile.isEmpty() != c.tlsKeyFile.isEmpty()) {
+        result.error = c.tlsCertFile.isEmpty()
+                           ? u"--tls-key needs --tls-cert as well (TLS takes both or neither)"_s
+                           : u"--tls-cert needs --tls-key as well (TLS takes both or neither)"_s;
+        return result;
+    }
     if (c.dataDir.isEmpty())
         c.dataDir = defaultDataDir();
     if (c.dataDir.isEmpty()) {
@@ -510,6 +530,10 @@ serve options (each also read from CREWDECK_<FLAG>, e.g. CREWDECK_LISTEN; the fl
   --jwt-secret-file FILE        HMAC key for tokens: the file's bytes, whitespace trimmed
                                 (default: DIR/jwt-secret, created with mode 0600)
   --python PATH                 Python interpreter for the pytest tool (default python3)
+  --tls-cert FILE --tls-key FILE
+                                serve HTTPS and WSS only (TLS 1.2 or newer): FILE is PEM, the
+                                certificate file starts with the server's certificate and may
+                                hold its chain; the key must be unencrypted. Both or neither
   --keep-workspaces             keep run workspaces after the run ends
   --grant C7T                   starting ledger grant of a new org (default 1000)
 

@@ -32,6 +32,9 @@ struct ServerConfig
     int maxConcurrentRuns = 1; // default QThread::idealThreadCount()
     QString jwtSecretFile;     // "" = <dataDir>/jwt-secret, created on first start
     QString python = QStringLiteral("python3"); // interpreter for the pytest tool
+    // --tls-cert/--tls-key (both or neither; absolute): the port speaks TLS only.
+    QString tlsCertFile;
+    QString tlsKeyFile;
     bool keepWorkspaces = false;
     // ---- the tool sandbox (docs/deploy.md, "Tool sandbox")
     bool unsafeTools = false;  // run tools unsandboxed when no sandbox can be made
@@ -61,6 +64,7 @@ struct ServerConfig
     QString sqlitePath() const;
     // The address to listen on (Any for "*", LocalHost for "localhost").
     QHostAddress listenAddress() const;
+    bool tlsEnabled() const { return !tlsCertFile.isEmpty(); }
 };
 
 struct ParseResult
