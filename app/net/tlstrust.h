@@ -29,6 +29,7 @@ QList<QSslCertificate> extraTrusted();
 QString describe(const QSslCertificate &cert);
 // What went wrong with a server's certificate, for the user: each error's text once, then the
 // details of the certificate the errors are about (the server's own when known).
-QString describeErrors(const QList<QSslError> &errors, const QSslCertificate &peer = QSslCertificate());
+QString describeErrors(const QList<QSslError> &errors,
+                       const QSslCertificate &peer = QSslCertificate());
 
 } // namespace crewdeck::client::tlstrust
