@@ -1,10 +1,8 @@
 #include "app/ui/crews/createcrewdialog.h"
 #include "app/net/apiclient.h"
-#include "app/ui/errorlabel.h"
 #include "app/ui/theme.h"
 
 #include <QCheckBox>
-#include <QDialogButtonBox>
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -28,7 +26,8 @@ constexpr int RoleCol = 1;
 constexpr int FirstToolCol = 2;
 } // namespace
 
-CreateCrewDialog::CreateCrewDialog(ApiClient *api, QWidget *parent) : QDialog(parent), m_api(api)
+CreateCrewDialog::CreateCrewDialog(ApiClient *api, QWidget *parent)
+    : FormDialog(tr("Create crew"), parent), m_api(api)
 {
     setObjectName(u"createCrewDialog"_s);
     setWindowTitle(tr("New crew"));
@@ -82,15 +81,7 @@ CreateCrewDialog::CreateCrewDialog(ApiClient *api, QWidget *parent) : QDialog(pa
     agentButtons->addStretch(1);
     v->addLayout(agentButtons);
 
-    m_error = new ErrorLabel(this);
-    m_error->setObjectName(u"errorLabel"_s);
-    v->addWidget(m_error);
-
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Create crew"));
-    connect(m_buttons, &QDialogButtonBox::accepted, this, &CreateCrewDialog::accept);
-    connect(m_buttons, &QDialogButtonBox::rejected, this, &CreateCrewDialog::reject);
-    v->addWidget(m_buttons);
+    addFooter(v);
     resize(em * 36, em * 22);
     addAgent();
 }
@@ -170,39 +161,14 @@ std::optional<CreateCrewRequest> CreateCrewDialog::request(QString *error) const
     return req;
 }
 
-QString CreateCrewDialog::errorText() const
+bool CreateCrewDialog::submit(QString *error)
 {
-    return m_error->shownText();
-}
-
-void CreateCrewDialog::showError(const QString &text)
-{
-    m_error->showError(text);
-}
-
-void CreateCrewDialog::accept()
-{
-    if (m_sending)
-        return;
-    QString err;
-    const auto req = request(&err);
-    if (!req) {
-        showError(err);
-        return;
-    }
-    showError({});
-    m_sending = true;
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
-    m_api->createCrew(*req, this, [this](const ApiResult<Crew> &r) {
-        m_sending = false;
-        m_buttons->button(QDialogButtonBox::Ok)->setEnabled(true);
-        if (!r.ok()) {
-            showError(r.failure.message);
-            return;
-        }
-        Q_EMIT crewCreated(*r.value);
-        QDialog::accept();
-    });
+    const auto req = request(error);
+    if (!req)
+        return false;
+    m_api->createCrew(*req, this,
+                      replyHandler<Crew>([this](const Crew &c) { Q_EMIT crewCreated(c); }));
+    return true;
 }
 
 } // namespace crewdeck::ui

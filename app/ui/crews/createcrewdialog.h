@@ -1,11 +1,11 @@
 #pragma once
 #include "shared/types.h"
 
-#include <QDialog>
+#include "app/ui/formdialog.h"
+
 #include <optional>
 
 class QCheckBox;
-class QDialogButtonBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
@@ -17,12 +17,10 @@ class ApiClient;
 
 namespace crewdeck::ui {
 
-class ErrorLabel;
-
 // "New crew" (admins): a name, agents (name, role, tools as checkboxes) and an optional
 // rental price per hour. Validated with CreateCrewRequest::fromJson, then POST /crews;
 // crewCreated() carries the new crew. GUI thread.
-class CreateCrewDialog : public QDialog
+class CreateCrewDialog : public FormDialog
 {
     Q_OBJECT
 public:
@@ -33,26 +31,20 @@ public:
     int addAgent(const QString &name = {}, const QString &role = {}, const QStringList &tools = {});
     void setPrice(std::optional<double> pricePerHour);
     std::optional<CreateCrewRequest> request(QString *error) const;
-    QString errorText() const;
     QTableWidget *agentsTable() const { return m_agents; }
 
 Q_SIGNALS:
     void crewCreated(const crewdeck::Crew &crew);
 
-public Q_SLOTS:
-    void accept() override;
+protected:
+    bool submit(QString *error) override;
 
 private:
-    void showError(const QString &text);
-
     client::ApiClient *m_api;
     QLineEdit *m_name;
     QTableWidget *m_agents;
     QCheckBox *m_priced;
     QDoubleSpinBox *m_price;
-    ErrorLabel *m_error;
-    QDialogButtonBox *m_buttons;
-    bool m_sending = false;
 };
 
 } // namespace crewdeck::ui

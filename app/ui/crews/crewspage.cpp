@@ -55,7 +55,7 @@ public:
 // ---------------------------------------------------------------- RentDialog
 
 RentDialog::RentDialog(ApiClient *api, const MarketCrew &crew, QWidget *parent)
-    : QDialog(parent), m_api(api), m_crew(crew)
+    : FormDialog(tr("Rent"), parent), m_api(api), m_crew(crew)
 {
     setObjectName(u"rentDialog"_s);
     setWindowTitle(tr("Rent %1").arg(crew.name));
@@ -83,14 +83,7 @@ RentDialog::RentDialog(ApiClient *api, const MarketCrew &crew, QWidget *parent)
     m_balance->setObjectName(u"balanceLabel"_s);
     form->addRow(tr("Your balance:"), m_balance);
     v->addLayout(form);
-    m_error = new ErrorLabel(this);
-    m_error->setObjectName(u"errorLabel"_s);
-    v->addWidget(m_error);
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Rent"));
-    connect(m_buttons, &QDialogButtonBox::accepted, this, &RentDialog::accept);
-    connect(m_buttons, &QDialogButtonBox::rejected, this, &RentDialog::reject);
-    v->addWidget(m_buttons);
+    addFooter(v);
     connect(m_hours, &QDoubleSpinBox::valueChanged, this, &RentDialog::updateCost);
     updateCost();
     m_api->tokenStats(this, [this](const ApiResult<TokenStats> &r) {
@@ -126,47 +119,34 @@ void RentDialog::updateCost()
                              QLocale().toString(m_hours->value(), 'f', 2)));
 }
 
-QString RentDialog::errorText() const
-{
-    return m_error->shownText();
-}
-
 void RentDialog::showError(const QString &text)
 {
-    m_error->showError(text);
+    FormDialog::showError(text);
     // Grow for the (wrapped) message instead of squeezing the form.
     resize(width(), qMax(height(), sizeHint().height()));
 }
 
-void RentDialog::accept()
+bool RentDialog::submit(QString *error)
 {
-    if (m_sending)
-        return;
     RentRequest req{m_crew.id, hours()};
-    QString err;
-    if (!RentRequest::fromJson(req.toJson(), &err)) {
-        showError(tr("The rental is not valid: %1").arg(err));
-        return;
+    QString invalid;
+    if (!RentRequest::fromJson(req.toJson(), &invalid)) {
+        *error = tr("The rental is not valid: %1").arg(invalid);
+        return false;
     }
-    showError({});
-    m_sending = true;
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
-    m_api->rent(req, this, [this](const ApiResult<Rental> &r) {
-        m_sending = false;
-        m_buttons->button(QDialogButtonBox::Ok)->setEnabled(true);
-        if (!r.ok()) {
-            if (r.failure.code == u"insufficient_balance"_s)
-                showError(tr("Insufficient balance: this rental costs %1, more than your "
-                             "organisation's C7T balance. "
-                             "Choose fewer hours or earn C7T first.")
-                              .arg(formatC7T(cost())));
-            else
-                showError(r.failure.message);
-            return;
-        }
-        Q_EMIT rented(*r.value);
-        QDialog::accept();
-    });
+    m_api->rent(req, this,
+                replyHandler<Rental>([this](const Rental &rental) { Q_EMIT rented(rental); }));
+    return true;
+}
+
+QString RentDialog::failureText(const ApiFailure &failure) const
+{
+    if (failure.code == u"insufficient_balance"_s)
+        return tr("Insufficient balance: this rental costs %1, more than your "
+                  "organisation's C7T balance. "
+                  "Choose fewer hours or earn C7T first.")
+            .arg(formatC7T(cost()));
+    return FormDialog::failureText(failure);
 }
 
 // ---------------------------------------------------------------- CrewsPage

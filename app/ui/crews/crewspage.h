@@ -2,7 +2,7 @@
 #include "shared/events.h"
 #include "shared/types.h"
 
-#include <QDialog>
+#include "app/ui/formdialog.h"
 #include <QPointer>
 #include <QWidget>
 
@@ -29,7 +29,7 @@ class ErrorLabel;
 // "Rent a crew": hours, the cost in C7T (price x hours, exact, rounded half-up like the
 // server) shown before confirming, then POST /rentals. A 409 insufficient_balance stays in
 // the dialog as a clear message. GUI thread.
-class RentDialog : public QDialog
+class RentDialog : public FormDialog
 {
     Q_OBJECT
 public:
@@ -39,26 +39,24 @@ public:
     Micros hours() const;
     Micros cost() const;
     QString costText() const;
-    QString errorText() const;
 
 Q_SIGNALS:
     void rented(const crewdeck::Rental &rental);
 
-public Q_SLOTS:
-    void accept() override;
+protected:
+    bool submit(QString *error) override;
+    QString failureText(const client::ApiFailure &failure) const override;
+    // Grows the dialog for a wrapped message instead of squeezing the form.
+    void showError(const QString &text) override;
 
 private:
     void updateCost();
-    void showError(const QString &text);
 
     client::ApiClient *m_api;
     MarketCrew m_crew;
     QDoubleSpinBox *m_hours;
     QLabel *m_cost;
     QLabel *m_balance;
-    ErrorLabel *m_error;
-    QDialogButtonBox *m_buttons;
-    bool m_sending = false;
 };
 
 // "Crews": the org's crews (status colour, agents and their tools, price) with create and

@@ -1,6 +1,5 @@
 #include "app/ui/runs/startrundialog.h"
 #include "app/net/apiclient.h"
-#include "app/ui/errorlabel.h"
 #include "app/ui/theme.h"
 
 #include <QComboBox>
@@ -148,7 +147,8 @@ QJsonObject StepEditor::toJson() const
     return o;
 }
 
-StartRunDialog::StartRunDialog(ApiClient *api, QWidget *parent) : QDialog(parent), m_api(api)
+StartRunDialog::StartRunDialog(ApiClient *api, QWidget *parent)
+    : FormDialog(tr("Start run"), parent), m_api(api)
 {
     setObjectName(u"startRunDialog"_s);
     setWindowTitle(tr("New run"));
@@ -185,16 +185,8 @@ StartRunDialog::StartRunDialog(ApiClient *api, QWidget *parent) : QDialog(parent
     addRow->addStretch(1);
     v->addLayout(addRow);
 
-    m_error = new ErrorLabel(this);
-    m_error->setObjectName(u"errorLabel"_s);
-    v->addWidget(m_error);
-
-    m_buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-    m_buttons->button(QDialogButtonBox::Ok)->setText(tr("Start run"));
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
-    connect(m_buttons, &QDialogButtonBox::accepted, this, &StartRunDialog::accept);
-    connect(m_buttons, &QDialogButtonBox::rejected, this, &StartRunDialog::reject);
-    v->addWidget(m_buttons);
+    buttons()->button(QDialogButtonBox::Ok)->setEnabled(false); // until the crews are loaded
+    addFooter(v);
     resize(em * 50, em * 24);
 
     connect(m_crew, &QComboBox::currentIndexChanged, this, &StartRunDialog::crewChanged);
@@ -214,7 +206,7 @@ StartRunDialog::StartRunDialog(ApiClient *api, QWidget *parent) : QDialog(parent
         else if (!m_crews.isEmpty())
             m_crew->setCurrentIndex(0);
         m_crewsLoaded = true;
-        m_buttons->button(QDialogButtonBox::Ok)->setEnabled(!m_crews.isEmpty());
+        buttons()->button(QDialogButtonBox::Ok)->setEnabled(!m_crews.isEmpty());
         Q_EMIT crewsReady();
     });
 }
@@ -344,40 +336,14 @@ std::optional<StartRunRequest> StartRunDialog::request(QString *error) const
     return req;
 }
 
-QString StartRunDialog::errorText() const
+bool StartRunDialog::submit(QString *error)
 {
-    return m_error->shownText();
-}
-
-void StartRunDialog::showError(const QString &text)
-{
-    m_error->showError(text);
-}
-
-// GUI thread. Validates, sends, and closes only when the server accepted the run.
-void StartRunDialog::accept()
-{
-    if (m_sending)
-        return;
-    QString err;
-    const auto req = request(&err);
-    if (!req) {
-        showError(err);
-        return;
-    }
-    showError({});
-    m_sending = true;
-    m_buttons->button(QDialogButtonBox::Ok)->setEnabled(false);
-    m_api->startRun(crewId(), *req, this, [this](const ApiResult<Run> &r) {
-        m_sending = false;
-        m_buttons->button(QDialogButtonBox::Ok)->setEnabled(true);
-        if (!r.ok()) {
-            showError(r.failure.message);
-            return;
-        }
-        Q_EMIT runStarted(*r.value);
-        QDialog::accept();
-    });
+    const auto req = request(error);
+    if (!req)
+        return false;
+    m_api->startRun(crewId(), *req, this,
+                    replyHandler<Run>([this](const Run &run) { Q_EMIT runStarted(run); }));
+    return true;
 }
 
 } // namespace crewdeck::ui

@@ -1,11 +1,11 @@
 #pragma once
 #include "shared/types.h"
 
-#include <QDialog>
+#include "app/ui/formdialog.h"
+
 #include <optional>
 
 class QComboBox;
-class QDialogButtonBox;
 class QLabel;
 class QLineEdit;
 class QSpinBox;
@@ -18,8 +18,6 @@ class ApiClient;
 }
 
 namespace crewdeck::ui {
-
-class ErrorLabel;
 
 // One step of the start-run dialog: tool, its parameters, an optional agent, and buttons to
 // move it up/down or remove it. GUI thread.
@@ -67,7 +65,7 @@ private:
 // "New run": pick a crew, compose steps, set a timeout. The request is validated with the
 // protocol's own StartRunRequest::fromJson before it is sent (the field error is shown);
 // then POST /crews/{id}/runs, and runStarted() carries the queued run. GUI thread.
-class StartRunDialog : public QDialog
+class StartRunDialog : public FormDialog
 {
     Q_OBJECT
 public:
@@ -84,35 +82,30 @@ public:
 
     // The request the dialog would send, or nullopt with the field error in *error.
     std::optional<StartRunRequest> request(QString *error) const;
-    QString errorText() const;
     bool crewsLoaded() const { return m_crewsLoaded; }
 
     QComboBox *crewCombo() const { return m_crew; }
-    QDialogButtonBox *buttons() const { return m_buttons; }
 
 Q_SIGNALS:
     void runStarted(const crewdeck::Run &run);
     void crewsReady();
 
-public Q_SLOTS:
-    void accept() override;
+protected:
+    // Validates, sends, and closes only when the server accepted the run.
+    bool submit(QString *error) override;
 
 private:
     void crewChanged();
     void renumber();
-    void showError(const QString &text);
 
     client::ApiClient *m_api;
     QComboBox *m_crew;
     QVBoxLayout *m_stepsLayout;
     QList<StepEditor *> m_steps;
     QSpinBox *m_timeout;
-    ErrorLabel *m_error;
-    QDialogButtonBox *m_buttons;
     QList<Crew> m_crews;
     QString m_wantedCrew;
     bool m_crewsLoaded = false;
-    bool m_sending = false;
 };
 
 } // namespace crewdeck::ui
