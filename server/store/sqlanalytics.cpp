@@ -3,6 +3,7 @@
 #include "server/store/storeutil.h"
 
 #include <algorithm>
+#include <functional>
 #include <vector>
 
 // SqlStore: the read side of the dashboard and analytics pages: dashboard stats, the
@@ -26,6 +27,21 @@ constexpr qint64 MaxMs = std::numeric_limits<qint64>::max();
 QString bucketExpr(const QString &column)
 {
     return u"(("_s + column + u" - ?) / ?)"_s;
+}
+
+// Columns: runs, finished, succeeded, tokens, finished runs with a duration, the sum of
+// those durations (run_stats' layout; the range query selects the same). Returns the count
+// the latency figures are over.
+qint64 fillTotals(const Row &r, DashboardStats &s)
+{
+    s.totalRuns = r.i64(0);
+    const qint64 finished = r.i64(1);
+    const qint64 succeeded = r.i64(2);
+    s.successRate = finished > 0 ? double(succeeded) / double(finished) : 0.0;
+    s.totalTokens = r.i64(3);
+    const qint64 latN = r.i64(4);
+    s.avgLatencyMs = latN > 0 ? double(r.i64(5)) / double(latN) : 0.0;
+    return latN;
 }
 
 } // namespace
@@ -61,15 +77,8 @@ DashboardStats SqlStore::dashboardStats(const QString &orgId, const QDateTime &f
                 "dashboard run stats",
                 u"SELECT total, finished, succeeded, tokens, lat_n, lat_sum FROM run_stats WHERE org_id = ?"_s,
                 {text(orgId)});
-            q && q->next()) {
-            s.totalRuns = int64Of(q->value(0));
-            const qint64 finished = int64Of(q->value(1));
-            const qint64 succeeded = int64Of(q->value(2));
-            s.successRate = finished > 0 ? double(succeeded) / double(finished) : 0.0;
-            s.totalTokens = int64Of(q->value(3));
-            latN = int64Of(q->value(4));
-            s.avgLatencyMs = latN > 0 ? double(int64Of(q->value(5))) / double(latN) : 0.0;
-        }
+            q && q->next())
+            latN = fillTotals(Row(*q), s);
         if (latN > 0)
             fillPercentiles(orgId, latN, s);
         s.recentRuns = loadRuns("dashboard recent runs",
@@ -87,10 +96,10 @@ DashboardStats SqlStore::dashboardStats(const QString &orgId, const QDateTime &f
     qint64 n = 0;
     if (auto q = exec("dashboard totals",
                       u"SELECT COUNT(*),"
-                      " COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0),"
                       " COALESCE(SUM(CASE WHEN status IN "_s +
                           FinishedStates +
                           u" THEN 1 ELSE 0 END), 0),"
+                          " COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0),"
                           " COALESCE(SUM(tokens), 0),"
                           " COALESCE(SUM(CASE WHEN status IN "_s +
                           FinishedStates +
@@ -100,15 +109,8 @@ DashboardStats SqlStore::dashboardStats(const QString &orgId, const QDateTime &f
                           u" THEN duration_ms END), 0)"
                           " FROM runs WHERE org_id = ? AND created_at >= ? AND created_at < ?"_s,
                       range);
-        q && q->next()) {
-        s.totalRuns = int64Of(q->value(0));
-        const qint64 succeeded = int64Of(q->value(1));
-        const qint64 finished = int64Of(q->value(2));
-        s.successRate = finished > 0 ? double(succeeded) / double(finished) : 0.0;
-        s.totalTokens = int64Of(q->value(3));
-        n = int64Of(q->value(4));
-        s.avgLatencyMs = n > 0 ? double(int64Of(q->value(5))) / double(n) : 0.0;
-    }
+        q && q->next())
+        n = fillTotals(Row(*q), s);
 
     // Latency is over finished runs that have a duration (a run cancelled while queued never
     // ran and has none). Percentiles use the nearest-rank method: p-th percentile of n values
@@ -224,9 +226,10 @@ std::optional<Timeseries> SqlStore::timeseries(const QString &orgId, const QStri
     return ts;
 }
 
-bool SqlStore::runTotals(const SeriesGrid &g, QList<RunTotals> &out)
+bool SqlStore::runTotals(const SeriesGrid &g,
+                         const std::function<void(qint64, const RunTotals &)> &perBucket)
 {
-    out = QList<RunTotals>(g.count);
+    QList<RunTotals> out(g.count);
     // Whole hours inside the range come from the hourly rollups (every bucket boundary is
     // an hour boundary, so an hour never straddles two buckets); the partial hours at
     // either end, if any, from the runs themselves (covering index runs_org_created_cover).
@@ -260,43 +263,33 @@ bool SqlStore::runTotals(const SeriesGrid &g, QList<RunTotals> &out)
         const Row r(*q);
         out[i] = RunTotals{r.i64(1), r.i64(2), r.i64(3), r.i64(4), r.i64(5)};
     }
+    q.reset();
+    for (qint64 i = 0; i < g.count; ++i)
+        perBucket(i, out.at(i));
     return true;
 }
 
 bool SqlStore::runsSeries(const SeriesGrid &g, QList<TimeseriesPoint> &points)
 {
-    QList<RunTotals> totals;
-    if (!runTotals(g, totals))
-        return false;
-    for (qint64 i = 0; i < g.count; ++i) {
-        points[i].value = double(totals[i].total);
-        points[i].extra =
-            QJsonObject{{u"succeeded"_s, totals[i].succeeded}, {u"failed"_s, totals[i].failed}};
-    }
-    return true;
+    return runTotals(g, [&points](qint64 i, const RunTotals &t) {
+        points[i].value = double(t.total);
+        points[i].extra = QJsonObject{{u"succeeded"_s, t.succeeded}, {u"failed"_s, t.failed}};
+    });
 }
 
 bool SqlStore::successRateSeries(const SeriesGrid &g, QList<TimeseriesPoint> &points)
 {
-    QList<RunTotals> totals;
-    if (!runTotals(g, totals))
-        return false;
     // A bucket without finished runs has no rate (null), not 0.
-    for (qint64 i = 0; i < g.count; ++i) {
-        if (totals[i].finished > 0)
-            points[i].value = double(totals[i].succeeded) / double(totals[i].finished);
-    }
-    return true;
+    return runTotals(g, [&points](qint64 i, const RunTotals &t) {
+        if (t.finished > 0)
+            points[i].value = double(t.succeeded) / double(t.finished);
+    });
 }
 
 bool SqlStore::tokensSeries(const SeriesGrid &g, QList<TimeseriesPoint> &points)
 {
-    QList<RunTotals> totals;
-    if (!runTotals(g, totals))
-        return false;
-    for (qint64 i = 0; i < g.count; ++i)
-        points[i].value = double(totals[i].tokens);
-    return true;
+    return runTotals(
+        g, [&points](qint64 i, const RunTotals &t) { points[i].value = double(t.tokens); });
 }
 
 bool SqlStore::latencySeries(const SeriesGrid &g, QList<TimeseriesPoint> &points)

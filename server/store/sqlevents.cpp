@@ -36,6 +36,19 @@ QString streamWhere(const StreamKey &key, QVariantList *binds)
     return u"org_id = ? AND 1 = 0"_s;
 }
 
+// What an append answers before it writes anything: true for an empty batch, false on a
+// closed store; nullopt when there is something to write.
+std::optional<bool> appendAnswerWithoutWriting(const QList<StoredEventPtr> &events, bool open)
+{
+    if (events.isEmpty())
+        return true;
+    if (!open) {
+        qCWarning(lcStore) << "append events failed: the store is not open";
+        return false;
+    }
+    return std::nullopt;
+}
+
 } // namespace
 
 const QString &SqlStore::eventColumns()
@@ -74,12 +87,8 @@ bool SqlStore::insertEvents(const QList<StoredEventPtr> &events)
 
 bool SqlStore::appendEvents(const QList<StoredEventPtr> &events)
 {
-    if (events.isEmpty())
-        return true;
-    if (!m_open) {
-        qCWarning(lcStore) << "append events failed: the store is not open";
-        return false;
-    }
+    if (const auto answer = appendAnswerWithoutWriting(events, m_open))
+        return *answer;
     Transaction tx(*this, WriteLock::Events);
     if (!tx.ok() || !insertEvents(events))
         return false;
@@ -88,12 +97,8 @@ bool SqlStore::appendEvents(const QList<StoredEventPtr> &events)
 
 bool SqlStore::appendEventsAllocating(QList<StoredEventPtr> &events)
 {
-    if (events.isEmpty())
-        return true;
-    if (!m_open) {
-        qCWarning(lcStore) << "append events failed: the store is not open";
-        return false;
-    }
+    if (const auto answer = appendAnswerWithoutWriting(events, m_open))
+        return *answer;
     // The event lock (SQLite: BEGIN IMMEDIATE; PostgreSQL: pg_advisory_xact_lock) is held
     // from before reading MAX(seq) until COMMIT, so allocations of concurrent writers (other
     // connections, other nodes) are serialised and commit in seq order.

@@ -7,6 +7,7 @@
 #include <QSqlQuery>
 #include <QString>
 #include <QVariantList>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -259,7 +260,10 @@ private:
         qint64 finished = 0;
         qint64 tokens = 0;
     };
-    bool runTotals(const SeriesGrid &g, QList<RunTotals> &out);
+    // Calls `perBucket` for every bucket of the grid, empty ones too; false when the query
+    // failed (then it is not called at all).
+    bool runTotals(const SeriesGrid &g,
+                   const std::function<void(qint64, const RunTotals &)> &perBucket);
     // One function per metric; each fills the grid's points and returns false when a
     // statement failed.
     bool runsSeries(const SeriesGrid &g, QList<TimeseriesPoint> &points);

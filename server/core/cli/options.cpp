@@ -137,11 +137,35 @@ QString parseListen(ServerConfig &c, const QString &v)
     return {};
 }
 
+QString absoluteDir(const QString &v)
+{
+    return QDir::cleanPath(QDir::current().absoluteFilePath(v));
+}
+
+// serve and useradd share these three.
+QString parseDataDir(ServerConfig &c, const QString &v)
+{
+    if (v.isEmpty())
+        return u"--data-dir: must not be empty"_s;
+    c.dataDir = absoluteDir(v);
+    return {};
+}
+
+QString parseGrant(ServerConfig &c, const QString &v)
+{
+    const auto m = Micros::fromString(v);
+    if (!m || m->value < 0)
+        return u"--grant: expected a non-negative C7T amount with at most 6 decimals, got '%1'"_s
+            .arg(v);
+    c.startingGrant = *m;
+    return {};
+}
+
 QString parseDb(ServerConfig &c, const QString &v)
 {
     if (v.isEmpty())
         return u"--db: must not be empty"_s;
-    if (v.startsWith(u"postgres://"_s) || v.startsWith(u"postgresql://"_s)) {
+    if (isPostgresUrl(v)) {
         const QUrl url(v, QUrl::StrictMode);
         if (!url.isValid() || url.host().isEmpty() || url.path().size() < 2)
             return u"--db: expected postgres://user:pass@host:port/dbname"_s;
@@ -168,22 +192,11 @@ QString parseRedis(ServerConfig &c, const QString &v)
     return {};
 }
 
-QString absoluteDir(const QString &v)
-{
-    return QDir::cleanPath(QDir::current().absoluteFilePath(v));
-}
-
 QList<Flag> serveFlags()
 {
     return {
         {u"listen"_s, Kind::Value, true, parseListen},
-        {u"data-dir"_s, Kind::Value, true,
-         [](ServerConfig &c, const QString &v) -> QString {
-             if (v.isEmpty())
-                 return u"--data-dir: must not be empty"_s;
-             c.dataDir = absoluteDir(v);
-             return {};
-         }},
+        {u"data-dir"_s, Kind::Value, true, parseDataDir},
         {u"db"_s, Kind::Value, true, parseDb},
         {u"redis"_s, Kind::Value, true, parseRedis},
         {u"role"_s, Kind::Value, true,
@@ -194,14 +207,7 @@ QList<Flag> serveFlags()
              return {};
          }},
         {u"demo"_s, Kind::Switch, true,
-         [](ServerConfig &c, const QString &v) -> QString {
-             const auto b = parseBool(v);
-             if (!b)
-                 return u"CREWDECK_DEMO: expected 1/0, true/false, yes/no or on/off, got '%1'"_s
-                     .arg(v);
-             c.demo = *b;
-             return {};
-         }},
+         [](ServerConfig &c, const QString &v) { return switchFlag(u"demo"_s, v, c.demo); }},
         {u"ws-heartbeat-seconds"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) {
              return intFlag(u"ws-heartbeat-seconds"_s, v, 1, 3600, c.wsHeartbeatSeconds);
@@ -243,23 +249,10 @@ QList<Flag> serveFlags()
              return {};
          }},
         {u"keep-workspaces"_s, Kind::Switch, true,
-         [](ServerConfig &c, const QString &v) -> QString {
-             const auto b = parseBool(v);
-             if (!b)
-                 return u"CREWDECK_KEEP_WORKSPACES: expected 1/0, true/false, yes/no or on/off, got '%1'"_s
-                     .arg(v);
-             c.keepWorkspaces = *b;
-             return {};
+         [](ServerConfig &c, const QString &v) {
+             return switchFlag(u"keep-workspaces"_s, v, c.keepWorkspaces);
          }},
-        {u"grant"_s, Kind::Value, true,
-         [](ServerConfig &c, const QString &v) -> QString {
-             const auto m = Micros::fromString(v);
-             if (!m || m->value < 0)
-                 return u"--grant: expected a non-negative C7T amount with at most 6 decimals, got '%1'"_s
-                     .arg(v);
-             c.startingGrant = *m;
-             return {};
-         }},
+        {u"grant"_s, Kind::Value, true, parseGrant},
         {u"unsafe-tools"_s, Kind::Switch, true,
          [](ServerConfig &c, const QString &v) {
              return switchFlag(u"unsafe-tools"_s, v, c.unsafeTools);
@@ -345,23 +338,9 @@ QList<Flag> userAddFlags()
              c.passwordStdin = true;
              return {};
          }},
-        {u"data-dir"_s, Kind::Value, true,
-         [](ServerConfig &c, const QString &v) -> QString {
-             if (v.isEmpty())
-                 return u"--data-dir: must not be empty"_s;
-             c.dataDir = absoluteDir(v);
-             return {};
-         }},
+        {u"data-dir"_s, Kind::Value, true, parseDataDir},
         {u"db"_s, Kind::Value, true, parseDb},
-        {u"grant"_s, Kind::Value, true,
-         [](ServerConfig &c, const QString &v) -> QString {
-             const auto m = Micros::fromString(v);
-             if (!m || m->value < 0)
-                 return u"--grant: expected a non-negative C7T amount with at most 6 decimals, got '%1'"_s
-                     .arg(v);
-             c.startingGrant = *m;
-             return {};
-         }},
+        {u"grant"_s, Kind::Value, true, parseGrant},
     };
 }
 
