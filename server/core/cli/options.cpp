@@ -82,6 +82,25 @@ QString intFlag(const QString &flag, const QString &v, qint64 min, qint64 max, T
     return {};
 }
 
+// One of `allowed` (at least two), named as "a, b or c" in the error.
+QString oneOfFlag(const QString &flag, const QString &v, const QStringList &allowed, QString &out)
+{
+    if (!allowed.contains(v))
+        return u"--%1: expected %2 or %3, got '%4'"_s.arg(
+            flag, allowed.mid(0, allowed.size() - 1).join(u", "_s), allowed.constLast(), v);
+    out = v;
+    return {};
+}
+
+// A file named on the command line, made absolute against the working directory.
+QString fileFlag(const QString &flag, const QString &v, QString &out)
+{
+    if (v.isEmpty())
+        return u"--%1: must not be empty"_s.arg(flag);
+    out = QDir::current().absoluteFilePath(v);
+    return {};
+}
+
 QString switchFlag(const QString &flag, const QString &v, bool &out)
 {
     const auto b = parseBool(v);
@@ -200,11 +219,8 @@ QList<Flag> serveFlags()
         {u"db"_s, Kind::Value, true, parseDb},
         {u"redis"_s, Kind::Value, true, parseRedis},
         {u"role"_s, Kind::Value, true,
-         [](ServerConfig &c, const QString &v) -> QString {
-             if (v != u"all"_s && v != u"api"_s && v != u"worker"_s)
-                 return u"--role: expected all, api or worker, got '%1'"_s.arg(v);
-             c.role = v;
-             return {};
+         [](ServerConfig &c, const QString &v) {
+             return oneOfFlag(u"role"_s, v, {u"all"_s, u"api"_s, u"worker"_s}, c.role);
          }},
         {u"demo"_s, Kind::Switch, true,
          [](ServerConfig &c, const QString &v) { return switchFlag(u"demo"_s, v, c.demo); }},
@@ -221,26 +237,15 @@ QList<Flag> serveFlags()
              return intFlag(u"max-concurrent-runs"_s, v, 1, 1024, c.maxConcurrentRuns);
          }},
         {u"jwt-secret-file"_s, Kind::Value, true,
-         [](ServerConfig &c, const QString &v) -> QString {
-             if (v.isEmpty())
-                 return u"--jwt-secret-file: must not be empty"_s;
-             c.jwtSecretFile = QDir::current().absoluteFilePath(v);
-             return {};
+         [](ServerConfig &c, const QString &v) {
+             return fileFlag(u"jwt-secret-file"_s, v, c.jwtSecretFile);
          }},
         {u"tls-cert"_s, Kind::Value, true,
-         [](ServerConfig &c, const QString &v) -> QString {
-             if (v.isEmpty())
-                 return u"--tls-cert: must not be empty"_s;
-             c.tlsCertFile = QDir::current().absoluteFilePath(v);
-             return {};
+         [](ServerConfig &c, const QString &v) {
+             return fileFlag(u"tls-cert"_s, v, c.tlsCertFile);
          }},
         {u"tls-key"_s, Kind::Value, true,
-         [](ServerConfig &c, const QString &v) -> QString {
-             if (v.isEmpty())
-                 return u"--tls-key: must not be empty"_s;
-             c.tlsKeyFile = QDir::current().absoluteFilePath(v);
-             return {};
-         }},
+         [](ServerConfig &c, const QString &v) { return fileFlag(u"tls-key"_s, v, c.tlsKeyFile); }},
         {u"python"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) -> QString {
              if (v.isEmpty())
@@ -327,11 +332,8 @@ QList<Flag> userAddFlags()
              return {};
          }},
         {u"role"_s, Kind::Value, false,
-         [](ServerConfig &c, const QString &v) -> QString {
-             if (v != u"admin"_s && v != u"member"_s && v != u"viewer"_s)
-                 return u"--role: expected admin, member or viewer, got '%1'"_s.arg(v);
-             c.userRole = v;
-             return {};
+         [](ServerConfig &c, const QString &v) {
+             return oneOfFlag(u"role"_s, v, {u"admin"_s, u"member"_s, u"viewer"_s}, c.userRole);
          }},
         {u"password-stdin"_s, Kind::Switch, false,
          [](ServerConfig &c, const QString &) -> QString {
