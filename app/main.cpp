@@ -1,4 +1,5 @@
 // crewdeck: the desktop app. Parses the command line and hands over to AppController.
+#include "app/net/tlstrust.h"
 #include "app/ui/appcontroller.h"
 #include "app/ui/mainwindow.h"
 
@@ -33,6 +34,12 @@ struct CommandLine
         QCoreApplication::translate(
             "main", "Page to show (dashboard, runs, run, crews, graph, analytics)."),
         u"NAME"_s, u"dashboard"_s};
+    QCommandLineOption caCert{
+        u"ca-cert"_s,
+        QCoreApplication::translate(
+            "main", "Also trust this certificate (PEM or DER) for https:// servers, besides the "
+                    "system's certificate authorities (a private CA, or a self-signed server)."),
+        u"FILE"_s};
     QCommandLineOption range{
         u"range"_s,
         QCoreApplication::translate("main", "Analytics date range: 24h, 7d, 30d or 90d."),
@@ -44,7 +51,7 @@ struct CommandLine
             QCoreApplication::translate("main", "Watch and steer crews of AI agents."));
         parser.addHelpOption();
         parser.addVersionOption();
-        parser.addOptions({server, email, password, lang, shot, page, range});
+        parser.addOptions({server, email, password, lang, caCert, shot, page, range});
     }
 };
 
@@ -101,6 +108,17 @@ int main(int argc, char *argv[])
     options.serverUrl = parser.value(cli.server);
     options.email = parser.value(cli.email);
     options.language = parser.value(cli.lang);
+    options.caCertFile = parser.value(cli.caCert);
+    if (!options.caCertFile.isEmpty()) {
+        // Asked for on the command line: a file that cannot be used is an error, not a
+        // silent fallback to the system's CAs.
+        QString error;
+        if (crewdeck::client::tlstrust::loadCertificateFile(options.caCertFile, &error).isEmpty()) {
+            QTextStream(stderr) << QCoreApplication::translate("main", "crewdeck: %1").arg(error)
+                                << Qt::endl;
+            return 2;
+        }
+    }
     if (parser.isSet(cli.password)) {
         QTextStream in(stdin);
         options.password = in.readLine();

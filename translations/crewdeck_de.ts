@@ -45,6 +45,41 @@
     </message>
 </context>
 <context>
+    <name>TlsTrust</name>
+    <message>
+        <source>Cannot read the certificate file %1: %2</source>
+        <translation>Die Zertifikatsdatei %1 kann nicht gelesen werden: %2</translation>
+    </message>
+    <message>
+        <source>The file %1 holds no certificate (PEM or DER).</source>
+        <translation>Die Datei %1 enthält kein Zertifikat (PEM oder DER).</translation>
+    </message>
+    <message>
+        <source>(no certificate)</source>
+        <translation>(kein Zertifikat)</translation>
+    </message>
+    <message>
+        <source>Subject: %1
+Issuer: %2
+Valid from %3 to %4
+SHA-256 fingerprint: %5</source>
+        <translation>Inhaber: %1
+Aussteller: %2
+Gültig von %3 bis %4
+SHA-256-Fingerabdruck: %5</translation>
+    </message>
+    <message>
+        <source>%1 (at &quot;%2&quot; in the chain)</source>
+        <translation>%1 (bei „%2“ in der Kette)</translation>
+    </message>
+    <message>
+        <source>The server&apos;s certificate is not trusted: %1
+%2</source>
+        <translation>Dem Zertifikat des Servers wird nicht vertraut: %1
+%2</translation>
+    </message>
+</context>
+<context>
     <name>crewdeck::client::ApiClient</name>
     <message>
         <source>Wrong e-mail address or password.</source>
@@ -104,10 +139,6 @@
     <message>
         <source>The server at %1 did not answer in time.</source>
         <translation>Der Server unter %1 hat nicht rechtzeitig geantwortet.</translation>
-    </message>
-    <message>
-        <source>A secure connection to the server could not be established.</source>
-        <translation>Es konnte keine sichere Verbindung zum Server hergestellt werden.</translation>
     </message>
     <message>
         <source>A secure connection to the server could not be established: %1</source>
@@ -896,6 +927,17 @@ Ausgegeben: %3, verdient: %4</translation>
         <source>Live</source>
         <translation>Live</translation>
     </message>
+    <message numerus="yes">
+        <source>Certificate not trusted – retry in %n s</source>
+        <translation>
+            <numerusform>Zertifikat nicht vertrauenswürdig – neuer Versuch in %n s</numerusform>
+            <numerusform>Zertifikat nicht vertrauenswürdig – neuer Versuch in %n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Certificate not trusted</source>
+        <translation>Zertifikat nicht vertrauenswürdig</translation>
+    </message>
 </context>
 <context>
     <name>crewdeck::ui::LogView</name>
@@ -1279,16 +1321,36 @@ Ausgegeben: %3, verdient: %4</translation>
         <translation>&amp;Sprache:</translation>
     </message>
     <message>
-        <source>A new server address is used at the next login.</source>
-        <translation>Eine neue Serveradresse gilt ab der nächsten Anmeldung.</translation>
-    </message>
-    <message>
         <source>Notify me of failed runs and offline crews while CrewDeck is in the background</source>
         <translation>Bei fehlgeschlagenen Läufen und Crews offline benachrichtigen, während CrewDeck im Hintergrund ist</translation>
     </message>
     <message>
         <source>&amp;Notifications:</source>
         <translation>&amp;Benachrichtigungen:</translation>
+    </message>
+    <message>
+        <source>None: the system&apos;s certificate authorities only</source>
+        <translation>Keines: nur die Zertifizierungsstellen des Systems</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>&amp;Durchsuchen…</translation>
+    </message>
+    <message>
+        <source>Certificate to trust</source>
+        <translation>Zertifikat, dem vertraut werden soll</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt *.cer *.der);;All files (*)</source>
+        <translation>Zertifikate (*.pem *.crt *.cer *.der);;Alle Dateien (*)</translation>
+    </message>
+    <message>
+        <source>Also &amp;trust certificate:</source>
+        <translation>Zusätzlich &amp;vertrauen:</translation>
+    </message>
+    <message>
+        <source>A new server address is used at the next login; a trusted certificate from the next connection on.</source>
+        <translation>Eine neue Serveradresse gilt ab der nächsten Anmeldung, ein vertrautes Zertifikat ab der nächsten Verbindung.</translation>
     </message>
 </context>
 <context>
@@ -1603,6 +1665,14 @@ Ausgegeben: %3, verdient: %4</translation>
     <message>
         <source>crewdeck: unknown range &quot;%1&quot;</source>
         <translation>crewdeck: unbekannter Zeitraum „%1“</translation>
+    </message>
+    <message>
+        <source>Also trust this certificate (PEM or DER) for https:// servers, besides the system&apos;s certificate authorities (a private CA, or a self-signed server).</source>
+        <translation>Diesem Zertifikat (PEM oder DER) für https://-Server zusätzlich zu den Zertifizierungsstellen des Systems vertrauen (eine eigene CA oder ein selbst signierter Server).</translation>
+    </message>
+    <message>
+        <source>crewdeck: %1</source>
+        <translation>crewdeck: %1</translation>
     </message>
 </context>
 </TS>

@@ -4,6 +4,7 @@
 #include "app/net/authsession.h"
 #include "app/net/livesocket.h"
 #include "app/net/livestreams.h"
+#include "app/net/tlstrust.h"
 #include "app/ui/analytics/analyticssetup.h"
 #include "app/ui/crews/crewspage.h"
 #include "app/ui/graph/graphpage.h"
@@ -46,6 +47,10 @@ void AppController::start(const LaunchOptions &options)
     const AppSettings settings = AppSettings::load();
     applyTheme(settings.theme);
     setLanguage(options.language.isEmpty() ? settings.language : options.language);
+    const QString trustError =
+        applyTrust(options.caCertFile.isEmpty() ? settings.caCertFile : options.caCertFile);
+    // A stored certificate that cannot be used is not fatal: servers the system trusts still
+    // work, and the login dialog says why others fail.
 
     if (options.password && !options.email.isEmpty()) {
         // Non-interactive login: no dialog unless it fails.
@@ -78,11 +83,24 @@ void AppController::start(const LaunchOptions &options)
                      });
         return;
     }
-    showLogin();
+    showLogin(trustError);
     if (m_login && !options.serverUrl.isEmpty())
         m_login->setServerUrl(options.serverUrl);
     if (m_login && !options.email.isEmpty())
         m_login->setEmail(options.email);
+}
+
+QString AppController::applyTrust(const QString &file)
+{
+    QString error;
+    if (!client::tlstrust::trustExtraFile(file, &error)) {
+        qCWarning(lcUi).noquote() << "extra certificate not trusted:" << error;
+        client::tlstrust::trustExtra({});
+        return error;
+    }
+    if (!file.isEmpty())
+        qCInfo(lcUi).noquote() << "trusting" << file << "besides the system's CAs";
+    return {};
 }
 
 void AppController::setLanguage(const QString &code)
@@ -351,6 +369,8 @@ void AppController::showSettings()
         m_dashboard->setRefreshInterval(next.refreshSeconds * 1000);
     if (m_tray)
         m_tray->setEnabled(next.trayNotifications);
+    if (next.caCertFile != current.caCertFile)
+        applyTrust(next.caCertFile); // the dialog checked that the file is usable
     setLanguage(next.language);
 }
 

@@ -44,6 +44,7 @@ struct LaunchOptions
     QString email;                   // --email
     std::optional<QString> password; // --password-stdin
     QString language;                // --lang (overrides the setting for this run)
+    QString caCertFile;              // --ca-cert (overrides the setting for this run)
 };
 
 // The app's flow: login dialog -> main window (dashboard + LiveStreams) -> back to the
@@ -116,6 +117,9 @@ private:
     void buildWindow();
     void tearDownSession();
     void checkLive();
+    // Trusts the system CAs plus `file` (empty: none) for every new TLS connection; the
+    // reason (for the user) when the file cannot be used.
+    QString applyTrust(const QString &file);
 
     client::AuthSession *m_session;
     client::ApiClient *m_api;

@@ -18,6 +18,7 @@ AppSettings AppSettings::load()
         qBound(5, s.value(u"dashboard/refreshSeconds"_s, a.refreshSeconds).toInt(), 3600);
     a.windowGeometry = s.value(u"window/geometry"_s).toByteArray();
     a.trayNotifications = s.value(u"notifications/tray"_s, a.trayNotifications).toBool();
+    a.caCertFile = s.value(u"tls/caCertFile"_s).toString();
     return a;
 }
 
@@ -31,6 +32,7 @@ void AppSettings::save() const
     s.setValue(u"dashboard/refreshSeconds"_s, refreshSeconds);
     s.setValue(u"window/geometry"_s, windowGeometry);
     s.setValue(u"notifications/tray"_s, trayNotifications);
+    s.setValue(u"tls/caCertFile"_s, caCertFile);
 }
 
 QString AppSettings::defaultServerUrl()

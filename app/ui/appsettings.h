@@ -13,6 +13,9 @@ struct AppSettings
     QString language = QStringLiteral("en");  // en | de
     int refreshSeconds = 30;
     bool trayNotifications = true; // failed runs / offline crews while the window is inactive
+    // One extra certificate (PEM or DER file) trusted for https:// servers besides the
+    // system's CAs; empty: the system's CAs only. `crewdeck --ca-cert` overrides it for a run.
+    QString caCertFile;
     QByteArray windowGeometry;
 
     static AppSettings load();

@@ -65,7 +65,14 @@ void LiveIndicator::reevaluate()
         case LiveSocket::State::Reconnecting: {
             mode = Mode::Reconnecting;
             const int s = m_socket->secondsUntilRetry();
-            text = s > 0 ? tr("Reconnecting – retry in %n s", nullptr, s) : tr("Reconnecting…");
+            if (!m_socket->tlsError().isEmpty()) {
+                // Shown as what it is: the server's certificate is not trusted (the tooltip
+                // has the certificate's details).
+                text = s > 0 ? tr("Certificate not trusted – retry in %n s", nullptr, s)
+                             : tr("Certificate not trusted");
+            } else {
+                text = s > 0 ? tr("Reconnecting – retry in %n s", nullptr, s) : tr("Reconnecting…");
+            }
             break;
         }
         case LiveSocket::State::Live: {
@@ -86,7 +93,8 @@ void LiveIndicator::reevaluate()
     const bool textChanged = text != m_text;
     m_text = text;
     if (textChanged) {
-        setToolTip(m_text);
+        const QString tls = m_socket ? m_socket->tlsError() : QString();
+        setToolTip(tls.isEmpty() ? m_text : m_text + u"\n\n"_s + tls);
         setAccessibleName(m_text);
         updateGeometry();
     }

@@ -1,11 +1,15 @@
 #include "app/ui/settingsdialog.h"
+#include "app/net/tlstrust.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QFileDialog>
 #include <QFormLayout>
+#include <QHBoxLayout>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QVBoxLayout>
 
@@ -24,6 +28,42 @@ SettingsDialog::SettingsDialog(const AppSettings &current, QWidget *parent)
     m_server = new QLineEdit(current.serverUrl, this);
     m_server->setObjectName(u"serverEdit"_s);
     form->addRow(tr("&Server:"), m_server);
+
+    // One extra certificate to trust for https:// (a private CA or a self-signed server).
+    m_caCert = new QLineEdit(current.caCertFile, this);
+    m_caCert->setObjectName(u"caCertEdit"_s);
+    m_caCert->setPlaceholderText(tr("None: the system's certificate authorities only"));
+    auto *browse = new QPushButton(tr("&Browse…"), this);
+    browse->setObjectName(u"caCertBrowse"_s);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString file = QFileDialog::getOpenFileName(
+            this, tr("Certificate to trust"), m_caCert->text(),
+            tr("Certificates (*.pem *.crt *.cer *.der);;All files (*)"));
+        if (!file.isEmpty())
+            m_caCert->setText(file);
+    });
+    auto *caRow = new QHBoxLayout;
+    caRow->addWidget(m_caCert, 1);
+    caRow->addWidget(browse);
+    form->addRow(tr("Also &trust certificate:"), caRow);
+    m_caInfo = new QLabel(this);
+    m_caInfo->setObjectName(u"caCertInfo"_s);
+    m_caInfo->setWordWrap(true);
+    m_caInfo->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    form->addRow(QString(), m_caInfo);
+    const auto showCa = [this] {
+        const QString file = m_caCert->text().trimmed();
+        if (file.isEmpty()) {
+            m_caInfo->clear();
+            return;
+        }
+        QString error;
+        const QList<QSslCertificate> certs = client::tlstrust::loadCertificateFile(file, &error);
+        m_caInfo->setText(certs.isEmpty() ? error : client::tlstrust::describe(certs.first()));
+    };
+    connect(m_caCert, &QLineEdit::editingFinished, this, showCa);
+    connect(m_caCert, &QLineEdit::textChanged, this, showCa);
+    showCa();
 
     m_refresh = new QSpinBox(this);
     m_refresh->setObjectName(u"refreshSpin"_s);
@@ -55,7 +95,9 @@ SettingsDialog::SettingsDialog(const AppSettings &current, QWidget *parent)
     form->addRow(tr("&Notifications:"), m_tray);
     layout->addLayout(form);
 
-    auto *note = new QLabel(tr("A new server address is used at the next login."), this);
+    auto *note = new QLabel(tr("A new server address is used at the next login; a trusted "
+                               "certificate from the next connection on."),
+                            this);
     note->setWordWrap(true);
     note->setForegroundRole(QPalette::PlaceholderText);
     layout->addWidget(note);
@@ -74,7 +116,20 @@ AppSettings SettingsDialog::values() const
     a.theme = m_theme->currentData().toString();
     a.language = m_language->currentData().toString();
     a.trayNotifications = m_tray->isChecked();
+    a.caCertFile = m_caCert->text().trimmed();
     return a;
+}
+
+void SettingsDialog::accept()
+{
+    const QString file = m_caCert->text().trimmed();
+    QString error;
+    if (!file.isEmpty() && client::tlstrust::loadCertificateFile(file, &error).isEmpty()) {
+        m_caInfo->setText(error);
+        m_caCert->setFocus();
+        return;
+    }
+    QDialog::accept();
 }
 
 } // namespace crewdeck::ui
