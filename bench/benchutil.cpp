@@ -9,7 +9,11 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QSslCertificate>
+#include <QSslConfiguration>
+#include <QSslSocket>
 #include <QTcpServer>
+#include <QTextStream>
 #include <QThread>
 #include <QTimer>
 #include <QUrl>
@@ -241,6 +245,27 @@ bool BenchServer::launch(int maxConcurrentRuns, bool noGlib, QString *error,
         }
         m_port = probe.serverPort();
     }
+    QStringList tlsArgs;
+    if (m_tls) {
+        const QString cert = dataDir() + u"/tls.pem"_s;
+        const QString key = dataDir() + u"/tls.key"_s;
+        QProcess openssl;
+        openssl.start(u"openssl"_s,
+                      {u"req"_s, u"-x509"_s, u"-newkey"_s, u"ec"_s, u"-pkeyopt"_s,
+                       u"ec_paramgen_curve:prime256v1"_s, u"-nodes"_s, u"-keyout"_s, key, u"-out"_s,
+                       cert, u"-days"_s, u"1"_s, u"-subj"_s, u"/CN=crewdeck-bench"_s, u"-addext"_s,
+                       u"subjectAltName=IP:127.0.0.1"_s});
+        if (!openssl.waitForFinished(30000) || openssl.exitCode() != 0) {
+            *error = u"openssl could not make a certificate: %1"_s.arg(
+                QString::fromLocal8Bit(openssl.readAllStandardError()));
+            return false;
+        }
+        // This process (REST setup calls, QWebSocket and QSslSocket clients) trusts it.
+        QSslConfiguration config = QSslConfiguration::defaultConfiguration();
+        config.setCaCertificates(QSslCertificate::fromPath(cert));
+        QSslConfiguration::setDefaultConfiguration(config);
+        tlsArgs = QStringList{u"--tls-cert"_s, cert, u"--tls-key"_s, key};
+    }
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     // The bench itself may run without glib; the server runs as it would in production
     // unless asked otherwise.
@@ -260,7 +285,7 @@ bool BenchServer::launch(int maxConcurrentRuns, bool noGlib, QString *error,
                     QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port),
                                 u"--data-dir"_s, dataDir(), u"--max-concurrent-runs"_s,
                                 QString::number(maxConcurrentRuns)} +
-                        extraArgs);
+                        tlsArgs + extraArgs);
     if (!m_process.waitForStarted(10000)) {
         *error = u"cannot start %1"_s.arg(m_serverBin);
         return false;
@@ -292,12 +317,38 @@ void BenchServer::stop()
 
 QString BenchServer::baseUrl() const
 {
-    return u"http://127.0.0.1:%1"_s.arg(m_port);
+    return (m_tls ? u"https://127.0.0.1:%1"_s : u"http://127.0.0.1:%1"_s).arg(m_port);
 }
 
 QString BenchServer::wsUrl() const
 {
-    return u"ws://127.0.0.1:%1"_s.arg(m_port);
+    return (m_tls ? u"wss://127.0.0.1:%1"_s : u"ws://127.0.0.1:%1"_s).arg(m_port);
+}
+
+QTcpSocket *dialClient(quint16 port, bool tls, QObject *parent, std::function<void()> ready)
+{
+    if (!tls) {
+        auto *s = new QTcpSocket(parent);
+        QObject::connect(s, &QTcpSocket::connected, s, std::move(ready));
+        s->connectToHost(QHostAddress::LocalHost, port);
+        return s;
+    }
+    auto *s = new QSslSocket(parent);
+    QObject::connect(s, &QSslSocket::encrypted, s, std::move(ready));
+    s->connectToHostEncrypted(u"127.0.0.1"_s, port);
+    return s;
+}
+
+int runPlainThenTls(const QStringList &args, const std::function<int(const QStringList &)> &run)
+{
+    QStringList plain = args;
+    plain.removeAll(u"--compare-tls"_s);
+    plain.removeAll(u"--tls"_s);
+    QTextStream(stdout) << "== plain (http/ws)\n";
+    const int a = run(plain);
+    QTextStream(stdout) << "== TLS (https/wss)\n";
+    const int b = run(plain + QStringList{u"--tls"_s});
+    return a != 0 ? a : b;
 }
 
 QString BenchServer::logTail() const

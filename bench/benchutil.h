@@ -4,6 +4,7 @@
 #include <QProcess>
 #include <QString>
 #include <QStringList>
+#include <QTcpSocket>
 #include <QTemporaryDir>
 #include <functional>
 #include <memory>
@@ -56,10 +57,24 @@ struct HttpResult
 HttpResult httpCall(const QByteArray &method, const QString &url, const QString &token,
                     const QByteArray &body = {}, int timeoutMs = 30000);
 
+// A client TCP connection to 127.0.0.1:`port`, plain or TLS (--tls: a QSslSocket trusting the
+// bench server's certificate, see BenchServer::setTls). `ready` runs once bytes may be sent:
+// after connect, or after the TLS handshake. readyRead/disconnected as for any QTcpSocket.
+QTcpSocket *dialClient(quint16 port, bool tls, QObject *parent, std::function<void()> ready);
+// Splits `--compare-tls` into two runs of the same command in one process: plain first, then
+// with --tls (each with its own server), so both figures come from the same machine state.
+int runPlainThenTls(const QStringList &args, const std::function<int(const QStringList &)> &run);
+
 // A crewdeck-server child process with its own temporary data dir and an admin user.
 class BenchServer
 {
 public:
+    // Serve TLS only (`serve --tls-cert --tls-key` with a self-signed certificate for
+    // 127.0.0.1 made by openssl in the data dir at launch); the bench process trusts it.
+    // Call before launch().
+    void setTls(bool tls) { m_tls = tls; }
+    bool tls() const { return m_tls; }
+
     BenchServer();
     ~BenchServer();
 
@@ -91,6 +106,7 @@ private:
     QProcess m_process;
     quint16 m_port = 0;
     QString m_token;
+    bool m_tls = false;
 };
 
 // Logs in with the bench admin's credentials; empty on failure.

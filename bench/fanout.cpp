@@ -85,7 +85,9 @@ public:
         m_external = hasFlag(m_args, u"--server"_s);
         if (m_external) {
             m_baseUrl = argValue(m_args, u"--server"_s);
-            m_wsUrl = QString(m_baseUrl).replace(u"http://"_s, u"ws://"_s);
+            m_wsUrl = QString(m_baseUrl)
+                          .replace(u"https://"_s, u"wss://"_s)
+                          .replace(u"http://"_s, u"ws://"_s);
             m_token = argValue(m_args, u"--token"_s);
             m_crewId = argValue(m_args, u"--crew-id"_s);
             if (m_token.isEmpty() || m_crewId.isEmpty()) {
@@ -93,6 +95,7 @@ public:
                 return 2;
             }
         } else {
+            m_server.setTls(hasFlag(m_args, u"--tls"_s));
             if (!m_server.prepare(BenchServer::findServerBinary(m_args), &error) ||
                 !m_server.launch(2, hasFlag(m_args, u"--server-no-glib"_s), &error)) {
                 err << "fanout: " << error << "\n";
@@ -186,22 +189,22 @@ private:
     // This reader does the handshake by hand and scans each text frame's bytes for the stamp.
     void openRaw(int i, const QUrl &url)
     {
-        auto *s = new QTcpSocket(&m_owner);
+        const QByteArray upgrade =
+            "GET " + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority) +
+            " HTTP/1.1\r\nHost: " + url.host().toLatin1() +
+            "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Protocol: crewdeck.v1, bearer." +
+            m_token.toLatin1() + "\r\n\r\n";
+        // wss: a QSslSocket that sends the upgrade once its handshake is done.
+        QTcpSocket *s = dialClient(quint16(url.port()), url.scheme() == u"wss"_s, &m_owner,
+                                   [this, i, upgrade] { m_clients[i].raw->write(upgrade); });
         m_clients[i].raw = s;
-        QObject::connect(s, &QTcpSocket::connected, s, [s, url, this] {
-            s->write("GET " + url.toEncoded(QUrl::RemoveScheme | QUrl::RemoveAuthority) +
-                     " HTTP/1.1\r\nHost: " + url.host().toLatin1() +
-                     "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                     "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
-                     "Sec-WebSocket-Protocol: crewdeck.v1, bearer." +
-                     m_token.toLatin1() + "\r\n\r\n");
-        });
         QObject::connect(s, &QTcpSocket::readyRead, s, [this, i] { onRawData(i); });
         QObject::connect(s, &QTcpSocket::disconnected, s, [this, i] {
             if (m_clients[i].closeCode < 0)
                 m_clients[i].closeCode = 1006;
         });
-        s->connectToHost(url.host(), quint16(url.port()));
     }
 
     void onRawData(int i)
@@ -414,8 +417,9 @@ private:
         const Summary s = summarize(m_samples);
 
         const bool lossless = minPer == expected && closedEarly == 0;
+        const bool tls = m_wsUrl.startsWith(u"wss://"_s);
         out << "fanout: " << clients << (m_raw ? " raw" : " QWebSocket")
-            << " clients on /ws/graph, ";
+            << (tls ? " wss (TLS)" : "") << " clients on /ws/graph, ";
         if (burst > 0)
             out << "printer: a burst of " << burst << " lines\n";
         else
@@ -447,10 +451,10 @@ private:
         out << QString::asprintf("RESULT fanout clients=%d rate=%d burst=%d raw=%d events=%lld "
                                  "delivered_per_s=%.0f p50_ms=%.2f p95_ms=%.2f p99_ms=%.2f "
                                  "max_ms=%.2f cpu_pct=%.1f cpu_us_per_msg=%.3f client_cpu_pct=%.1f "
-                                 "rss_kb=%lld hwm_kb=%lld closed=%d lossless=%d\n",
+                                 "rss_kb=%lld hwm_kb=%lld closed=%d lossless=%d tls=%d\n",
                                  clients, rate, burst, m_raw ? 1 : 0, maxPer, deliveredPerS,
                                  s.p50Ms, s.p95Ms, s.p99Ms, s.maxMs, serverCpuPct, cpuUsPerMsg,
-                                 selfCpuPct, rss, hwm, closedEarly, lossless ? 1 : 0);
+                                 selfCpuPct, rss, hwm, closedEarly, lossless ? 1 : 0, tls ? 1 : 0);
         out.flush();
         return total > 0 && (burst == 0 || lossless) ? 0 : 1;
     }
@@ -508,6 +512,8 @@ private:
 
 int runFanoutCommand(const QStringList &args)
 {
+    if (hasFlag(args, u"--compare-tls"_s))
+        return runPlainThenTls(args, [](const QStringList &a) { return FanoutBench(a).run(); });
     return FanoutBench(args).run();
 }
 

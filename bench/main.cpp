@@ -32,6 +32,8 @@ const char *usage =
     "                           20000 events/s for 5 s; needs a build with the app)\n"
     "       crewdeck-bench toolstart [--runs N]  (what the tool sandbox costs: POST /runs ->\n"
     "                           tool_start and -> first output line, sandboxed vs --unsafe-tools)\n"
+    "fanout and rest: [--tls] (the server speaks TLS only: https/wss, a self-signed\n"
+    "        certificate made with openssl) or [--compare-tls] (plain, then TLS, in one run)\n"
     "common: [--server-bin PATH] (default: $CREWDECK_SERVER_BIN, else next to crewdeck-bench)\n"
     "        [--server-no-glib] (start the server with QT_NO_GLIB=1)\n"
     "Each mode prints a table and RESULT lines (key=value) for scripts.\n";

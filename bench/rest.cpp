@@ -187,6 +187,7 @@ public:
             return 2;
         }
         QString error;
+        m_server.setTls(hasFlag(m_args, u"--tls"_s));
         if (!m_server.prepare(BenchServer::findServerBinary(m_args), &error)) {
             err << "rest: " << error << "\n";
             return 1;
@@ -210,6 +211,8 @@ public:
         out << QString::asprintf(
             "%s: %lld runs over %d days seeded in %.1f s, %d connections, %d s per route\n",
             ts ? "timeseries" : "rest", runs, spanDays, seedS, connections, seconds);
+        if (m_server.tls())
+            out << "over TLS (https, TLS 1.2+ as negotiated, ECDSA P-256 certificate)\n";
         out.flush();
 
         int rc = 0;
@@ -220,7 +223,8 @@ public:
             for (const QString &route : routes) {
                 if (!drive(route, connections, seconds,
                            "RESULT rest route=" + route.toUtf8() +
-                               " connections=" + QByteArray::number(connections)))
+                               " connections=" + QByteArray::number(connections) +
+                               (m_server.tls() ? " tls=1" : " tls=0")))
                     rc = 1;
             }
         } else if (!driveTimeseries(connections, seconds)) {
@@ -306,17 +310,14 @@ private:
         int connected = 0;
         for (int i = 0; i < connections; ++i) {
             auto c = std::make_unique<HttpConn>();
-            c->socket = new QTcpSocket(&owner);
+            c->socket = dialClient(m_port, m_server.tls(), &owner, [&connected] { ++connected; });
             HttpConn *cp = c.get();
-            QObject::connect(cp->socket, &QTcpSocket::connected, &owner,
-                             [&connected] { ++connected; });
             QObject::connect(cp->socket, &QTcpSocket::readyRead, &owner,
                              [this, cp] { onReadyRead(cp); });
             QObject::connect(cp->socket, &QTcpSocket::disconnected, &owner, [this] {
                 if (m_running)
                     ++m_errors;
             });
-            cp->socket->connectToHost(QHostAddress::LocalHost, m_port);
             conns.push_back(std::move(c));
         }
         // --writes W: W POST /crews per second on one more connection, each a write that
@@ -326,11 +327,10 @@ private:
         if (m_writesPerS > 0) {
             auto c = std::make_unique<HttpConn>();
             c->writer = true;
-            c->socket = new QTcpSocket(&owner);
+            c->socket = dialClient(m_port, m_server.tls(), &owner, [&connected] { ++connected; });
             writer = c.get();
             QObject::connect(writer->socket, &QTcpSocket::readyRead, &owner,
                              [this, writer] { onReadyRead(writer); });
-            writer->socket->connectToHost(QHostAddress::LocalHost, m_port);
             conns.push_back(std::move(c));
             ++connections; // waited for below like the others
             writeTimer.setInterval(std::max(1, 1000 / m_writesPerS));
@@ -339,8 +339,6 @@ private:
                     writer->socket->state() == QAbstractSocket::ConnectedState)
                     send(writer);
             });
-            QObject::connect(writer->socket, &QTcpSocket::connected, &owner,
-                             [&connected] { ++connected; });
         }
         waitUntil([&] { return connected >= connections; }, 30000);
         if (writer) {
@@ -494,6 +492,9 @@ private:
 
 int runRestCommand(const QStringList &args)
 {
+    if (hasFlag(args, u"--compare-tls"_s))
+        return runPlainThenTls(
+            args, [](const QStringList &a) { return RestBench(RestBench::Mode::Rest, a).run(); });
     return RestBench(RestBench::Mode::Rest, args).run();
 }
 

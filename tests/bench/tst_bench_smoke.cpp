@@ -78,6 +78,36 @@ private Q_SLOTS:
         QCOMPARE(field(line, u"closed"_s), 0.0);
     }
 
+    // --compare-tls: the same fan-out plain and then over wss (raw TLS clients), both lossless.
+    void fanoutCompareTls()
+    {
+        const QByteArray out =
+            runBench({u"fanout"_s, u"--compare-tls"_s, u"--raw-clients"_s, u"--clients"_s, u"4"_s,
+                      u"--rate"_s, u"200"_s, u"--seconds"_s, u"1"_s});
+        const QByteArray plain = resultLine(out, "RESULT fanout clients=4 ");
+        QVERIFY2(!plain.isEmpty(), out.constData());
+        QCOMPARE(field(plain, u"tls"_s), 0.0);
+        QByteArray tls;
+        for (const QByteArray &line : out.split('\n')) {
+            if (line.startsWith("RESULT fanout ") && line.endsWith(" tls=1"))
+                tls = line;
+        }
+        QVERIFY2(!tls.isEmpty(), out.constData());
+        QCOMPARE(field(tls, u"events"_s), 200.0);
+        QCOMPARE(field(tls, u"lossless"_s), 1.0);
+    }
+
+    void restTls()
+    {
+        const QByteArray out = runBench({u"rest"_s, u"--tls"_s, u"--connections"_s, u"2"_s,
+                                         u"--seconds"_s, u"1"_s, u"--runs"_s, u"1000"_s});
+        const QByteArray runs = resultLine(out, "RESULT rest route=/runs ");
+        QVERIFY2(!runs.isEmpty(), out.constData());
+        QCOMPARE(field(runs, u"tls"_s), 1.0);
+        QVERIFY(field(runs, u"req_per_s"_s) > 0);
+        QCOMPARE(field(runs, u"errors"_s), 0.0);
+    }
+
     void fanoutIdle()
     {
         const QByteArray out = runBench({u"fanout"_s, u"--idle"_s, u"20"_s});
