@@ -6,6 +6,7 @@
 #include "server/core/auth/tokens.h"
 #include "server/core/demoseed.h"
 #include "server/core/http/router.h"
+#include "server/core/limits.h"
 #include "server/core/toolsandbox.h"
 #include "server/engine/analyticswarmer.h"
 #include "server/engine/crewstatus.h"
@@ -48,6 +49,8 @@ ServerApp::ServerApp(ServerConfig config, QObject *parent)
     m_domainEvents = new DomainEvents(this);
     m_api.domainEvents = m_domainEvents;
     m_api.loginLimiter = &m_limiter;
+    m_serverLimits = std::make_unique<ServerLimits>(m_config);
+    m_serverLimits->wire(m_api);
     m_api.metrics = &m_metrics;
     m_api.context = this;
     // Clustered nodes share the database: other nodes' writes do not change this node's
@@ -69,6 +72,10 @@ ServerApp::ServerApp(ServerConfig config, QObject *parent)
 
 ServerApp::~ServerApp()
 {
+    // Login jobs use m_api and the store on the password pool: none may run past this point.
+    // Queued ones are answered 503 (their promises finish; nobody listens any more).
+    m_serverLimits->closeLoginQueue();
+    m_serverLimits->waitForLogins();
     // The routes refer to m_api and the store: tear the HTTP side down first (the front door
     // is a child of the QHttpServer since bind()), then sockets, then the live machinery,
     // which still writes to the store while it winds down.
@@ -209,6 +216,8 @@ bool ServerApp::createListener(QString *error)
     // QHttpServer 6.4) and everything else to QHttpServer; it also enforces the 1 MiB body
     // limit. Heap-allocated: bind() makes the QHttpServer its parent.
     m_listener = new FrontDoor(this);
+    m_serverLimits->apply(m_listener);
+    m_serverLimits->registerMetrics(m_metrics, m_listener, m_api);
     QPointer<Gateway> gateway = m_gateway;
     m_listener->setUpgradeHandler([gateway](QTcpSocket *socket) {
         if (gateway) {
@@ -314,6 +323,9 @@ void ServerApp::stop()
     if (m_demo)
         m_demo->stop();
     Q_EMIT aboutToStop();
+    // Logins still waiting for a password thread are answered 503 now; running ones finish
+    // and are waited for with the other asynchronous requests (waitForInFlight).
+    m_serverLimits->closeLoginQueue();
     if (m_clusterQueue)
         m_clusterQueue->shutdown(); // leaves the worker set; other nodes take over
     // Running tools are cancelled and recorded as such before the sockets close, so that
@@ -462,7 +474,9 @@ void ServerApp::waitForInFlight(qint64 deadlineMs)
 {
     // In-flight synchronous requests have already been answered (they run to completion on
     // this thread); asynchronous ones (login) finish on the password pool and come back here.
-    if (m_api.inFlightAsync > 0 && QDateTime::currentMSecsSinceEpoch() < deadlineMs) {
+    // A login's pool task ends just after its response is handed over: wait for it too.
+    const bool busy = m_api.inFlightAsync > 0 || m_serverLimits->runningLogins() > 0;
+    if (busy && QDateTime::currentMSecsSinceEpoch() < deadlineMs) {
         QTimer::singleShot(20, this, [this, deadlineMs] { waitForInFlight(deadlineMs); });
         return;
     }

@@ -26,6 +26,7 @@ class AnalyticsWarmer;
 class RunQueue;
 class StoreStreamAuthority;
 class Gateway;
+class ServerLimits;
 class FrontDoor;
 class DemoPipelines;
 class ClusterBus;
@@ -102,6 +103,7 @@ private:
     std::unique_ptr<Store> m_store;
     std::unique_ptr<TokenService> m_tokens;
     LoginRateLimiter m_limiter;
+    std::unique_ptr<ServerLimits> m_serverLimits; // issue 14: connections, logins, requests
     Metrics m_metrics;
     DomainEvents *m_domainEvents = nullptr;
     QHttpServer *m_http = nullptr;

@@ -9,6 +9,7 @@
 #include <optional>
 #include <unordered_map>
 
+#include "server/ws/connectionlimits.h"
 #include "server/ws/httpframer.h"
 #include "server/ws/httppipe.h"
 
@@ -56,7 +57,10 @@ public:
         int bodyFloorMs = 30'000;
         qint64 minBodyBytesPerSecond = 16 * 1024;
     };
-    // Receives upgrade requests; takes ownership of the socket (its parent is cleared).
+    // Receives upgrade requests; takes ownership of the socket (its parent is cleared). The
+    // connection keeps counting against the connection limits through the socket's
+    // ConnectionSlot (connectionlimits.h): with the socket object, or with whoever takes the
+    // slot out of it.
     using UpgradeHandler = std::function<void(QTcpSocket *)>;
 
     explicit FrontDoor(QObject *parent = nullptr);
@@ -80,6 +84,16 @@ public:
     int openHttpConnections() const;
     // Connections accepted but still waiting for their request head.
     int pendingHeads() const;
+
+    // Connection limits (0: none). Past `maxPerAddress` from one client address a new
+    // connection is closed at once; at `maxTotal` the newest idle connection that never
+    // presented a token, from the address holding the most connections, is closed to make
+    // room, and when there is none the new one is. Counts every connection accepted here until
+    // its descriptor is closed, WebSockets handed to the gateway included (ConnectionSlot).
+    void setConnectionLimits(int maxTotal, int maxPerAddress);
+    int openConnections() const { return m_connLimits.open(); }
+    qint64 refusedConnections() const { return m_connLimits.refused; }
+    qint64 evictedConnections() const { return m_connLimits.evicted; }
 
 Q_SIGNALS:
     void drained();
@@ -162,8 +176,12 @@ private:
     void sweep();
     bool isIdle(QTcpSocket *socket, const Conn &conn) const;
     void checkDrained();
+    bool admit(QTcpSocket *socket);
+    bool evictOne();
+    void onAcceptError(QAbstractSocket::SocketError error);
 
     Limits m_limits;
+    ConnectionLimits m_connLimits;
     UpgradeHandler m_upgradeHandler;
     std::unordered_map<QTcpSocket *, Conn> m_conns;
     QElapsedTimer m_clock;

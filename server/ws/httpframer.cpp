@@ -263,6 +263,8 @@ HttpFramer::Verdict HttpFramer::parseHead(const QByteArray &head)
             chunked = codings.last().trimmed() == "chunked";
         } else if (name == "host") {
             ++hosts;
+        } else if (name == "authorization") {
+            m_authorization = true;
         } else if (name == "connection") {
             for (const QByteArray &option : value.toLower().split(',')) {
                 const QByteArray o = option.trimmed();

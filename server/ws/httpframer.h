@@ -55,6 +55,8 @@ public:
     // its Content-Length (-1: chunked or none).
     bool wantsClose() const { return m_wantsClose; }
     bool isHttp10() const { return m_http10; }
+    // Some head on this connection carried an Authorization header.
+    bool sawAuthorization() const { return m_authorization; }
     qint64 bodyLength() const { return m_bodyLength; }
     // Why the last BadRequest verdict was given (for the error message).
     const char *badRequestReason() const { return m_why; }
@@ -77,6 +79,7 @@ private:
     bool m_upgrade = false;
     bool m_wantsClose = false;
     bool m_http10 = false;
+    bool m_authorization = false;
     qint64 m_bodyLength = -1;
     const char *m_why = "malformed HTTP request";
 };

@@ -84,6 +84,46 @@ private Q_SLOTS:
         QCOMPARE(c.startingGrant, Micros{12'500'000});
     }
 
+    // Issue 14: every limit is a flag and a CREWDECK_* variable.
+    void limitFlags()
+    {
+        auto r = parse({u"--max-connections"_s, u"5000"_s, u"--max-connections-per-ip"_s, u"64"_s,
+                        u"--login-rate-per-ip"_s, u"12"_s, u"--login-queue-per-ip"_s, u"4"_s,
+                        u"--login-queue"_s, u"100"_s, u"--request-rate-per-token"_s, u"0"_s,
+                        u"--max-agents-per-crew"_s, u"10"_s, u"--max-tools-per-agent"_s, u"3"_s});
+        QVERIFY2(r.config, qPrintable(r.error));
+        QCOMPARE(r.config->maxConnections, 5000);
+        QCOMPARE(r.config->maxConnectionsPerIp, 64);
+        QCOMPARE(r.config->loginRatePerIp, 12);
+        QCOMPARE(r.config->loginQueuePerIp, 4);
+        QCOMPARE(r.config->loginQueue, 100);
+        QCOMPARE(r.config->requestRatePerToken, 0);
+        QCOMPARE(r.config->maxAgentsPerCrew, 10);
+        QCOMPARE(r.config->maxToolsPerAgent, 3);
+        r = parse({}, {{u"CREWDECK_MAX_CONNECTIONS_PER_IP"_s, u"7"_s},
+                       {u"CREWDECK_LOGIN_RATE_PER_IP"_s, u"0"_s},
+                       {u"CREWDECK_REQUEST_RATE_PER_TOKEN"_s, u"9"_s},
+                       {u"CREWDECK_MAX_AGENTS_PER_CREW"_s, u"50"_s}});
+        QVERIFY2(r.config, qPrintable(r.error));
+        QCOMPARE(r.config->maxConnectionsPerIp, 7);
+        QCOMPARE(r.config->loginRatePerIp, 0);
+        QCOMPARE(r.config->requestRatePerToken, 9);
+        QCOMPARE(r.config->maxAgentsPerCrew, 50);
+        // Defaults.
+        r = parse({});
+        QCOMPARE(r.config->maxConnections, 0); // 90 % of the descriptor limit, at start
+        QCOMPARE(r.config->maxConnectionsPerIp, 4096);
+        QCOMPARE(r.config->loginRatePerIp, 30);
+        QCOMPARE(r.config->requestRatePerToken, 50);
+        QCOMPARE(r.config->maxAgentsPerCrew, 100);
+        QCOMPARE(r.config->maxToolsPerAgent, 16);
+        for (const char *flag :
+             {"--max-connections", "--max-connections-per-ip", "--login-rate-per-ip",
+              "--login-queue-per-ip", "--login-queue", "--request-rate-per-token",
+              "--max-agents-per-crew", "--max-tools-per-agent"})
+            QVERIFY2(helpText().contains(QLatin1String(flag)), flag);
+    }
+
     void environmentAndPrecedence()
     {
         auto r = parse({}, {{u"CREWDECK_LISTEN"_s, u"0.0.0.0:9000"_s},
@@ -192,6 +232,11 @@ private Q_SLOTS:
             << QStringList{u"--ws-heartbeat-seconds"_s, u"0"_s} << u"ws-heartbeat-seconds"_s;
         QTest::newRow("runs") << QStringList{u"--max-concurrent-runs"_s, u"many"_s}
                               << u"max-concurrent-runs"_s;
+        // The contract: never below 10 login attempts a minute (0 turns the bucket off).
+        QTest::newRow("login rate")
+            << QStringList{u"--login-rate-per-ip"_s, u"5"_s} << u"login-rate-per-ip"_s;
+        QTest::newRow("connections")
+            << QStringList{u"--max-connections-per-ip"_s, u"-1"_s} << u"max-connections-per-ip"_s;
         QTest::newRow("db scheme") << QStringList{u"--db"_s, u"mysql://x/y"_s} << u"--db"_s;
         QTest::newRow("postgres url") << QStringList{u"--db"_s, u"postgres://"_s} << u"--db"_s;
         QTest::newRow("redis") << QStringList{u"--redis"_s, u"http://x"_s} << u"--redis"_s;

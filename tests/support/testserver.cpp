@@ -156,6 +156,9 @@ bool TestServer::start(QString *error)
     m_config.rentalSettleIntervalMs = m_options.rentalSettleIntervalMs;
     m_config.startingGrant = m_options.startingGrant;
     m_config.maxConcurrentRuns = 2;
+    // Every test client logs in from 127.0.0.1, many times a minute: the per-address login
+    // bucket is off unless a test turns it on (Options::configure).
+    m_config.loginRatePerIp = 0;
     m_config.python = !m_options.python.isEmpty()            ? m_options.python
                       : QFile::exists(u"/usr/bin/python3"_s) ? u"/usr/bin/python3"_s
                                                              : u"python3"_s;

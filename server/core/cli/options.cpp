@@ -236,6 +236,43 @@ QList<Flag> serveFlags()
          [](ServerConfig &c, const QString &v) {
              return intFlag(u"max-concurrent-runs"_s, v, 1, 1024, c.maxConcurrentRuns);
          }},
+        {u"max-connections"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"max-connections"_s, v, 1, 10'000'000, c.maxConnections);
+         }},
+        {u"max-connections-per-ip"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"max-connections-per-ip"_s, v, 0, 10'000'000, c.maxConnectionsPerIp);
+         }},
+        {u"login-rate-per-ip"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) -> QString {
+             // 0 turns it off; otherwise never below the contract's 10 attempts a minute.
+             if (v.trimmed() == u"0"_s) {
+                 c.loginRatePerIp = 0;
+                 return {};
+             }
+             return intFlag(u"login-rate-per-ip"_s, v, 10, 1'000'000, c.loginRatePerIp);
+         }},
+        {u"login-queue-per-ip"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"login-queue-per-ip"_s, v, 1, 100'000, c.loginQueuePerIp);
+         }},
+        {u"login-queue"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"login-queue"_s, v, 1, 1'000'000, c.loginQueue);
+         }},
+        {u"max-agents-per-crew"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"max-agents-per-crew"_s, v, 1, 100'000, c.maxAgentsPerCrew);
+         }},
+        {u"max-tools-per-agent"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"max-tools-per-agent"_s, v, 1, 10'000, c.maxToolsPerAgent);
+         }},
+        {u"request-rate-per-token"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"request-rate-per-token"_s, v, 0, 1'000'000, c.requestRatePerToken);
+         }},
         {u"jwt-secret-file"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) {
              return fileFlag(u"jwt-secret-file"_s, v, c.jwtSecretFile);
@@ -508,6 +545,18 @@ serve options (each also read from CREWDECK_<FLAG>, e.g. CREWDECK_LISTEN; the fl
   --ws-heartbeat-seconds N      mission socket heartbeat (default 45)
   --ws-ring-mb N                MiB of recent frames kept for all sockets (default 32)
   --max-concurrent-runs N       runs executed at once (default: number of CPU threads)
+  --max-connections N           open connections at most (default: 90% of the descriptor
+                                limit, raised to the hard limit at start)
+  --max-connections-per-ip N    open connections per client address (default 4096; 0 = off)
+  --login-rate-per-ip N         login attempts a minute per client address, burst N
+                                (default 30; 0 = unlimited, else at least 10)
+  --login-queue-per-ip N        logins of one address waiting for a password thread
+                                (default 8; more get 429)
+  --login-queue N               logins waiting for a password thread in all (default 1024)
+  --request-rate-per-token N    authenticated requests a second per user, burst 2N; a
+                                response costs one more per 64 KiB (default 50; 0 = unlimited)
+  --max-agents-per-crew N       agents in one crew (default 100; more: 400)
+  --max-tools-per-agent N       tools of one agent (default 16; more: 400)
   --jwt-secret-file FILE        HMAC key for tokens: the file's bytes, whitespace trimmed
                                 (default: DIR/jwt-secret, created with mode 0600)
   --python PATH                 Python interpreter for the pytest tool (default python3)

@@ -30,7 +30,17 @@ struct ServerConfig
     int wsHeartbeatSeconds = 45;
     int wsRingMb = 32;         // the gateway's shared ring of recent frames (all sockets)
     int maxConcurrentRuns = 1; // default QThread::idealThreadCount()
-    QString jwtSecretFile;     // "" = <dataDir>/jwt-secret, created on first start
+    // ---- limits that keep everyone served (docs/deploy.md, "Limits")
+    int maxConnections = 0; // 0 = 90% of the (raised) RLIMIT_NOFILE
+    int maxConnectionsPerIp = 4096;
+    int loginRatePerIp =
+        30; // login attempts per minute and client address (burst as many); 0 = off
+    int loginQueuePerIp = 8;      // logins of one address waiting for a password thread
+    int loginQueue = 1024;        // logins waiting for a password thread, all addresses
+    int requestRatePerToken = 50; // authenticated requests per second and user (burst 2x); 0 = off
+    int maxAgentsPerCrew = 100;   // POST /crews: more -> 400
+    int maxToolsPerAgent = 16;
+    QString jwtSecretFile;                      // "" = <dataDir>/jwt-secret, created on first start
     QString python = QStringLiteral("python3"); // interpreter for the pytest tool
     // --tls-cert/--tls-key (both or neither; absolute): the port speaks TLS only.
     QString tlsCertFile;

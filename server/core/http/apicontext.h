@@ -22,6 +22,8 @@ class DomainEvents;
 class RunScheduler;
 class LoginRateLimiter;
 class Metrics;
+class TokenBuckets;
+class FairQueue;
 
 struct ApiContext
 {
@@ -30,6 +32,14 @@ struct ApiContext
     DomainEvents *domainEvents = nullptr;
     RunScheduler *scheduler = nullptr; // null until the run queue exists: POST runs -> 503
     LoginRateLimiter *loginLimiter = nullptr;
+    // Fairness (issue 14), each optional: login attempts per client address, authenticated
+    // requests per user, and the password pool's queue, served per client address in turn.
+    TokenBuckets *loginBuckets = nullptr;
+    TokenBuckets *requestBuckets = nullptr;
+    FairQueue *loginQueue = nullptr;
+    int maxAgentsPerCrew = 100; // POST /crews beyond these sizes: 400
+    int maxToolsPerAgent = 16;
+    std::atomic<qint64> crewsTooLarge{0}; // POST /crews refused for its size (/metrics)
     Metrics *metrics = nullptr;
     QObject *context = nullptr; // main-thread object for QFuture continuations
     // Writes the events appended so far (this node's event log batches them per tick), so a

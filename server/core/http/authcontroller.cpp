@@ -1,3 +1,4 @@
+#include "server/core/auth/fairness.h"
 #include "server/core/auth/passwords.h"
 #include "server/core/auth/ratelimiter.h"
 #include "server/core/auth/tokens.h"
@@ -15,7 +16,7 @@ namespace {
 Resp rateLimited(int retryAfter)
 {
     Resp r = error(Status::TooManyRequests, u"rate_limited"_s,
-                   u"too many failed logins: try again in %1 s"_s.arg(retryAfter));
+                   u"too many login attempts: try again in %1 s"_s.arg(retryAfter));
     r.addHeader(QByteArrayLiteral("Retry-After"), QByteArray::number(retryAfter));
     return r;
 }
@@ -33,6 +34,12 @@ std::optional<Resp> login(ApiContext &api, const Req &req, RequestContext &ctx,
     if (body->password.size() > 1024 || body->email.size() > 254)
         return error(Status::Unauthorized, u"invalid_credentials"_s, u"wrong e-mail or password"_s);
 
+    // Per client address, whatever the e-mails: a flood of made-up accounts is refused before
+    // any password work.
+    if (api.loginBuckets) {
+        if (const int retry = api.loginBuckets->take(ctx.clientAddress, nowMs()); retry > 0)
+            return rateLimited(retry);
+    }
     const QString key = LoginRateLimiter::key(ctx.clientAddress, body->email);
     if (const int retry = api.loginLimiter->retryAfterSeconds(key, nowMs()); retry > 0) {
         qCInfo(lcAuth).noquote() << "login rate limited for a client at" << ctx.clientAddress;

@@ -21,6 +21,18 @@ Resp createCrew(ApiContext &api, const Req &req, RequestContext &ctx)
     const auto body = parseBody<CreateCrewRequest>(req.body(), &err);
     if (!body)
         return badRequest(err);
+    // Absurd sizes are refused: every read of the crew (lists, dashboards, sockets) pays for
+    // them, for every viewer of the org.
+    if (body->agents.size() > api.maxAgentsPerCrew) {
+        ++api.crewsTooLarge;
+        return badRequest(u"agents: a crew has at most %1 agents"_s.arg(api.maxAgentsPerCrew));
+    }
+    for (const Agent &a : body->agents) {
+        if (a.tools.size() > api.maxToolsPerAgent) {
+            ++api.crewsTooLarge;
+            return badRequest(u"tools: an agent has at most %1 tools"_s.arg(api.maxToolsPerAgent));
+        }
+    }
     const Crew crew = api.store->createCrew(ctx.orgId(), *body, nowMs());
     if (crew.id.isEmpty())
         return internalError();

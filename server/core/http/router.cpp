@@ -1,4 +1,5 @@
 #include "server/core/http/router.h"
+#include "server/core/auth/fairness.h"
 #include "server/core/auth/passwords.h"
 #include "server/core/auth/tokens.h"
 #include "server/core/http/apicontext.h"
@@ -105,6 +106,15 @@ std::optional<QHttpServerResponse> Router::preflight(const QHttpServerRequest &r
     ctx.claims = *claims;
     ctx.claims.role = user->role;
     ctx.authenticated = true;
+    // One user's flood must not starve the other tenants: a token bucket per user.
+    if (m_api->requestBuckets) {
+        if (const int retry = m_api->requestBuckets->take(claims->sub, now); retry > 0) {
+            QHttpServerResponse r = error(Status::TooManyRequests, u"rate_limited"_s,
+                                          u"too many requests: try again in %1 s"_s.arg(retry));
+            r.addHeader(QByteArrayLiteral("Retry-After"), QByteArray::number(retry));
+            return r;
+        }
+    }
 
     const int need = access == Access::Admin    ? Roles::rank(Roles::Admin)
                      : access == Access::Member ? Roles::rank(Roles::Member)
@@ -160,6 +170,11 @@ void Router::add(Method method, const QString &pattern, Access access, Handler h
             }
         }();
         finish(req, pattern, int(resp.statusCode()), start, ctx);
+        // A request costs one unit plus one per 64 KiB of body it makes us send: a tenant
+        // pulling huge lists in a loop is slowed down by what it costs, not by its count.
+        if (ctx.authenticated && m_api->requestBuckets && resp.data().size() >= 64 * 1024)
+            m_api->requestBuckets->charge(ctx.claims.sub, double(resp.data().size()) / (64 * 1024),
+                                          nowMs());
         return resp;
     };
     int args = 0;
@@ -204,7 +219,7 @@ void Router::addAsync(Method method, const QString &pattern, Access access, Asyn
                         ApiContext *api = m_api;
                         ++api->inFlightAsync;
                         // Runs on the password pool; Metrics and the log are thread-safe.
-                        return QtConcurrent::run(passwords::pool(), [api, work, record] {
+                        auto job = [api, work, record] {
                             QHttpServerResponse r = [&]() -> QHttpServerResponse {
                                 try {
                                     return work();
@@ -215,8 +230,52 @@ void Router::addAsync(Method method, const QString &pattern, Access access, Asyn
                             record.done(api->metrics, int(r.statusCode()));
                             --api->inFlightAsync;
                             return r;
-                        });
+                        };
+                        if (!api->loginQueue)
+                            return QtConcurrent::run(passwords::pool(), std::move(job));
+                        return queueFairly(api, ctx.clientAddress, std::move(job), record);
                     });
+}
+
+// Fair per client address: a flood from one address waits behind its own requests, on the
+// password pool's threads minus one (FairQueue). The future is finished on every path (the
+// job's result, a refusal, or the queue closing at shutdown); inFlightAsync counts the job
+// until one of them has happened. A plain QFutureInterface, as QtConcurrent::run uses: a
+// QPromise finished and destroyed on the pool crashed QHttpServer 6.4's continuation on the
+// main thread (SIGSEGV in QFutureInterfaceBase::reportStarted, the first login's answer).
+// Thread: main.
+QFuture<QHttpServerResponse> Router::queueFairly(ApiContext *api, const QString &clientAddress,
+                                                 std::function<QHttpServerResponse()> job,
+                                                 const RequestRecord &record)
+{
+    QFutureInterface<QHttpServerResponse> promise;
+    promise.reportStarted();
+    QFuture<QHttpServerResponse> future = promise.future();
+    auto answer = [promise](QHttpServerResponse r) {
+        QFutureInterface<QHttpServerResponse> p = promise; // shares the state
+        p.reportAndMoveResult(std::move(r));
+        p.reportFinished();
+    };
+    const FairQueue::Submit queued = api->loginQueue->submit(
+        clientAddress, [answer, job] { answer(job()); },
+        [answer, api] {
+            // Thread: the one closing the queue (main, at shutdown).
+            answer(unavailable(u"the server is stopping"_s));
+            --api->inFlightAsync;
+        });
+    if (queued != FairQueue::Submit::Queued) {
+        --api->inFlightAsync;
+        QHttpServerResponse busy =
+            queued == FairQueue::Submit::Closed
+                ? unavailable(u"the server is stopping"_s)
+                : error(Status::TooManyRequests, u"rate_limited"_s,
+                        u"too many logins waiting from this address: try again in 1 s"_s);
+        if (queued == FairQueue::Submit::Full)
+            busy.addHeader(QByteArrayLiteral("Retry-After"), QByteArrayLiteral("1"));
+        record.done(api->metrics, int(busy.statusCode()));
+        answer(std::move(busy));
+    }
+    return future;
 }
 
 void Router::installFallback()

@@ -74,6 +74,9 @@ private:
         void done(Metrics *metrics, int status) const;
     };
 
+    static QFuture<QHttpServerResponse> queueFairly(ApiContext *api, const QString &clientAddress,
+                                                    std::function<QHttpServerResponse()> job,
+                                                    const RequestRecord &record);
     std::optional<QHttpServerResponse> preflight(const QHttpServerRequest &req, Access access,
                                                  http::RequestContext &ctx);
     void finish(const QHttpServerRequest &req, const QString &route, int status, qint64 startNs,
