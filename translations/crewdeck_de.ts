@@ -1554,6 +1554,14 @@ Ausgegeben: %3, verdient: %4</translation>
         <source>%1 failed after %2</source>
         <translation>%1 nach %2 fehlgeschlagen</translation>
     </message>
+    <message>
+        <source>Clear all</source>
+        <translation>Alle schließen</translation>
+    </message>
+    <message>
+        <source>Dismiss every notification</source>
+        <translation>Alle Benachrichtigungen schließen</translation>
+    </message>
 </context>
 <context>
     <name>crewdeck::ui::ToastWidget</name>

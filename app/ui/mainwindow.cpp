@@ -84,8 +84,19 @@ MainWindow::MainWindow(client::AuthSession *session, client::DashboardData *dash
     hl->addWidget(logout);
     v->addWidget(header);
 
+    auto *body = new QHBoxLayout;
+    body->setContentsMargins(0, 0, 0, 0);
+    body->setSpacing(0);
     m_pages = new QStackedWidget(right);
-    v->addWidget(m_pages, 1);
+    body->addWidget(m_pages, 1);
+    // Toasts (ToastManager) live here, under the header beside the page rather than over
+    // it; hidden while there are none, so the page gets the width back.
+    m_toastArea = new QWidget(right);
+    m_toastArea->setObjectName(u"toastArea"_s);
+    m_toastArea->setFixedWidth(em * 23);
+    m_toastArea->hide();
+    body->addWidget(m_toastArea);
+    v->addLayout(body, 1);
     h->addWidget(right, 1);
     setCentralWidget(central);
 

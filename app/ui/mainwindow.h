@@ -30,6 +30,10 @@ public:
     DashboardPage *dashboardPage() const { return m_dashboard; }
     LiveIndicator *liveIndicator() const { return m_indicator; }
     QListWidget *sidebar() const { return m_sidebar; }
+    // The pages' stack (the primary content) and the column beside it that the toasts use:
+    // it takes layout space while it shows, so no toast covers a page.
+    QStackedWidget *pages() const { return m_pages; }
+    QWidget *toastArea() const { return m_toastArea; }
 
     void addPage(const QString &key, const QString &title, const QString &iconName, QWidget *page);
     // A page reached from another page (run detail), without a sidebar entry. While it is
@@ -50,6 +54,7 @@ protected:
 private:
     QListWidget *m_sidebar;
     QStackedWidget *m_pages;
+    QWidget *m_toastArea;
     QLabel *m_pageTitle;
     QHash<QString, QWidget *> m_pageByKey;
     QHash<QString, QString> m_hiddenTitles;

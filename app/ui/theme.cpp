@@ -3,11 +3,13 @@
 
 #include "shared/types.h"
 #include <QApplication>
+#include <QFile>
 #include <QPainter>
 #include <QPalette>
 #include <QPixmap>
 #include <QStyle>
 #include <QStyleFactory>
+#include <QSvgRenderer>
 
 using namespace Qt::StringLiterals;
 
@@ -150,12 +152,40 @@ void applyTheme(const QString &theme)
 
 QIcon icon(const QString &name)
 {
-    // The same drawing for the selected state: the default "selected" rendering tints the
-    // SVG with the highlight colour until it is an unreadable blot.
     const QString file = u":/icons/"_s + name + u".svg"_s;
-    QIcon ic(file);
-    ic.addFile(file, {}, QIcon::Selected, QIcon::Off);
-    ic.addFile(file, {}, QIcon::Active, QIcon::Off);
+    // Selected (the sidebar's current entry, drawn on the highlight colour): the style's own
+    // "selected" rendering tints the SVG with the highlight until it is a blot, and the grey
+    // stroke alone is hard to see on it. The same drawing with the neutral greys swapped for
+    // the palette's HighlightedText stays readable on any highlight (light and dark themes).
+    // QSvgIconEngine keeps one added pixmap per mode, so the icon is built from pixmaps.
+    QFile f(file);
+    const QByteArray svg = f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+    QByteArray selected = svg;
+    const QByteArray text =
+        QApplication::palette().color(QPalette::HighlightedText).name().toLatin1();
+    for (const QByteArray &grey : {QByteArrayLiteral("#5b6472"), QByteArrayLiteral("#6b7280")})
+        selected.replace(grey, text);
+    if (selected == svg) {
+        QIcon ic(file); // coloured icons keep their colours in every mode
+        ic.addFile(file, {}, QIcon::Selected, QIcon::Off);
+        ic.addFile(file, {}, QIcon::Active, QIcon::Off);
+        return ic;
+    }
+    QSvgRenderer normalSvg(svg), selectedSvg(selected);
+    QIcon ic;
+    for (const int px : {16, 20, 24, 32, 40, 48, 64}) {
+        for (auto [renderer, mode] :
+             {std::pair{&normalSvg, QIcon::Normal}, std::pair{&selectedSvg, QIcon::Selected}}) {
+            QPixmap pm(px, px);
+            pm.fill(Qt::transparent);
+            QPainter p(&pm);
+            renderer->render(&p);
+            p.end();
+            ic.addPixmap(pm, mode, QIcon::Off);
+            if (mode == QIcon::Normal)
+                ic.addPixmap(pm, QIcon::Active, QIcon::Off);
+        }
+    }
     return ic;
 }
 

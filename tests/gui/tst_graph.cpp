@@ -25,6 +25,7 @@
 #include <QScrollBar>
 #include <QSettings>
 #include <QSignalSpy>
+#include <QStackedWidget>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QToolButton>
@@ -310,8 +311,26 @@ void TestGraph::liveRunLightsTheRightToolInOrder()
     QCOMPARE(t->runId, runId);
     ToastWidget *w = toasts->widgetFor(callId);
     QVERIFY(w && w->isVisible());
-    QVERIFY2(w->title().startsWith(u"\u2705 script finished in"_s), qPrintable(w->title()));
+    QVERIFY2(w->title().startsWith(u"script finished in"_s), qPrintable(w->title()));
     QVERIFY2(w->detail().contains(u"Bob"_s), qPrintable(w->detail()));
+    QCOMPARE(w->iconName(), u"toast-success"_s);
+    // The toast sits beside the page, not over the graph (the page gives up the space).
+    {
+        QWidget *win = ctl.mainWindow();
+        QWidget *pages = ctl.mainWindow()->pages();
+        QTRY_VERIFY_WITH_TIMEOUT(ctl.mainWindow()->toastArea()->isVisible(), 5000);
+        const QRect toastRect(w->mapTo(win, QPoint(0, 0)), w->size());
+        const QRect pageRect(pages->mapTo(win, QPoint(0, 0)), pages->size());
+        QVERIFY2(!toastRect.intersects(pageRect),
+                 qPrintable(u"toast %1,%2 %3x%4 over the page %5,%6 %7x%8"_s.arg(toastRect.x())
+                                .arg(toastRect.y())
+                                .arg(toastRect.width())
+                                .arg(toastRect.height())
+                                .arg(pageRect.x())
+                                .arg(pageRect.y())
+                                .arg(pageRect.width())
+                                .arg(pageRect.height())));
+    }
     snap(ctl.mainWindow(), u"graph-toast"_s);
 
     // Clicking it opens the run.
@@ -365,7 +384,7 @@ void TestGraph::failingStepIsRedAndReachesTray()
     ToastManager *toasts = ctl.toastManager();
     QTRY_VERIFY_WITH_TIMEOUT(
         !toasts->visibleWidgets().isEmpty() &&
-            toasts->visibleWidgets().constLast()->title().startsWith(u"\u274C script failed"_s),
+            toasts->visibleWidgets().constLast()->title().startsWith(u"script failed"_s),
         10000);
     QVERIFY(toasts->visibleWidgets().constLast()->title().contains(u"exit code 3"_s));
     snap(ctl.mainWindow(), u"graph-failed"_s);

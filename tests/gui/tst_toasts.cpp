@@ -7,6 +7,7 @@
 #include "app/ui/graph/graphscene.h"
 #include "app/ui/graph/graphview.h"
 #include "app/ui/settingsdialog.h"
+#include "app/ui/theme.h"
 #include "app/ui/toasts/toastmanager.h"
 #include "app/ui/toasts/toastwidget.h"
 #include "app/ui/toasts/traynotifier.h"
@@ -15,6 +16,7 @@
 #include <QCheckBox>
 #include <QElapsedTimer>
 #include <QEnterEvent>
+#include <QFile>
 #include <QPushButton>
 #include <QSettings>
 #include <QSignalSpy>
@@ -78,6 +80,7 @@ private Q_SLOTS:
     void floodCoalescesAndStaysResponsive();
     void trayCoalescesAndHonoursSetting();
     void settingsDialogStoresTraySetting();
+    void selectedIconsStayVisible();
 
 private:
     QWidget *m_host = nullptr;
@@ -125,7 +128,9 @@ void TestToasts::oneToastPerCallUpdatedInPlace()
     QCOMPARE(m_toasts->visibleWidgets().size(), 1);
     ToastWidget *w = m_toasts->widgetFor(u"c1"_s);
     QVERIFY(w && w->isVisible());
-    QCOMPARE(w->title(), u"\U0001F527 script started"_s);
+    QCOMPARE(w->title(), u"script started"_s);
+    QCOMPARE(w->iconName(), u"toast-start"_s);
+    QVERIFY(!m_toasts->clearAllVisible()); // one toast: its own close button is enough
     QVERIFY(w->detail().startsWith(u"Ada \u00b7 run run-c1"_s));
     QVERIFY(!w->progressShown());
     // Bottom-right corner of the host.
@@ -136,7 +141,8 @@ void TestToasts::oneToastPerCallUpdatedInPlace()
     m_toasts->flush();
     QCOMPARE(m_toasts->visibleWidgets().size(), 1);
     QCOMPARE(m_toasts->widgetFor(u"c1"_s), w); // same toast, updated in place
-    QCOMPARE(w->title(), u"\u23F3 script \u2014 42 %"_s);
+    QCOMPARE(w->title(), u"script \u2014 42 %"_s);
+    QCOMPARE(w->iconName(), u"toast-running"_s);
     QVERIFY(w->progressShown());
     QCOMPARE(w->progressValue(), 42);
     QVERIFY(w->detail().endsWith(u"working 42"_s));
@@ -144,7 +150,8 @@ void TestToasts::oneToastPerCallUpdatedInPlace()
     m_activity->applyEvent(end(u"c1"_s, CallState::Success, 0));
     m_toasts->flush();
     QCOMPARE(m_toasts->visibleWidgets().size(), 1);
-    QCOMPARE(w->title(), u"\u2705 script finished in 1.5 s"_s);
+    QCOMPARE(w->title(), u"script finished in 1.5 s"_s);
+    QCOMPARE(w->iconName(), u"toast-success"_s);
     QCOMPARE(w->progressValue(), 100);
 
     // A line arriving after the end does not reopen the call.
@@ -157,13 +164,32 @@ void TestToasts::oneToastPerCallUpdatedInPlace()
     m_activity->applyEvent(end(u"c4"_s, CallState::Cancelled, std::nullopt));
     m_toasts->flush();
     QCOMPARE(m_toasts->visibleWidgets().size(), 4);
-    QCOMPARE(m_toasts->widgetFor(u"c2"_s)->title(),
-             u"\u274C script failed after 1.5 s (exit code 2)"_s);
-    QCOMPARE(m_toasts->widgetFor(u"c3"_s)->title(), u"\u274C script timed out after 1.5 s"_s);
-    QCOMPARE(m_toasts->widgetFor(u"c4"_s)->title(), u"\u274C script cancelled after 1.5 s"_s);
+    QCOMPARE(m_toasts->widgetFor(u"c2"_s)->title(), u"script failed after 1.5 s (exit code 2)"_s);
+    QCOMPARE(m_toasts->widgetFor(u"c3"_s)->title(), u"script timed out after 1.5 s"_s);
+    QCOMPARE(m_toasts->widgetFor(u"c4"_s)->title(), u"script cancelled after 1.5 s"_s);
+    QCOMPARE(m_toasts->widgetFor(u"c2"_s)->iconName(), u"toast-failed"_s);
+    QCOMPARE(m_toasts->widgetFor(u"c3"_s)->iconName(), u"toast-timeout"_s);
+    QCOMPARE(m_toasts->widgetFor(u"c4"_s)->iconName(), u"toast-cancelled"_s);
+    // Every icon is one of the app's SVGs, and no title carries an emoji (a stock Debian font
+    // set draws those as empty boxes).
+    for (ToastWidget *t : m_toasts->visibleWidgets()) {
+        QVERIFY(QFile::exists(u":/icons/"_s + t->iconName() + u".svg"_s));
+        for (const QChar c : t->title())
+            QVERIFY2(!c.isSurrogate() && c.unicode() < 0x2300, qPrintable(t->title()));
+    }
     // Newest closest to the corner.
     QVERIFY(m_toasts->widgetFor(u"c4"_s)->y() > m_toasts->widgetFor(u"c1"_s)->y());
     QVERIFY(!m_toasts->moreChipVisible());
+
+    // "Clear all" sits above the stack and dismisses every toast.
+    QVERIFY(m_toasts->clearAllVisible());
+    auto *clear = m_host->findChild<QPushButton *>(u"toastClearAll"_s);
+    QVERIFY(clear && clear->isVisible());
+    QVERIFY(clear->geometry().bottom() < m_toasts->widgetFor(u"c1"_s)->geometry().top());
+    QTest::mouseClick(clear, Qt::LeftButton);
+    QCOMPARE(m_toasts->activeCount(), 0);
+    QVERIFY(m_toasts->visibleWidgets().isEmpty());
+    QVERIFY(!m_toasts->clearAllVisible());
 }
 
 void TestToasts::errorsStayLongerThanSuccesses()
@@ -404,4 +430,34 @@ void TestToasts::settingsDialogStoresTraySetting()
 }
 
 QTEST_MAIN(TestToasts)
+// The sidebar's current entry is drawn on the highlight colour: its icon (QIcon::Selected)
+// is the same drawing in the palette's HighlightedText, not the grey one (nor a tinted blot).
+void TestToasts::selectedIconsStayVisible()
+{
+    const QColor text = QApplication::palette().color(QPalette::HighlightedText);
+    for (const QString &name : {u"dashboard"_s, u"run"_s, u"crew"_s, u"graph"_s, u"analytics"_s}) {
+        const QIcon ic = icon(name);
+        const QImage normal = ic.pixmap(QSize(24, 24), QIcon::Normal).toImage();
+        const QImage selected = ic.pixmap(QSize(24, 24), QIcon::Selected).toImage();
+        QVERIFY2(!normal.isNull() && !selected.isNull(), qPrintable(name));
+        int textPixels = 0, greyPixels = 0;
+        for (int y = 0; y < selected.height(); ++y) {
+            for (int x = 0; x < selected.width(); ++x) {
+                const QColor c = selected.pixelColor(x, y);
+                if (c.alpha() < 200)
+                    continue;
+                const QColor n = normal.pixelColor(x, y);
+                textPixels += qAbs(c.red() - text.red()) + qAbs(c.green() - text.green()) +
+                                          qAbs(c.blue() - text.blue()) <
+                                      30
+                                  ? 1
+                                  : 0;
+                greyPixels += c == n && n.alpha() >= 200 ? 1 : 0;
+            }
+        }
+        QVERIFY2(textPixels >= 10, qPrintable(name));
+        QCOMPARE(greyPixels, 0);
+    }
+}
+
 #include "tst_toasts.moc"

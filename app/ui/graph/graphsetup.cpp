@@ -2,7 +2,6 @@
 #include "app/models/dashboarddata.h"
 #include "app/net/livestreams.h"
 #include "app/ui/graph/graphpage.h"
-#include "app/ui/graph/graphscene.h"
 #include "app/ui/mainwindow.h"
 #include "app/ui/toasts/toastmanager.h"
 #include "app/ui/toasts/traynotifier.h"
@@ -18,10 +17,19 @@ LiveExtras installLiveExtras(MainWindow *window, client::LiveStreams *streams,
     x.graph = new GraphPage(streams, dashboard->crewsModel(), dashboard->recentRunsModel(), window);
     window->addPage(u"graph"_s, GraphPage::tr("Graph"), u"graph"_s, x.graph);
 
-    x.toasts = new ToastManager(window);
-    GraphScene *scene = x.graph->scene();
-    x.toasts->setAgentNameResolver(
-        [scene](const QString &agentId) { return scene->agentName(agentId); });
+    x.toasts = new ToastManager(window->toastArea());
+    x.toasts->setCollapseHost(true);
+    // The toasts follow every crew, not only the one the graph shows: names from the crews.
+    client::CrewsModel *crewList = dashboard->crewsModel();
+    x.toasts->setAgentNameResolver([crewList](const QString &agentId) {
+        for (const Crew &c : crewList->crews()) {
+            for (const Agent &a : c.agents) {
+                if (a.id == agentId)
+                    return a.name;
+            }
+        }
+        return QString();
+    });
     x.toasts->setSource(streams->toolActivity());
     QObject::connect(x.toasts, &ToastManager::runActivated, window, &MainWindow::runActivated);
 

@@ -51,6 +51,13 @@ ToastManager::ToastManager(QWidget *host) : QObject(host), m_host(host)
     m_more->setToolTip(tr("More notifications are waiting. Click to dismiss them."));
     m_more->hide();
     connect(m_more, &QPushButton::clicked, this, &ToastManager::dismissHidden);
+    m_clearAll = new QPushButton(tr("Clear all"), host);
+    m_clearAll->setObjectName(u"toastClearAll"_s);
+    m_clearAll->setFlat(true);
+    m_clearAll->setCursor(Qt::PointingHandCursor);
+    m_clearAll->setToolTip(tr("Dismiss every notification"));
+    m_clearAll->hide();
+    connect(m_clearAll, &QPushButton::clicked, this, &ToastManager::dismissAll);
     host->installEventFilter(this);
 }
 
@@ -209,33 +216,48 @@ void ToastManager::expire()
 
 QString ToastManager::titleFor(const Toast &t) const
 {
-    // The emoji stay out of tr(): lupdate misreads \U escapes and translators need not see them.
+    // The status is the icon's job (iconFor): no emoji, which a stock font set draws as boxes.
     const QString tool = t.tool.isEmpty() ? tr("Tool") : t.tool;
-    const QString wrench = u"\U0001F527 "_s;
-    const QString hourglass = u"\u23F3 "_s;
-    const QString check = u"\u2705 "_s;
-    const QString cross = u"\u274C "_s;
     switch (t.phase) {
     case Phase::Start:
-        return wrench + tr("%1 started").arg(tool);
+        return tr("%1 started").arg(tool);
     case Phase::Progress:
         if (t.progress >= 0)
-            return hourglass + tr("%1 \u2014 %2 %").arg(tool).arg(t.progress);
-        return hourglass + tr("%1 running").arg(tool);
+            return tr("%1 \u2014 %2 %").arg(tool).arg(t.progress);
+        return tr("%1 running").arg(tool);
     case Phase::End: {
         const QString d = formatMs(double(t.durationMs));
         if (t.status == CallState::Success)
-            return check + tr("%1 finished in %2").arg(tool, d);
+            return tr("%1 finished in %2").arg(tool, d);
         if (t.status == CallState::Timeout)
-            return cross + tr("%1 timed out after %2").arg(tool, d);
+            return tr("%1 timed out after %2").arg(tool, d);
         if (t.status == CallState::Cancelled)
-            return cross + tr("%1 cancelled after %2").arg(tool, d);
+            return tr("%1 cancelled after %2").arg(tool, d);
         if (t.exitCode)
-            return cross + tr("%1 failed after %2 (exit code %3)").arg(tool, d).arg(*t.exitCode);
-        return cross + tr("%1 failed after %2").arg(tool, d);
+            return tr("%1 failed after %2 (exit code %3)").arg(tool, d).arg(*t.exitCode);
+        return tr("%1 failed after %2").arg(tool, d);
     }
     }
     return tool;
+}
+
+QString ToastManager::iconFor(const Toast &t)
+{
+    switch (t.phase) {
+    case Phase::Start:
+        return u"toast-start"_s;
+    case Phase::Progress:
+        return u"toast-running"_s;
+    case Phase::End:
+        if (t.status == CallState::Success)
+            return u"toast-success"_s;
+        if (t.status == CallState::Timeout)
+            return u"toast-timeout"_s;
+        if (t.status == CallState::Cancelled)
+            return u"toast-cancelled"_s;
+        return u"toast-failed"_s;
+    }
+    return u"toast-start"_s;
 }
 
 QString ToastManager::detailFor(const Toast &t) const
@@ -283,7 +305,7 @@ void ToastManager::render()
         if (w->key() != t.toolCallId || m_shownVersion.value(w) != t.version) {
             w->setKey(t.toolCallId);
             m_shownVersion.insert(w, t.version);
-            w->setContent(titleFor(t), detailFor(t), accentFor(t), t.progress,
+            w->setContent(iconFor(t), titleFor(t), detailFor(t), accentFor(t), t.progress,
                           t.phase != Phase::Start && t.progress >= 0);
         }
         shown.append(w);
@@ -291,6 +313,10 @@ void ToastManager::render()
     m_more->setVisible(hiddenCount() > 0);
     if (hiddenCount() > 0)
         m_more->setText(moreText());
+    m_clearAll->setVisible(activeCount() > 1);
+    // A host that reserves its space (the main window's toast column) shows only with toasts.
+    if (m_collapseHost)
+        m_host->setVisible(!shown.isEmpty());
     // Place before showing: a toast that flashed up elsewhere would catch stray hovers.
     layoutWidgets(shown);
     for (ToastWidget *w : shown)
@@ -327,6 +353,13 @@ void ToastManager::layoutWidgets(const QList<ToastWidget *> &shown)
         m_more->setGeometry(area.right() - s.width() + 1, bottom - s.height() + 1, s.width(),
                             s.height());
         m_more->raise();
+        bottom -= s.height() + em / 2;
+    }
+    if (!m_clearAll->isHidden()) {
+        const QSize s = m_clearAll->sizeHint();
+        m_clearAll->setGeometry(area.right() - s.width() + 1, bottom - s.height() + 1, s.width(),
+                                s.height());
+        m_clearAll->raise();
     }
 }
 
@@ -381,6 +414,18 @@ void ToastManager::dismiss(const QString &toolCallId)
         return;
     m_changed.remove(toolCallId);
     render();
+}
+
+void ToastManager::dismissAll()
+{
+    m_toasts.clear();
+    m_changed.clear();
+    render();
+}
+
+bool ToastManager::clearAllVisible() const
+{
+    return m_clearAll && !m_clearAll->isHidden();
 }
 
 void ToastManager::dismissHidden()

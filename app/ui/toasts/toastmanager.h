@@ -22,7 +22,9 @@ class ToastWidget;
 // ToolActivityModel (setSource): an update only notes the call's id; a short timer reads
 // the noted calls' latest state from the model in one batch, so a flood of thousands of
 // events per second costs a few widget updates per tick. At most MaxVisible
-// toasts show (the newest), the rest collapse into a "+N more" chip. Toasts dismiss
+// toasts show (the newest), the rest collapse into a "+N more" chip; "Clear all" above them
+// dismisses every one. In the app the host is the main window's toast column beside the
+// page (MainWindow::toastArea), so no toast covers the graph or the run log. Toasts dismiss
 // themselves (failures stay longer), hovering pauses that, a click opens the run. GUI thread.
 class ToastManager : public QObject
 {
@@ -75,6 +77,16 @@ public:
     int queuedEvents() const { return int(m_queue.size()); }
 
     QString titleFor(const Toast &t) const;
+    // The status icon (":/icons/<name>.svg") of a toast.
+    static QString iconFor(const Toast &t);
+    // The host shows only while there are toasts: for a host that takes layout space (the
+    // main window's toast column), so toasts never cover the page.
+    void setCollapseHost(bool collapse)
+    {
+        m_collapseHost = collapse;
+        render();
+    }
+    bool clearAllVisible() const;
     QString detailFor(const Toast &t) const;
 
 public Q_SLOTS:
@@ -82,6 +94,8 @@ public Q_SLOTS:
     void flush();
     void dismiss(const QString &toolCallId);
     void dismissHidden();
+    // "Clear all": every toast, shown or hidden.
+    void dismissAll();
 
 Q_SIGNALS:
     void runActivated(const QString &runId);
@@ -112,6 +126,8 @@ private:
     QList<ToastWidget *> m_pool;
     QHash<ToastWidget *, quint64> m_shownVersion;
     QPushButton *m_more = nullptr;
+    QPushButton *m_clearAll = nullptr;
+    bool m_collapseHost = false;
     std::function<QString(const QString &)> m_agentName;
     QElapsedTimer m_clock;
     QTimer m_batch;

@@ -1,4 +1,5 @@
 #include "app/ui/toasts/toastwidget.h"
+#include "app/ui/theme.h"
 
 #include <QHBoxLayout>
 #include <QLabel>
@@ -22,6 +23,10 @@ ToastWidget::ToastWidget(QWidget *parent) : QFrame(parent)
     auto *h = new QHBoxLayout(this);
     h->setContentsMargins(em * 3 / 4 + 4, em / 2, em / 3, em / 2);
     h->setSpacing(em / 3);
+    m_icon = new QLabel(this);
+    m_icon->setObjectName(u"toastIcon"_s);
+    m_icon->setFixedSize(em * 5 / 4, em * 5 / 4);
+    h->addWidget(m_icon, 0, Qt::AlignTop);
     auto *v = new QVBoxLayout;
     v->setSpacing(2);
     m_title = new QLabel(this);
@@ -54,9 +59,13 @@ ToastWidget::ToastWidget(QWidget *parent) : QFrame(parent)
     setFixedWidth(em * 21);
 }
 
-void ToastWidget::setContent(const QString &title, const QString &detail, const QColor &accent,
-                             int progress, bool showProgress)
+void ToastWidget::setContent(const QString &iconName, const QString &title, const QString &detail,
+                             const QColor &accent, int progress, bool showProgress)
 {
+    if (m_iconName != iconName) {
+        m_iconName = iconName;
+        m_icon->setPixmap(icon(iconName).pixmap(m_icon->size(), devicePixelRatioF()));
+    }
     if (m_title->text() != title)
         m_title->setText(title);
     if (m_fullDetail != detail) {

@@ -1,6 +1,7 @@
 #pragma once
 #include <QColor>
 #include <QFrame>
+#include <QIcon>
 
 class QLabel;
 class QProgressBar;
@@ -8,16 +9,19 @@ class QToolButton;
 
 namespace crewdeck::ui {
 
-// One toast card: a coloured stripe, a title line, a detail line and an optional progress
-// bar. Pooled and reused by ToastManager (never one widget per event). GUI thread.
+// One toast card: a coloured stripe, a status icon (the app's SVG set, never emoji: a stock
+// font set may have none), a title line, a detail line and an optional progress bar. Pooled and
+// reused by ToastManager (never one widget per event). GUI thread.
 class ToastWidget : public QFrame
 {
     Q_OBJECT
 public:
     explicit ToastWidget(QWidget *parent = nullptr);
 
-    void setContent(const QString &title, const QString &detail, const QColor &accent, int progress,
-                    bool showProgress);
+    void setContent(const QString &iconName, const QString &title, const QString &detail,
+                    const QColor &accent, int progress, bool showProgress);
+    // The status icon's name (":/icons/<name>.svg").
+    QString iconName() const { return m_iconName; }
     QString title() const;
     QString detail() const;
     int progressValue() const;
@@ -39,12 +43,14 @@ protected:
     void leaveEvent(QEvent *event) override;
 
 private:
+    QLabel *m_icon;
     QLabel *m_title;
     QLabel *m_detail;
     QProgressBar *m_bar;
     QToolButton *m_close;
     QColor m_accent;
     QString m_key;
+    QString m_iconName;
     QString m_fullDetail;
 };
 
