@@ -274,6 +274,11 @@ qint64 WsConnection::writeOut()
     m_out = QList<QByteArray>();
     m_outBytes = 0;
     m_outOffset = 0;
+    // TLS: QSslSocket only encrypts and sends on a later event-loop pass; flush() does it now,
+    // so a close frame written on shutdown (closeAll, 1001) still leaves before the process
+    // ends, and each batch reaches the kernel without waiting for another pass.
+    if (m_tls)
+        m_socket->flush();
     setBlocked(false);
     return taken;
 }

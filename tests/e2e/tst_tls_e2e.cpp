@@ -40,6 +40,7 @@ private Q_SLOTS:
     void untrustedClientFails();
     void plainHttpGetsNoData();
     void stalledHandshakeIsDropped();
+    void sigtermClosesWssWith1001();
 
 private:
     struct Run
@@ -386,6 +387,23 @@ void TestTlsE2e::stalledHandshakeIsDropped()
     QTRY_COMPARE_WITH_TIMEOUT(silent.state(), QAbstractSocket::UnconnectedState, 45000);
     QCOMPARE(silent.readAll(), QByteArray());
     QVERIFY(metric("crewdeck_tls_handshakes_failed_total") > failedBefore);
+}
+
+void TestTlsE2e::sigtermClosesWssWith1001()
+{
+    // Last: stops the server. Its close frames (1001) still go out encrypted, and it exits 0.
+    client::LiveSocket mission;
+    mission.setUrl(QUrl(u"wss://127.0.0.1:%1/ws/mission"_s.arg(m_port)));
+    mission.setToken(m_token);
+    mission.setBackoff(60000, 60000);
+    mission.open();
+    QTRY_COMPARE_WITH_TIMEOUT(mission.state(), client::LiveSocket::State::Live, 20000);
+    m_server.terminate();
+    QTRY_COMPARE_WITH_TIMEOUT(mission.lastCloseCode(), 1001, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_server.state(), QProcess::NotRunning, 20000);
+    QCOMPARE(m_server.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(m_server.exitCode(), 0);
+    mission.close();
 }
 
 QTEST_MAIN(TestTlsE2e)
