@@ -18,17 +18,19 @@ void CrewStatusTracker::setClusterMode(std::function<void()> onChange)
 
 void CrewStatusTracker::reconcile(bool anyWorkerAlive)
 {
+    // The rows (status + version) are read BEFORE the runs they are compared with: if another
+    // node changes a status after this read, even back to the same value, our compare-and-set
+    // on the version fails rather than applying a decision made from older runs.
+    const QList<Store::CrewStatusRow> rows = m_store->crewStatusRows();
     QSet<QString> busy;
     for (const RunJob &job : m_store->runsInStatus(RunState::Running))
         busy.insert(job.crewId);
-    for (const Crew &c : m_store->allCrews()) {
-        // Start from what the shared store says (other nodes change it too).
-        m_ownerOrg.insert(c.id, c.ownerOrgId);
-        m_status.insert(c.id, c.status);
-        const QString desired = !anyWorkerAlive       ? CrewStatus::Offline
-                                : busy.contains(c.id) ? CrewStatus::Busy
-                                                      : CrewStatus::Available;
-        set(c.id, desired);
+    for (const Store::CrewStatusRow &row : rows) {
+        m_ownerOrg.insert(row.crewId, row.ownerOrgId);
+        const QString desired = !anyWorkerAlive             ? CrewStatus::Offline
+                                : busy.contains(row.crewId) ? CrewStatus::Busy
+                                                            : CrewStatus::Available;
+        transition(row, desired);
     }
 }
 
@@ -106,33 +108,45 @@ QString CrewStatusTracker::status(const QString &crewId) const
 
 void CrewStatusTracker::set(const QString &crewId, const QString &status)
 {
+    if (m_clusterChanged) {
+        if (const auto row = m_store->crewStatusRow(crewId))
+            transition(*row, status);
+        return;
+    }
     if (!m_ownerOrg.contains(crewId)) {
-        // A crew created by another node or before we knew it: learn its owner.
         const auto crew = m_store->crewById(crewId);
         if (!crew)
             return;
         m_ownerOrg.insert(crewId, crew->ownerOrgId);
     }
-    // The shared store holds the truth (other nodes change it too): one transition is a
-    // compare-and-set there, and only the node that made it sends the signal.
-    QString previous = m_status.value(crewId);
-    if (m_clusterChanged) {
-        const auto crew = m_store->crewById(crewId);
-        if (!crew)
-            return;
-        previous = crew->status;
-    }
+    const QString previous = m_status.value(crewId);
     m_status.insert(crewId, status);
     if (previous == status)
         return;
-    if (!m_store->compareAndSetCrewStatus(crewId, previous, status)) {
-        // Another node moved it first; it sent the signal. Learn where it is now.
-        if (const auto crew = m_store->crewById(crewId))
-            m_status.insert(crewId, crew->status);
-        return;
-    }
+    m_store->setCrewStatus(crewId, status);
     m_log->append(m_ownerOrg.value(crewId), SignalEvent{crewId, status});
     qCDebug(lcRuns) << "crew" << crewId << previous << "->" << status;
 }
 
+void CrewStatusTracker::transition(const Store::CrewStatusRow &seen, const QString &status)
+{
+    // The shared store holds the truth (other nodes change it too): one transition is a
+    // compare-and-set of the version there, and only the node that made it sends the signal.
+    m_ownerOrg.insert(seen.crewId, seen.ownerOrgId);
+    m_status.insert(seen.crewId, seen.status);
+    if (seen.status == status)
+        return;
+    if (!m_store->compareAndSetCrewStatus(seen.crewId, seen.version, status)) {
+        // Another node moved it after we read it; it sent the signal. Our decision may rest
+        // on older inputs than its: decide again from fresh ones.
+        if (const auto now = m_store->crewStatusRow(seen.crewId))
+            m_status.insert(seen.crewId, now->status);
+        if (m_clusterChanged)
+            m_clusterChanged();
+        return;
+    }
+    m_status.insert(seen.crewId, status);
+    m_log->append(seen.ownerOrgId, SignalEvent{seen.crewId, status});
+    qCDebug(lcRuns) << "crew" << seen.crewId << seen.status << "->" << status;
+}
 } // namespace crewdeck::server

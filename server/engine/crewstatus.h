@@ -39,6 +39,8 @@ public:
 
 private:
     void set(const QString &crewId, const QString &status);
+    // Cluster mode: moves the shared row from what `seen` read to `status` (compare-and-set).
+    void transition(const Store::CrewStatusRow &seen, const QString &status);
 
     Store *m_store;
     EventLog *m_log;

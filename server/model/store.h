@@ -134,10 +134,23 @@ public:
     virtual Crew createCrew(const QString &orgId, const CreateCrewRequest &req, qint64 nowMs) = 0;
     // Conflict when the crew has a queued/running run or an active rental; NotFound otherwise.
     virtual StoreError deleteCrew(const QString &orgId, const QString &crewId, qint64 nowMs) = 0;
+    // Sets the status (and bumps its version) unconditionally: one node, nobody to race.
     virtual void setCrewStatus(const QString &crewId, const QString &status) = 0;
-    // Sets the status only while it is still `expected`; true when this call changed it. With
-    // several nodes, one transition of the shared status is made (and signalled) once.
-    virtual bool compareAndSetCrewStatus(const QString &crewId, const QString &expected,
+    // The shared status of a crew and its version, which every change bumps by one.
+    struct CrewStatusRow
+    {
+        QString crewId;
+        QString ownerOrgId;
+        QString status;
+        qint64 version = 0;
+    };
+    virtual std::optional<CrewStatusRow> crewStatusRow(const QString &crewId) = 0;
+    virtual QList<CrewStatusRow> crewStatusRows() = 0; // every crew
+    // Sets the status only while the row is still at `expectedVersion` (and bumps it); true
+    // when this call changed it. With several nodes one transition of the shared status is
+    // made (and signalled) once, and a decision taken on a row that has moved since, even
+    // back to the same status (A -> B -> A), fails instead of flapping it again.
+    virtual bool compareAndSetCrewStatus(const QString &crewId, qint64 expectedVersion,
                                          const QString &status) = 0;
     // Other orgs' crews with a price.
     virtual QList<MarketCrew> marketCrews(const QString &orgId) = 0;

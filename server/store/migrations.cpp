@@ -239,6 +239,13 @@ const QList<Migration> &migrations()
              " p95 BIGINT,"
              " PRIMARY KEY (org_id, width_ms, start_ms))"_s,
          }},
+        {5, u"crew status version for compare-and-set across nodes"_s,
+         QStringList{
+             // Bumped by every status change. Nodes compare-and-set on it rather than on the
+             // status value, so a decision taken before an A -> B -> A flap by other nodes
+             // fails instead of applying (and signalling) a transition nobody saw happen.
+             u"ALTER TABLE crews ADD COLUMN status_version BIGINT NOT NULL DEFAULT 0"_s,
+         }},
     };
     return list;
 }

@@ -274,15 +274,38 @@ StoreError SqlStore::deleteCrew(const QString &orgId, const QString &crewId, qin
 
 void SqlStore::setCrewStatus(const QString &crewId, const QString &status)
 {
-    exec("set crew status", u"UPDATE crews SET status = ? WHERE id = ?"_s,
+    exec("set crew status",
+         u"UPDATE crews SET status = ?, status_version = status_version + 1 WHERE id = ?"_s,
          {text(status), text(crewId)});
 }
 
-bool SqlStore::compareAndSetCrewStatus(const QString &crewId, const QString &expected,
+QList<Store::CrewStatusRow> SqlStore::loadCrewStatusRows(const char *what, const QString &where,
+                                                         const QVariantList &binds)
+{
+    return collect(
+        exec(what, u"SELECT id, org_id, status, status_version FROM crews "_s + where, binds),
+        [](const Row &r) {
+            return CrewStatusRow{r.str(0), r.str(1), r.str(2), r.i64(3)};
+        });
+}
+
+std::optional<Store::CrewStatusRow> SqlStore::crewStatusRow(const QString &crewId)
+{
+    return firstOf(loadCrewStatusRows("crew status", u"WHERE id = ?"_s, {text(crewId)}));
+}
+
+QList<Store::CrewStatusRow> SqlStore::crewStatusRows()
+{
+    return loadCrewStatusRows("crew statuses", u"ORDER BY id"_s, {});
+}
+
+bool SqlStore::compareAndSetCrewStatus(const QString &crewId, qint64 expectedVersion,
                                        const QString &status)
 {
-    auto q = exec("cas crew status", u"UPDATE crews SET status = ? WHERE id = ? AND status = ?"_s,
-                  {text(status), text(crewId), text(expected)});
+    auto q = exec("cas crew status",
+                  u"UPDATE crews SET status = ?, status_version = status_version + 1"
+                  " WHERE id = ? AND status_version = ?"_s,
+                  {text(status), text(crewId), expectedVersion});
     return q && q->numRowsAffected() == 1;
 }
 

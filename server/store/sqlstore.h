@@ -69,7 +69,9 @@ public:
     Crew createCrew(const QString &orgId, const CreateCrewRequest &req, qint64 nowMs) override;
     StoreError deleteCrew(const QString &orgId, const QString &crewId, qint64 nowMs) override;
     void setCrewStatus(const QString &crewId, const QString &status) override;
-    bool compareAndSetCrewStatus(const QString &crewId, const QString &expected,
+    std::optional<CrewStatusRow> crewStatusRow(const QString &crewId) override;
+    QList<CrewStatusRow> crewStatusRows() override;
+    bool compareAndSetCrewStatus(const QString &crewId, qint64 expectedVersion,
                                  const QString &status) override;
     QList<MarketCrew> marketCrews(const QString &orgId) override;
 
@@ -275,6 +277,8 @@ private:
                                      const QVariantList &binds);
 
     QList<Crew> loadCrews(const char *what, const QString &whereSql, const QVariantList &binds);
+    QList<CrewStatusRow> loadCrewStatusRows(const char *what, const QString &where,
+                                            const QVariantList &binds);
     QList<Run> loadRuns(const char *what, const QString &sqlTail, const QVariantList &binds,
                         bool *ok = nullptr);
     QList<RunJob> loadRunJobs(const char *what, const QString &sqlTail, const QVariantList &binds);

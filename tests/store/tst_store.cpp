@@ -1510,6 +1510,44 @@ private Q_SLOTS:
         QCOMPARE(got->startedAt, fromMs(T0 + 5));
     }
 
+    // Crew status is compare-and-set on its version: another node's A -> B -> A flap leaves
+    // the status as it was read, yet a transition decided on that read fails.
+    void crewStatusCompareAndSetByVersion()
+    {
+        const auto o = org(u"acme"_s);
+        const Crew c = crew(o.id, u"builders"_s);
+        auto second = newStore(); // another node
+        QString error;
+        QVERIFY2(second->open(&error), qPrintable(error));
+
+        const auto seen = m_store->crewStatusRow(c.id);
+        QVERIFY(seen);
+        QCOMPARE(seen->status, CrewStatus::Available);
+        QCOMPARE(seen->ownerOrgId, o.id);
+        QVERIFY(!m_store->crewStatusRow(u"crw_missing"_s));
+        QCOMPARE(m_store->crewStatusRows().size(), 1);
+
+        // The other node: available -> busy -> available, one version step each.
+        const auto other = second->crewStatusRow(c.id);
+        QVERIFY(other && other->version == seen->version);
+        QVERIFY(second->compareAndSetCrewStatus(c.id, other->version, CrewStatus::Busy));
+        QVERIFY(!second->compareAndSetCrewStatus(c.id, other->version, CrewStatus::Offline));
+        QVERIFY(second->compareAndSetCrewStatus(c.id, other->version + 1, CrewStatus::Available));
+
+        const auto now = m_store->crewStatusRow(c.id);
+        QCOMPARE(now->status, seen->status);
+        QCOMPARE(now->version, seen->version + 2);
+        // Same status as read, but it moved meanwhile: the stale decision does not apply.
+        QVERIFY(!m_store->compareAndSetCrewStatus(c.id, seen->version, CrewStatus::Busy));
+        QCOMPARE(m_store->crewStatusRow(c.id)->status, CrewStatus::Available);
+        // Decided again on the fresh row, it does; so does an unconditional set (one node).
+        QVERIFY(m_store->compareAndSetCrewStatus(c.id, now->version, CrewStatus::Busy));
+        m_store->setCrewStatus(c.id, CrewStatus::Offline);
+        QCOMPARE(second->crewStatusRow(c.id)->status, CrewStatus::Offline);
+        QCOMPARE(second->crewStatusRow(c.id)->version, seen->version + 4);
+        QCOMPARE(second->crewById(c.id)->status, CrewStatus::Offline);
+    }
+
     // ---- maintained aggregates and analytics
 
     // Random run transitions (create, start/claim, finish, cancel, tokens, repeated finishes)
