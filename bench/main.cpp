@@ -8,6 +8,7 @@ int runFanoutCommand(const QStringList &args);
 int runRestCommand(const QStringList &args);
 int runTimeseriesCommand(const QStringList &args);
 int runToolStartCommand(const QStringList &args);
+int runClusterCommand(const QStringList &args);
 #ifdef CREWDECK_BENCH_APP
 // Creates the QApplication itself (widgets; offscreen unless --visible or QT_QPA_PLATFORM).
 int runAppCommand(int &argc, char **argv);
@@ -32,6 +33,9 @@ const char *usage =
     "                           20000 events/s for 5 s; needs a build with the app)\n"
     "       crewdeck-bench toolstart [--runs N]  (what the tool sandbox costs: POST /runs ->\n"
     "                           tool_start and -> first output line, sandboxed vs --unsafe-tools)\n"
+    "       crewdeck-bench cluster [--rates R1,R2] [--seconds S] [--repeat N]  (a tool's print\n"
+    "                           on a worker node -> a client on an API node: PostgreSQL, Redis,\n"
+    "                           one API and one worker node; defaults: 1000,10000 lines/s, 10 s)\n"
     "fanout and rest: [--tls] (the server speaks TLS only: https/wss, a self-signed\n"
     "        certificate made with openssl) or [--compare-tls] (plain, then TLS, in one run)\n"
     "common: [--server-bin PATH] (default: $CREWDECK_SERVER_BIN, else next to crewdeck-bench)\n"
@@ -68,6 +72,8 @@ int main(int argc, char **argv)
         return crewdeck::bench::runTimeseriesCommand(args);
     if (mode == QLatin1String("toolstart"))
         return crewdeck::bench::runToolStartCommand(args);
+    if (mode == QLatin1String("cluster"))
+        return crewdeck::bench::runClusterCommand(args);
     QTextStream(mode.isEmpty() || mode == QLatin1String("--help") ? stdout : stderr) << usage;
     return mode == QLatin1String("--help") ? 0 : 2;
 }

@@ -1,5 +1,8 @@
+#include <QDir>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QStandardPaths>
 #include <QTest>
 
 using namespace Qt::StringLiterals;
@@ -163,6 +166,25 @@ private Q_SLOTS:
             }
         }
         QVERIFY(!resultLine(out, "RESULT sandbox_cost_p50_ms ").isEmpty());
+    }
+
+    void cluster()
+    {
+        // PostgreSQL + Redis + an API node + a worker node; one short rate.
+        if (QStandardPaths::findExecutable(u"redis-server"_s).isEmpty() &&
+            !QFileInfo(u"/usr/bin/redis-server"_s).isExecutable())
+            QSKIP("redis-server is not installed");
+        if (QDir(u"/usr/lib/postgresql"_s).entryList(QDir::Dirs | QDir::NoDotAndDotDot).isEmpty())
+            QSKIP("PostgreSQL is not installed");
+        const QByteArray out =
+            runBench({u"cluster"_s, u"--rates"_s, u"200"_s, u"--seconds"_s, u"1"_s});
+        const QByteArray fanout = resultLine(out, "RESULT fanout clients=1 rate=200 ");
+        QVERIFY2(!fanout.isEmpty(), out.constData());
+        QCOMPARE(field(fanout, u"events"_s), 200.0);
+        QCOMPARE(field(fanout, u"lossless"_s), 1.0);
+        const QByteArray cpu = resultLine(out, "RESULT cluster rate=200 ");
+        QVERIFY2(!cpu.isEmpty(), out.constData());
+        QVERIFY(field(cpu, u"worker_cpu_pct"_s) > 0);
     }
 
     void app()

@@ -1,6 +1,7 @@
 #include "tests/support/pgserver.h"
 
 #include <QDir>
+#include <QFile>
 #include <QFileInfo>
 #include <QHostAddress>
 #include <QProcess>
@@ -196,6 +197,16 @@ bool PgServer::createDatabase(const QString &name, QString *error)
     return run(u"createdb"_s,
                {u"-h"_s, m_socketDir, u"-p"_s, QString::number(m_port), u"-U"_s, SuperUser, name},
                nullptr, error);
+}
+
+qint64 PgServer::postmasterPid() const
+{
+    QFile f(m_dataDir + QStringLiteral("/postmaster.pid"));
+    if (!m_running || !f.open(QIODevice::ReadOnly))
+        return -1;
+    bool ok = false;
+    const qint64 pid = f.readLine().trimmed().toLongLong(&ok);
+    return ok ? pid : -1;
 }
 
 } // namespace crewdeck::test

@@ -35,6 +35,8 @@ public:
     bool isRunning() const { return m_running; }
 
     int port() const { return m_port; }
+    // The postmaster's pid (from postmaster.pid), or -1 when it is not running.
+    qint64 postmasterPid() const;
     QString host() const;
     // postgres://postgres@127.0.0.1:PORT/crewdeck_test
     QString url() const;

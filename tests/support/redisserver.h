@@ -42,6 +42,7 @@ public:
 
     bool isRunning() const;
     quint16 port() const { return m_port; }
+    qint64 pid() const { return m_process ? m_process->processId() : -1; }
     QString url(int db = 0) const;
     QString errorString() const { return m_error; }
 
