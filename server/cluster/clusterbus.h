@@ -7,13 +7,15 @@
 
 namespace crewdeck::server {
 
-// Live fan-out between server nodes over Redis pub/sub. Each node publishes the events it
-// commits on channels named after their streams (`crewdeck:ev:{org}:run:{run}`,
-// `...:graph:{crew}`, `...:mission:{crew}`); every node pattern-subscribes to all of them and,
-// on any message, tails the shared store from its last published seq. Redis carries the
-// *news*; the store carries the *truth* (seq order = commit order), so a message lost while
-// Redis is away costs latency, never an event: the event log also polls the store, faster
-// while Redis is down. Also carries run cancellation requests to the worker running the run.
+// Live fan-out between server nodes over Redis pub/sub. Each node publishes every batch of
+// events it commits (seq, org, crew, run, type, time and the wire frame, once per event) on
+// `crewdeck:events`; every node subscribes to it and hands the events to its event log, which
+// delivers them to its clients straight from the message while they continue its published
+// seq, and reads the shared store only to fill a gap (a batch overtaken by another node's, a
+// message lost while Redis was away, a reconnect). The store stays the truth (seq order =
+// commit order): a lost message costs latency, never an event; the event log also polls the
+// store, faster while Redis is down. Why frames rather than wake-ups: docs/architecture.md.
+// Also carries run cancellation requests to the worker running the run.
 // Thread: main thread only.
 class ClusterBus : public QObject
 {
@@ -26,14 +28,13 @@ public:
     // Asks every node to cancel this run if it executes it.
     void publishCancel(const QString &runId);
 
-    static QByteArray channelFor(const StoredEvent &e, bool graph);
-
 Q_SIGNALS:
     void cancelRequested(const QString &runId);
     void readyChanged(bool ready);
 
 private:
     void publishCommitted(const QList<StoredEventPtr> &events);
+    void onEvents(const QByteArray &payload);
     void updateReadiness();
 
     EventLog *m_log;

@@ -79,7 +79,7 @@ void EventLog::flush()
         }
         m_pending.clear();
         Q_EMIT committed(batch);
-        tail();
+        deliver(batch); // our own commit: no need to read it back unless something is missing
         return;
     }
     const QList<StoredEventPtr> batch = std::exchange(m_pending, {});
@@ -101,6 +101,25 @@ void EventLog::notifyRemote()
 {
     if (m_config.shared && !m_tailSoon.isActive())
         m_tailSoon.start();
+}
+
+void EventLog::deliver(const QList<StoredEventPtr> &events)
+{
+    if (!m_config.shared)
+        return;
+    for (const auto &e : events) {
+        if (e->seq <= m_lastPublished)
+            continue; // already published (tailed from the store, or a duplicate)
+        if (e->seq != m_lastPublished + 1) {
+            // Something committed before it has not reached us yet (another node's message
+            // still in flight, lost while Redis was away, or a seq the store skipped): the
+            // store has all of it, in commit order.
+            tail();
+            return;
+        }
+        m_lastPublished = e->seq;
+        Q_EMIT published(e);
+    }
 }
 
 void EventLog::tail()

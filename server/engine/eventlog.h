@@ -16,11 +16,11 @@ namespace crewdeck::server {
 //  - local (one node, SQLite): seqs are allocated here, in memory, and each batch is
 //    published right after it is stored.
 //  - shared (several nodes on one PostgreSQL): the store allocates seqs under its event
-//    lock, so commit order equals seq order across nodes; every node then *tails* the store
-//    (`seq > last published`, in order) and publishes what it reads, its own events and the
-//    other nodes' alike. Tailing is triggered after each own commit, by notifyRemote() (a
-//    Redis message from another node) and by a poll timer, so nothing is lost while Redis
-//    is away: it is only slower.
+//    lock, so commit order equals seq order across nodes. Every node publishes events in seq
+//    order, each once: its own batches right after they commit and other nodes' as the
+//    cluster bus brings them (deliver()), as long as they continue the published sequence;
+//    at a gap it *tails* the store (`seq > last published`, in order). A poll timer tails
+//    too, so nothing is lost while Redis is away: it is only slower.
 // Thread: main thread only.
 class EventLog : public EventSource
 {
@@ -54,6 +54,10 @@ public:
     void notifyRemote();
     // Shared mode: reads and publishes everything committed after the last published seq.
     void tail();
+    // Shared mode: committed events (ascending seqs; ours or another node's) published as they
+    // are while they continue the published sequence; at the first gap the store fills it
+    // (tail()). Events already published are skipped, so each goes out once.
+    void deliver(const QList<StoredEventPtr> &events);
     bool isShared() const { return m_config.shared; }
     void setPollInterval(int ms) { m_pollTimer.setInterval(ms); }
     int pendingCount() const { return int(m_pending.size()); }
