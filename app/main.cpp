@@ -27,7 +27,8 @@ struct CommandLine
     QCommandLineOption shot{
         u"screenshot"_s,
         QCoreApplication::translate(
-            "main", "Log in, wait for live data, save the window to FILE and exit."),
+            "main", "Log in, wait for live data (or, with the server unreachable, the data "
+                    "cached by an earlier run), save the window to FILE and exit."),
         u"FILE"_s};
     QCommandLineOption page{
         u"page"_s,
@@ -137,45 +138,52 @@ int main(int argc, char *argv[])
                     << Qt::endl;
                 QCoreApplication::exit(2);
             });
-        QObject::connect(
-            &controller, &crewdeck::ui::AppController::dashboardLive, &app,
-            [&controller, &err, shotFile, page, range] {
-                crewdeck::ui::MainWindow *w = controller.mainWindow();
-                if (!w) {
-                    QCoreApplication::exit(3);
-                    return;
-                }
-                // The analytics range first, so that the page waits for the charts of that range.
-                if (page == u"analytics"_s && controller.analyticsPage() && !range.isEmpty() &&
-                    !controller.analyticsPage()->setPreset(range)) {
-                    err << QCoreApplication::translate("main", "crewdeck: unknown range \"%1\"")
-                               .arg(range)
+        // Live, or offline from the cache of an earlier run with the same settings: the same
+        // picture of what the window shows.
+        auto shoot = [&controller, &err, shotFile, page, range] {
+            crewdeck::ui::MainWindow *w = controller.mainWindow();
+            if (!w) {
+                QCoreApplication::exit(3);
+                return;
+            }
+            // The analytics range first, so that the page waits for the charts of that range.
+            if (page == u"analytics"_s && controller.analyticsPage() && !range.isEmpty() &&
+                !controller.isOffline() && !controller.analyticsPage()->setPreset(range)) {
+                err << QCoreApplication::translate("main", "crewdeck: unknown range \"%1\"")
+                           .arg(range)
+                    << Qt::endl;
+                QCoreApplication::exit(3);
+                return;
+            }
+            // runs / run / crews wait for their own data (run: the newest run) first.
+            const bool offline = controller.isOffline();
+            controller.showPageWhenReady(page, w, [w, &err, shotFile, page, offline](bool ok) {
+                if (!ok) {
+                    err << (offline ? QCoreApplication::translate(
+                                          "main", "crewdeck: the server cannot be reached and "
+                                                  "page \"%1\" needs it")
+                                    : QCoreApplication::translate("main",
+                                                                  "crewdeck: unknown page \"%1\""))
+                               .arg(page)
                         << Qt::endl;
-                    QCoreApplication::exit(3);
+                    QCoreApplication::exit(offline ? 2 : 3);
                     return;
                 }
-                // runs / run / crews wait for their own data (run: the newest run) first.
-                controller.showPageWhenReady(page, w, [w, &err, shotFile, page](bool ok) {
-                    if (!ok) {
-                        err << QCoreApplication::translate("main", "crewdeck: unknown page \"%1\"")
-                                   .arg(page)
+                // Let the last layout and paint pass run before grabbing.
+                QTimer::singleShot(500, w, [w, &err, shotFile] {
+                    if (!w->grab().save(shotFile)) {
+                        err << QCoreApplication::translate("main", "crewdeck: cannot write %1")
+                                   .arg(shotFile)
                             << Qt::endl;
-                        QCoreApplication::exit(3);
+                        QCoreApplication::exit(4);
                         return;
                     }
-                    // Let the last layout and paint pass run before grabbing.
-                    QTimer::singleShot(500, w, [w, &err, shotFile] {
-                        if (!w->grab().save(shotFile)) {
-                            err << QCoreApplication::translate("main", "crewdeck: cannot write %1")
-                                       .arg(shotFile)
-                                << Qt::endl;
-                            QCoreApplication::exit(4);
-                            return;
-                        }
-                        QCoreApplication::exit(0);
-                    });
+                    QCoreApplication::exit(0);
                 });
             });
+        };
+        QObject::connect(&controller, &crewdeck::ui::AppController::dashboardLive, &app, shoot);
+        QObject::connect(&controller, &crewdeck::ui::AppController::dashboardOffline, &app, shoot);
         QTimer::singleShot(30000, &app, [&err] {
             err << QCoreApplication::translate(
                        "main", "crewdeck: the dashboard did not show live data within 30 s")

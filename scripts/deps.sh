@@ -18,6 +18,8 @@ PKGS=(
   # FindOpenGL (through Qt6Gui) picks up whatever GL dev files are present: pin them all
   libgl-dev libegl-dev libglu1-mesa-dev
   libqt6sql6-sqlite libqt6sql6-psql qt6-qpa-plugins qt6-translations-l10n
+  # the app's "Remember me": QtKeychain (Secret Service / KWallet through libsecret, D-Bus)
+  qtkeychain-qt6-dev
   # server libraries (libssl-dev: the TLS key/certificate check; Qt's TLS backend uses libssl3)
   libhiredis-dev libsodium-dev libsqlite3-dev libssl-dev libssl3
   # what the server runs: the tool sandbox, git_clone, pytest

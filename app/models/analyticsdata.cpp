@@ -150,6 +150,22 @@ void AnalyticsData::refresh()
         load();
 }
 
+void AnalyticsData::restore(const DateRange &range, const QHash<QString, Timeseries> &series)
+{
+    ++m_generation; // drops the answers of a load still in flight
+    m_pending = 0;
+    m_error.clear();
+    const bool changed = !(range == m_range);
+    m_range = range;
+    m_series = series;
+    if (changed)
+        Q_EMIT rangeChanged(m_range);
+    for (const QString &metric : metrics())
+        Q_EMIT seriesChanged(metric);
+    ++m_loadCount;
+    Q_EMIT loaded();
+}
+
 void AnalyticsData::load()
 {
     const int generation = ++m_generation;

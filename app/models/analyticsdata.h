@@ -81,6 +81,11 @@ public:
     bool isLoaded() const { return m_pending == 0 && m_generation > 0; }
     QString error() const { return m_error; }
     int loadCount() const { return m_loadCount; }
+    // Shows series cached by an earlier session (offline start) without calling the server:
+    // the range and every series given, then loaded(). Answers still in flight are dropped.
+    void restore(const DateRange &range, const QHash<QString, Timeseries> &series);
+    // Every series of the current range (what an offline start can show again).
+    QHash<QString, Timeseries> allSeries() const { return m_series; }
 
 public Q_SLOTS:
     void setRange(const crewdeck::client::DateRange &range);

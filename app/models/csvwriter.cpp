@@ -2,14 +2,33 @@
 #include "shared/timeutil.h"
 
 #include <QJsonValue>
+#include <QRegularExpression>
 
 using namespace Qt::StringLiterals;
 
 namespace crewdeck::client::csv {
 
+// A whole number as this writer prints it (and as a spreadsheet reads it): "-5", "987.65",
+// "1e-07". Such a cell cannot be a formula, so a leading '-' or '+' stays as it is.
+static bool isPlainNumber(const QString &value)
+{
+    static const QRegularExpression re(u"^[-+]?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?$"_s);
+    return re.match(value).hasMatch();
+}
+
+QString neutralizeFormula(const QString &value)
+{
+    if (value.isEmpty() || isPlainNumber(value))
+        return value;
+    const QChar c = value.front();
+    if (c == u'=' || c == u'+' || c == u'-' || c == u'@' || c == u'\t' || c == u'\r')
+        return u'\'' + value;
+    return value;
+}
+
 QByteArray field(const QString &value)
 {
-    const QByteArray utf8 = value.toUtf8();
+    const QByteArray utf8 = neutralizeFormula(value).toUtf8();
     bool quote = false;
     for (char c : utf8) {
         if (c == ',' || c == '"' || c == '\r' || c == '\n') {

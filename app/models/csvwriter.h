@@ -9,10 +9,16 @@
 namespace crewdeck::client {
 
 // RFC 4180 CSV: a field containing a comma, a double quote, CR or LF is quoted and its
-// quotes doubled; records end with CRLF; the bytes are UTF-8 without a BOM. Pure functions,
-// any thread.
+// quotes doubled; records end with CRLF; the bytes are UTF-8 without a BOM. Text that a
+// spreadsheet would run as a formula (CSV injection: a crew named "=HYPERLINK(...)") is
+// neutralised first. Pure functions, any thread.
 namespace csv {
 
+// OWASP's guidance for CSV injection: a cell starting with =, +, -, @, tab or CR gets a
+// leading ' so that spreadsheets show it as text. Plain numbers ("-5", "1.5e-3") are left
+// alone: they cannot be formulas and must stay numbers.
+QString neutralizeFormula(const QString &value);
+// One field: neutralised, then quoted when RFC 4180 needs it.
 QByteArray field(const QString &value);
 QByteArray record(const QStringList &fields);
 QByteArray document(const QStringList &header, const QList<QStringList> &rows);

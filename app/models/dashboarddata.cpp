@@ -114,6 +114,7 @@ void DashboardData::refreshCard(Card card)
                 noteSuccess();
                 m_stats = *r.value;
                 m_have[int(Card::Stats)] = m_have[int(Card::RecentRuns)] = true;
+                m_fresh[int(Card::Stats)] = true;
                 m_recent->setRuns(m_stats.recentRuns);
                 // Emit even when the state stays Ready: the values changed.
                 m_state[int(Card::Stats)] = {};
@@ -131,7 +132,7 @@ void DashboardData::refreshCard(Card card)
                 return noteFailure(Card::Tokens, r.failure);
             noteSuccess();
             m_tokens = *r.value;
-            m_have[int(Card::Tokens)] = true;
+            m_have[int(Card::Tokens)] = m_fresh[int(Card::Tokens)] = true;
             m_state[int(Card::Tokens)] = {};
             setCard(Card::Tokens, CardState::ready());
         });
@@ -143,7 +144,7 @@ void DashboardData::refreshCard(Card card)
                 return noteFailure(Card::Rentals, r.failure);
             noteSuccess();
             m_rentals = *r.value;
-            m_have[int(Card::Rentals)] = true;
+            m_have[int(Card::Rentals)] = m_fresh[int(Card::Rentals)] = true;
             m_state[int(Card::Rentals)] = {};
             setCard(Card::Rentals, m_rentals.totalRentals == 0 && m_rentals.activeRentals == 0
                                        ? CardState::empty()
@@ -161,7 +162,7 @@ void DashboardData::refreshCard(Card card)
             for (const Crew &c : *r.value)
                 names.insert(c.id, c.name);
             m_recent->setCrewNames(names);
-            m_have[int(Card::Crews)] = true;
+            m_have[int(Card::Crews)] = m_fresh[int(Card::Crews)] = true;
             m_state[int(Card::Crews)] = {};
             setCard(Card::Crews, r.value->isEmpty() ? CardState::empty() : CardState::ready());
         });
@@ -169,6 +170,55 @@ void DashboardData::refreshCard(Card card)
     case Card::RecentRuns:
         break;
     }
+}
+
+void DashboardData::restore(const CachedState &state, bool markMissing)
+{
+    if (state.stats) {
+        m_stats = *state.stats;
+        m_have[int(Card::Stats)] = m_have[int(Card::RecentRuns)] = true;
+        m_recent->setRuns(m_stats.recentRuns);
+        setCard(Card::Stats, m_stats.totalRuns == 0 ? CardState::empty() : CardState::ready());
+        setCard(Card::RecentRuns,
+                m_stats.recentRuns.isEmpty() ? CardState::empty() : CardState::ready());
+    }
+    if (state.tokens) {
+        m_tokens = *state.tokens;
+        m_have[int(Card::Tokens)] = true;
+        setCard(Card::Tokens, CardState::ready());
+    }
+    if (state.rentals) {
+        m_rentals = *state.rentals;
+        m_have[int(Card::Rentals)] = true;
+        setCard(Card::Rentals, m_rentals.totalRentals == 0 && m_rentals.activeRentals == 0
+                                   ? CardState::empty()
+                                   : CardState::ready());
+    }
+    if (state.crews) {
+        m_crews->setCrews(*state.crews);
+        QHash<QString, QString> names;
+        for (const Crew &c : *state.crews)
+            names.insert(c.id, c.name);
+        m_recent->setCrewNames(names);
+        m_have[int(Card::Crews)] = true;
+        setCard(Card::Crews, state.crews->isEmpty() ? CardState::empty() : CardState::ready());
+    }
+    for (Card c : {Card::Stats, Card::Tokens, Card::Rentals, Card::Crews, Card::RecentRuns}) {
+        if (markMissing && !m_have[int(c)])
+            setCard(c, CardState::error(tr("Not loaded: the server cannot be reached.")));
+    }
+}
+
+void DashboardData::fillCache(CachedState &state) const
+{
+    if (m_have[int(Card::Stats)])
+        state.stats = m_stats;
+    if (m_have[int(Card::Tokens)])
+        state.tokens = m_tokens;
+    if (m_have[int(Card::Rentals)])
+        state.rentals = m_rentals;
+    if (m_have[int(Card::Crews)])
+        state.crews = m_crews->crews();
 }
 
 void DashboardData::scheduleRefresh()

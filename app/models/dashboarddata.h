@@ -1,6 +1,7 @@
 #pragma once
 #include "app/models/cardstate.h"
 #include "app/models/crewsmodel.h"
+#include "app/models/offlinecache.h"
 #include "app/models/recentrunsmodel.h"
 #include "app/net/apiclient.h"
 
@@ -47,6 +48,18 @@ public:
     QDateTime statsFrom() const { return m_statsFrom; }
     QDateTime statsTo() const { return m_statsTo; }
 
+    // Shows what an earlier session cached (offline start): every part the cache has becomes
+    // Ready (or Empty); with `markMissing`, a part it lacks says "not loaded". Does not call
+    // the server.
+    void restore(const CachedState &state, bool markMissing);
+    // The card shows an answer of the server (not only cached values) since start().
+    bool isFresh(Card card) const
+    {
+        return m_fresh[int(card == Card::RecentRuns ? Card::Stats : card)];
+    }
+    // Copies what the cards hold (the parts that loaded) into `state`.
+    void fillCache(CachedState &state) const;
+
     // Loads everything now and then periodically.
     void start();
     void stop();
@@ -80,6 +93,7 @@ private:
     RentalStats m_rentals;
     bool m_have[5] = {false, false, false, false, false};
     bool m_inFlight[5] = {false, false, false, false, false};
+    bool m_fresh[5] = {false, false, false, false, false};
     CardState m_state[5];
     QString m_pageError;
     QTimer m_refreshTimer;

@@ -90,6 +90,8 @@ void LiveStreams::start()
             m_dashboard->refresh();
         m_missionWasLive = true;
     });
+    if (m_missionResume)
+        m_mission->setResumePoint(*m_missionResume);
     m_mission->open();
     Q_EMIT socketCountChanged(socketCount());
 }

@@ -5,6 +5,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QSet>
+#include <optional>
 
 namespace crewdeck::client {
 
@@ -52,6 +53,9 @@ public:
 
     // Opens the mission socket (token and URL from the session). stop() closes everything.
     void start();
+    // Before start(): the mission socket resumes from `seq` (the last seq an earlier session
+    // saw, from the offline cache) instead of starting with a fresh snapshot only.
+    void setMissionResumePoint(qint64 seq) { m_missionResume = seq; }
     void stop();
     LiveSocket *mission() const { return m_mission; }
     bool isMissionLive() const;
@@ -103,6 +107,7 @@ private:
     QPointer<CrewsModel> m_followed;
     ToolActivityModel *m_activity;
     LiveSocket *m_mission = nullptr;
+    std::optional<qint64> m_missionResume;
     bool m_missionWasLive = false;
     QHash<QString, LiveSocket *> m_graphs;
     QHash<QString, int> m_graphRefs;

@@ -6,7 +6,9 @@
 #include "app/net/livestreams.h"
 #include "app/net/tlstrust.h"
 #include "app/ui/analytics/analyticssetup.h"
+#include "app/ui/credentialstore.h"
 #include "app/ui/crews/crewspage.h"
+#include "app/ui/dashboardpage.h"
 #include "app/ui/graph/graphpage.h"
 #include "app/ui/graph/graphsetup.h"
 #include "app/ui/logindialog.h"
@@ -20,9 +22,11 @@
 #include "shared/logging.h"
 
 #include <QApplication>
+#include <QCheckBox>
 #include <QLibraryInfo>
 #include <QListWidget>
 #include <QSettings>
+#include <QTimer>
 
 using namespace Qt::StringLiterals;
 using namespace crewdeck::client;
@@ -30,8 +34,18 @@ using namespace crewdeck::client;
 namespace crewdeck::ui {
 
 AppController::AppController(QObject *parent)
-    : QObject(parent), m_session(new AuthSession(this)), m_api(new ApiClient(m_session, this))
+    : QObject(parent), m_session(new AuthSession(this)), m_api(new ApiClient(m_session, this)),
+      m_offline(new OfflineMode(m_api, m_session, this))
 {
+    m_offline->setBackoff(m_backoffBaseMs, m_backoffCapMs);
+    connect(m_offline, &OfflineMode::loggedIn, this, [this] { goLive(m_cached); });
+    connect(m_offline, &OfflineMode::rejected, this, [this](const QString &message) {
+        if (m_usingRemembered && m_cached)
+            forgetCredential(m_session->serverUrl(), m_cached->user.email);
+        returnToLogin(message);
+    });
+    auto *keychain = new KeychainStore(this);
+    m_credentials = keychain;
     connect(m_api, &ApiClient::sessionExpired, this,
             [this] { returnToLogin(tr("Your session has expired. Please log in again.")); });
 }
@@ -52,6 +66,28 @@ void AppController::start(const LaunchOptions &options)
     // A stored certificate that cannot be used is not fatal: servers the system trusts still
     // work, and the login dialog says why others fail.
 
+    m_usingRemembered = false;
+    if (!options.password && settings.rememberMe && m_credentials && m_credentials->isAvailable()) {
+        // "Remember me": the password from the keychain, then the same path as
+        // --password-stdin (offline start included). Nothing there: the dialog.
+        const QString email = options.email.isEmpty() ? settings.email : options.email;
+        const QUrl url = AuthSession::normalizeServerUrl(
+            options.serverUrl.isEmpty() ? AppSettings::defaultServerUrl() : options.serverUrl);
+        if (url.isValid() && !email.isEmpty()) {
+            m_credentials->read(CredentialStore::keyFor(url, email), this,
+                                [this, url, email, options](std::optional<QString> secret) {
+                                    if (!secret) {
+                                        showLogin();
+                                        if (m_login)
+                                            m_login->setEmail(email);
+                                        return;
+                                    }
+                                    m_usingRemembered = true;
+                                    loginDirect(url, email, *secret, options.serverUrl);
+                                });
+            return;
+        }
+    }
     if (options.password && !options.email.isEmpty()) {
         // Non-interactive login: no dialog unless it fails.
         const QString server =
@@ -63,24 +99,7 @@ void AppController::start(const LaunchOptions &options)
             showLogin(msg);
             return;
         }
-        m_api->login(url, options.email, *options.password, this,
-                     [this, options, url](const ApiResult<LoginResponse> &r) {
-                         if (!r.ok()) {
-                             Q_EMIT loginFailed(r.failure.message);
-                             showLogin(r.failure.message);
-                             if (m_login) {
-                                 m_login->setEmail(options.email);
-                                 if (!options.serverUrl.isEmpty())
-                                     m_login->setServerUrl(options.serverUrl);
-                             }
-                             return;
-                         }
-                         // Remembered like a dialog login: URL and e-mail, never the password.
-                         QSettings s;
-                         s.setValue(u"server/url"_s, url.toString());
-                         s.setValue(u"login/email"_s, options.email);
-                         onLoggedIn();
-                     });
+        loginDirect(url, options.email, *options.password, options.serverUrl);
         return;
     }
     showLogin(trustError);
@@ -103,9 +122,95 @@ QString AppController::applyTrust(const QString &file)
     return {};
 }
 
+void AppController::loginDirect(const QUrl &url, const QString &email, const QString &password,
+                                const QString &serverText)
+{
+    m_api->login(url, email, password, this,
+                 [this, url, email, password, serverText](const ApiResult<LoginResponse> &r) {
+                     if (!r.ok()) {
+                         if (r.failure.isConnectivity() && openOffline(url, email, password))
+                             return;
+                         if (m_usingRemembered &&
+                             r.failure.kind == ApiFailure::Kind::InvalidCredentials)
+                             forgetCredential(url, email); // changed elsewhere: ask again
+                         m_usingRemembered = false;
+                         Q_EMIT loginFailed(r.failure.message);
+                         showLogin(r.failure.message);
+                         if (m_login) {
+                             m_login->setEmail(email);
+                             if (!serverText.isEmpty())
+                                 m_login->setServerUrl(serverText);
+                         }
+                         return;
+                     }
+                     // Remembered like a dialog login: URL and e-mail, never the password.
+                     QSettings s;
+                     s.setValue(u"server/url"_s, url.toString());
+                     s.setValue(u"login/email"_s, email);
+                     onLoggedIn();
+                 });
+}
+
+bool AppController::openOffline(const QUrl &url, const QString &email, const QString &password)
+{
+    auto cached = m_offline->cache().load(url, email);
+    if (!cached)
+        return false;
+    qCInfo(lcUi) << "server unreachable: showing the cache of" << cached->savedAt;
+    if (m_login)
+        m_login->hide();
+    m_offline->stopRetrying();
+    tearDownSession();
+    m_session->setServerUrl(url);
+    m_cached = cached;
+    m_offlineSince = cached->savedAt;
+    m_dashboard = new DashboardData(m_api, this);
+    m_dashboard->restore(*cached, true);
+    buildWindow();
+    m_offline->retry(url, email, password);
+    Q_EMIT dashboardOffline();
+    return true;
+}
+
+// A retry got through: the same pages, live. The cached values stay on the cards until the
+// REST refresh replaces them; the mission socket resumes from the cached seq.
+void AppController::goLive(const std::optional<client::CachedState> &cached)
+{
+    const QString page = m_window ? m_window->currentPage() : QString();
+    m_resume = cached;
+    onLoggedIn();
+    if (m_window && !page.isEmpty())
+        m_window->showPage(page);
+}
+
+void AppController::updateOfflineNotice()
+{
+    if (!m_window)
+        return;
+    if (!isOffline()) {
+        m_window->setOfflineNotice({});
+        return;
+    }
+    const QDateTime local = m_offlineSince.toLocalTime();
+    const QString when = local.date() == QDate::currentDate()
+                             ? QLocale().toString(local.time(), QLocale::ShortFormat)
+                             : QLocale().toString(local, QLocale::ShortFormat);
+    QString text = tr("Offline \u2014 last updated %1").arg(when);
+    const QDateTime next = m_offline->nextRetryAt();
+    if (next.isValid()) {
+        const qint64 s =
+            std::max<qint64>(0, (QDateTime::currentDateTimeUtc().msecsTo(next) + 999) / 1000);
+        text += u" \u00b7 "_s + tr("retrying in %n s", nullptr, int(s));
+    }
+    m_window->setOfflineNotice(text);
+}
+
 void AppController::setLanguage(const QString &code)
 {
-    const QString lang = code == u"de"_s ? u"de"_s : u"en"_s;
+    // "system" (the default): the OS's preferred UI languages pick the translation and its
+    // locale gives the number and date formats (de_AT, en_GB, ...); "en"/"de" override both.
+    const QLocale locale = AppSettings::effectiveLocale(code, QLocale::system());
+    const QString lang = AppSettings::effectiveLanguage(code, QLocale::system());
     QCoreApplication::removeTranslator(&m_appTranslator);
     QCoreApplication::removeTranslator(&m_qtTranslator);
     if (lang == u"de"_s) {
@@ -117,10 +222,10 @@ void AppController::setLanguage(const QString &code)
         if (m_qtTranslator.load(u"qtbase_de"_s, QLibraryInfo::path(QLibraryInfo::TranslationsPath)))
             QCoreApplication::installTranslator(&m_qtTranslator);
     }
-    const bool changed = lang != m_language;
+    const bool changed = lang != m_language || locale != m_locale;
     m_language = lang;
-    QLocale::setDefault(QLocale(lang == u"de"_s ? QLocale::German : QLocale::English,
-                                lang == u"de"_s ? QLocale::Germany : QLocale::UnitedStates));
+    m_locale = locale;
+    QLocale::setDefault(locale);
     if (changed && m_window) {
         // Rebuilding is simpler and more complete than retranslating every widget.
         m_window->close();
@@ -133,11 +238,15 @@ void AppController::setLanguage(const QString &code)
 void AppController::showLogin(const QString &message)
 {
     if (!m_login) {
-        m_login = new LoginDialog(m_api);
+        m_login = new LoginDialog(m_api, m_credentials);
         m_login->setAttribute(Qt::WA_DeleteOnClose, false);
         connect(m_login, &QDialog::accepted, this, &AppController::onLoggedIn);
         connect(m_login, &QDialog::rejected, this, &AppController::loginCancelled);
         connect(m_login, &LoginDialog::loginFailed, this, &AppController::loginFailed);
+        connect(m_login, &LoginDialog::serverUnreachable, this,
+                [this](const QUrl &url, const QString &email, const QString &password) {
+                    openOffline(url, email, password);
+                });
     }
     m_login->setMessage(message);
     m_login->show();
@@ -150,6 +259,9 @@ void AppController::onLoggedIn()
 {
     if (m_login)
         m_login->hide();
+    m_offline->stopRetrying();
+    m_offlineSince = {};
+    m_cached.reset();
     tearDownSession();
     m_liveAnnounced = false;
     const AppSettings settings = AppSettings::load();
@@ -163,6 +275,14 @@ void AppController::onLoggedIn()
     connect(m_streams, &LiveStreams::authenticationFailed, this,
             [this] { returnToLogin(tr("Your session has expired. Please log in again.")); });
     connect(m_dashboard, &DashboardData::cardChanged, this, &AppController::checkLive);
+    // Back from offline: the cached values stay until REST answers; the mission socket
+    // resumes from the cached seq.
+    const std::optional<client::CachedState> resume = std::exchange(m_resume, std::nullopt);
+    if (resume) {
+        m_dashboard->restore(*resume, false);
+        if (resume->missionSeq)
+            m_streams->setMissionResumePoint(*resume->missionSeq);
+    }
 
     // The network first: REST and the mission handshake are answered while the window is
     // being built (cold start to live).
@@ -172,17 +292,47 @@ void AppController::onLoggedIn()
     // The runs list and the notifications follow every crew of the org.
     m_streams->followCrews(m_dashboard->crewsModel());
     buildWindow();
+    if (resume && resume->analyticsRange && m_analyticsPage) {
+        const DateRange r = *resume->analyticsRange;
+        m_analyticsPage->data()->setRange(
+            r.preset == u"custom"_s
+                ? r
+                : DateRange::forPreset(r.preset, QDateTime::currentDateTimeUtc(), r.bucket));
+    }
     Q_EMIT loggedIn();
 }
 
 void AppController::buildWindow()
 {
-    m_window = new MainWindow(m_session, m_dashboard, m_streams->mission());
+    const bool offline = isOffline();
+    m_window = new MainWindow(m_session, m_dashboard, offline ? nullptr : m_streams->mission());
     m_window->setAttribute(Qt::WA_DeleteOnClose, false);
     connect(m_window, &MainWindow::settingsRequested, this, &AppController::showSettings);
     connect(m_window, &MainWindow::logoutRequested, this, &AppController::logout);
     connect(m_window, &MainWindow::runActivated, this, &AppController::runActivated);
     connect(m_window, &MainWindow::runActivated, this, &AppController::openRun);
+    if (offline) {
+        // What the cache can show (dashboard, analytics); the rest needs the server.
+        m_window->setUserEmail(m_cached ? m_cached->user.email : QString());
+        const QString why = tr("Needs a connection to the server.");
+        m_window->addUnavailablePage(u"runs"_s, tr("Runs"), u"run"_s, why);
+        m_window->addUnavailablePage(u"crews"_s, tr("Crews"), u"crew"_s, why);
+        m_window->addUnavailablePage(u"graph"_s, tr("Graph"), u"graph"_s, why);
+        m_analyticsPage = installAnalytics(m_window, m_api, m_dashboard, nullptr);
+        if (m_cached && m_cached->analyticsRange)
+            m_analyticsPage->restoreCached(*m_cached->analyticsRange, m_cached->analytics);
+        m_analyticsPage->setOffline(true);
+        m_window->dashboardPage()->setOffline(true);
+        connect(m_offline, &OfflineMode::retryScheduled, m_window,
+                [this] { updateOfflineNotice(); });
+        auto *tick = new QTimer(m_window); // the "retrying in" countdown
+        connect(tick, &QTimer::timeout, this, &AppController::updateOfflineNotice);
+        tick->start(1000);
+        updateOfflineNotice();
+        m_window->show();
+        Q_EMIT mainWindowShown();
+        return;
+    }
     m_runsPage = new RunsPage(m_api, m_session, m_window);
     m_window->addPage(u"runs"_s, tr("Runs"), u"run"_s, m_runsPage);
     m_streams->setRunsModel(m_runsPage->model());
@@ -206,6 +356,7 @@ void AppController::buildWindow()
     connect(
         m_window->sidebar(), &QListWidget::itemClicked, m_window,
         [this](QListWidgetItem *item) { m_window->showPage(item->data(Qt::UserRole).toString()); });
+    m_offline->record(m_dashboard, m_analyticsPage, m_streams->mission());
     m_window->show();
     Q_EMIT mainWindowShown();
 }
@@ -301,6 +452,7 @@ void AppController::showPageWhenReady(const QString &page, QObject *context,
 
 void AppController::tearDownSession()
 {
+    m_offline->stopRecording(); // the last state into the cache, while it is all still here
     if (m_window) {
         m_window->close(); // saves the geometry
         m_window->deleteLater();
@@ -325,14 +477,42 @@ void AppController::returnToLogin(const QString &message)
     if (!m_session->isLoggedIn() && !m_window)
         return; // several calls failing at once: one return is enough
     qCInfo(lcUi) << "session ended, back to login";
+    m_offline->stopRetrying();
+    const QString email = m_cached ? m_cached->user.email : m_session->user().email;
+    m_offlineSince = {};
+    m_cached.reset();
     tearDownSession();
     m_session->end();
     showLogin(message);
+    if (m_login && !email.isEmpty())
+        m_login->setEmail(email);
 }
 
+// Signing out forgets what was kept for this account: the remembered password and the
+// offline cache.
 void AppController::logout()
 {
+    const QUrl server = m_session->serverUrl();
+    const QString email = m_cached ? m_cached->user.email : m_session->user().email;
     returnToLogin({});
+    if (!email.isEmpty()) {
+        forgetCredential(server, email);
+        m_offline->cache().remove(server, email);
+    }
+    if (m_login) // unchecked: signing out means "do not keep me"
+        m_login->rememberCheck()->setChecked(false);
+}
+
+void AppController::forgetCredential(const QUrl &server, const QString &email)
+{
+    QSettings().setValue(u"login/remember"_s, false);
+    if (m_credentials)
+        m_credentials->remove(CredentialStore::keyFor(server, email));
+}
+
+void AppController::setCredentialStore(CredentialStore *store)
+{
+    m_credentials = store;
 }
 
 bool AppController::isDashboardLive() const
@@ -341,7 +521,7 @@ bool AppController::isDashboardLive() const
         return false;
     const auto st = m_dashboard->cardState(DashboardData::Card::Stats).status;
     return (st == CardState::Status::Ready || st == CardState::Status::Empty) &&
-           m_streams->isMissionLive();
+           m_dashboard->isFresh(DashboardData::Card::Stats) && m_streams->isMissionLive();
 }
 
 void AppController::checkLive()

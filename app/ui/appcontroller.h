@@ -4,15 +4,19 @@
 #include "app/net/livestreams.h"
 #include "app/ui/analytics/analyticspage.h"
 #include "app/ui/appsettings.h"
+#include "app/ui/credentialstore.h"
 #include "app/ui/crews/crewspage.h"
 #include "app/ui/graph/graphpage.h"
 #include "app/ui/logindialog.h"
 #include "app/ui/mainwindow.h"
+#include "app/ui/offlinemode.h"
 #include "app/ui/runs/rundetailpage.h"
 #include "app/ui/runs/runspage.h"
 #include "app/ui/toasts/toastmanager.h"
 #include "app/ui/toasts/traynotifier.h"
 
+#include <QDateTime>
+#include <QLocale>
 #include <QObject>
 #include <QPointer>
 #include <QTranslator>
@@ -29,6 +33,7 @@ class LiveStreams;
 
 namespace crewdeck::ui {
 
+class CredentialStore;
 class LoginDialog;
 class MainWindow;
 class RunsPage;
@@ -48,9 +53,10 @@ struct LaunchOptions
 };
 
 // The app's flow: login dialog -> main window (dashboard + LiveStreams) -> back to the
-// login dialog when the session ends (401 on a call, 4401 on a socket, log out). Also
-// applies theme and language. Owns everything it shows; LiveStreams owns every socket.
-// GUI thread.
+// login dialog when the session ends (401 on a call, 4401 on a socket, log out). A login
+// that cannot reach the server opens the window offline from the cache of that server and
+// user (OfflineMode) and goes live when a retry gets through. Also applies theme and
+// language. Owns everything it shows; LiveStreams owns every socket. GUI thread.
 class AppController : public QObject
 {
     Q_OBJECT
@@ -75,11 +81,26 @@ public:
     {
         m_backoffBaseMs = baseMs;
         m_backoffCapMs = capMs;
+        m_offline->setBackoff(baseMs, capMs);
     }
 
-    // "en" or "de"; installs the translators and rebuilds the open window.
+    // "system" (the OS's languages and formats), "en" or "de"; installs the translators,
+    // sets the default locale and rebuilds the open window.
     void setLanguage(const QString &code);
+    // The language the UI is in: "en" or "de".
     QString language() const { return m_language; }
+
+    // Where "Remember me" keeps the password (default: the OS keychain). Set before start();
+    // not owned.
+    void setCredentialStore(CredentialStore *store);
+    CredentialStore *credentialStore() const { return m_credentials; }
+
+    // Offline start (issue 17): the cache, the retries.
+    OfflineMode *offlineMode() const { return m_offline; }
+    // Shown from the cache while the server cannot be reached.
+    bool isOffline() const { return m_offlineSince.isValid(); }
+    // When the shown cache was written (UTC); invalid while live.
+    QDateTime offlineSince() const { return m_offlineSince; }
     // Stats answered and the mission socket is Live.
     bool isDashboardLive() const;
 
@@ -109,11 +130,23 @@ Q_SIGNALS:
     void loginCancelled();
     void mainWindowShown();
     void dashboardLive();
+    // The window shows the cached state of an unreachable server.
+    void dashboardOffline();
     void runActivated(const QString &runId);
 
 private:
     void showLogin(const QString &message = {});
     void onLoggedIn();
+    // Logs in without the dialog (--password-stdin, a remembered password); a server that
+    // cannot be reached opens offline when there is a cache, else the dialog says why.
+    void loginDirect(const QUrl &url, const QString &email, const QString &password,
+                     const QString &serverText);
+    // False when there is no cache for that server and user.
+    bool openOffline(const QUrl &url, const QString &email, const QString &password);
+    void goLive(const std::optional<client::CachedState> &cached);
+    // Forgets the remembered password of `email` at `server` (sign out, or it was refused).
+    void forgetCredential(const QUrl &server, const QString &email);
+    void updateOfflineNotice();
     void buildWindow();
     void tearDownSession();
     void checkLive();
@@ -134,9 +167,16 @@ private:
     QPointer<AnalyticsPage> m_analyticsPage;
     QPointer<ToastManager> m_toasts;
     QPointer<TrayNotifier> m_tray;
+    OfflineMode *m_offline;
+    QPointer<CredentialStore> m_credentials;
+    bool m_usingRemembered = false; // the login in progress uses the keychain's password
+    QDateTime m_offlineSince;
+    std::optional<client::CachedState> m_cached; // what the offline window shows
+    std::optional<client::CachedState> m_resume; // going live: shown until REST answers
     QTranslator m_appTranslator;
     QTranslator m_qtTranslator;
     QString m_language = QStringLiteral("en");
+    QLocale m_locale = QLocale(QLocale::English, QLocale::UnitedStates);
     int m_heartbeatMs = 45000;
     int m_backoffBaseMs = 500;
     int m_backoffCapMs = 20000;

@@ -19,6 +19,7 @@ AppSettings AppSettings::load()
     a.windowGeometry = s.value(u"window/geometry"_s).toByteArray();
     a.trayNotifications = s.value(u"notifications/tray"_s, a.trayNotifications).toBool();
     a.caCertFile = s.value(u"tls/caCertFile"_s).toString();
+    a.rememberMe = s.value(u"login/remember"_s, a.rememberMe).toBool();
     return a;
 }
 
@@ -44,6 +45,30 @@ QString AppSettings::defaultServerUrl()
     if (!last.isEmpty())
         return last;
     return u"http://127.0.0.1:8080"_s;
+}
+
+QString AppSettings::effectiveLanguage(const QString &setting, const QLocale &system)
+{
+    if (setting == u"en"_s || setting == u"de"_s)
+        return setting;
+    for (const QString &ui : system.uiLanguages()) {
+        const QString lang = ui.section(u'-', 0, 0).toLower();
+        if (lang == u"de"_s || lang == u"en"_s)
+            return lang;
+    }
+    return u"en"_s;
+}
+
+QLocale AppSettings::effectiveLocale(const QString &setting, const QLocale &system)
+{
+    if (setting == u"de"_s)
+        return QLocale(QLocale::German, QLocale::Germany);
+    if (setting == u"en"_s)
+        return QLocale(QLocale::English, QLocale::UnitedStates);
+    // "C" (LANG unset, LANG=C) has no grouping and ISO-ish formats; en_US reads better.
+    if (system.language() == QLocale::C)
+        return QLocale(QLocale::English, QLocale::UnitedStates);
+    return system;
 }
 
 } // namespace crewdeck::ui

@@ -206,8 +206,22 @@ QString DashboardPage::bannerText() const
     return m_banner->isVisibleTo(this) ? m_bannerText->text() : QString();
 }
 
+void DashboardPage::setOffline(bool offline)
+{
+    m_offline = offline;
+    // Disabled widgets draw with the palette's Disabled group: the greyed look, and no
+    // retry buttons or run links that would need the server.
+    m_grid->setEnabled(!offline);
+    if (offline)
+        m_banner->hide();
+    else
+        updateBanner(m_controller->pageError());
+}
+
 void DashboardPage::updateBanner(const QString &message)
 {
+    if (m_offline)
+        return; // the window's offline notice says it
     m_bannerText->setText(message.isEmpty() ? QString()
                                             : tr("The server cannot be reached. %1").arg(message));
     m_banner->setVisible(!message.isEmpty());

@@ -35,6 +35,10 @@ public:
     // Agent shown for crew `crewId` right now (rotates through its members).
     QString shownAgent(const QString &crewId) const;
     void setAgentRotationInterval(int ms) { m_rotation.setInterval(ms); }
+    // Offline (cached values): the cards are greyed and take no clicks (retry, open a run);
+    // the window's offline notice says how old they are.
+    void setOffline(bool offline);
+    bool isOffline() const { return m_offline; }
 
 Q_SIGNALS:
     void runActivated(const QString &runId);
@@ -62,6 +66,7 @@ private:
     QHash<QString, QLabel *> m_agentLabels; // crew id -> label
     QTimer m_rotation;
     int m_rotationStep = 0;
+    bool m_offline = false;
 };
 
 } // namespace crewdeck::ui

@@ -2,11 +2,13 @@
 #include "app/net/apiclient.h"
 #include "app/net/authsession.h"
 #include "app/ui/appsettings.h"
+#include "app/ui/credentialstore.h"
 #include "app/ui/errorlabel.h"
 #include "app/ui/iconview.h"
 #include "app/ui/spinner.h"
 #include "app/ui/theme.h"
 
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -20,7 +22,8 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-LoginDialog::LoginDialog(client::ApiClient *api, QWidget *parent) : QDialog(parent), m_api(api)
+LoginDialog::LoginDialog(client::ApiClient *api, CredentialStore *store, QWidget *parent)
+    : QDialog(parent), m_api(api), m_store(store)
 {
     setObjectName(u"loginDialog"_s);
     setWindowTitle(tr("Log in to CrewDeck"));
@@ -51,6 +54,19 @@ LoginDialog::LoginDialog(client::ApiClient *api, QWidget *parent) : QDialog(pare
     form->addRow(tr("&Server:"), m_server);
     form->addRow(tr("&E-mail:"), m_email);
     form->addRow(tr("&Password:"), m_password);
+    m_remember = new QCheckBox(tr("&Remember me on this computer"), this);
+    m_remember->setObjectName(u"rememberCheck"_s);
+    const QString unavailable =
+        m_store ? m_store->unavailableReason() : tr("No keychain is available.");
+    if (unavailable.isEmpty()) {
+        m_remember->setChecked(QSettings().value(u"login/remember"_s).toBool());
+        m_remember->setToolTip(tr("Keeps your password in the system keychain. "
+                                  "Signing out forgets it."));
+    } else {
+        m_remember->setEnabled(false);
+        m_remember->setToolTip(unavailable);
+    }
+    form->addRow(QString(), m_remember);
     layout->addLayout(form);
 
     m_error = new ErrorLabel(this);
@@ -113,6 +129,7 @@ void LoginDialog::setBusy(bool busy)
     m_server->setEnabled(!busy);
     m_email->setEnabled(!busy);
     m_password->setEnabled(!busy);
+    m_remember->setEnabled(!busy && m_store && m_store->isAvailable());
 }
 
 void LoginDialog::submit()
@@ -143,6 +160,8 @@ void LoginDialog::submit()
                      setBusy(false);
                      if (!r.ok()) {
                          setMessage(r.failure.message);
+                         if (r.failure.isConnectivity())
+                             Q_EMIT serverUnreachable(url, email, m_password->text());
                          Q_EMIT loginFailed(r.failure.message);
                          m_password->setFocus();
                          m_password->selectAll();
@@ -151,6 +170,14 @@ void LoginDialog::submit()
                      QSettings s;
                      s.setValue(u"server/url"_s, url.toString());
                      s.setValue(u"login/email"_s, email);
+                     if (m_store && m_remember->isEnabled()) {
+                         const QString key = CredentialStore::keyFor(url, email);
+                         if (m_remember->isChecked())
+                             m_store->write(key, m_password->text(), m_store, {});
+                         else
+                             m_store->remove(key);
+                         s.setValue(u"login/remember"_s, m_remember->isChecked());
+                     }
                      m_password->clear();
                      accept();
                  });

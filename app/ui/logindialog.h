@@ -1,6 +1,8 @@
 #pragma once
 #include <QDialog>
+#include <QUrl>
 
+class QCheckBox;
 class QLabel;
 class QLineEdit;
 class QPushButton;
@@ -11,18 +13,23 @@ class ApiClient;
 
 namespace crewdeck::ui {
 
+class CredentialStore;
 class ErrorLabel;
 
 class Spinner;
 
 // Asks for server URL, e-mail and password and logs in through ApiClient. On success the
-// session is started, URL and e-mail are remembered (never the password) and the dialog is
-// accepted; on failure it says why (wrong password, server unreachable, TLS, ...). GUI thread.
+// session is started, URL and e-mail are remembered in QSettings (never the password) and the
+// dialog is accepted; with "Remember me" checked the password goes to the OS keychain
+// (`store`), unchecked it is removed from there. The checkbox is disabled, with the reason as
+// its tooltip, when the store is unavailable. On failure it says why (wrong password, server
+// unreachable, TLS, ...). GUI thread.
 class LoginDialog : public QDialog
 {
     Q_OBJECT
 public:
-    explicit LoginDialog(client::ApiClient *api, QWidget *parent = nullptr);
+    explicit LoginDialog(client::ApiClient *api, CredentialStore *store = nullptr,
+                         QWidget *parent = nullptr);
 
     void setServerUrl(const QString &url);
     void setEmail(const QString &email);
@@ -32,6 +39,7 @@ public:
     // Shown above the buttons, e.g. "Your session has expired".
     void setMessage(const QString &text);
     QString errorText() const;
+    QCheckBox *rememberCheck() const { return m_remember; }
     bool isBusy() const { return m_busy; }
 
 public Q_SLOTS:
@@ -39,6 +47,9 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void loginFailed(const QString &message);
+    // The server could not be reached (before loginFailed): AppController opens the window
+    // offline when it has a cache for that server and user, and retries with `password`.
+    void serverUnreachable(const QUrl &url, const QString &email, const QString &password);
 
 private:
     void setBusy(bool busy);
@@ -47,6 +58,8 @@ private:
     QLineEdit *m_server;
     QLineEdit *m_email;
     QLineEdit *m_password;
+    QCheckBox *m_remember;
+    CredentialStore *m_store;
     ErrorLabel *m_error;
     QPushButton *m_login;
     Spinner *m_spinner;

@@ -64,10 +64,11 @@ MainWindow::MainWindow(client::AuthSession *session, client::DashboardData *dash
     m_indicator->setObjectName(u"liveIndicator"_s);
     m_indicator->setSocket(mission);
     hl->addWidget(m_indicator);
-    auto *user = new QLabel(session->user().email, header);
-    user->setObjectName(u"userLabel"_s);
-    user->setToolTip(tr("Role: %1").arg(session->user().role));
-    hl->addWidget(user);
+    m_userLabel = new QLabel(session->user().email, header);
+    m_userLabel->setObjectName(u"userLabel"_s);
+    if (!session->user().role.isEmpty())
+        m_userLabel->setToolTip(tr("Role: %1").arg(session->user().role));
+    hl->addWidget(m_userLabel);
     auto *settings = new QToolButton(header);
     settings->setObjectName(u"settingsButton"_s);
     settings->setIcon(icon(u"settings"_s));
@@ -83,6 +84,20 @@ MainWindow::MainWindow(client::AuthSession *session, client::DashboardData *dash
     connect(logout, &QToolButton::clicked, this, &MainWindow::logoutRequested);
     hl->addWidget(logout);
     v->addWidget(header);
+
+    // Offline: says how old what is shown is; greyed like the cards below it.
+    m_offlineBanner = new QLabel(right);
+    m_offlineBanner->setObjectName(u"offlineBanner"_s);
+    m_offlineBanner->setContentsMargins(em, em / 3, em, em / 3);
+    m_offlineBanner->setAutoFillBackground(true);
+    m_offlineBanner->setBackgroundRole(QPalette::AlternateBase);
+    {
+        QFont f = m_offlineBanner->font();
+        f.setWeight(QFont::DemiBold);
+        m_offlineBanner->setFont(f);
+    }
+    m_offlineBanner->hide();
+    v->addWidget(m_offlineBanner);
 
     auto *body = new QHBoxLayout;
     body->setContentsMargins(0, 0, 0, 0);
@@ -123,6 +138,32 @@ void MainWindow::addPage(const QString &key, const QString &title, const QString
     item->setSizeHint(QSize(0, fontMetrics().height() * 2));
     m_pages->addWidget(page);
     m_pageByKey.insert(key, page);
+}
+
+void MainWindow::addUnavailablePage(const QString &key, const QString &title,
+                                    const QString &iconName, const QString &reason)
+{
+    auto *item = new QListWidgetItem(icon(iconName), title, m_sidebar);
+    item->setData(Qt::UserRole, key);
+    item->setSizeHint(QSize(0, fontMetrics().height() * 2));
+    item->setFlags(item->flags() & ~(Qt::ItemIsEnabled | Qt::ItemIsSelectable));
+    item->setToolTip(reason);
+}
+
+void MainWindow::setOfflineNotice(const QString &text)
+{
+    m_offlineBanner->setText(text);
+    m_offlineBanner->setVisible(!text.isEmpty());
+}
+
+QString MainWindow::offlineNotice() const
+{
+    return m_offlineBanner->isVisibleTo(this) ? m_offlineBanner->text() : QString();
+}
+
+void MainWindow::setUserEmail(const QString &email)
+{
+    m_userLabel->setText(email);
 }
 
 void MainWindow::addHiddenPage(const QString &key, const QString &title, QWidget *page,

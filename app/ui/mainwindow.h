@@ -40,8 +40,20 @@ public:
     // shown, the sidebar highlights parentKey's entry (if given); clicking that entry goes back.
     void addHiddenPage(const QString &key, const QString &title, QWidget *page,
                        const QString &parentKey = {});
+    // A sidebar entry that cannot be used now (offline: the page needs the server): shown
+    // disabled with `reason` as its tooltip; showPage(key) answers false.
+    void addUnavailablePage(const QString &key, const QString &title, const QString &iconName,
+                            const QString &reason);
     bool showPage(const QString &key);
     QString currentPage() const;
+
+    // The line under the header while the app shows cached data ("Offline — last updated
+    // 14:02 · retrying in 3 s"); empty hides it.
+    void setOfflineNotice(const QString &text);
+    QString offlineNotice() const;
+    QLabel *offlineBanner() const { return m_offlineBanner; }
+    // The header's user label (offline there is no session to read it from).
+    void setUserEmail(const QString &email);
 
 Q_SIGNALS:
     void settingsRequested();
@@ -56,6 +68,8 @@ private:
     QStackedWidget *m_pages;
     QWidget *m_toastArea;
     QLabel *m_pageTitle;
+    QLabel *m_userLabel;
+    QLabel *m_offlineBanner;
     QHash<QString, QWidget *> m_pageByKey;
     QHash<QString, QString> m_hiddenTitles;
     QHash<QString, QString> m_hiddenParents;

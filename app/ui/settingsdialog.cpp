@@ -83,6 +83,7 @@ SettingsDialog::SettingsDialog(const AppSettings &current, QWidget *parent)
     m_language = new QComboBox(this);
     m_language->setObjectName(u"languageCombo"_s);
     // Language names in their own language, as users look for them.
+    m_language->addItem(tr("System default"), u"system"_s);
     m_language->addItem(u"English"_s, u"en"_s);
     m_language->addItem(u"Deutsch"_s, u"de"_s);
     m_language->setCurrentIndex(qMax(0, m_language->findData(current.language)));

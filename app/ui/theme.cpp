@@ -10,6 +10,14 @@
 #include <QStyle>
 #include <QStyleFactory>
 #include <QSvgRenderer>
+#include <optional>
+#ifdef CREWDECK_HAVE_DBUS
+#include <QDBusConnection>
+#include <QDBusMessage>
+#include <QDBusPendingCallWatcher>
+#include <QDBusPendingReply>
+#include <QDBusVariant>
+#endif
 
 using namespace Qt::StringLiterals;
 
@@ -135,19 +143,133 @@ static QPalette lightPalette()
     return p;
 }
 
+namespace {
+
+QString g_theme = u"system"_s;               // the setting last applied
+ColorScheme g_portal = ColorScheme::Unknown; // the desktop portal's answer, once it came
+ColorScheme g_applied = ColorScheme::Unknown;
+std::optional<QPalette> g_platformPalette; // before the app set its own
+
+#ifdef CREWDECK_HAVE_DBUS
+// org.freedesktop.portal.Settings: color-scheme is 0 (no preference), 1 (dark), 2 (light).
+ColorScheme portalValue(QVariant v)
+{
+    while (v.canConvert<QDBusVariant>() && v.userType() == qMetaTypeId<QDBusVariant>())
+        v = v.value<QDBusVariant>().variant();
+    switch (v.toUInt()) {
+    case 1:
+        return ColorScheme::Dark;
+    case 2:
+        return ColorScheme::Light;
+    default:
+        return ColorScheme::Unknown;
+    }
+}
+
+void portalAnswered(ColorScheme scheme)
+{
+    if (scheme == g_portal)
+        return;
+    g_portal = scheme;
+    if (g_theme == u"system"_s)
+        applyTheme(g_theme);
+}
+
+// Receives the portal's SettingChanged signal (QtDBus needs a slot). GUI thread.
+class PortalWatcher : public QObject
+{
+    Q_OBJECT
+public:
+    using QObject::QObject;
+public Q_SLOTS:
+    void settingChanged(const QString &ns, const QString &key, const QDBusVariant &value)
+    {
+        if (ns == u"org.freedesktop.appearance"_s && key == u"color-scheme"_s)
+            portalAnswered(portalValue(value.variant()));
+    }
+};
+
+void askPortal()
+{
+    static bool asked = false;
+    if (asked)
+        return;
+    asked = true;
+    QDBusConnection bus = QDBusConnection::sessionBus();
+    if (!bus.isConnected())
+        return; // headless, CI: the palette and GTK_THEME decide
+    const QString service = u"org.freedesktop.portal.Desktop"_s;
+    const QString path = u"/org/freedesktop/portal/desktop"_s;
+    const QString iface = u"org.freedesktop.portal.Settings"_s;
+    auto *watcher = new PortalWatcher(qApp);
+    bus.connect(service, path, iface, u"SettingChanged"_s, watcher,
+                SLOT(settingChanged(QString, QString, QDBusVariant)));
+    QDBusMessage msg = QDBusMessage::createMethodCall(service, path, iface, u"Read"_s);
+    msg << u"org.freedesktop.appearance"_s << u"color-scheme"_s;
+    auto *call = new QDBusPendingCallWatcher(bus.asyncCall(msg, 2000), qApp);
+    QObject::connect(call, &QDBusPendingCallWatcher::finished, qApp,
+                     [](QDBusPendingCallWatcher *w) {
+                         const QDBusPendingReply<QVariant> reply = *w;
+                         if (reply.isValid())
+                             portalAnswered(portalValue(reply.value()));
+                         w->deleteLater();
+                     });
+}
+#endif
+
+} // namespace
+
+ColorScheme paletteColorScheme(const QPalette &palette)
+{
+    const int window = palette.color(QPalette::Window).lightness();
+    const int text = palette.color(QPalette::WindowText).lightness();
+    if (window == text)
+        return ColorScheme::Unknown;
+    return window < text ? ColorScheme::Dark : ColorScheme::Light;
+}
+
+ColorScheme gtkThemeColorScheme(const QString &gtkTheme)
+{
+    const QString t = gtkTheme.trimmed().toLower();
+    if (t.isEmpty())
+        return ColorScheme::Unknown;
+    return t.endsWith(u":dark"_s) || t.endsWith(u"-dark"_s) ? ColorScheme::Dark
+                                                            : ColorScheme::Unknown;
+}
+
+ColorScheme systemColorScheme()
+{
+    if (g_portal != ColorScheme::Unknown)
+        return g_portal;
+    const ColorScheme gtk = gtkThemeColorScheme(qEnvironmentVariable("GTK_THEME"));
+    if (gtk != ColorScheme::Unknown)
+        return gtk;
+    const QPalette p = g_platformPalette ? *g_platformPalette : QGuiApplication::palette();
+    return paletteColorScheme(p);
+}
+
 void applyTheme(const QString &theme)
 {
     auto *app = qobject_cast<QApplication *>(QCoreApplication::instance());
     if (!app)
         return;
+    if (!g_platformPalette)
+        g_platformPalette = QGuiApplication::palette();
+    g_theme = theme;
+#ifdef CREWDECK_HAVE_DBUS
+    askPortal();
+#endif
     if (QApplication::style()->name().compare(u"fusion"_s, Qt::CaseInsensitive) != 0)
         QApplication::setStyle(QStyleFactory::create(u"Fusion"_s));
-    if (theme == u"dark"_s)
-        QApplication::setPalette(darkPalette());
-    else if (theme == u"light"_s)
-        QApplication::setPalette(lightPalette());
-    else
-        QApplication::setPalette(QApplication::style()->standardPalette());
+    const bool dark =
+        theme == u"dark"_s || (theme != u"light"_s && systemColorScheme() == ColorScheme::Dark);
+    QApplication::setPalette(dark ? darkPalette() : lightPalette());
+    g_applied = dark ? ColorScheme::Dark : ColorScheme::Light;
+}
+
+ColorScheme appliedColorScheme()
+{
+    return g_applied;
 }
 
 QIcon icon(const QString &name)
@@ -190,3 +312,7 @@ QIcon icon(const QString &name)
 }
 
 } // namespace crewdeck::ui
+
+#ifdef CREWDECK_HAVE_DBUS
+#include "theme.moc"
+#endif

@@ -17,6 +17,9 @@ private Q_SLOTS:
     void fieldQuoting_data();
     void fieldQuoting();
     void recordsEndWithCrlfAndHaveNoBom();
+    void formulaCellsAreNeutralized_data();
+    void formulaCellsAreNeutralized();
+    void runsCsvNeutralizesCrewNames();
     void runsCsvExactBytes();
     void ledgerCsvExactBytes();
     void downsampleKeepsExtremes();
@@ -48,6 +51,50 @@ void TestExport::fieldQuoting()
     QFETCH(QString, value);
     QFETCH(QByteArray, expected);
     QCOMPARE(csv::field(value), expected);
+}
+
+// OWASP CSV injection: =, +, -, @, tab and CR at the start of a cell get a leading '; plain
+// numbers keep their sign; the prefix comes before RFC 4180 quoting.
+void TestExport::formulaCellsAreNeutralized_data()
+{
+    QTest::addColumn<QString>("value");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("equals") << u"=1+2"_s << QByteArray("'=1+2");
+    QTest::newRow("hyperlink") << u"=HYPERLINK(\"http://evil.test\",\"x\")"_s
+                               << QByteArray("\"'=HYPERLINK(\"\"http://evil.test\"\",\"\"x\"\")\"");
+    QTest::newRow("plus") << u"+cmd"_s << QByteArray("'+cmd");
+    QTest::newRow("minus") << u"-2+3"_s << QByteArray("'-2+3");
+    QTest::newRow("at") << u"@SUM(A1)"_s << QByteArray("'@SUM(A1)");
+    QTest::newRow("tab") << u"\tx"_s << QByteArray("'\tx");
+    QTest::newRow("cr") << u"\rx"_s << QByteArray("\"'\rx\"");
+    QTest::newRow("comma after equals") << u"=a,b"_s << QByteArray("\"'=a,b\"");
+    QTest::newRow("inside is fine") << u"a=b"_s << QByteArray("a=b");
+    QTest::newRow("negative number") << u"-5"_s << QByteArray("-5");
+    QTest::newRow("negative decimal") << u"-987.654321"_s << QByteArray("-987.654321");
+    QTest::newRow("exponent") << u"1e-07"_s << QByteArray("1e-07");
+    QTest::newRow("signed exponent") << u"+1.5E+3"_s << QByteArray("+1.5E+3");
+    QTest::newRow("lone minus") << u"-"_s << QByteArray("'-");
+}
+
+void TestExport::formulaCellsAreNeutralized()
+{
+    QFETCH(QString, value);
+    QFETCH(QByteArray, expected);
+    QCOMPARE(csv::field(value), expected);
+}
+
+void TestExport::runsCsvNeutralizesCrewNames()
+{
+    Run a;
+    a.id = u"run_1"_s;
+    a.crewId = u"crw_1"_s;
+    a.status = u"failed"_s;
+    a.createdAt = *parseRfc3339(u"2026-01-02T03:04:05Z"_s);
+    a.tokens = 7;
+    const QByteArray out = csv::runs({a}, {{u"crw_1"_s, u"@evil"_s}});
+    QCOMPARE(out, QByteArray("id,crew_id,crew,status,created_at,started_at,finished_at,"
+                             "duration_ms,tokens\r\n"
+                             "run_1,crw_1,'@evil,failed,2026-01-02T03:04:05.000Z,,,,7\r\n"));
 }
 
 void TestExport::recordsEndWithCrlfAndHaveNoBom()

@@ -1,8 +1,10 @@
 #include "app/ui/analytics/analyticspage.h"
-#include "app/models/csvwriter.h"
 #include "app/models/downsample.h"
+#include "app/models/exporter.h"
 #include "app/net/livesocket.h"
-#include "app/ui/analytics/pdfreport.h"
+#include "app/ui/analytics/analyticstext.h"
+#include "app/ui/analytics/exportui.h"
+#include "app/ui/analytics/pdfexporter.h"
 #include "app/ui/format.h"
 #include "app/ui/theme.h"
 #include "shared/events.h"
@@ -16,16 +18,13 @@
 #include <QDateTimeAxis>
 #include <QDateTimeEdit>
 #include <QFile>
-#include <QFileDialog>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLineSeries>
 #include <QMenu>
 #include <QMessageBox>
-#include <QProgressDialog>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QScrollArea>
 #include <QToolTip>
 #include <QVBoxLayout>
@@ -37,58 +36,10 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-namespace {
-QString presetLabel(const QString &preset)
-{
-    if (preset == u"24h"_s)
-        return AnalyticsPage::tr("Last 24 hours");
-    if (preset == u"7d"_s)
-        return AnalyticsPage::tr("Last 7 days");
-    if (preset == u"30d"_s)
-        return AnalyticsPage::tr("Last 30 days");
-    if (preset == u"90d"_s)
-        return AnalyticsPage::tr("Last 90 days");
-    return AnalyticsPage::tr("Custom");
-}
-
-QString bucketLabel(const QString &bucket)
-{
-    if (bucket == u"hour"_s)
-        return AnalyticsPage::tr("Hourly");
-    if (bucket == u"day"_s)
-        return AnalyticsPage::tr("Daily");
-    return AnalyticsPage::tr("Weekly");
-}
-
-// A round upper bound for an axis (1, 2, 5 x 10^n), at least 1.
-double niceMax(double v)
-{
-    if (!(v > 0))
-        return 1;
-    const double mag = std::pow(10.0, std::floor(std::log10(v)));
-    for (double m : {1.0, 2.0, 5.0, 10.0}) {
-        if (v <= m * mag)
-            return m * mag;
-    }
-    return 10 * mag;
-}
-
-QString bucketTime(const QDateTime &t, const QString &bucket)
-{
-    const QDateTime local = t.toLocalTime();
-    if (bucket == u"hour"_s)
-        return QLocale().toString(local, QLocale::ShortFormat);
-    if (bucket == u"week"_s)
-        return AnalyticsPage::tr("Week of %1")
-            .arg(QLocale().toString(local.date(), QLocale::ShortFormat));
-    return QLocale().toString(local.date(), QLocale::ShortFormat);
-}
-
-double num(const QJsonObject &o, const QString &key)
-{
-    return o.value(key).toDouble();
-}
-} // namespace
+using analyticstext::bucketLabel;
+using analyticstext::niceMax;
+using analyticstext::num;
+using analyticstext::presetLabel;
 
 AnalyticsPage::AnalyticsPage(client::ApiClient *api, QWidget *parent)
     : QWidget(parent), m_api(api), m_data(new client::AnalyticsData(api, this))
@@ -115,9 +66,9 @@ AnalyticsPage::AnalyticsPage(client::ApiClient *api, QWidget *parent)
     m_apply = new QPushButton(tr("Apply"), this);
     m_exportButton = new QPushButton(tr("Export"), this);
     auto *menu = new QMenu(m_exportButton);
-    menu->addAction(tr("Runs as CSV\u2026"), this, [this] { askExport(u"runs"_s); });
+    m_exportRuns = menu->addAction(tr("Runs as CSV\u2026"), this, [this] { askExport(u"runs"_s); });
     menu->addAction(tr("C7T ledger as CSV\u2026"), this, [this] { askExport(u"ledger"_s); });
-    menu->addAction(tr("PDF report\u2026"), this, [this] { askExport(u"pdf"_s); });
+    m_exportPdf = menu->addAction(tr("PDF report\u2026"), this, [this] { askExport(u"pdf"_s); });
     m_exportButton->setMenu(menu);
     bar->addWidget(new QLabel(tr("Range:"), this));
     bar->addWidget(m_preset);
@@ -336,6 +287,36 @@ void AnalyticsPage::onEvent(const Event &event)
     if (event.type() == EventType::Signal) {
         if (!m_debounce.isActive())
             m_debounce.start();
+    }
+}
+
+void AnalyticsPage::restoreCached(const client::DateRange &range,
+                                  const QHash<QString, Timeseries> &series)
+{
+    m_debounce.stop();
+    m_data->restore(range, series);
+}
+
+void AnalyticsPage::setOffline(bool offline)
+{
+    m_offline = offline;
+    if (offline) {
+        m_refreshTimer.stop();
+        m_debounce.stop();
+        m_status->setText(tr("Offline"));
+    } else {
+        m_refreshTimer.start();
+    }
+    m_preset->setEnabled(!offline);
+    m_bucket->setEnabled(!offline && m_bucket->count() > 1);
+    const bool custom = m_data->range().preset == u"custom"_s;
+    m_fromEdit->setEnabled(!offline && custom);
+    m_toEdit->setEnabled(!offline && custom);
+    m_apply->setEnabled(!offline && custom);
+    const QString why = offline ? tr("Needs a connection to the server.") : QString();
+    for (QAction *a : {m_exportRuns, m_exportPdf}) {
+        a->setEnabled(!offline);
+        a->setToolTip(why);
     }
 }
 
@@ -583,50 +564,7 @@ void AnalyticsPage::updateSummary()
 
 QString AnalyticsPage::tooltipText(const QString &metric, qint64 x) const
 {
-    const Timeseries ts = m_data->series(metric);
-    if (ts.points.isEmpty())
-        return {};
-    // The nearest bucket start.
-    auto it = std::lower_bound(
-        ts.points.cbegin(), ts.points.cend(), x,
-        [](const TimeseriesPoint &p, qint64 v) { return p.t.toMSecsSinceEpoch() < v; });
-    if (it == ts.points.cend())
-        --it;
-    if (it != ts.points.cbegin()) {
-        auto prev = it - 1;
-        if (std::abs(prev->t.toMSecsSinceEpoch() - x) < std::abs(it->t.toMSecsSinceEpoch() - x))
-            it = prev;
-    }
-    const TimeseriesPoint &p = *it;
-    const QString when = bucketTime(p.t, ts.bucket);
-    auto orDash = [](const std::optional<double> &v, const std::function<QString(double)> &f) {
-        return v ? f(*v) : QStringLiteral("\u2013");
-    };
-    if (metric == u"runs"_s)
-        return tr("%1\n%2 runs: %3 succeeded, %4 failed")
-            .arg(when, formatCount(qint64(p.value.value_or(0))),
-                 formatCount(qint64(num(p.extra, u"succeeded"_s))),
-                 formatCount(qint64(num(p.extra, u"failed"_s))));
-    if (metric == u"success_rate"_s)
-        return tr("%1\nSuccess rate: %2").arg(when, orDash(p.value, [](double v) {
-                                                  return formatPercent(v);
-                                              }));
-    if (metric == u"latency"_s) {
-        const QJsonValue v95 = p.extra.value(u"p95"_s);
-        return tr("%1\np50: %2, p95: %3")
-            .arg(when, orDash(p.value, [](double v) { return formatMs(v); }),
-                 v95.isDouble() ? formatMs(v95.toDouble()) : QStringLiteral("\u2013"));
-    }
-    if (metric == u"tokens"_s)
-        return tr("%1\n%2 tokens").arg(when, formatCount(qint64(p.value.value_or(0))));
-    if (metric == u"c7t"_s)
-        return tr("%1\nBalance: %2\nSpent: %3, earned: %4")
-            .arg(when,
-                 orDash(p.value,
-                        [](double v) { return formatC7T(Micros{qint64(std::llround(v * 1e6))}); }),
-                 formatC7T(Micros{qint64(std::llround(num(p.extra, u"spent"_s) * 1e6))}),
-                 formatC7T(Micros{qint64(std::llround(num(p.extra, u"earned"_s) * 1e6))}));
-    return {};
+    return analyticstext::tooltip(metric, m_data->series(metric), x);
 }
 
 void AnalyticsPage::showHover(const QString &metric, const QPointF &point, bool state)
@@ -652,7 +590,8 @@ void AnalyticsPage::askExport(const QString &kind)
         suggested =
             (kind == u"runs"_s ? u"crewdeck-runs-"_s : u"crewdeck-c7t-"_s) + stamp + u".csv"_s;
     }
-    const QString file = QFileDialog::getSaveFileName(this, tr("Export"), suggested, filter);
+    // Starts where the last export went, else in Documents (never the working directory).
+    const QString file = ExportUi::askFileName(this, suggested, filter);
     if (file.isEmpty())
         return;
     auto report = [this](bool ok, const QString &message) {
@@ -671,17 +610,6 @@ void AnalyticsPage::askExport(const QString &kind)
     }
 }
 
-static bool writeFile(const QString &fileName, const QByteArray &bytes, QString *error)
-{
-    QSaveFile f(fileName);
-    if (!f.open(QIODevice::WriteOnly) || f.write(bytes) != bytes.size() || !f.commit()) {
-        if (error)
-            *error = AnalyticsPage::tr("Cannot write %1: %2").arg(fileName, f.errorString());
-        return false;
-    }
-    return true;
-}
-
 bool AnalyticsPage::exportLedgerCsv(const QString &fileName, QString *error)
 {
     if (!m_data->isLoaded()) {
@@ -689,122 +617,29 @@ bool AnalyticsPage::exportLedgerCsv(const QString &fileName, QString *error)
             *error = tr("The data is still loading.");
         return false;
     }
-    return writeFile(fileName, client::csv::ledger(m_data->series(u"c7t"_s)), error);
+    return client::LedgerCsvExporter::write(m_data->series(u"c7t"_s), fileName, error);
 }
 
 void AnalyticsPage::exportRunsCsv(const QString &fileName,
                                   std::function<void(bool, const QString &)> done)
 {
-    const client::DateRange r = m_data->range();
-    auto *collector = new client::RunsCollector(m_api, r.from, r.to, this);
-    auto *progress = new QProgressDialog(tr("Collecting runs\u2026"), tr("Cancel"), 0, 0, this);
-    progress->setWindowModality(Qt::WindowModal);
-    progress->setMinimumDuration(500);
-    connect(collector, &client::RunsCollector::progress, progress,
-            [progress](int n) { progress->setLabelText(tr("Collecting runs\u2026 %1").arg(n)); });
-    connect(progress, &QProgressDialog::canceled, collector, [collector, progress, done] {
-        collector->cancel();
-        collector->deleteLater();
-        progress->deleteLater();
-        done(false, tr("Cancelled."));
-    });
-    connect(collector, &client::RunsCollector::failed, this,
-            [collector, progress, done](const client::ApiFailure &f) {
-                collector->deleteLater();
-                progress->deleteLater();
-                done(false, f.message);
-            });
-    // Crew names make the file readable; a failure leaves the column empty.
-    m_api->crews(collector, [this, collector, progress, fileName,
-                             done](const client::ApiResult<QList<Crew>> &cr) {
-        QHash<QString, QString> names;
-        if (cr.ok()) {
-            for (const Crew &c : *cr.value)
-                names.insert(c.id, c.name);
-        }
-        connect(collector, &client::RunsCollector::finished, this,
-                [collector, progress, fileName, done, names](const QList<Run> &runs) {
-                    QString err;
-                    const bool ok = writeFile(fileName, client::csv::runs(runs, names), &err);
-                    collector->deleteLater();
-                    progress->deleteLater();
-                    done(ok, ok ? fileName : err);
-                });
-        collector->start();
-    });
+    ExportUi::run(this, new client::RunsCsvExporter(m_api, m_data->range(), fileName, this),
+                  tr("Collecting runs\u2026"), std::move(done));
 }
 
 void AnalyticsPage::exportPdf(const QString &fileName,
                               std::function<void(bool, const QString &)> done)
 {
-    if (m_report) {
+    if (m_pdf) {
         done(false, tr("A report is being written already."));
         return;
     }
-    auto content = std::make_shared<ReportContent>();
-    content->title = tr("CrewDeck analytics");
-    content->range = m_data->range();
+    QList<QPair<QString, QPointer<QWidget>>> charts;
     for (const QString &m : client::AnalyticsData::metrics())
-        content->charts.append(
-            {m_views.value(m)->chart()->title(), QPointer<QWidget>(m_views.value(m))});
-
-    auto *collector =
-        new client::RunsCollector(m_api, content->range.from, content->range.to, this);
-    auto *progress = new QProgressDialog(tr("Writing the report\u2026"), tr("Cancel"), 0, 0, this);
-    progress->setWindowModality(Qt::WindowModal);
-    progress->setMinimumDuration(500);
-    auto fail = [collector, progress, done](const QString &msg) {
-        collector->cancel();
-        collector->deleteLater();
-        progress->deleteLater();
-        done(false, msg);
-    };
-    connect(progress, &QProgressDialog::canceled, collector, [this, fail] {
-        if (m_report)
-            m_report->cancel();
-        else
-            fail(tr("Cancelled."));
-    });
-    connect(collector, &client::RunsCollector::failed, this,
-            [fail](const client::ApiFailure &f) { fail(f.message); });
-    connect(collector, &client::RunsCollector::progress, progress,
-            [progress](int n) { progress->setLabelText(tr("Collecting runs\u2026 %1").arg(n)); });
-    // Once the runs are in: write the pages, one per event-loop turn.
-    connect(collector, &client::RunsCollector::finished, this,
-            [this, content, collector, progress, fileName, done](const QList<Run> &runs) {
-                content->runs = runs;
-                auto *report = new PdfReport(fileName, *content, this);
-                m_report = report;
-                progress->setLabelText(tr("Writing the report\u2026"));
-                progress->setRange(0, report->pageCount());
-                connect(report, &PdfReport::progress, progress,
-                        [progress](int n, int) { progress->setValue(n); });
-                connect(report, &PdfReport::finished, this,
-                        [report, collector, progress, fileName, done](bool ok, const QString &err) {
-                            report->deleteLater();
-                            collector->deleteLater();
-                            progress->deleteLater();
-                            done(ok, ok ? fileName : err);
-                        });
-                report->start();
-            });
-    // Stats for the range, then crew names, then the runs.
-    m_api->dashboardStats(
-        content->range.from, content->range.to, collector,
-        [this, content, collector, fail](const client::ApiResult<DashboardStats> &r) {
-            if (!r.ok()) {
-                fail(r.failure.message);
-                return;
-            }
-            content->stats = *r.value;
-            m_api->crews(collector, [content, collector](const client::ApiResult<QList<Crew>> &cr) {
-                if (cr.ok()) {
-                    for (const Crew &c : *cr.value)
-                        content->crewNames.insert(c.id, c.name);
-                }
-                collector->start();
-            });
-        });
+        charts.append({m_views.value(m)->chart()->title(), QPointer<QWidget>(m_views.value(m))});
+    m_pdf =
+        new PdfExporter(m_api, tr("CrewDeck analytics"), m_data->range(), charts, fileName, this);
+    ExportUi::run(this, m_pdf, tr("Writing the report\u2026"), std::move(done));
 }
 
 } // namespace crewdeck::ui

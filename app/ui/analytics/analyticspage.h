@@ -7,6 +7,7 @@
 #include <QWidget>
 #include <functional>
 
+class QAction;
 class QChart;
 class QChartView;
 class QComboBox;
@@ -28,7 +29,7 @@ struct Event;
 
 namespace crewdeck::ui {
 
-class PdfReport;
+class PdfExporter;
 
 // Analytics: runs per bucket (succeeded/failed stacked areas), success rate, latency p50/p95,
 // tokens and the C7T ledger over a date range chosen with presets (24 h, 7 d, 30 d, 90 d) or
@@ -50,6 +51,13 @@ public:
     void setRefreshInterval(int ms) { m_refreshTimer.setInterval(ms); }
     void setDebounceInterval(int ms) { m_debounce.setInterval(ms); }
 
+    // Shows series an earlier session cached (offline start) instead of loading them.
+    void restoreCached(const client::DateRange &range, const QHash<QString, Timeseries> &series);
+    // Offline: no refreshes, the range cannot change, and only the ledger (already here) can
+    // be exported; the runs and the PDF report need the server.
+    void setOffline(bool offline);
+    bool isOffline() const { return m_offline; }
+
     // "24h" | "7d" | "30d" | "90d"; false for anything else.
     bool setPreset(const QString &preset);
     void setCustomRange(const QDateTime &from, const QDateTime &to);
@@ -66,8 +74,8 @@ public:
     // The tooltip text for the bucket nearest to `x` (ms since the epoch) of a metric.
     QString tooltipText(const QString &metric, qint64 x) const;
 
-    // Exports; `done(ok, message)` runs on the GUI thread. A PDF export returns its report
-    // (owned by the page) so that callers can watch its progress.
+    // Exports (client::RunsCsvExporter, LedgerCsvExporter, PdfExporter); `done(ok, message)`
+    // runs on the GUI thread with the file name or the reason. One PDF at a time.
     void exportRunsCsv(const QString &fileName, std::function<void(bool, const QString &)> done);
     bool exportLedgerCsv(const QString &fileName, QString *error = nullptr);
     void exportPdf(const QString &fileName, std::function<void(bool, const QString &)> done);
@@ -120,8 +128,11 @@ private:
     QTimer m_debounce;
     QTimer m_resample;
     bool m_userChoseRange = false;
+    bool m_offline = false;
+    QAction *m_exportRuns = nullptr;
+    QAction *m_exportPdf = nullptr;
     bool m_syncing = false;
-    QPointer<PdfReport> m_report;
+    QPointer<PdfExporter> m_pdf;
 };
 
 } // namespace crewdeck::ui
