@@ -2,6 +2,25 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="de_DE">
 <context>
+    <name>ExportUi</name>
+    <message>
+        <source>Export</source>
+        <translation>Exportieren</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>Abbrechen</translation>
+    </message>
+    <message>
+        <source>Collecting runs… %1</source>
+        <translation>Läufe werden gesammelt… %1</translation>
+    </message>
+    <message>
+        <source>Writing the report…</source>
+        <translation>Bericht wird geschrieben…</translation>
+    </message>
+</context>
+<context>
     <name>Strings</name>
     <message>
         <source>Available</source>
@@ -162,6 +181,17 @@ SHA-256-Fingerabdruck: %5</translation>
     <message>
         <source>Not loaded: the server cannot be reached.</source>
         <translation>Nicht geladen: Der Server ist nicht erreichbar.</translation>
+    </message>
+</context>
+<context>
+    <name>crewdeck::client::Exporter</name>
+    <message>
+        <source>Cancelled.</source>
+        <translation>Abgebrochen.</translation>
+    </message>
+    <message>
+        <source>Cannot write %1: %2</source>
+        <translation>%1 kann nicht geschrieben werden: %2</translation>
     </message>
 </context>
 <context>
@@ -514,28 +544,12 @@ Ausgegeben: %3, verdient: %4</translation>
         <translation>Export fehlgeschlagen</translation>
     </message>
     <message>
-        <source>Cannot write %1: %2</source>
-        <translation>%1 kann nicht geschrieben werden: %2</translation>
-    </message>
-    <message>
         <source>The data is still loading.</source>
         <translation>Die Daten werden noch geladen.</translation>
     </message>
     <message>
         <source>Collecting runs…</source>
         <translation>Läufe werden gesammelt…</translation>
-    </message>
-    <message>
-        <source>Cancel</source>
-        <translation>Abbrechen</translation>
-    </message>
-    <message>
-        <source>Collecting runs… %1</source>
-        <translation>Läufe werden gesammelt… %1</translation>
-    </message>
-    <message>
-        <source>Cancelled.</source>
-        <translation>Abgebrochen.</translation>
     </message>
     <message>
         <source>A report is being written already.</source>
@@ -552,6 +566,14 @@ Ausgegeben: %3, verdient: %4</translation>
     <message>
         <source>Analytics</source>
         <translation>Auswertung</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <source>Needs a connection to the server.</source>
+        <translation>Braucht eine Verbindung zum Server.</translation>
     </message>
 </context>
 <context>
@@ -575,6 +597,25 @@ Ausgegeben: %3, verdient: %4</translation>
     <message>
         <source>Crews</source>
         <translation>Crews</translation>
+    </message>
+    <message>
+        <source>Offline — last updated %1</source>
+        <translation>Offline — zuletzt aktualisiert %1</translation>
+    </message>
+    <message numerus="yes">
+        <source>retrying in %n s</source>
+        <translation>
+            <numerusform>nächster Versuch in %n s</numerusform>
+            <numerusform>nächster Versuch in %n s</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Needs a connection to the server.</source>
+        <translation>Braucht eine Verbindung zum Server.</translation>
+    </message>
+    <message>
+        <source>Graph</source>
+        <translation>Graph</translation>
     </message>
 </context>
 <context>
@@ -896,6 +937,21 @@ Ausgegeben: %3, verdient: %4</translation>
     </message>
 </context>
 <context>
+    <name>crewdeck::ui::KeychainStore</name>
+    <message>
+        <source>No keychain service is running (there is no desktop session), so CrewDeck cannot keep your password safely.</source>
+        <translation>Es läuft kein Schlüsselbund-Dienst (keine Desktop-Sitzung), daher kann CrewDeck Ihr Passwort nicht sicher aufbewahren.</translation>
+    </message>
+    <message>
+        <source>No keychain service (Secret Service or KWallet) is running, so CrewDeck cannot keep your password safely.</source>
+        <translation>Es läuft kein Schlüsselbund-Dienst (Secret Service oder KWallet), daher kann CrewDeck Ihr Passwort nicht sicher aufbewahren.</translation>
+    </message>
+    <message>
+        <source>This build of CrewDeck cannot reach a keychain service.</source>
+        <translation>Diese CrewDeck-Version kann keinen Schlüsselbund-Dienst erreichen.</translation>
+    </message>
+</context>
+<context>
     <name>crewdeck::ui::LiveIndicator</name>
     <message>
         <source>Offline</source>
@@ -999,6 +1055,18 @@ Ausgegeben: %3, verdient: %4</translation>
     <message>
         <source>Enter your password.</source>
         <translation>Geben Sie Ihr Passwort ein.</translation>
+    </message>
+    <message>
+        <source>&amp;Remember me on this computer</source>
+        <translation>Auf diesem Computer &amp;angemeldet bleiben</translation>
+    </message>
+    <message>
+        <source>No keychain is available.</source>
+        <translation>Kein Schlüsselbund verfügbar.</translation>
+    </message>
+    <message>
+        <source>Keeps your password in the system keychain. Signing out forgets it.</source>
+        <translation>Bewahrt Ihr Passwort im Schlüsselbund des Systems auf. Abmelden löscht es.</translation>
     </message>
 </context>
 <context>
@@ -1352,6 +1420,10 @@ Ausgegeben: %3, verdient: %4</translation>
         <source>A new server address is used at the next login; a trusted certificate from the next connection on.</source>
         <translation>Eine neue Serveradresse gilt ab der nächsten Anmeldung, ein vertrautes Zertifikat ab der nächsten Verbindung.</translation>
     </message>
+    <message>
+        <source>System default</source>
+        <translation>Systemstandard</translation>
+    </message>
 </context>
 <context>
     <name>crewdeck::ui::Spinner</name>
@@ -1643,10 +1715,6 @@ Ausgegeben: %3, verdient: %4</translation>
         <translation>Sprache: en oder de.</translation>
     </message>
     <message>
-        <source>Log in, wait for live data, save the window to FILE and exit.</source>
-        <translation>Anmelden, auf Live-Daten warten, das Fenster in DATEI speichern und beenden.</translation>
-    </message>
-    <message>
         <source>crewdeck: login failed: %1</source>
         <translation>crewdeck: Anmeldung fehlgeschlagen: %1</translation>
     </message>
@@ -1681,6 +1749,14 @@ Ausgegeben: %3, verdient: %4</translation>
     <message>
         <source>crewdeck: %1</source>
         <translation>crewdeck: %1</translation>
+    </message>
+    <message>
+        <source>Log in, wait for live data (or, with the server unreachable, the data cached by an earlier run), save the window to FILE and exit.</source>
+        <translation>Anmelden, auf Live-Daten warten (oder, wenn der Server nicht erreichbar ist, auf die von einem früheren Start zwischengespeicherten Daten), das Fenster in DATEI speichern und beenden.</translation>
+    </message>
+    <message>
+        <source>crewdeck: the server cannot be reached and page &quot;%1&quot; needs it</source>
+        <translation>crewdeck: Der Server ist nicht erreichbar, und die Seite „%1“ braucht ihn</translation>
     </message>
 </context>
 </TS>
