@@ -7,6 +7,7 @@
 #include "server/ws/framering.h"
 #include "server/ws/session.h"
 #include "server/ws/wsconnection.h"
+#include "server/ws/wstransport.h"
 #include "shared/events.h"
 #include "shared/logging.h"
 #include "shared/timeutil.h"
@@ -42,6 +43,7 @@ Gateway::Gateway(EventSource *source, StreamAuthority *authority, const Config &
       m_serverName(QByteArrayLiteral("crewdeck/" CREWDECK_VERSION))
 {
     m_ring = std::make_unique<FrameRing>(m_config.ringBytes, m_source->globalLatestSeq());
+    m_poller = FdPoller::create();
     m_feed.source = m_source;
     m_feed.ring = m_ring.get();
     m_feed.schedulePump = [this](Session *s) { schedulePump(s); };
@@ -82,7 +84,8 @@ void Gateway::handleUpgrade(QTcpSocket *socket)
     }
     // The connection answers the handshake itself (101 with "crewdeck.v1", or 400); the
     // stream decisions are made once it is open.
-    auto *ws = new WsConnection(socket, m_config.maxIncomingMessage, m_serverName, this);
+    auto *ws = new WsConnection(WsTransport::adopt(socket, m_poller), m_config.maxIncomingMessage,
+                                m_serverName, this);
     connect(ws, &WsConnection::opened, this, [this, ws] { accept(ws); });
     // Until a session owns it (handshake failed, or refused): gone with its socket.
     connect(ws, &WsConnection::disconnected, ws, &QObject::deleteLater);
@@ -152,7 +155,10 @@ void Gateway::accept(WsConnection *ws)
         return refuse(ws, path, org, user, 4404, u"not found"_s);
     }
 
-    // Share the key strings with the sessions already watching this stream (see onPublished).
+    // Share the key strings with the sessions already watching this stream (see onPublished),
+    // and the ring key and user id too: per-socket strings are most of a session's memory.
+    QString ringKey;
+    QString userId = user;
     auto &index = indexFor(key.kind);
     const auto existing = index.constFind(indexKey(key));
     if (existing != index.cend()) {
@@ -161,15 +167,21 @@ void Gateway::accept(WsConnection *ws)
                 key.orgId = other->key().orgId;
             if (key.kind != StreamKind::Mission && other->key().id == key.id)
                 key.id = other->key().id;
+            if (other->key().orgId == key.orgId && other->key().id == key.id)
+                ringKey = other->ringKey();
+            if (other->userId() == userId)
+                userId = other->userId();
             break;
         }
     }
+    if (ringKey.isNull())
+        ringKey = FrameRing::ringKey(key);
 
     // Indexed before it starts: every event published from now on pumps it; its cursor finds
     // whatever it has not been sent in the ring or the store.
     ws->releaseRequest();
     QObject::disconnect(ws, &WsConnection::disconnected, ws, nullptr); // the session owns it now
-    auto *session = new Session(ws, &m_feed, key, user, path, finishedRun, this);
+    auto *session = new Session(ws, &m_feed, key, ringKey, userId, finishedRun, this);
     m_sessions.insert(session);
     index[indexKey(key)].insert(session);
     connect(session, &Session::closing, this, &Gateway::sessionClosed);

@@ -34,6 +34,7 @@ class QTcpSocket;
 // Thread: everything runs on the gateway's (main) thread, the same as the EventSource's.
 namespace crewdeck::server {
 
+class FdPoller;
 class FrameRing;
 class WsConnection;
 
@@ -61,7 +62,8 @@ public:
             QObject *parent = nullptr);
     ~Gateway() override;
 
-    // Takes ownership of an upgrade request's socket (from FrontDoor).
+    // Takes ownership of an upgrade request's socket (from FrontDoor): a plain QTcpSocket is
+    // reduced to its descriptor (WsTransport::adopt), a QSslSocket is kept and read through.
     void handleUpgrade(QTcpSocket *socket);
     // Shutdown: closes every socket with 1001 and refuses new ones.
     void closeAll();
@@ -97,6 +99,9 @@ private:
     QTimer m_heartbeat;
     QTimer m_stallCheck;
     std::unique_ptr<FrameRing> m_ring;
+    // Watches every plain-TCP connection's descriptor (one epoll set; shared with the
+    // transports, which may outlive the gateway's members during teardown). Null: no epoll.
+    std::shared_ptr<FdPoller> m_poller;
     SessionFeed m_feed;
     QList<Session *> m_toPump; // sessions to pump on the next pass (flag on each session)
     bool m_pumpPosted = false;

@@ -41,10 +41,9 @@ bool isFinalRunStatus(const StoredEvent &event)
 }
 
 Session::Session(WsConnection *socket, const SessionFeed *feed, const StreamKey &key,
-                 const QString &userId, const QString &path, bool finishedRun, QObject *parent)
-    : QObject(parent), m_socket(socket), m_feed(feed), m_key(key),
-      m_ringKey(FrameRing::ringKey(key)), m_userId(userId), m_path(path),
-      m_finishedRun(finishedRun && key.kind == StreamKind::Run)
+                 const QString &ringKey, const QString &userId, bool finishedRun, QObject *parent)
+    : QObject(parent), m_socket(socket), m_feed(feed), m_key(key), m_ringKey(ringKey),
+      m_userId(userId), m_finishedRun(finishedRun && key.kind == StreamKind::Run)
 {
     m_socket->setParent(this);
     m_progressMs = m_feed->clock.elapsed();
@@ -64,6 +63,19 @@ Session::Session(WsConnection *socket, const SessionFeed *feed, const StreamKey 
 }
 
 Session::~Session() = default;
+
+QString Session::path() const
+{
+    switch (m_key.kind) {
+    case StreamKind::Run:
+        return u"/ws/runs/"_s + m_key.id;
+    case StreamKind::Mission:
+        return u"/ws/mission"_s;
+    case StreamKind::Graph:
+        break;
+    }
+    return u"/ws/graph"_s;
+}
 
 void Session::start(qint64 since, const QByteArray &snapshot, qint64 snapshotSeq)
 {

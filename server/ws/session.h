@@ -45,15 +45,18 @@ class Session : public QObject
     Q_OBJECT
 public:
     // Takes ownership of `socket` (an open connection; reparented to the session).
+    // `ringKey`: FrameRing::ringKey(key), shared by the sessions of one stream (idle memory).
     // `finishedRun`: a run stream whose run had ended when the client connected.
     Session(WsConnection *socket, const SessionFeed *feed, const StreamKey &key,
-            const QString &userId, const QString &path, bool finishedRun,
+            const QString &ringKey, const QString &userId, bool finishedRun,
             QObject *parent = nullptr);
     ~Session() override;
 
     const StreamKey &key() const { return m_key; }
     const QString &userId() const { return m_userId; }
-    const QString &path() const { return m_path; }
+    const QString &ringKey() const { return m_ringKey; }
+    // The request path of the stream (for the log), rebuilt from the key: not kept per socket.
+    QString path() const;
     WsConnection *socket() const { return m_socket; }
     bool isClosing() const { return m_closing; }
     int closeCode() const { return m_closeCode; }
@@ -108,7 +111,6 @@ private:
     StreamKey m_key;
     QString m_ringKey;
     QString m_userId;
-    QString m_path;
     qint64 m_cursor = 0;      // every event of the stream up to here has been handed over
     qint64 m_lastSeq = 0;     // the last event sent (what control frames carry)
     qint64 m_progressMs = 0;  // last time the kernel took bytes or a pump found it idle

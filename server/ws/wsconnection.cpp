@@ -3,9 +3,6 @@
 #include "server/ws/wsconnection.h"
 
 #include <QCryptographicHash>
-#include <QSocketNotifier>
-#include <QSslSocket>
-#include <QTcpSocket>
 #include <QTimer>
 
 namespace crewdeck::server {
@@ -76,40 +73,47 @@ bool headerHasToken(const QByteArray &value, const QByteArray &token)
 
 } // namespace
 
-WsConnection::WsConnection(QTcpSocket *socket, qint64 maxMessage, const QByteArray &serverName,
-                           QObject *parent)
-    : QObject(parent), m_socket(socket), m_serverName(serverName), m_maxMessage(maxMessage)
+WsConnection::WsConnection(std::unique_ptr<WsTransport> transport, qint64 maxMessage,
+                           const QByteArray &serverName, QObject *parent)
+    : QObject(parent), m_transport(std::move(transport)), m_serverName(serverName),
+      m_maxMessage(maxMessage)
 {
-    m_socket->setParent(this);
-    // Input is taken in bounded reads: a client that floods us (pings, or anything) costs one
-    // bounded buffer and one bounded parse per pass, not a whole receive window (megabytes)
-    // copied twice and parsed in one go.
-    m_socket->setReadBufferSize(kReadChunkBytes);
-    connect(m_socket, &QIODevice::readyRead, this, &WsConnection::onReadyRead);
-    const auto written = [this] {
-        if (m_state == State::Closing && socketPending() == 0)
-            flush(); // half-closes once our close frame is out
-        Q_EMIT bytesWritten();
-    };
-    connect(m_socket, &QIODevice::bytesWritten, this, written);
-    if (auto *ssl = qobject_cast<QSslSocket *>(m_socket)) {
-        // wss://: frames are encrypted into the socket's buffer; "written" is when the
-        // ciphertext reaches the kernel.
-        m_tls = true;
-        connect(ssl, &QSslSocket::encryptedBytesWritten, this, written);
-    }
-    // The socket closes its descriptor just before it emits disconnected (same call, no event
-    // loop pass between): onDisconnected() drops our write notifier before it could watch a
-    // closed or reused descriptor.
-    connect(m_socket, &QAbstractSocket::disconnected, this, &WsConnection::onDisconnected);
-    if (m_socket->state() != QAbstractSocket::ConnectedState)
-        QMetaObject::invokeMethod(this, &WsConnection::onDisconnected, Qt::QueuedConnection);
+    m_transport->setListener(this);
+    // The head the front door peeked is unread (in the transport): read it on the next pass,
+    // after the gateway connected to our signals. A connection already gone ends there.
+    QMetaObject::invokeMethod(
+        this,
+        [this] {
+            if (m_transport->isOpen())
+                onReadyRead();
+            else
+                onDisconnected();
+        },
+        Qt::QueuedConnection);
 }
 
 WsConnection::~WsConnection()
 {
-    // The socket is our child and dies after this body: its last signals must not reach us.
-    QObject::disconnect(m_socket, nullptr, this, nullptr);
+    // The transport reports nothing more (a DeviceTransport's socket dies after us).
+    m_transport->setListener(nullptr);
+}
+
+void WsConnection::transportReadable()
+{
+    onReadyRead();
+}
+
+void WsConnection::transportWritable(bool progressed)
+{
+    // The kernel (or the transport's buffer) can take more: write what waits; half-closes
+    // once our close frame is out.
+    if (flushNow() == 0 && progressed && m_state != State::Closed)
+        Q_EMIT bytesWritten(); // flushNow() emits it for bytes it handed over itself
+}
+
+void WsConnection::transportClosed()
+{
+    onDisconnected();
 }
 
 QByteArray WsConnection::textFrame(const QByteArray &payload)
@@ -155,10 +159,17 @@ void WsConnection::onReadyRead()
         return;
     // Failed connection: input is drained and dropped (see flush()).
     if (m_messageOpcode < 0 || m_closeReceived) {
-        m_socket->skip(m_socket->bytesAvailable());
+        QByteArray dropped;
+        if (m_transport->read(dropped, kReadChunkBytes) < 0)
+            onDisconnected();
         return;
     }
-    m_in.append(m_socket->readAll());
+    // At most one chunk per pass: a client that floods us costs one bounded buffer and one
+    // bounded parse per pass, not a whole receive window (megabytes) copied and parsed at once.
+    if (m_transport->read(m_in, kReadChunkBytes) < 0) {
+        onDisconnected();
+        return;
+    }
     if (m_state == State::Handshake) {
         if (!parseHandshake())
             return;
@@ -244,9 +255,9 @@ bool WsConnection::parseHandshake()
 void WsConnection::rejectHandshake(const QByteArray &why)
 {
     const QByteArray body = "bad WebSocket handshake: " + why + "\n";
-    m_socket->write("HTTP/1.1 400 Bad Request\r\nSec-WebSocket-Version: 13\r\n"
-                    "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " +
-                    QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
+    enqueue("HTTP/1.1 400 Bad Request\r\nSec-WebSocket-Version: 13\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: " +
+            QByteArray::number(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
     m_in.clear();
     m_closeSent = true;
     m_closeCode = 1002;
@@ -415,7 +426,7 @@ void WsConnection::onDisconnected()
     m_disconnectedEmitted = true;
     m_state = State::Closed;
     clearQueue();
-    delete std::exchange(m_writeNotifier, nullptr);
+    m_transport->abort(); // closes the descriptor if the end came from elsewhere
     Q_EMIT disconnected();
 }
 

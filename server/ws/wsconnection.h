@@ -3,11 +3,12 @@
 #include <QList>
 #include <QObject>
 #include <QString>
+#include <memory>
 
-class QSocketNotifier;
-class QTcpSocket;
+#include "server/ws/wstransport.h"
 
-// A lean RFC 6455 server-side WebSocket connection on a QTcpSocket, for the gateway's fan-out.
+// A lean RFC 6455 server-side WebSocket connection over a WsTransport (a plain TCP descriptor,
+// or a QSslSocket through the QIODevice API), for the gateway's fan-out.
 //
 // Why not QWebSocket: server frames are unmasked, so the complete frame of an event (header +
 // payload) is identical for every client. QWebSocket re-encodes each message per client
@@ -17,7 +18,7 @@ class QTcpSocket;
 //
 // Output is never copied per connection: what the kernel does not take at once stays as
 // shared references to the frames (the gateway's ring owns them too) and is written when the
-// socket becomes writable (a write notifier of our own; QTcpSocket's buffer stays empty).
+// transport reports it writable (a DeviceTransport's own buffer takes one slice at most).
 // The gateway hands a connection more only once pendingBytes() is 0, so what one connection
 // holds beyond the kernel is bounded by one slice. Pongs are bounded too: at most one waits
 // (a new ping replaces it, RFC 6455 5.5.3), and a client that keeps pinging while it does not
@@ -34,16 +35,16 @@ class QTcpSocket;
 // Thread: the thread the socket lives in (the server's main thread).
 namespace crewdeck::server {
 
-class WsConnection : public QObject
+class WsConnection : public QObject, private WsTransport::Listener
 {
     Q_OBJECT
 public:
     enum class State { Handshake, Open, Closing, Closed };
 
-    // Takes ownership of `socket` (reparented). Reads the handshake from it as soon as bytes
-    // arrive (the front door only peeked at them, and re-emits readyRead after handover).
-    WsConnection(QTcpSocket *socket, qint64 maxMessage, const QByteArray &serverName,
-                 QObject *parent = nullptr);
+    // Takes ownership of `transport` (see WsTransport::adopt). Reads the handshake from it on
+    // the next event-loop pass (the front door only peeked at the head: it is still unread).
+    WsConnection(std::unique_ptr<WsTransport> transport, qint64 maxMessage,
+                 const QByteArray &serverName, QObject *parent = nullptr);
     ~WsConnection() override;
 
     // A complete unmasked text frame (FIN, opcode 1) carrying `payload`: build once, send to
@@ -84,7 +85,6 @@ public:
     // The close code: the one we sent if we closed first, else the client's (1005 when its
     // close frame had no code), 1006 when the connection ended without a close frame.
     int closeCode() const { return m_closeCode; }
-    QTcpSocket *socket() const { return m_socket; }
 
     // Writes the queued frames now (normally done once per event-loop pass).
     void flush();
@@ -102,6 +102,11 @@ Q_SIGNALS:
     void disconnected();
 
 private:
+    // WsTransport::Listener
+    void transportReadable() override;
+    void transportWritable(bool progressed) override;
+    void transportClosed() override;
+
     void onReadyRead();
     bool parseHandshake();
     void rejectHandshake(const QByteArray &why);
@@ -111,6 +116,8 @@ private:
     void enqueue(const QByteArray &frame);
     void clearQueue();
     void scheduleFlush();
+    // flush(); returns the bytes handed over (bytesWritten() was emitted when > 0).
+    qint64 flushNow();
     // Writes m_out (a waiting pong first, at a frame boundary) as far as the kernel takes it;
     // waits for writability when it does not take everything. Returns the bytes taken.
     qint64 writeOut();
@@ -120,18 +127,10 @@ private:
     // The kernel refused our bytes for good: drop the output and abort on the next pass.
     void failWrite();
     void onDisconnected();
-    // The transport seam: a plain connection's frames go straight to the descriptor
-    // (sendmsg); a TLS one (QSslSocket, wss://) has no usable descriptor (-1) and its frames
-    // go through the socket, which encrypts them.
-    int rawDescriptor() const;
-    // Bytes the socket holds that the kernel has not taken (TLS: plaintext and ciphertext).
-    qint64 socketPending() const;
 
-    QTcpSocket *m_socket;
-    bool m_tls = false;
-    QSocketNotifier *m_writeNotifier = nullptr; // only while blocked
-    QByteArray m_in;                            // unparsed input
-    QByteArray m_message;                       // fragments of the message being received
+    std::unique_ptr<WsTransport> m_transport;
+    QByteArray m_in;           // unparsed input
+    QByteArray m_message;      // fragments of the message being received
     QList<QByteArray> m_out;   // frames not yet (fully) in the kernel, shared bytes
     qint64 m_outBytes = 0;     // their size, minus m_outOffset
     qint64 m_outOffset = 0;    // bytes of m_out.first() already in the kernel

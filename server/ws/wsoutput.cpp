@@ -1,19 +1,11 @@
 // WsConnection's output side (see wsconnection.h): frames go straight from the shared
-// frame bytes into the kernel with sendmsg; what the kernel does not take waits as shared
-// references and is written when the socket's write notifier fires. Nothing here copies a
-// frame per connection. Thread: the connection's (main) thread.
+// frame bytes to the transport (sendmsg for a plain descriptor); what the kernel does not take
+// waits as shared references and is written when the transport reports it writable. Nothing
+// here copies a frame per connection. Thread: the connection's (main) thread.
 #include "server/ws/wsconnection.h"
 
-#include <QSocketNotifier>
-#include <QSslSocket>
-#include <QTcpSocket>
 #include <QTimer>
-
-#ifdef Q_OS_UNIX
-#include <cerrno>
-#include <sys/socket.h>
-#include <sys/uio.h>
-#endif
+#include <vector>
 
 namespace crewdeck::server {
 namespace {
@@ -21,45 +13,12 @@ namespace {
 // After our close frame, a client that neither answers nor closes is aborted after this long.
 constexpr int kCloseGraceMs = 10'000;
 
-#ifdef Q_OS_UNIX
-// Sends frames [0, count) of `at`, skipping `offset` bytes of the first, with as few sendmsg
-// calls as the kernel allows (up to 512 frames each). Returns the bytes the kernel took (0 when
-// it takes nothing now), or -1 when the connection is broken.
-template <typename At> qint64 gatherSend(int fd, const At &at, qsizetype count, qint64 offset)
+// Frame pointers of one write from m_out. Main thread only, shared by every connection.
+std::vector<const QByteArray *> &outScratch()
 {
-    constexpr qsizetype kMaxIov = 512;
-    iovec iov[kMaxIov];
-    qint64 total = 0;
-    qsizetype first = 0;
-    qint64 skip = offset;
-    while (first < count) {
-        qsizetype n = 0;
-        size_t want = 0;
-        for (qsizetype i = first; i < count && n < kMaxIov; ++i, ++n) {
-            const QByteArray &f = at(i);
-            const qint64 s = i == first ? skip : 0;
-            iov[n].iov_base = const_cast<char *>(f.constData() + s);
-            iov[n].iov_len = size_t(f.size() - s);
-            want += iov[n].iov_len;
-        }
-        msghdr msg{};
-        msg.msg_iov = iov;
-        msg.msg_iovlen = decltype(msg.msg_iovlen)(n);
-        ssize_t sent;
-        do {
-            sent = ::sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
-        } while (sent < 0 && errno == EINTR);
-        if (sent < 0)
-            return errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS ? total : -1;
-        total += sent;
-        if (size_t(sent) < want)
-            return total;
-        first += n;
-        skip = 0;
-    }
-    return total;
+    static std::vector<const QByteArray *> frames;
+    return frames;
 }
-#endif
 
 } // namespace
 
@@ -74,52 +33,45 @@ qint64 WsConnection::sendFrames(const QByteArray *const *frames, qsizetype count
 {
     if (m_state != State::Open || m_closeSent || count <= 0)
         return 0;
-    if (!m_out.isEmpty() || !m_pong.isEmpty() || m_writeFailed ||
-        m_socket->state() != QAbstractSocket::ConnectedState) {
+    if (!m_out.isEmpty() || !m_pong.isEmpty() || m_writeFailed || !m_transport->isOpen()) {
         for (qsizetype i = 0; i < count; ++i) {
             m_out.append(*frames[i]);
             m_outBytes += frames[i]->size();
         }
         return m_blocked ? 0 : writeOut();
     }
-    qint64 taken = 0;
+    // Straight from the caller's frames into the kernel.
+    const qint64 taken = m_transport->write(frames, count, 0);
+    if (taken < 0) {
+        failWrite();
+        return 0;
+    }
     qsizetype done = 0;
     qint64 into = 0; // bytes of frames[done] already taken
-#ifdef Q_OS_UNIX
-    const int fd = rawDescriptor();
-    if (socketPending() == 0 && fd >= 0) {
-        taken = gatherSend(
-            fd, [frames](qsizetype i) -> const QByteArray & { return *frames[i]; }, count, 0);
-        if (taken < 0) {
-            failWrite();
-            return 0;
-        }
-        qint64 left = taken;
-        while (left > 0) {
-            const qint64 rest = frames[done]->size() - into;
-            if (left >= rest) {
-                left -= rest;
-                ++done;
-                into = 0;
-            } else {
-                into += left;
-                left = 0;
-            }
+    qint64 left = taken;
+    while (left > 0) {
+        const qint64 rest = frames[done]->size() - into;
+        if (left >= rest) {
+            left -= rest;
+            ++done;
+            into = 0;
+        } else {
+            into += left;
+            left = 0;
         }
     }
-#endif
-    // What the kernel did not take waits here, shared with the caller's frames.
+    // What the kernel did not take waits here, shared with the caller's frames; the kernel is
+    // full, so the next try is when the transport reports it writable.
     for (qsizetype i = done; i < count; ++i) {
         m_out.append(*frames[i]);
         m_outBytes += frames[i]->size();
     }
     m_outOffset = into;
     m_outBytes -= into;
-    if (m_out.isEmpty()) {
-        setBlocked(false);
-        return taken;
-    }
-    return taken + writeOut(); // non-Unix: hands the rest to the socket; Unix: blocks
+    setBlocked(!m_out.isEmpty());
+    if (taken > 0)
+        m_pongsSuperseded = 0;
+    return taken;
 }
 
 void WsConnection::enqueue(const QByteArray &frame)
@@ -156,25 +108,13 @@ void WsConnection::close(int code, const QString &reason)
 void WsConnection::abort()
 {
     clearQueue();
-    delete std::exchange(m_writeNotifier, nullptr); // before the descriptor goes
-    m_socket->abort();
+    m_transport->abort();
+    onDisconnected(); // once: the transport reports nothing for an abort
 }
 
 qint64 WsConnection::pendingBytes() const
 {
-    return m_outBytes + m_pong.size() + socketPending();
-}
-
-int WsConnection::rawDescriptor() const
-{
-    return m_tls ? -1 : int(m_socket->socketDescriptor());
-}
-
-qint64 WsConnection::socketPending() const
-{
-    if (!m_tls)
-        return m_socket->bytesToWrite();
-    return m_socket->bytesToWrite() + static_cast<QSslSocket *>(m_socket)->encryptedBytesToWrite();
+    return m_outBytes + m_pong.size() + m_transport->bufferedBytes();
 }
 
 void WsConnection::scheduleFlush()
@@ -191,17 +131,7 @@ void WsConnection::setBlocked(bool blocked)
     if (m_blocked == blocked)
         return;
     m_blocked = blocked;
-#ifdef Q_OS_UNIX
-    if (blocked && !m_writeNotifier) {
-        const qintptr fd = m_socket->socketDescriptor();
-        if (fd < 0)
-            return;
-        m_writeNotifier = new QSocketNotifier(fd, QSocketNotifier::Write, this);
-        connect(m_writeNotifier, &QSocketNotifier::activated, this, &WsConnection::flush);
-    }
-    if (m_writeNotifier)
-        m_writeNotifier->setEnabled(blocked);
-#endif
+    m_transport->watchWritable(blocked);
 }
 
 void WsConnection::failWrite()
@@ -246,64 +176,44 @@ qint64 WsConnection::writeOut()
         setBlocked(false);
         return 0;
     }
-    qint64 taken = 0;
-#ifdef Q_OS_UNIX
-    const int fd = rawDescriptor();
-    if (socketPending() == 0 && fd >= 0) {
-        taken = gatherSend(
-            fd, [this](qsizetype i) -> const QByteArray & { return m_out.at(i); }, m_out.size(),
-            m_outOffset);
-        if (taken < 0) {
-            failWrite();
-            return 0;
-        }
-        consume(taken);
-        if (taken > 0)
-            m_pongsSuperseded = 0;
-        setBlocked(!m_out.isEmpty());
-        return taken;
+    std::vector<const QByteArray *> &frames = outScratch();
+    frames.clear();
+    for (const QByteArray &f : std::as_const(m_out))
+        frames.push_back(&f);
+    const qint64 taken = m_transport->write(frames.data(), qsizetype(frames.size()), m_outOffset);
+    if (taken < 0) {
+        failWrite();
+        return 0;
     }
-#endif
-    // TLS, not Unix, or the socket already buffers: the socket's own buffer takes the rest
-    // (bounded: the gateway hands more only once pendingBytes() is 0).
-    for (qsizetype i = 0; i < m_out.size(); ++i) {
-        const qint64 skip = i == 0 ? m_outOffset : 0;
-        m_socket->write(m_out.at(i).constData() + skip, m_out.at(i).size() - skip);
-    }
-    taken = m_outBytes;
-    m_out = QList<QByteArray>();
-    m_outBytes = 0;
-    m_outOffset = 0;
-    // TLS: QSslSocket only encrypts and sends on a later event-loop pass; flush() does it now,
-    // so a close frame written on shutdown (closeAll, 1001) still leaves before the process
-    // ends, and each batch reaches the kernel without waiting for another pass.
-    if (m_tls)
-        m_socket->flush();
-    setBlocked(false);
+    consume(taken);
+    if (taken > 0)
+        m_pongsSuperseded = 0;
+    setBlocked(!m_out.isEmpty());
     return taken;
 }
 
 void WsConnection::flush()
 {
+    flushNow();
+}
+
+qint64 WsConnection::flushNow()
+{
     m_flushScheduled = false;
-    if (m_socket->state() != QAbstractSocket::ConnectedState) {
+    if (!m_transport->isOpen()) {
         clearQueue();
-        return;
+        return 0;
     }
     const qint64 taken = writeOut();
     // Closing and everything (our close frame last) is out: when the close handshake is
     // complete, or we gave up on the client, stop sending (FIN) and keep draining input until
     // the client closes, so unread input does not turn our close into a reset.
     if (m_state == State::Closing && m_closeSent && pendingBytes() == 0 &&
-        (m_closeReceived || m_messageOpcode < 0)) {
-#ifdef Q_OS_UNIX
-        ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
-#else
-        m_socket->disconnectFromHost();
-#endif
-    }
+        (m_closeReceived || m_messageOpcode < 0))
+        m_transport->shutdownWrite();
     if (taken > 0)
         Q_EMIT bytesWritten();
+    return taken;
 }
 
 } // namespace crewdeck::server
