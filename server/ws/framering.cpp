@@ -99,8 +99,22 @@ FrameRing::Slice FrameRing::read(const QString &ringKey, qint64 after, qint64 bu
     if (it == m_streams.end())
         return slice;
     const auto &entries = it->second.entries;
-    auto pos = std::upper_bound(entries.begin(), entries.end(), after,
-                                [](qint64 seq, const Entry *e) { return seq < e->seq; });
+    // The first entry after `after`. Live cursors sit near the end of their stream: search
+    // back from the end with doubling steps, then binary search the last step. That touches
+    // a few recent (cache-hot) entries instead of log2(n) spread over a large index.
+    // Invariant: entries [hi, n) are after the cursor, entries [0, lo) are not.
+    size_t lo = 0;
+    size_t hi = entries.size();
+    for (size_t step = 1; hi > 0; step *= 2) {
+        const size_t probe = hi > step ? hi - step : 0;
+        if (entries[probe]->seq <= after) {
+            lo = probe + 1;
+            break;
+        }
+        hi = probe;
+    }
+    auto pos = std::upper_bound(entries.begin() + qsizetype(lo), entries.begin() + qsizetype(hi),
+                                after, [](qint64 seq, const Entry *e) { return seq < e->seq; });
     for (; pos != entries.end() && slice.count < maxFrames; ++pos) {
         const Entry *e = *pos;
         if (slice.count > 0 && slice.bytes + e->frame.size() > budget)
@@ -111,9 +125,11 @@ FrameRing::Slice FrameRing::read(const QString &ringKey, qint64 after, qint64 bu
         ++slice.count;
         if (e->endsRun) {
             slice.endsRun = true;
+            ++pos;
             break;
         }
     }
+    slice.more = pos != entries.end();
     return slice;
 }
 

@@ -43,6 +43,7 @@ public:
         qint64 bytes = 0;   // their size
         int count = 0;
         bool endsRun = false; // the last frame taken is a run's final run_status
+        bool more = false;    // frames of the stream after the last one taken are here
     };
     // The frames of stream `ringKey` with seq > after, in order, appended to `out` until
     // `budget` bytes (at least one frame) or `maxFrames`; stops after a frame that ends a run.

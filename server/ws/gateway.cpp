@@ -43,7 +43,8 @@ Gateway::Gateway(EventSource *source, StreamAuthority *authority, const Config &
       m_serverName(QByteArrayLiteral("crewdeck/" CREWDECK_VERSION))
 {
     m_ring = std::make_unique<FrameRing>(m_config.ringBytes, m_source->globalLatestSeq());
-    m_poller = FdPoller::create();
+    if (m_config.takeDescriptors)
+        m_poller = FdPoller::create();
     m_feed.source = m_source;
     m_feed.ring = m_ring.get();
     m_feed.schedulePump = [this](Session *s) { schedulePump(s); };

@@ -55,6 +55,10 @@ public:
         qint64 sliceBytes = 128 * 1024;
         // A socket with frames waiting that takes no byte for this long is closed (1013).
         int stallTimeoutMs = 60'000;
+        // Plain-TCP connections keep only their descriptor (WsTransport::adopt). Off: every
+        // connection is read and written through its QTcpSocket, as a QSslSocket always is
+        // (tests run the suite both ways).
+        bool takeDescriptors = true;
     };
 
     // `source` and `authority` must outlive the gateway.

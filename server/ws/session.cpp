@@ -175,6 +175,10 @@ void Session::pump()
         write(frames.data(), qsizetype(frames.size()));
         if (slice.endsRun)
             closeWith(1000, u"run finished"_s);
+        if (!slice.more) {
+            caughtUp = true; // no second look into the ring for nothing
+            break;
+        }
     }
     m_inPump = false;
     if (m_closing || m_socket->pendingBytes() > 0)

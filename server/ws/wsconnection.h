@@ -80,7 +80,8 @@ public:
 
     // Bytes accepted by sendFrame()/sendFrames() but not yet taken by the kernel.
     qint64 pendingBytes() const;
-    // The kernel refused bytes on the last attempt and we wait for the socket to be writable.
+    // The kernel refused bytes on the last attempt (or a TLS socket still buffers what it took)
+    // and we wait for the transport to report it writable.
     bool isBlocked() const { return m_blocked; }
     // The close code: the one we sent if we closed first, else the client's (1005 when its
     // close frame had no code), 1006 when the connection ended without a close frame.

@@ -33,7 +33,8 @@ qint64 WsConnection::sendFrames(const QByteArray *const *frames, qsizetype count
 {
     if (m_state != State::Open || m_closeSent || count <= 0)
         return 0;
-    if (!m_out.isEmpty() || !m_pong.isEmpty() || m_writeFailed || !m_transport->isOpen()) {
+    if (!m_out.isEmpty() || !m_pong.isEmpty() || m_writeFailed || !m_transport->isOpen() ||
+        m_transport->bufferedBytes() > 0) {
         for (qsizetype i = 0; i < count; ++i) {
             m_out.append(*frames[i]);
             m_outBytes += frames[i]->size();
@@ -68,7 +69,8 @@ qint64 WsConnection::sendFrames(const QByteArray *const *frames, qsizetype count
     }
     m_outOffset = into;
     m_outBytes -= into;
-    setBlocked(!m_out.isEmpty());
+    // Blocked: bytes wait here, or in the transport's own buffer (TLS) until it drains.
+    setBlocked(!m_out.isEmpty() || m_transport->bufferedBytes() > 0);
     if (taken > 0)
         m_pongsSuperseded = 0;
     return taken;
@@ -176,6 +178,13 @@ qint64 WsConnection::writeOut()
         setBlocked(false);
         return 0;
     }
+    if (m_transport->bufferedBytes() > 0) {
+        // A DeviceTransport (TLS) still holds what it took last time, i.e. the kernel did not
+        // take it: nothing more goes into its buffer until it drains (transportWritable), so
+        // frames and pongs wait here, bounded, as they do on a full descriptor.
+        setBlocked(true);
+        return 0;
+    }
     std::vector<const QByteArray *> &frames = outScratch();
     frames.clear();
     for (const QByteArray &f : std::as_const(m_out))
@@ -188,7 +197,7 @@ qint64 WsConnection::writeOut()
     consume(taken);
     if (taken > 0)
         m_pongsSuperseded = 0;
-    setBlocked(!m_out.isEmpty());
+    setBlocked(!m_out.isEmpty() || m_transport->bufferedBytes() > 0);
     return taken;
 }
 

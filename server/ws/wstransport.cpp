@@ -6,6 +6,9 @@
 #include <QSocketNotifier>
 #include <QTcpSocket>
 #include <vector>
+#if QT_CONFIG(ssl)
+#include <QSslSocket>
+#endif
 
 #ifdef Q_OS_UNIX
 #include <cerrno>
@@ -37,10 +40,21 @@ public:
             if (m_listener)
                 m_listener->transportReadable();
         });
-        QObject::connect(m_socket, &QIODevice::bytesWritten, m_socket, [this] {
-            if (m_listener)
+        const auto written = [this] {
+            // Not from inside write(): its flush() emits bytesWritten synchronously, and the
+            // caller learns what was taken from the return value.
+            if (m_listener && !m_inWrite)
                 m_listener->transportWritable(true);
-        });
+        };
+        QObject::connect(m_socket, &QIODevice::bytesWritten, m_socket, written);
+#if QT_CONFIG(ssl)
+        if (auto *ssl = qobject_cast<QSslSocket *>(m_socket.data())) {
+            // wss://: frames are encrypted into the socket's buffer; progress is when the
+            // ciphertext reaches the kernel.
+            m_ssl = ssl;
+            QObject::connect(ssl, &QSslSocket::encryptedBytesWritten, m_socket, written);
+        }
+#endif
         QObject::connect(m_socket, &QAbstractSocket::disconnected, m_socket, [this] {
             if (m_listener)
                 m_listener->transportClosed();
@@ -93,9 +107,23 @@ public:
                 return -1;
             total += w;
         }
+        // Into the kernel now, not on the next pass: what stays buffered is then what the
+        // kernel refused (the connection's "blocked", which bounds pongs and slices).
+        m_inWrite = true;
+        m_socket->flush();
+        m_inWrite = false;
         return total;
     }
-    qint64 bufferedBytes() const override { return m_socket ? m_socket->bytesToWrite() : 0; }
+    qint64 bufferedBytes() const override
+    {
+        if (!m_socket)
+            return 0;
+#if QT_CONFIG(ssl)
+        if (m_ssl)
+            return m_socket->bytesToWrite() + m_ssl->encryptedBytesToWrite(); // plain + cipher
+#endif
+        return m_socket->bytesToWrite();
+    }
     void watchWritable(bool) override {} // bytesWritten reports progress
     void shutdownWrite() override
     {
@@ -110,6 +138,10 @@ public:
 
 private:
     QPointer<QTcpSocket> m_socket;
+    bool m_inWrite = false;
+#if QT_CONFIG(ssl)
+    QSslSocket *m_ssl = nullptr; // m_socket when it is a QSslSocket
+#endif
 };
 
 #ifdef Q_OS_LINUX

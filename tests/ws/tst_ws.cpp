@@ -342,7 +342,11 @@ class TestWs : public QObject
 {
     Q_OBJECT
 
+public:
+    explicit TestWs(bool viaDevice) : m_viaDevice(viaDevice) {}
+
 private:
+    const bool m_viaDevice; // connections through their QTcpSocket (Gateway::Config)
     std::unique_ptr<MemEventSource> m_source;
     std::unique_ptr<MemAuthority> m_auth;
     std::unique_ptr<QHttpServer> m_http;
@@ -352,6 +356,9 @@ private:
 
     void start(Gateway::Config config = {})
     {
+        // Every test runs over both transports: the descriptor taken from the socket (plain
+        // TCP) and the QIODevice path a QSslSocket takes (see main()).
+        config.takeDescriptors = !m_viaDevice;
         m_source = std::make_unique<MemEventSource>();
         m_auth = std::make_unique<MemAuthority>();
         m_auth->runOrg = {{u"r1"_s, u"o1"_s}, {u"r2"_s, u"o2"_s}, {u"rdone"_s, u"o1"_s}};
@@ -1376,5 +1383,18 @@ private Q_SLOTS:
     }
 };
 
-QTEST_GUILESS_MAIN(TestWs)
+// The whole suite runs twice: connections on their own descriptor (plain TCP, the default),
+// then through their QTcpSocket, the path a QSslSocket (wss) always takes.
+int main(int argc, char **argv)
+{
+    QCoreApplication app(argc, argv);
+    QTEST_SET_MAIN_SOURCE_PATH
+    TestWs descriptor(false);
+    int rc = QTest::qExec(&descriptor, argc, argv);
+    qInfo("tst_ws: the same tests with connections through their QTcpSocket (takeDescriptors off)");
+    TestWs device(true);
+    rc |= QTest::qExec(&device, argc, argv);
+    return rc;
+}
+
 #include "tst_ws.moc"
