@@ -2,6 +2,8 @@
 // poller and every transport it watches live there.
 #include "server/ws/wstransport.h"
 
+#include "server/ws/connectionlimits.h"
+
 #include <QPointer>
 #include <QSocketNotifier>
 #include <QTcpSocket>
@@ -152,7 +154,8 @@ class EpollPoller;
 class FdTransport final : public WsTransport
 {
 public:
-    FdTransport(int fd, std::shared_ptr<EpollPoller> poller, QByteArray initial);
+    FdTransport(int fd, std::shared_ptr<EpollPoller> poller, QByteArray initial,
+                ConnectionSlot connectionSlot);
     ~FdTransport() override { closeFd(); }
 
     bool isOpen() const override { return m_fd >= 0; }
@@ -177,6 +180,9 @@ private:
     QByteArray m_initial; // bytes Qt had read before the handover, delivered first
     int m_fd;
     int m_slot = -1;
+    // The connection's place in --max-connections / --max-connections-per-ip: held while the
+    // descriptor is open (the QTcpSocket it came from is gone).
+    ConnectionSlot m_connectionSlot;
     bool m_writeWatched = false;
 };
 
@@ -320,8 +326,10 @@ qint64 gatherSend(int fd, const QByteArray *const *frames, qsizetype count, qint
     return total;
 }
 
-FdTransport::FdTransport(int fd, std::shared_ptr<EpollPoller> poller, QByteArray initial)
-    : m_poller(std::move(poller)), m_initial(std::move(initial)), m_fd(fd)
+FdTransport::FdTransport(int fd, std::shared_ptr<EpollPoller> poller, QByteArray initial,
+                         ConnectionSlot connectionSlot)
+    : m_poller(std::move(poller)), m_initial(std::move(initial)), m_fd(fd),
+      m_connectionSlot(std::move(connectionSlot))
 {
     m_slot = m_poller->add(m_fd, this);
     if (m_slot < 0)
@@ -338,6 +346,7 @@ void FdTransport::closeFd()
     ::close(m_fd);
     m_fd = -1;
     m_initial = QByteArray();
+    m_connectionSlot.reset();
 }
 
 qint64 FdTransport::read(QByteArray &into, qint64 max)
@@ -431,6 +440,9 @@ std::unique_ptr<WsTransport> WsTransport::adopt(QTcpSocket *socket,
             // shutdown: the connection lives on in ours) and the object freed once the signal
             // we may be called from has returned.
             QByteArray initial = socket->readAll();
+            // The limits count the connection, not the object: its slot moves with the
+            // descriptor.
+            ConnectionSlot connectionSlot = takeConnectionSlot(socket);
             const bool blocked = socket->blockSignals(true); // no disconnected() for this
             socket->abort();
             socket->blockSignals(blocked);
@@ -438,7 +450,7 @@ std::unique_ptr<WsTransport> WsTransport::adopt(QTcpSocket *socket,
             const int flags = ::fcntl(fd, F_GETFL);
             ::fcntl(fd, F_SETFL, flags | O_NONBLOCK);
             return std::make_unique<FdTransport>(fd, std::static_pointer_cast<EpollPoller>(poller),
-                                                 std::move(initial));
+                                                 std::move(initial), std::move(connectionSlot));
         }
     }
 #endif
