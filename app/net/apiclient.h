@@ -44,6 +44,9 @@ struct ApiFailure
     {
         return kind == Kind::Unreachable || kind == Kind::Timeout || kind == Kind::Tls;
     }
+    // No answer at all (or none in time): the offline view may stand in for the server. A
+    // certificate problem is not that: it is shown as such, never hidden behind the cache.
+    bool isUnreachable() const { return kind == Kind::Unreachable || kind == Kind::Timeout; }
 };
 
 template <typename T> struct ApiResult

@@ -128,7 +128,7 @@ void AppController::loginDirect(const QUrl &url, const QString &email, const QSt
     m_api->login(url, email, password, this,
                  [this, url, email, password, serverText](const ApiResult<LoginResponse> &r) {
                      if (!r.ok()) {
-                         if (r.failure.isConnectivity() && openOffline(url, email, password))
+                         if (r.failure.isUnreachable() && openOffline(url, email, password))
                              return;
                          if (m_usingRemembered &&
                              r.failure.kind == ApiFailure::Kind::InvalidCredentials)

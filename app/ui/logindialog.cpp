@@ -160,7 +160,7 @@ void LoginDialog::submit()
                      setBusy(false);
                      if (!r.ok()) {
                          setMessage(r.failure.message);
-                         if (r.failure.isConnectivity())
+                         if (r.failure.isUnreachable())
                              Q_EMIT serverUnreachable(url, email, m_password->text());
                          Q_EMIT loginFailed(r.failure.message);
                          m_password->setFocus();

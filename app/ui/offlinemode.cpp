@@ -150,7 +150,7 @@ void OfflineMode::attempt()
                          Q_EMIT loggedIn();
                          return;
                      }
-                     if (r.failure.isConnectivity()) {
+                     if (r.failure.isUnreachable()) {
                          scheduleRetry();
                          return;
                      }
