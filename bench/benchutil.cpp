@@ -284,7 +284,10 @@ bool BenchServer::launch(int maxConcurrentRuns, bool noGlib, QString *error,
     m_process.start(m_serverBin,
                     QStringList{u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(m_port),
                                 u"--data-dir"_s, dataDir(), u"--max-concurrent-runs"_s,
-                                QString::number(maxConcurrentRuns)} +
+                                QString::number(maxConcurrentRuns),
+                                // The bench measures throughput, not the per-user request
+                                // limit (default 50/s): off, like the login bucket.
+                                u"--request-rate-per-token"_s, u"0"_s} +
                         tlsArgs + extraArgs);
     if (!m_process.waitForStarted(10000)) {
         *error = u"cannot start %1"_s.arg(m_serverBin);

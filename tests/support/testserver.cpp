@@ -159,6 +159,9 @@ bool TestServer::start(QString *error)
     // Every test client logs in from 127.0.0.1, many times a minute: the per-address login
     // bucket is off unless a test turns it on (Options::configure).
     m_config.loginRatePerIp = 0;
+    // Likewise the per-user request bucket: suites page through thousands of events and
+    // poll REST in loops; tst_ratelimits turns it on where it is the subject.
+    m_config.requestRatePerToken = 0;
     m_config.python = !m_options.python.isEmpty()            ? m_options.python
                       : QFile::exists(u"/usr/bin/python3"_s) ? u"/usr/bin/python3"_s
                                                              : u"python3"_s;
