@@ -4,11 +4,15 @@
 #include "shared/types.h"
 #include <QApplication>
 #include <QFile>
+#include <QHash>
+#include <QIconEngine>
 #include <QPainter>
 #include <QPalette>
 #include <QPixmap>
+#include <QPixmapCache>
 #include <QStyle>
 #include <QStyleFactory>
+#include <QStyleOption>
 #include <QSvgRenderer>
 #include <optional>
 #ifdef CREWDECK_HAVE_DBUS
@@ -272,42 +276,94 @@ ColorScheme appliedColorScheme()
     return g_applied;
 }
 
+namespace {
+
+// An SVG icon whose Selected mode is a recoloured copy of the drawing, rendered only at the
+// sizes and modes something paints, each once (QPixmapCache). Before, icon() rendered 7
+// sizes x 2 modes up front on every call: the dashboard's 12 cards (3 icons each) spent
+// most of their construction time and several MB of pixmaps there (issue 17 item 6).
+class TintedSvgIconEngine final : public QIconEngine
+{
+public:
+    TintedSvgIconEngine(const QString &key, const QByteArray &normal, const QByteArray &selected)
+        : m_key(key), m_normal(normal), m_selected(selected)
+    {
+    }
+    QIconEngine *clone() const override { return new TintedSvgIconEngine(*this); }
+    QString key() const override { return u"crewdeck-tinted-svg"_s; }
+    QSize actualSize(const QSize &size, QIcon::Mode, QIcon::State) override { return size; }
+
+    QPixmap pixmap(const QSize &size, QIcon::Mode mode, QIcon::State) override
+    {
+        if (size.isEmpty())
+            return {};
+        const QString cacheKey = u"crewdeck-icon:%1:%2x%3:%4"_s.arg(m_key)
+                                     .arg(size.width())
+                                     .arg(size.height())
+                                     .arg(int(mode));
+        QPixmap pm;
+        if (QPixmapCache::find(cacheKey, &pm))
+            return pm;
+        pm = QPixmap(size);
+        pm.fill(Qt::transparent);
+        {
+            QSvgRenderer renderer(mode == QIcon::Selected ? m_selected : m_normal);
+            QPainter p(&pm);
+            renderer.render(&p);
+        }
+        if (mode == QIcon::Disabled) {
+            // The style's greyed look, as for any pixmap icon.
+            QStyleOption opt(0);
+            opt.palette = QGuiApplication::palette();
+            pm = QApplication::style()->generatedIconPixmap(QIcon::Disabled, pm, &opt);
+        }
+        QPixmapCache::insert(cacheKey, pm);
+        return pm;
+    }
+
+    void paint(QPainter *painter, const QRect &rect, QIcon::Mode mode, QIcon::State state) override
+    {
+        const qreal dpr = painter->device() ? painter->device()->devicePixelRatioF() : 1.0;
+        QPixmap pm = pixmap(rect.size() * dpr, mode, state);
+        pm.setDevicePixelRatio(dpr);
+        painter->drawPixmap(rect, pm);
+    }
+
+private:
+    QString m_key; // name + the highlight colour: the pixmap cache's key
+    QByteArray m_normal, m_selected;
+};
+
+} // namespace
+
 QIcon icon(const QString &name)
 {
+    // One QIcon per name and highlight colour (a theme change makes new ones): the
+    // dashboard alone asks for ~40 icons of 8 names.
+    static QHash<QString, QIcon> cache;
+    const QString text = QApplication::palette().color(QPalette::HighlightedText).name();
+    const QString key = name + u'|' + text;
+    if (const auto it = cache.constFind(key); it != cache.cend())
+        return *it;
     const QString file = u":/icons/"_s + name + u".svg"_s;
     // Selected (the sidebar's current entry, drawn on the highlight colour): the style's own
     // "selected" rendering tints the SVG with the highlight until it is a blot, and the grey
     // stroke alone is hard to see on it. The same drawing with the neutral greys swapped for
     // the palette's HighlightedText stays readable on any highlight (light and dark themes).
-    // QSvgIconEngine keeps one added pixmap per mode, so the icon is built from pixmaps.
     QFile f(file);
     const QByteArray svg = f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
     QByteArray selected = svg;
-    const QByteArray text =
-        QApplication::palette().color(QPalette::HighlightedText).name().toLatin1();
     for (const QByteArray &grey : {QByteArrayLiteral("#5b6472"), QByteArrayLiteral("#6b7280")})
-        selected.replace(grey, text);
+        selected.replace(grey, text.toLatin1());
+    QIcon ic;
     if (selected == svg) {
-        QIcon ic(file); // coloured icons keep their colours in every mode
+        ic = QIcon(file); // coloured icons keep their colours in every mode
         ic.addFile(file, {}, QIcon::Selected, QIcon::Off);
         ic.addFile(file, {}, QIcon::Active, QIcon::Off);
-        return ic;
+    } else {
+        ic = QIcon(new TintedSvgIconEngine(key, svg, selected));
     }
-    QSvgRenderer normalSvg(svg), selectedSvg(selected);
-    QIcon ic;
-    for (const int px : {16, 20, 24, 32, 40, 48, 64}) {
-        for (auto [renderer, mode] :
-             {std::pair{&normalSvg, QIcon::Normal}, std::pair{&selectedSvg, QIcon::Selected}}) {
-            QPixmap pm(px, px);
-            pm.fill(Qt::transparent);
-            QPainter p(&pm);
-            renderer->render(&p);
-            p.end();
-            ic.addPixmap(pm, mode, QIcon::Off);
-            if (mode == QIcon::Normal)
-                ic.addPixmap(pm, QIcon::Active, QIcon::Off);
-        }
-    }
+    cache.insert(key, ic);
     return ic;
 }
 
