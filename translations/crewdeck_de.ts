@@ -882,6 +882,10 @@ Ausgegeben: %3, verdient: %4</translation>
         <source>%1 · %2</source>
         <translation>%1 · %2</translation>
     </message>
+    <message>
+        <source>Last known: %1</source>
+        <translation>Zuletzt bekannt: %1</translation>
+    </message>
 </context>
 <context>
     <name>crewdeck::ui::GraphPage</name>

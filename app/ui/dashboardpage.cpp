@@ -31,6 +31,7 @@ public:
     StatusDot(const QColor &color, QWidget *parent) : QWidget(parent), m_color(color)
     {
         setSizePolicy(QSizePolicy::Fixed, QSizePolicy::Fixed);
+        setProperty("dotColor", color); // what is drawn, for tests
     }
     QSize sizeHint() const override
     {
@@ -56,8 +57,10 @@ private:
 void clearLayout(QVBoxLayout *layout)
 {
     while (QLayoutItem *item = layout->takeAt(0)) {
-        if (QWidget *w = item->widget())
+        if (QWidget *w = item->widget()) {
+            w->hide(); // gone from the picture (and from findChildren users that skip hidden) now
             w->deleteLater();
+        }
         delete item;
     }
 }
@@ -208,7 +211,10 @@ QString DashboardPage::bannerText() const
 
 void DashboardPage::setOffline(bool offline)
 {
+    const bool changed = offline != m_offline;
     m_offline = offline;
+    if (changed)
+        rebuildCrews(); // the status colours say "live" only while live
     // Disabled widgets draw with the palette's Disabled group: the greyed look, and no
     // retry buttons or run links that would need the server.
     m_grid->setEnabled(!offline);
@@ -354,15 +360,24 @@ void DashboardPage::rebuildCrews()
         auto *row = new QWidget(m_crewsList);
         row->setObjectName(u"crew_"_s + id);
         row->setProperty("crewStatus", status);
+        // Offline, a crew's status is what it was when the cache was written: drawn neutral
+        // (no green "Available" for a crew nobody can see now), the last known value in the
+        // tooltip.
+        const QColor color = m_offline ? palette().color(QPalette::Disabled, QPalette::WindowText)
+                                       : crewStatusColor(status);
+        if (m_offline)
+            row->setToolTip(tr("Last known: %1").arg(crewStatusText(status)));
         auto *l = new QHBoxLayout(row);
         l->setContentsMargins(0, 0, 0, 0);
-        l->addWidget(new StatusDot(crewStatusColor(status), row));
+        auto *dot = new StatusDot(color, row);
+        dot->setObjectName(u"crewDot"_s);
+        l->addWidget(dot);
         auto *name = new QLabel(i.data(CrewsModel::NameRole).toString(), row);
         QFont f = name->font();
         f.setWeight(QFont::DemiBold);
         name->setFont(f);
         l->addWidget(name);
-        auto *st = coloredLabel(crewStatusText(status), crewStatusColor(status), row);
+        auto *st = coloredLabel(crewStatusText(status), color, row);
         st->setObjectName(u"crewStatus"_s);
         l->addWidget(st);
         auto *agent = new QLabel(row);

@@ -19,6 +19,7 @@
 #include "app/ui/logindialog.h"
 #include "app/ui/mainwindow.h"
 #include "app/ui/responsivegrid.h"
+#include "app/ui/theme.h"
 #include "tests/gui/fakekeychain.h"
 #include "tests/gui/guitest.h"
 #include "tests/support/testserver.h"
@@ -31,6 +32,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QRegularExpression>
 #include <QSettings>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -65,6 +67,20 @@ QListWidgetItem *sidebarItem(MainWindow *w, const QString &key)
             return w->sidebar()->item(i);
     }
     return nullptr;
+}
+
+// The dashboard's crew rows (objectName crew_<id>) with the colour of their status dot.
+QList<std::pair<QWidget *, QColor>> crewDots(DashboardPage *page)
+{
+    QList<std::pair<QWidget *, QColor>> out;
+    const auto rows = page->findChildren<QWidget *>(QRegularExpression(u"^crew_"_s));
+    for (QWidget *row : rows) {
+        if (row->isHidden())
+            continue; // replaced, deleted later
+        const QWidget *dot = row->findChild<QWidget *>(u"crewDot"_s);
+        out.append({row, dot ? dot->property("dotColor").value<QColor>() : QColor()});
+    }
+    return out;
 }
 } // namespace
 
@@ -261,6 +277,17 @@ void TestOffline::cacheOpensOfflineThenGoesLive()
     QCOMPARE(page->statCard(u"total_runs"_s)->value(), formatCount(cached->stats->totalRuns));
     QCOMPARE(ctl.dashboard()->crewsModel()->rowCount(), cached->crews->size());
     QVERIFY(page->bannerText().isEmpty()); // the window's notice says it once
+    // Crew statuses are only the last known ones: neutral dots, never a live green, and the
+    // cached status in the tooltip.
+    const auto offlineDots = crewDots(page);
+    QCOMPARE(offlineDots.size(), cached->crews->size());
+    for (const auto &[row, color] : offlineDots) {
+        const QString status = row->property("crewStatus").toString();
+        QVERIFY(color.isValid());
+        for (const QString &s : {CrewStatus::Available, CrewStatus::Busy, CrewStatus::Offline})
+            QVERIFY2(color != crewStatusColor(s), qPrintable(row->objectName()));
+        QCOMPARE(row->toolTip(), u"Last known: "_s + crewStatusText(status));
+    }
     for (const QString &key : {u"runs"_s, u"crews"_s, u"graph"_s}) {
         QListWidgetItem *item = sidebarItem(w, key);
         QVERIFY2(item, qPrintable(key));
@@ -314,6 +341,12 @@ void TestOffline::cacheOpensOfflineThenGoesLive()
     const auto crews = m_server->get(u"/crews"_s, m_token).jsonArray();
     QTRY_COMPARE_WITH_TIMEOUT(ctl.dashboard()->crewsModel()->rowCount(), int(crews.size()), 10000);
     QCOMPARE(int(crews.size()), cached->crews->size() + 1);
+    // Live again: the dots are the statuses' colours, no "last known".
+    QTRY_COMPARE_WITH_TIMEOUT(crewDots(page).size(), int(crews.size()), 10000);
+    for (const auto &[row, color] : crewDots(page)) {
+        QCOMPARE(color, crewStatusColor(row->property("crewStatus").toString()));
+        QVERIFY(row->toolTip().isEmpty());
+    }
     QVERIFY(!ctl.analyticsPage()->isOffline());
     QCOMPARE(ctl.analyticsPage()->range().preset, u"30d"_s); // the range it showed, refreshed
     snap(w, u"dashboard-back-live"_s);
