@@ -1,3 +1,5 @@
+#include "bench/appprobes.h"
+#include "bench/appreport.h"
 #include "bench/benchutil.h"
 
 #include "app/models/dashboarddata.h"
@@ -18,13 +20,11 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QLoggingCategory>
-#include <QPaintEvent>
 #include <QSettings>
 #include <QTemporaryDir>
 #include <QTextStream>
 #include <QTimer>
 #include <QWindow>
-#include <ctime>
 #include <functional>
 #include <unistd.h>
 
@@ -36,7 +36,9 @@ using namespace Qt::StringLiterals;
 // stamped with the wall clock; the bench counts what the graph scene and the toasts applied,
 // probes the event loop every 1 ms, times every paint of the graph view's viewport and the
 // delay from a line's print to the end of the first paint of the node showing it.
-// No Q_OBJECT here: lambdas and a plain event filter. Thread: main (GUI) thread only.
+// The instruments (paint timer, event-loop probe, the printer) are in appprobes.*, the table
+// and the verdict in appreport.*. No Q_OBJECT here: lambdas and a plain event filter.
+// Thread: main (GUI) thread only.
 namespace crewdeck::bench {
 namespace {
 
@@ -44,77 +46,6 @@ using client::LiveSocket;
 using ui::AppController;
 using ui::GraphPage;
 using ui::NodeItem;
-
-// Runs the paint of one widget inside the filter (like PaintProbe in tests/gui/tst_latency),
-// so the moment right after the paint is known. The nested sendEvent happens inside the
-// repaint the backing store started, so it paints exactly what the real paint would.
-class PaintTimer : public QObject
-{
-public:
-    QWidget *target = nullptr;
-    // (paint region, start mono ns, end mono ns, end wall ns)
-    std::function<void(const QRegion &, qint64, qint64, qint64)> painted;
-
-protected:
-    bool eventFilter(QObject *watched, QEvent *event) override
-    {
-        if (m_inside || event->type() != QEvent::Paint || watched != target || !painted)
-            return false;
-        const QRegion region = static_cast<QPaintEvent *>(event)->region();
-        const qint64 start = monoNs();
-        m_inside = true;
-        QCoreApplication::sendEvent(target, event);
-        m_inside = false;
-        const qint64 end = monoNs();
-        painted(region, start, end, nowNs());
-        return true; // already painted
-    }
-
-private:
-    bool m_inside = false;
-};
-
-// The printer: `rate` lines/s for `seconds`, written in 10 ms batches paced on the wall
-// clock, every line stamped with time.time_ns() as it is formatted. Built by concatenation:
-// `m%101` would be a QString::arg place marker.
-QString printerCommand(const QString &python, int rate, int seconds)
-{
-    return python + u" -c 'import sys,time\n"_s + u"r="_s + QString::number(rate) + u"\nn="_s +
-           QString::number(qint64(rate) * seconds) +
-           u"\nw=sys.stdout.write\nf=sys.stdout.flush\nt=time.time_ns\ns=time.time()\n"
-           "i=0\nk=0\n"
-           "while i<n:\n"
-           " k+=1\n"
-           " j=min(n,k*r//100)\n"
-           " w(\"\".join([\"::progress %d t=%d\\n\"%(m%101,t()) for m in range(i,j)]))\n"
-           " f()\n"
-           " i=j\n"
-           " d=s+k/100-time.time()\n"
-           " if d>0: time.sleep(d)\n'"_s;
-}
-
-// CPU time of the calling thread in ns.
-qint64 threadCpuNs()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
-}
-
-// "t=<ns>" at the start of a progress message; 0 if absent.
-qint64 stampOf(const QString &message)
-{
-    if (!message.startsWith(u"t="))
-        return 0;
-    qint64 v = 0;
-    for (qsizetype k = 2; k < message.size(); ++k) {
-        const char16_t c = message.at(k).unicode();
-        if (c < u'0' || c > u'9')
-            break;
-        v = v * 10 + (c - u'0');
-    }
-    return v;
-}
 
 bool positiveInt(const QStringList &args, const QString &name, int fallback, int *out)
 {
@@ -344,14 +275,18 @@ private:
             *error = u"the graph has no script node for the bench agent, or the app no toasts"_s;
             return 1;
         }
+        AppFigures f;
+        f.rate = m_rate;
+        f.seconds = m_seconds;
+        f.platform = QGuiApplication::platformName();
+        f.coldMs = m_coldMs;
+        f.loginMs = m_loginMs;
+        f.rssAfterStartKb = m_rssAfterStartKb;
 
         // Ingestion: the crew has this one run, so every tool_* event after here is the flood's.
-        qint64 received = 0, firstRecv = 0, lastRecv = 0;
+        qint64 firstRecv = 0, lastRecv = 0;
         qint64 newestStamp = 0;    // print time of the newest progress event the graph applied
         bool stampPending = false; // applied but not painted yet
-        bool toolEnded = false;
-        int reconnects = 0;
-        bool resetSeen = false;
         // The connections below capture this function's locals: they end with `scope`.
         QObject scope;
         QObject::connect(ctl.streams(), &client::LiveStreams::graphEvent, &scope,
@@ -364,7 +299,7 @@ private:
                                      stampPending = true;
                                  }
                              } else if (std::holds_alternative<ToolEndEvent>(e.body)) {
-                                 toolEnded = true;
+                                 f.ended = true;
                              } else if (!std::holds_alternative<ToolStartEvent>(e.body)) {
                                  return; // run_status, signal
                              }
@@ -372,49 +307,18 @@ private:
                              if (!firstRecv)
                                  firstRecv = now;
                              lastRecv = now;
-                             ++received;
+                             ++f.received;
                          });
         QObject::connect(page->socket(), &LiveSocket::resetRequired, &scope,
-                         [&] { resetSeen = true; });
+                         [&] { f.resetSeen = true; });
         QObject::connect(page->socket(), &LiveSocket::stateChanged, &scope,
                          [&](LiveSocket::State s) {
                              if (s != LiveSocket::State::Live)
-                                 ++reconnects;
+                                 ++f.reconnects;
                          });
         const qint64 sceneBefore = page->scene()->toolEventsApplied();
         const qint64 toastsBefore = toasts->eventsApplied();
-
-        // Event-loop probe: 1 ms precise timer; stall = gap beyond the interval. The GUI
-        // thread's CPU time over each gap tells app work (on CPU) from a thread that was
-        // not running (other processes on a shared 2-core machine).
-        qint64 lastTick = 0, lastThreadCpu = 0, maxStallNs = 0, maxStallCpuNs = 0;
-        qint64 stallsOver16 = 0, busyStallsOver16 = 0, lastReceived = 0, maxStallEvents = 0;
-        qint64 maxStallAt = 0, maxStallAfter = 0; // when (mono ns) and after how many events
-        QTimer probe;
-        probe.setTimerType(Qt::PreciseTimer);
-        probe.setInterval(1);
-        QObject::connect(&probe, &QTimer::timeout, &probe, [&] {
-            const qint64 now = monoNs();
-            const qint64 cpu = threadCpuNs();
-            if (lastTick) {
-                const qint64 stall = now - lastTick - 1000000;
-                if (stall > maxStallNs) {
-                    maxStallNs = stall;
-                    maxStallCpuNs = cpu - lastThreadCpu;
-                    maxStallEvents = received - lastReceived;
-                    maxStallAt = now;
-                    maxStallAfter = lastReceived;
-                }
-                if (stall > 16000000) {
-                    ++stallsOver16;
-                    if ((cpu - lastThreadCpu) * 2 > now - lastTick)
-                        ++busyStallsOver16;
-                }
-            }
-            lastTick = now;
-            lastThreadCpu = cpu;
-            lastReceived = received;
-        });
+        StallProbe probe([&f] { return f.received; });
 
         // Frames of the graph viewport and event-to-pixel: the first paint covering the node
         // after a new progress value was applied.
@@ -433,7 +337,7 @@ private:
             e2pUs.push_back(
                 quint32(std::clamp<qint64>((wallEnd - newestStamp) / 1000, 0, 0xffffffffLL)));
             if (wallEnd < newestStamp)
-                ++m_negativeE2p;
+                ++f.negativeE2p;
         };
         frameUs.reserve(4096);
         e2pUs.reserve(4096);
@@ -463,126 +367,52 @@ private:
         // The stream is ordered: with tool_end in, the graph page has received and applied
         // every event of the call. The measurement stops there (after 100 ms for the last
         // paints), before the bench's own REST calls, whose JSON parsing runs on this thread.
-        const bool ended = waitUntil([&] { return toolEnded; }, (m_seconds + 120) * 1000, 1);
+        waitUntil([&] { return f.ended; }, (m_seconds + 120) * 1000, 1);
         probe.stop();
         const double floodWall = (monoNs() - flood0) / 1e9;
         const double cpu1 = cpuSeconds(getpid()), serverCpu1 = cpuSeconds(m_server.pid());
         waitUntil([] { return false; }, 100);
         qApp->removeEventFilter(&paints);
-        const qint64 rss = statusKb(QCoreApplication::applicationPid(), "VmRSS");
-        const qint64 hwm = statusKb(QCoreApplication::applicationPid(), "VmHWM");
+        f.rssKb = statusKb(QCoreApplication::applicationPid(), "VmRSS");
+        f.rssPeakKb = statusKb(QCoreApplication::applicationPid(), "VmHWM");
 
         const HttpResult runJson =
             httpCall("GET", m_server.baseUrl() + u"/runs/"_s + run->id, m_server.token());
         const auto finished = Run::fromJson(runJson.json().object());
-        qint64 storedProgress = 0;
-        const qint64 stored = storedToolEvents(run->id, &storedProgress);
+        f.runSucceeded = finished && finished->status == RunState::Succeeded;
+        f.runStatus = finished ? finished->status : u"?"_s;
+        if (!f.runSucceeded)
+            f.serverLogTail = m_server.logTail().right(1500);
+        f.stored = storedToolEvents(run->id, &f.storedProgress);
         // Everything the server stored went through the socket into the graph and the toasts.
-        const bool complete =
-            stored > 0 &&
-            waitUntil(
-                [&] {
-                    return page->scene()->toolEventsApplied() - sceneBefore >= stored &&
-                           toasts->eventsApplied() - toastsBefore >= stored;
-                },
-                60000);
-        const qint64 graphApplied = page->scene()->toolEventsApplied() - sceneBefore;
-        const qint64 toastsApplied = toasts->eventsApplied() - toastsBefore;
+        f.complete = f.stored > 0 &&
+                     waitUntil(
+                         [&] {
+                             return page->scene()->toolEventsApplied() - sceneBefore >= f.stored &&
+                                    toasts->eventsApplied() - toastsBefore >= f.stored;
+                         },
+                         60000);
+        f.graphApplied = page->scene()->toolEventsApplied() - sceneBefore;
+        f.toastsApplied = toasts->eventsApplied() - toastsBefore;
 
-        const double window = lastRecv > firstRecv ? (lastRecv - firstRecv) / 1e9 : 0;
-        const double ingestedPerS = window > 0 ? received / window : 0;
-        const Summary frames = summarize(frameUs);
-        const Summary e2p = summarize(e2pUs);
-        const double maxStallMs = std::max<qint64>(0, maxStallNs) / 1e6;
-        const double coldNoLoginMs = m_coldMs - m_loginMs;
-
-        out << "app: real app widgets (" << QGuiApplication::platformName() << "), printer "
-            << m_rate << " lines/s for " << m_seconds << " s, server in its own process\n";
-        const auto row = [&out](const char *what, const QString &value) {
-            out << QString::asprintf("  %-38s ", what) << value << "\n";
-        };
-        row("cold start -> live dashboard", QString::asprintf("%.1f ms", m_coldMs));
-        row("  one bare POST /auth/login", QString::asprintf("%.1f ms", m_loginMs));
-        row("  cold start without the login", QString::asprintf("%.1f ms", coldNoLoginMs));
-        row("RSS after the cold start", QString::asprintf("%lld kB", m_rssAfterStartKb));
-        row("tool events stored by the server",
-            QString::asprintf("%lld (%lld progress)", stored, storedProgress));
-        row("received by the graph page", QString::asprintf("%lld", received));
-        row("applied: graph scene / toasts",
-            QString::asprintf("%lld / %lld", graphApplied, toastsApplied));
-        row("ingestion window (first -> last)", QString::asprintf("%.3f s", window));
-        row("ingested", QString::asprintf("%.0f events/s", ingestedPerS));
-        row("event-loop stall (1 ms probe)",
-            QString::asprintf(
-                "max %.2f ms (%.2f ms of it on CPU, %lld events applied), %lld over 16 ms",
-                maxStallMs, maxStallCpuNs / 1e6, maxStallEvents, stallsOver16));
-        row("  the longest one ended",
-            QString::asprintf("%.3f s into the flood, after %lld events",
-                              (maxStallAt - flood0) / 1e9, maxStallAfter));
-        row("  stalls over 16 ms mostly on CPU",
-            QString::asprintf("%lld (the rest: GUI thread not running)", busyStallsOver16));
-        row("graph viewport frames",
-            QString::asprintf("%lld: p50 %.2f  p99 %.2f  max %.2f ms", frames.count, frames.p50Ms,
-                              frames.p99Ms, frames.maxMs));
-        row("event-to-pixel (print -> node painted)",
-            QString::asprintf("%lld samples: p50 %.2f  p95 %.2f  max %.2f ms", e2p.count, e2p.p50Ms,
-                              e2p.p95Ms, e2p.maxMs));
-        row("app CPU over the flood (100% = 1 core)",
-            QString::asprintf("%.1f %%", floodWall > 0 ? 100.0 * (cpu1 - cpu0) / floodWall : -1.0));
-        row("server CPU over the flood",
-            QString::asprintf(
-                "%.1f %%", floodWall > 0 ? 100.0 * (serverCpu1 - serverCpu0) / floodWall : -1.0));
-        row("app RSS at the end", QString::asprintf("%lld kB (peak %lld kB)", rss, hwm));
-        row("graph socket left Live / reset",
-            QString::asprintf("%d / %s", reconnects, resetSeen ? "yes" : "no"));
-        out << QString::asprintf(
-            "RESULT app rate=%d seconds=%d events=%lld ingested_per_s=%.0f graph_applied=%lld "
-            "toasts_applied=%lld "
-            "max_stall_ms=%.2f stalls_over_16ms=%lld frames=%lld frame_p50_ms=%.2f "
-            "frame_p99_ms=%.2f "
-            "frame_max_ms=%.2f e2p_p50_ms=%.2f e2p_p95_ms=%.2f e2p_max_ms=%.2f cold_start_ms=%.1f "
-            "cold_start_no_login_ms=%.1f rss_kb=%lld rss_peak_kb=%lld rss_after_start_kb=%lld\n",
-            m_rate, m_seconds, stored, ingestedPerS, graphApplied, toastsApplied, maxStallMs,
-            stallsOver16, frames.count, frames.p50Ms, frames.p99Ms, frames.maxMs, e2p.p50Ms,
-            e2p.p95Ms, e2p.maxMs, m_coldMs, coldNoLoginMs, rss, hwm, m_rssAfterStartKb);
-        out.flush();
-
-        if (!ended) {
-            *error = u"the run's tool did not end within %1 s"_s.arg(m_seconds + 120);
-            return 1;
+        f.windowS = lastRecv > firstRecv ? (lastRecv - firstRecv) / 1e9 : 0;
+        f.ingestedPerS = f.windowS > 0 ? f.received / f.windowS : 0;
+        f.frames = summarize(frameUs);
+        f.e2p = summarize(e2pUs);
+        f.maxStallMs = std::max<qint64>(0, probe.maxStallNs) / 1e6;
+        f.maxStallCpuMs = probe.maxStallCpuNs / 1e6;
+        f.maxStallEvents = probe.maxStallEvents;
+        f.maxStallAtS = (probe.maxStallAt - flood0) / 1e9;
+        f.maxStallAfter = probe.maxStallAfter;
+        f.stallsOver16 = probe.stallsOver16;
+        f.busyStallsOver16 = probe.busyStallsOver16;
+        if (floodWall > 0) {
+            f.appCpuPct = 100.0 * (cpu1 - cpu0) / floodWall;
+            f.serverCpuPct = 100.0 * (serverCpu1 - serverCpu0) / floodWall;
         }
-        if (!finished || finished->status != RunState::Succeeded) {
-            *error = u"the run did not succeed (status %1): %2"_s.arg(
-                finished ? finished->status : u"?"_s, m_server.logTail().right(1500));
-            return 1;
-        }
-        if (stored < 0) {
-            *error = u"GET /runs/{id}/events failed"_s;
-            return 1;
-        }
-        if (storedProgress != qint64(m_rate) * m_seconds) {
-            *error =
-                u"the server stored %1 progress events, the printer wrote %2"_s.arg(storedProgress)
-                    .arg(qint64(m_rate) * m_seconds);
-            return 1;
-        }
-        if (!complete || graphApplied != stored || toastsApplied != stored || received != stored) {
-            *error = u"events lost: server stored %1 tool events; graph page received %2, scene "
-                     u"applied %3, "
-                     "toasts applied %4"_s.arg(stored)
-                         .arg(received)
-                         .arg(graphApplied)
-                         .arg(toastsApplied);
-            return 1;
-        }
-        if (e2p.count == 0 || m_negativeE2p > 0) {
-            *error =
-                u"event-to-pixel: %1 samples, %2 painted before their print time (clock problem)"_s
-                    .arg(e2p.count)
-                    .arg(m_negativeE2p);
-            return 1;
-        }
-        return 0;
+        printAppReport(out, f);
+        *error = appVerdict(f);
+        return error->isEmpty() ? 0 : 1;
     }
 
     QStringList m_args;
@@ -594,7 +424,6 @@ private:
     QString m_crewId, m_agentId;
     double m_loginMs = 0, m_coldMs = 0;
     qint64 m_rssAfterStartKb = -1;
-    qint64 m_negativeE2p = 0;
 };
 
 } // namespace
