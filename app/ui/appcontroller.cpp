@@ -291,14 +291,16 @@ void AppController::onLoggedIn()
     connect(m_streams->mission(), &LiveSocket::stateChanged, this, &AppController::checkLive);
     // The runs list and the notifications follow every crew of the org.
     m_streams->followCrews(m_dashboard->crewsModel());
-    buildWindow();
-    if (resume && resume->analyticsRange && m_analyticsPage) {
+    // The analytics page takes the cached range when it is built.
+    m_analyticsResume.reset();
+    if (resume && resume->analyticsRange) {
         const DateRange r = *resume->analyticsRange;
-        m_analyticsPage->data()->setRange(
+        m_analyticsResume =
             r.preset == u"custom"_s
                 ? r
-                : DateRange::forPreset(r.preset, QDateTime::currentDateTimeUtc(), r.bucket));
+                : DateRange::forPreset(r.preset, QDateTime::currentDateTimeUtc(), r.bucket);
     }
+    buildWindow();
     Q_EMIT loggedIn();
 }
 
@@ -333,121 +335,22 @@ void AppController::buildWindow()
         Q_EMIT mainWindowShown();
         return;
     }
-    m_runsPage = new RunsPage(m_api, m_session, m_window);
-    m_window->addPage(u"runs"_s, tr("Runs"), u"run"_s, m_runsPage);
-    m_streams->setRunsModel(m_runsPage->model());
-    m_runDetail = new RunDetailPage(m_api, m_session, m_streams, m_window);
-    m_window->addHiddenPage(u"run"_s, tr("Run"), m_runDetail, u"runs"_s);
-    m_crewsPage = new CrewsPage(m_api, m_session, m_streams->mission(), m_window);
-    m_window->addPage(u"crews"_s, tr("Crews"), u"crew"_s, m_crewsPage);
+    addLivePages();
     {
         LiveExtrasOptions xo;
         xo.trayEnabled = AppSettings::load().trayNotifications;
         const LiveExtras x = installLiveExtras(m_window, m_streams, m_dashboard, xo);
-        m_graphPage = x.graph;
         m_toasts = x.toasts;
         m_tray = x.tray;
     }
-    m_analyticsPage = installAnalytics(m_window, m_api, m_dashboard, m_streams->mission());
-    connect(m_runsPage, &RunsPage::runActivated, this, &AppController::openRun);
-    connect(m_runDetail, &RunDetailPage::backRequested, m_window,
-            [this] { m_window->showPage(u"runs"_s); });
     // Back from a hidden page (run detail) by clicking the already-selected entry.
     connect(
         m_window->sidebar(), &QListWidget::itemClicked, m_window,
         [this](QListWidgetItem *item) { m_window->showPage(item->data(Qt::UserRole).toString()); });
-    m_offline->record(m_dashboard, m_analyticsPage, m_streams->mission());
+    // The analytics page joins the recording when it is built (addLivePages).
+    m_offline->record(m_dashboard, nullptr, m_streams->mission());
     m_window->show();
     Q_EMIT mainWindowShown();
-}
-
-void AppController::openRun(const QString &runId)
-{
-    if (!m_window || !m_runDetail || runId.isEmpty())
-        return;
-    if (m_runDetail->runId() != runId)
-        m_runDetail->openRun(runId);
-    m_window->showPage(u"run"_s);
-}
-
-void AppController::showPageWhenReady(const QString &page, QObject *context,
-                                      std::function<void(bool)> done)
-{
-    if (!m_window) {
-        done(false);
-        return;
-    }
-    QPointer<QObject> ctx(context);
-    auto finish = [this, ctx, page, done](bool ok) {
-        if (!ctx)
-            return;
-        if (ok && m_window)
-            ok = m_window->showPage(page);
-        done(ok);
-    };
-    if (page == u"runs"_s && m_runsPage) {
-        if (m_runsPage->isLoaded())
-            finish(true);
-        else
-            connect(
-                m_runsPage, &RunsPage::loaded, context, [finish] { finish(true); },
-                Qt::SingleShotConnection);
-        return;
-    }
-    if (page == u"crews"_s && m_crewsPage) {
-        if (m_crewsPage->isLoaded())
-            finish(true);
-        else
-            connect(
-                m_crewsPage, &CrewsPage::loaded, context, [finish] { finish(true); },
-                Qt::SingleShotConnection);
-        return;
-    }
-    if (page == u"graph"_s && m_graphPage) {
-        // The busiest crew with live data: wait for the crews list, then for a tool event
-        // (at most 20 s; an idle server still gets its picture).
-        auto pick = [this, context, finish] {
-            if (!m_graphPage)
-                return finish(false);
-            m_graphPage->selectCrew(m_graphPage->busiestCrewId());
-            m_window->showPage(u"graph"_s);
-            m_graphPage->whenToolEventApplied(20000, context, [finish](bool) { finish(true); });
-        };
-        if (m_dashboard && m_dashboard->crewsModel()->rowCount() > 0)
-            pick();
-        else if (m_dashboard)
-            connect(m_dashboard->crewsModel(), &QAbstractItemModel::modelReset, context, pick,
-                    Qt::SingleShotConnection);
-        else
-            finish(false);
-        return;
-    }
-    if (page == u"analytics"_s && m_analyticsPage) {
-        // The charts filled: every timeseries answered.
-        if (m_analyticsPage->isLoaded())
-            finish(true);
-        else
-            connect(
-                m_analyticsPage, &AnalyticsPage::loaded, context, [finish] { finish(true); },
-                Qt::SingleShotConnection);
-        return;
-    }
-    if (page == u"run"_s && m_runDetail) {
-        RunQuery q;
-        q.limit = 1;
-        m_api->runs(q, context, [this, context, finish](const ApiResult<RunPage> &r) {
-            if (!r.ok() || r.value->items.isEmpty() || !m_runDetail) {
-                finish(false);
-                return;
-            }
-            connect(
-                m_runDetail, &RunDetailPage::loaded, context, [finish] { finish(true); },
-                Qt::SingleShotConnection);
-            openRun(r.value->items.first().id);
-        });
-        return;
-    }
-    finish(m_window->showPage(page));
 }
 
 void AppController::tearDownSession()

@@ -104,12 +104,13 @@ public:
     // Stats answered and the mission socket is Live.
     bool isDashboardLive() const;
 
-    // Pages of the main window (exist while it does).
-    RunsPage *runsPage() const { return m_runsPage; }
-    RunDetailPage *runDetailPage() const { return m_runDetail; }
-    CrewsPage *crewsPage() const { return m_crewsPage; }
-    GraphPage *graphPage() const { return m_graphPage; }
-    AnalyticsPage *analyticsPage() const { return m_analyticsPage; }
+    // Pages of the main window (exist while it does). Live, every page but the dashboard is
+    // built the first time it is shown or asked for here (MainWindow::addLazyPage).
+    RunsPage *runsPage();
+    RunDetailPage *runDetailPage();
+    CrewsPage *crewsPage();
+    GraphPage *graphPage();
+    AnalyticsPage *analyticsPage();
     ToastManager *toastManager() const { return m_toasts; }
     TrayNotifier *trayNotifier() const { return m_tray; }
     // Shows `page` ("runs", "run": the newest run, "crews") once it shows live data, then
@@ -148,6 +149,8 @@ private:
     void forgetCredential(const QUrl &server, const QString &email);
     void updateOfflineNotice();
     void buildWindow();
+    // The live window's lazy pages (MainWindow::addLazyPage factories).
+    void addLivePages();
     void tearDownSession();
     void checkLive();
     // Trusts the system CAs plus `file` (empty: none) for every new TLS connection; the
@@ -171,8 +174,9 @@ private:
     QPointer<CredentialStore> m_credentials;
     bool m_usingRemembered = false; // the login in progress uses the keychain's password
     QDateTime m_offlineSince;
-    std::optional<client::CachedState> m_cached; // what the offline window shows
-    std::optional<client::CachedState> m_resume; // going live: shown until REST answers
+    std::optional<client::CachedState> m_cached;        // what the offline window shows
+    std::optional<client::CachedState> m_resume;        // going live: shown until REST answers
+    std::optional<client::DateRange> m_analyticsResume; // the cached range, for the analytics page
     QTranslator m_appTranslator;
     QTranslator m_qtTranslator;
     QString m_language = QStringLiteral("en");

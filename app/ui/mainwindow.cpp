@@ -130,22 +130,58 @@ MainWindow::MainWindow(client::AuthSession *session, client::DashboardData *dash
         resize(em * 70, em * 45);
 }
 
-void MainWindow::addPage(const QString &key, const QString &title, const QString &iconName,
-                         QWidget *page)
+QListWidgetItem *MainWindow::addSidebarItem(const QString &key, const QString &title,
+                                            const QString &iconName)
 {
     auto *item = new QListWidgetItem(icon(iconName), title, m_sidebar);
     item->setData(Qt::UserRole, key);
     item->setSizeHint(QSize(0, fontMetrics().height() * 2));
+    return item;
+}
+
+void MainWindow::addPage(const QString &key, const QString &title, const QString &iconName,
+                         QWidget *page)
+{
+    addSidebarItem(key, title, iconName);
     m_pages->addWidget(page);
     m_pageByKey.insert(key, page);
+}
+
+void MainWindow::addLazyPage(const QString &key, const QString &title, const QString &iconName,
+                             PageFactory make)
+{
+    addSidebarItem(key, title, iconName);
+    m_factories.insert(key, std::move(make));
+}
+
+void MainWindow::addLazyHiddenPage(const QString &key, const QString &title, PageFactory make,
+                                   const QString &parentKey)
+{
+    m_factories.insert(key, std::move(make));
+    m_hiddenTitles.insert(key, title);
+    if (!parentKey.isEmpty())
+        m_hiddenParents.insert(key, parentKey);
+}
+
+QWidget *MainWindow::page(const QString &key)
+{
+    if (QWidget *built = m_pageByKey.value(key))
+        return built;
+    const PageFactory make = m_factories.take(key);
+    if (!make)
+        return nullptr;
+    QWidget *built = make();
+    if (!built)
+        return nullptr;
+    m_pages->addWidget(built);
+    m_pageByKey.insert(key, built);
+    return built;
 }
 
 void MainWindow::addUnavailablePage(const QString &key, const QString &title,
                                     const QString &iconName, const QString &reason)
 {
-    auto *item = new QListWidgetItem(icon(iconName), title, m_sidebar);
-    item->setData(Qt::UserRole, key);
-    item->setSizeHint(QSize(0, fontMetrics().height() * 2));
+    QListWidgetItem *item = addSidebarItem(key, title, iconName);
     item->setFlags(item->flags() & ~(Qt::ItemIsEnabled | Qt::ItemIsSelectable));
     item->setToolTip(reason);
 }
@@ -178,10 +214,10 @@ void MainWindow::addHiddenPage(const QString &key, const QString &title, QWidget
 
 bool MainWindow::showPage(const QString &key)
 {
-    QWidget *page = m_pageByKey.value(key);
-    if (!page)
+    QWidget *shown = page(key);
+    if (!shown)
         return false;
-    m_pages->setCurrentWidget(page);
+    m_pages->setCurrentWidget(shown);
     if (m_hiddenTitles.contains(key)) {
         m_pageTitle->setText(m_hiddenTitles.value(key));
         // Highlight the parent entry without switching to its page: currentRowChanged

@@ -1,8 +1,10 @@
 #pragma once
 #include <QHash>
 #include <QMainWindow>
+#include <functional>
 
 class QListWidget;
+class QListWidgetItem;
 class QStackedWidget;
 class QLabel;
 
@@ -18,8 +20,9 @@ class DashboardPage;
 class LiveIndicator;
 
 // The main window: a sidebar of pages next to a page stack, and a header with the live
-// connection indicator, the user, settings and log out. Pages register with addPage();
-// the first milestone has the dashboard only. Saves its geometry on close. GUI thread.
+// connection indicator, the user, settings and log out. Pages register with addPage(), or
+// with addLazyPage() to be built the first time they are shown or asked for (page()).
+// Saves its geometry on close. GUI thread.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
@@ -40,6 +43,20 @@ public:
     // shown, the sidebar highlights parentKey's entry (if given); clicking that entry goes back.
     void addHiddenPage(const QString &key, const QString &title, QWidget *page,
                        const QString &parentKey = {});
+    // The same, built by `make` the first time the page is shown or asked for: its sidebar
+    // entry is there at once, its widgets, models and REST calls wait until someone looks
+    // (cold start, issue 17). `make` returns the page (parented to anything; the stack takes
+    // it).
+    using PageFactory = std::function<QWidget *()>;
+    void addLazyPage(const QString &key, const QString &title, const QString &iconName,
+                     PageFactory make);
+    void addLazyHiddenPage(const QString &key, const QString &title, PageFactory make,
+                           const QString &parentKey = {});
+    // The page registered as `key`, built now if it is lazy and not built yet; null for an
+    // unknown or unavailable key.
+    QWidget *page(const QString &key);
+    // Whether `key`'s page exists now (a lazy page not shown or asked for yet does not).
+    bool isPageBuilt(const QString &key) const { return m_pageByKey.contains(key); }
     // A sidebar entry that cannot be used now (offline: the page needs the server): shown
     // disabled with `reason` as its tooltip; showPage(key) answers false.
     void addUnavailablePage(const QString &key, const QString &title, const QString &iconName,
@@ -70,7 +87,11 @@ private:
     QLabel *m_pageTitle;
     QLabel *m_userLabel;
     QLabel *m_offlineBanner;
+    QListWidgetItem *addSidebarItem(const QString &key, const QString &title,
+                                    const QString &iconName);
+
     QHash<QString, QWidget *> m_pageByKey;
+    QHash<QString, PageFactory> m_factories; // lazy pages not built yet
     QHash<QString, QString> m_hiddenTitles;
     QHash<QString, QString> m_hiddenParents;
     DashboardPage *m_dashboard;

@@ -35,17 +35,27 @@ void OfflineMode::record(client::DashboardData *dashboard, AnalyticsPage *analyt
     m_recordServer = m_session->serverUrl();
     m_recordEmail = m_session->user().email;
     m_dashboard = dashboard;
-    m_analytics = analytics;
     m_mission = mission;
-    // Not restarted by every update: under a stream of updates it still saves once a second.
-    auto schedule = [this] {
-        if (!m_saveTimer.isActive())
-            m_saveTimer.start();
-    };
     if (dashboard)
-        connect(dashboard, &client::DashboardData::cardChanged, this, schedule);
+        connect(dashboard, &client::DashboardData::cardChanged, this, &OfflineMode::scheduleSave);
+    recordAnalytics(analytics);
+}
+
+void OfflineMode::recordAnalytics(AnalyticsPage *analytics)
+{
+    if (m_analytics)
+        m_analytics->data()->disconnect(this);
+    m_analytics = analytics;
     if (analytics)
-        connect(analytics->data(), &client::AnalyticsData::loaded, this, schedule);
+        connect(analytics->data(), &client::AnalyticsData::loaded, this,
+                &OfflineMode::scheduleSave);
+}
+
+// Not restarted by every update: under a stream of updates it still saves once a second.
+void OfflineMode::scheduleSave()
+{
+    if (!m_saveTimer.isActive())
+        m_saveTimer.start();
 }
 
 bool OfflineMode::saveNow()

@@ -43,6 +43,8 @@ public:
     // Records from these (any may be null) for the logged-in session's server and e-mail.
     void record(client::DashboardData *dashboard, AnalyticsPage *analytics,
                 client::LiveSocket *mission);
+    // Records `analytics` too (a page built after record()); null stops recording it.
+    void recordAnalytics(AnalyticsPage *analytics);
     // Writes the cache now (if recording and anything loaded) and stops recording.
     void stopRecording();
     bool saveNow();
@@ -72,6 +74,8 @@ private:
     client::AuthSession *m_session;
     client::OfflineCache m_cache;
     QPointer<client::DashboardData> m_dashboard;
+    void scheduleSave();
+
     QPointer<AnalyticsPage> m_analytics;
     QPointer<client::LiveSocket> m_mission;
     QUrl m_recordServer;

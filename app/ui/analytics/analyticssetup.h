@@ -16,5 +16,8 @@ class MainWindow;
 // card. GUI thread.
 AnalyticsPage *installAnalytics(MainWindow *window, client::ApiClient *api,
                                 client::DashboardData *dashboard, client::LiveSocket *mission);
+// The same page, wired the same way, for the caller to add (MainWindow::addLazyPage).
+AnalyticsPage *makeAnalyticsPage(client::ApiClient *api, client::DashboardData *dashboard,
+                                 client::LiveSocket *mission);
 
 } // namespace crewdeck::ui

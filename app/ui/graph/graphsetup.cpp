@@ -1,7 +1,6 @@
 #include "app/ui/graph/graphsetup.h"
 #include "app/models/dashboarddata.h"
 #include "app/net/livestreams.h"
-#include "app/ui/graph/graphpage.h"
 #include "app/ui/mainwindow.h"
 #include "app/ui/toasts/toastmanager.h"
 #include "app/ui/toasts/traynotifier.h"
@@ -14,9 +13,6 @@ LiveExtras installLiveExtras(MainWindow *window, client::LiveStreams *streams,
                              client::DashboardData *dashboard, const LiveExtrasOptions &options)
 {
     LiveExtras x;
-    x.graph = new GraphPage(streams, dashboard->crewsModel(), dashboard->recentRunsModel(), window);
-    window->addPage(u"graph"_s, GraphPage::tr("Graph"), u"graph"_s, x.graph);
-
     x.toasts = new ToastManager(window->toastArea());
     x.toasts->setCollapseHost(true);
     // The toasts follow every crew, not only the one the graph shows: names from the crews.

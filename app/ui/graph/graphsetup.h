@@ -7,7 +7,6 @@ class LiveStreams;
 
 namespace crewdeck::ui {
 
-class GraphPage;
 class MainWindow;
 class ToastManager;
 class TrayNotifier;
@@ -15,7 +14,6 @@ class TrayNotifier;
 // What installLiveExtras() adds to a main window; all owned by the window.
 struct LiveExtras
 {
-    GraphPage *graph = nullptr;
     ToastManager *toasts = nullptr;
     TrayNotifier *tray = nullptr;
 };
@@ -25,10 +23,10 @@ struct LiveExtrasOptions
     bool trayEnabled = true;
 };
 
-// Adds the "Graph" page to the window's sidebar, the tool-call toasts (reading LiveStreams'
-// tool-activity model, which covers every crew it follows; a click emits
-// MainWindow::runActivated) and the tray notifier (failed tool calls from the graph streams,
-// crews going offline from the mission stream). Nothing here opens a socket. GUI thread.
+// Adds the tool-call toasts (reading LiveStreams' tool-activity model, which covers every crew
+// it follows; a click emits MainWindow::runActivated) and the tray notifier (failed tool calls
+// from the graph streams, crews going offline from the mission stream). The graph page is one
+// of AppController's lazy pages. Nothing here opens a socket. GUI thread.
 LiveExtras installLiveExtras(MainWindow *window, client::LiveStreams *streams,
                              client::DashboardData *dashboard, const LiveExtrasOptions &options);
 
