@@ -435,7 +435,18 @@ bool ServerApp::startEngine(QString *error)
     Gateway::Config gc;
     gc.heartbeatSeconds = m_config.wsHeartbeatSeconds;
     gc.ringBytes = qint64(m_config.wsRingMb) * 1024 * 1024;
+    gc.coalesceMs = m_config.wsCoalesceMs;
     m_gateway = new Gateway(m_eventLog, m_authority.get(), gc, this);
+    m_metrics.addGauge(
+        u"crewdeck_ws_write_passes_total"_s,
+        u"Gateway write passes (each writes to every socket with frames waiting)"_s,
+        [gw = QPointer<Gateway>(m_gateway)] { return gw ? double(gw->writePasses()) : 0.0; });
+    m_metrics.addGauge(
+        u"crewdeck_ws_coalesce_wait_ms"_s,
+        u"How long new frames wait for company after the last write pass (--ws-coalesce-ms caps it)"_s,
+        [gw = QPointer<Gateway>(m_gateway)] { return gw ? gw->coalesceGapMs() : 0.0; });
+    m_metrics.addGauge(u"crewdeck_limit_ws_coalesce_ms"_s, u"--ws-coalesce-ms (0: off)"_s,
+                       [v = m_config.wsCoalesceMs] { return double(v); });
     m_metrics.addGauge(
         u"crewdeck_websockets_open"_s, u"Open WebSocket sessions"_s,
         [gw = QPointer<Gateway>(m_gateway)] { return gw ? double(gw->sessionCount()) : 0.0; });

@@ -48,10 +48,15 @@ Gateway::Gateway(EventSource *source, StreamAuthority *authority, const Config &
     m_feed.source = m_source;
     m_feed.ring = m_ring.get();
     m_feed.schedulePump = [this](Session *s) { schedulePump(s); };
+    m_feed.scheduleLivePump = [this](Session *s) { scheduleLivePump(s); };
     m_feed.clock.start();
     m_feed.sliceBytes = qMax<qint64>(4096, m_config.sliceBytes);
     m_feed.historyBatch = qMax(1, m_config.historyBatch);
     m_feed.finishedRunGraceMs = m_config.finishedRunGraceMs;
+    m_pacer = WritePacer(m_config.coalesceMs);
+    m_pacedPump.setSingleShot(true);
+    m_pacedPump.setTimerType(Qt::PreciseTimer); // a 3 ms wait must not become 8
+    connect(&m_pacedPump, &QTimer::timeout, this, &Gateway::pumpScheduled);
     connect(m_source, &EventSource::published, this, &Gateway::onPublished);
     m_heartbeat.setInterval(qMax(1, m_config.heartbeatSeconds) * 1000);
     connect(&m_heartbeat, &QTimer::timeout, this, &Gateway::onHeartbeat);
@@ -251,22 +256,50 @@ void Gateway::schedulePump(Session *session)
         return;
     session->setPumpScheduled(true);
     m_toPump.append(session);
-    if (!m_pumpPosted) {
-        m_pumpPosted = true;
-        // Queued: a whole batch of published events (the event log emits them in one pass)
-        // becomes one pump, one write, per socket.
-        QMetaObject::invokeMethod(this, &Gateway::pumpScheduled, Qt::QueuedConnection);
-    }
+    // A socket with more to send goes on at the next pass; sessions waiting for a paced pass
+    // ride along (their frames have waited less than the pacer allows: no harm).
+    postPump();
+}
+
+void Gateway::scheduleLivePump(Session *session)
+{
+    if (session->pumpScheduled())
+        return;
+    session->setPumpScheduled(true);
+    m_toPump.append(session);
+    if (m_pumpPosted || m_pacedPump.isActive())
+        return;
+    const int waitMs = m_pacer.delayMs(m_feed.clock.nsecsElapsed());
+    if (waitMs > 0)
+        m_pacedPump.start(waitMs);
+    else
+        postPump();
+}
+
+void Gateway::postPump()
+{
+    m_pacedPump.stop();
+    if (m_pumpPosted)
+        return;
+    m_pumpPosted = true;
+    // Queued: a whole batch of published events (the event log emits them in one pass)
+    // becomes one pump, one write, per socket.
+    QMetaObject::invokeMethod(this, &Gateway::pumpScheduled, Qt::QueuedConnection);
 }
 
 void Gateway::pumpScheduled()
 {
     m_pumpPosted = false;
+    m_pacedPump.stop();
     const QList<Session *> sessions = std::exchange(m_toPump, {});
+    if (sessions.isEmpty())
+        return;
+    const qint64 start = m_feed.clock.nsecsElapsed();
     for (Session *s : sessions) {
         s->setPumpScheduled(false);
         s->pump(); // one slice each; a session with more puts itself back for the next pass
     }
+    m_pacer.passDone(start, m_feed.clock.nsecsElapsed());
 }
 
 void Gateway::checkStalls()

@@ -6,6 +6,7 @@
 
 #include "server/model/streams.h"
 #include "server/ws/session.h"
+#include "server/ws/writepacer.h"
 
 #include <memory>
 
@@ -53,6 +54,9 @@ public:
         qint64 ringBytes = 32LL * 1024 * 1024;
         // What one socket writes per event-loop pass (see SessionFeed::sliceBytes).
         qint64 sliceBytes = 128 * 1024;
+        // The most a new frame waits for the next ones before it is written (WritePacer,
+        // `--ws-coalesce-ms`); 0: every write pass at once.
+        int coalesceMs = 0;
         // A socket with frames waiting that takes no byte for this long is closed (1013).
         int stallTimeoutMs = 60'000;
         // Plain-TCP connections keep only their descriptor (WsTransport::adopt). Off: every
@@ -76,6 +80,9 @@ public:
     const FrameRing &ring() const { return *m_ring; }
     // Tests: a shorter no-progress limit than the configured one.
     void setStallTimeoutMs(int ms);
+    // Write passes so far, and the wait new frames get after the last one (for /metrics).
+    qint64 writePasses() const { return m_pacer.passes(); }
+    double coalesceGapMs() const { return double(m_pacer.gapNs()) / 1e6; }
 
 Q_SIGNALS:
     // A session was accepted for a stream.
@@ -90,6 +97,8 @@ private:
     void onPublished(const StoredEventPtr &event);
     void onHeartbeat();
     void schedulePump(Session *session);
+    void scheduleLivePump(Session *session);
+    void postPump();
     void pumpScheduled();
     void checkStalls();
     void remove(Session *session);
@@ -109,6 +118,8 @@ private:
     SessionFeed m_feed;
     QList<Session *> m_toPump; // sessions to pump on the next pass (flag on each session)
     bool m_pumpPosted = false;
+    WritePacer m_pacer;
+    QTimer m_pacedPump; // a pass for new frames, when the pacer says wait
     QSet<Session *> m_sessions;
     QHash<QString, QSet<Session *>> m_runIndex;     // run id -> sessions
     QHash<QString, QSet<Session *>> m_missionIndex; // org id -> sessions

@@ -111,7 +111,7 @@ void Session::notify()
 {
     if (m_pumpScheduled || m_closing || !m_started)
         return;
-    m_feed->schedulePump(this);
+    m_feed->scheduleLivePump(this);
 }
 
 void Session::onBytesWritten()

@@ -24,8 +24,12 @@ struct SessionFeed
 {
     EventSource *source = nullptr;
     FrameRing *ring = nullptr;
-    // Pump this session on the next event-loop pass (batched over sessions by the gateway).
+    // Pump this session on the next event-loop pass (batched over sessions by the gateway):
+    // it has more to send.
     std::function<void(Session *)> schedulePump;
+    // Pump it for new frames of its stream: on the next pass, or a little later when the
+    // last pass was costly (the gateway's WritePacer).
+    std::function<void(Session *)> scheduleLivePump;
     QElapsedTimer clock; // monotonic ms for progress times
     // Bytes one session writes per pump: one socket cannot hold the loop for long, and what
     // the kernel does not take at once (held as shared frames) stays below this.

@@ -232,6 +232,10 @@ QList<Flag> serveFlags()
          [](ServerConfig &c, const QString &v) {
              return intFlag(u"ws-ring-mb"_s, v, 1, 4096, c.wsRingMb);
          }},
+        {u"ws-coalesce-ms"_s, Kind::Value, true,
+         [](ServerConfig &c, const QString &v) {
+             return intFlag(u"ws-coalesce-ms"_s, v, 0, 1000, c.wsCoalesceMs);
+         }},
         {u"max-concurrent-runs"_s, Kind::Value, true,
          [](ServerConfig &c, const QString &v) {
              return intFlag(u"max-concurrent-runs"_s, v, 1, 1024, c.maxConcurrentRuns);
@@ -544,6 +548,8 @@ serve options (each also read from CREWDECK_<FLAG>, e.g. CREWDECK_LISTEN; the fl
   --demo                        create demo orgs, users and crews (idempotent)
   --ws-heartbeat-seconds N      mission socket heartbeat (default 45)
   --ws-ring-mb N                MiB of recent frames kept for all sockets (default 32)
+  --ws-coalesce-ms N            the most a new frame waits to share a write with the next
+                                ones when write passes are costly (default 8; 0 = never)
   --max-concurrent-runs N       runs executed at once (default: number of CPU threads)
   --max-connections N           open connections at most (default: 90% of the descriptor
                                 limit, raised to the hard limit at start)

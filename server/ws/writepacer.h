@@ -1,0 +1,55 @@
+#pragma once
+#include <QtGlobal>
+
+// When the gateway's next write pass for *new* frames may run (docs/architecture.md, "One
+// event's path"). Every socket costs one sendmsg per pass, and on a busy fan-out that per-call
+// cost, not the bytes, is most of the server's CPU (perf: the TCP path per call; on loopback
+// also the receiver's half). So after a pass that took C, new frames wait up to
+// factor x C before the next one: write passes then take at most 1 / (1 + factor) of the
+// thread, a busy stream's frames go out several per call, and a stream to a few sockets
+// (cheap passes) still goes out on the next event-loop pass. The wait never exceeds the cap
+// (`--ws-coalesce-ms`; 0: every pass at once). A socket continuing a backlog, or one whose
+// kernel buffer just drained, is not paced by this: only frames that arrive to a caught-up
+// socket wait for company.
+// Pure arithmetic on monotonic nanoseconds (the gateway's clock): tested in tst_writepacer.
+// Thread: the gateway's.
+namespace crewdeck::server {
+
+class WritePacer
+{
+public:
+    explicit WritePacer(int capMs = 0, int factor = 9)
+        : m_capNs(qMax(0, capMs) * 1'000'000LL), m_factor(qMax(0, factor))
+    {
+    }
+
+    // How long new frames that arrive at `nowNs` wait before their pass (0: the next pass).
+    qint64 delayNs(qint64 nowNs) const
+    {
+        return m_passes == 0 ? 0 : qMax<qint64>(0, m_lastEndNs + m_gapNs - nowNs);
+    }
+    // The same, rounded up to whole milliseconds for a timer.
+    int delayMs(qint64 nowNs) const { return int((delayNs(nowNs) + 999'999) / 1'000'000); }
+
+    // A pass ran from `startNs` to `endNs`.
+    void passDone(qint64 startNs, qint64 endNs)
+    {
+        ++m_passes;
+        m_lastEndNs = endNs;
+        m_gapNs = qMin(m_capNs, qMax<qint64>(0, endNs - startNs) * m_factor);
+    }
+
+    // The wait after the last pass (for /metrics).
+    qint64 gapNs() const { return m_gapNs; }
+    qint64 passes() const { return m_passes; }
+    int capMs() const { return int(m_capNs / 1'000'000); }
+
+private:
+    qint64 m_capNs;
+    int m_factor;
+    qint64 m_lastEndNs = 0;
+    qint64 m_gapNs = 0;
+    qint64 m_passes = 0;
+};
+
+} // namespace crewdeck::server

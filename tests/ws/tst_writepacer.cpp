@@ -1,0 +1,87 @@
+// The gateway's WritePacer (server/ws/writepacer.h): when new frames may be written after a
+// write pass, as arithmetic on given times (no clock, no sockets).
+#include "server/ws/writepacer.h"
+
+#include <QtTest>
+
+using crewdeck::server::WritePacer;
+
+namespace {
+constexpr qint64 kMs = 1'000'000; // ns
+}
+
+class TestWritePacer : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void firstFramesGoAtOnce()
+    {
+        const WritePacer pacer(8);
+        QCOMPARE(pacer.delayNs(0), qint64(0));
+        QCOMPARE(pacer.delayNs(123 * kMs), qint64(0));
+        QCOMPARE(pacer.passes(), qint64(0));
+    }
+
+    // A pass of 0.5 ms is followed by a wait of 9 x 0.5 = 4.5 ms (passes take a tenth of
+    // the thread), counted from the end of the pass.
+    void waitIsNineTimesTheLastPass()
+    {
+        WritePacer pacer(8);
+        pacer.passDone(100 * kMs, 100 * kMs + kMs / 2);
+        QCOMPARE(pacer.passes(), qint64(1));
+        QCOMPARE(pacer.gapNs(), 9 * kMs / 2);
+        QCOMPARE(pacer.delayNs(100 * kMs + kMs / 2), 9 * kMs / 2);
+        QCOMPARE(pacer.delayNs(102 * kMs), 3 * kMs);
+        QCOMPARE(pacer.delayMs(102 * kMs), 3);
+        QCOMPARE(pacer.delayMs(102 * kMs + 1), 3); // rounded up: never early
+        QCOMPARE(pacer.delayMs(102 * kMs - 1), 4);
+        QCOMPARE(pacer.delayNs(105 * kMs), qint64(0));
+        QCOMPARE(pacer.delayNs(200 * kMs), qint64(0)); // after a quiet spell: at once
+    }
+
+    // Cheap passes (a few sockets): new frames go out on the next pass.
+    void cheapPassesDoNotWait()
+    {
+        WritePacer pacer(8);
+        pacer.passDone(10 * kMs, 10 * kMs + 20'000); // 20 us
+        QCOMPARE(pacer.gapNs(), qint64(180'000));
+        QCOMPARE(pacer.delayMs(10 * kMs + 20'000), 1);
+        QCOMPARE(pacer.delayMs(10 * kMs + 200'000), 0);
+    }
+
+    // A costly pass (hundreds of sockets) waits at most the cap.
+    void waitIsCapped()
+    {
+        WritePacer pacer(8);
+        pacer.passDone(0, 5 * kMs);
+        QCOMPARE(pacer.gapNs(), 8 * kMs);
+        QCOMPARE(pacer.delayMs(5 * kMs), 8);
+        pacer.passDone(20 * kMs, 20 * kMs + kMs / 10); // then a cheap one: the wait shrinks
+        QCOMPARE(pacer.gapNs(), 9 * kMs / 10);
+    }
+
+    // --ws-coalesce-ms 0: never waits, however costly the passes.
+    void capZeroNeverWaits()
+    {
+        WritePacer pacer(0);
+        pacer.passDone(0, 50 * kMs);
+        QCOMPARE(pacer.gapNs(), qint64(0));
+        QCOMPARE(pacer.delayNs(50 * kMs), qint64(0));
+        QCOMPARE(pacer.capMs(), 0);
+    }
+
+    // A pass that seems to end before it began (a clock that must not run backwards) gives
+    // no negative wait.
+    void noNegativeTimes()
+    {
+        WritePacer pacer(8);
+        pacer.passDone(10 * kMs, 9 * kMs);
+        QCOMPARE(pacer.gapNs(), qint64(0));
+        QCOMPARE(pacer.delayNs(9 * kMs), qint64(0));
+        QCOMPARE(pacer.delayNs(11 * kMs), qint64(0));
+    }
+};
+
+QTEST_APPLESS_MAIN(TestWritePacer)
+#include "tst_writepacer.moc"
