@@ -23,9 +23,11 @@
 
 #include <QApplication>
 #include <QCheckBox>
+#include <QFontMetrics>
 #include <QLibraryInfo>
 #include <QListWidget>
 #include <QSettings>
+#include <QSslSocket>
 #include <QTimer>
 
 using namespace Qt::StringLiterals;
@@ -122,6 +124,31 @@ QString AppController::applyTrust(const QString &file)
     return {};
 }
 
+namespace {
+
+// While the server checks the password (argon2id: most of the login's round trip) the GUI
+// thread only waits. What the window and the sockets need first is loaded then, not after the
+// answer, when it would delay going live (issue 17 item 6). Once per process; queued behind
+// the login request, which the network thread then sends meanwhile. GUI thread.
+void warmUpWhileLoggingIn()
+{
+    static bool done = false;
+    if (done)
+        return;
+    done = true;
+    // QWebSocket's constructor reads the default TLS configuration, which loads the TLS
+    // backend (OpenSSL), even for ws://.
+    QSslSocket::supportsSsl();
+    // The font database (fontconfig) behind the window's first fontMetrics(), and the bold
+    // face of the titles.
+    QFont bold = QApplication::font();
+    bold.setWeight(QFont::DemiBold);
+    (void)QFontMetrics(QApplication::font()).height();
+    (void)QFontMetrics(bold).horizontalAdvance(u"CrewDeck"_s);
+}
+
+} // namespace
+
 void AppController::loginDirect(const QUrl &url, const QString &email, const QString &password,
                                 const QString &serverText)
 {
@@ -149,6 +176,8 @@ void AppController::loginDirect(const QUrl &url, const QString &email, const QSt
                      s.setValue(u"login/email"_s, email);
                      onLoggedIn();
                  });
+    // After the request: it goes out first.
+    QTimer::singleShot(0, this, &warmUpWhileLoggingIn);
 }
 
 bool AppController::openOffline(const QUrl &url, const QString &email, const QString &password)
