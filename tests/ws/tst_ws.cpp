@@ -360,9 +360,9 @@ private:
         // TCP) and the QIODevice path a QSslSocket takes (see main()).
         config.takeDescriptors = !m_viaDevice;
         // The descriptor pass paces new frames as the server does by default
-        // (--ws-coalesce-ms 8); the device pass writes every pass at once.
+        // (--ws-coalesce-ms 3); the device pass writes every pass at once.
         if (!m_viaDevice && config.coalesceMs == 0)
-            config.coalesceMs = 8;
+            config.coalesceMs = 3;
         m_source = std::make_unique<MemEventSource>();
         m_auth = std::make_unique<MemAuthority>();
         m_auth->runOrg = {{u"r1"_s, u"o1"_s}, {u"r2"_s, u"o2"_s}, {u"rdone"_s, u"o1"_s}};

@@ -549,7 +549,7 @@ serve options (each also read from CREWDECK_<FLAG>, e.g. CREWDECK_LISTEN; the fl
   --ws-heartbeat-seconds N      mission socket heartbeat (default 45)
   --ws-ring-mb N                MiB of recent frames kept for all sockets (default 32)
   --ws-coalesce-ms N            the most a new frame waits to share a write with the next
-                                ones when write passes are costly (default 8; 0 = never)
+                                ones when write passes are costly (default 3; 0 = never)
   --max-concurrent-runs N       runs executed at once (default: number of CPU threads)
   --max-connections N           open connections at most (default: 90% of the descriptor
                                 limit, raised to the hard limit at start)

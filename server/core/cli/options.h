@@ -29,7 +29,7 @@ struct ServerConfig
     bool demo = false;
     int wsHeartbeatSeconds = 45;
     int wsRingMb = 32;         // the gateway's shared ring of recent frames (all sockets)
-    int wsCoalesceMs = 8;      // the gateway's WritePacer cap (server/ws/writepacer.h)
+    int wsCoalesceMs = 3;      // the gateway's WritePacer cap (server/ws/writepacer.h)
     int maxConcurrentRuns = 1; // default QThread::idealThreadCount()
     // ---- limits that keep everyone served (docs/deploy.md, "Limits")
     int maxConnections = 0; // 0 = 90% of the (raised) RLIMIT_NOFILE
