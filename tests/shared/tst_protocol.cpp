@@ -173,6 +173,17 @@ private Q_SLOTS:
         QVERIFY(!parseRfc3339(u"2026-11-25T20:31:07"_s)); // no zone
         QVERIFY(!parseRfc3339(u"yesterday"_s));
         QVERIFY(!parseRfc3339(u"2026-13-45T20:31:07Z"_s));
+        // The canonical shape (read without the general parser) agrees with the general one,
+        // and out-of-range values in that shape are still refused.
+        QCOMPARE(t("2026-11-25T20:31:07.123Z"), t("2026-11-25T20:31:07.1230Z"));
+        QCOMPARE(a.timeSpec(), Qt::UTC);
+        QCOMPARE(a, QDateTime(QDate(2026, 11, 25), QTime(20, 31, 7, 123), Qt::UTC));
+        QCOMPARE(t("2028-02-29T23:59:59.999Z"),
+                 QDateTime(QDate(2028, 2, 29), QTime(23, 59, 59, 999), Qt::UTC));
+        for (const char *bad :
+             {"2026-02-30T20:31:07.123Z", "2026-11-25T20:60:07.123Z", "2026-11-25T20:31:07.12xZ",
+              "2026-11-25T20:31:07.123X", "2026-1a-25T20:31:07.123Z"})
+            QVERIFY2(!parseRfc3339(QString::fromLatin1(bad)), bad);
     }
 
     void crewRoundTrip()
@@ -485,6 +496,15 @@ private Q_SLOTS:
         QVERIFY(!parseObject("[1]", &err));
         QVERIFY(!parseObject("{\"a\":\"\xff\xfe\"}", &err));
         QVERIFY(err.contains(u"UTF-8"_s));
+        // Overlong, surrogate, truncated: refused; a 4-byte character is fine.
+        for (const char *bad : {"{\"a\":\"\xc0\xaf\"}", "{\"a\":\"\xed\xa0\x80\"}",
+                                "{\"a\":\"\xe2\x82\"}", "{\"a\":\"\xf4\x90\x80\x80\"}"}) {
+            QVERIFY2(!parseObject(bad, &err), bad);
+            QVERIFY(err.contains(u"UTF-8"_s));
+        }
+        const auto emoji = parseObject("{\"a\":\"\xf0\x9f\x98\x80\"}", &err);
+        QVERIFY2(emoji, qPrintable(err));
+        QCOMPARE(emoji->value(u"a"_s).toString(), QString::fromUtf8("\xf0\x9f\x98\x80"));
         const QByteArray injection = "{\"name\":\"\x27; DROP TABLE crews; --\"}";
         const auto parsed = parseObject(injection, &err);
         QVERIFY(parsed);
