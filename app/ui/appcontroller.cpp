@@ -54,6 +54,7 @@ AppController::AppController(QObject *parent)
 
 AppController::~AppController()
 {
+    writeRememberedLogin(); // never went live: the login still succeeded
     tearDownSession();
     delete m_login;
 }
@@ -171,9 +172,10 @@ void AppController::loginDirect(const QUrl &url, const QString &email, const QSt
                          return;
                      }
                      // Remembered like a dialog login: URL and e-mail, never the password.
-                     QSettings s;
-                     s.setValue(u"server/url"_s, url.toString());
-                     s.setValue(u"login/email"_s, email);
+                     // Written once live: a QSettings write syncs the file (with fsync) on
+                     // this thread when the next QSettings opens it, 8-10 ms of the cold
+                     // start otherwise (issue 17).
+                     m_rememberLogin = {url.toString(), email};
                      onLoggedIn();
                  });
     // After the request: it goes out first.
@@ -382,6 +384,16 @@ void AppController::buildWindow()
     Q_EMIT mainWindowShown();
 }
 
+void AppController::writeRememberedLogin()
+{
+    if (!m_rememberLogin)
+        return;
+    QSettings s;
+    s.setValue(u"server/url"_s, m_rememberLogin->first);
+    s.setValue(u"login/email"_s, m_rememberLogin->second);
+    m_rememberLogin.reset();
+}
+
 void AppController::tearDownSession()
 {
     m_offline->stopRecording(); // the last state into the cache, while it is all still here
@@ -409,6 +421,7 @@ void AppController::returnToLogin(const QString &message)
     if (!m_session->isLoggedIn() && !m_window)
         return; // several calls failing at once: one return is enough
     qCInfo(lcUi) << "session ended, back to login";
+    writeRememberedLogin();
     m_offline->stopRetrying();
     const QString email = m_cached ? m_cached->user.email : m_session->user().email;
     m_offlineSince = {};
@@ -460,6 +473,7 @@ void AppController::checkLive()
 {
     if (!m_liveAnnounced && isDashboardLive()) {
         m_liveAnnounced = true;
+        writeRememberedLogin();
         Q_EMIT dashboardLive();
     }
 }

@@ -153,6 +153,8 @@ private:
     void addLivePages();
     void tearDownSession();
     void checkLive();
+    // Writes the last direct login's URL and e-mail into the settings (see loginDirect).
+    void writeRememberedLogin();
     // Trusts the system CAs plus `file` (empty: none) for every new TLS connection; the
     // reason (for the user) when the file cannot be used.
     QString applyTrust(const QString &file);
@@ -185,6 +187,7 @@ private:
     int m_backoffBaseMs = 500;
     int m_backoffCapMs = 20000;
     bool m_liveAnnounced = false;
+    std::optional<std::pair<QString, QString>> m_rememberLogin; // URL, e-mail; not written yet
 };
 
 } // namespace crewdeck::ui
