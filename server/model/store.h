@@ -169,32 +169,12 @@ public:
     // queued -> running (no effect on a run in any other state).
     virtual void markRunStarted(const QString &runId, qint64 nowMs) = 0;
     // queued -> running as a compare-and-set: true only for the one caller that moved it, so
-    // a run handed to several workers (a redelivered stream entry) never runs twice. This
-    // default is atomic only for a single writer; SQL stores override it with one UPDATE.
-    virtual bool claimRun(const QString &runId, qint64 nowMs)
-    {
-        const auto job = runJob(runId);
-        if (!job)
-            return false;
-        const auto current = run(job->orgId, runId);
-        if (!current || current->status != RunState::Queued)
-            return false;
-        markRunStarted(runId, nowMs);
-        return true;
-    }
+    // a run handed to several workers (a redelivered stream entry) never runs twice (SqlStore:
+    // one conditional UPDATE).
+    virtual bool claimRun(const QString &runId, qint64 nowMs) = 0;
     // queued -> cancelled as a compare-and-set: false when the run is not queued any more
-    // (a worker claimed it: cancel it where it runs instead). Same caveat as claimRun().
-    virtual bool cancelQueuedRun(const QString &runId, qint64 nowMs)
-    {
-        const auto job = runJob(runId);
-        if (!job)
-            return false;
-        const auto current = run(job->orgId, runId);
-        if (!current || current->status != RunState::Queued)
-            return false;
-        markRunFinished(runId, RunState::Cancelled, nowMs);
-        return true;
-    }
+    // (a worker claimed it: cancel it where it runs instead).
+    virtual bool cancelQueuedRun(const QString &runId, qint64 nowMs) = 0;
     // queued/running -> `status` (no effect on a final run). duration_ms = finish - start;
     // null for a run that never started (cancelled while queued).
     // Moves a queued or running run to a final status; true when this call moved it (a second

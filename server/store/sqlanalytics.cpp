@@ -254,16 +254,11 @@ bool SqlStore::runTotals(const SeriesGrid &g,
                  rawPart + u") AS t GROUP BY b ORDER BY b"_s,
              {g.first, g.width, text(g.orgId), g.fromTs, hourFrom, g.first, g.width, text(g.orgId),
               hourFrom, hourTo, g.first, g.width, text(g.orgId), hourTo, g.toTs});
-    if (!q)
-        return false;
-    while (q->next()) {
-        const qint64 i = g.indexOf(q->value(0));
-        if (i < 0)
-            continue;
-        const Row r(*q);
+    const bool ok = forEachBucketRow(std::move(q), g, [&out](qint64 i, const Row &r) {
         out[i] = RunTotals{r.i64(1), r.i64(2), r.i64(3), r.i64(4), r.i64(5)};
-    }
-    q.reset();
+    });
+    if (!ok)
+        return false;
     for (qint64 i = 0; i < g.count; ++i)
         perBucket(i, out.at(i));
     return true;
@@ -362,22 +357,19 @@ bool SqlStore::latencySeries(const SeriesGrid &g, QList<TimeseriesPoint> &points
                 " WHERE rn = (cnt * 50 + 99) / 100 OR rn = (cnt * 95 + 99) / 100"
                 " ORDER BY b, rn"_s,
             {first, width, text(g.orgId), lo, hi});
-        if (!q)
-            return false;
-        while (q->next()) {
-            const qint64 b = g.indexOf(q->value(0));
-            if (b < 0)
-                continue;
-            const qint64 rn = int64Of(q->value(1));
-            const qint64 cnt = int64Of(q->value(2));
-            const double d = double(int64Of(q->value(3)));
+        const bool ok = forEachBucketRow(std::move(q), g, [&](qint64 b, const Row &r) {
+            const qint64 rn = r.i64(1);
+            const qint64 cnt = r.i64(2);
+            const double d = double(r.i64(3));
             TimeseriesPoint &p = points[b];
             counted[size_t(b)] = cnt;
             if (rn == (cnt * 50 + 99) / 100)
                 p.value = d;
             if (rn == (cnt * 95 + 99) / 100)
                 p.extra = QJsonObject{{u"p95"_s, d}};
-        }
+        });
+        if (!ok)
+            return false;
         i = j;
     }
     // Remember the closed buckets just computed (empty ones too). Best effort: a failure
@@ -430,16 +422,13 @@ bool SqlStore::c7tSeries(const SeriesGrid &g, QList<TimeseriesPoint> &points)
                  bucketExpr(u"at"_s) + u" AS b, kind, amount_micros FROM ("_s + effective +
                  u") AS e WHERE at >= ? AND at < ?) AS t GROUP BY b ORDER BY b"_s,
              {g.first, g.width, text(g.orgId), g.fromTs, g.toTs});
-    if (!q)
+    const bool ok = forEachBucketRow(std::move(q), g, [&](qint64 i, const Row &r) {
+        delta[i] = r.i64(1);
+        spent[i] = -r.i64(2);
+        earned[i] = r.i64(3);
+    });
+    if (!ok)
         return false;
-    while (q->next()) {
-        const qint64 i = g.indexOf(q->value(0));
-        if (i < 0)
-            continue;
-        delta[i] = int64Of(q->value(1));
-        spent[i] = -int64Of(q->value(2));
-        earned[i] = int64Of(q->value(3));
-    }
     qint64 balance = opening;
     for (qint64 i = 0; i < g.count; ++i) {
         balance += delta[i];

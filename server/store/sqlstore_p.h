@@ -95,6 +95,22 @@ auto collect(std::optional<SqlStore::Stmt> q, Fn fromRow, bool *ok = nullptr)
     return out;
 }
 
+// The rows of a bucketed timeseries query (column 0: the bucket) through `perRow(i, row)`,
+// `i` being the bucket's index in `grid` (a SqlStore::SeriesGrid); rows outside the grid are
+// skipped. False when the statement failed. The statement is finished on return.
+template <typename Grid, typename Fn>
+bool forEachBucketRow(std::optional<SqlStore::Stmt> q, const Grid &grid, Fn perRow)
+{
+    if (!q)
+        return false;
+    while (q->next()) {
+        const qint64 i = grid.indexOf(q->value(0));
+        if (i >= 0)
+            perRow(i, Row(*q));
+    }
+    return true;
+}
+
 // The first element, for lookups by key that load through a list.
 template <typename T> std::optional<T> firstOf(const QList<T> &list)
 {
