@@ -236,26 +236,6 @@ SHA-256-Fingerabdruck: %5</translation>
         <translation>%1 h %2 min</translation>
     </message>
     <message>
-        <source>Run %1</source>
-        <translation>Lauf %1</translation>
-    </message>
-    <message>
-        <source>Crew</source>
-        <translation>Crew</translation>
-    </message>
-    <message>
-        <source>Status</source>
-        <translation>Status</translation>
-    </message>
-    <message>
-        <source>Duration</source>
-        <translation>Dauer</translation>
-    </message>
-    <message>
-        <source>Tokens</source>
-        <translation>Tokens</translation>
-    </message>
-    <message>
         <source>Started</source>
         <translation>Gestartet</translation>
     </message>

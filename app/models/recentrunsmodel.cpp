@@ -6,6 +6,25 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::client {
 
+// The runs table's column behind each of ours (same text, same title but one).
+static RunsModel::Column runsColumn(int column)
+{
+    switch (column) {
+    case RecentRunsModel::CrewColumn:
+        return RunsModel::CrewColumn;
+    case RecentRunsModel::StatusColumn:
+        return RunsModel::StatusColumn;
+    case RecentRunsModel::DurationColumn:
+        return RunsModel::DurationColumn;
+    case RecentRunsModel::TokensColumn:
+        return RunsModel::TokensColumn;
+    case RecentRunsModel::CreatedColumn:
+        return RunsModel::CreatedColumn;
+    default:
+        return RunsModel::ColumnCount;
+    }
+}
+
 RecentRunsModel::RecentRunsModel(QObject *parent) : QAbstractTableModel(parent) {}
 
 int RecentRunsModel::rowCount(const QModelIndex &parent) const
@@ -38,39 +57,12 @@ QVariant RecentRunsModel::data(const QModelIndex &index, int role) const
     const Run &r = m_runs.at(index.row());
     const QString crewName = m_crewNames.value(r.crewId);
     switch (role) {
-    case RunIdRole:
-        return r.id;
-    case CrewIdRole:
-        return r.crewId;
     case CrewNameRole:
         return crewName;
-    case StatusRole:
-        return r.status;
-    case DurationMsRole:
-        return r.durationMs ? QVariant(*r.durationMs) : QVariant();
-    case TokensRole:
-        return r.tokens;
-    case CreatedAtRole:
-        return r.createdAt;
-    case Qt::ToolTipRole:
-        return tr("Run %1").arg(r.id);
     case Qt::DisplayRole:
-        switch (index.column()) {
-        case CrewColumn:
-            return crewName.isEmpty() ? r.crewId : crewName;
-        case StatusColumn:
-            return r.status;
-        case DurationColumn:
-            return r.durationMs ? formatDuration(*r.durationMs) : QString();
-        case TokensColumn:
-            return QLocale().toString(r.tokens);
-        case CreatedColumn:
-            return QLocale().toString(r.createdAt.toLocalTime(), QLocale::ShortFormat);
-        default:
-            return {};
-        }
+        return RunsModel::displayText(r, runsColumn(index.column()), crewName);
     default:
-        return {};
+        return RunsModel::runData(r, role);
     }
 }
 
@@ -78,20 +70,8 @@ QVariant RecentRunsModel::headerData(int section, Qt::Orientation orientation, i
 {
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return QAbstractTableModel::headerData(section, orientation, role);
-    switch (section) {
-    case CrewColumn:
-        return tr("Crew");
-    case StatusColumn:
-        return tr("Status");
-    case DurationColumn:
-        return tr("Duration");
-    case TokensColumn:
-        return tr("Tokens");
-    case CreatedColumn:
-        return tr("Started");
-    default:
-        return {};
-    }
+    // The dashboard calls a run's creation its start.
+    return section == CreatedColumn ? tr("Started") : RunsModel::columnTitle(runsColumn(section));
 }
 
 QHash<int, QByteArray> RecentRunsModel::roleNames() const

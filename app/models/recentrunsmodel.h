@@ -1,4 +1,5 @@
 #pragma once
+#include "app/models/runsmodel.h"
 #include "shared/events.h"
 #include "shared/types.h"
 
@@ -8,7 +9,8 @@
 namespace crewdeck::client {
 
 // The newest runs (newest first), as GET /dashboard/stats returns them, limited to `limit`
-// rows; run_status events update a listed run's status in place. GUI thread.
+// rows; run_status events update a listed run's status in place. Its cells, titles and roles
+// are the runs table's (RunsModel's static helpers). GUI thread.
 class RecentRunsModel : public QAbstractTableModel
 {
     Q_OBJECT
@@ -22,14 +24,15 @@ public:
         ColumnCount
     };
     Q_ENUM(Column)
+    // The runs table's roles (RunsModel::runData() answers them) plus the crew's name.
     enum Role {
-        RunIdRole = Qt::UserRole + 1,
-        CrewIdRole,
-        CrewNameRole,
-        StatusRole,     // run state string
-        DurationMsRole, // qint64, or invalid while unfinished
-        TokensRole,
-        CreatedAtRole, // QDateTime (UTC)
+        RunIdRole = RunsModel::RunIdRole,
+        CrewIdRole = RunsModel::CrewIdRole,
+        StatusRole = RunsModel::StatusRole,         // run state string
+        DurationMsRole = RunsModel::DurationMsRole, // qint64, or invalid while unfinished
+        TokensRole = RunsModel::TokensRole,
+        CreatedAtRole = RunsModel::CreatedAtRole, // QDateTime (UTC)
+        CrewNameRole = RunsModel::StartedAtRole + 1,
     };
     Q_ENUM(Role)
 

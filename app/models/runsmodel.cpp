@@ -25,45 +25,12 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
         return {};
     const Run &r = m_runs.at(index.row());
     switch (role) {
-    case RunIdRole:
-        return r.id;
-    case CrewIdRole:
-        return r.crewId;
-    case StatusRole:
-        return r.status;
-    case DurationMsRole:
-        return r.durationMs ? QVariant(*r.durationMs) : QVariant();
-    case TokensRole:
-        return r.tokens;
-    case CreatedAtRole:
-        return r.createdAt;
-    case StartedAtRole:
-        return r.startedAt;
-    case Qt::ToolTipRole:
-        return tr("Run %1").arg(r.id);
     case Qt::TextAlignmentRole:
         if (index.column() == DurationColumn || index.column() == TokensColumn)
             return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
         return QVariant::fromValue(Qt::AlignLeft | Qt::AlignVCenter);
     case Qt::DisplayRole:
-        switch (index.column()) {
-        case CreatedColumn:
-            return QLocale().toString(r.createdAt.toLocalTime(), QLocale::ShortFormat);
-        case CrewColumn: {
-            const QString name = m_crewNames.value(r.crewId);
-            return name.isEmpty() ? r.crewId : name;
-        }
-        case StatusColumn:
-            return r.status;
-        case DurationColumn:
-            return r.durationMs ? RecentRunsModel::formatDuration(*r.durationMs) : QString();
-        case TokensColumn:
-            return QLocale().toString(r.tokens);
-        case IdColumn:
-            return r.id;
-        default:
-            return {};
-        }
+        return displayText(r, Column(index.column()), m_crewNames.value(r.crewId));
     case Qt::EditRole:
         // Sort keys for a QSortFilterProxyModel.
         switch (index.column()) {
@@ -83,15 +50,57 @@ QVariant RunsModel::data(const QModelIndex &index, int role) const
             return {};
         }
     default:
+        return runData(r, role);
+    }
+}
+
+QVariant RunsModel::runData(const Run &r, int role)
+{
+    switch (role) {
+    case RunIdRole:
+        return r.id;
+    case CrewIdRole:
+        return r.crewId;
+    case StatusRole:
+        return r.status;
+    case DurationMsRole:
+        return r.durationMs ? QVariant(*r.durationMs) : QVariant();
+    case TokensRole:
+        return r.tokens;
+    case CreatedAtRole:
+        return r.createdAt;
+    case StartedAtRole:
+        return r.startedAt;
+    case Qt::ToolTipRole:
+        return tr("Run %1").arg(r.id);
+    default:
         return {};
     }
 }
 
-QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int role) const
+QString RunsModel::displayText(const Run &r, Column column, const QString &crewName)
 {
-    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+    switch (column) {
+    case CreatedColumn:
+        return QLocale().toString(r.createdAt.toLocalTime(), QLocale::ShortFormat);
+    case CrewColumn:
+        return crewName.isEmpty() ? r.crewId : crewName;
+    case StatusColumn:
+        return r.status;
+    case DurationColumn:
+        return r.durationMs ? RecentRunsModel::formatDuration(*r.durationMs) : QString();
+    case TokensColumn:
+        return QLocale().toString(r.tokens);
+    case IdColumn:
+        return r.id;
+    default:
         return {};
-    switch (section) {
+    }
+}
+
+QString RunsModel::columnTitle(Column column)
+{
+    switch (column) {
     case CreatedColumn:
         return tr("Created");
     case CrewColumn:
@@ -107,6 +116,13 @@ QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int rol
     default:
         return {};
     }
+}
+
+QVariant RunsModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    return columnTitle(Column(section));
 }
 
 bool RunsModel::canFetchMore(const QModelIndex &parent) const

@@ -65,6 +65,14 @@ public:
     bool hasMore() const { return m_nextCursor.has_value(); }
     ApiFailure lastFailure() const { return m_failure; }
 
+    // A run's text in `column` and a column's title: the runs table's, and the dashboard's
+    // recent runs show a subset of the same columns (RecentRunsModel). `crewName` empty: the
+    // crew id.
+    static QString displayText(const Run &run, Column column, const QString &crewName);
+    static QString columnTitle(Column column);
+    // A run's value for one of our roles or Qt::ToolTipRole; invalid for any other role.
+    static QVariant runData(const Run &run, int role);
+
     const Run *runAt(int row) const;
     int rowOf(const QString &runId) const;
     bool hasRunningRows() const;

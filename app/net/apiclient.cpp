@@ -35,6 +35,36 @@ static QNetworkRequest jsonRequest(const QUrl &url, int timeoutMs)
     return req;
 }
 
+// The one answer path of the typed calls (GUI thread): a transport or HTTP failure passes
+// through as it is; a body `decode(body, &err)` cannot read becomes a Protocol failure, logged
+// here once.
+template <typename T, typename Decode>
+static std::function<void(const QByteArray &, const ApiFailure &)> decodeWith(ApiCallback<T> done,
+                                                                              Decode decode)
+{
+    return [done = std::move(done), decode = std::move(decode)](const QByteArray &body,
+                                                                const ApiFailure &failure) {
+        ApiResult<T> r;
+        if (failure.kind != ApiFailure::Kind::None) {
+            r.failure = failure;
+            done(r);
+            return;
+        }
+        QString err;
+        r.value = decode(body, &err);
+        if (!r.value) {
+            r.failure.kind = ApiFailure::Kind::Protocol;
+            r.failure.detail = err;
+            r.failure.message =
+                ApiClient::tr(
+                    "The server sent data this version of CrewDeck does not understand (%1).")
+                    .arg(err);
+            qCWarning(lcClient).noquote() << "undecodable answer:" << err;
+        }
+        done(r);
+    };
+}
+
 void ApiClient::login(const QUrl &server, const QString &email, const QString &password,
                       QObject *context, ApiCallback<LoginResponse> done)
 {
@@ -56,14 +86,20 @@ void ApiClient::dashboardStats(QObject *context, ApiCallback<DashboardStats> don
     get(u"/dashboard/stats"_s, {}, context, decodeObject<DashboardStats>(std::move(done)));
 }
 
-void ApiClient::dashboardStats(const QDateTime &from, const QDateTime &to, QObject *context,
-                               ApiCallback<DashboardStats> done)
+// from= and to= of a query (RFC 3339); an invalid bound: the server's default.
+static void addRange(QUrlQuery &q, const QDateTime &from, const QDateTime &to)
 {
-    QUrlQuery q;
     if (from.isValid())
         q.addQueryItem(u"from"_s, toRfc3339(from));
     if (to.isValid())
         q.addQueryItem(u"to"_s, toRfc3339(to));
+}
+
+void ApiClient::dashboardStats(const QDateTime &from, const QDateTime &to, QObject *context,
+                               ApiCallback<DashboardStats> done)
+{
+    QUrlQuery q;
+    addRange(q, from, to);
     get(u"/dashboard/stats"_s, q.toString(QUrl::FullyEncoded), context,
         decodeObject<DashboardStats>(std::move(done)));
 }
@@ -75,10 +111,7 @@ void ApiClient::timeseries(const QString &metric, const QString &bucket, const Q
     q.addQueryItem(u"metric"_s, metric);
     if (!bucket.isEmpty())
         q.addQueryItem(u"bucket"_s, bucket);
-    if (from.isValid())
-        q.addQueryItem(u"from"_s, toRfc3339(from));
-    if (to.isValid())
-        q.addQueryItem(u"to"_s, toRfc3339(to));
+    addRange(q, from, to);
     get(u"/dashboard/timeseries"_s, q.toString(QUrl::FullyEncoded), context,
         decodeObject<Timeseries>(std::move(done)));
 }
@@ -109,10 +142,7 @@ void ApiClient::runs(const RunQuery &query, QObject *context, ApiCallback<RunPag
         q.addQueryItem(u"limit"_s, QString::number(query.limit));
     if (!query.cursor.isEmpty())
         q.addQueryItem(u"cursor"_s, query.cursor);
-    if (query.from.isValid())
-        q.addQueryItem(u"from"_s, toRfc3339(query.from));
-    if (query.to.isValid())
-        q.addQueryItem(u"to"_s, toRfc3339(query.to));
+    addRange(q, query.from, query.to);
     get(u"/runs"_s, q.toString(QUrl::FullyEncoded), context,
         decodeObject<RunPage>(std::move(done)));
 }
@@ -148,44 +178,21 @@ void ApiClient::runEvents(const QString &runId, qint64 since, QObject *context,
     if (since >= 0)
         q.addQueryItem(u"since"_s, QString::number(since));
     get(u"/runs/"_s + pathPart(runId) + u"/events"_s, q.toString(QUrl::FullyEncoded), context,
-        [done = std::move(done)](const QByteArray &body, const ApiFailure &failure) {
-            ApiResult<QList<Event>> r;
-            if (failure.kind != ApiFailure::Kind::None) {
-                r.failure = failure;
-                done(r);
-                return;
-            }
-            QString err;
-            if (const auto obj = parseObject(body, &err)) {
-                if (obj->value(u"events"_s).isArray()) {
-                    const QJsonArray arr = obj->value(u"events"_s).toArray();
-                    QList<Event> events;
-                    events.reserve(arr.size());
-                    for (qsizetype i = 0; i < arr.size(); ++i) {
-                        auto e = Event::fromJson(arr.at(i).toObject(), &err);
-                        if (!e) {
-                            err = u"events[%1].%2"_s.arg(i).arg(err);
-                            events.clear();
-                            break;
-                        }
-                        events.append(std::move(*e));
-                    }
-                    if (events.size() == arr.size())
-                        r.value = std::move(events);
-                } else {
-                    err = u"events: expected an array"_s;
+        decodeWith<QList<Event>>(
+            std::move(done),
+            [](const QByteArray &body, QString *err) -> std::optional<QList<Event>> {
+                const auto obj = parseObject(body, err);
+                if (!obj)
+                    return std::nullopt;
+                if (!obj->value(u"events"_s).isArray()) {
+                    *err = u"events: expected an array"_s;
+                    return std::nullopt;
                 }
-            }
-            if (!r.value) {
-                r.failure.kind = ApiFailure::Kind::Protocol;
-                r.failure.detail = err;
-                r.failure.message =
-                    tr("The server sent data this version of CrewDeck does not understand (%1).")
-                        .arg(err);
-                qCWarning(lcClient).noquote() << "undecodable answer:" << err;
-            }
-            done(r);
-        });
+                auto events = listFromJson<Event>(obj->value(u"events"_s).toArray(), err);
+                if (!events)
+                    *err = u"events"_s + *err;
+                return events;
+            }));
 }
 
 void ApiClient::createCrew(const CreateCrewRequest &request, QObject *context,
@@ -399,50 +406,18 @@ ApiFailure ApiClient::failureFor(QNetworkReply *reply, const QByteArray &body, b
 
 template <typename T> ApiClient::RawHandler ApiClient::decodeObject(ApiCallback<T> done)
 {
-    return [done = std::move(done)](const QByteArray &body, const ApiFailure &failure) {
-        ApiResult<T> r;
-        if (failure.kind != ApiFailure::Kind::None) {
-            r.failure = failure;
-            done(r);
-            return;
-        }
-        QString err;
-        if (const auto obj = parseObject(body, &err))
-            r.value = T::fromJson(*obj, &err);
-        if (!r.value) {
-            r.failure.kind = ApiFailure::Kind::Protocol;
-            r.failure.detail = err;
-            r.failure.message =
-                tr("The server sent data this version of CrewDeck does not understand (%1).")
-                    .arg(err);
-            qCWarning(lcClient).noquote() << "undecodable answer:" << err;
-        }
-        done(r);
-    };
+    return decodeWith<T>(std::move(done), [](const QByteArray &body, QString *err) {
+        const auto obj = parseObject(body, err);
+        return obj ? T::fromJson(*obj, err) : std::nullopt;
+    });
 }
 
 template <typename T> ApiClient::RawHandler ApiClient::decodeArray(ApiCallback<QList<T>> done)
 {
-    return [done = std::move(done)](const QByteArray &body, const ApiFailure &failure) {
-        ApiResult<QList<T>> r;
-        if (failure.kind != ApiFailure::Kind::None) {
-            r.failure = failure;
-            done(r);
-            return;
-        }
-        QString err;
-        if (const auto arr = parseArray(body, &err))
-            r.value = listFromJson<T>(*arr, &err);
-        if (!r.value) {
-            r.failure.kind = ApiFailure::Kind::Protocol;
-            r.failure.detail = err;
-            r.failure.message =
-                tr("The server sent data this version of CrewDeck does not understand (%1).")
-                    .arg(err);
-            qCWarning(lcClient).noquote() << "undecodable answer:" << err;
-        }
-        done(r);
-    };
+    return decodeWith<QList<T>>(std::move(done), [](const QByteArray &body, QString *err) {
+        const auto arr = parseArray(body, err);
+        return arr ? listFromJson<T>(*arr, err) : std::nullopt;
+    });
 }
 
 } // namespace crewdeck::client

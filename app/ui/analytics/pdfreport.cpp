@@ -27,6 +27,19 @@ constexpr int PageWidth = 794;
 constexpr int PageHeight = 1123;
 constexpr int Footer = 30;
 
+// The page inside its margins.
+constexpr QRect pageContent()
+{
+    return QRect(Margin, Margin, PageWidth - 2 * Margin, PageHeight - 2 * Margin);
+}
+
+QFont sized(QFont f, qreal pointSize, bool bold)
+{
+    f.setPointSizeF(pointSize);
+    f.setBold(bold);
+    return f;
+}
+
 QString localTime(const QDateTime &t)
 {
     return t.isValid() ? QLocale().toString(t.toLocalTime(), QLocale::ShortFormat) : QString();
@@ -106,19 +119,14 @@ void PdfReport::step()
 void PdfReport::drawSummaryPage()
 {
     QPainter &p = *m_painter;
-    const QRect content(Margin, Margin, PageWidth - 2 * Margin, PageHeight - 2 * Margin);
-    QFont title = p.font();
-    title.setPointSizeF(18);
-    title.setBold(true);
-    p.setFont(title);
+    const QRect content = pageContent();
+    p.setFont(sized(p.font(), 18, true));
     p.setPen(Qt::black);
     int y = content.top();
     p.drawText(QRect(content.left(), y, content.width(), 32), Qt::AlignLeft | Qt::AlignVCenter,
                m_content.title);
     y += 36;
-    QFont body = p.font();
-    body.setPointSizeF(10);
-    body.setBold(false);
+    const QFont body = sized(p.font(), 10, false);
     p.setFont(body);
     const QString rangeText = tr("Range: %1 to %2 (%3 buckets)")
                                   .arg(localTime(m_content.range.from),
@@ -140,11 +148,8 @@ void PdfReport::drawSummaryPage()
     };
     const int boxW = (content.width() - 2 * 12) / 3;
     const int boxH = 52;
-    QFont small = body;
-    small.setPointSizeF(8);
-    QFont big = body;
-    big.setPointSizeF(14);
-    big.setBold(true);
+    const QFont small = sized(body, 8, false);
+    const QFont big = sized(body, 14, true);
     for (int i = 0; i < figures.size(); ++i) {
         const QRect box(content.left() + (i % 3) * (boxW + 12), y + (i / 3) * (boxH + 10), boxW,
                         boxH);
@@ -209,11 +214,8 @@ void PdfReport::drawSummaryPage()
 void PdfReport::drawTablePage(int tablePage)
 {
     QPainter &p = *m_painter;
-    const QRect content(Margin, Margin, PageWidth - 2 * Margin, PageHeight - 2 * Margin);
-    QFont head = p.font();
-    head.setPointSizeF(12);
-    head.setBold(true);
-    p.setFont(head);
+    const QRect content = pageContent();
+    p.setFont(sized(p.font(), 12, true));
     p.setPen(Qt::black);
     const int rows = rowsPerPage();
     const int first = tablePage * rows;
@@ -235,17 +237,14 @@ void PdfReport::drawTablePage(int tablePage)
                                            : content.right();
         return QRect(x0 + 2, y, x1 - x0 - 6, RowHeight);
     };
-    QFont small = p.font();
-    small.setPointSizeF(8);
-    small.setBold(true);
+    const QFont small = sized(p.font(), 8, true);
     p.setFont(small);
     int y = content.top() + TableTop - RowHeight - 4;
     for (int c = 0; c < titles.size(); ++c)
         p.drawText(colRect(c, y), Qt::AlignLeft | Qt::AlignVCenter, titles.at(c));
     p.setPen(QColor(0x99, 0x99, 0x99));
     p.drawLine(content.left(), y + RowHeight + 1, content.right(), y + RowHeight + 1);
-    small.setBold(false);
-    p.setFont(small);
+    p.setFont(sized(small, 8, false));
     y = content.top() + TableTop;
     if (m_content.runs.isEmpty()) {
         p.setPen(Qt::black);

@@ -35,38 +35,27 @@ StepEditor::StepEditor(QWidget *parent) : QWidget(parent)
     h->addWidget(m_tool);
 
     m_params = new QStackedWidget(this);
-    auto *git = new QWidget(m_params);
-    auto *gl = new QHBoxLayout(git);
-    gl->setContentsMargins(0, 0, 0, 0);
-    m_url = new QLineEdit(git);
-    m_url->setObjectName(u"urlEdit"_s);
-    m_url->setPlaceholderText(tr("Repository URL"));
-    m_ref = new QLineEdit(git);
-    m_ref->setObjectName(u"refEdit"_s);
-    m_ref->setPlaceholderText(tr("Ref (optional)"));
-    gl->addWidget(m_url, 3);
-    gl->addWidget(m_ref, 1);
-    auto *pytest = new QWidget(m_params);
-    auto *pl = new QHBoxLayout(pytest);
-    pl->setContentsMargins(0, 0, 0, 0);
-    m_args = new QLineEdit(pytest);
-    m_args->setObjectName(u"argsEdit"_s);
-    m_args->setPlaceholderText(tr("Arguments, e.g. -q -k \"fast and not slow\""));
-    m_path = new QLineEdit(pytest);
-    m_path->setObjectName(u"pathEdit"_s);
-    m_path->setPlaceholderText(tr("Path (optional)"));
-    pl->addWidget(m_args, 3);
-    pl->addWidget(m_path, 1);
-    auto *script = new QWidget(m_params);
-    auto *sl = new QHBoxLayout(script);
-    sl->setContentsMargins(0, 0, 0, 0);
-    m_command = new QLineEdit(script);
-    m_command->setObjectName(u"commandEdit"_s);
-    m_command->setPlaceholderText(tr("Shell command"));
-    sl->addWidget(m_command);
-    m_params->addWidget(git);
-    m_params->addWidget(pytest);
-    m_params->addWidget(script);
+    // One panel of parameter fields per tool, in the tool combo's order; the first field
+    // takes the room (stretch 3 against 1).
+    auto panel = [this](const QList<QLineEdit **> &fields, const QStringList &names,
+                        const QStringList &placeholders) {
+        auto *w = new QWidget(m_params);
+        auto *l = new QHBoxLayout(w);
+        l->setContentsMargins(0, 0, 0, 0);
+        for (qsizetype i = 0; i < fields.size(); ++i) {
+            auto *e = new QLineEdit(w);
+            e->setObjectName(names.at(i));
+            e->setPlaceholderText(placeholders.at(i));
+            l->addWidget(e, fields.size() > 1 ? (i == 0 ? 3 : 1) : 0);
+            *fields.at(i) = e;
+        }
+        m_params->addWidget(w);
+    };
+    panel({&m_url, &m_ref}, {u"urlEdit"_s, u"refEdit"_s},
+          {tr("Repository URL"), tr("Ref (optional)")});
+    panel({&m_args, &m_path}, {u"argsEdit"_s, u"pathEdit"_s},
+          {tr("Arguments, e.g. -q -k \"fast and not slow\""), tr("Path (optional)")});
+    panel({&m_command}, {u"commandEdit"_s}, {tr("Shell command")});
     h->addWidget(m_params, 1);
 
     m_agent = new QComboBox(this);
