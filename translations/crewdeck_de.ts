@@ -334,6 +334,61 @@ SHA-256-Fingerabdruck: %5</translation>
     </message>
 </context>
 <context>
+    <name>crewdeck::ui::AnalyticsCharts</name>
+    <message>
+        <source>Runs</source>
+        <translation>Läufe</translation>
+    </message>
+    <message>
+        <source>Succeeded</source>
+        <translation>Erfolgreich</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>Fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>Success rate</source>
+        <translation>Erfolgsquote</translation>
+    </message>
+    <message>
+        <source>Success rate (%)</source>
+        <translation>Erfolgsquote (%)</translation>
+    </message>
+    <message>
+        <source>Latency</source>
+        <translation>Latenz</translation>
+    </message>
+    <message>
+        <source>p50 (ms)</source>
+        <translation>p50 (ms)</translation>
+    </message>
+    <message>
+        <source>p95 (ms)</source>
+        <translation>p95 (ms)</translation>
+    </message>
+    <message>
+        <source>Tokens</source>
+        <translation>Tokens</translation>
+    </message>
+    <message>
+        <source>C7T ledger</source>
+        <translation>C7T-Buchungen</translation>
+    </message>
+    <message>
+        <source>Balance</source>
+        <translation>Kontostand</translation>
+    </message>
+    <message>
+        <source>Spent</source>
+        <translation>Ausgegeben</translation>
+    </message>
+    <message>
+        <source>Earned</source>
+        <translation>Verdient</translation>
+    </message>
+</context>
+<context>
     <name>crewdeck::ui::AnalyticsPage</name>
     <message>
         <source>Last 24 hours</source>
@@ -414,58 +469,6 @@ SHA-256-Fingerabdruck: %5</translation>
     <message>
         <source>Updated %1</source>
         <translation>Aktualisiert %1</translation>
-    </message>
-    <message>
-        <source>Runs</source>
-        <translation>Läufe</translation>
-    </message>
-    <message>
-        <source>Succeeded</source>
-        <translation>Erfolgreich</translation>
-    </message>
-    <message>
-        <source>Failed</source>
-        <translation>Fehlgeschlagen</translation>
-    </message>
-    <message>
-        <source>Success rate</source>
-        <translation>Erfolgsquote</translation>
-    </message>
-    <message>
-        <source>Success rate (%)</source>
-        <translation>Erfolgsquote (%)</translation>
-    </message>
-    <message>
-        <source>Latency</source>
-        <translation>Latenz</translation>
-    </message>
-    <message>
-        <source>p50 (ms)</source>
-        <translation>p50 (ms)</translation>
-    </message>
-    <message>
-        <source>p95 (ms)</source>
-        <translation>p95 (ms)</translation>
-    </message>
-    <message>
-        <source>Tokens</source>
-        <translation>Tokens</translation>
-    </message>
-    <message>
-        <source>C7T ledger</source>
-        <translation>C7T-Buchungen</translation>
-    </message>
-    <message>
-        <source>Balance</source>
-        <translation>Kontostand</translation>
-    </message>
-    <message>
-        <source>Spent</source>
-        <translation>Ausgegeben</translation>
-    </message>
-    <message>
-        <source>Earned</source>
-        <translation>Verdient</translation>
     </message>
     <message>
         <source>The start must be before the end.</source>

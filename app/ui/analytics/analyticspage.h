@@ -8,15 +8,12 @@
 #include <functional>
 
 class QAction;
-class QChart;
 class QChartView;
 class QComboBox;
 class QDateTimeEdit;
 class QLabel;
 class QPushButton;
 class QXYSeries;
-class QValueAxis;
-class QDateTimeAxis;
 
 namespace crewdeck::client {
 class ApiClient;
@@ -29,13 +26,14 @@ struct Event;
 
 namespace crewdeck::ui {
 
+class AnalyticsCharts;
 class PdfExporter;
 
-// Analytics: runs per bucket (succeeded/failed stacked areas), success rate, latency p50/p95,
-// tokens and the C7T ledger over a date range chosen with presets (24 h, 7 d, 30 d, 90 d) or
-// two date-time edits. Refreshes every refreshInterval() and, debounced, when a crew signal
-// arrives on the mission socket; series are updated in place (QXYSeries::replace) and
-// downsampled to the plot width. Exports runs / ledger CSV and a PDF report. GUI thread.
+// Analytics: the charts (AnalyticsCharts: runs, success rate, latency, tokens, the C7T ledger)
+// over a date range chosen with presets (24 h, 7 d, 30 d, 90 d) or two date-time edits, a
+// summary line, and the exports (runs / ledger CSV, a PDF report). Refreshes every
+// refreshInterval() and, debounced, when a crew signal arrives on the mission socket; redraws
+// the charts at the new width after a resize. GUI thread.
 class AnalyticsPage : public QWidget
 {
     Q_OBJECT
@@ -64,15 +62,13 @@ public:
     // One of DateRange::bucketsFor(current preset); false otherwise.
     bool setBucket(const QString &bucket);
 
-    // Charts by metric (runs, success_rate, latency, tokens, c7t) and series by name:
-    // runs.succeeded, runs.total (succeeded + failed: the top of the stack), success_rate
-    // (percent), latency.p50, latency.p95, tokens, c7t.balance, c7t.spent, c7t.earned.
-    QChartView *chartView(const QString &metric) const { return m_views.value(metric); }
-    QXYSeries *series(const QString &name) const { return m_series.value(name); }
+    // The charts (AnalyticsCharts): by metric (runs, success_rate, latency, tokens, c7t), series
+    // by name (see AnalyticsCharts::series), and the tooltip for the bucket nearest to `x`.
+    QChartView *chartView(const QString &metric) const;
+    QXYSeries *series(const QString &name) const;
+    QString tooltipText(const QString &metric, qint64 x) const;
     QComboBox *presetBox() const { return m_preset; }
     QComboBox *bucketBox() const { return m_bucket; }
-    // The tooltip text for the bucket nearest to `x` (ms since the epoch) of a metric.
-    QString tooltipText(const QString &metric, qint64 x) const;
 
     // Exports (client::RunsCsvExporter, LedgerCsvExporter, PdfExporter); `done(ok, message)`
     // runs on the GUI thread with the file name or the reason. One PDF at a time.
@@ -90,22 +86,13 @@ protected:
     void resizeEvent(QResizeEvent *event) override;
 
 private:
-    struct Plot;
-    void buildCharts();
-    QChartView *makeView(const QString &metric, QChart *chart);
-    void applyMetric(const QString &metric);
-    void applyAll();
-    void updateAxes(const QString &metric, double yMax, double y2Max = -1);
-    void replaceSeries(const QString &name, const QList<QPointF> &points, int columns);
     void onPresetChosen();
     void onBucketChosen();
     void onCustomApplied();
     void syncControls();
     void onEvent(const crewdeck::Event &event);
     void updateSummary();
-    void showHover(const QString &metric, const QPointF &point, bool state);
     void askExport(const QString &kind);
-    int plotColumns(const QString &metric) const;
 
     client::ApiClient *m_api;
     client::AnalyticsData *m_data;
@@ -118,12 +105,7 @@ private:
     QLabel *m_summary;
     QLabel *m_status;
     QPushButton *m_exportButton;
-    QHash<QString, QChartView *> m_views;
-    QHash<QString, QXYSeries *> m_series;
-    QHash<QString, QList<QPointF>> m_raw; // full-resolution points per series name
-    QHash<QString, QDateTimeAxis *> m_xAxes;
-    QHash<QString, QValueAxis *> m_yAxes;
-    QValueAxis *m_c7tRightAxis = nullptr;
+    AnalyticsCharts *m_charts;
     QTimer m_refreshTimer;
     QTimer m_debounce;
     QTimer m_resample;
