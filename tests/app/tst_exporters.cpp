@@ -7,6 +7,7 @@
 #include "app/net/apiclient.h"
 #include "app/net/authsession.h"
 #include "shared/timeutil.h"
+#include "tests/support/apilogin.h"
 #include "tests/support/testserver.h"
 
 #include <QFile>
@@ -50,29 +51,19 @@ void TestExporters::initTestCase()
     const auto user =
         m_server->createUser(u"Acme"_s, u"ann@acme.test"_s, u"admin"_s, u"password123"_s);
     const QString token = m_server->login(u"ann@acme.test"_s, u"password123"_s);
-    const auto crew = m_server->post(
-        u"/crews"_s,
-        QJsonObject{{u"name"_s, EvilName},
-                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s},
-                                                         {u"role"_s, u"builder"_s},
-                                                         {u"tools"_s, QJsonArray{u"script"_s}}}}}},
-        token);
-    QCOMPARE(crew.status, 201);
-    m_crewId = crew.json().value(u"id"_s).toString();
-    server::Store *store = m_server->store();
+    m_crewId = m_server->createCrew(token, EvilName);
+    QVERIFY(!m_crewId.isEmpty());
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (int i = 0; i < Runs; ++i) {
         const qint64 created = now - (i + 1) * 60000;
-        const Run run = store->createRun(user.orgId, m_crewId, QJsonArray{}, 600, created);
+        // Finished straight from the queue: never started.
+        const Run run = m_server->seedRun(user.orgId, m_crewId,
+                                          {.createdMs = created, .finishedMs = created + 1000});
         QVERIFY(!run.id.isEmpty());
-        store->markRunFinished(run.id, RunState::Succeeded, created + 1000);
     }
     m_session = new AuthSession(this);
     m_api = new ApiClient(m_session, this);
-    bool done = false;
-    m_api->login(m_server->baseUrl(), u"ann@acme.test"_s, u"password123"_s, this,
-                 [&done](const ApiResult<LoginResponse> &r) { done = r.ok(); });
-    QTRY_VERIFY_WITH_TIMEOUT(done, 20000);
+    QVERIFY(testsupport::loginApi(*m_api, *m_server, u"ann@acme.test"_s, u"password123"_s));
 }
 
 void TestExporters::cleanupTestCase()

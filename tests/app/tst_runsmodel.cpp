@@ -4,6 +4,7 @@
 #include "app/net/apiclient.h"
 #include "app/net/authsession.h"
 #include "shared/timeutil.h"
+#include "tests/support/apilogin.h"
 #include "tests/support/testserver.h"
 
 #include <QAbstractItemModelTester>
@@ -86,10 +87,7 @@ void TestRunsModel::initTestCase()
 
     m_session = new AuthSession(this);
     m_api = new ApiClient(m_session, this);
-    bool done = false;
-    m_api->login(m_server->baseUrl(), u"ann@acme.test"_s, u"password123"_s, this,
-                 [&done](const ApiResult<LoginResponse> &r) { done = r.ok(); });
-    QTRY_VERIFY_WITH_TIMEOUT(done, 20000);
+    QVERIFY(testsupport::loginApi(*m_api, *m_server, u"ann@acme.test"_s, u"password123"_s));
 }
 
 void TestRunsModel::cleanupTestCase()

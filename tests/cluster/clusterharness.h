@@ -160,18 +160,6 @@ public:
 
     static QUrl url(quint16 port) { return QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)); }
 
-    static bool waitHealthy(quint16 port)
-    {
-        HttpClient http(url(port));
-        QDeadlineTimer deadline(60000);
-        while (!deadline.hasExpired()) {
-            if (http.request("GET", QStringLiteral("/healthz"), {}, {}, {}, 2000).status == 200)
-                return true;
-            QTest::qWait(100);
-        }
-        return false;
-    }
-
     static int readyz(quint16 port)
     {
         HttpClient http(url(port));

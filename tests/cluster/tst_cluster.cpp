@@ -4,23 +4,11 @@
 // SIGKILLed for 10 s mid-run. Finally the cross-node print -> receive latency is measured.
 // Everything (the test, its sockets and its HTTP client) runs on the test's main thread; the
 // servers, Redis and PostgreSQL are child processes. The binary comes from CREWDECK_SERVER_BIN.
-#include "tests/live/livesocket.h"
-#include "tests/support/pgserver.h"
-#include "tests/support/processutil.h"
-#include "tests/support/redisserver.h"
-#include "tests/support/testserver.h"
+#include "tests/cluster/clusterharness.h"
 
-#include <QDeadlineTimer>
-#include <QFile>
 #include <QFileInfo>
-#include <QProcess>
-#include <QRandomGenerator>
-#include <QTcpServer>
-#include <QTemporaryDir>
-#include <QtTest>
 #include <algorithm>
 #include <chrono>
-#include <memory>
 
 using namespace crewdeck::testsupport;
 using namespace Qt::StringLiterals;
@@ -32,16 +20,6 @@ QList<QJsonObject> onlyRun(const QList<QJsonObject> &events, const QString &runI
     QList<QJsonObject> out;
     for (const auto &e : events) {
         if (e.value(u"run_id"_s).toString() == runId)
-            out.append(e);
-    }
-    return out;
-}
-
-QList<QJsonObject> ofType(const QList<QJsonObject> &events, const QString &type)
-{
-    QList<QJsonObject> out;
-    for (const auto &e : events) {
-        if (e.value(u"type"_s).toString() == type)
             out.append(e);
     }
     return out;
@@ -65,25 +43,6 @@ qint64 nowNs()
         .count();
 }
 
-// One crewdeck-server child process; its output goes to a file in its data dir.
-struct Node
-{
-    QString name;
-    QString role;
-    quint16 port = 0;
-    QString dataDir;
-    QString logPath;
-    std::unique_ptr<QProcess> process;
-
-    QString logTail(qsizetype n = 4000) const
-    {
-        QFile f(logPath);
-        if (!f.open(QIODevice::ReadOnly))
-            return {};
-        return QString::fromUtf8(f.readAll().right(n));
-    }
-};
-
 } // namespace
 
 class TestCluster : public QObject
@@ -100,259 +59,89 @@ private Q_SLOTS:
     void crossNodeLatency();
 
 private:
-    bool startNode(Node &node, int attempts = 5);
-    bool waitHealthy(quint16 port);
-    int readyz(quint16 port);
-    QString createCrew(quint16 port, const QString &name);
-    QString submitRun(quint16 port, const QString &crewId, const QString &command);
-    // Every event of a run through GET /runs/{id}/events on `port` (paged with since).
-    QList<QJsonObject> restEvents(quint16 port, const QString &runId);
-    QString runStatus(quint16 port, const QString &runId);
     // The current worker node (node3, or node4 once node3 was killed).
-    Node &worker() { return m_worker4 && m_worker4->process ? *m_worker4 : m_node3; }
+    ClusterNode &worker() { return m_worker4 && m_worker4->process ? *m_worker4 : m_node3; }
     void dumpLogs();
 
-    QString m_bin;
-    std::unique_ptr<QTemporaryDir> m_dir;
-    RedisServer m_redis;
-    std::unique_ptr<crewdeck::test::PgServer> m_pg;
-    QString m_secretFile;
-    Node m_node1, m_node2, m_node3;
-    std::unique_ptr<Node> m_worker4;
-    QString m_token;
+    ClusterHarness m_cluster;
+    ClusterNode m_node1{u"node1"_s, u"api"_s};
+    ClusterNode m_node2{u"node2"_s, u"api"_s};
+    ClusterNode m_node3{u"node3"_s, u"worker"_s};
+    std::unique_ptr<ClusterNode> m_worker4;
 };
 
 void TestCluster::initTestCase()
 {
-    m_bin = qEnvironmentVariable("CREWDECK_SERVER_BIN");
-    if (m_bin.isEmpty())
-        QSKIP("CREWDECK_SERVER_BIN is not set (run through ctest)");
-    QVERIFY2(QFileInfo(m_bin).isExecutable(), qPrintable(m_bin));
-    if (!RedisServer::isAvailable())
-        QSKIP(qPrintable(RedisServer::unavailableReason()));
-    if (crewdeck::test::PgServer::binDir().isEmpty())
-        QSKIP("PostgreSQL is not installed");
-    if (!QFileInfo(u"/usr/bin/python3"_s).isExecutable())
-        QSKIP("/usr/bin/python3 is missing");
-
-    m_dir = std::make_unique<QTemporaryDir>();
-    QVERIFY(m_dir->isValid());
-    QVERIFY2(m_redis.start(), qPrintable(m_redis.errorString()));
-    m_pg = std::make_unique<crewdeck::test::PgServer>();
+    if (const QString why = ClusterHarness::missing(); !why.isEmpty())
+        QSKIP(qPrintable(why));
     QString error;
-    QVERIFY2(m_pg->start(&error), qPrintable(error));
-
-    // One JWT secret for all nodes: a token from one node works on every node.
-    m_secretFile = m_dir->filePath(u"jwt-secret"_s);
-    {
-        QFile f(m_secretFile);
-        QVERIFY(f.open(QIODevice::WriteOnly));
-        QByteArray key(32, Qt::Uninitialized);
-        for (char &c : key)
-            c = char(QRandomGenerator::system()->bounded(256));
-        f.write(key.toBase64());
-        f.setPermissions(QFileDevice::ReadOwner | QFileDevice::WriteOwner);
-    }
-
-    // The org and its admin, straight into the shared database.
-    QProcess useradd;
-    useradd.setProcessEnvironment(cleanEnv());
-    useradd.start(m_bin, {u"useradd"_s, u"--db"_s, m_pg->url(), u"--org"_s, u"acme"_s, u"--email"_s,
-                          u"ops@acme.test"_s, u"--role"_s, u"admin"_s, u"--password-stdin"_s,
-                          u"--data-dir"_s, m_dir->filePath(u"useradd"_s)});
-    QVERIFY(useradd.waitForStarted(10000));
-    useradd.write("cluster-passw0rd\n");
-    useradd.closeWriteChannel();
-    QVERIFY(useradd.waitForFinished(60000));
-    QVERIFY2(useradd.exitCode() == 0, useradd.readAllStandardError().constData());
-
-    const std::pair<Node *, QString> nodes[] = {
-        {&m_node1, u"api"_s}, {&m_node2, u"api"_s}, {&m_node3, u"worker"_s}};
-    int i = 1;
-    for (const auto &[node, role] : nodes) {
-        node->name = u"node%1"_s.arg(i++);
-        node->role = role;
-        QVERIFY2(startNode(*node), qPrintable(node->logTail()));
-    }
-
-    HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(m_node1.port)));
-    const auto r = http.post(u"/auth/login"_s, QJsonObject{{u"email"_s, u"ops@acme.test"_s},
-                                                           {u"password"_s, u"cluster-passw0rd"_s}});
-    QCOMPARE(r.status, 200);
-    m_token = r.json().value(u"access_token"_s).toString();
-    QVERIFY(!m_token.isEmpty());
+    QVERIFY2(m_cluster.start(&error), qPrintable(error));
+    for (ClusterNode *node : {&m_node1, &m_node2, &m_node3})
+        QVERIFY2(m_cluster.startNode(*node), qPrintable(node->logTail()));
+    QVERIFY(m_cluster.login(m_node1.port));
     // The token of node1 works on node2 (same secret), and every node is ready.
-    HttpClient http2(QUrl(u"http://127.0.0.1:%1"_s.arg(m_node2.port)));
-    QCOMPARE(http2.get(u"/crews"_s, m_token).status, 200);
-    for (const Node *n : {&m_node1, &m_node2, &m_node3})
-        QTRY_COMPARE_WITH_TIMEOUT(readyz(n->port), 200, 30000);
+    HttpClient http2(ClusterHarness::url(m_node2.port));
+    QCOMPARE(http2.get(u"/crews"_s, m_cluster.token).status, 200);
+    for (const ClusterNode *n : {&m_node1, &m_node2, &m_node3})
+        QTRY_COMPARE_WITH_TIMEOUT(ClusterHarness::readyz(n->port), 200, 30000);
     // One heartbeat period (2 s) so that every API node has seen the worker announce itself.
     QTest::qWait(2500);
 }
 
 void TestCluster::cleanupTestCase()
 {
-    for (Node *n : {&m_node1, &m_node2, &m_node3, m_worker4.get()}) {
-        if (!n || !n->process || n->process->state() == QProcess::NotRunning)
-            continue;
-        n->process->terminate();
-        if (!n->process->waitForFinished(30000)) {
-            n->process->kill();
-            n->process->waitForFinished(10000);
-        }
+    for (ClusterNode *n : {&m_node1, &m_node2, &m_node3, m_worker4.get()}) {
+        if (n)
+            n->stop();
     }
     if (QTest::currentTestFailed())
         dumpLogs();
-    m_pg.reset();
+    m_cluster.pg.reset();
 }
 
 void TestCluster::dumpLogs()
 {
-    for (const Node *n : {&m_node1, &m_node2, &m_node3, m_worker4.get()}) {
+    for (const ClusterNode *n : {&m_node1, &m_node2, &m_node3, m_worker4.get()}) {
         if (n && n->process)
             qWarning().noquote() << "----" << n->name << "log tail ----\n" << n->logTail();
     }
 }
 
-bool TestCluster::waitHealthy(quint16 port)
-{
-    HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    QDeadlineTimer deadline(60000);
-    while (!deadline.hasExpired()) {
-        if (http.request("GET", u"/healthz"_s, {}, {}, {}, 2000).status == 200)
-            return true;
-        QTest::qWait(100);
-    }
-    return false;
-}
-
-int TestCluster::readyz(quint16 port)
-{
-    HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    return http.request("GET", u"/readyz"_s, {}, {}, {}, 5000).status;
-}
-
-bool TestCluster::startNode(Node &node, int attempts)
-{
-    if (node.dataDir.isEmpty()) {
-        node.dataDir = m_dir->filePath(node.name);
-        node.logPath = m_dir->filePath(node.name + u".log"_s);
-    }
-    for (int attempt = 0; attempt < attempts; ++attempt) {
-        // A port picked and released may be taken by someone else before we bind: pick again.
-        node.port = freePort();
-        node.process = std::make_unique<QProcess>();
-        node.process->setProcessEnvironment(cleanEnv());
-        node.process->setStandardOutputFile(node.logPath, QIODevice::Append);
-        node.process->setStandardErrorFile(node.logPath, QIODevice::Append);
-        node.process->start(m_bin,
-                            {u"serve"_s, u"--listen"_s, u"127.0.0.1:%1"_s.arg(node.port),
-                             u"--data-dir"_s, node.dataDir, u"--db"_s, m_pg->url(), u"--redis"_s,
-                             m_redis.url(), u"--role"_s, node.role, u"--jwt-secret-file"_s,
-                             m_secretFile, u"--python"_s, u"/usr/bin/python3"_s});
-        if (!node.process->waitForStarted(10000))
-            return false;
-        if (waitHealthy(node.port))
-            return true;
-        if (node.process->state() == QProcess::Running) {
-            node.process->kill();
-            node.process->waitForFinished(10000);
-        }
-        qWarning().noquote() << node.name << "did not come up:" << node.logTail(1000);
-    }
-    return false;
-}
-
-QString TestCluster::createCrew(quint16 port, const QString &name)
-{
-    HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    const QJsonObject body{
-        {u"name"_s, name},
-        {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Runner"_s},
-                                             {u"role"_s, u"cluster"_s},
-                                             {u"tools"_s, QJsonArray{u"script"_s}}}}}};
-    const auto r = http.post(u"/crews"_s, body, m_token);
-    if (r.status != 201) {
-        qWarning() << "POST /crews:" << r.status << r.body;
-        return {};
-    }
-    return r.json().value(u"id"_s).toString();
-}
-
-QString TestCluster::submitRun(quint16 port, const QString &crewId, const QString &command)
-{
-    HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    const QJsonObject body{
-        {u"steps"_s, QJsonArray{QJsonObject{{u"tool"_s, u"script"_s},
-                                            {u"params"_s, QJsonObject{{u"command"_s, command}}}}}}};
-    const auto r = http.post(u"/crews/"_s + crewId + u"/runs"_s, body, m_token);
-    if (r.status != 202) {
-        qWarning() << "POST /crews/{id}/runs:" << r.status << r.body;
-        return {};
-    }
-    return r.json().value(u"id"_s).toString();
-}
-
-QList<QJsonObject> TestCluster::restEvents(quint16 port, const QString &runId)
-{
-    HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    QList<QJsonObject> all;
-    qint64 since = 0;
-    for (;;) {
-        const auto r = http.get(u"/runs/%1/events?since=%2"_s.arg(runId).arg(since), m_token);
-        if (r.status != 200) {
-            qWarning() << "GET events:" << r.status << r.body;
-            return {};
-        }
-        const QList<QJsonObject> page = toObjects(r.json().value(u"events"_s).toArray());
-        if (page.isEmpty())
-            return all;
-        all += page;
-        since = page.last().value(u"seq"_s).toInteger();
-    }
-}
-
-QString TestCluster::runStatus(quint16 port, const QString &runId)
-{
-    HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    return http.get(u"/runs/"_s + runId, m_token).json().value(u"status"_s).toString();
-}
-
 // a. Watchers on node1, submission on node2, execution on the worker.
 void TestCluster::crossNodeRun()
 {
-    const QString crew = createCrew(m_node2.port, u"Cross"_s);
+    const QString crew = m_cluster.createCrew(m_node2.port, u"Cross"_s);
     QVERIFY(!crew.isEmpty());
 
     LiveSocket mission, graph;
-    mission.open(m_node1.port, u"/ws/mission"_s, m_token);
-    graph.open(m_node1.port, u"/ws/graph?crew_id="_s + crew, m_token);
+    mission.open(m_node1.port, u"/ws/mission"_s, m_cluster.token);
+    graph.open(m_node1.port, u"/ws/graph?crew_id="_s + crew, m_cluster.token);
     QTRY_VERIFY_WITH_TIMEOUT(mission.connected && graph.connected, 20000);
     QTRY_VERIFY_WITH_TIMEOUT(!mission.ofType(u"snapshot"_s).isEmpty(), 20000);
 
     const QString runId =
-        submitRun(m_node2.port, crew,
-                  u"echo '::progress 10 one'; sleep 0.3; echo plain output; "
-                  "echo '::progress 50 two'; sleep 0.3; echo '::progress 90 three'"_s);
+        m_cluster.submitRun(m_node2.port, crew,
+                            u"echo '::progress 10 one'; sleep 0.3; echo plain output; "
+                            "echo '::progress 50 two'; sleep 0.3; echo '::progress 90 three'"_s);
     QVERIFY(!runId.isEmpty());
     LiveSocket run;
-    run.open(m_node1.port, u"/ws/runs/"_s + runId, m_token);
+    run.open(m_node1.port, u"/ws/runs/"_s + runId, m_cluster.token);
     QTRY_VERIFY_WITH_TIMEOUT(run.closed, 60000);
     QCOMPARE(run.closeCode, 1000);
-    QCOMPARE(runStatus(m_node1.port, runId), u"succeeded"_s);
+    QCOMPARE(m_cluster.runStatus(m_node1.port, runId), u"succeeded"_s);
     QTRY_VERIFY_WITH_TIMEOUT(graph.has(u"tool_end"_s), 30000);
 
-    const QList<QJsonObject> rest1 = restEvents(m_node1.port, runId);
-    const QList<QJsonObject> rest2 = restEvents(m_node2.port, runId);
+    const QList<QJsonObject> rest1 = m_cluster.restEvents(m_node1.port, runId);
+    const QList<QJsonObject> rest2 = m_cluster.restEvents(m_node2.port, runId);
     QVERIFY(!rest1.isEmpty());
     QVERIFY(rest1 == rest2);
     QVERIFY(strictlyIncreasing(seqsOf(rest1)));
     // Three ::progress lines (with a percentage); the plain line is an output-only progress.
     qsizetype withPercent = 0;
-    for (const auto &e : ofType(rest1, u"tool_progress"_s))
+    for (const auto &e : eventsOfType(rest1, u"tool_progress"_s))
         withPercent += e.value(u"progress"_s).isDouble() ? 1 : 0;
     QCOMPARE(withPercent, 3);
-    QCOMPARE(ofType(rest1, u"tool_start"_s).size(), 1);
+    QCOMPARE(eventsOfType(rest1, u"tool_start"_s).size(), 1);
     QCOMPARE(rest1.last().value(u"status"_s).toString(), u"succeeded"_s);
 
     // The run socket (opened after the submission) got exactly the run's events.
@@ -386,11 +175,11 @@ void TestCluster::crossNodeRun()
 // list the same statuses.
 void TestCluster::snapshotsAgreeAcrossNodes()
 {
-    const QString crew = createCrew(m_node1.port, u"Everywhere"_s);
+    const QString crew = m_cluster.createCrew(m_node1.port, u"Everywhere"_s);
     QVERIFY(!crew.isEmpty());
     auto statusIn = [&](quint16 port) {
         LiveSocket m;
-        m.open(port, u"/ws/mission"_s, m_token);
+        m.open(port, u"/ws/mission"_s, m_cluster.token);
         if (!QTest::qWaitFor([&] { return !m.ofType(u"snapshot"_s).isEmpty(); }, 20000))
             return QString();
         for (const QJsonValue &c : m.ofType(u"snapshot"_s).first().value(u"crews"_s).toArray()) {
@@ -408,68 +197,66 @@ void TestCluster::snapshotsAgreeAcrossNodes()
 // crews go offline everywhere. A new worker (node4) brings them back and runs the next run.
 void TestCluster::workerKilledMidRun()
 {
-    const QString crew = createCrew(m_node1.port, u"Doomed"_s);
+    const QString crew = m_cluster.createCrew(m_node1.port, u"Doomed"_s);
     QVERIFY(!crew.isEmpty());
     LiveSocket mission;
-    mission.open(m_node1.port, u"/ws/mission"_s, m_token);
+    mission.open(m_node1.port, u"/ws/mission"_s, m_cluster.token);
     QTRY_VERIFY_WITH_TIMEOUT(!mission.ofType(u"snapshot"_s).isEmpty(), 20000);
 
     // `exec`: sleep is the tool process itself, so the worker's death takes it along.
     const QString runId =
-        submitRun(m_node2.port, crew, u"echo '::progress 10 started'; exec sleep 120"_s);
+        m_cluster.submitRun(m_node2.port, crew, u"echo '::progress 10 started'; exec sleep 120"_s);
     QVERIFY(!runId.isEmpty());
     LiveSocket watch;
-    watch.open(m_node2.port, u"/ws/runs/"_s + runId, m_token);
+    watch.open(m_node2.port, u"/ws/runs/"_s + runId, m_cluster.token);
     QTRY_VERIFY_WITH_TIMEOUT(watch.hasMessage(u"started"_s), 60000);
-    QCOMPARE(runStatus(m_node1.port, runId), u"running"_s);
+    QCOMPARE(m_cluster.runStatus(m_node1.port, runId), u"running"_s);
     QTRY_VERIFY_WITH_TIMEOUT(signalsFor(mission, crew).contains(u"busy"_s), 30000);
 
-    Node &dead = worker();
+    ClusterNode &dead = worker();
     dead.process->kill();
     QVERIFY(dead.process->waitForFinished(20000));
 
     // Within 30 s on both API nodes, with nobody else alive to do it.
-    QTRY_COMPARE_WITH_TIMEOUT(runStatus(m_node1.port, runId), u"failed"_s, 30000);
-    QCOMPARE(runStatus(m_node2.port, runId), u"failed"_s);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster.runStatus(m_node1.port, runId), u"failed"_s, 30000);
+    QCOMPARE(m_cluster.runStatus(m_node2.port, runId), u"failed"_s);
     QTRY_VERIFY_WITH_TIMEOUT(signalsFor(mission, crew).endsWith(u"offline"_s), 30000);
-    QCOMPARE(readyz(m_node1.port), 200); // the API node itself is fine
+    QCOMPARE(ClusterHarness::readyz(m_node1.port), 200); // the API node itself is fine
     LiveSocket mission2;
-    mission2.open(m_node2.port, u"/ws/mission"_s, m_token);
+    mission2.open(m_node2.port, u"/ws/mission"_s, m_cluster.token);
     QTRY_VERIFY_WITH_TIMEOUT(!mission2.ofType(u"snapshot"_s).isEmpty(), 20000);
     for (const QJsonValue &c : mission2.ofType(u"snapshot"_s).first().value(u"crews"_s).toArray())
         QCOMPARE(c.toObject().value(u"status"_s).toString(), u"offline"_s);
 
     QTRY_VERIFY_WITH_TIMEOUT(watch.closed, 30000);
     QCOMPARE(watch.closeCode, 1000);
-    const QList<QJsonObject> rest = restEvents(m_node1.port, runId);
+    const QList<QJsonObject> rest = m_cluster.restEvents(m_node1.port, runId);
     QVERIFY(watch.ofType() == rest);
     QVERIFY(strictlyIncreasing(seqsOf(rest)));
     // Ran once and ended once: one tool_start, one "started" progress, one tool_end
     // ("worker lost"), one final run_status, whichever node saw the lease expire first.
-    QCOMPARE(ofType(rest, u"tool_start"_s).size(), 1);
-    QCOMPARE(ofType(rest, u"tool_progress"_s).size(), 1);
-    const auto ends = ofType(rest, u"tool_end"_s);
+    QCOMPARE(eventsOfType(rest, u"tool_start"_s).size(), 1);
+    QCOMPARE(eventsOfType(rest, u"tool_progress"_s).size(), 1);
+    const auto ends = eventsOfType(rest, u"tool_end"_s);
     QCOMPARE(ends.size(), 1);
     QCOMPARE(ends.first().value(u"status"_s).toString(), u"failed"_s);
     QCOMPARE(ends.first().value(u"message"_s).toString(), u"worker lost"_s);
     QCOMPARE(rest.last().value(u"type"_s).toString(), u"run_status"_s);
     QCOMPARE(rest.last().value(u"status"_s).toString(), u"failed"_s);
-    QCOMPARE(ofType(rest, u"run_status"_s).size(), 2); // running, failed
+    QCOMPARE(eventsOfType(rest, u"run_status"_s).size(), 2); // running, failed
     // One offline signal for the crew, not one per node.
     QCOMPARE(signalsFor(mission, crew).count(u"offline"_s), 1);
 
     // A new worker: the crews are served again, and the next run succeeds.
-    m_worker4 = std::make_unique<Node>();
-    m_worker4->name = u"node4"_s;
-    m_worker4->role = u"worker"_s;
-    QVERIFY2(startNode(*m_worker4), qPrintable(m_worker4->logTail()));
+    m_worker4 = std::make_unique<ClusterNode>(ClusterNode{u"node4"_s, u"worker"_s});
+    QVERIFY2(m_cluster.startNode(*m_worker4), qPrintable(m_worker4->logTail()));
     QTRY_VERIFY_WITH_TIMEOUT(signalsFor(mission, crew).endsWith(u"available"_s), 30000);
-    const QString next = submitRun(m_node1.port, crew, u"echo '::progress 100 again'"_s);
+    const QString next = m_cluster.submitRun(m_node1.port, crew, u"echo '::progress 100 again'"_s);
     QVERIFY(!next.isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(runStatus(m_node2.port, next), u"succeeded"_s, 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster.runStatus(m_node2.port, next), u"succeeded"_s, 60000);
     // Nothing ran the lost run a second time later on.
     QTest::qWait(3000);
-    QVERIFY(restEvents(m_node2.port, runId) == rest);
+    QVERIFY(m_cluster.restEvents(m_node2.port, runId) == rest);
     QVERIFY(strictlyIncreasing(mission.eventSeqs()));
 }
 
@@ -478,28 +265,28 @@ void TestCluster::workerKilledMidRun()
 void TestCluster::redisOutageMidRun()
 {
     QVERIFY(worker().process && worker().process->state() == QProcess::Running);
-    const QString crew = createCrew(m_node1.port, u"Weather"_s);
+    const QString crew = m_cluster.createCrew(m_node1.port, u"Weather"_s);
     QVERIFY(!crew.isEmpty());
     LiveSocket mission;
-    mission.open(m_node1.port, u"/ws/mission"_s, m_token);
+    mission.open(m_node1.port, u"/ws/mission"_s, m_cluster.token);
     QTRY_VERIFY_WITH_TIMEOUT(!mission.ofType(u"snapshot"_s).isEmpty(), 20000);
 
     // About 20 s of ::progress every 200 ms.
-    const QString runId =
-        submitRun(m_node2.port, crew,
-                  u"for i in $(seq 1 100); do echo \"::progress $i tick $i\"; sleep 0.2; done"_s);
+    const QString runId = m_cluster.submitRun(
+        m_node2.port, crew,
+        u"for i in $(seq 1 100); do echo \"::progress $i tick $i\"; sleep 0.2; done"_s);
     QVERIFY(!runId.isEmpty());
     LiveSocket on1, on2, leaver;
-    on1.open(m_node1.port, u"/ws/runs/"_s + runId, m_token);
-    on2.open(m_node2.port, u"/ws/runs/"_s + runId, m_token);
-    leaver.open(m_node2.port, u"/ws/runs/"_s + runId, m_token);
+    on1.open(m_node1.port, u"/ws/runs/"_s + runId, m_cluster.token);
+    on2.open(m_node2.port, u"/ws/runs/"_s + runId, m_cluster.token);
+    leaver.open(m_node2.port, u"/ws/runs/"_s + runId, m_cluster.token);
     QTRY_VERIFY_WITH_TIMEOUT(on1.hasMessage(u"tick 5"_s) && on2.hasMessage(u"tick 5"_s) &&
                                  leaver.hasMessage(u"tick 5"_s),
                              60000);
 
-    m_redis.kill();
-    QTRY_COMPARE_WITH_TIMEOUT(readyz(m_node1.port), 503, 20000);
-    QTRY_COMPARE_WITH_TIMEOUT(readyz(m_node2.port), 503, 20000);
+    m_cluster.redis.kill();
+    QTRY_COMPARE_WITH_TIMEOUT(ClusterHarness::readyz(m_node1.port), 503, 20000);
+    QTRY_COMPARE_WITH_TIMEOUT(ClusterHarness::readyz(m_node2.port), 503, 20000);
     // Both clients keep receiving while Redis is away (the nodes poll the store).
     const qsizetype n1 = on1.ofType(u"tool_progress"_s).size();
     const qsizetype n2 = on2.ofType(u"tool_progress"_s).size();
@@ -514,21 +301,22 @@ void TestCluster::redisOutageMidRun()
     QVERIFY(leaverLast > 0);
     QTest::qWait(1000);
     LiveSocket resumed;
-    resumed.open(m_node1.port, u"/ws/runs/%1?since=%2"_s.arg(runId).arg(leaverLast), m_token);
+    resumed.open(m_node1.port, u"/ws/runs/%1?since=%2"_s.arg(runId).arg(leaverLast),
+                 m_cluster.token);
     QTRY_VERIFY_WITH_TIMEOUT(resumed.connected, 20000);
 
     QTest::qWait(6000); // about 10 s without Redis in all
     QVERIFY(!worker().process || worker().process->state() == QProcess::Running);
-    QVERIFY2(m_redis.start(), qPrintable(m_redis.errorString()));
-    QTRY_COMPARE_WITH_TIMEOUT(readyz(m_node1.port), 200, 30000);
-    QTRY_COMPARE_WITH_TIMEOUT(readyz(m_node2.port), 200, 30000);
-    QTRY_COMPARE_WITH_TIMEOUT(readyz(worker().port), 200, 30000);
+    QVERIFY2(m_cluster.redis.start(), qPrintable(m_cluster.redis.errorString()));
+    QTRY_COMPARE_WITH_TIMEOUT(ClusterHarness::readyz(m_node1.port), 200, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(ClusterHarness::readyz(m_node2.port), 200, 30000);
+    QTRY_COMPARE_WITH_TIMEOUT(ClusterHarness::readyz(worker().port), 200, 30000);
 
     QTRY_VERIFY_WITH_TIMEOUT(on1.closed && on2.closed && resumed.closed, 90000);
-    QCOMPARE(runStatus(m_node1.port, runId), u"succeeded"_s);
-    const QList<QJsonObject> rest = restEvents(m_node2.port, runId);
-    QVERIFY(restEvents(m_node1.port, runId) == rest);
-    QCOMPARE(ofType(rest, u"tool_progress"_s).size(), 100);
+    QCOMPARE(m_cluster.runStatus(m_node1.port, runId), u"succeeded"_s);
+    const QList<QJsonObject> rest = m_cluster.restEvents(m_node2.port, runId);
+    QVERIFY(m_cluster.restEvents(m_node1.port, runId) == rest);
+    QCOMPARE(eventsOfType(rest, u"tool_progress"_s).size(), 100);
     QVERIFY(strictlyIncreasing(seqsOf(rest)));
     QVERIFY(on1.ofType(u"reset"_s).isEmpty() && on2.ofType(u"reset"_s).isEmpty());
     QVERIFY(on1.ofType() == rest);
@@ -542,9 +330,9 @@ void TestCluster::redisOutageMidRun()
     QVERIFY2(!signalsFor(mission, crew).contains(u"offline"_s),
              qPrintable(signalsFor(mission, crew).join(u',')));
     // The cluster takes new runs again.
-    const QString after = submitRun(m_node1.port, crew, u"echo '::progress 100 after'"_s);
+    const QString after = m_cluster.submitRun(m_node1.port, crew, u"echo '::progress 100 after'"_s);
     QVERIFY(!after.isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(runStatus(m_node2.port, after), u"succeeded"_s, 60000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster.runStatus(m_node2.port, after), u"succeeded"_s, 60000);
 }
 
 // 2. Cross-node latency: the worker prints timestamps; a client on an API node computes
@@ -552,7 +340,7 @@ void TestCluster::redisOutageMidRun()
 void TestCluster::crossNodeLatency()
 {
     QVERIFY(worker().process && worker().process->state() == QProcess::Running);
-    const QString crew = createCrew(m_node1.port, u"Clock"_s);
+    const QString crew = m_cluster.createCrew(m_node1.port, u"Clock"_s);
     QVERIFY(!crew.isEmpty());
     LiveSocket graph;
     QList<qint64> latenciesUs;
@@ -570,17 +358,17 @@ void TestCluster::crossNodeLatency()
         if (ok)
             latenciesUs.append((now - printed) / 1000);
     });
-    graph.open(m_node1.port, u"/ws/graph?crew_id="_s + crew, m_token);
+    graph.open(m_node1.port, u"/ws/graph?crew_id="_s + crew, m_cluster.token);
     QTRY_VERIFY_WITH_TIMEOUT(graph.connected, 20000);
 
     const int lines = 400;
-    const QString runId = submitRun(
+    const QString runId = m_cluster.submitRun(
         m_node2.port, crew,
         u"/usr/bin/python3 -u -c 'import time\nfor i in range(%1):\n"
         "    print(\"::progress %d lat %d\" % (i * 100 // %1, time.time_ns()), flush=True)\n"
         "    time.sleep(0.01)\n'"_s.arg(lines));
     QVERIFY(!runId.isEmpty());
-    QTRY_COMPARE_WITH_TIMEOUT(runStatus(m_node1.port, runId), u"succeeded"_s, 90000);
+    QTRY_COMPARE_WITH_TIMEOUT(m_cluster.runStatus(m_node1.port, runId), u"succeeded"_s, 90000);
     QTRY_COMPARE_WITH_TIMEOUT(latenciesUs.size(), lines, 30000);
 
     std::sort(latenciesUs.begin(), latenciesUs.end());

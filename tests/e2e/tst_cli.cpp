@@ -12,15 +12,7 @@
 using namespace crewdeck::testsupport;
 using namespace Qt::StringLiterals;
 
-namespace {
-
-struct Result
-{
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-} // namespace
+using Result = ProcessResult;
 
 class TestCli : public QObject
 {
@@ -43,21 +35,9 @@ private:
     // Starts `serve`; the caller stops it.
     bool startServer(QProcess &p, const QStringList &args, const QProcessEnvironment &env,
                      quint16 port);
-    bool waitHealthy(quint16 port);
-    static QProcessEnvironment cleanEnv();
 
     QString m_bin;
 };
-
-QProcessEnvironment TestCli::cleanEnv()
-{
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    for (const QString &k : env.keys()) {
-        if (k.startsWith(u"CREWDECK_"_s))
-            env.remove(k);
-    }
-    return env;
-}
 
 void TestCli::initTestCase()
 {
@@ -70,36 +50,7 @@ void TestCli::initTestCase()
 Result TestCli::run(const QStringList &args, const QByteArray &stdinData,
                     const QProcessEnvironment &env)
 {
-    QProcess p;
-    p.setProcessEnvironment(env);
-    p.start(m_bin, args);
-    Result r;
-    if (!p.waitForStarted(10000))
-        return r;
-    if (!stdinData.isEmpty())
-        p.write(stdinData);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(60000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = p.readAllStandardOutput();
-    r.err = p.readAllStandardError();
-    return r;
-}
-
-bool TestCli::waitHealthy(quint16 port)
-{
-    HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    QDeadlineTimer deadline(30000);
-    while (!deadline.hasExpired()) {
-        if (http.request("GET", u"/healthz"_s, {}, {}, {}, 2000).status == 200)
-            return true;
-        QTest::qWait(100);
-    }
-    return false;
+    return runProgram(m_bin, args, stdinData, env);
 }
 
 bool TestCli::startServer(QProcess &p, const QStringList &args, const QProcessEnvironment &env,
@@ -109,7 +60,7 @@ bool TestCli::startServer(QProcess &p, const QStringList &args, const QProcessEn
     p.start(m_bin, args);
     if (!p.waitForStarted(10000))
         return false;
-    return waitHealthy(port);
+    return waitHealthy(port, 30000);
 }
 
 void TestCli::help()

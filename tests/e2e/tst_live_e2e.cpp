@@ -34,7 +34,6 @@ private Q_SLOTS:
 private:
     // Starts `serve --demo` on `port` with `dataDir`; waits for /healthz.
     bool startServer(QProcess &p, quint16 port, const QString &dataDir);
-    bool waitHealthy(quint16 port);
 
     QString m_bin;
 };
@@ -45,18 +44,6 @@ void TestLiveE2e::initTestCase()
     if (m_bin.isEmpty())
         QSKIP("CREWDECK_SERVER_BIN is not set (run through ctest)");
     QVERIFY2(QFileInfo(m_bin).isExecutable(), qPrintable(m_bin));
-}
-
-bool TestLiveE2e::waitHealthy(quint16 port)
-{
-    HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    QDeadlineTimer deadline(60000);
-    while (!deadline.hasExpired()) {
-        if (http.request("GET", u"/healthz"_s, {}, {}, {}, 2000).status == 200)
-            return true;
-        QTest::qWait(100);
-    }
-    return false;
 }
 
 bool TestLiveE2e::startServer(QProcess &p, quint16 port, const QString &dataDir)

@@ -43,11 +43,7 @@ private Q_SLOTS:
     void sigtermClosesWssWith1001();
 
 private:
-    struct Run
-    {
-        int exitCode = -1;
-        QByteArray err;
-    };
+    using Run = ProcessResult;
     Run runBinary(const QStringList &args, const QByteArray &stdinData = {});
     QUrl base() const { return QUrl(u"https://127.0.0.1:%1"_s.arg(m_port)); }
     double metric(const QByteArray &name);
@@ -62,23 +58,7 @@ private:
 
 TestTlsE2e::Run TestTlsE2e::runBinary(const QStringList &args, const QByteArray &stdinData)
 {
-    QProcess p;
-    p.setProcessEnvironment(cleanEnv());
-    p.start(m_bin, args);
-    Run r;
-    if (!p.waitForStarted(10000))
-        return r;
-    if (!stdinData.isEmpty())
-        p.write(stdinData);
-    p.closeWriteChannel();
-    if (!p.waitForFinished(60000)) {
-        p.kill();
-        p.waitForFinished();
-        return r;
-    }
-    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.err = p.readAllStandardError();
-    return r;
+    return runProgram(m_bin, args, stdinData);
 }
 
 void TestTlsE2e::initTestCase()

@@ -8,6 +8,7 @@
 #include "app/ui/analytics/analyticspage.h"
 #include "app/ui/analytics/pdfreport.h"
 #include "shared/timeutil.h"
+#include "tests/support/apilogin.h"
 #include "tests/support/testserver.h"
 
 #include <QApplication>
@@ -66,35 +67,26 @@ void TestAnalytics::initTestCase()
     QVERIFY(!user.id.isEmpty());
     m_token = m_server->login(u"ann@acme.test"_s, u"password123"_s);
     QVERIFY(!m_token.isEmpty());
-    const auto crew = m_server->post(
-        u"/crews"_s,
-        QJsonObject{{u"name"_s, u"Alpha, \"A\" crew"_s},
-                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s},
-                                                         {u"role"_s, u"builder"_s},
-                                                         {u"tools"_s, QJsonArray{u"script"_s}}}}}},
-        m_token);
-    QCOMPARE(crew.status, 201);
-    const QString crewId = crew.json().value(u"id"_s).toString();
+    const QString crewId = m_server->createCrew(m_token, u"Alpha, \"A\" crew"_s);
+    QVERIFY(!crewId.isEmpty());
 
     // Runs spread over the last 20 hours; every third fails; durations differ.
-    server::Store *store = m_server->store();
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (int i = 0; i < SeededRuns; ++i) {
         const qint64 created = now - (i % 20 + 1) * HourMs - 60000;
-        const Run run = store->createRun(user.orgId, crewId, QJsonArray{}, 600, created);
+        const Run run =
+            m_server->seedRun(user.orgId, crewId,
+                              {.createdMs = created,
+                               .startedMs = created + 100,
+                               .finishedMs = created + 100 + 500 + 37 * i,
+                               .state = i % 3 == 0 ? RunState::Failed : RunState::Succeeded,
+                               .tokens = 10 + i});
         QVERIFY(!run.id.isEmpty());
-        store->markRunStarted(run.id, created + 100);
-        store->addRunTokens(run.id, 10 + i);
-        store->markRunFinished(run.id, i % 3 == 0 ? RunState::Failed : RunState::Succeeded,
-                               created + 100 + 500 + 37 * i);
     }
 
     m_session = new AuthSession(this);
     m_api = new ApiClient(m_session, this);
-    bool done = false;
-    m_api->login(m_server->baseUrl(), u"ann@acme.test"_s, u"password123"_s, this,
-                 [&done](const ApiResult<LoginResponse> &r) { done = r.ok(); });
-    QTRY_VERIFY_WITH_TIMEOUT(done, 20000);
+    QVERIFY(testsupport::loginApi(*m_api, *m_server, u"ann@acme.test"_s, u"password123"_s));
     QVERIFY(m_out.isValid());
 }
 

@@ -138,24 +138,18 @@ void TestOffline::initTestCase()
     const auto user = m_server->createUser(u"Acme"_s, Email, u"admin"_s, Password);
     QVERIFY(!user.id.isEmpty());
     m_token = m_server->login(Email, Password);
-    const auto crew = m_server->post(
-        u"/crews"_s,
-        QJsonObject{{u"name"_s, EvilName},
-                    {u"agents"_s, QJsonArray{QJsonObject{{u"name"_s, u"Ada"_s},
-                                                         {u"role"_s, u"builder"_s},
-                                                         {u"tools"_s, QJsonArray{u"script"_s}}}}}},
-        m_token);
-    QCOMPARE(crew.status, 201);
-    const QString crewId = crew.json().value(u"id"_s).toString();
-    server::Store *store = m_server->store();
+    const QString crewId = m_server->createCrew(m_token, EvilName);
+    QVERIFY(!crewId.isEmpty());
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (int i = 0; i < SeededRuns; ++i) {
         const qint64 created = now - (i + 1) * 600000;
-        const Run run = store->createRun(user.orgId, crewId, QJsonArray{}, 600, created);
+        const Run run =
+            m_server->seedRun(user.orgId, crewId,
+                              {.createdMs = created,
+                               .startedMs = created + 100,
+                               .finishedMs = created + 900,
+                               .state = i % 2 ? RunState::Failed : RunState::Succeeded});
         QVERIFY(!run.id.isEmpty());
-        store->markRunStarted(run.id, created + 100);
-        store->markRunFinished(run.id, i % 2 ? RunState::Failed : RunState::Succeeded,
-                               created + 900);
     }
 }
 

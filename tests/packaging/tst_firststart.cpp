@@ -25,21 +25,8 @@ private Q_SLOTS:
     void appHelpWithoutDisplay();
 
 private:
-    static bool waitHealthy(quint16 port);
     static QByteArray stopAndLog(QProcess &server);
 };
-
-bool TestFirstStart::waitHealthy(quint16 port)
-{
-    HttpClient http(QUrl(u"http://127.0.0.1:%1"_s.arg(port)));
-    QDeadlineTimer deadline(30000);
-    while (!deadline.hasExpired()) {
-        if (http.request("GET", u"/healthz"_s, {}, {}, {}, 2000).status == 200)
-            return true;
-        QTest::qWait(100);
-    }
-    return false;
-}
 
 QByteArray TestFirstStart::stopAndLog(QProcess &server)
 {
@@ -68,7 +55,7 @@ void TestFirstStart::bootstrapPasswordFile()
     server.setProcessEnvironment(cleanEnv());
     server.start(bin, args);
     QVERIFY(server.waitForStarted(10000));
-    QVERIFY(waitHealthy(port));
+    QVERIFY(waitHealthy(port, 30000));
 
     // The file: owner read/write only, one line with the password.
     const QFileInfo info(passwordFile);
@@ -104,7 +91,7 @@ void TestFirstStart::bootstrapPasswordFile()
     again.setProcessEnvironment(cleanEnv());
     again.start(bin, args);
     QVERIFY(again.waitForStarted(10000));
-    QVERIFY(waitHealthy(port));
+    QVERIFY(waitHealthy(port, 30000));
     const QByteArray log2 = stopAndLog(again);
     QVERIFY(!QFileInfo::exists(passwordFile));
     QVERIFY2(!log2.contains("initial-admin-password"), log2.constData());

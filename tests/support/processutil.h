@@ -5,6 +5,7 @@
 #include <QHostAddress>
 #include <QJsonObject>
 #include <QList>
+#include <QProcess>
 #include <QProcessEnvironment>
 #include <QRandomGenerator>
 #include <QTcpServer>
@@ -33,6 +34,39 @@ inline QProcessEnvironment cleanEnv()
             env.remove(k);
     }
     return env;
+}
+
+// What one run of a program said. exitCode -1: it did not start, crashed, or was killed
+// after `timeoutMs`.
+struct ProcessResult
+{
+    int exitCode = -1;
+    QByteArray out, err;
+};
+
+// Runs `program` with `args` to its end, `stdinData` on its standard input (then closed).
+inline ProcessResult runProgram(const QString &program, const QStringList &args,
+                                const QByteArray &stdinData = {},
+                                const QProcessEnvironment &env = cleanEnv(), int timeoutMs = 60000)
+{
+    QProcess p;
+    p.setProcessEnvironment(env);
+    p.start(program, args);
+    ProcessResult r;
+    if (!p.waitForStarted(10000))
+        return r;
+    if (!stdinData.isEmpty())
+        p.write(stdinData);
+    p.closeWriteChannel();
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        return r;
+    }
+    r.exitCode = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
 }
 
 // The `seq` of each frame, in order.

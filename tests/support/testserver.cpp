@@ -3,6 +3,7 @@
 #include "server/core/auth/tokens.h"
 #include "shared/timeutil.h"
 
+#include <QDeadlineTimer>
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
@@ -11,6 +12,7 @@
 #include <QNetworkReply>
 #include <QNetworkRequest>
 #include <QSignalSpy>
+#include <QTest>
 #include <QTimer>
 
 namespace crewdeck::testsupport {
@@ -118,6 +120,18 @@ HttpResponse HttpClient::postRaw(const QString &pathAndQuery, const QByteArray &
 HttpResponse HttpClient::del(const QString &pathAndQuery, const QString &token)
 {
     return request("DELETE", pathAndQuery, {}, token);
+}
+
+bool waitHealthy(quint16 port, int timeoutMs)
+{
+    HttpClient http(QUrl(QStringLiteral("http://127.0.0.1:%1").arg(port)));
+    QDeadlineTimer deadline(timeoutMs);
+    while (!deadline.hasExpired()) {
+        if (http.request("GET", QStringLiteral("/healthz"), {}, {}, {}, 2000).status == 200)
+            return true;
+        QTest::qWait(100);
+    }
+    return false;
 }
 
 // ---- TestServer
@@ -245,6 +259,29 @@ server::UserRecord TestServer::createUser(const QString &orgName, const QString 
     const auto user =
         store()->createUser(orgId, email, role, server::passwords::hash(password), &err);
     return user.value_or(server::UserRecord{});
+}
+
+QString TestServer::createCrew(const QString &token, const QString &name)
+{
+    const QJsonObject agent{
+        {u"name"_s, u"Ada"_s}, {u"role"_s, u"builder"_s}, {u"tools"_s, QJsonArray{u"script"_s}}};
+    const HttpResponse r = m_http.post(
+        u"/crews"_s, QJsonObject{{u"name"_s, name}, {u"agents"_s, QJsonArray{agent}}}, token);
+    return r.status == 201 ? r.json().value(u"id"_s).toString() : QString();
+}
+
+Run TestServer::seedRun(const QString &orgId, const QString &crewId, const SeededRun &seed)
+{
+    server::Store *s = store();
+    const Run run = s->createRun(orgId, crewId, QJsonArray{}, 600, seed.createdMs);
+    if (run.id.isEmpty())
+        return run;
+    if (seed.startedMs >= 0)
+        s->markRunStarted(run.id, seed.startedMs);
+    if (seed.tokens != 0)
+        s->addRunTokens(run.id, seed.tokens);
+    s->markRunFinished(run.id, seed.state, seed.finishedMs);
+    return run;
 }
 
 QString TestServer::login(const QString &email, const QString &password)

@@ -70,6 +70,10 @@ private:
     QNetworkAccessManager m_nam;
 };
 
+// Polls GET /healthz on 127.0.0.1:`port` until it answers 200; false after `timeoutMs`.
+// For the tests that start crewdeck-server as a child process.
+bool waitHealthy(quint16 port, int timeoutMs = 60000);
+
 class TestServer
 {
 public:
@@ -115,6 +119,20 @@ public:
     // Returns the user's record (id empty on failure, e.g. duplicate e-mail).
     server::UserRecord createUser(const QString &orgName, const QString &email, const QString &role,
                                   const QString &password);
+    // POST /crews: a crew `name` with one agent (Ada, builder, the script tool); its id, or
+    // empty on failure.
+    QString createCrew(const QString &token, const QString &name);
+    // A finished run written straight through the store (no steps, timeout 600 s).
+    struct SeededRun
+    {
+        qint64 createdMs = 0;
+        qint64 startedMs = -1; // < 0: never started (no duration)
+        qint64 finishedMs = 0;
+        QString state = RunState::Succeeded;
+        qint64 tokens = 0; // 0: none added
+    };
+    // The run as created (id empty on failure).
+    Run seedRun(const QString &orgId, const QString &crewId, const SeededRun &seed);
     // POST /auth/login; the access token or empty on failure.
     QString login(const QString &email, const QString &password);
     // Signs arbitrary claims with the server's secret (expired tokens and the like).
