@@ -73,6 +73,24 @@ void DashboardData::noteSuccess()
     Q_EMIT pageErrorChanged(m_pageError);
 }
 
+bool DashboardData::answered(Card card, bool ok, const ApiFailure &failure)
+{
+    m_inFlight[int(card)] = false;
+    if (!ok) {
+        noteFailure(card, failure);
+        return false;
+    }
+    noteSuccess();
+    m_have[int(card)] = m_fresh[int(card)] = true;
+    return true;
+}
+
+void DashboardData::showCard(Card card, bool empty)
+{
+    m_state[int(card)] = {};
+    setCard(card, empty ? CardState::empty() : CardState::ready());
+}
+
 // A card that already shows data keeps it (slightly stale beats a blank card); the page
 // banner tells that the server cannot be reached. A card without data shows the error.
 void DashboardData::noteFailure(Card card, const ApiFailure &failure)
@@ -103,68 +121,43 @@ void DashboardData::refreshCard(Card card)
     }
     switch (card) {
     case Card::Stats:
-        m_api->dashboardStats(
-            m_statsFrom, m_statsTo, this, [this](const ApiResult<DashboardStats> &r) {
-                m_inFlight[int(Card::Stats)] = false;
-                if (!r.ok()) {
-                    noteFailure(Card::Stats, r.failure);
-                    noteFailure(Card::RecentRuns, r.failure);
-                    return;
-                }
-                noteSuccess();
-                m_stats = *r.value;
-                m_have[int(Card::Stats)] = m_have[int(Card::RecentRuns)] = true;
-                m_fresh[int(Card::Stats)] = true;
-                m_recent->setRuns(m_stats.recentRuns);
-                // Emit even when the state stays Ready: the values changed.
-                m_state[int(Card::Stats)] = {};
-                setCard(Card::Stats,
-                        m_stats.totalRuns == 0 ? CardState::empty() : CardState::ready());
-                m_state[int(Card::RecentRuns)] = {};
-                setCard(Card::RecentRuns,
-                        m_stats.recentRuns.isEmpty() ? CardState::empty() : CardState::ready());
-            });
+        m_api->dashboardStats(m_statsFrom, m_statsTo, this,
+                              [this](const ApiResult<DashboardStats> &r) {
+                                  if (!answered(Card::Stats, r.ok(), r.failure))
+                                      return noteFailure(Card::RecentRuns, r.failure);
+                                  m_stats = *r.value;
+                                  m_have[int(Card::RecentRuns)] = true;
+                                  m_recent->setRuns(m_stats.recentRuns);
+                                  showCard(Card::Stats, m_stats.totalRuns == 0);
+                                  showCard(Card::RecentRuns, m_stats.recentRuns.isEmpty());
+                              });
         break;
     case Card::Tokens:
         m_api->tokenStats(this, [this](const ApiResult<TokenStats> &r) {
-            m_inFlight[int(Card::Tokens)] = false;
-            if (!r.ok())
-                return noteFailure(Card::Tokens, r.failure);
-            noteSuccess();
+            if (!answered(Card::Tokens, r.ok(), r.failure))
+                return;
             m_tokens = *r.value;
-            m_have[int(Card::Tokens)] = m_fresh[int(Card::Tokens)] = true;
-            m_state[int(Card::Tokens)] = {};
-            setCard(Card::Tokens, CardState::ready());
+            showCard(Card::Tokens, false);
         });
         break;
     case Card::Rentals:
         m_api->rentalStats(this, [this](const ApiResult<RentalStats> &r) {
-            m_inFlight[int(Card::Rentals)] = false;
-            if (!r.ok())
-                return noteFailure(Card::Rentals, r.failure);
-            noteSuccess();
+            if (!answered(Card::Rentals, r.ok(), r.failure))
+                return;
             m_rentals = *r.value;
-            m_have[int(Card::Rentals)] = m_fresh[int(Card::Rentals)] = true;
-            m_state[int(Card::Rentals)] = {};
-            setCard(Card::Rentals, m_rentals.totalRentals == 0 && m_rentals.activeRentals == 0
-                                       ? CardState::empty()
-                                       : CardState::ready());
+            showCard(Card::Rentals, m_rentals.totalRentals == 0 && m_rentals.activeRentals == 0);
         });
         break;
     case Card::Crews:
         m_api->crews(this, [this](const ApiResult<QList<Crew>> &r) {
-            m_inFlight[int(Card::Crews)] = false;
-            if (!r.ok())
-                return noteFailure(Card::Crews, r.failure);
-            noteSuccess();
+            if (!answered(Card::Crews, r.ok(), r.failure))
+                return;
             m_crews->setCrews(*r.value);
             QHash<QString, QString> names;
             for (const Crew &c : *r.value)
                 names.insert(c.id, c.name);
             m_recent->setCrewNames(names);
-            m_have[int(Card::Crews)] = m_fresh[int(Card::Crews)] = true;
-            m_state[int(Card::Crews)] = {};
-            setCard(Card::Crews, r.value->isEmpty() ? CardState::empty() : CardState::ready());
+            showCard(Card::Crews, r.value->isEmpty());
         });
         break;
     case Card::RecentRuns:

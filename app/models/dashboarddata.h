@@ -83,6 +83,11 @@ private:
     void setCard(Card card, const CardState &state);
     void noteFailure(Card card, const ApiFailure &failure);
     void noteSuccess();
+    // One card's answer: no longer in flight; a failure is noted (false); a success is noted
+    // and the card marked as loaded and fresh (true: the caller stores the value).
+    bool answered(Card card, bool ok, const ApiFailure &failure);
+    // A card's new values are in: Empty or Ready, emitted even when the state stays Ready.
+    void showCard(Card card, bool empty);
     void scheduleRefresh();
 
     ApiClient *m_api;

@@ -50,6 +50,22 @@ public:
     }
 };
 
+// A read-only table of whole rows without a grid, row numbers or edits; `stretch` takes the
+// spare width.
+QTableView *rowTable(QWidget *parent, const QString &objectName, QAbstractItemModel *model,
+                     int stretch)
+{
+    auto *view = new QTableView(parent);
+    view->setObjectName(objectName);
+    view->setModel(model);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    view->verticalHeader()->setVisible(false);
+    view->horizontalHeader()->setStretchLastSection(true);
+    view->horizontalHeader()->setSectionResizeMode(stretch, QHeaderView::Stretch);
+    view->setShowGrid(false);
+    return view;
+}
 } // namespace
 
 // ---------------------------------------------------------------- RentDialog
@@ -214,34 +230,16 @@ CrewsPage::CrewsPage(ApiClient *api, AuthSession *session, LiveSocket *mission, 
     marketBar->addStretch(1);
     marketBar->addWidget(m_rent);
     kv->addLayout(marketBar);
-    m_marketView = new QTableView(market);
-    m_marketView->setObjectName(u"marketTable"_s);
-    m_marketView->setModel(m_market);
+    m_marketView = rowTable(market, u"marketTable"_s, m_market, MarketModel::NameColumn);
     m_marketView->setItemDelegate(new CrewStatusDelegate(m_marketView));
-    m_marketView->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_marketView->setSelectionMode(QAbstractItemView::SingleSelection);
-    m_marketView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_marketView->verticalHeader()->setVisible(false);
-    m_marketView->horizontalHeader()->setStretchLastSection(true);
-    m_marketView->horizontalHeader()->setSectionResizeMode(MarketModel::NameColumn,
-                                                           QHeaderView::Stretch);
-    m_marketView->setShowGrid(false);
     kv->addWidget(m_marketView, 1);
     m_tabs->addTab(market, tr("Market"));
 
     // Rentals
     auto *rentals = new QWidget(m_tabs);
     auto *rv = new QVBoxLayout(rentals);
-    m_rentalsView = new QTableView(rentals);
-    m_rentalsView->setObjectName(u"rentalsTable"_s);
-    m_rentalsView->setModel(m_rentals);
-    m_rentalsView->setSelectionBehavior(QAbstractItemView::SelectRows);
-    m_rentalsView->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    m_rentalsView->verticalHeader()->setVisible(false);
-    m_rentalsView->horizontalHeader()->setStretchLastSection(true);
-    m_rentalsView->horizontalHeader()->setSectionResizeMode(RentalsModel::CrewColumn,
-                                                            QHeaderView::Stretch);
-    m_rentalsView->setShowGrid(false);
+    m_rentalsView = rowTable(rentals, u"rentalsTable"_s, m_rentals, RentalsModel::CrewColumn);
     rv->addWidget(m_rentalsView, 1);
     m_tabs->addTab(rentals, tr("My rentals"));
 
