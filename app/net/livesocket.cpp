@@ -26,6 +26,7 @@ constexpr int CloseNormal = 1000;
 // One delivery slice: long enough to amortise the timer, short enough that a paint and the
 // rest of the event loop get their turn well within a 16 ms frame.
 constexpr qint64 kSliceNs = 5'000'000;
+constexpr qint64 kReadBufferBytes = 64 * 1024;
 } // namespace
 
 LiveSocket::LiveSocket(QObject *parent)
@@ -202,6 +203,36 @@ void LiveSocket::connectNow()
     m_livenessTimer.start();
     qCDebug(lcClient).noquote() << "dialling" << url.toDisplayString(QUrl::RemoveUserInfo);
     s->open(QNetworkRequest(url), options);
+    limitReads(s);
+}
+
+// At most kReadBufferBytes are read from the kernel and decoded into frames per event-loop
+// pass: after the GUI thread was away, a flood's backlog (50,000 events/s: ~8 MB/s) is taken
+// in steps that leave room for paints and timers instead of in one pass of tens of
+// milliseconds, and what the app has not taken yet waits in the kernel's socket buffer (TCP
+// flow control), not in this process (issue 17 item 6: RSS at the end of a 50k/s flood
+// 74-104 -> 47 MB). QWebSocket reads a frame's payload only once all of it is buffered, so a
+// frame larger than the limit (a big snapshot, a 64 KiB output line) would never complete:
+// when a pass leaves the buffer full, the connection reads without a limit from then on.
+void LiveSocket::limitReads(QWebSocket *s)
+{
+    // The transport QWebSocket created in open() (a QTcpSocket or QSslSocket child).
+    auto *transport = s->findChild<QAbstractSocket *>();
+    if (!transport)
+        return; // no limit: as before
+    transport->setReadBufferSize(kReadBufferBytes);
+    // Queued: runs after QWebSocket's own handling of the same readyRead. The transport is
+    // the context: a pending call dies with it (sockets are replaced and deleted later).
+    connect(
+        transport, &QIODevice::readyRead, transport,
+        [transport] {
+            const qint64 limit = transport->readBufferSize();
+            if (limit > 0 && transport->bytesAvailable() >= limit) {
+                qCDebug(lcClient) << "frame larger than" << limit << "bytes: reading unlimited";
+                transport->setReadBufferSize(0);
+            }
+        },
+        Qt::QueuedConnection);
 }
 
 void LiveSocket::onConnected()

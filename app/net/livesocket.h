@@ -113,6 +113,8 @@ Q_SIGNALS:
 private:
     void setState(State s);
     void connectNow();
+    // Bounds what one event-loop pass reads from `socket` (see livesocket.cpp).
+    void limitReads(QWebSocket *socket);
     void onConnected();
     void onTextMessage(const QString &text);
     void handleFrame(const QString &text);

@@ -110,6 +110,7 @@ private Q_SLOTS:
     void stablePeriodResetsAttempts();
     void userCloseDoesNotRetry();
     void backlogArrivesInOrderBeforeTheClose();
+    void framesLargerThanTheReadLimitArrive();
 };
 
 void TestLiveSocket::backoffCeilingIsCapped()
@@ -480,4 +481,44 @@ void TestLiveSocket::backlogArrivesInOrderBeforeTheClose()
 }
 
 QTEST_GUILESS_MAIN(TestLiveSocket)
+// LiveSocket reads at most 64 KiB per pass (livesocket.cpp); QWebSocket needs a whole frame
+// buffered before it reads it. A snapshot of ~1.3 MB and a 300 kB frame after a burst of
+// small ones still arrive, in order.
+void TestLiveSocket::framesLargerThanTheReadLimitArrive()
+{
+    FakeServer server;
+    QVERIFY(server.listen());
+    crewdeck::SnapshotEvent snapshot;
+    for (int i = 0; i < 20000; ++i)
+        snapshot.crews.append({u"crw_%1"_s.arg(i, 8, 10, QLatin1Char('0')), u"available"_s});
+    const QString bigCrew = QString(300000, u'x');
+    server.onConnect = [&](QWebSocket *ws, int) {
+        ws->sendTextMessage(frame(snapshot, 1));
+        for (qint64 seq = 2; seq <= 3001; ++seq)
+            ws->sendTextMessage(signalFrame(seq));
+        ws->sendTextMessage(signalFrame(3002, bigCrew));
+        ws->sendTextMessage(signalFrame(3003));
+    };
+    LiveSocket s;
+    s.setUrl(server.url());
+    QList<qint64> got;
+    qsizetype snapshotCrews = 0, bigCrewSize = 0;
+    connect(&s, &LiveSocket::eventReceived, this, [&](const crewdeck::Event &e) {
+        got.append(e.seq);
+        if (const auto *snap = std::get_if<crewdeck::SnapshotEvent>(&e.body))
+            snapshotCrews = snap->crews.size();
+        if (const auto *sig = std::get_if<crewdeck::SignalEvent>(&e.body); sig && e.seq == 3002)
+            bigCrewSize = sig->crewId.size();
+    });
+    s.open();
+    QTRY_COMPARE_WITH_TIMEOUT(got.size(), 3003, 20000);
+    QCOMPARE(got.first(), 1);
+    QCOMPARE(got.last(), 3003);
+    QVERIFY(std::is_sorted(got.cbegin(), got.cend()));
+    QCOMPARE(snapshotCrews, 20000);
+    QCOMPARE(bigCrewSize, bigCrew.size());
+    QCOMPARE(s.state(), LiveSocket::State::Live);
+    QCOMPARE(server.requestUrls.size(), 1); // one connection: nothing was lost and redone
+}
+
 #include "tst_livesocket.moc"
