@@ -12,7 +12,7 @@ EventLog::EventLog(Store *store, Config config, QObject *parent)
     m_lastPublished = m_nextSeq - 1;
     m_horizon = m_store->prunedHorizon();
     m_flushTimer.setSingleShot(true);
-    m_flushTimer.setTimerType(Qt::PreciseTimer); // a 2 ms gap must not become 5
+    m_flushTimer.setTimerType(Qt::PreciseTimer); // a 1 ms gap must not become 5
     m_flushTimer.setInterval(m_config.flushIntervalMs);
     m_clock.start();
     connect(&m_flushTimer, &QTimer::timeout, this, &EventLog::flush);

@@ -30,9 +30,11 @@ public:
     {
         int flushIntervalMs = 0; // 0: flush on the next event-loop pass
         // Under load, batches are written at most this often: an event after a quiet spell
-        // goes out on the next pass, a stream of them in one transaction (and one socket
-        // write per client) per gap instead of one per pass. Bounds the added latency.
-        int minFlushGapMs = 2;
+        // goes out on the next pass, a stream of them in one transaction per gap instead of
+        // one per pass. Bounds the added latency. 1 ms since the gateway paces its own writes
+        // (WritePacer): the two waits add up, and 2 ms here cost ~2-3 ms of fan-out p99 for
+        // no CPU saved (docs/benchmarks.md, "Quiet before/after, and write pacing").
+        int minFlushGapMs = 1;
         int maxBatch = 5000;                         // flush at once when this many are pending
         qint64 retentionMs = 7LL * 24 * 3600 * 1000; // at least 24 h is promised
         int keepPerStream = 10000;                   // the newest N of every stream survive pruning
