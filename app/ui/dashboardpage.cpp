@@ -4,6 +4,7 @@
 #include "app/ui/iconview.h"
 #include "app/ui/responsivegrid.h"
 #include "app/ui/theme.h"
+#include "shared/types.h"
 
 #include <QFrame>
 #include <QGridLayout>
@@ -213,8 +214,10 @@ void DashboardPage::setOffline(bool offline)
 {
     const bool changed = offline != m_offline;
     m_offline = offline;
-    if (changed)
-        rebuildCrews(); // the status colours say "live" only while live
+    if (changed) { // the status colours say "live" only while live
+        rebuildCrews();
+        rebuildRecentRuns();
+    }
     // Disabled widgets draw with the palette's Disabled group: the greyed look, and no
     // retry buttons or run links that would need the server.
     m_grid->setEnabled(!offline);
@@ -326,10 +329,20 @@ void DashboardPage::rebuildRecentRuns()
         b->setMinimumHeight(em * 2);
         auto *l = new QHBoxLayout(b);
         l->setContentsMargins(em / 2, 0, em / 2, 0);
-        l->addWidget(new StatusDot(runStatusColor(status), b));
+        // Offline, a queued or running run is only its last known state (a finished one is a
+        // fact): neutral, like the crews' statuses.
+        const bool lastKnown =
+            m_offline && (status == RunState::Queued || status == RunState::Running);
+        const QColor color = lastKnown ? palette().color(QPalette::Disabled, QPalette::WindowText)
+                                       : runStatusColor(status);
+        if (lastKnown)
+            b->setToolTip(tr("Last known: %1").arg(runStatusText(status)));
+        auto *dot = new StatusDot(color, b);
+        dot->setObjectName(u"runDot"_s);
+        l->addWidget(dot);
         auto *name = new QLabel(crew, b);
         l->addWidget(name, 1);
-        l->addWidget(coloredLabel(runStatusText(status), runStatusColor(status), b));
+        l->addWidget(coloredLabel(runStatusText(status), color, b));
         l->addWidget(new QLabel(
             dur.isValid() ? RecentRunsModel::formatDuration(dur.toLongLong()) : QString(), b));
         for (QLabel *lab : b->findChildren<QLabel *>())

@@ -243,6 +243,15 @@ void TestOffline::cacheOpensOfflineThenGoesLive()
     QVERIFY(cached->missionSeq);
     QVERIFY(QFile::exists(cache.fileFor(url, Email)));
 
+    // The newest recent run as the cache would hold it mid-run.
+    {
+        client::CachedState st = *cached;
+        QVERIFY(st.stats && !st.stats->recentRuns.isEmpty());
+        st.stats->recentRuns.first().status = RunState::Running;
+        QVERIFY2(cache.save(url, Email, st, &err), qPrintable(err));
+    }
+    const QString runningId = cached->stats->recentRuns.first().id;
+
     // 2. The server is down: the app opens from the cache, marked offline.
     m_server->stop();
     AppController ctl;
@@ -281,6 +290,25 @@ void TestOffline::cacheOpensOfflineThenGoesLive()
         for (const QString &s : {CrewStatus::Available, CrewStatus::Busy, CrewStatus::Offline})
             QVERIFY2(color != crewStatusColor(s), qPrintable(row->objectName()));
         QCOMPARE(row->toolTip(), u"Last known: "_s + crewStatusText(status));
+    }
+    // So is a run that was running; finished runs keep their colours (they are facts).
+    {
+        const auto *button = page->findChild<QPushButton *>(u"run_"_s + runningId);
+        QVERIFY(button && !button->isHidden());
+        const QColor dot =
+            button->findChild<QWidget *>(u"runDot"_s)->property("dotColor").value<QColor>();
+        QVERIFY(dot != runStatusColor(RunState::Running));
+        QCOMPARE(button->toolTip(), u"Last known: Running"_s);
+        int finished = 0;
+        for (const Run &r : cached->stats->recentRuns.mid(1)) {
+            const auto *b = page->findChild<QPushButton *>(u"run_"_s + r.id);
+            if (!b || b->isHidden())
+                continue; // the card shows the newest few
+            ++finished;
+            QCOMPARE(b->findChild<QWidget *>(u"runDot"_s)->property("dotColor").value<QColor>(),
+                     runStatusColor(r.status));
+        }
+        QVERIFY(finished > 0);
     }
     for (const QString &key : {u"runs"_s, u"crews"_s, u"graph"_s}) {
         QListWidgetItem *item = sidebarItem(w, key);
