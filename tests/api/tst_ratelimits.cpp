@@ -2,6 +2,7 @@
 // bucket and the per-user request bucket answer 429 with Retry-After, POST /crews refuses
 // absurd sizes, /metrics counts each, and a server stopped with logins still queued answers
 // them 503 and shuts down cleanly (the teardown crash of the first version).
+#include "tests/support/metrics.h"
 #include "tests/support/testserver.h"
 
 #include <QJsonArray>
@@ -23,16 +24,6 @@ QByteArray loginRequest(const QString &email, const QString &password)
     return "POST /auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
            "Content-Length: " +
            QByteArray::number(body.size()) + "\r\n\r\n" + body;
-}
-
-// The value of one metric line ("name value") in the text format; -1 when absent.
-double metric(const QByteArray &text, const QByteArray &name)
-{
-    for (const QByteArray &line : text.split('\n')) {
-        if (line.startsWith(QByteArray(name + ' ')))
-            return line.mid(name.size() + 1).toDouble();
-    }
-    return -1;
 }
 
 QJsonObject crewWith(int agents, int toolsEach)
@@ -108,8 +99,8 @@ private slots:
         QCOMPARE(r.errorCode(), u"rate_limited"_s);
         QVERIFY(r.header("Retry-After").toInt() >= 1);
         const QByteArray text = metricsText();
-        QCOMPARE(metric(text, "crewdeck_login_rate_limited_total"), 1.0);
-        QCOMPARE(metric(text, "crewdeck_limit_login_rate_per_ip_per_minute"), 10.0);
+        QCOMPARE(metricValue(text, "crewdeck_login_rate_limited_total"), 1.0);
+        QCOMPARE(metricValue(text, "crewdeck_limit_login_rate_per_ip_per_minute"), 10.0);
     }
 
     // Burst 2, then 429 with Retry-After for that user only.
@@ -123,7 +114,7 @@ private slots:
         QCOMPARE(r.errorCode(), u"rate_limited"_s);
         QVERIFY(r.header("Retry-After").toInt() >= 1);
         QCOMPARE(m_server->get(u"/crews"_s, m_server->tokenFor(m_carol)).status, 200);
-        QCOMPARE(metric(metricsText(), "crewdeck_requests_rate_limited_total"), 1.0);
+        QCOMPARE(metricValue(metricsText(), "crewdeck_requests_rate_limited_total"), 1.0);
     }
 
     void crewSizes()
@@ -135,7 +126,7 @@ private slots:
         r = m_server->post(u"/crews"_s, crewWith(1, 3), m_server->tokenFor(m_dave));
         QCOMPARE(r.status, 400);
         QVERIFY2(r.errorMessage().contains(u"tools"_s), qPrintable(r.errorMessage()));
-        QCOMPARE(metric(metricsText(), "crewdeck_crews_too_large_total"), 2.0);
+        QCOMPARE(metricValue(metricsText(), "crewdeck_crews_too_large_total"), 2.0);
     }
 
     // Logins queued for a password thread when the server stops are answered 503, the

@@ -6,6 +6,7 @@
 // The binary comes from CREWDECK_SERVER_BIN. Everything runs on the test's main thread.
 #include "app/net/livesocket.h"
 #include "app/net/tlstrust.h"
+#include "tests/support/metrics.h"
 #include "tests/support/processutil.h"
 #include "tests/support/testserver.h"
 #include "tests/support/tlscerts.h"
@@ -126,13 +127,7 @@ double TestTlsE2e::metric(const QByteArray &name)
 {
     HttpClient http(base());
     const HttpResponse r = http.get(u"/metrics"_s, m_token);
-    if (r.status != 200)
-        return -1;
-    for (const QByteArray &line : r.body.split('\n')) {
-        if (line.startsWith(QByteArray(name + ' ')))
-            return line.mid(name.size() + 1).toDouble();
-    }
-    return -1;
+    return r.status == 200 ? metricValue(r.body, name) : -1;
 }
 
 void TestTlsE2e::badPairs_data()

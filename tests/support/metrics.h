@@ -1,5 +1,6 @@
 #pragma once
 #include <QByteArray>
+#include <QByteArrayList>
 
 namespace crewdeck::testsupport {
 
