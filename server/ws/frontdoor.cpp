@@ -112,10 +112,10 @@ void FrontDoor::incomingConnection(qintptr socketDescriptor)
 
 void FrontDoor::onReadyRead(QTcpSocket *socket)
 {
-    const auto it = m_conns.find(socket);
-    if (it == m_conns.end())
+    Conn *found = connFor(socket);
+    if (!found)
         return;
-    Conn &c = it->second;
+    Conn &c = *found;
     c.lastActivityMs = m_clock.elapsed();
     if (c.phase == Phase::Http) {
         readInput(socket);
@@ -185,12 +185,18 @@ void FrontDoor::enterHttp(QTcpSocket *socket)
     readInput(socket);
 }
 
-void FrontDoor::readInput(QTcpSocket *socket)
+FrontDoor::Conn *FrontDoor::connFor(QTcpSocket *socket)
 {
     const auto it = m_conns.find(socket);
-    if (it == m_conns.end())
+    return it == m_conns.end() ? nullptr : &it->second;
+}
+
+void FrontDoor::readInput(QTcpSocket *socket)
+{
+    Conn *found = connFor(socket);
+    if (!found)
         return;
-    Conn &c = it->second;
+    Conn &c = *found;
     if (c.phase != Phase::Http || c.stopped || c.readPaused)
         return;
     c.inbox.append(socket->readAll());
@@ -331,10 +337,10 @@ bool FrontDoor::pumpOnce(QTcpSocket *socket, Conn &c)
 // HTTP/1.0) to the head, and follow Content-Length to know when it is complete.
 void FrontDoor::onPipeWrite(QTcpSocket *socket, const char *data, qint64 size)
 {
-    const auto it = m_conns.find(socket);
-    if (it == m_conns.end())
+    Conn *found = connFor(socket);
+    if (!found)
         return;
-    Conn &c = it->second;
+    Conn &c = *found;
     if (c.phase != Phase::Http)
         return;
     if (!c.awaiting) {
@@ -404,10 +410,10 @@ void FrontDoor::responseComplete(QTcpSocket *socket, Conn &c)
 // Close once the last response is flushed (lingering, like a refusal), reading no more.
 void FrontDoor::closeAfterFlush(QTcpSocket *socket)
 {
-    const auto it = m_conns.find(socket);
-    if (it == m_conns.end() || it->second.phase == Phase::Rejecting)
+    Conn *found = connFor(socket);
+    if (!found || found->phase == Phase::Rejecting)
         return;
-    Conn &c = it->second;
+    Conn &c = *found;
     c.phase = Phase::Rejecting;
     if (QPointer<HttpPipe> pipe = c.pipe)
         pipe->closeFromFront();
@@ -422,10 +428,10 @@ void FrontDoor::closeAfterFlush(QTcpSocket *socket)
 
 void FrontDoor::onBytesWritten(QTcpSocket *socket)
 {
-    const auto it = m_conns.find(socket);
-    if (it == m_conns.end())
+    Conn *found = connFor(socket);
+    if (!found)
         return;
-    Conn &c = it->second;
+    Conn &c = *found;
     c.lastActivityMs = m_clock.elapsed();
     if (unsent(socket) > 0)
         return;

@@ -160,6 +160,8 @@ private:
     void onReadyRead(QTcpSocket *socket);
     void readInput(QTcpSocket *socket);
     bool frameInbox(QTcpSocket *socket, Conn &c);
+    // The connection's state; null once it is gone (signals may still be queued for it).
+    Conn *connFor(QTcpSocket *socket);
     void pump(QTcpSocket *socket);
     bool pumpOnce(QTcpSocket *socket, Conn &c);
     void onPipeWrite(QTcpSocket *socket, const char *data, qint64 size);
