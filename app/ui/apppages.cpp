@@ -90,6 +90,22 @@ void AppController::openRun(const QString &runId)
     m_window->showPage(u"run"_s);
 }
 
+namespace {
+
+// `finish(true)` once `page` has its first answers: now, or on its `loaded` signal (once;
+// `context` ends the wait).
+template <typename Page, typename Finish>
+void whenLoaded(Page *page, void (Page::*loaded)(), QObject *context, const Finish &finish)
+{
+    if (page->isLoaded())
+        finish(true);
+    else
+        QObject::connect(
+            page, loaded, context, [finish] { finish(true); }, Qt::SingleShotConnection);
+}
+
+} // namespace
+
 void AppController::showPageWhenReady(const QString &page, QObject *context,
                                       std::function<void(bool)> done)
 {
@@ -105,24 +121,10 @@ void AppController::showPageWhenReady(const QString &page, QObject *context,
             ok = m_window->showPage(page);
         done(ok);
     };
-    if (page == u"runs"_s && runsPage()) {
-        if (m_runsPage->isLoaded())
-            finish(true);
-        else
-            connect(
-                m_runsPage, &RunsPage::loaded, context, [finish] { finish(true); },
-                Qt::SingleShotConnection);
-        return;
-    }
-    if (page == u"crews"_s && crewsPage()) {
-        if (m_crewsPage->isLoaded())
-            finish(true);
-        else
-            connect(
-                m_crewsPage, &CrewsPage::loaded, context, [finish] { finish(true); },
-                Qt::SingleShotConnection);
-        return;
-    }
+    if (page == u"runs"_s && runsPage())
+        return whenLoaded(m_runsPage.data(), &RunsPage::loaded, context, finish);
+    if (page == u"crews"_s && crewsPage())
+        return whenLoaded(m_crewsPage.data(), &CrewsPage::loaded, context, finish);
     if (page == u"graph"_s && graphPage()) {
         // The busiest crew with live data: wait for the crews list, then for a tool event
         // (at most 20 s; an idle server still gets its picture).
@@ -142,16 +144,8 @@ void AppController::showPageWhenReady(const QString &page, QObject *context,
             finish(false);
         return;
     }
-    if (page == u"analytics"_s && analyticsPage()) {
-        // The charts filled: every timeseries answered.
-        if (m_analyticsPage->isLoaded())
-            finish(true);
-        else
-            connect(
-                m_analyticsPage, &AnalyticsPage::loaded, context, [finish] { finish(true); },
-                Qt::SingleShotConnection);
-        return;
-    }
+    if (page == u"analytics"_s && analyticsPage()) // the charts filled: every series answered
+        return whenLoaded(m_analyticsPage.data(), &AnalyticsPage::loaded, context, finish);
     if (page == u"run"_s && runDetailPage()) {
         RunQuery q;
         q.limit = 1;
