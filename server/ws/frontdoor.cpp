@@ -413,7 +413,15 @@ void FrontDoor::closeAfterFlush(QTcpSocket *socket)
     Conn *found = connFor(socket);
     if (!found || found->phase == Phase::Rejecting)
         return;
-    Conn &c = *found;
+    discardInput(socket, *found);
+    if (unsent(socket) == 0)
+        linger(socket);
+}
+
+// No more requests on this connection: QHttpServer's pipe is closed and incoming bytes are
+// discarded as they arrive (the answer already queued, or about to be, still goes out).
+void FrontDoor::discardInput(QTcpSocket *socket, Conn &c)
+{
     c.phase = Phase::Rejecting;
     if (QPointer<HttpPipe> pipe = c.pipe)
         pipe->closeFromFront();
@@ -422,8 +430,6 @@ void FrontDoor::closeAfterFlush(QTcpSocket *socket)
     socket->skip(socket->bytesAvailable());
     connect(socket, &QIODevice::readyRead, this,
             [socket] { socket->skip(socket->bytesAvailable()); });
-    if (unsent(socket) == 0)
-        linger(socket);
 }
 
 void FrontDoor::onBytesWritten(QTcpSocket *socket)
@@ -479,15 +485,7 @@ void FrontDoor::refuse(QTcpSocket *socket, HttpFramer::Verdict verdict, const QB
     const bool keepAlive = c.phase == Phase::Http;
     qCInfo(lcHttp).noquote() << "refused request:" << status << code << message
                              << (keepAlive ? "(keep-alive)" : "");
-    c.phase = Phase::Rejecting;
-    if (QPointer<HttpPipe> pipe = c.pipe)
-        pipe->closeFromFront();
-    c.pipe = nullptr;
-    // From now on incoming bytes are discarded as they arrive.
-    QObject::disconnect(socket, &QIODevice::readyRead, nullptr, nullptr);
-    socket->skip(socket->bytesAvailable());
-    connect(socket, &QIODevice::readyRead, this,
-            [socket] { socket->skip(socket->bytesAvailable()); });
+    discardInput(socket, c);
     socket->write(errorResponse(status, reason, code, message));
 }
 

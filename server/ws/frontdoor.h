@@ -162,6 +162,7 @@ private:
     bool frameInbox(QTcpSocket *socket, Conn &c);
     // The connection's state; null once it is gone (signals may still be queued for it).
     Conn *connFor(QTcpSocket *socket);
+    void discardInput(QTcpSocket *socket, Conn &c);
     void pump(QTcpSocket *socket);
     bool pumpOnce(QTcpSocket *socket, Conn &c);
     void onPipeWrite(QTcpSocket *socket, const char *data, qint64 size);
