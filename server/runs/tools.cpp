@@ -21,6 +21,23 @@ bool fail(QString *error, const QString &message)
     return false;
 }
 
+// A parameter that may be left out and goes on a command line: absent or null gives no
+// value; otherwise it must be a string that does not start with '-' (the tool would parse it
+// as an option). An explicit empty string is a value.
+bool optionalArgument(const QJsonObject &params, const QString &name,
+                      std::optional<QString> *value, QString *error)
+{
+    const QJsonValue v = params.value(name);
+    if (v.isUndefined() || v.isNull())
+        return true;
+    if (!v.isString())
+        return fail(error, name + u" must be a string"_s);
+    if (v.toString().startsWith(u'-'))
+        return fail(error, name + u" must not start with '-'"_s);
+    *value = v.toString();
+    return true;
+}
+
 bool isInside(const QString &root, const QString &path)
 {
     return path == root || path.startsWith(root.endsWith(u'/') ? root : root + u'/');
@@ -110,7 +127,6 @@ std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &con
 
     if (step.tool == Tools::GitClone) {
         QString url = p.value(u"url"_s).toString();
-        const QJsonValue refValue = p.value(u"ref"_s);
         if (url.isEmpty()) {
             fail(error, u"git_clone needs a url"_s);
             return std::nullopt;
@@ -120,15 +136,10 @@ std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &con
             fail(error, u"url must not start with '-'"_s);
             return std::nullopt;
         }
-        if (!refValue.isUndefined() && !refValue.isNull() && !refValue.isString()) {
-            fail(error, u"ref must be a string"_s);
+        std::optional<QString> refArgument;
+        if (!optionalArgument(p, u"ref"_s, &refArgument, error))
             return std::nullopt;
-        }
-        const QString ref = refValue.toString();
-        if (ref.startsWith(u'-')) {
-            fail(error, u"ref must not start with '-'"_s);
-            return std::nullopt;
-        }
+        const QString ref = refArgument.value_or(QString());
         // Hooks from the cloned repository (or a template) never run; only the network
         // transports are allowed, and "file" (local paths, file://) only for a source under
         // an allowed local root.
@@ -196,19 +207,13 @@ std::optional<ToolCommand> buildCommand(const Step &step, const ToolContext &con
                 args << a.toString();
             }
         }
-        const QJsonValue pathValue = p.value(u"path"_s);
-        if (!pathValue.isUndefined() && !pathValue.isNull()) {
-            if (!pathValue.isString()) {
-                fail(error, u"path must be a string"_s);
-                return std::nullopt;
-            }
+        std::optional<QString> pathArgument;
+        if (!optionalArgument(p, u"path"_s, &pathArgument, error))
+            return std::nullopt;
+        if (pathArgument) {
             // What pytest itself takes: a directory, a file, or a node id (file::test), relative
             // to the workspace, given to pytest as is after checking where it leads.
-            const QString path = pathValue.toString();
-            if (path.startsWith(u'-')) {
-                fail(error, u"path must not start with '-'"_s);
-                return std::nullopt;
-            }
+            const QString &path = *pathArgument;
             QString pathError;
             if (!resolveInsideWorkspace(workspace, path.section(u"::"_s, 0, 0), &pathError)) {
                 fail(error, u"path '%1': %2"_s.arg(path, pathError));

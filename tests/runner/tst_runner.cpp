@@ -327,7 +327,12 @@ private Q_SLOTS:
         QVERIFY(error.contains(u"url"_s));
         s.params = {{u"url"_s, u"https://example.com/r.git"_s}, {u"ref"_s, u"-oops"_s}};
         QVERIFY(!buildToolCommand(s, ctx(u"/ws/run-1"_s), &error));
-        QVERIFY(error.contains(u"ref"_s));
+        QCOMPARE(error, u"ref must not start with '-'"_s);
+        s.params = {{u"url"_s, u"https://example.com/r.git"_s}, {u"ref"_s, 5}};
+        QVERIFY(!buildToolCommand(s, ctx(u"/ws/run-1"_s), &error));
+        QCOMPARE(error, u"ref must be a string"_s);
+        s.params = {{u"url"_s, u"https://example.com/r.git"_s}, {u"ref"_s, QJsonValue()}};
+        QVERIFY(buildToolCommand(s, ctx(u"/ws/run-1"_s)));
         s.params = {};
         QVERIFY(!buildToolCommand(s, ctx(u"/ws/run-1"_s), &error));
     }
@@ -422,6 +427,17 @@ private Q_SLOTS:
             s.params = {{u"path"_s, bad}};
             QVERIFY2(!buildToolCommand(s, ctx(ws.path()), &error), qPrintable(bad));
             QVERIFY(!error.isEmpty());
+        }
+        {
+            QString error;
+            s.params = {{u"path"_s, u"-p"_s}};
+            QVERIFY(!buildToolCommand(s, ctx(ws.path()), &error));
+            QCOMPARE(error, u"path must not start with '-'"_s);
+            s.params = {{u"path"_s, 3}};
+            QVERIFY(!buildToolCommand(s, ctx(ws.path()), &error));
+            QCOMPARE(error, u"path must be a string"_s);
+            s.params = {{u"path"_s, QJsonValue()}}; // null: no path, as if left out
+            QVERIFY(buildToolCommand(s, ctx(ws.path())));
         }
 
         Step sc;
