@@ -24,8 +24,8 @@ bool fail(QString *error, const QString &message)
 // A parameter that may be left out and goes on a command line: absent or null gives no
 // value; otherwise it must be a string that does not start with '-' (the tool would parse it
 // as an option). An explicit empty string is a value.
-bool optionalArgument(const QJsonObject &params, const QString &name,
-                      std::optional<QString> *value, QString *error)
+bool optionalArgument(const QJsonObject &params, const QString &name, std::optional<QString> *value,
+                      QString *error)
 {
     const QJsonValue v = params.value(name);
     if (v.isUndefined() || v.isNull())
