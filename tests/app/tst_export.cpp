@@ -2,6 +2,7 @@
 #include "app/models/analyticsdata.h"
 #include "app/models/csvwriter.h"
 #include "app/models/downsample.h"
+#include "app/models/timeaxis.h"
 #include "shared/timeutil.h"
 
 #include <QTest>
@@ -25,6 +26,7 @@ private Q_SLOTS:
     void downsampleKeepsExtremes();
     void downsampleLeavesSmallSeries();
     void presetsPickBuckets();
+    void timeTicksAreRound();
 };
 
 void TestExport::fieldQuoting_data()
@@ -195,6 +197,48 @@ void TestExport::presetsPickBuckets()
     QCOMPARE(DateRange::custom(now.addDays(-3), now).bucket, u"hour"_s);
     QCOMPARE(DateRange::custom(now.addDays(-60), now).bucket, u"day"_s);
     QCOMPARE(DateRange::custom(now.addDays(-2000), now).bucket, u"week"_s);
+}
+
+// Axis ticks on round local times, at most six intervals: a day every 6 hours, a week every
+// 2 days, a month weekly, a quarter every 28 days; the first tick at or before the range,
+// the last at or after it.
+void TestExport::timeTicksAreRound()
+{
+    using client::roundTimeTicks;
+    const auto at = [](int day, int h, int m) {
+        return QDateTime(QDate(2026, 12, day), QTime(h, m)); // local time
+    };
+    client::TimeTicks t = roundTimeTicks(at(6, 15, 54), at(7, 15, 54));
+    QCOMPARE(t.from, at(6, 12, 0));
+    QCOMPARE(t.to, at(7, 18, 0));
+    QCOMPARE(t.tickCount, 6); // 12:00, 18:00, ..., 18:00: 5 steps of 6 h
+    QVERIFY(!t.daily);
+
+    t = roundTimeTicks(at(6, 9, 10), at(6, 10, 40)); // 90 minutes: hourly
+    QCOMPARE(t.from, at(6, 9, 0));
+    QCOMPARE(t.to, at(6, 11, 0));
+    QCOMPARE(t.tickCount, 3);
+
+    t = roundTimeTicks(at(1, 15, 54), at(8, 15, 54)); // 7 days: every 2 days from midnight
+    QCOMPARE(t.from, at(1, 0, 0));
+    QCOMPARE(t.to, at(9, 0, 0));
+    QCOMPARE(t.tickCount, 5);
+    QVERIFY(t.daily);
+
+    const QDateTime end = at(7, 15, 54);
+    t = roundTimeTicks(end.addDays(-30), end); // 30 days: weekly
+    QCOMPARE(t.from, QDateTime(QDate(2026, 11, 7), QTime(0, 0)));
+    QCOMPARE(t.from.daysTo(t.to), qint64(35));
+    QCOMPARE(t.tickCount, 6);
+    t = roundTimeTicks(end.addDays(-90), end); // 90 days: every 28 days
+    QCOMPARE(t.from.daysTo(t.to), qint64(112));
+    QCOMPARE(t.tickCount, 5);
+    QVERIFY(t.from <= end.addDays(-90) && t.to >= end);
+
+    t = roundTimeTicks(end, end); // an empty range still gets one step
+    QCOMPARE(t.from, at(7, 15, 0));
+    QCOMPARE(t.to, at(7, 16, 0));
+    QCOMPARE(t.tickCount, 2);
 }
 
 QTEST_GUILESS_MAIN(TestExport)

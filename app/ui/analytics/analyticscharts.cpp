@@ -1,6 +1,7 @@
 #include "app/ui/analytics/analyticscharts.h"
 #include "app/models/analyticsdata.h"
 #include "app/models/downsample.h"
+#include "app/models/timeaxis.h"
 #include "app/ui/analytics/analyticstext.h"
 #include "app/ui/theme.h"
 
@@ -189,10 +190,11 @@ void AnalyticsCharts::updateAxes(const QString &metric, double yMax, double y2Ma
         lo = std::min(lo, ts.points.first().t.toLocalTime());
         hi = std::max(hi, ts.points.last().t.toLocalTime());
     }
-    x->setRange(lo, hi);
-    const qint64 span = lo.msecsTo(hi);
-    x->setFormat(span <= 2LL * 86400 * 1000 ? u"HH:mm"_s : u"dd MMM"_s);
-    x->setTickCount(span <= 2LL * 86400 * 1000 ? 7 : 6);
+    // Ticks on round local times (every 4 hours for a day, every 7 days for a month, ...).
+    const client::TimeTicks ticks = client::roundTimeTicks(lo, hi);
+    x->setRange(ticks.from, ticks.to);
+    x->setFormat(ticks.daily ? u"dd MMM"_s : u"HH:mm"_s);
+    x->setTickCount(ticks.tickCount);
     if (metric != u"success_rate"_s) {
         QValueAxis *y = m_yAxes.value(metric);
         y->setRange(0, niceMax(yMax * 1.05));
