@@ -40,7 +40,7 @@ QByteArray extractToken(const WsConnection &ws)
 Gateway::Gateway(EventSource *source, StreamAuthority *authority, const Config &config,
                  QObject *parent)
     : QObject(parent), m_source(source), m_authority(authority), m_config(config),
-      m_serverName(QByteArrayLiteral("crewdeck/" CREWDECK_VERSION))
+      m_serverName(QByteArrayLiteral("crewdeck/" CREWDECK_VERSION)), m_pacer(config.coalesceMs)
 {
     m_ring = std::make_unique<FrameRing>(m_config.ringBytes, m_source->globalLatestSeq());
     if (m_config.takeDescriptors)
@@ -53,7 +53,6 @@ Gateway::Gateway(EventSource *source, StreamAuthority *authority, const Config &
     m_feed.sliceBytes = qMax<qint64>(4096, m_config.sliceBytes);
     m_feed.historyBatch = qMax(1, m_config.historyBatch);
     m_feed.finishedRunGraceMs = m_config.finishedRunGraceMs;
-    m_pacer = WritePacer(m_config.coalesceMs);
     m_pacedPump.setSingleShot(true);
     m_pacedPump.setTimerType(Qt::PreciseTimer); // a 3 ms wait must not become 8
     connect(&m_pacedPump, &QTimer::timeout, this, &Gateway::pumpScheduled);
@@ -250,12 +249,19 @@ void Gateway::onPublished(const StoredEventPtr &event)
     }
 }
 
-void Gateway::schedulePump(Session *session)
+bool Gateway::enqueue(Session *session)
 {
     if (session->pumpScheduled())
-        return;
+        return false;
     session->setPumpScheduled(true);
     m_toPump.append(session);
+    return true;
+}
+
+void Gateway::schedulePump(Session *session)
+{
+    if (!enqueue(session))
+        return;
     // A socket with more to send goes on at the next pass; sessions waiting for a paced pass
     // ride along (their frames have waited less than the pacer allows: no harm).
     postPump();
@@ -263,11 +269,7 @@ void Gateway::schedulePump(Session *session)
 
 void Gateway::scheduleLivePump(Session *session)
 {
-    if (session->pumpScheduled())
-        return;
-    session->setPumpScheduled(true);
-    m_toPump.append(session);
-    if (m_pumpPosted || m_pacedPump.isActive())
+    if (!enqueue(session) || m_pumpPosted || m_pacedPump.isActive())
         return;
     const int waitMs = m_pacer.delayMs(m_feed.clock.nsecsElapsed());
     if (waitMs > 0)

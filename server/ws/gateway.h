@@ -96,6 +96,8 @@ private:
                 int code, const QString &reason);
     void onPublished(const StoredEventPtr &event);
     void onHeartbeat();
+    // Puts the session on the next pass's list; false when it is on it already.
+    bool enqueue(Session *session);
     void schedulePump(Session *session);
     void scheduleLivePump(Session *session);
     void postPump();
