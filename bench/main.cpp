@@ -9,6 +9,7 @@ int runRestCommand(const QStringList &args);
 int runTimeseriesCommand(const QStringList &args);
 int runToolStartCommand(const QStringList &args);
 int runClusterCommand(const QStringList &args);
+int runStoreAppendCommand(const QStringList &args);
 #ifdef CREWDECK_BENCH_APP
 // Creates the QApplication itself (widgets; offscreen unless --visible or QT_QPA_PLATFORM).
 int runAppCommand(int &argc, char **argv);
@@ -36,6 +37,10 @@ const char *usage =
     "       crewdeck-bench cluster [--rates R1,R2] [--seconds S] [--repeat N]  (a tool's print\n"
     "                           on a worker node -> a client on an API node: PostgreSQL, Redis,\n"
     "                           one API and one worker node; defaults: 1000,10000 lines/s, 10 s)\n"
+    "       crewdeck-bench store-append [--rate EVENTS_PER_S] [--seconds S] [--prefill N]\n"
+    "                           [--dir D]  (in this process: CPU per event through the event log\n"
+    "                           into SQLite, then page reads and a prune on that store;\n"
+    "                           defaults: 5000 events/s, 10 s, no prefill)\n"
     "fanout and rest: [--tls] (the server speaks TLS only: https/wss, a self-signed\n"
     "        certificate made with openssl) or [--compare-tls] (plain, then TLS, in one run)\n"
     "common: [--server-bin PATH] (default: $CREWDECK_SERVER_BIN, else next to crewdeck-bench)\n"
@@ -74,6 +79,8 @@ int main(int argc, char **argv)
         return crewdeck::bench::runToolStartCommand(args);
     if (mode == QLatin1String("cluster"))
         return crewdeck::bench::runClusterCommand(args);
+    if (mode == QLatin1String("store-append"))
+        return crewdeck::bench::runStoreAppendCommand(args);
     QTextStream(mode.isEmpty() || mode == QLatin1String("--help") ? stdout : stderr) << usage;
     return mode == QLatin1String("--help") ? 0 : 2;
 }

@@ -168,6 +168,21 @@ private Q_SLOTS:
         QVERIFY(!resultLine(out, "RESULT sandbox_cost_p50_ms ").isEmpty());
     }
 
+    void storeAppend()
+    {
+        // In-process: the event log into a SQLite file, then reads and a prune on it. 400,000
+        // prefilled events over 20 runs, 8 days: each run's oldest eighth is past the default
+        // retention and beyond its newest 10,000, so the prune deletes something.
+        const QByteArray out = runBench({u"store-append"_s, u"--rate"_s, u"2000"_s, u"--seconds"_s,
+                                         u"1"_s, u"--prefill"_s, u"400000"_s});
+        const QByteArray line = resultLine(out, "RESULT mode=store-append ");
+        QVERIFY2(!line.isEmpty(), out.constData());
+        QCOMPARE(field(line, u"events"_s), 2000.0);
+        QVERIFY(field(line, u"cpu_us_per_event"_s) > 0);
+        QVERIFY(field(line, u"run_page_us"_s) > 0);
+        QVERIFY(field(line, u"prune_horizon"_s) > 0);
+    }
+
     void cluster()
     {
         // PostgreSQL + Redis + an API node + a worker node; one short rate.
