@@ -246,6 +246,18 @@ const QList<Migration> &migrations()
              // fails instead of applying (and signalling) a transition nobody saw happen.
              u"ALTER TABLE crews ADD COLUMN status_version BIGINT NOT NULL DEFAULT 0"_s,
          }},
+        {6, u"events: only the indexes the stream reads use"_s,
+         QStringList{
+             // Every appended row paid four index entries; the reads use two of them for
+             // nearly every row (docs/benchmarks.md, "Event store: index maintenance per
+             // append"). Pruning finds its seq range by a search over the primary key
+             // (SqlStore::pruneEvents), not through a time index.
+             u"DROP INDEX events_ts"_s,
+             // Only the mission stream (org_id, type = 'signal') read events_org_type: signal
+             // rows alone enter its replacement, a tool or run_status row costs nothing here.
+             u"DROP INDEX events_org_type"_s,
+             u"CREATE INDEX events_signal ON events (org_id, seq) WHERE type = 'signal'"_s,
+         }},
     };
     return list;
 }
@@ -336,7 +348,7 @@ int currentVersion(QSqlDatabase &db, bool *ok)
 
 } // namespace
 
-bool migrate(QSqlDatabase &db, const Dialect &dialect, QString *error)
+bool migrate(QSqlDatabase &db, const Dialect &dialect, QString *error, int upToVersion)
 {
     if (!execSql(db,
                  u"CREATE TABLE IF NOT EXISTS schema_version ("
@@ -347,6 +359,8 @@ bool migrate(QSqlDatabase &db, const Dialect &dialect, QString *error)
         return false;
 
     for (const Migration &m : migrations()) {
+        if (upToVersion > 0 && m.version > upToVersion)
+            break;
         bool ok = false;
         if (currentVersion(db, &ok) >= m.version && ok)
             continue;

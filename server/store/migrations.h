@@ -48,7 +48,8 @@ QString applyDialect(const QString &sql, const Dialect &dialect);
 
 // Creates schema_version if needed and applies every migration newer than the recorded
 // version, each in its own transaction (re-checking the version inside it, so two processes
-// opening the same database do not apply a migration twice). Idempotent.
-bool migrate(QSqlDatabase &db, const Dialect &dialect, QString *error);
+// opening the same database do not apply a migration twice). Idempotent. upToVersion > 0
+// stops after that version (tests that upgrade a database made by an older release).
+bool migrate(QSqlDatabase &db, const Dialect &dialect, QString *error, int upToVersion = 0);
 
 } // namespace crewdeck::server

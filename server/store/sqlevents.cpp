@@ -56,6 +56,28 @@ const QString &SqlStore::eventColumns()
     return EventColumns;
 }
 
+QString SqlStore::streamEventsSql(const StreamKey &key, QVariantList *binds)
+{
+    return u"SELECT "_s + EventColumns + u" FROM events WHERE "_s + streamWhere(key, binds) +
+           u" AND seq > ? ORDER BY seq LIMIT ?"_s;
+}
+
+QString SqlStore::streamLatestSql(const StreamKey &key, QVariantList *binds)
+{
+    return u"SELECT MAX(seq) FROM events WHERE "_s + streamWhere(key, binds);
+}
+
+const QString &SqlStore::eventStatement(EventStatement which)
+{
+    // Both read the primary key only: the allocation's MAX(seq) is its last entry, a probe
+    // one seek.
+    static const QString allocate =
+        u"SELECT MAX(seq), (SELECT value FROM meta WHERE key = 'pruned_horizon') FROM events"_s;
+    static const QString probe =
+        u"SELECT seq, ts_ms FROM events WHERE seq >= ? ORDER BY seq LIMIT 1"_s;
+    return which == EventStatement::AllocateSeq ? allocate : probe;
+}
+
 bool SqlStore::insertEvents(const QList<StoredEventPtr> &events)
 {
     // Inside the caller's transaction. Multi-row INSERTs: on a database server each statement
@@ -110,9 +132,7 @@ bool SqlStore::appendEventsAllocating(QList<StoredEventPtr> &events)
     // Never hand out a seq at or below the pruned horizon: a reader that was told history up
     // to there may be gone must not later find new events below it. Both in one statement:
     // every round trip here holds the node's event loop (docs/benchmarks.md, "Cluster").
-    auto top = exec("allocate event seq",
-                    u"SELECT MAX(seq), (SELECT value FROM meta WHERE key = 'pruned_horizon')"
-                    " FROM events"_s);
+    auto top = exec("allocate event seq", eventStatement(EventStatement::AllocateSeq));
     if (!top || !top->next())
         return false;
     qint64 next = qMax(int64Of(top->value(0), 0), int64Of(top->value(1), 0)) + 1;
@@ -150,12 +170,9 @@ QList<StoredEventPtr> SqlStore::events(const StreamKey &key, qint64 since, int l
     if (limit <= 0)
         return {};
     QVariantList binds;
-    const QString where = streamWhere(key, &binds);
+    const QString sql = streamEventsSql(key, &binds);
     binds << since << qint64(limit);
-    return loadEvents("events",
-                      u"SELECT "_s + EventColumns + u" FROM events WHERE "_s + where +
-                          u" AND seq > ? ORDER BY seq LIMIT ?"_s,
-                      binds);
+    return loadEvents("events", sql, binds);
 }
 
 QList<StoredEventPtr> SqlStore::eventsAfter(qint64 since, int limit)
@@ -171,13 +188,47 @@ QList<StoredEventPtr> SqlStore::eventsAfter(qint64 since, int limit)
 qint64 SqlStore::latestSeq(const StreamKey &key)
 {
     QVariantList binds;
-    const QString where = streamWhere(key, &binds);
-    return scalar("latest seq", u"SELECT MAX(seq) FROM events WHERE "_s + where, binds);
+    const QString sql = streamLatestSql(key, &binds);
+    return scalar("latest seq", sql, binds);
 }
 
 qint64 SqlStore::maxEventSeq()
 {
     return scalar("max event seq", u"SELECT MAX(seq) FROM events"_s, {});
+}
+
+std::optional<qint64> SqlStore::seqReachingTime(qint64 cutoffMs)
+{
+    // Events are appended in seq order stamped with the appending node's clock, so the log
+    // reaches the cutoff at one seq: a binary search over the primary key finds it (one index
+    // seek per probe, log2 of the seq range: ~20 for a million events, at most 64), where a
+    // time index would cost every appended row an index entry (migration 6). Where stamps are
+    // out of order (nodes whose clocks differ, a clock set back) the search stops at some
+    // event that is not older: older events above it wait for a later prune, and the caller's
+    // own ts_ms condition keeps anything newer than the cutoff.
+    auto range = exec("prune seq range", u"SELECT (SELECT MIN(seq) FROM events),"
+                                         " (SELECT MAX(seq) FROM events)"_s);
+    if (!range || !range->next())
+        return std::nullopt;
+    if (range->value(0).isNull())
+        return 0; // no events
+    qint64 lo = int64Of(range->value(0));
+    qint64 hi = int64Of(range->value(1)) + 1;
+    range.reset();
+    // Invariant: every event below lo is older than the cutoff as far as the probes saw; the
+    // first event at or above hi (if any) is not.
+    while (lo < hi) {
+        const qint64 mid = lo + (hi - lo) / 2;
+        auto probe = exec("prune seq probe", eventStatement(EventStatement::PruneProbe), {mid});
+        if (!probe || !probe->next())
+            return std::nullopt; // mid <= MAX(seq): there is an event (unless it failed)
+        const qint64 seq = int64Of(probe->value(0));
+        if (seq < hi && int64Of(probe->value(1)) < cutoffMs)
+            lo = seq + 1;
+        else
+            hi = mid; // no event in [mid, seq), and the one at seq is not older
+    }
+    return lo;
 }
 
 qint64 SqlStore::pruneEvents(qint64 cutoffMs, int keepPerStream)
@@ -195,15 +246,19 @@ qint64 SqlStore::pruneEvents(qint64 cutoffMs, int keepPerStream)
         " UNION SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY seq "
         "DESC) AS rn"
         " FROM events WHERE type = 'signal') AS m WHERE rn <= ?"_s;
-    const QString victims = u" FROM events WHERE ts_ms < ? AND seq NOT IN ("_s + keepSet + u")"_s;
-    const QVariantList binds{cutoffMs, keep, keep, keep};
+    const QString victims =
+        u" FROM events WHERE seq < ? AND ts_ms < ? AND seq NOT IN ("_s + keepSet + u")"_s;
 
     Transaction tx(*this);
     if (!tx.ok())
         return 0;
+    const std::optional<qint64> reach = seqReachingTime(cutoffMs);
+    if (!reach || *reach <= 0)
+        return 0; // failed or empty; the transaction rolls back harmlessly
+    const QVariantList binds{*reach, cutoffMs, keep, keep, keep};
     const qint64 highest = scalar("prune horizon", u"SELECT MAX(seq)"_s + victims, binds, 0);
     if (highest <= 0)
-        return 0; // nothing to delete; the transaction rolls back harmlessly
+        return 0; // nothing to delete
     auto del = exec("prune events", u"DELETE"_s + victims, binds);
     if (!del)
         return 0;

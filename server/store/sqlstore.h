@@ -117,6 +117,14 @@ public:
     qint64 pruneEvents(qint64 cutoffMs, int keepPerStream) override;
     qint64 prunedHorizon() override;
 
+    // The statements behind events() (binds: the stream's, then since and limit) and
+    // latestSeq() (the stream's), the seq allocation of appendEventsAllocating() and the probe
+    // of pruneEvents()'s search (binds: a seq): tests check that each reads through an index.
+    static QString streamEventsSql(const StreamKey &key, QVariantList *binds);
+    static QString streamLatestSql(const StreamKey &key, QVariantList *binds);
+    enum class EventStatement { AllocateSeq, PruneProbe };
+    static const QString &eventStatement(EventStatement which);
+
     // Reads a numeric column robustly: qint64/int, double (rounded) or a decimal string
     // (PostgreSQL NUMERIC under HighPrecision). Null and garbage read as `fallback`.
     static qint64 int64Of(const QVariant &v, qint64 fallback = 0);
@@ -238,6 +246,9 @@ private:
     bool addFinishedToStats(const QString &orgId, const QString &status,
                             const QVariant &durationMs);
     bool fillPercentiles(const QString &orgId, qint64 n, DashboardStats &s);
+    // The first seq at which the event log is stamped cutoffMs or later (MAX(seq) + 1 when
+    // every event is older, 0 when there are none); nullopt on a failure (sqlevents.cpp).
+    std::optional<qint64> seqReachingTime(qint64 cutoffMs);
 
     // One timeseries request's bucket grid (sqlanalytics.cpp): bucket i covers
     // [first + i * width, first + (i + 1) * width), clipped to [fromTs, toTs).

@@ -1,0 +1,406 @@
+// The event table's indexes (schema migration 6) and the reads that depend on them. Built
+// twice like tst_store: tst_eventindexes on SQLite (a fresh file per test function),
+// tst_eventindexes_pg (CREWDECK_TEST_POSTGRES) on a throwaway PostgreSQL server (a fresh
+// database per test function). Plans are read with EXPLAIN QUERY PLAN (SQLite) and EXPLAIN
+// (PostgreSQL, after ANALYZE and with sequential scans disabled, so an index that applies is
+// shown rather than a cheap scan of a small table).
+#include "server/store/migrations.h"
+#include "server/store/postgresstore.h"
+#include "server/store/sqlitestore.h"
+#ifdef CREWDECK_TEST_POSTGRES
+#include "tests/support/pgserver.h"
+#endif
+
+#include <QSet>
+#include <QSqlDatabase>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <memory>
+
+using namespace Qt::StringLiterals;
+using namespace crewdeck;
+using namespace crewdeck::server;
+
+namespace {
+
+constexpr qint64 T0 = 1'780'000'000'000; // a fixed "now" in ms (2026)
+constexpr int Runs = 200;
+
+// Event `seq` of a synthetic log: runs take turns (run_1, run_201, ... are org_1's), one event
+// in 100 is a signal of org_1, one in 50 a run_status; stamped one ms apart from `t0`.
+StoredEventPtr syntheticEvent(qint64 seq, qint64 t0)
+{
+    const int run = int(seq % Runs);
+    auto e = std::make_shared<StoredEvent>();
+    e->seq = seq;
+    e->orgId = u"org_%1"_s.arg(run % 4);
+    e->crewId = u"crw_%1"_s.arg(run % 20);
+    const bool signal = seq % 100 == 1;
+    e->runId = signal ? QString() : u"run_%1"_s.arg(run);
+    e->type = signal ? EventType::Signal
+                     : (seq % 50 == 0 ? EventType::RunStatus : EventType::ToolProgress);
+    e->tsMs = t0 + seq;
+    e->bytes = R"({"seq":)" + QByteArray::number(seq) + R"(,"type":")" + e->type.toUtf8() + "\"}";
+    return e;
+}
+
+QList<qint64> seqs(const QList<StoredEventPtr> &list)
+{
+    QList<qint64> out;
+    for (const auto &e : list)
+        out.append(e->seq);
+    return out;
+}
+
+// One stream of each kind, and the index its reads must use.
+struct StreamCase
+{
+    StreamKey key;
+    QString index;
+};
+const QList<StreamCase> &streamCases()
+{
+    static const QList<StreamCase> cases{
+        {{StreamKind::Run, u"org_1"_s, u"run_41"_s}, u"events_run"_s},
+        {{StreamKind::Graph, u"org_1"_s, u"crw_1"_s}, u"events_graph"_s},
+        {{StreamKind::Mission, u"org_1"_s, QString()}, u"events_signal"_s},
+    };
+    return cases;
+}
+
+// `sql` with each '?' replaced by its value as a literal: PostgreSQL cannot prepare EXPLAIN,
+// and the values here are plain ids and numbers.
+QString withLiterals(const QString &sql, const QVariantList &binds)
+{
+    QString out;
+    qsizetype next = 0;
+    for (const QChar c : sql) {
+        if (c != u'?') {
+            out += c;
+            continue;
+        }
+        const QVariant v = binds.value(next++);
+        out += v.typeId() == QMetaType::QString ? u"'"_s + v.toString() + u"'"_s : v.toString();
+    }
+    return out;
+}
+
+} // namespace
+
+class TestEventIndexes : public QObject
+{
+    Q_OBJECT
+
+private:
+    std::unique_ptr<QTemporaryDir> m_dir;
+#ifdef CREWDECK_TEST_POSTGRES
+    std::unique_ptr<test::PgServer> m_pg;
+    static constexpr bool Postgres = true;
+#else
+    static constexpr bool Postgres = false;
+#endif
+
+    // A store on the database `name` (SQLite: a file; PostgreSQL: created here, empty).
+    std::unique_ptr<SqlStore> storeOn(const QString &name)
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        return std::make_unique<PostgresStore>(m_pg->urlFor(name));
+#else
+        return std::make_unique<SqliteStore>(m_dir->filePath(name + u".db"_s));
+#endif
+    }
+    // A raw connection `conn` to the database `name`; removed by the caller.
+    QSqlDatabase rawDb(const QString &conn, const QString &name)
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, conn);
+        db.setHostName(m_pg->host());
+        db.setPort(m_pg->port());
+        db.setUserName(u"postgres"_s);
+        db.setDatabaseName(name);
+#else
+        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, conn);
+        db.setDatabaseName(m_dir->filePath(name + u".db"_s));
+#endif
+        return db;
+    }
+    static const Dialect &dialect()
+    {
+        return Postgres ? Dialect::postgres() : Dialect::sqlite();
+    }
+
+    // The plan of `sql` as text, one line per step. PostgreSQL: sequential scans disabled.
+    static QString planOf(QSqlDatabase &db, const QString &sql, const QVariantList &binds)
+    {
+        QSqlQuery q(db);
+        if (Postgres && !q.exec(u"SET enable_seqscan = off"_s))
+            return u"SET failed: "_s + q.lastError().text();
+        const QString explain = Postgres ? u"EXPLAIN "_s : u"EXPLAIN QUERY PLAN "_s;
+        if (!q.exec(explain + withLiterals(sql, binds)))
+            return u"EXPLAIN failed: "_s + q.lastError().text();
+        QStringList lines;
+        while (q.next())
+            lines << q.value(Postgres ? 0 : 3).toString();
+        return lines.join(u'\n');
+    }
+    // No step reads the whole table.
+    static bool noFullScan(const QString &plan)
+    {
+        if (Postgres)
+            return !plan.contains(u"Seq Scan"_s);
+        for (const QString &line : plan.split(u'\n'))
+            if (line.trimmed() == u"SCAN events"_s)
+                return false;
+        return true;
+    }
+    // The events table's secondary indexes, sorted.
+    static QStringList eventIndexes(QSqlDatabase &db)
+    {
+        QSqlQuery q(db);
+        q.exec(Postgres ? u"SELECT indexname FROM pg_indexes WHERE tablename = 'events'"
+                          " AND indexname <> 'events_pkey'"_s
+                        : u"SELECT name FROM sqlite_master WHERE type = 'index'"
+                          " AND tbl_name = 'events' AND name NOT LIKE 'sqlite_%'"_s);
+        QStringList names;
+        while (q.next())
+            names << q.value(0).toString();
+        names.sort();
+        return names;
+    }
+    // Every stream read must go through its index; the seq allocation and pruning's probe
+    // through the primary key.
+    void checkPlans(QSqlDatabase &db)
+    {
+        if (Postgres) {
+            QSqlQuery q(db);
+            QVERIFY(q.exec(u"ANALYZE events"_s));
+        }
+        for (const StreamCase &c : streamCases()) {
+            QVariantList binds;
+            const QString page = SqlStore::streamEventsSql(c.key, &binds);
+            binds << qint64(100) << qint64(1000);
+            QString plan = planOf(db, page, binds);
+            QVERIFY2(plan.contains(c.index) && noFullScan(plan), qPrintable(plan));
+            binds.clear();
+            plan = planOf(db, SqlStore::streamLatestSql(c.key, &binds), binds);
+            QVERIFY2(plan.contains(c.index) && noFullScan(plan), qPrintable(plan));
+        }
+        const QString primary = Postgres ? u"events_pkey"_s : u"INTEGER PRIMARY KEY"_s;
+        QString plan =
+            planOf(db, SqlStore::eventStatement(SqlStore::EventStatement::PruneProbe), {42});
+        QVERIFY2(plan.contains(primary) && noFullScan(plan), qPrintable(plan));
+        plan = planOf(db, SqlStore::eventStatement(SqlStore::EventStatement::AllocateSeq), {});
+        // SQLite's MAX over the rowid reads the last entry ("SEARCH events").
+        QVERIFY2(noFullScan(plan) &&
+                     (Postgres ? plan.contains(primary) : plan.contains(u"SEARCH events"_s)),
+                 qPrintable(plan));
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        if (test::PgServer::binDir().isEmpty())
+            QSKIP("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
+                  "install the postgresql package (scripts/deps.sh) to run the PostgreSQL store "
+                  "tests");
+        if (!QSqlDatabase::isDriverAvailable(u"QPSQL"_s))
+            QSKIP("the QPSQL driver is not installed (libqt6sql6-psql)");
+        m_pg = std::make_unique<test::PgServer>();
+        QString error;
+        QVERIFY2(m_pg->start(&error), qPrintable(error));
+#endif
+    }
+
+    void init()
+    {
+        m_dir = std::make_unique<QTemporaryDir>();
+        QVERIFY(m_dir->isValid());
+#ifdef CREWDECK_TEST_POSTGRES
+        QString error;
+        QVERIFY2(m_pg->psql(u"postgres"_s, u"DROP DATABASE IF EXISTS events_db WITH (FORCE)"_s,
+                            nullptr, &error),
+                 qPrintable(error));
+        QVERIFY2(m_pg->createDatabase(u"events_db"_s, &error), qPrintable(error));
+#endif
+    }
+
+    void cleanup()
+    {
+        m_dir.reset();
+    }
+
+    void cleanupTestCase()
+    {
+#ifdef CREWDECK_TEST_POSTGRES
+        m_pg.reset();
+#endif
+    }
+
+    // A new database: two indexes per tool event (run, graph), a signal enters only its own.
+    void newSchemaReadsThroughIndexes()
+    {
+        auto store = storeOn(u"events_db"_s);
+        QString error;
+        QVERIFY2(store->open(&error), qPrintable(error));
+        QList<StoredEventPtr> all;
+        for (qint64 seq = 1; seq <= 20000; ++seq)
+            all << syntheticEvent(seq, T0);
+        QVERIFY(store->appendEvents(all));
+        {
+            QSqlDatabase db = rawDb(u"tst_plans"_s, u"events_db"_s);
+            QVERIFY(db.open());
+            QCOMPARE(eventIndexes(db),
+                     (QStringList{u"events_graph"_s, u"events_run"_s, u"events_signal"_s}));
+            checkPlans(db);
+        }
+        QSqlDatabase::removeDatabase(u"tst_plans"_s);
+        // The reads answer what the streams hold.
+        for (const StreamCase &c : streamCases()) {
+            QList<qint64> want;
+            for (const auto &e : all)
+                if (c.key.matches(*e) && e->seq > 5000 && want.size() < 30)
+                    want << e->seq;
+            QCOMPARE(seqs(store->events(c.key, 5000, 30)), want);
+        }
+    }
+
+    // A database written by a release with schema 5 (four indexes) upgrades in place: the
+    // same events, the same answers, the new plans, and pruning over the old rows.
+    void upgradeFromSchema5()
+    {
+        {
+            QSqlDatabase db = rawDb(u"tst_v5"_s, u"events_db"_s);
+            QVERIFY(db.open());
+            QString error;
+            QVERIFY2(migrate(db, dialect(), &error, 5), qPrintable(error));
+            QCOMPARE(eventIndexes(db), (QStringList{u"events_graph"_s, u"events_org_type"_s,
+                                                    u"events_run"_s, u"events_ts"_s}));
+            QSqlQuery q(db);
+            QVERIFY(q.exec(u"SELECT MAX(version) FROM schema_version"_s) && q.next());
+            QCOMPARE(q.value(0).toInt(), 5);
+            QVERIFY(db.transaction());
+            QVERIFY(q.prepare(u"INSERT INTO events (seq, org_id, crew_id, run_id, type, ts_ms,"
+                              " body) VALUES (?, ?, ?, ?, ?, ?, ?)"_s));
+            for (qint64 seq = 1; seq <= 6000; ++seq) {
+                const StoredEventPtr e = syntheticEvent(seq, T0);
+                q.addBindValue(e->seq);
+                q.addBindValue(e->orgId);
+                q.addBindValue(e->crewId);
+                q.addBindValue(e->runId.isEmpty() ? QVariant(QMetaType::fromType<QString>())
+                                                  : QVariant(e->runId));
+                q.addBindValue(e->type);
+                q.addBindValue(e->tsMs);
+                q.addBindValue(e->bytes);
+                QVERIFY2(q.exec(), qPrintable(q.lastError().text()));
+            }
+            QVERIFY(db.commit());
+        }
+        QSqlDatabase::removeDatabase(u"tst_v5"_s);
+
+        auto store = storeOn(u"events_db"_s);
+        QString error;
+        QVERIFY2(store->open(&error), qPrintable(error));
+        QCOMPARE(store->schemaVersion(), latestSchemaVersion());
+        QCOMPARE(store->maxEventSeq(), 6000);
+        {
+            QSqlDatabase db = rawDb(u"tst_v6"_s, u"events_db"_s);
+            QVERIFY(db.open());
+            QCOMPARE(eventIndexes(db),
+                     (QStringList{u"events_graph"_s, u"events_run"_s, u"events_signal"_s}));
+            checkPlans(db);
+        }
+        QSqlDatabase::removeDatabase(u"tst_v6"_s);
+
+        QList<StoredEventPtr> all;
+        for (qint64 seq = 1; seq <= 6000; ++seq)
+            all << syntheticEvent(seq, T0);
+        for (const StreamCase &c : streamCases()) {
+            QList<qint64> want;
+            for (const auto &e : all)
+                if (c.key.matches(*e))
+                    want << e->seq;
+            QCOMPARE(seqs(store->events(c.key, 0, 100000)), want);
+            QCOMPARE(store->latestSeq(c.key), want.constLast());
+        }
+        // Prune the older half, keeping 5 per stream: the old rows are found without events_ts.
+        const qint64 cutoff = T0 + 3000;
+        const int keep = 5;
+        QSet<qint64> survivors;
+        for (const auto &e : all)
+            if (e->tsMs >= cutoff)
+                survivors.insert(e->seq);
+        QSet<QString> seen;
+        QList<StreamKey> keys;
+        for (const auto &e : all) {
+            const QList<StreamKey> of{{StreamKind::Run, e->orgId, e->runId},
+                                      {StreamKind::Graph, e->orgId, e->crewId},
+                                      {StreamKind::Mission, e->orgId, QString()}};
+            for (const StreamKey &k : of) {
+                const QString id = QString::number(int(k.kind)) + k.orgId + u'/' + k.id;
+                if (k.matches(*e) && !seen.contains(id)) {
+                    seen.insert(id);
+                    keys << k;
+                }
+            }
+        }
+        for (const StreamKey &k : keys) {
+            QList<qint64> in;
+            for (const auto &e : all)
+                if (k.matches(*e))
+                    in << e->seq;
+            for (qsizetype i = qMax<qsizetype>(0, in.size() - keep); i < in.size(); ++i)
+                survivors.insert(in[i]);
+        }
+        qint64 highest = 0;
+        for (const auto &e : all)
+            if (!survivors.contains(e->seq))
+                highest = e->seq;
+        QCOMPARE(store->pruneEvents(cutoff, keep), highest);
+        QList<qint64> left;
+        for (const auto &e : store->eventsAfter(0, 100000))
+            left << e->seq;
+        QList<qint64> want(survivors.begin(), survivors.end());
+        std::sort(want.begin(), want.end());
+        QCOMPARE(left, want);
+    }
+
+    // Pruning finds the old rows by a search over seq, which assumes stamps grow with seq.
+    // Where they do not (a clock set forward, then back), it stops at the first newer event:
+    // nothing newer than the cutoff is ever deleted, every older event below that point is,
+    // and older events above it wait for a later prune.
+    void pruneWithStampsOutOfOrder()
+    {
+        auto store = storeOn(u"events_db"_s);
+        QString error;
+        QVERIFY2(store->open(&error), qPrintable(error));
+        const auto at = [](qint64 seq, qint64 ts) {
+            auto e = std::make_shared<StoredEvent>(*syntheticEvent(seq, 0));
+            e->orgId = u"org_a"_s;
+            e->crewId = u"crw_a"_s;
+            e->runId = u"run_a"_s;
+            e->type = EventType::ToolProgress;
+            e->tsMs = ts;
+            return StoredEventPtr(e);
+        };
+        QList<StoredEventPtr> all;
+        for (qint64 seq = 1; seq <= 30; ++seq) {
+            // 1-10 old, 11-20 stamped an hour ahead, 21-30 old again.
+            const qint64 ts = seq <= 10 ? T0 + seq : seq <= 20 ? T0 + 3'600'000 : T0 + 100 + seq;
+            all << at(seq, ts);
+        }
+        QVERIFY(store->appendEvents(all));
+        QCOMPARE(store->pruneEvents(T0 + 1000, 0), 10);
+        QCOMPARE(seqs(store->eventsAfter(0, 100)).constFirst(), 11);
+        QCOMPARE(store->eventsAfter(0, 100).size(), 20);
+        // Once the cutoff passes the hour ahead, everything goes.
+        QCOMPARE(store->pruneEvents(T0 + 3'600'001, 0), 30);
+        QVERIFY(store->eventsAfter(0, 100).isEmpty());
+        QCOMPARE(store->prunedHorizon(), 30);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestEventIndexes)
+#include "tst_eventindexes.moc"
