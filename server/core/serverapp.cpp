@@ -437,6 +437,12 @@ bool ServerApp::startEngine(QString *error)
     gc.ringBytes = qint64(m_config.wsRingMb) * 1024 * 1024;
     gc.coalesceMs = m_config.wsCoalesceMs;
     m_gateway = new Gateway(m_eventLog, m_authority.get(), gc, this);
+    // One node: its gateway is the only live consumer. In a cluster other nodes' gateways
+    // pace too, and a commit held here for this node's pass would wait twice for theirs.
+    if (!m_eventLog->isShared()) {
+        m_eventLog->setDeliveryPace(
+            [gw = QPointer<Gateway>(m_gateway)] { return gw ? gw->msUntilNextLivePass() : 0; });
+    }
     m_metrics.addGauge(
         u"crewdeck_ws_write_passes_total"_s,
         u"Gateway write passes (each writes to every socket with frames waiting)"_s,

@@ -83,6 +83,9 @@ public:
     // Write passes so far, and the wait new frames get after the last one (for /metrics).
     qint64 writePasses() const { return m_pacer.passes(); }
     double coalesceGapMs() const { return double(m_pacer.gapNs()) / 1e6; }
+    // How long frames published now would wait for their write pass (whole ms; 0: the next
+    // pass). The event log commits its batches to meet it (EventLog::setDeliveryPace).
+    int msUntilNextLivePass() const { return m_pacer.delayMs(m_feed.clock.nsecsElapsed()); }
 
 Q_SIGNALS:
     // A session was accepted for a stream.

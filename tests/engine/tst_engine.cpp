@@ -257,6 +257,32 @@ private Q_SLOTS:
         QVERIFY(eventsOf(b).first().seq > before);
     }
 
+    // Under write pacing the event log commits just before the gateway's next write pass
+    // (EventLog::setDeliveryPace): nothing is stored or published before then, and everything
+    // is, in seq order, after it. With no wait there an event goes out on the next pass.
+    void batchesWaitForTheDeliveryPace()
+    {
+        int paceMs = 400; // the next write pass is 400 ms away
+        m_log->setDeliveryPace([&paceMs] { return paceMs; });
+        const qint64 before = m_store->maxEventSeq();
+        m_seen.clear();
+        for (int i = 0; i < 3; ++i)
+            m_log->append(m_org, SignalEvent{m_crew.id, u"busy"_s});
+        QTest::qWait(100); // a quarter of the wait: the timer cannot have fired
+        QVERIFY(m_seen.isEmpty());
+        QCOMPARE(m_store->maxEventSeq(), before);
+        QTRY_COMPARE_WITH_TIMEOUT(m_seen.size(), 3, 10000);
+        QCOMPARE(m_store->maxEventSeq(), m_seen.constLast()->seq);
+        for (int i = 0; i < 3; ++i)
+            QCOMPARE(m_seen.at(i)->seq, before + 1 + i);
+
+        paceMs = 0; // no wait for the pass: the next event-loop pass
+        m_log->append(m_org, SignalEvent{m_crew.id, u"idle"_s});
+        QTRY_COMPARE_WITH_TIMEOUT(m_seen.size(), 4, 10000);
+        QCOMPARE(m_seen.constLast()->seq, before + 4);
+        m_log->setDeliveryPace({});
+    }
+
     void demoPipelinesRunForReal()
     {
         DemoPipelines demo(m_store.get(), m_queue.get(), m_dir->filePath(u"demo"_s), m_org, 60000);
