@@ -55,6 +55,7 @@ AppController::AppController(QObject *parent)
 AppController::~AppController()
 {
     writeRememberedLogin(); // never went live: the login still succeeded
+    discardPrepared();
     tearDownSession();
     delete m_login;
 }
@@ -156,6 +157,7 @@ void AppController::loginDirect(const QUrl &url, const QString &email, const QSt
     m_api->login(url, email, password, this,
                  [this, url, email, password, serverText](const ApiResult<LoginResponse> &r) {
                      if (!r.ok()) {
+                         discardPrepared();
                          if (r.failure.isUnreachable() && openOffline(url, email, password))
                              return;
                          if (m_usingRemembered &&
@@ -172,14 +174,17 @@ void AppController::loginDirect(const QUrl &url, const QString &email, const QSt
                          return;
                      }
                      // Remembered like a dialog login: URL and e-mail, never the password.
-                     // Written once live: a QSettings write syncs the file (with fsync) on
-                     // this thread when the next QSettings opens it, 8-10 ms of the cold
-                     // start otherwise (issue 17).
-                     m_rememberLogin = {url.toString(), email};
+                     // Written a second after going live (checkLive): a QSettings write is
+                     // synced to disk (with fsync) on this thread, 8-15 ms of the cold start
+                     // otherwise (issue 17).
+                     m_rememberLogin = LoginDialog::Accepted{url.toString(), email, {}};
                      onLoggedIn();
                  });
     // After the request: it goes out first.
-    QTimer::singleShot(0, this, &warmUpWhileLoggingIn);
+    QTimer::singleShot(0, this, [this] {
+        warmUpWhileLoggingIn();
+        prepareLiveWindow();
+    });
 }
 
 bool AppController::openOffline(const QUrl &url, const QString &email, const QString &password)
@@ -188,6 +193,7 @@ bool AppController::openOffline(const QUrl &url, const QString &email, const QSt
     if (!cached)
         return false;
     qCInfo(lcUi) << "server unreachable: showing the cache of" << cached->savedAt;
+    discardPrepared();
     if (m_login)
         m_login->hide();
     m_offline->stopRetrying();
@@ -271,8 +277,20 @@ void AppController::showLogin(const QString &message)
     if (!m_login) {
         m_login = new LoginDialog(m_api, m_credentials);
         m_login->setAttribute(Qt::WA_DeleteOnClose, false);
-        connect(m_login, &QDialog::accepted, this, &AppController::onLoggedIn);
+        connect(m_login, &QDialog::accepted, this, [this] {
+            // Written after going live, like a direct login's (see loginDirect).
+            m_rememberLogin = m_login->accepted();
+            onLoggedIn();
+        });
         connect(m_login, &QDialog::rejected, this, &AppController::loginCancelled);
+        connect(m_login, &LoginDialog::loginStarted, this, [this] {
+            // After the request, like loginDirect's.
+            QTimer::singleShot(0, this, [this] {
+                warmUpWhileLoggingIn();
+                prepareLiveWindow();
+            });
+        });
+        connect(m_login, &LoginDialog::loginFailed, this, &AppController::discardPrepared);
         connect(m_login, &LoginDialog::loginFailed, this, &AppController::loginFailed);
         connect(m_login, &LoginDialog::serverUnreachable, this,
                 [this](const QUrl &url, const QString &email, const QString &password) {
@@ -295,14 +313,14 @@ void AppController::onLoggedIn()
     m_cached.reset();
     tearDownSession();
     m_liveAnnounced = false;
-    const AppSettings settings = AppSettings::load();
-
-    m_dashboard = new DashboardData(m_api, this);
-    m_dashboard->setRefreshInterval(settings.refreshSeconds * 1000);
-    m_streams = new LiveStreams(m_session, this);
-    m_streams->setHeartbeatInterval(m_heartbeatMs);
-    m_streams->setBackoff(m_backoffBaseMs, m_backoffCapMs);
-    m_streams->setDashboard(m_dashboard);
+    // Built while the server checked the password (prepareLiveWindow), or now.
+    if (!m_prepared.dashboard || !m_prepared.streams)
+        discardPrepared(); // nothing (back from offline: OfflineMode's retry) or half of it
+    Prepared prepared = std::exchange(m_prepared, {});
+    if (!prepared.dashboard)
+        makeSessionModels(&prepared);
+    m_dashboard = prepared.dashboard;
+    m_streams = prepared.streams;
     connect(m_streams, &LiveStreams::authenticationFailed, this,
             [this] { returnToLogin(tr("Your session has expired. Please log in again.")); });
     connect(m_dashboard, &DashboardData::cardChanged, this, &AppController::checkLive);
@@ -316,9 +334,10 @@ void AppController::onLoggedIn()
     }
 
     // The network first: REST and the mission handshake are answered while the window is
-    // being built (cold start to live).
-    m_dashboard->start();
+    // being built, if it was not built during the login (cold start to live). The mission
+    // socket before REST: its handshake (a new TCP connection) answers last.
     m_streams->start();
+    m_dashboard->start();
     connect(m_streams->mission(), &LiveSocket::stateChanged, this, &AppController::checkLive);
     // The runs list and the notifications follow every crew of the org.
     m_streams->followCrews(m_dashboard->crewsModel());
@@ -331,20 +350,16 @@ void AppController::onLoggedIn()
                 ? r
                 : DateRange::forPreset(r.preset, QDateTime::currentDateTimeUtc(), r.bucket);
     }
-    buildWindow();
+    m_window = prepared.window ? prepared.window.data() : makeLiveWindow(m_dashboard);
+    finishLiveWindow();
     Q_EMIT loggedIn();
 }
 
 void AppController::buildWindow()
 {
-    const bool offline = isOffline();
-    m_window = new MainWindow(m_session, m_dashboard, offline ? nullptr : m_streams->mission());
-    m_window->setAttribute(Qt::WA_DeleteOnClose, false);
-    connect(m_window, &MainWindow::settingsRequested, this, &AppController::showSettings);
-    connect(m_window, &MainWindow::logoutRequested, this, &AppController::logout);
-    connect(m_window, &MainWindow::runActivated, this, &AppController::runActivated);
-    connect(m_window, &MainWindow::runActivated, this, &AppController::openRun);
-    if (offline) {
+    if (isOffline()) {
+        m_window = new MainWindow(m_session, m_dashboard, nullptr);
+        connectWindow(m_window);
         // What the cache can show (dashboard, analytics); the rest needs the server.
         m_window->setUserEmail(m_cached ? m_cached->user.email : QString());
         const QString why = tr("Needs a connection to the server.");
@@ -366,31 +381,15 @@ void AppController::buildWindow()
         Q_EMIT mainWindowShown();
         return;
     }
-    addLivePages();
-    {
-        LiveExtrasOptions xo;
-        xo.trayEnabled = AppSettings::load().trayNotifications;
-        const LiveExtras x = installLiveExtras(m_window, m_streams, m_dashboard, xo);
-        m_toasts = x.toasts;
-        m_tray = x.tray;
-    }
-    // Back from a hidden page (run detail) by clicking the already-selected entry.
-    connect(
-        m_window->sidebar(), &QListWidget::itemClicked, m_window,
-        [this](QListWidgetItem *item) { m_window->showPage(item->data(Qt::UserRole).toString()); });
-    // The analytics page joins the recording when it is built (addLivePages).
-    m_offline->record(m_dashboard, nullptr, m_streams->mission());
-    m_window->show();
-    Q_EMIT mainWindowShown();
+    m_window = makeLiveWindow(m_dashboard);
+    finishLiveWindow();
 }
 
 void AppController::writeRememberedLogin()
 {
     if (!m_rememberLogin)
         return;
-    QSettings s;
-    s.setValue(u"server/url"_s, m_rememberLogin->first);
-    s.setValue(u"login/email"_s, m_rememberLogin->second);
+    LoginDialog::remember(*m_rememberLogin);
     m_rememberLogin.reset();
 }
 
@@ -422,6 +421,7 @@ void AppController::returnToLogin(const QString &message)
         return; // several calls failing at once: one return is enough
     qCInfo(lcUi) << "session ended, back to login";
     writeRememberedLogin();
+    discardPrepared();
     m_offline->stopRetrying();
     const QString email = m_cached ? m_cached->user.email : m_session->user().email;
     m_offlineSince = {};
@@ -473,13 +473,17 @@ void AppController::checkLive()
 {
     if (!m_liveAnnounced && isDashboardLive()) {
         m_liveAnnounced = true;
-        writeRememberedLogin();
         Q_EMIT dashboardLive();
+        // Not before the live dashboard's first frames: the write is synced to disk (QSaveFile,
+        // fsync) on this thread, 8-15 ms that delayed going live (issue 17). Earlier when the
+        // session ends, the settings open or the controller goes.
+        QTimer::singleShot(1000, this, &AppController::writeRememberedLogin);
     }
 }
 
 void AppController::showSettings()
 {
+    writeRememberedLogin(); // the dialog shows the settings as they are
     AppSettings current = AppSettings::load();
     if (current.serverUrl.isEmpty())
         current.serverUrl = m_session->serverUrl().toString();

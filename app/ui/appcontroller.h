@@ -136,6 +136,13 @@ Q_SIGNALS:
     void runActivated(const QString &runId);
 
 private:
+    // A session's models and window before they are the controller's (prepareLiveWindow).
+    struct Prepared
+    {
+        QPointer<client::DashboardData> dashboard;
+        QPointer<client::LiveStreams> streams;
+        QPointer<MainWindow> window;
+    };
     void showLogin(const QString &message = {});
     void onLoggedIn();
     // Logs in without the dialog (--password-stdin, a remembered password); a server that
@@ -149,11 +156,27 @@ private:
     void forgetCredential(const QUrl &server, const QString &email);
     void updateOfflineNotice();
     void buildWindow();
+    // The live window in two halves (apppages.cpp). makeLiveWindow() needs no session: it
+    // runs while the login request is in flight (prepareLiveWindow) or after the answer;
+    // finishLiveWindow() connects it to the started streams and the user, and shows it.
+    MainWindow *makeLiveWindow(client::DashboardData *dashboard);
+    void finishLiveWindow();
     // The live window's lazy pages (MainWindow::addLazyPage factories).
-    void addLivePages();
+    void addLivePages(MainWindow *window);
+    // While the server checks the password (argon2id, ~90 ms of the cold start) the GUI thread
+    // only waits: the dashboard's models, the streams (not started: no request goes out before
+    // the login's answer) and the window (not shown) are built then, and onLoggedIn takes
+    // them over (issue 17 item 6). A failed login drops them unseen.
+    void prepareLiveWindow();
+    void discardPrepared();
+    // The dashboard's data and the streams, configured, not started.
+    void makeSessionModels(Prepared *into);
+    // The window's signals to the controller.
+    void connectWindow(MainWindow *window);
     void tearDownSession();
     void checkLive();
-    // Writes the last direct login's URL and e-mail into the settings (see loginDirect).
+    // Writes the last login's URL and e-mail (and the dialog's "Remember me") into the
+    // settings; deferred until live (see loginDirect).
     void writeRememberedLogin();
     // Trusts the system CAs plus `file` (empty: none) for every new TLS connection; the
     // reason (for the user) when the file cannot be used.
@@ -187,7 +210,8 @@ private:
     int m_backoffBaseMs = 500;
     int m_backoffCapMs = 20000;
     bool m_liveAnnounced = false;
-    std::optional<std::pair<QString, QString>> m_rememberLogin; // URL, e-mail; not written yet
+    std::optional<LoginDialog::Accepted> m_rememberLogin; // not written to QSettings yet
+    Prepared m_prepared;                                  // see prepareLiveWindow()
 };
 
 } // namespace crewdeck::ui

@@ -1,33 +1,109 @@
-// AppController's pages: which pages the live window has, how each is built (lazily, the
+// AppController's live window and pages: the window built while the login request is in
+// flight and finished once it is answered, which pages it has, how each is built (lazily, the
 // first time it is shown or asked for: cold start and memory, issue 17 item 6) and how one is
 // shown once it has data (showPageWhenReady, for --screenshot). GUI thread.
 #include "app/models/dashboarddata.h"
 #include "app/net/apiclient.h"
+#include "app/net/authsession.h"
 #include "app/net/livestreams.h"
 #include "app/ui/analytics/analyticssetup.h"
 #include "app/ui/appcontroller.h"
+#include "app/ui/appsettings.h"
 #include "app/ui/crews/crewspage.h"
 #include "app/ui/graph/graphpage.h"
+#include "app/ui/graph/graphsetup.h"
+#include "app/ui/liveindicator.h"
 #include "app/ui/mainwindow.h"
 #include "app/ui/runs/rundetailpage.h"
 #include "app/ui/runs/runspage.h"
+
+#include <QListWidget>
 
 using namespace Qt::StringLiterals;
 using namespace crewdeck::client;
 
 namespace crewdeck::ui {
 
-void AppController::addLivePages()
+void AppController::makeSessionModels(Prepared *into)
+{
+    const AppSettings settings = AppSettings::load();
+    into->dashboard = new DashboardData(m_api, this);
+    into->dashboard->setRefreshInterval(settings.refreshSeconds * 1000);
+    into->streams = new LiveStreams(m_session, this);
+    into->streams->setHeartbeatInterval(m_heartbeatMs);
+    into->streams->setBackoff(m_backoffBaseMs, m_backoffCapMs);
+    into->streams->setDashboard(into->dashboard);
+}
+
+void AppController::connectWindow(MainWindow *window)
+{
+    window->setAttribute(Qt::WA_DeleteOnClose, false);
+    connect(window, &MainWindow::settingsRequested, this, &AppController::showSettings);
+    connect(window, &MainWindow::logoutRequested, this, &AppController::logout);
+    connect(window, &MainWindow::runActivated, this, &AppController::runActivated);
+    connect(window, &MainWindow::runActivated, this, &AppController::openRun);
+}
+
+MainWindow *AppController::makeLiveWindow(DashboardData *dashboard)
+{
+    // No mission socket yet: finishLiveWindow() hands it to the indicator.
+    auto *window = new MainWindow(m_session, dashboard, nullptr);
+    connectWindow(window);
+    addLivePages(window);
+    // Back from a hidden page (run detail) by clicking the already-selected entry.
+    connect(window->sidebar(), &QListWidget::itemClicked, window, [window](QListWidgetItem *item) {
+        window->showPage(item->data(Qt::UserRole).toString());
+    });
+    return window;
+}
+
+void AppController::finishLiveWindow()
+{
+    m_window->liveIndicator()->setSocket(m_streams->mission());
+    m_window->setUserEmail(m_session->user().email, m_session->user().role);
+    {
+        // The tray icon shows when it is made: only for a session that exists.
+        LiveExtrasOptions xo;
+        xo.trayEnabled = AppSettings::load().trayNotifications;
+        const LiveExtras x = installLiveExtras(m_window, m_streams, m_dashboard, xo);
+        m_toasts = x.toasts;
+        m_tray = x.tray;
+    }
+    // The analytics page joins the recording when it is built (addLivePages).
+    m_offline->record(m_dashboard, nullptr, m_streams->mission());
+    m_window->show();
+    Q_EMIT mainWindowShown();
+}
+
+void AppController::prepareLiveWindow()
+{
+    if (m_window || m_prepared.window || m_session->isLoggedIn())
+        return; // a session is on (its window is built), or this login's is
+    makeSessionModels(&m_prepared);
+    m_prepared.window = makeLiveWindow(m_prepared.dashboard);
+}
+
+void AppController::discardPrepared()
+{
+    // Nothing was started or shown: no request, no socket, no geometry to save.
+    const Prepared p = std::exchange(m_prepared, {});
+    delete p.window.data();
+    delete p.streams.data();
+    delete p.dashboard.data();
+}
+
+void AppController::addLivePages(MainWindow *window)
 {
     // Nothing is built here: each factory runs when the page is first shown or asked for,
-    // with what it needs then (the window, the streams and the dashboard outlive the pages).
-    m_window->addLazyPage(u"runs"_s, tr("Runs"), u"run"_s, [this]() -> QWidget * {
+    // with what it needs then (the window, the streams and the dashboard outlive the pages;
+    // a prepared window is the controller's m_window before anything can ask).
+    window->addLazyPage(u"runs"_s, tr("Runs"), u"run"_s, [this]() -> QWidget * {
         m_runsPage = new RunsPage(m_api, m_session, m_window);
         m_streams->setRunsModel(m_runsPage->model());
         connect(m_runsPage, &RunsPage::runActivated, this, &AppController::openRun);
         return m_runsPage;
     });
-    m_window->addLazyHiddenPage(
+    window->addLazyHiddenPage(
         u"run"_s, tr("Run"),
         [this]() -> QWidget * {
             m_runDetail = new RunDetailPage(m_api, m_session, m_streams, m_window);
@@ -36,16 +112,16 @@ void AppController::addLivePages()
             return m_runDetail;
         },
         u"runs"_s);
-    m_window->addLazyPage(u"crews"_s, tr("Crews"), u"crew"_s, [this]() -> QWidget * {
+    window->addLazyPage(u"crews"_s, tr("Crews"), u"crew"_s, [this]() -> QWidget * {
         m_crewsPage = new CrewsPage(m_api, m_session, m_streams->mission(), m_window);
         return m_crewsPage;
     });
-    m_window->addLazyPage(u"graph"_s, GraphPage::tr("Graph"), u"graph"_s, [this]() -> QWidget * {
+    window->addLazyPage(u"graph"_s, GraphPage::tr("Graph"), u"graph"_s, [this]() -> QWidget * {
         m_graphPage = new GraphPage(m_streams, m_dashboard->crewsModel(),
                                     m_dashboard->recentRunsModel(), m_window);
         return m_graphPage;
     });
-    m_window->addLazyPage(
+    window->addLazyPage(
         u"analytics"_s, AnalyticsPage::tr("Analytics"), u"analytics"_s, [this]() -> QWidget * {
             m_analyticsPage = makeAnalyticsPage(m_api, m_dashboard, m_streams->mission());
             if (const auto r = std::exchange(m_analyticsResume, std::nullopt))

@@ -167,20 +167,28 @@ void LoginDialog::submit()
                          m_password->selectAll();
                          return;
                      }
-                     QSettings s;
-                     s.setValue(u"server/url"_s, url.toString());
-                     s.setValue(u"login/email"_s, email);
+                     m_accepted = {url.toString(), email, std::nullopt};
                      if (m_store && m_remember->isEnabled()) {
                          const QString key = CredentialStore::keyFor(url, email);
                          if (m_remember->isChecked())
                              m_store->write(key, m_password->text(), m_store, {});
                          else
                              m_store->remove(key);
-                         s.setValue(u"login/remember"_s, m_remember->isChecked());
+                         m_accepted.remember = m_remember->isChecked();
                      }
                      m_password->clear();
                      accept();
                  });
+    Q_EMIT loginStarted();
+}
+
+void LoginDialog::remember(const Accepted &login)
+{
+    QSettings s;
+    s.setValue(u"server/url"_s, login.serverUrl);
+    s.setValue(u"login/email"_s, login.email);
+    if (login.remember)
+        s.setValue(u"login/remember"_s, *login.remember);
 }
 
 } // namespace crewdeck::ui

@@ -1,6 +1,7 @@
 #pragma once
 #include <QDialog>
 #include <QUrl>
+#include <optional>
 
 class QCheckBox;
 class QLabel;
@@ -19,10 +20,11 @@ class ErrorLabel;
 class Spinner;
 
 // Asks for server URL, e-mail and password and logs in through ApiClient. On success the
-// session is started, URL and e-mail are remembered in QSettings (never the password) and the
-// dialog is accepted; with "Remember me" checked the password goes to the OS keychain
-// (`store`), unchecked it is removed from there. The checkbox is disabled, with the reason as
-// its tooltip, when the store is unavailable. On failure it says why (wrong password, server
+// session is started, what is to be remembered in QSettings (URL, e-mail and the "Remember me"
+// choice; never the password) is kept in accepted() for the caller to write, and the dialog is
+// accepted; with "Remember me" checked the password goes to the OS keychain (`store`),
+// unchecked it is removed from there. The checkbox is disabled, with the reason as its
+// tooltip, when the store is unavailable. On failure it says why (wrong password, server
 // unreachable, TLS, ...). GUI thread.
 class LoginDialog : public QDialog
 {
@@ -42,10 +44,25 @@ public:
     QCheckBox *rememberCheck() const { return m_remember; }
     bool isBusy() const { return m_busy; }
 
+    // What the last successful login leaves for QSettings. The caller writes it (the app once
+    // its window is live: a QSettings write is synced with fsync on the GUI thread when the
+    // next QSettings opens the file, 8-10 ms of the cold start; issue 17).
+    struct Accepted
+    {
+        QString serverUrl;
+        QString email;
+        std::optional<bool> remember; // unset: the keychain is unavailable, keep the setting
+    };
+    Accepted accepted() const { return m_accepted; }
+    // Writes accepted() into QSettings.
+    static void remember(const Accepted &login);
+
 public Q_SLOTS:
     void submit();
 
 Q_SIGNALS:
+    // The login request is out (the answer comes with accepted() or loginFailed()).
+    void loginStarted();
     void loginFailed(const QString &message);
     // The server could not be reached (before loginFailed): AppController opens the window
     // offline when it has a cache for that server and user, and retries with `password`.
@@ -64,6 +81,7 @@ private:
     QPushButton *m_login;
     Spinner *m_spinner;
     bool m_busy = false;
+    Accepted m_accepted;
 };
 
 } // namespace crewdeck::ui

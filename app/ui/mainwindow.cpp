@@ -197,9 +197,10 @@ QString MainWindow::offlineNotice() const
     return m_offlineBanner->isVisibleTo(this) ? m_offlineBanner->text() : QString();
 }
 
-void MainWindow::setUserEmail(const QString &email)
+void MainWindow::setUserEmail(const QString &email, const QString &role)
 {
     m_userLabel->setText(email);
+    m_userLabel->setToolTip(role.isEmpty() ? QString() : tr("Role: %1").arg(role));
 }
 
 void MainWindow::addHiddenPage(const QString &key, const QString &title, QWidget *page,

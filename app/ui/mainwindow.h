@@ -69,8 +69,9 @@ public:
     void setOfflineNotice(const QString &text);
     QString offlineNotice() const;
     QLabel *offlineBanner() const { return m_offlineBanner; }
-    // The header's user label (offline there is no session to read it from).
-    void setUserEmail(const QString &email);
+    // The header's user label and its role tooltip (offline there is no session to read them
+    // from; a window built during the login has none yet).
+    void setUserEmail(const QString &email, const QString &role = {});
 
 Q_SIGNALS:
     void settingsRequested();
