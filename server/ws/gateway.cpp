@@ -167,7 +167,7 @@ void Gateway::accept(WsConnection *ws)
     auto &index = indexFor(key.kind);
     const auto existing = index.constFind(indexKey(key));
     if (existing != index.cend()) {
-        for (Session *other : existing.value()) {
+        for (Session *other : existing.value().sessions) {
             if (other->key().orgId == key.orgId)
                 key.orgId = other->key().orgId;
             if (key.kind != StreamKind::Mission && other->key().id == key.id)
@@ -188,7 +188,9 @@ void Gateway::accept(WsConnection *ws)
     QObject::disconnect(ws, &WsConnection::disconnected, ws, nullptr); // the session owns it now
     auto *session = new Session(ws, &m_feed, key, ringKey, userId, finishedRun, this);
     m_sessions.insert(session);
-    index[indexKey(key)].insert(session);
+    Bucket &bucket = index[indexKey(key)];
+    bucket.sessions.insert(session);
+    bucket.scheduledEpoch = 0; // the new session is not on the pump list
     connect(session, &Session::closing, this, &Gateway::sessionClosed);
     connect(session, &Session::finished, this, [this, session] { remove(session); });
     qCInfo(lcWs).noquote() << u"ws open path="_s + path << u"org="_s + org << u"user="_s + user;
@@ -209,26 +211,30 @@ void Gateway::onPublished(const StoredEventPtr &event)
 {
     if (!event)
         return;
-    const QSet<Session *> *buckets[2] = {nullptr, nullptr};
+    Bucket *buckets[2] = {nullptr, nullptr};
     if (event->type == EventType::Signal) {
-        const auto it = m_missionIndex.constFind(event->orgId);
-        if (it != m_missionIndex.cend())
+        const auto it = m_missionIndex.find(event->orgId);
+        if (it != m_missionIndex.end())
             buckets[0] = &it.value();
     } else {
-        const auto run = m_runIndex.constFind(event->runId);
-        if (run != m_runIndex.cend())
+        const auto run = m_runIndex.find(event->runId);
+        if (run != m_runIndex.end())
             buckets[0] = &run.value();
         if (event->type.startsWith(QLatin1String("tool_"))) {
-            const auto graph = m_graphIndex.constFind(event->crewId);
-            if (graph != m_graphIndex.cend())
+            const auto graph = m_graphIndex.find(event->crewId);
+            if (graph != m_graphIndex.end())
                 buckets[1] = &graph.value();
         }
     }
     // One complete WebSocket frame per event, kept once in the ring for every socket (also
     // when nobody watches yet: a client connecting with `since` a moment later reads it here).
     m_ring->append(*event, WsConnection::textFrame(event->bytes), isFinalRunStatus(*event));
-    for (const QSet<Session *> *bucket : buckets) {
-        if (!bucket)
+    for (Bucket *bucket : buckets) {
+        // Every session of the entry is on the next pass already (an earlier event of this
+        // batch put them there): notify() would return at once for each. The pass reads each
+        // cursor up to the ring's end, this event included. Under load that is all but the
+        // first event per pass, which used to cost a visit to every session per event.
+        if (!bucket || bucket->scheduledEpoch == m_passEpoch)
             continue;
         // Sessions leave the index only through a queued signal, so the bucket is stable here.
         // The sessions of a bucket nearly always share one key, and their key strings share
@@ -236,7 +242,8 @@ void Gateway::onPublished(const StoredEventPtr &event)
         // per session.
         const StreamKey *last = nullptr;
         bool lastMatch = false;
-        for (Session *s : *bucket) {
+        bool allScheduled = true;
+        for (Session *s : std::as_const(bucket->sessions)) {
             const StreamKey &k = s->key();
             if (!last || last->kind != k.kind || last->orgId.constData() != k.orgId.constData() ||
                 last->id.constData() != k.id.constData()) {
@@ -245,7 +252,10 @@ void Gateway::onPublished(const StoredEventPtr &event)
             }
             if (lastMatch)
                 s->notify();
+            allScheduled = allScheduled && s->pumpScheduled();
         }
+        if (allScheduled)
+            bucket->scheduledEpoch = m_passEpoch;
     }
 }
 
@@ -293,6 +303,7 @@ void Gateway::pumpScheduled()
 {
     m_pumpPosted = false;
     m_pacedPump.stop();
+    ++m_passEpoch; // the sessions leave the pump list: no index entry is known to be on it
     const QList<Session *> sessions = std::exchange(m_toPump, {});
     if (sessions.isEmpty())
         return;
@@ -315,8 +326,8 @@ void Gateway::checkStalls()
 
 void Gateway::onHeartbeat()
 {
-    for (const QSet<Session *> &bucket : std::as_const(m_missionIndex)) {
-        for (Session *s : bucket)
+    for (const Bucket &bucket : std::as_const(m_missionIndex)) {
+        for (Session *s : bucket.sessions)
             s->sendHeartbeat();
     }
 }
@@ -331,8 +342,8 @@ void Gateway::remove(Session *session)
     const QString k = indexKey(session->key());
     auto it = index.find(k);
     if (it != index.end()) {
-        it->remove(session);
-        if (it->isEmpty())
+        it->sessions.remove(session);
+        if (it->sessions.isEmpty())
             index.erase(it);
     }
     const int code = session->closeCode();
@@ -356,7 +367,7 @@ void Gateway::closeAll()
         s->closeWith(1001, u"server shutting down"_s);
 }
 
-QHash<QString, QSet<Session *>> &Gateway::indexFor(StreamKind kind)
+QHash<QString, Gateway::Bucket> &Gateway::indexFor(StreamKind kind)
 {
     switch (kind) {
     case StreamKind::Run:

@@ -107,7 +107,15 @@ private:
     void pumpScheduled();
     void checkStalls();
     void remove(Session *session);
-    QHash<QString, QSet<Session *>> &indexFor(StreamKind kind);
+    // The sessions of one index entry. `scheduledEpoch`: the write pass (m_passEpoch) for
+    // which every one of them was found on the pump list, so that the entry's next events
+    // need not visit them again (onPublished); 0: not known.
+    struct Bucket
+    {
+        QSet<Session *> sessions;
+        quint64 scheduledEpoch = 0;
+    };
+    QHash<QString, Bucket> &indexFor(StreamKind kind);
     static QString indexKey(const StreamKey &key);
 
     EventSource *m_source;
@@ -126,9 +134,10 @@ private:
     WritePacer m_pacer;
     QTimer m_pacedPump; // a pass for new frames, when the pacer says wait
     QSet<Session *> m_sessions;
-    QHash<QString, QSet<Session *>> m_runIndex;     // run id -> sessions
-    QHash<QString, QSet<Session *>> m_missionIndex; // org id -> sessions
-    QHash<QString, QSet<Session *>> m_graphIndex;   // crew id -> sessions
+    QHash<QString, Bucket> m_runIndex;     // run id -> sessions
+    QHash<QString, Bucket> m_missionIndex; // org id -> sessions
+    QHash<QString, Bucket> m_graphIndex;   // crew id -> sessions
+    quint64 m_passEpoch = 1;               // +1 whenever a pass takes the pump list
     bool m_closingAll = false;
 };
 
