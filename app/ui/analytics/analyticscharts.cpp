@@ -10,6 +10,7 @@
 #include <QChartView>
 #include <QCursor>
 #include <QDateTimeAxis>
+#include <QFontMetrics>
 #include <QGridLayout>
 #include <QLineSeries>
 #include <QToolTip>
@@ -20,8 +21,24 @@ using namespace Qt::StringLiterals;
 
 namespace crewdeck::ui {
 
-using analyticstext::niceMax;
 using analyticstext::num;
+
+namespace {
+
+// Sets a value axis to 0..ticks.max with ticks.tickCount ticks. Qt Charts keeps an axis's
+// width (its widest label) as a cached size hint and refreshes it on a range change only while
+// the axis is laid out (ChartAxisElement::handleRangeChanged skips an axis without geometry:
+// a chart on a page that is not shown yet). Labels that grew wider than that width were drawn
+// as "..." (the C7T ledger's 0..2000 axis kept the width of "0"). A tick count change always
+// refreshes it, so the count is set twice. GUI thread.
+void setValueAxis(QValueAxis *axis, const analyticstext::ValueTicks &ticks)
+{
+    axis->setRange(0, ticks.max);
+    axis->setTickCount(ticks.tickCount + 1);
+    axis->setTickCount(ticks.tickCount);
+}
+
+} // namespace
 
 AnalyticsCharts::AnalyticsCharts(const client::AnalyticsData *data, QWidget *parent)
     : QWidget(parent), m_data(data)
@@ -128,7 +145,6 @@ void AnalyticsCharts::buildCharts()
         auto *s = line(u"success_rate"_s, tr("Success rate (%)"), green, u"success_rate"_s);
         s->setPointsVisible(true);
         attach(chart, s, u"success_rate"_s);
-        m_yAxes.value(u"success_rate"_s)->setRange(0, 100);
         m_yAxes.value(u"success_rate"_s)->setLabelFormat(u"%.0f %%"_s);
     }
     {
@@ -172,6 +188,21 @@ int AnalyticsCharts::plotColumns(const QString &metric) const
     return w > 10 ? w : std::max(200, v->width() - 80);
 }
 
+int AnalyticsCharts::valueIntervals(const QString &metric) const
+{
+    // Qt Charts elides a label taller than its share of the axis; two label heights per
+    // interval leave room and keep the chart readable. Before the first layout the plot area is
+    // empty: the view's height less the title, legend and time axis.
+    const QChartView *v = m_views.value(metric);
+    const QValueAxis *y = m_yAxes.value(metric);
+    if (!v || !y)
+        return 5;
+    const qreal plot = v->chart()->plotArea().height();
+    const qreal height = plot > 10 ? plot : std::max(60, v->height() - 110);
+    const int label = QFontMetrics(y->labelsFont()).height();
+    return std::clamp(int(height / (2 * label)), 1, 5);
+}
+
 void AnalyticsCharts::replaceSeries(const QString &name, const QList<QPointF> &points, int columns)
 {
     m_raw.insert(name, points);
@@ -195,15 +226,14 @@ void AnalyticsCharts::updateAxes(const QString &metric, double yMax, double y2Ma
     x->setRange(ticks.from, ticks.to);
     x->setFormat(ticks.daily ? u"dd MMM"_s : u"HH:mm"_s);
     x->setTickCount(ticks.tickCount);
-    if (metric != u"success_rate"_s) {
-        QValueAxis *y = m_yAxes.value(metric);
-        y->setRange(0, niceMax(yMax * 1.05));
-        y->applyNiceNumbers();
-    }
-    if (y2Max >= 0 && m_c7tRightAxis) {
-        m_c7tRightAxis->setRange(0, niceMax(y2Max * 1.05));
-        m_c7tRightAxis->applyNiceNumbers();
-    }
+    // Headroom above the highest point; as many ticks as the chart's height has room for.
+    const int intervals = valueIntervals(metric);
+    if (metric == u"success_rate"_s)
+        setValueAxis(m_yAxes.value(metric), {100, intervals >= 4 ? 5 : 3});
+    else
+        setValueAxis(m_yAxes.value(metric), analyticstext::valueTicks(yMax * 1.05, intervals));
+    if (y2Max >= 0 && m_c7tRightAxis)
+        setValueAxis(m_c7tRightAxis, analyticstext::valueTicks(y2Max * 1.05, intervals));
 }
 
 // Turns the metric's REST points into series points (x = bucket start in ms) and swaps them

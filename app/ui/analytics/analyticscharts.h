@@ -48,6 +48,8 @@ private:
     void replaceSeries(const QString &name, const QList<QPointF> &points, int columns);
     void showHover(const QString &metric, const QPointF &point, bool state);
     int plotColumns(const QString &metric) const;
+    // How many intervals a metric's value axis has room for (1-5).
+    int valueIntervals(const QString &metric) const;
 
     const client::AnalyticsData *m_data;
     QHash<QString, QChartView *> m_views;

@@ -35,17 +35,21 @@ QString bucketLabel(const QString &bucket)
     return AnalyticsPage::tr("Weekly");
 }
 
-// A round upper bound for an axis (1, 2, 5 x 10^n), at least 1.
-double niceMax(double v)
+ValueTicks valueTicks(double max, int maxIntervals, double minStep)
 {
-    if (!(v > 0))
-        return 1;
-    const double mag = std::pow(10.0, std::floor(std::log10(v)));
-    for (double m : {1.0, 2.0, 5.0, 10.0}) {
-        if (v <= m * mag)
-            return m * mag;
+    maxIntervals = std::max(1, maxIntervals);
+    max = max > 0 ? max : 0;
+    const double wanted = std::max(minStep, max / maxIntervals);
+    const double mag = std::pow(10.0, std::floor(std::log10(wanted)));
+    double step = 10 * mag;
+    for (double m : {1.0, 2.0, 5.0}) {
+        if (m * mag >= wanted * (1 - 1e-9)) {
+            step = m * mag;
+            break;
+        }
     }
-    return 10 * mag;
+    const int intervals = std::max(1, int(std::ceil(max / step - 1e-9)));
+    return {intervals * step, intervals + 1};
 }
 
 QString bucketTime(const QDateTime &t, const QString &bucket)
