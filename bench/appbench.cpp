@@ -285,8 +285,10 @@ private:
 
         // Ingestion: the crew has this one run, so every tool_* event after here is the flood's.
         qint64 firstRecv = 0, lastRecv = 0;
-        qint64 newestStamp = 0;    // print time of the newest progress event the graph applied
-        bool stampPending = false; // applied but not painted yet
+        qint64 newestStamp = 0;     // print time of the newest progress event the graph applied
+        qint64 newestServerNs = 0;  // its server stamp (wall, ms resolution)
+        qint64 newestAppliedNs = 0; // when the graph applied it (wall)
+        bool stampPending = false;  // applied but not painted yet
         // The connections below capture this function's locals: they end with `scope`.
         QObject scope;
         QObject::connect(ctl.streams(), &client::LiveStreams::graphEvent, &scope,
@@ -296,6 +298,8 @@ private:
                              if (const auto *p = std::get_if<ToolProgressEvent>(&e.body)) {
                                  if (const qint64 s = stampOf(p->message)) {
                                      newestStamp = s;
+                                     newestServerNs = e.ts.toMSecsSinceEpoch() * 1000000;
+                                     newestAppliedNs = nowNs();
                                      stampPending = true;
                                  }
                              } else if (std::holds_alternative<ToolEndEvent>(e.body)) {
@@ -322,7 +326,12 @@ private:
 
         // Frames of the graph viewport and event-to-pixel: the first paint covering the node
         // after a new progress value was applied.
-        std::vector<quint32> frameUs, e2pUs;
+        std::vector<quint32> frameUs, e2pUs, serverUs, deliverUs, paintUs;
+        const auto us = [](qint64 ns) {
+            return quint32(std::clamp<qint64>(ns / 1000, 0, 0xffffffffLL));
+        };
+        qint64 worstE2p = -1;
+        qint64 flood0 = 0;
         QWidget *viewport = page->view()->viewport();
         PaintTimer paints;
         paints.target = viewport;
@@ -334,8 +343,17 @@ private:
             if (!region.intersects(r))
                 return;
             stampPending = false;
-            e2pUs.push_back(
-                quint32(std::clamp<qint64>((wallEnd - newestStamp) / 1000, 0, 0xffffffffLL)));
+            e2pUs.push_back(us(wallEnd - newestStamp));
+            serverUs.push_back(us(newestServerNs - newestStamp));
+            deliverUs.push_back(us(newestAppliedNs - newestServerNs));
+            paintUs.push_back(us(wallEnd - newestAppliedNs));
+            if (wallEnd - newestStamp > worstE2p) {
+                worstE2p = wallEnd - newestStamp;
+                f.worstAtS = (end - flood0) / 1e9;
+                f.worstServerMs = (newestServerNs - newestStamp) / 1e6;
+                f.worstDeliverMs = (newestAppliedNs - newestServerNs) / 1e6;
+                f.worstPaintMs = (wallEnd - newestAppliedNs) / 1e6;
+            }
             if (wallEnd < newestStamp)
                 ++f.negativeE2p;
         };
@@ -352,7 +370,7 @@ private:
         req.steps = {step};
         req.timeoutS = m_seconds + 120;
         const double cpu0 = cpuSeconds(getpid()), serverCpu0 = cpuSeconds(m_server.pid());
-        const qint64 flood0 = monoNs();
+        flood0 = monoNs();
         probe.start();
         const HttpResult started =
             httpCall("POST", m_server.baseUrl() + u"/crews/%1/runs"_s.arg(m_crewId),
@@ -399,6 +417,9 @@ private:
         f.ingestedPerS = f.windowS > 0 ? f.received / f.windowS : 0;
         f.frames = summarize(frameUs);
         f.e2p = summarize(e2pUs);
+        f.e2pServer = summarize(serverUs);
+        f.e2pDeliver = summarize(deliverUs);
+        f.e2pPaint = summarize(paintUs);
         f.maxStallMs = std::max<qint64>(0, probe.maxStallNs) / 1e6;
         f.maxStallCpuMs = probe.maxStallCpuNs / 1e6;
         f.maxStallEvents = probe.maxStallEvents;

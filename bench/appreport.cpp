@@ -37,6 +37,15 @@ void printAppReport(QTextStream &out, const AppFigures &f)
     row("event-to-pixel (print -> node painted)",
         QString::asprintf("%lld samples: p50 %.2f  p95 %.2f  max %.2f ms", f.e2p.count, f.e2p.p50Ms,
                           f.e2p.p95Ms, f.e2p.maxMs));
+    const auto part = [&row](const char *what, const Summary &s) {
+        row(what, QString::asprintf("p50 %.2f  p95 %.2f  max %.2f ms", s.p50Ms, s.p95Ms, s.maxMs));
+    };
+    part("  print -> server stamp", f.e2pServer);
+    part("  server stamp -> applied by the app", f.e2pDeliver);
+    part("  applied -> painted", f.e2pPaint);
+    row("  the slowest sample",
+        QString::asprintf("%.3f s into the flood: %.1f + %.1f + %.1f ms", f.worstAtS,
+                          f.worstServerMs, f.worstDeliverMs, f.worstPaintMs));
     row("app CPU over the flood (100% = 1 core)", QString::asprintf("%.1f %%", f.appCpuPct));
     row("server CPU over the flood", QString::asprintf("%.1f %%", f.serverCpuPct));
     row("app RSS at the end", QString::asprintf("%lld kB (peak %lld kB)", f.rssKb, f.rssPeakKb));

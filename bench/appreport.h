@@ -27,6 +27,12 @@ struct AppFigures
     qint64 maxStallAfter = 0;
     Summary frames, e2p;
     qint64 negativeE2p = 0;
+    // Each e2p sample split at the server's stamp (EventLog::append) and the moment the graph
+    // applied it: print -> server (runner, event log), server -> applied (gateway, socket,
+    // decoding), applied -> painted (the GUI thread). The server stamp has ms resolution.
+    Summary e2pServer, e2pDeliver, e2pPaint;
+    // The slowest sample: when (s into the flood) and its three parts (ms).
+    double worstAtS = 0, worstServerMs = 0, worstDeliverMs = 0, worstPaintMs = 0;
     double appCpuPct = -1, serverCpuPct = -1;
     qint64 rssKb = -1, rssPeakKb = -1;
     int reconnects = 0;
