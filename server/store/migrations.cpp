@@ -27,6 +27,7 @@ const Dialect &Dialect::sqlite()
         // migration) cannot be overtaken by another connection between its read and write.
         u"BEGIN IMMEDIATE"_s,
         {u"PRAGMA journal_mode=WAL"_s, u"PRAGMA foreign_keys=ON"_s, u"PRAGMA synchronous=NORMAL"_s},
+        true,
     };
     return d;
 }

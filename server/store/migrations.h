@@ -20,6 +20,8 @@ struct Dialect
     QString seqPrimaryKey;    // {SEQ_PK}: a caller-supplied 64-bit integer primary key
     QString beginWrite;       // starts a transaction that intends to write
     QStringList sessionSetup; // run once right after connecting
+    // BEGIN/COMMIT can be prepared once and reused (SQLite; PostgreSQL cannot PREPARE them).
+    bool preparesTransactionControl = false;
 
     static const Dialect &sqlite();
     static const Dialect &postgres();
