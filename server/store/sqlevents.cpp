@@ -255,15 +255,22 @@ qint64 SqlStore::pruneEvents(qint64 cutoffMs, int keepPerStream)
     const std::optional<qint64> reach = seqReachingTime(cutoffMs);
     if (!reach || *reach <= 0)
         return 0; // failed or empty; the transaction rolls back harmlessly
-    const QVariantList binds{*reach, cutoffMs, keep, keep, keep};
-    const qint64 highest = scalar("prune horizon", u"SELECT MAX(seq)"_s + victims, binds, 0);
-    if (highest <= 0)
-        return 0; // nothing to delete
-    auto del = exec("prune events", u"DELETE"_s + victims, binds);
+    // The keep set (three window passes over the whole table) is what a prune costs, so it is
+    // computed once: the DELETE returns the seqs it removed (a SELECT MAX(seq) over the
+    // victims first computed it a second time).
+    auto del = exec("prune events", u"DELETE"_s + victims + u" RETURNING seq"_s,
+                    {*reach, cutoffMs, keep, keep, keep});
     if (!del)
         return 0;
-    const int deleted = del->numRowsAffected();
+    qint64 highest = 0;
+    qint64 deleted = 0;
+    while (del->next()) {
+        highest = qMax(highest, int64Of(del->value(0)));
+        ++deleted;
+    }
     del.reset();
+    if (deleted == 0)
+        return 0; // nothing to delete; the transaction rolls back harmlessly
     const qint64 previous = scalar("prune previous horizon",
                                    u"SELECT value FROM meta WHERE key = 'pruned_horizon'"_s, {}, 0);
     if (!exec("prune record horizon",
