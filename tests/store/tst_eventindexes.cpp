@@ -5,11 +5,8 @@
 // (PostgreSQL, after ANALYZE and with sequential scans disabled, so an index that applies is
 // shown rather than a cheap scan of a small table).
 #include "server/store/migrations.h"
-#include "server/store/postgresstore.h"
-#include "server/store/sqlitestore.h"
-#ifdef CREWDECK_TEST_POSTGRES
-#include "tests/support/pgserver.h"
-#endif
+#include "tests/support/prunemodel.h"
+#include "tests/support/storebackend.h"
 
 #include <QSet>
 #include <QSqlDatabase>
@@ -94,42 +91,17 @@ class TestEventIndexes : public QObject
     Q_OBJECT
 
 private:
-    std::unique_ptr<QTemporaryDir> m_dir;
-#ifdef CREWDECK_TEST_POSTGRES
-    std::unique_ptr<test::PgServer> m_pg;
-    static constexpr bool Postgres = true;
-#else
-    static constexpr bool Postgres = false;
-#endif
+    test::StoreBackend m_backend;
+    static constexpr bool Postgres = test::StoreBackend::Postgres;
 
-    // A store on the database `name` (SQLite: a file; PostgreSQL: created here, empty).
-    std::unique_ptr<SqlStore> storeOn(const QString &name)
-    {
-#ifdef CREWDECK_TEST_POSTGRES
-        return std::make_unique<PostgresStore>(m_pg->urlFor(name));
-#else
-        return std::make_unique<SqliteStore>(m_dir->filePath(name + u".db"_s));
-#endif
-    }
+    // A store on the database `name` (made empty by init()).
+    std::unique_ptr<SqlStore> storeOn(const QString &name) { return m_backend.store(name); }
     // A raw connection `conn` to the database `name`; removed by the caller.
     QSqlDatabase rawDb(const QString &conn, const QString &name)
     {
-#ifdef CREWDECK_TEST_POSTGRES
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, conn);
-        db.setHostName(m_pg->host());
-        db.setPort(m_pg->port());
-        db.setUserName(u"postgres"_s);
-        db.setDatabaseName(name);
-#else
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, conn);
-        db.setDatabaseName(m_dir->filePath(name + u".db"_s));
-#endif
-        return db;
+        return m_backend.raw(conn, name);
     }
-    static const Dialect &dialect()
-    {
-        return Postgres ? Dialect::postgres() : Dialect::sqlite();
-    }
+    static const Dialect &dialect() { return Postgres ? Dialect::postgres() : Dialect::sqlite(); }
 
     // The plan of `sql` as text, one line per step. PostgreSQL: sequential scans disabled.
     static QString planOf(QSqlDatabase &db, const QString &sql, const QVariantList &binds)
@@ -198,46 +170,38 @@ private:
                  qPrintable(plan));
     }
 
+    // Schema 6's event indexes, and every read's plan on one, in the database events_db
+    // (through a raw connection `conn`).
+    void checkSchema6(const QString &conn)
+    {
+        {
+            QSqlDatabase db = rawDb(conn, u"events_db"_s);
+            QVERIFY(db.open());
+            QCOMPARE(eventIndexes(db),
+                     (QStringList{u"events_graph"_s, u"events_run"_s, u"events_signal"_s}));
+            checkPlans(db);
+        }
+        QSqlDatabase::removeDatabase(conn);
+    }
+
 private Q_SLOTS:
     void initTestCase()
     {
-#ifdef CREWDECK_TEST_POSTGRES
-        if (test::PgServer::binDir().isEmpty())
-            QSKIP("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
-                  "install the postgresql package (scripts/deps.sh) to run the PostgreSQL store "
-                  "tests");
-        if (!QSqlDatabase::isDriverAvailable(u"QPSQL"_s))
-            QSKIP("the QPSQL driver is not installed (libqt6sql6-psql)");
-        m_pg = std::make_unique<test::PgServer>();
+        if (const QString why = test::StoreBackend::unavailable(); !why.isEmpty())
+            QSKIP(qPrintable(why));
         QString error;
-        QVERIFY2(m_pg->start(&error), qPrintable(error));
-#endif
+        QVERIFY2(m_backend.start(&error), qPrintable(error));
     }
 
     void init()
     {
-        m_dir = std::make_unique<QTemporaryDir>();
-        QVERIFY(m_dir->isValid());
-#ifdef CREWDECK_TEST_POSTGRES
         QString error;
-        QVERIFY2(m_pg->psql(u"postgres"_s, u"DROP DATABASE IF EXISTS events_db WITH (FORCE)"_s,
-                            nullptr, &error),
-                 qPrintable(error));
-        QVERIFY2(m_pg->createDatabase(u"events_db"_s, &error), qPrintable(error));
-#endif
+        QVERIFY2(m_backend.fresh(u"events_db"_s, &error), qPrintable(error));
     }
 
-    void cleanup()
-    {
-        m_dir.reset();
-    }
+    void cleanup() { m_backend.clear(); }
 
-    void cleanupTestCase()
-    {
-#ifdef CREWDECK_TEST_POSTGRES
-        m_pg.reset();
-#endif
-    }
+    void cleanupTestCase() { m_backend.stop(); }
 
     // A new database: two indexes per tool event (run, graph), a signal enters only its own.
     void newSchemaReadsThroughIndexes()
@@ -249,14 +213,9 @@ private Q_SLOTS:
         for (qint64 seq = 1; seq <= 20000; ++seq)
             all << syntheticEvent(seq, T0);
         QVERIFY(store->appendEvents(all));
-        {
-            QSqlDatabase db = rawDb(u"tst_plans"_s, u"events_db"_s);
-            QVERIFY(db.open());
-            QCOMPARE(eventIndexes(db),
-                     (QStringList{u"events_graph"_s, u"events_run"_s, u"events_signal"_s}));
-            checkPlans(db);
-        }
-        QSqlDatabase::removeDatabase(u"tst_plans"_s);
+        checkSchema6(u"tst_plans"_s);
+        if (QTest::currentTestFailed())
+            return;
         // The reads answer what the streams hold.
         for (const StreamCase &c : streamCases()) {
             QList<qint64> want;
@@ -305,14 +264,9 @@ private Q_SLOTS:
         QVERIFY2(store->open(&error), qPrintable(error));
         QCOMPARE(store->schemaVersion(), latestSchemaVersion());
         QCOMPARE(store->maxEventSeq(), 6000);
-        {
-            QSqlDatabase db = rawDb(u"tst_v6"_s, u"events_db"_s);
-            QVERIFY(db.open());
-            QCOMPARE(eventIndexes(db),
-                     (QStringList{u"events_graph"_s, u"events_run"_s, u"events_signal"_s}));
-            checkPlans(db);
-        }
-        QSqlDatabase::removeDatabase(u"tst_v6"_s);
+        checkSchema6(u"tst_v6"_s);
+        if (QTest::currentTestFailed())
+            return;
 
         QList<StoredEventPtr> all;
         for (qint64 seq = 1; seq <= 6000; ++seq)
@@ -328,10 +282,6 @@ private Q_SLOTS:
         // Prune the older half, keeping 5 per stream: the old rows are found without events_ts.
         const qint64 cutoff = T0 + 3000;
         const int keep = 5;
-        QSet<qint64> survivors;
-        for (const auto &e : all)
-            if (e->tsMs >= cutoff)
-                survivors.insert(e->seq);
         QSet<QString> seen;
         QList<StreamKey> keys;
         for (const auto &e : all) {
@@ -346,19 +296,9 @@ private Q_SLOTS:
                 }
             }
         }
-        for (const StreamKey &k : keys) {
-            QList<qint64> in;
-            for (const auto &e : all)
-                if (k.matches(*e))
-                    in << e->seq;
-            for (qsizetype i = qMax<qsizetype>(0, in.size() - keep); i < in.size(); ++i)
-                survivors.insert(in[i]);
-        }
-        qint64 highest = 0;
-        for (const auto &e : all)
-            if (!survivors.contains(e->seq))
-                highest = e->seq;
-        QCOMPARE(store->pruneEvents(cutoff, keep), highest);
+        const test::PruneModel model = test::pruneModel(all, keys, cutoff, keep);
+        const QSet<qint64> &survivors = model.survivors;
+        QCOMPARE(store->pruneEvents(cutoff, keep), model.highestDeleted);
         QList<qint64> left;
         for (const auto &e : store->eventsAfter(0, 100000))
             left << e->seq;

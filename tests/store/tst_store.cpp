@@ -3,13 +3,10 @@
 // CREWDECK_TEST_POSTGRES) against a throwaway PostgreSQL server started by the test (a fresh
 // schema per test function). Every test must pass on both backends.
 #include "server/store/migrations.h"
-#include "server/store/postgresstore.h"
-#include "server/store/sqlitestore.h"
 #include "server/store/storeutil.h"
 #include "shared/timeutil.h"
-#ifdef CREWDECK_TEST_POSTGRES
-#include "tests/support/pgserver.h"
-#endif
+#include "tests/support/prunemodel.h"
+#include "tests/support/storebackend.h"
 
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -78,50 +75,25 @@ class TestStore : public QObject
     Q_OBJECT
 
 private:
-    std::unique_ptr<QTemporaryDir> m_dir;
+    test::StoreBackend m_backend;
     std::unique_ptr<SqlStore> m_store;
-#ifdef CREWDECK_TEST_POSTGRES
-    std::unique_ptr<test::PgServer> m_pg;
-    static constexpr bool Postgres = true;
-#else
-    static constexpr bool Postgres = false;
-#endif
+    static constexpr bool Postgres = test::StoreBackend::Postgres;
+    static inline const QString MainDb = u"crewdeck_test"_s;
 
-    QString dbPath() const
-    {
-        return m_dir->filePath(u"crewdeck.db"_s);
-    }
-
-    // A new store on the test's database (SQLite: the file; PostgreSQL: crewdeck_test).
-    std::unique_ptr<SqlStore> newStore()
-    {
-#ifdef CREWDECK_TEST_POSTGRES
-        return std::make_unique<PostgresStore>(m_pg->url());
-#else
-        return std::make_unique<SqliteStore>(dbPath());
-#endif
-    }
+    // A new store on the test's database.
+    std::unique_ptr<SqlStore> newStore() { return m_backend.store(MainDb); }
     // A store on a different, empty database named `name`.
     std::unique_ptr<SqlStore> otherStore(const QString &name)
     {
-#ifdef CREWDECK_TEST_POSTGRES
         QString error;
-        m_pg->psql(u"postgres"_s, u"DROP DATABASE IF EXISTS %1 WITH (FORCE)"_s.arg(name));
-        if (!m_pg->createDatabase(name, &error))
+        if (!m_backend.createDatabase(name, &error))
             qWarning("createdb failed: %s", qPrintable(error));
-        return std::make_unique<PostgresStore>(m_pg->urlFor(name));
-#else
-        return std::make_unique<SqliteStore>(m_dir->filePath(name + u".db"_s));
-#endif
+        return m_backend.store(name);
     }
     // A store on the database `name` made by an earlier otherStore(name).
     std::unique_ptr<SqlStore> otherStoreNoCreate(const QString &name)
     {
-#ifdef CREWDECK_TEST_POSTGRES
-        return std::make_unique<PostgresStore>(m_pg->urlFor(name));
-#else
-        return std::make_unique<SqliteStore>(m_dir->filePath(name + u".db"_s));
-#endif
+        return m_backend.store(name);
     }
     // A store that cannot open (SQLite: a missing folder; PostgreSQL: nobody listening).
     std::unique_ptr<SqlStore> brokenStore()
@@ -129,7 +101,7 @@ private:
 #ifdef CREWDECK_TEST_POSTGRES
         return std::make_unique<PostgresStore>(u"postgres://postgres@127.0.0.1:1/crewdeck_test"_s);
 #else
-        return std::make_unique<SqliteStore>(m_dir->filePath(u"missing/dir/x.db"_s));
+        return std::make_unique<SqliteStore>(m_backend.filePath(u"missing/dir/x.db"_s));
 #endif
     }
 
@@ -137,17 +109,7 @@ private:
     // caller removes it with QSqlDatabase::removeDatabase(name) after dropping its copies.
     QSqlDatabase inspect(const QString &name)
     {
-#ifdef CREWDECK_TEST_POSTGRES
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QPSQL"_s, name);
-        db.setHostName(m_pg->host());
-        db.setPort(m_pg->port());
-        db.setUserName(u"postgres"_s);
-        db.setDatabaseName(u"crewdeck_test"_s);
-#else
-        QSqlDatabase db = QSqlDatabase::addDatabase(u"QSQLITE"_s, name);
-        db.setDatabaseName(dbPath());
-#endif
-        return db;
+        return m_backend.raw(name, MainDb);
     }
 
     OrgRecord org(const QString &name, qint64 grantUnits = 1000)
@@ -190,40 +152,22 @@ private Q_SLOTS:
         // Analytics buckets are UTC: a local zone far from UTC must not shift them.
         qputenv("TZ", "America/New_York");
         tzset();
-#ifdef CREWDECK_TEST_POSTGRES
-        if (test::PgServer::binDir().isEmpty())
-            QSKIP("PostgreSQL is not installed (no /usr/lib/postgresql/*/bin/initdb): "
-                  "install the postgresql package (scripts/deps.sh) to run the PostgreSQL store "
-                  "tests");
-        if (!QSqlDatabase::isDriverAvailable(u"QPSQL"_s))
-            QSKIP("the QPSQL driver is not installed (libqt6sql6-psql)");
-        m_pg = std::make_unique<test::PgServer>();
+        if (const QString why = test::StoreBackend::unavailable(); !why.isEmpty())
+            QSKIP(qPrintable(why));
         QString error;
-        QVERIFY2(m_pg->start(&error), qPrintable(error));
-#endif
+        QVERIFY2(m_backend.start(&error), qPrintable(error));
     }
 
     void cleanupTestCase()
     {
-#ifdef CREWDECK_TEST_POSTGRES
-        m_pg.reset();
-#endif
+        m_backend.stop();
     }
 
     void init()
     {
-        m_dir = std::make_unique<QTemporaryDir>();
-        QVERIFY(m_dir->isValid());
-#ifdef CREWDECK_TEST_POSTGRES
-        // A fresh, empty database for every test function, like SQLite's new file.
+        // A fresh, empty database for every test function.
         QString error;
-        if (!m_pg->isRunning())
-            QVERIFY2(m_pg->restart(&error), qPrintable(error));
-        QVERIFY2(m_pg->psql(u"postgres"_s, u"DROP DATABASE IF EXISTS crewdeck_test WITH (FORCE)"_s,
-                            nullptr, &error),
-                 qPrintable(error));
-        QVERIFY2(m_pg->createDatabase(u"crewdeck_test"_s, &error), qPrintable(error));
-#endif
+        QVERIFY2(m_backend.fresh(MainDb, &error), qPrintable(error));
         m_store = newStore();
         QString openError;
         QVERIFY2(m_store->open(&openError), qPrintable(openError));
@@ -232,7 +176,7 @@ private Q_SLOTS:
     void cleanup()
     {
         m_store.reset();
-        m_dir.reset();
+        m_backend.clear();
     }
 
     void migrationsAreIdempotent()
@@ -1054,22 +998,9 @@ private Q_SLOTS:
         };
         // Expected survivors by brute force: new events, plus the newest `keep` of every
         // stream each event belongs to.
-        QSet<qint64> survivors;
-        for (const auto &e : all)
-            if (e->tsMs >= cutoff)
-                survivors.insert(e->seq);
-        for (const StreamKey &key : keys) {
-            QList<qint64> in;
-            for (const auto &e : all)
-                if (key.matches(*e))
-                    in << e->seq;
-            for (qsizetype i = qMax<qsizetype>(0, in.size() - keep); i < in.size(); ++i)
-                survivors.insert(in[i]);
-        }
-        qint64 highestDeleted = 0;
-        for (const auto &e : all)
-            if (!survivors.contains(e->seq))
-                highestDeleted = qMax(highestDeleted, e->seq);
+        const test::PruneModel model = test::pruneModel(all, keys, cutoff, keep);
+        const QSet<qint64> &survivors = model.survivors;
+        const qint64 highestDeleted = model.highestDeleted;
         QVERIFY(highestDeleted > 0);
 
         QCOMPARE(m_store->pruneEvents(cutoff, keep), highestDeleted);
@@ -1461,7 +1392,7 @@ private Q_SLOTS:
         QVERIFY(m_store->ping());
 
         QString error;
-        QVERIFY2(m_pg->stop(&error), qPrintable(error));
+        QVERIFY2(m_backend.pg().stop(&error), qPrintable(error));
         // Everything fails softly while the database is gone.
         QVERIFY(!m_store->ping());
         QVERIFY(!m_store->orgByName(u"acme"_s));
@@ -1474,16 +1405,16 @@ private Q_SLOTS:
         QCOMPARE(err, StoreError::Unavailable);
 
         // Back: the next calls work again (ping reconnects, so do ordinary calls).
-        QVERIFY2(m_pg->restart(&error), qPrintable(error));
+        QVERIFY2(m_backend.pg().restart(&error), qPrintable(error));
         QVERIFY(m_store->ping());
         QCOMPARE(m_store->orgByName(u"acme"_s)->id, o.id);
         QVERIFY(m_store->createOrg(u"globex"_s, units(1)));
 
         // A restart nobody noticed (no failed call in between): the first read after it
         // reconnects and succeeds, and so does the first write transaction.
-        QVERIFY2(m_pg->restart(&error), qPrintable(error));
+        QVERIFY2(m_backend.pg().restart(&error), qPrintable(error));
         QCOMPARE(m_store->orgByName(u"globex"_s)->name, u"globex"_s);
-        QVERIFY2(m_pg->restart(&error), qPrintable(error));
+        QVERIFY2(m_backend.pg().restart(&error), qPrintable(error));
         QVERIFY(m_store->createOrg(u"initech"_s, units(1)));
         QVERIFY(m_store->appendEventsAllocating(batch));
         QCOMPARE(batch[0]->seq, 1);
