@@ -5,8 +5,8 @@
 // (PostgreSQL, after ANALYZE and with sequential scans disabled, so an index that applies is
 // shown rather than a cheap scan of a small table).
 #include "server/store/migrations.h"
-#include "tests/support/prunemodel.h"
 #include "tests/support/storebackend.h"
+#include "tests/support/storemodel.h"
 
 #include <QSet>
 #include <QSqlDatabase>
@@ -19,6 +19,7 @@
 using namespace Qt::StringLiterals;
 using namespace crewdeck;
 using namespace crewdeck::server;
+using crewdeck::test::seqs;
 
 namespace {
 
@@ -41,14 +42,6 @@ StoredEventPtr syntheticEvent(qint64 seq, qint64 t0)
     e->tsMs = t0 + seq;
     e->bytes = R"({"seq":)" + QByteArray::number(seq) + R"(,"type":")" + e->type.toUtf8() + "\"}";
     return e;
-}
-
-QList<qint64> seqs(const QList<StoredEventPtr> &list)
-{
-    QList<qint64> out;
-    for (const auto &e : list)
-        out.append(e->seq);
-    return out;
 }
 
 // One stream of each kind, and the index its reads must use.

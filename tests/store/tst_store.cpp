@@ -5,8 +5,8 @@
 #include "server/store/migrations.h"
 #include "server/store/storeutil.h"
 #include "shared/timeutil.h"
-#include "tests/support/prunemodel.h"
 #include "tests/support/storebackend.h"
+#include "tests/support/storemodel.h"
 
 #include <QFileInfo>
 #include <QJsonDocument>
@@ -26,6 +26,7 @@
 using namespace Qt::StringLiterals;
 using namespace crewdeck;
 using namespace crewdeck::server;
+using crewdeck::test::seqs;
 
 namespace {
 
@@ -58,14 +59,6 @@ StoredEventPtr ev(qint64 seq, const QString &org, const QString &crew, const QSt
     e->bytes =
         QByteArray(R"({"type":")") + type.toUtf8() + R"(","seq":)" + QByteArray::number(seq) + '}';
     return e;
-}
-
-QList<qint64> seqs(const QList<StoredEventPtr> &list)
-{
-    QList<qint64> out;
-    for (const auto &e : list)
-        out.append(e->seq);
-    return out;
 }
 
 } // namespace

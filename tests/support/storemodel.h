@@ -1,7 +1,5 @@
 #pragma once
-// What SqlStore::pruneEvents(cutoff, keep) must leave, worked out by brute force for the store
-// tests: every event stamped at or after the cutoff, and the newest `keep` of every stream
-// in `keys` (an event belongs to each stream it matches).
+// Brute-force answers to compare the event store's with (tst_store, tst_eventindexes).
 #include "server/model/streams.h"
 
 #include <QList>
@@ -9,6 +7,18 @@
 
 namespace crewdeck::test {
 
+// The seqs of `list`, in its order.
+inline QList<qint64> seqs(const QList<server::StoredEventPtr> &list)
+{
+    QList<qint64> out;
+    for (const auto &e : list)
+        out.append(e->seq);
+    return out;
+}
+
+// What SqlStore::pruneEvents(cutoff, keep) must leave: every event stamped at or after the
+// cutoff, and the newest `keep` of every stream in `keys` (an event belongs to each stream it
+// matches).
 struct PruneModel
 {
     QSet<qint64> survivors;
