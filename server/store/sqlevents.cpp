@@ -67,15 +67,20 @@ QString SqlStore::streamLatestSql(const StreamKey &key, QVariantList *binds)
     return u"SELECT MAX(seq) FROM events WHERE "_s + streamWhere(key, binds);
 }
 
-const QString &SqlStore::eventStatement(EventStatement which)
+// Both read the primary key only: the allocation's MAX(seq) is its last entry, a probe one
+// seek.
+const QString &SqlStore::allocateSeqSql()
 {
-    // Both read the primary key only: the allocation's MAX(seq) is its last entry, a probe
-    // one seek.
-    static const QString allocate =
+    static const QString sql =
         u"SELECT MAX(seq), (SELECT value FROM meta WHERE key = 'pruned_horizon') FROM events"_s;
-    static const QString probe =
+    return sql;
+}
+
+const QString &SqlStore::pruneProbeSql()
+{
+    static const QString sql =
         u"SELECT seq, ts_ms FROM events WHERE seq >= ? ORDER BY seq LIMIT 1"_s;
-    return which == EventStatement::AllocateSeq ? allocate : probe;
+    return sql;
 }
 
 bool SqlStore::insertEvents(const QList<StoredEventPtr> &events)
@@ -132,7 +137,7 @@ bool SqlStore::appendEventsAllocating(QList<StoredEventPtr> &events)
     // Never hand out a seq at or below the pruned horizon: a reader that was told history up
     // to there may be gone must not later find new events below it. Both in one statement:
     // every round trip here holds the node's event loop (docs/benchmarks.md, "Cluster").
-    auto top = exec("allocate event seq", eventStatement(EventStatement::AllocateSeq));
+    auto top = exec("allocate event seq", allocateSeqSql());
     if (!top || !top->next())
         return false;
     qint64 next = qMax(int64Of(top->value(0), 0), int64Of(top->value(1), 0)) + 1;
@@ -219,7 +224,7 @@ std::optional<qint64> SqlStore::seqReachingTime(qint64 cutoffMs)
     // first event at or above hi (if any) is not.
     while (lo < hi) {
         const qint64 mid = lo + (hi - lo) / 2;
-        auto probe = exec("prune seq probe", eventStatement(EventStatement::PruneProbe), {mid});
+        auto probe = exec("prune seq probe", pruneProbeSql(), {mid});
         if (!probe || !probe->next())
             return std::nullopt; // mid <= MAX(seq): there is an event (unless it failed)
         const qint64 seq = int64Of(probe->value(0));

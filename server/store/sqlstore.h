@@ -122,8 +122,8 @@ public:
     // of pruneEvents()'s search (binds: a seq): tests check that each reads through an index.
     static QString streamEventsSql(const StreamKey &key, QVariantList *binds);
     static QString streamLatestSql(const StreamKey &key, QVariantList *binds);
-    enum class EventStatement { AllocateSeq, PruneProbe };
-    static const QString &eventStatement(EventStatement which);
+    static const QString &allocateSeqSql();
+    static const QString &pruneProbeSql();
 
     // Reads a numeric column robustly: qint64/int, double (rounded) or a decimal string
     // (PostgreSQL NUMERIC under HighPrecision). Null and garbage read as `fallback`.

@@ -153,10 +153,9 @@ private:
             QVERIFY2(plan.contains(c.index) && noFullScan(plan), qPrintable(plan));
         }
         const QString primary = Postgres ? u"events_pkey"_s : u"INTEGER PRIMARY KEY"_s;
-        QString plan =
-            planOf(db, SqlStore::eventStatement(SqlStore::EventStatement::PruneProbe), {42});
+        QString plan = planOf(db, SqlStore::pruneProbeSql(), {42});
         QVERIFY2(plan.contains(primary) && noFullScan(plan), qPrintable(plan));
-        plan = planOf(db, SqlStore::eventStatement(SqlStore::EventStatement::AllocateSeq), {});
+        plan = planOf(db, SqlStore::allocateSeqSql(), {});
         // SQLite's MAX over the rowid reads the last entry ("SEARCH events").
         QVERIFY2(noFullScan(plan) &&
                      (Postgres ? plan.contains(primary) : plan.contains(u"SEARCH events"_s)),
