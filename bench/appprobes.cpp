@@ -4,7 +4,6 @@
 #include <QCoreApplication>
 #include <QPaintEvent>
 #include <QWidget>
-#include <ctime>
 
 using namespace Qt::StringLiterals;
 
@@ -71,13 +70,6 @@ QString printerCommand(const QString &python, int rate, int seconds)
            " i=j\n"
            " d=s+k/100-time.time()\n"
            " if d>0: time.sleep(d)\n'"_s;
-}
-
-qint64 threadCpuNs()
-{
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
 qint64 stampOf(const QString &message)

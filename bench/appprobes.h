@@ -56,8 +56,6 @@ private:
 // The printer: `rate` lines/s for `seconds`, written in 10 ms batches paced on the wall
 // clock, every line stamped with time.time_ns() as it is formatted.
 QString printerCommand(const QString &python, int rate, int seconds);
-// CPU time of the calling thread in ns.
-qint64 threadCpuNs();
 // "t=<ns>" at the start of a progress message; 0 if absent.
 qint64 stampOf(const QString &message);
 

@@ -64,6 +64,13 @@ qint64 monoNs()
     return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
 }
 
+qint64 threadCpuNs()
+{
+    timespec ts{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return qint64(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
 double cpuSeconds(qint64 pid)
 {
     QFile f(u"/proc/%1/stat"_s.arg(pid));

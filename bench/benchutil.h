@@ -32,6 +32,8 @@ qint64 nowNs();
 // Monotonic ns for durations measured inside this process.
 qint64 monoNs();
 
+// CPU time of the calling thread in ns.
+qint64 threadCpuNs();
 // utime + stime of a process in seconds (from /proc/<pid>/stat); -1 if unreadable.
 double cpuSeconds(qint64 pid);
 // A field of /proc/<pid>/status in kB (VmRSS, VmHWM); -1 if unreadable.

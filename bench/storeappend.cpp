@@ -8,12 +8,13 @@
 // over 20 crews in 4 orgs, one long run each, a signal every 500 events, stamped over the 8
 // days before now), so the reads and the prune run on a store of that size.
 // Thread: the main thread's event loop; the store's checkpointer runs on its own thread and
-// its CPU is counted (the process's rusage).
+// its CPU is counted (the process's utime + stime).
 #include "benchutil.h"
 #include "server/engine/eventlog.h"
 #include "server/store/sqlitestore.h"
 #include "shared/timeutil.h"
 
+#include <QCoreApplication>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -21,8 +22,6 @@
 #include <QTextStream>
 #include <QTimer>
 #include <algorithm>
-#include <ctime>
-#include <sys/resource.h>
 #include <vector>
 
 using namespace Qt::StringLiterals;
@@ -34,19 +33,15 @@ namespace {
 constexpr int Orgs = 4, CrewsPerOrg = 5, Runs = 20; // one long run per crew
 constexpr qint64 DayMs = 24LL * 3600 * 1000;
 
+// All of this process's threads (the checkpointer's too).
 double processCpuSeconds()
 {
-    rusage u{};
-    getrusage(RUSAGE_SELF, &u);
-    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
-           double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+    return cpuSeconds(QCoreApplication::applicationPid());
 }
 
 double threadCpuSeconds()
 {
-    timespec ts{};
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return double(ts.tv_sec) + double(ts.tv_nsec) / 1e9;
+    return double(threadCpuNs()) / 1e9;
 }
 
 QString orgOf(int run)
