@@ -436,6 +436,7 @@ bool ServerApp::startEngine(QString *error)
     gc.heartbeatSeconds = m_config.wsHeartbeatSeconds;
     gc.ringBytes = qint64(m_config.wsRingMb) * 1024 * 1024;
     gc.coalesceMs = m_config.wsCoalesceMs;
+    gc.coalesceBusyMs = m_config.wsCoalesceBusyMs;
     m_gateway = new Gateway(m_eventLog, m_authority.get(), gc, this);
     // One node: its gateway is the only live consumer. In a cluster other nodes' gateways
     // pace too, and a commit held here for this node's pass would wait twice for theirs.
@@ -453,6 +454,13 @@ bool ServerApp::startEngine(QString *error)
         [gw = QPointer<Gateway>(m_gateway)] { return gw ? gw->coalesceGapMs() : 0.0; });
     m_metrics.addGauge(u"crewdeck_limit_ws_coalesce_ms"_s, u"--ws-coalesce-ms (0: off)"_s,
                        [v = m_config.wsCoalesceMs] { return double(v); });
+    m_metrics.addGauge(u"crewdeck_limit_ws_coalesce_busy_ms"_s,
+                       u"--ws-coalesce-busy-ms (the cap while the streams are busy)"_s,
+                       [v = m_config.wsCoalesceBusyMs] { return double(v); });
+    m_metrics.addGauge(
+        u"crewdeck_ws_busy_passes_total"_s,
+        u"Write passes after which new frames waited up to the busy cap"_s,
+        [gw = QPointer<Gateway>(m_gateway)] { return gw ? double(gw->busyPasses()) : 0.0; });
     m_metrics.addGauge(
         u"crewdeck_websockets_open"_s, u"Open WebSocket sessions"_s,
         [gw = QPointer<Gateway>(m_gateway)] { return gw ? double(gw->sessionCount()) : 0.0; });

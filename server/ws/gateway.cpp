@@ -40,7 +40,8 @@ QByteArray extractToken(const WsConnection &ws)
 Gateway::Gateway(EventSource *source, StreamAuthority *authority, const Config &config,
                  QObject *parent)
     : QObject(parent), m_source(source), m_authority(authority), m_config(config),
-      m_serverName(QByteArrayLiteral("crewdeck/" CREWDECK_VERSION)), m_pacer(config.coalesceMs)
+      m_serverName(QByteArrayLiteral("crewdeck/" CREWDECK_VERSION)),
+      m_pacer(config.coalesceMs, config.coalesceBusyMs)
 {
     m_ring = std::make_unique<FrameRing>(m_config.ringBytes, m_source->globalLatestSeq());
     if (m_config.takeDescriptors)
@@ -308,11 +309,14 @@ void Gateway::pumpScheduled()
     if (sessions.isEmpty())
         return;
     const qint64 start = m_feed.clock.nsecsElapsed();
+    const qint64 writes = m_feed.frameWrites;
+    const qint64 frames = m_feed.framesWritten;
     for (Session *s : sessions) {
         s->setPumpScheduled(false);
         s->pump(); // one slice each; a session with more puts itself back for the next pass
     }
-    m_pacer.passDone(start, m_feed.clock.nsecsElapsed());
+    m_pacer.passDone(start, m_feed.clock.nsecsElapsed(), m_feed.framesWritten - frames,
+                     m_feed.frameWrites - writes);
 }
 
 void Gateway::checkStalls()

@@ -57,6 +57,8 @@ public:
         // The most a new frame waits for the next ones before it is written (WritePacer,
         // `--ws-coalesce-ms`); 0: every write pass at once.
         int coalesceMs = 0;
+        // The cap instead while the streams are busy (`--ws-coalesce-busy-ms`; WritePacer).
+        int coalesceBusyMs = 0;
         // A socket with frames waiting that takes no byte for this long is closed (1013).
         int stallTimeoutMs = 60'000;
         // Plain-TCP connections keep only their descriptor (WsTransport::adopt). Off: every
@@ -82,6 +84,7 @@ public:
     void setStallTimeoutMs(int ms);
     // Write passes so far, and the wait new frames get after the last one (for /metrics).
     qint64 writePasses() const { return m_pacer.passes(); }
+    qint64 busyPasses() const { return m_pacer.busyPasses(); }
     double coalesceGapMs() const { return double(m_pacer.gapNs()) / 1e6; }
     // How long frames published now would wait for their write pass (whole ms; 0: the next
     // pass). The event log commits its batches to meet it (EventLog::setDeliveryPace).

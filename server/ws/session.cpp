@@ -128,6 +128,8 @@ void Session::write(const QByteArray *const *frames, qsizetype count)
 {
     if (m_socket->sendFrames(frames, count) > 0)
         m_progressMs = m_feed->clock.elapsed();
+    ++m_feed->frameWrites;
+    m_feed->framesWritten += count;
 }
 
 void Session::pump()

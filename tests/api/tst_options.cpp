@@ -33,6 +33,8 @@ private Q_SLOTS:
         QCOMPARE(r.config->listenPort, 8080);
         QCOMPARE(r.config->role, u"all"_s);
         QCOMPARE(r.config->wsHeartbeatSeconds, 45);
+        QCOMPARE(r.config->wsCoalesceMs, 3);
+        QCOMPARE(r.config->wsCoalesceBusyMs, 8);
         QCOMPARE(r.config->maxConcurrentRuns, qMax(1, QThread::idealThreadCount()));
         QCOMPARE(r.config->startingGrant, Micros::fromUnits(1000));
         QVERIFY(!r.config->dataDir.isEmpty());
@@ -57,6 +59,8 @@ private Q_SLOTS:
                               u"--demo"_s,
                               u"--ws-heartbeat-seconds"_s,
                               u"5"_s,
+                              u"--ws-coalesce-busy-ms"_s,
+                              u"12"_s,
                               u"--max-concurrent-runs"_s,
                               u"3"_s,
                               u"--jwt-secret-file"_s,
@@ -77,6 +81,7 @@ private Q_SLOTS:
         QCOMPARE(c.role, u"api"_s);
         QVERIFY(c.demo);
         QCOMPARE(c.wsHeartbeatSeconds, 5);
+        QCOMPARE(c.wsCoalesceBusyMs, 12);
         QCOMPARE(c.maxConcurrentRuns, 3);
         QCOMPARE(c.jwtSecretFile, u"/tmp/s"_s);
         QCOMPARE(c.python, u"/usr/bin/python3"_s);
@@ -230,6 +235,8 @@ private Q_SLOTS:
         QTest::newRow("listen port") << QStringList{u"--listen"_s, u"1.2.3.4:x"_s} << u"--listen"_s;
         QTest::newRow("heartbeat")
             << QStringList{u"--ws-heartbeat-seconds"_s, u"0"_s} << u"ws-heartbeat-seconds"_s;
+        QTest::newRow("busy cap") << QStringList{u"--ws-coalesce-busy-ms"_s, u"-1"_s}
+                                  << u"ws-coalesce-busy-ms"_s;
         QTest::newRow("runs") << QStringList{u"--max-concurrent-runs"_s, u"many"_s}
                               << u"max-concurrent-runs"_s;
         // The contract: never below 10 login attempts a minute (0 turns the bucket off).

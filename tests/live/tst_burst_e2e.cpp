@@ -178,12 +178,19 @@ void TestBurstE2e::burstOf20000ToReadersOfBothStreams()
         QVERIFY(r->ordered);
         QCOMPARE(r->eventsAfterFinal, 0);
     }
-    // The gateway's write passes and its pacing are on /metrics (--ws-coalesce-ms default 3).
+    // The gateway's write passes and its pacing are on /metrics (--ws-coalesce-ms default 3,
+    // --ws-coalesce-busy-ms 8). A burst is busy: readers catching up get slices of hundreds
+    // of frames per write.
     const HttpResponse metrics = m_http->get(u"/metrics"_s, m_token);
     QCOMPARE(metrics.status, 200);
-    QVERIFY(metricValue(metrics.body, "crewdeck_ws_write_passes_total") > 0);
+    const double passes = metricValue(metrics.body, "crewdeck_ws_write_passes_total");
+    const double busy = metricValue(metrics.body, "crewdeck_ws_busy_passes_total");
+    QVERIFY(passes > 0);
+    QVERIFY2(busy > 0 && busy <= passes,
+             qPrintable(u"busy passes %1 of %2"_s.arg(busy).arg(passes)));
     QVERIFY(metricValue(metrics.body, "crewdeck_ws_coalesce_wait_ms") >= 0);
     QCOMPARE(metricValue(metrics.body, "crewdeck_limit_ws_coalesce_ms"), 3.0);
+    QCOMPARE(metricValue(metrics.body, "crewdeck_limit_ws_coalesce_busy_ms"), 8.0);
 }
 
 // ~1,000,000 `::progress` lines of ~215 bytes (~215 MB printed): a raw client on the run that

@@ -71,6 +71,52 @@ private Q_SLOTS:
         QCOMPARE(pacer.capMs(), 0);
     }
 
+    // Busy streams (the last pass's writes carried 16 or more frames each) wait up to the busy
+    // cap; the next pass with fewer frames per write brings the short cap back.
+    void busyStreamsWaitUpToTheBusyCap()
+    {
+        WritePacer pacer(3, 8);
+        QCOMPARE(pacer.busyCapMs(), 8);
+        pacer.passDone(0, 2 * kMs, 200 * 16, 200); // 200 writes of 16 frames: busy
+        QVERIFY(pacer.busy());
+        QCOMPARE(pacer.gapNs(), 8 * kMs);
+        QCOMPARE(pacer.delayMs(2 * kMs), 8);
+        QCOMPARE(pacer.busyPasses(), qint64(1));
+        pacer.passDone(20 * kMs, 22 * kMs, 200 * 16 - 1, 200); // just under 16 per write
+        QVERIFY(!pacer.busy());
+        QCOMPARE(pacer.gapNs(), 3 * kMs);
+        QCOMPARE(pacer.busyPasses(), qint64(1));
+        // Busy or not, the wait is still nine times the pass: a cheap pass does not wait long.
+        pacer.passDone(40 * kMs, 40 * kMs + kMs / 10, 5 * 100, 5);
+        QVERIFY(pacer.busy());
+        QCOMPARE(pacer.gapNs(), 9 * kMs / 10);
+        // A pass that wrote nothing is not busy.
+        pacer.passDone(60 * kMs, 65 * kMs, 0, 0);
+        QVERIFY(!pacer.busy());
+        QCOMPARE(pacer.gapNs(), 3 * kMs);
+    }
+
+    // The busy cap is never below the cap; equal caps mean no busy mode at all.
+    void busyCapIsNeverBelowTheCap()
+    {
+        WritePacer pacer(5, 2);
+        QCOMPARE(pacer.busyCapMs(), 5);
+        pacer.passDone(0, 2 * kMs, 1000, 10);
+        QCOMPARE(pacer.gapNs(), 5 * kMs);
+        const WritePacer same(3); // no busy cap given: the cap
+        QCOMPARE(same.busyCapMs(), 3);
+    }
+
+    // --ws-coalesce-ms 0 turns pacing off, the busy cap with it.
+    void capZeroTurnsTheBusyCapOff()
+    {
+        WritePacer pacer(0, 8);
+        pacer.passDone(0, 5 * kMs, 100 * 100, 100);
+        QVERIFY(!pacer.busy());
+        QCOMPARE(pacer.gapNs(), qint64(0));
+        QCOMPARE(pacer.busyPasses(), qint64(0));
+    }
+
     // A pass that seems to end before it began (a clock that must not run backwards) gives
     // no negative wait.
     void noNegativeTimes()

@@ -30,6 +30,7 @@ struct ServerConfig
     int wsHeartbeatSeconds = 45;
     int wsRingMb = 32;         // the gateway's shared ring of recent frames (all sockets)
     int wsCoalesceMs = 3;      // the gateway's WritePacer cap (server/ws/writepacer.h)
+    int wsCoalesceBusyMs = 8;  // its cap while the streams are busy
     int maxConcurrentRuns = 1; // default QThread::idealThreadCount()
     // ---- limits that keep everyone served (docs/deploy.md, "Limits")
     int maxConnections = 0; // 0 = 90% of the (raised) RLIMIT_NOFILE
