@@ -310,13 +310,13 @@ void Gateway::pumpScheduled()
         return;
     const qint64 start = m_feed.clock.nsecsElapsed();
     const qint64 writes = m_feed.frameWrites;
-    const qint64 frames = m_feed.framesWritten;
+    const qint64 busyWrites = m_feed.busyFrameWrites;
     for (Session *s : sessions) {
         s->setPumpScheduled(false);
         s->pump(); // one slice each; a session with more puts itself back for the next pass
     }
-    m_pacer.passDone(start, m_feed.clock.nsecsElapsed(), m_feed.framesWritten - frames,
-                     m_feed.frameWrites - writes);
+    m_pacer.passDone(start, m_feed.clock.nsecsElapsed(), m_feed.frameWrites - writes,
+                     m_feed.busyFrameWrites - busyWrites);
 }
 
 void Gateway::checkStalls()

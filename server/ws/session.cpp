@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/ws/framering.h"
+#include "server/ws/writepacer.h"
 #include "server/ws/wsconnection.h"
 #include "shared/events.h"
 #include "shared/timeutil.h"
@@ -129,7 +130,8 @@ void Session::write(const QByteArray *const *frames, qsizetype count)
     if (m_socket->sendFrames(frames, count) > 0)
         m_progressMs = m_feed->clock.elapsed();
     ++m_feed->frameWrites;
-    m_feed->framesWritten += count;
+    if (count >= WritePacer::kBusyFrames)
+        ++m_feed->busyFrameWrites;
 }
 
 void Session::pump()

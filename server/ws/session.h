@@ -31,11 +31,11 @@ struct SessionFeed
     // last pass was costly (the gateway's WritePacer).
     std::function<void(Session *)> scheduleLivePump;
     QElapsedTimer clock; // monotonic ms for progress times
-    // Socket writes of event frames and the frames they carried, counted by the sessions
-    // (the gateway's WritePacer reads them per pass). Statistics: sessions see the feed
-    // const, these alone they update.
+    // Socket writes of event frames, and those of WritePacer::kBusyFrames frames or more,
+    // counted by the sessions (the gateway's WritePacer reads them per pass). Statistics:
+    // sessions see the feed const, these alone they update.
     mutable qint64 frameWrites = 0;
-    mutable qint64 framesWritten = 0;
+    mutable qint64 busyFrameWrites = 0;
     // Bytes one session writes per pump: one socket cannot hold the loop for long, and what
     // the kernel does not take at once (held as shared frames) stays below this.
     qint64 sliceBytes = 128 * 1024;

@@ -12,13 +12,15 @@
 // kernel buffer just drained, is not paced by this: only frames that arrive to a caught-up
 // socket wait for company.
 // Busy streams wait longer (`--ws-coalesce-busy-ms`), the way a NIC's adaptive interrupt
-// moderation does: when the last pass's writes carried `busyFrames` or more frames each on
-// average, the streams are bulk flows (a tool printing thousands of lines a second, which
-// a reader sees as a scroll, not line by line), the server is spending most of its thread on
+// moderation does: when at least half of the last pass's socket writes carried kBusyFrames
+// or more frames, the streams are bulk flows (a tool printing thousands of lines a second,
+// which a reader sees as a scroll, not line by line), the server's thread is mostly in
 // sendmsg, and frames per call are what set its CPU; the cap is then the busy cap. Streams
-// below that (interactive ones: a few frames per pass) keep the short cap. The hysteresis is
-// built in: the longer wait itself puts more frames in each write, so a stream leaves the
-// busy mode only when its rate falls to well below the rate that entered it.
+// below that (interactive ones: a few frames per pass) keep the short cap. Half of the
+// writes, not the mean: one reader catching up on history writes thousands of frames at a
+// time and must not make every other socket wait longer. The hysteresis is built in: the
+// longer wait itself puts more frames in each write, so streams leave the busy mode only
+// when their rate falls well below the rate that entered it.
 // Pure arithmetic on monotonic nanoseconds (the gateway's clock): tested in tst_writepacer.
 // Thread: the gateway's.
 namespace crewdeck::server {
@@ -26,10 +28,12 @@ namespace crewdeck::server {
 class WritePacer
 {
 public:
-    explicit WritePacer(int capMs = 0, int busyCapMs = 0, int busyFrames = 16, int factor = 9)
+    // A socket write of this many frames or more is a busy stream's.
+    static constexpr int kBusyFrames = 16;
+
+    explicit WritePacer(int capMs = 0, int busyCapMs = 0, int factor = 9)
         : m_capNs(qMax(0, capMs) * 1'000'000LL),
-          m_busyCapNs(qMax(0, qMax(capMs, busyCapMs)) * 1'000'000LL),
-          m_busyFrames(qMax(1, busyFrames)), m_factor(qMax(0, factor))
+          m_busyCapNs(qMax(0, qMax(capMs, busyCapMs)) * 1'000'000LL), m_factor(qMax(0, factor))
     {
     }
 
@@ -41,13 +45,13 @@ public:
     // The same, rounded up to whole milliseconds for a timer.
     int delayMs(qint64 nowNs) const { return int((delayNs(nowNs) + 999'999) / 1'000'000); }
 
-    // A pass ran from `startNs` to `endNs` and made `writes` socket writes carrying `frames`
-    // frames in all.
-    void passDone(qint64 startNs, qint64 endNs, qint64 frames = 0, qint64 writes = 0)
+    // A pass ran from `startNs` to `endNs` and made `writes` socket writes of event frames,
+    // `busyWrites` of them with kBusyFrames frames or more.
+    void passDone(qint64 startNs, qint64 endNs, qint64 writes = 0, qint64 busyWrites = 0)
     {
         ++m_passes;
         m_lastEndNs = endNs;
-        m_busy = m_capNs > 0 && writes > 0 && frames >= writes * m_busyFrames;
+        m_busy = m_capNs > 0 && writes > 0 && 2 * busyWrites >= writes;
         if (m_busy)
             ++m_busyPasses;
         m_gapNs = qMin(m_busy ? m_busyCapNs : m_capNs, qMax<qint64>(0, endNs - startNs) * m_factor);
@@ -64,7 +68,6 @@ public:
 private:
     qint64 m_capNs;
     qint64 m_busyCapNs; // never below m_capNs
-    int m_busyFrames;
     int m_factor;
     qint64 m_lastEndNs = 0;
     qint64 m_gapNs = 0;
