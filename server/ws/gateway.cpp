@@ -309,6 +309,7 @@ void Gateway::pumpScheduled()
     if (sessions.isEmpty())
         return;
     const qint64 start = m_feed.clock.nsecsElapsed();
+    m_feed.busyFrames = m_pacer.busyFrames(start);
     const qint64 writes = m_feed.frameWrites;
     const qint64 busyWrites = m_feed.busyFrameWrites;
     for (Session *s : sessions) {

@@ -7,7 +7,6 @@
 #include <vector>
 
 #include "server/ws/framering.h"
-#include "server/ws/writepacer.h"
 #include "server/ws/wsconnection.h"
 #include "shared/events.h"
 #include "shared/timeutil.h"
@@ -130,7 +129,7 @@ void Session::write(const QByteArray *const *frames, qsizetype count)
     if (m_socket->sendFrames(frames, count) > 0)
         m_progressMs = m_feed->clock.elapsed();
     ++m_feed->frameWrites;
-    if (count >= WritePacer::kBusyFrames)
+    if (count >= m_feed->busyFrames)
         ++m_feed->busyFrameWrites;
 }
 

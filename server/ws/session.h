@@ -1,8 +1,10 @@
 #pragma once
+
 #include <QElapsedTimer>
 #include <QObject>
 #include <QTimer>
 #include <functional>
+#include <limits>
 
 #include "server/model/streams.h"
 
@@ -31,9 +33,10 @@ struct SessionFeed
     // last pass was costly (the gateway's WritePacer).
     std::function<void(Session *)> scheduleLivePump;
     QElapsedTimer clock; // monotonic ms for progress times
-    // Socket writes of event frames, and those of WritePacer::kBusyFrames frames or more,
-    // counted by the sessions (the gateway's WritePacer reads them per pass). Statistics:
-    // sessions see the feed const, these alone they update.
+    // Socket writes of event frames, and those of busyFrames frames or more, counted by the
+    // sessions for the gateway's WritePacer, which sets busyFrames before each pass.
+    // Statistics: sessions see the feed const, these alone they update.
+    qint64 busyFrames = std::numeric_limits<qint64>::max();
     mutable qint64 frameWrites = 0;
     mutable qint64 busyFrameWrites = 0;
     // Bytes one session writes per pump: one socket cannot hold the loop for long, and what

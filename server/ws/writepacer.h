@@ -1,6 +1,8 @@
 #pragma once
 #include <QtGlobal>
 
+#include <limits>
+
 // When the gateway's next write pass for *new* frames may run (docs/architecture.md, "One
 // event's path"). Every socket costs one sendmsg per pass, and on a busy fan-out that per-call
 // cost, not the bytes, is most of the server's CPU (perf: the TCP path per call; on loopback
@@ -12,15 +14,16 @@
 // kernel buffer just drained, is not paced by this: only frames that arrive to a caught-up
 // socket wait for company.
 // Busy streams wait longer (`--ws-coalesce-busy-ms`), the way a NIC's adaptive interrupt
-// moderation does: when at least half of the last pass's socket writes carried kBusyFrames
-// or more frames, the streams are bulk flows (a tool printing thousands of lines a second,
-// which a reader sees as a scroll, not line by line), the server's thread is mostly in
-// sendmsg, and frames per call are what set its CPU; the cap is then the busy cap. Streams
-// below that (interactive ones: a few frames per pass) keep the short cap. Half of the
+// moderation does. A socket write is busy when its frames arrived at kBusyRate per second or
+// more since the previous pass began (kCalmRate once busy: hysteresis); when at least half
+// of a pass's writes are busy, the cap after it is the busy cap. Such streams are bulk
+// flows: a tool printing thousands of lines a second, which a person sees as a scroll (the
+// app repaints at most 60 times a second: 65 new lines per repaint at 4,000/s, where a few
+// ms more change nothing on screen); the server's thread is then mostly in sendmsg, and
+// frames per call are what set its CPU. Slower streams keep the short cap. Half of the
 // writes, not the mean: one reader catching up on history writes thousands of frames at a
-// time and must not make every other socket wait longer. The hysteresis is built in: the
-// longer wait itself puts more frames in each write, so streams leave the busy mode only
-// when their rate falls well below the rate that entered it.
+// time and must not make every other socket wait longer. A rate, not a frame count: a
+// longer wait puts more frames in each write by itself and must not keep the mode on.
 // Pure arithmetic on monotonic nanoseconds (the gateway's clock): tested in tst_writepacer.
 // Thread: the gateway's.
 namespace crewdeck::server {
@@ -28,8 +31,10 @@ namespace crewdeck::server {
 class WritePacer
 {
 public:
-    // A socket write of this many frames or more is a busy stream's.
-    static constexpr int kBusyFrames = 16;
+    // Frames per second per socket write from which a stream is busy, and below which a
+    // busy one is calm again.
+    static constexpr int kBusyRate = 4000;
+    static constexpr int kCalmRate = 3000;
 
     explicit WritePacer(int capMs = 0, int busyCapMs = 0, int factor = 9)
         : m_capNs(qMax(0, capMs) * 1'000'000LL),
@@ -45,11 +50,23 @@ public:
     // The same, rounded up to whole milliseconds for a timer.
     int delayMs(qint64 nowNs) const { return int((delayNs(nowNs) + 999'999) / 1'000'000); }
 
+    // For a pass starting at `startNs`: how many frames a socket write must carry to be busy
+    // (the frames arrived since the last pass began at the busy rate).
+    qint64 busyFrames(qint64 startNs) const
+    {
+        if (m_passes == 0 || m_capNs == 0 || m_busyCapNs == m_capNs)
+            return std::numeric_limits<qint64>::max();
+        const qint64 rate = m_busy ? kCalmRate : kBusyRate;
+        return qMax<qint64>(1, (rate * qMax<qint64>(0, startNs - m_lastStartNs) + 999'999'999) /
+                                   1'000'000'000);
+    }
+
     // A pass ran from `startNs` to `endNs` and made `writes` socket writes of event frames,
-    // `busyWrites` of them with kBusyFrames frames or more.
+    // `busyWrites` of them with busyFrames(startNs) frames or more.
     void passDone(qint64 startNs, qint64 endNs, qint64 writes = 0, qint64 busyWrites = 0)
     {
         ++m_passes;
+        m_lastStartNs = startNs;
         m_lastEndNs = endNs;
         m_busy = m_capNs > 0 && writes > 0 && 2 * busyWrites >= writes;
         if (m_busy)
@@ -69,6 +86,7 @@ private:
     qint64 m_capNs;
     qint64 m_busyCapNs; // never below m_capNs
     int m_factor;
+    qint64 m_lastStartNs = 0;
     qint64 m_lastEndNs = 0;
     qint64 m_gapNs = 0;
     qint64 m_passes = 0;

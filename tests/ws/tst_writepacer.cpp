@@ -71,31 +71,43 @@ private Q_SLOTS:
         QCOMPARE(pacer.capMs(), 0);
     }
 
-    // Busy streams (at least half of the last pass's writes carried 16 frames or more) wait
-    // up to the busy cap; the next pass with fewer such writes brings the short cap back.
+    // A write is busy when its frames arrived at 4,000/s or more since the last pass began
+    // (3,000/s once busy); when at least half of a pass's writes are busy the next wait is
+    // capped by the busy cap.
     void busyStreamsWaitUpToTheBusyCap()
     {
-        QCOMPARE(WritePacer::kBusyFrames, 16);
+        QCOMPARE(WritePacer::kBusyRate, 4000);
+        QCOMPARE(WritePacer::kCalmRate, 3000);
         WritePacer pacer(3, 8);
         QCOMPARE(pacer.busyCapMs(), 8);
-        pacer.passDone(0, 2 * kMs, 200, 100); // half of 200 writes busy
+        QCOMPARE(pacer.busyFrames(0), std::numeric_limits<qint64>::max()); // no pass yet
+        pacer.passDone(0, 2 * kMs, 200, 0);
+        QVERIFY(!pacer.busy());
+        QCOMPARE(pacer.gapNs(), 3 * kMs);
+        QCOMPARE(pacer.busyFrames(10 * kMs), qint64(40));     // 10 ms at 4,000/s
+        QCOMPARE(pacer.busyFrames(10 * kMs + 1), qint64(41)); // rounded up
+        pacer.passDone(10 * kMs, 12 * kMs, 200, 100);         // half of the writes busy
         QVERIFY(pacer.busy());
         QCOMPARE(pacer.gapNs(), 8 * kMs);
-        QCOMPARE(pacer.delayMs(2 * kMs), 8);
+        QCOMPARE(pacer.delayMs(12 * kMs), 8);
         QCOMPARE(pacer.busyPasses(), qint64(1));
-        pacer.passDone(20 * kMs, 22 * kMs, 200, 99); // just under half
+        // Busy now: 3,000/s keeps it so. The longer wait alone (more frames per write at the
+        // same rate) does not.
+        QCOMPARE(pacer.busyFrames(30 * kMs), qint64(60));
+        pacer.passDone(30 * kMs, 32 * kMs, 200, 99); // just under half
         QVERIFY(!pacer.busy());
         QCOMPARE(pacer.gapNs(), 3 * kMs);
         QCOMPARE(pacer.busyPasses(), qint64(1));
+        QCOMPARE(pacer.busyFrames(40 * kMs), qint64(40));
+        // One reader catching up (thousands of frames per write) among calm ones: not busy,
+        // the others keep the short wait.
+        pacer.passDone(40 * kMs, 42 * kMs, 200, 1);
+        QVERIFY(!pacer.busy());
+        QCOMPARE(pacer.gapNs(), 3 * kMs);
         // Busy or not, the wait is still nine times the pass: a cheap pass does not wait long.
-        pacer.passDone(40 * kMs, 40 * kMs + kMs / 10, 5, 5);
+        pacer.passDone(50 * kMs, 50 * kMs + kMs / 10, 5, 5);
         QVERIFY(pacer.busy());
         QCOMPARE(pacer.gapNs(), 9 * kMs / 10);
-        // One reader catching up (thousands of frames per write) among interactive ones: not
-        // busy, the others keep the short wait.
-        pacer.passDone(50 * kMs, 52 * kMs, 200, 1);
-        QVERIFY(!pacer.busy());
-        QCOMPARE(pacer.gapNs(), 3 * kMs);
         // A pass that wrote nothing is not busy.
         pacer.passDone(60 * kMs, 65 * kMs, 0, 0);
         QVERIFY(!pacer.busy());
@@ -107,7 +119,9 @@ private Q_SLOTS:
     {
         WritePacer pacer(5, 2);
         QCOMPARE(pacer.busyCapMs(), 5);
-        pacer.passDone(0, 2 * kMs, 10, 10);
+        pacer.passDone(0, 2 * kMs, 10, 0);
+        QCOMPARE(pacer.busyFrames(10 * kMs), std::numeric_limits<qint64>::max());
+        pacer.passDone(10 * kMs, 12 * kMs, 10, 10);
         QCOMPARE(pacer.gapNs(), 5 * kMs);
         const WritePacer same(3); // no busy cap given: the cap
         QCOMPARE(same.busyCapMs(), 3);
@@ -117,7 +131,9 @@ private Q_SLOTS:
     void capZeroTurnsTheBusyCapOff()
     {
         WritePacer pacer(0, 8);
-        pacer.passDone(0, 5 * kMs, 100, 100);
+        pacer.passDone(0, 5 * kMs, 100, 0);
+        QCOMPARE(pacer.busyFrames(10 * kMs), std::numeric_limits<qint64>::max());
+        pacer.passDone(10 * kMs, 15 * kMs, 100, 100);
         QVERIFY(!pacer.busy());
         QCOMPARE(pacer.gapNs(), qint64(0));
         QCOMPARE(pacer.busyPasses(), qint64(0));

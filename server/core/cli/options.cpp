@@ -554,8 +554,8 @@ serve options (each also read from CREWDECK_<FLAG>, e.g. CREWDECK_LISTEN; the fl
   --ws-ring-mb N                MiB of recent frames kept for all sockets (default 32)
   --ws-coalesce-ms N            the most a new frame waits to share a write with the next
                                 ones when write passes are costly (default 3; 0 = never)
-  --ws-coalesce-busy-ms N       the same while the streams are busy: the last pass wrote
-                                16 or more frames per socket (default 8; never below
+  --ws-coalesce-busy-ms N       the same while the streams are busy (most sockets get
+                                4,000 frames a second or more; default 8; never below
                                 --ws-coalesce-ms)
   --max-concurrent-runs N       runs executed at once (default: number of CPU threads)
   --max-connections N           open connections at most (default: 90% of the descriptor
