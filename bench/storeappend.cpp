@@ -4,11 +4,11 @@
 // tool_progress events at a steady rate the way a busy tool's output reaches it. Then, on the
 // same store, the reads that must stay indexed: a page of a run's events (GET
 // /runs/{id}/events, resume), a graph and a mission page, the latest seq of each, and one
-// prune with the default retention. --prefill N writes N older events first (direct batches
-// over 20 crews in 4 orgs, one long run each, a signal every 500 events, stamped over the 8
-// days before now), so the reads and the prune run on a store of that size.
-// Thread: the main thread's event loop; the store's checkpointer runs on its own thread and
-// its CPU is counted (the process's utime + stime).
+// prune with the default retention, in steps on the event loop as the server runs it. --prefill N
+// writes N older events first (direct batches over 20 crews in 4 orgs, one long run each, a signal
+// every 500 events, stamped over the 8 days before now), so the reads and the prune run on a store
+// of that size. Thread: the main thread's event loop; the store's checkpointer runs on its own
+// thread and its CPU is counted (the process's utime + stime).
 #include "benchutil.h"
 #include "server/engine/eventlog.h"
 #include "server/store/sqlitestore.h"
@@ -174,9 +174,23 @@ int runStoreAppendCommand(const QStringList &args)
         (void)store.latestSeq(graphKey);
         (void)store.latestSeq(missionKey);
     });
+    // The hourly prune as the server runs it (the log's defaults: 7 days, keep 10,000): one
+    // short step per event-loop pass. Its total time from start to end, the time its steps
+    // held this thread, and the longest step (what every socket of a server would wait).
+    std::vector<double> stepMs;
+    QObject::connect(&log, &server::EventLog::pruneStepped, &log,
+                     [&] { stepMs.push_back(double(log.pruneStats().lastStepNs) / 1e6); });
     const qint64 p0 = monoNs();
-    const qint64 horizon = store.pruneEvents(toMs(nowUtc()) - 7 * DayMs, 10000);
+    log.prune(toMs(nowUtc()));
+    stepMs.push_back(double(log.pruneStats().lastStepNs) / 1e6); // its start (the search)
+    waitUntil([&] { return !log.isPruning(); }, 600 * 1000, 1);
     const double pruneMs = double(monoNs() - p0) / 1e6;
+    const server::EventLog::PruneStats &ps = log.pruneStats();
+    const double pruneBusyMs = double(ps.lastBusyNs) / 1e6;
+    std::sort(stepMs.begin(), stepMs.end());
+    const auto stepAt = [&](double q) { return stepMs[size_t(q * double(stepMs.size() - 1))]; };
+    const double pruneStepMaxMs = stepMs.back();
+    const qint64 horizon = log.historyHorizon(runKey);
     const qint64 fileBytes = QFileInfo(tmp.filePath(u"events.db"_s)).size();
 
     const double perEventUs = measured > 0 ? cpu * 1e6 / double(measured) : 0;
@@ -189,14 +203,19 @@ int runStoreAppendCommand(const QStringList &args)
         << "  run page (" << runPage << " events): " << runPageUs << " us, graph page "
         << graphPageUs << " us, mission page " << missionPageUs << " us, 3x latest seq " << latestUs
         << " us (medians of 50)\n"
-        << "  prune (7 days, keep 10,000 per stream): " << pruneMs << " ms, horizon " << horizon
-        << "; database file " << fileBytes / (1024 * 1024) << " MiB\n";
+        << "  prune (7 days, keep 10,000 per stream): " << ps.events << " events in " << pruneMs
+        << " ms (" << ps.steps << " steps, busy " << pruneBusyMs << " ms; step p50 " << stepAt(0.5)
+        << " ms, p99 " << stepAt(0.99) << " ms, longest " << pruneStepMaxMs << " ms), horizon "
+        << horizon << "; database file " << fileBytes / (1024 * 1024) << " MiB\n";
     out << "RESULT mode=store-append rate=" << rate << " events=" << measured
         << " prefill=" << prefillCount << " schema=" << store.schemaVersion()
         << " cpu_us_per_event=" << perEventUs << " main_cpu_us_per_event=" << mainPerEventUs
         << " run_page_us=" << runPageUs << " graph_page_us=" << graphPageUs
         << " mission_page_us=" << missionPageUs << " latest3_us=" << latestUs
-        << " prune_ms=" << pruneMs << " prune_horizon=" << horizon << '\n';
+        << " prune_ms=" << pruneMs << " prune_busy_ms=" << pruneBusyMs
+        << " prune_step_p50_ms=" << stepAt(0.5) << " prune_step_p99_ms=" << stepAt(0.99)
+        << " prune_step_max_ms=" << pruneStepMaxMs << " prune_steps=" << ps.steps
+        << " pruned=" << ps.events << " prune_horizon=" << horizon << '\n';
     return 0;
 }
 

@@ -345,8 +345,10 @@ void ServerApp::finishStop()
 {
     if (m_crewStatus)
         m_crewStatus->goOffline();
-    if (m_eventLog)
+    if (m_eventLog) {
+        m_eventLog->stopPrune(); // between two steps; the next start's prune finishes it
         m_eventLog->flush();
+    }
     if (m_gateway)
         m_gateway->closeAll(); // 1001 going away
     waitForInFlight(QDateTime::currentMSecsSinceEpoch() + 10000);
@@ -470,6 +472,30 @@ bool ServerApp::startEngine(QString *error)
     m_metrics.addGauge(
         u"crewdeck_events_appended_total"_s, u"Events appended since start"_s,
         [l = QPointer<EventLog>(m_eventLog)] { return l ? double(l->appendedCount()) : 0.0; });
+
+    // Pruning runs in short steps on this thread (EventLog::prune): how much it deletes and
+    // how long its longest step held the thread (every socket waits for a step).
+    const auto pruneGauge = [this](const QString &name, const QString &help, auto value) {
+        m_metrics.addGauge(name, help, [l = QPointer<EventLog>(m_eventLog), value] {
+            return l ? double(value(l->pruneStats())) : 0.0;
+        });
+    };
+    pruneGauge(u"crewdeck_events_prunes_total"_s, u"Prunes of the event log started"_s,
+               [](const EventLog::PruneStats &s) { return s.prunes; });
+    pruneGauge(u"crewdeck_events_pruned_total"_s, u"Events deleted by pruning"_s,
+               [](const EventLog::PruneStats &s) { return s.events; });
+    pruneGauge(u"crewdeck_events_prune_steps_total"_s,
+               u"Prune steps (each a short transaction on the main thread)"_s,
+               [](const EventLog::PruneStats &s) { return s.steps; });
+    pruneGauge(u"crewdeck_events_prune_step_max_ms"_s,
+               u"The longest prune step: how long pruning held the main thread at once"_s,
+               [](const EventLog::PruneStats &s) { return double(s.longestNs) / 1e6; });
+    pruneGauge(u"crewdeck_events_prune_last_ms"_s,
+               u"The last finished prune, from its start to its end (steps and pauses)"_s,
+               [](const EventLog::PruneStats &s) { return double(s.lastWallNs) / 1e6; });
+    m_metrics.addGauge(
+        u"crewdeck_events_pruning"_s, u"1 while a prune runs"_s,
+        [l = QPointer<EventLog>(m_eventLog)] { return l && l->isPruning() ? 1.0 : 0.0; });
 
     // History is kept for at least 24 h and the newest 10,000 events of every stream.
     m_pruneTimer.setInterval(3600 * 1000);

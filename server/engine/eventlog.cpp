@@ -19,6 +19,11 @@ EventLog::EventLog(Store *store, Config config, QObject *parent)
     m_tailSoon.setSingleShot(true);
     m_tailSoon.setInterval(0);
     connect(&m_tailSoon, &QTimer::timeout, this, &EventLog::tail);
+    // Between two prune steps the event loop serves everything that is ready (sockets, the
+    // flush timer): each step holds this thread for a few milliseconds at most.
+    m_pruneTimer.setSingleShot(true);
+    m_pruneTimer.setInterval(m_config.pruneStepGapMs);
+    connect(&m_pruneTimer, &QTimer::timeout, this, &EventLog::pruneStep);
     if (m_config.shared) {
         m_pollTimer.setInterval(m_config.pollIntervalMs);
         connect(&m_pollTimer, &QTimer::timeout, this, &EventLog::tail);
@@ -28,6 +33,9 @@ EventLog::EventLog(Store *store, Config config, QObject *parent)
 
 EventLog::~EventLog()
 {
+    // A prune in progress stops between two steps (each committed on its own): the next
+    // prune, after a restart, starts over and finishes it.
+    m_prune.reset();
     flush();
 }
 
@@ -149,10 +157,68 @@ void EventLog::tail()
 
 void EventLog::prune(qint64 nowMs)
 {
+    if (m_prune)
+        return; // the running one continues (it started from an older cutoff: the next prune
+                // takes what it leaves)
     flush();
-    const qint64 h = m_store->pruneEvents(nowMs - m_config.retentionMs, m_config.keepPerStream);
-    if (h > m_horizon)
-        m_horizon = h;
+    m_pruneStartNs = m_clock.nsecsElapsed();
+    m_prune = m_store->startPrune(nowMs - m_config.retentionMs, m_config.keepPerStream);
+    ++m_pruneStats.prunes;
+    m_pruneStats.lastBusyNs = 0;
+    countPruneStep(m_clock.nsecsElapsed() - m_pruneStartNs);
+    if (!m_prune) {
+        qCWarning(lcEvents) << "could not start pruning the event log; the next prune retries";
+        Q_EMIT pruneFinished();
+        return;
+    }
+    if (m_prune->done())
+        endPrune();
+    else
+        m_pruneTimer.start();
+}
+
+void EventLog::pruneStep()
+{
+    if (!m_prune)
+        return;
+    const qint64 t0 = m_clock.nsecsElapsed();
+    const EventPruneJob::Step step = m_prune->step();
+    countPruneStep(m_clock.nsecsElapsed() - t0);
+    m_pruneStats.events += step.deleted;
+    // The step committed: readers behind what it deleted get `reset` from now on.
+    if (step.highestDeleted > m_horizon)
+        m_horizon = step.highestDeleted;
+    if (!step.ok)
+        qCWarning(lcEvents) << "a prune step failed; the next prune continues";
+    Q_EMIT pruneStepped();
+    if (m_prune->done())
+        endPrune();
+    else
+        m_pruneTimer.start();
+}
+
+void EventLog::countPruneStep(qint64 ns)
+{
+    ++m_pruneStats.steps;
+    m_pruneStats.lastStepNs = ns;
+    m_pruneStats.lastBusyNs += ns;
+    m_pruneStats.longestNs = qMax(m_pruneStats.longestNs, ns);
+}
+
+void EventLog::endPrune()
+{
+    m_pruneTimer.stop();
+    m_prune.reset();
+    m_pruneStats.lastWallNs = m_clock.nsecsElapsed() - m_pruneStartNs;
+    qCDebug(lcEvents) << "prune took" << m_pruneStats.lastWallNs / 1000000 << "ms, of which"
+                      << m_pruneStats.lastBusyNs / 1000000 << "ms in steps; horizon" << m_horizon;
+    Q_EMIT pruneFinished();
+}
+
+void EventLog::stopPrune()
+{
+    if (m_prune)
+        endPrune();
 }
 
 QList<StoredEventPtr> EventLog::history(const StreamKey &key, qint64 since, int limit)

@@ -44,6 +44,11 @@ public:
         int pollIntervalMs = 1000;                   // shared: tail the store at least this often
         int retryIntervalMs = 500; // a batch the store refused is retried this often
         int maxPending = 200000;   // beyond this, the oldest unstored events are dropped
+        // The pause between two prune steps. A step holds the main thread for a few ms; with a
+        // pause about as long, a socket that becomes ready while a prune runs waits half as
+        // often, for a prune that takes a little longer in all (docs/benchmarks.md, "Event
+        // store: pruning in steps"). Not a flag: the hourly prune's length hardly matters.
+        int pruneStepGapMs = 2;
     };
 
     EventLog(Store *store, Config config, QObject *parent = nullptr);
@@ -74,8 +79,26 @@ public:
     }
     void setPollInterval(int ms) { m_pollTimer.setInterval(ms); }
     int pendingCount() const { return int(m_pending.size()); }
-    // Deletes old history (runs periodically from the owner).
+    // Starts deleting old history (the owner calls it hourly): the pending events are written
+    // first, then the store's prune job (Store::startPrune) runs one short step per event-loop
+    // pass, the horizon following each committed step. A prune still running is left to
+    // finish: never two at once. Main thread.
     void prune(qint64 nowMs);
+    // Stops a running prune between two steps (shutdown); the next prune finishes the job.
+    void stopPrune();
+    bool isPruning() const { return m_prune != nullptr; }
+    // What pruning did since this log was created (/metrics).
+    struct PruneStats
+    {
+        qint64 prunes = 0;     // prunes started
+        qint64 steps = 0;      // steps run (the start, a binary search, counts as one)
+        qint64 events = 0;     // events deleted
+        qint64 longestNs = 0;  // the longest step: how long pruning held the main thread
+        qint64 lastStepNs = 0; // the step that ran last
+        qint64 lastBusyNs = 0; // the last prune: its steps' time, summed
+        qint64 lastWallNs = 0; // the last finished prune: from start to end
+    };
+    const PruneStats &pruneStats() const { return m_pruneStats; }
 
     qint64 appendedCount() const { return m_appended; }
 
@@ -83,6 +106,10 @@ Q_SIGNALS:
     // This node's events, right after the store accepted them (with their final seqs): the
     // cluster bus publishes them to the other nodes.
     void committed(const QList<crewdeck::server::StoredEventPtr> &events);
+    // A prune step committed (the horizon may have grown), and a prune ended (done, failed or
+    // stopped).
+    void pruneStepped();
+    void pruneFinished();
 
 public:
     // EventSource
@@ -105,6 +132,14 @@ private:
     QTimer m_pollTimer;
     QTimer m_tailSoon;
     std::function<int()> m_deliveryPace;
+
+    void pruneStep();
+    void endPrune();
+    void countPruneStep(qint64 ns);
+    std::unique_ptr<EventPruneJob> m_prune; // the running prune, if any
+    QTimer m_pruneTimer;                    // its next step
+    qint64 m_pruneStartNs = 0;
+    PruneStats m_pruneStats;
 };
 
 } // namespace crewdeck::server

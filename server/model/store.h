@@ -94,6 +94,26 @@ inline qint64 timeseriesBucketCount(qint64 fromMs, qint64 toMs, qint64 bucketMs)
 
 enum class StoreError { None, NotFound, Conflict, InsufficientBalance, BadRequest, Unavailable };
 
+// One prune of the event log in steps (Store::startPrune()). Each step() examines the next
+// few thousand events in seq order and deletes the prunable ones in one short transaction,
+// recording the pruned horizon in the same transaction. A prune interrupted between steps
+// (the job destroyed) leaves a consistent store: the next prune starts over and finishes it.
+// Thread: the store's.
+class EventPruneJob
+{
+public:
+    virtual ~EventPruneJob() = default;
+    struct Step
+    {
+        bool ok = true;            // false: the store failed; the job is over (done() is true)
+        qint64 deleted = 0;        // events this step deleted
+        qint64 highestDeleted = 0; // the highest seq it deleted (0 if none): the new horizon
+    };
+    virtual Step step() = 0;
+    // Nothing is left to examine (or a step failed).
+    virtual bool done() const = 0;
+};
+
 class Store
 {
 public:
@@ -269,10 +289,28 @@ public:
     virtual QList<StoredEventPtr> events(const StreamKey &key, qint64 since, int limit) = 0;
     virtual qint64 latestSeq(const StreamKey &key) = 0;
     virtual qint64 maxEventSeq() = 0;
-    // Deletes events older than cutoff, but keeps the newest `keepPerStream` of every stream
-    // (each run, each org's graph of a crew, each org's signals); returns the highest seq
+    // Pruning. An event is deleted when it is older than the cutoff (stamped before it, and
+    // below the seq where the log reaches it), unless it is among the newest `keepPerStream`
+    // of ANY stream it belongs to (its run, its org's graph of its crew, its org's signals).
+    // startPrune() begins one prune and answers a job that does it in short steps, each its
+    // own transaction, so that the caller's thread is never held for long (EventLog runs one
+    // step per event-loop pass); nullptr when the store failed. The job must not outlive the
+    // store.
+    virtual std::unique_ptr<EventPruneJob> startPrune(qint64 cutoffMs, int keepPerStream) = 0;
+    // The same prune run to its end in one call (tests, tools); returns the highest seq it
     // deleted (0 if none), the new history horizon.
-    virtual qint64 pruneEvents(qint64 cutoffMs, int keepPerStream) = 0;
+    qint64 pruneEvents(qint64 cutoffMs, int keepPerStream)
+    {
+        const std::unique_ptr<EventPruneJob> job = startPrune(cutoffMs, keepPerStream);
+        qint64 highest = 0;
+        while (job && !job->done()) {
+            const EventPruneJob::Step step = job->step();
+            if (!step.ok)
+                break;
+            highest = qMax(highest, step.highestDeleted);
+        }
+        return highest;
+    }
     virtual qint64 prunedHorizon() = 0; // highest seq ever pruned
 
     // A copy of `e` with seq `seq`; the top-level "seq" member of its JSON frame is rewritten

@@ -4,7 +4,8 @@
 #include <QSqlError>
 #include <QSqlQuery>
 
-// SqlStore: the event log (events, seq allocation, per-stream reads, pruning and its horizon).
+// SqlStore: the event log (events, seq allocation, per-stream reads); pruning is in
+// sqlprune.cpp.
 
 using namespace Qt::StringLiterals;
 
@@ -12,13 +13,8 @@ namespace crewdeck::server {
 
 using namespace sqlstore;
 
-namespace {
-
-const QString EventColumns = u"seq, org_id, crew_id, run_id, type, ts_ms, body"_s;
-
-// The WHERE clause (without the seq condition) selecting one stream, mirroring
-// StreamKey::matches(), and its bound values.
-QString streamWhere(const StreamKey &key, QVariantList *binds)
+// Declared in sqlstore_p.h (the prune's per-stream thresholds use it too).
+QString sqlstore::streamWhere(const StreamKey &key, QVariantList *binds)
 {
     switch (key.kind) {
     case StreamKind::Run:
@@ -35,6 +31,10 @@ QString streamWhere(const StreamKey &key, QVariantList *binds)
     *binds << text(key.orgId);
     return u"org_id = ? AND 1 = 0"_s;
 }
+
+namespace {
+
+const QString EventColumns = u"seq, org_id, crew_id, run_id, type, ts_ms, body"_s;
 
 // What an append answers before it writes anything: true for an empty batch, false on a
 // closed store; nullopt when there is something to write.
@@ -67,19 +67,11 @@ QString SqlStore::streamLatestSql(const StreamKey &key, QVariantList *binds)
     return u"SELECT MAX(seq) FROM events WHERE "_s + streamWhere(key, binds);
 }
 
-// Both read the primary key only: the allocation's MAX(seq) is its last entry, a probe one
-// seek.
+// Reads the primary key only: MAX(seq) is its last entry.
 const QString &SqlStore::allocateSeqSql()
 {
     static const QString sql =
         u"SELECT MAX(seq), (SELECT value FROM meta WHERE key = 'pruned_horizon') FROM events"_s;
-    return sql;
-}
-
-const QString &SqlStore::pruneProbeSql()
-{
-    static const QString sql =
-        u"SELECT seq, ts_ms FROM events WHERE seq >= ? ORDER BY seq LIMIT 1"_s;
     return sql;
 }
 
@@ -200,101 +192,6 @@ qint64 SqlStore::latestSeq(const StreamKey &key)
 qint64 SqlStore::maxEventSeq()
 {
     return scalar("max event seq", u"SELECT MAX(seq) FROM events"_s, {});
-}
-
-std::optional<qint64> SqlStore::seqReachingTime(qint64 cutoffMs)
-{
-    // Events are appended in seq order stamped with the appending node's clock, so the log
-    // reaches the cutoff at one seq: a binary search over the primary key finds it (one index
-    // seek per probe, log2 of the seq range: ~20 for a million events, at most 64), where a
-    // time index would cost every appended row an index entry (migration 6). Where stamps are
-    // out of order (nodes whose clocks differ, a clock set back) the search stops at some
-    // event that is not older: older events above it wait for a later prune, and the caller's
-    // own ts_ms condition keeps anything newer than the cutoff.
-    auto range = exec("prune seq range", u"SELECT (SELECT MIN(seq) FROM events),"
-                                         " (SELECT MAX(seq) FROM events)"_s);
-    if (!range || !range->next())
-        return std::nullopt;
-    if (range->value(0).isNull())
-        return 0; // no events
-    qint64 lo = int64Of(range->value(0));
-    qint64 hi = int64Of(range->value(1)) + 1;
-    range.reset();
-    // Invariant: every event below lo is older than the cutoff as far as the probes saw; the
-    // first event at or above hi (if any) is not.
-    while (lo < hi) {
-        const qint64 mid = lo + (hi - lo) / 2;
-        auto probe = exec("prune seq probe", pruneProbeSql(), {mid});
-        if (!probe || !probe->next())
-            return std::nullopt; // mid <= MAX(seq): there is an event (unless it failed)
-        const qint64 seq = int64Of(probe->value(0));
-        if (seq < hi && int64Of(probe->value(1)) < cutoffMs)
-            lo = seq + 1;
-        else
-            hi = mid; // no event in [mid, seq), and the one at seq is not older
-    }
-    return lo;
-}
-
-qint64 SqlStore::pruneEvents(qint64 cutoffMs, int keepPerStream)
-{
-    // An event is kept if it is among the newest `keep` of ANY stream it belongs to: its run
-    // (tool_*, run_status), its (org, crew) graph (tool_*), or its org's signals (mission).
-    const QVariant keep = qint64(qMax(0, keepPerStream));
-    const QString keepSet =
-        u"SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY run_id, org_id ORDER BY seq "
-        u"DESC) AS rn"
-        " FROM events WHERE run_id IS NOT NULL AND type <> 'signal') AS r WHERE rn <= ?"
-        " UNION SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY org_id, crew_id ORDER "
-        "BY seq DESC) AS rn"
-        " FROM events WHERE substr(type, 1, 5) = 'tool_') AS g WHERE rn <= ?"
-        " UNION SELECT seq FROM (SELECT seq, ROW_NUMBER() OVER (PARTITION BY org_id ORDER BY seq "
-        "DESC) AS rn"
-        " FROM events WHERE type = 'signal') AS m WHERE rn <= ?"_s;
-    const QString victims =
-        u" FROM events WHERE seq < ? AND ts_ms < ? AND seq NOT IN ("_s + keepSet + u")"_s;
-
-    Transaction tx(*this);
-    if (!tx.ok())
-        return 0;
-    const std::optional<qint64> reach = seqReachingTime(cutoffMs);
-    if (!reach || *reach <= 0)
-        return 0; // failed or empty; the transaction rolls back harmlessly
-    // The keep set (three window passes over the whole table) is what a prune costs, so it is
-    // computed once: the DELETE returns the seqs it removed (a SELECT MAX(seq) over the
-    // victims first computed it a second time).
-    auto del = exec("prune events", u"DELETE"_s + victims + u" RETURNING seq"_s,
-                    {*reach, cutoffMs, keep, keep, keep});
-    if (!del)
-        return 0;
-    qint64 highest = 0;
-    qint64 deleted = 0;
-    while (del->next()) {
-        highest = qMax(highest, int64Of(del->value(0)));
-        ++deleted;
-    }
-    del.reset();
-    if (deleted == 0)
-        return 0; // nothing to delete; the transaction rolls back harmlessly
-    const qint64 previous = scalar("prune previous horizon",
-                                   u"SELECT value FROM meta WHERE key = 'pruned_horizon'"_s, {}, 0);
-    if (!exec("prune record horizon",
-              u"INSERT INTO meta (key, value) VALUES ('pruned_horizon', ?)"
-              " ON CONFLICT (key) DO UPDATE SET value = excluded.value"_s,
-              {QString::number(qMax(previous, highest))}))
-        return 0;
-    if (!tx.commit())
-        return 0;
-    qCDebug(lcStore) << "pruned" << deleted << "events up to seq" << highest;
-    return highest;
-}
-
-qint64 SqlStore::prunedHorizon()
-{
-    auto q = exec("pruned horizon", u"SELECT value FROM meta WHERE key = 'pruned_horizon'"_s);
-    if (!q || !q->next())
-        return 0;
-    return int64Of(q->value(0));
 }
 
 } // namespace crewdeck::server

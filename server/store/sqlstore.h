@@ -17,7 +17,8 @@ namespace crewdeck::server {
 // methods are defined in one file per reason to change: sqlstore.cpp (connection, statement
 // cache, transactions), sqlorgs.cpp (orgs, users, crews), sqlruns.cpp (runs, tool calls, run
 // aggregates), sqlanalytics.cpp (dashboard, timeseries, token/rental figures), sqlledger.cpp
-// (rentals, ledger), sqlevents.cpp (event log); sqlstore_p.h holds what they share. All
+// (rentals, ledger), sqlevents.cpp (event log), sqlprune.cpp (pruning it in steps);
+// sqlstore_p.h holds what they share. All
 // queries are written once in the common subset of both dialects (see migrations.h); a
 // subclass only configures the QSqlDatabase (driver, connection parameters), may add
 // per-dialect locking, and names itself for logs. Every statement is prepared with bound
@@ -114,16 +115,23 @@ public:
     QList<StoredEventPtr> eventsAfter(qint64 since, int limit) override;
     qint64 latestSeq(const StreamKey &key) override;
     qint64 maxEventSeq() override;
-    qint64 pruneEvents(qint64 cutoffMs, int keepPerStream) override;
+    std::unique_ptr<EventPruneJob> startPrune(qint64 cutoffMs, int keepPerStream) override;
     qint64 prunedHorizon() override;
 
     // The statements behind events() (binds: the stream's, then since and limit) and
-    // latestSeq() (the stream's), the seq allocation of appendEventsAllocating() and the probe
-    // of pruneEvents()'s search (binds: a seq): tests check that each reads through an index.
+    // latestSeq() (the stream's), the seq allocation of appendEventsAllocating(), and a
+    // prune's: the probe of its search for the cutoff (binds: a seq), the rows of a step
+    // (binds: from seq, below seq, limit) and a stream's threshold (binds: the stream's, then
+    // below seq and offset; a graph key without a crew id stands for the tool events that have
+    // no crew). Tests check that each reads through an index (tst_eventindexes).
     static QString streamEventsSql(const StreamKey &key, QVariantList *binds);
     static QString streamLatestSql(const StreamKey &key, QVariantList *binds);
     static const QString &allocateSeqSql();
     static const QString &pruneProbeSql();
+    static const QString &pruneRowsSql();
+    // A prune step's delete of `ranges` seq ranges (binds: each range's first and last seq).
+    static QString pruneDeleteSql(int ranges);
+    static QString pruneThresholdSql(const StreamKey &key, QVariantList *binds);
 
     // Reads a numeric column robustly: qint64/int, double (rounded) or a decimal string
     // (PostgreSQL NUMERIC under HighPrecision). Null and garbage read as `fallback`.
@@ -216,6 +224,7 @@ protected:
 
 private:
     class Transaction;
+    class PruneJob; // sqlprune.cpp
 
     // Single-value convenience: the first column of the first row, or `fallback`.
     qint64 scalar(const char *what, const QString &sql, const QVariantList &binds,
@@ -247,7 +256,7 @@ private:
                             const QVariant &durationMs);
     bool fillPercentiles(const QString &orgId, qint64 n, DashboardStats &s);
     // The first seq at which the event log is stamped cutoffMs or later (MAX(seq) + 1 when
-    // every event is older, 0 when there are none); nullopt on a failure (sqlevents.cpp).
+    // every event is older, 0 when there are none); nullopt on a failure (sqlprune.cpp).
     std::optional<qint64> seqReachingTime(qint64 cutoffMs);
 
     // One timeseries request's bucket grid (sqlanalytics.cpp): bucket i covers

@@ -1,8 +1,8 @@
 #pragma once
 // Internal to crewdeck_store: what the files implementing SqlStore share (sqlstore.cpp is the
 // connection and statement plumbing; sqlorgs.cpp, sqlruns.cpp, sqlanalytics.cpp,
-// sqlledger.cpp and sqlevents.cpp hold the queries, one file per reason to change). Not
-// included outside server/store. Same thread rules as SqlStore (its owning thread only).
+// sqlledger.cpp, sqlevents.cpp and sqlprune.cpp hold the queries, one file per reason to change).
+// Not included outside server/store. Same thread rules as SqlStore (its owning thread only).
 #include "server/store/sqlstore.h"
 #include "shared/timeutil.h"
 
@@ -110,6 +110,10 @@ bool forEachBucketRow(std::optional<SqlStore::Stmt> q, const Grid &grid, Fn perR
     }
     return true;
 }
+
+// The WHERE clause (without a seq condition) selecting one stream, mirroring
+// StreamKey::matches(), and its bound values (sqlevents.cpp).
+QString streamWhere(const StreamKey &key, QVariantList *binds);
 
 // The first element, for lookups by key that load through a list.
 template <typename T> std::optional<T> firstOf(const QList<T> &list)

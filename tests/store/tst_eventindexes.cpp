@@ -134,8 +134,8 @@ private:
         names.sort();
         return names;
     }
-    // Every stream read must go through its index; the seq allocation and pruning's probe
-    // through the primary key.
+    // Every stream read and a prune's per-stream threshold must go through the stream's index;
+    // the seq allocation and a prune's probe, rows and deletes through the primary key.
     void checkPlans(QSqlDatabase &db)
     {
         if (Postgres) {
@@ -151,10 +151,33 @@ private:
             binds.clear();
             plan = planOf(db, SqlStore::streamLatestSql(c.key, &binds), binds);
             QVERIFY2(plan.contains(c.index) && noFullScan(plan), qPrintable(plan));
+            // A prune's threshold walks the stream down its index, never the table.
+            binds.clear();
+            const QString threshold = SqlStore::pruneThresholdSql(c.key, &binds);
+            binds << qint64(900) << qint64(9);
+            plan = planOf(db, threshold, binds);
+            QVERIFY2(plan.contains(c.index) && noFullScan(plan), qPrintable(plan));
         }
+        // The graph of tool events without a crew (crew_id IS NULL) too.
+        QVariantList binds;
+        const QString orphans =
+            SqlStore::pruneThresholdSql({StreamKind::Graph, u"org_1"_s, QString()}, &binds);
+        binds << qint64(900) << qint64(9);
+        QString plan = planOf(db, orphans, binds);
+        QVERIFY2(plan.contains(u"events_graph"_s) && noFullScan(plan), qPrintable(plan));
         const QString primary = Postgres ? u"events_pkey"_s : u"INTEGER PRIMARY KEY"_s;
-        QString plan = planOf(db, SqlStore::pruneProbeSql(), {42});
+        plan = planOf(db, SqlStore::pruneProbeSql(), {42});
         QVERIFY2(plan.contains(primary) && noFullScan(plan), qPrintable(plan));
+        // A prune step's rows and its deletes: primary-key ranges.
+        plan = planOf(db, SqlStore::pruneRowsSql(), {qint64(100), qint64(900), qint64(1000)});
+        QVERIFY2(plan.contains(primary) && noFullScan(plan), qPrintable(plan));
+        for (const int ranges : {1, 3}) {
+            QVariantList bounds;
+            for (int i = 0; i < ranges; ++i)
+                bounds << qint64(100 + 10 * i) << qint64(105 + 10 * i);
+            plan = planOf(db, SqlStore::pruneDeleteSql(ranges), bounds);
+            QVERIFY2(plan.contains(primary) && noFullScan(plan), qPrintable(plan));
+        }
         plan = planOf(db, SqlStore::allocateSeqSql(), {});
         // SQLite's MAX over the rowid reads the last entry ("SEARCH events").
         QVERIFY2(noFullScan(plan) &&
