@@ -18,14 +18,14 @@ using namespace sqlstore;
 namespace {
 
 // What one step may do: either read the next StepRows events by primary key (they wait in
-// the job until examined), or examine them within a budget of StepWork units: walking one
-// entry of a stream index to find a threshold costs 1, deleting an event DeleteCost (its row
-// and its two or three index entries, in one transaction per step). Measured on SQLite at a
-// million events (docs/benchmarks.md, "Event store: pruning in steps"), reading 1,000 rows
-// takes 1.5-4 ms, walking 4,000 entries 2-4 ms, deleting 1,000 rows 4-5 ms; a step that did
-// a whole walk and 1,000 deletes took 8-13 ms on a busy machine, one that read and deleted
-// 2,000 rows up to 20 ms. Smaller steps would only add transactions. Not a flag: nothing
-// here is an operator's trade-off.
+// the job until examined), or examine them within StepWork units of work: walking one entry
+// of a stream index towards a threshold costs 1, deleting an event DeleteCost (its row and
+// its two or three index entries), so a step walks at most 2,000 entries or deletes at most
+// 500 events, in one transaction. Measured on SQLite at a million events (docs/benchmarks.md,
+// "Event store: pruning in steps"): reading 1,000 rows takes 1.5-4 ms, walking 4,000 entries
+// 2-4 ms, deleting 1,000 rows about 4 ms; steps twice this size took up to 13 ms on a busy
+// machine, these about 2 ms (p50) and at most 6-9 ms. Smaller steps would only add
+// transactions. Not a flag: nothing here is an operator's trade-off.
 constexpr int StepRows = 1000;
 constexpr qint64 StepWork = 2000;
 constexpr qint64 DeleteCost = 4;

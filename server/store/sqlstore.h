@@ -18,12 +18,11 @@ namespace crewdeck::server {
 // cache, transactions), sqlorgs.cpp (orgs, users, crews), sqlruns.cpp (runs, tool calls, run
 // aggregates), sqlanalytics.cpp (dashboard, timeseries, token/rental figures), sqlledger.cpp
 // (rentals, ledger), sqlevents.cpp (event log), sqlprune.cpp (pruning it in steps);
-// sqlstore_p.h holds what they share. All
-// queries are written once in the common subset of both dialects (see migrations.h); a
-// subclass only configures the QSqlDatabase (driver, connection parameters), may add
-// per-dialect locking, and names itself for logs. Every statement is prepared with bound
-// values. A failed statement is logged (category crewdeck.store, never with bound values:
-// they may be password hashes) and surfaces as "not found"/empty/false, or as
+// sqlstore_p.h holds what they share. All queries are written once in the common subset of
+// both dialects (see migrations.h); a subclass only configures the QSqlDatabase (driver,
+// connection parameters), may add per-dialect locking, and names itself for logs. Every statement
+// is prepared with bound values. A failed statement is logged (category crewdeck.store, never with
+// bound values: they may be password hashes) and surfaces as "not found"/empty/false, or as
 // StoreError::Unavailable where the method reports errors.
 //
 // Lost connections: after a failed statement outside a transaction the store probes the

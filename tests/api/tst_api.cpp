@@ -5,9 +5,11 @@
 #include "server/core/auth/passwords.h"
 #include "server/core/auth/ratelimiter.h"
 #include "server/engine/analyticswarmer.h"
+#include "server/engine/eventlog.h"
 #include "server/model/runscheduler.h"
 #include "shared/events.h"
 #include "shared/timeutil.h"
+#include "tests/support/metrics.h"
 #include "tests/support/testserver.h"
 
 #include <QJsonDocument>
@@ -1258,6 +1260,19 @@ void TestApi::metrics()
                                          u"Open WebSocket connections."_s, [] { return 7.0; });
     QVERIFY(
         m_server->get(u"/metrics"_s, o.viewerToken).body.contains("crewdeck_websockets_open 7\n"));
+    // Pruning is counted: a prune started by hand (as the hourly timer does) shows once ended.
+    EventLog *log = m_server->app()->eventLog();
+    QSignalSpy pruned(log, &EventLog::pruneFinished);
+    log->prune(QDateTime::currentMSecsSinceEpoch());
+    if (pruned.isEmpty())
+        QVERIFY(pruned.wait(30000));
+    const QByteArray counted = m_server->get(u"/metrics"_s, o.viewerToken).body;
+    QCOMPARE(testsupport::metricValue(counted, "crewdeck_events_prunes_total"), 1.0);
+    QVERIFY(testsupport::metricValue(counted, "crewdeck_events_prune_steps_total") >= 1);
+    QVERIFY(testsupport::metricValue(counted, "crewdeck_events_prune_step_max_ms") >= 0);
+    QVERIFY(testsupport::metricValue(counted, "crewdeck_events_pruned_total") >= 0);
+    QVERIFY(testsupport::metricValue(counted, "crewdeck_events_prune_last_ms") >= 0);
+    QCOMPARE(testsupport::metricValue(counted, "crewdeck_events_pruning"), 0.0);
     // Every sample line parses as "name{labels} value".
     const QRegularExpression sample(
         uR"(^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-z_]+="([^"\\]|\\.)*",?)*\})? ([-+0-9.eE]+|[+-]Inf|NaN)$)"_s);
