@@ -120,9 +120,9 @@ public:
     // The statements behind events() (binds: the stream's, then since and limit) and
     // latestSeq() (the stream's), the seq allocation of appendEventsAllocating(), and a
     // prune's: the probe of its search for the cutoff (binds: a seq), the rows of a step
-    // (binds: from seq, below seq, limit) and a stream's threshold (binds: the stream's, then
-    // below seq and offset; a graph key without a crew id stands for the tool events that have
-    // no crew). Tests check that each reads through an index (tst_eventindexes).
+    // (binds: from seq, below seq, limit) and its walks to a stream's threshold (below; a graph
+    // key without a crew id stands for the tool events that have no crew). Tests check that
+    // each reads through an index (tst_eventindexes).
     static QString streamEventsSql(const StreamKey &key, QVariantList *binds);
     static QString streamLatestSql(const StreamKey &key, QVariantList *binds);
     static const QString &allocateSeqSql();
@@ -130,7 +130,13 @@ public:
     static const QString &pruneRowsSql();
     // A prune step's delete of `ranges` seq ranges (binds: each range's first and last seq).
     static QString pruneDeleteSql(int ranges);
-    static QString pruneThresholdSql(const StreamKey &key, QVariantList *binds);
+    // A prune's walk down a stream's index towards its threshold: the piece of `n` index
+    // entries below `below` (newest first) as (entries, lowest seq, the stream's events among
+    // them), and the seq of the (offset+1)-th newest stream event in that piece. Both read the
+    // index alone for the piece and look up the rows it found by primary key.
+    static QString pruneWalkSql(const StreamKey &key, qint64 below, qint64 n, QVariantList *binds);
+    static QString pruneLocateSql(const StreamKey &key, qint64 below, qint64 n, qint64 offset,
+                                  QVariantList *binds);
 
     // Reads a numeric column robustly: qint64/int, double (rounded) or a decimal string
     // (PostgreSQL NUMERIC under HighPrecision). Null and garbage read as `fallback`.

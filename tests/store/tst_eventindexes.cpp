@@ -151,19 +151,18 @@ private:
             binds.clear();
             plan = planOf(db, SqlStore::streamLatestSql(c.key, &binds), binds);
             QVERIFY2(plan.contains(c.index) && noFullScan(plan), qPrintable(plan));
-            // A prune's threshold walks the stream down its index, never the table.
+            // A prune's walk to a threshold reads the stream's index, never the table.
             binds.clear();
-            const QString threshold = SqlStore::pruneThresholdSql(c.key, &binds);
-            binds << qint64(900) << qint64(9);
-            plan = planOf(db, threshold, binds);
+            plan = planOf(db, SqlStore::pruneWalkSql(c.key, 900, 64, &binds), binds);
+            QVERIFY2(plan.contains(c.index) && noFullScan(plan), qPrintable(plan));
+            binds.clear();
+            plan = planOf(db, SqlStore::pruneLocateSql(c.key, 900, 64, 9, &binds), binds);
             QVERIFY2(plan.contains(c.index) && noFullScan(plan), qPrintable(plan));
         }
         // The graph of tool events without a crew (crew_id IS NULL) too.
         QVariantList binds;
-        const QString orphans =
-            SqlStore::pruneThresholdSql({StreamKind::Graph, u"org_1"_s, QString()}, &binds);
-        binds << qint64(900) << qint64(9);
-        QString plan = planOf(db, orphans, binds);
+        const StreamKey orphans{StreamKind::Graph, u"org_1"_s, QString()};
+        QString plan = planOf(db, SqlStore::pruneWalkSql(orphans, 900, 64, &binds), binds);
         QVERIFY2(plan.contains(u"events_graph"_s) && noFullScan(plan), qPrintable(plan));
         const QString primary = Postgres ? u"events_pkey"_s : u"INTEGER PRIMARY KEY"_s;
         plan = planOf(db, SqlStore::pruneProbeSql(), {42});

@@ -39,8 +39,9 @@ StoredEventPtr ev(qint64 seq, const QString &org, const QString &crew, const QSt
 
 // A log of `count` events from seq `first`, stamped about 10 ms apart from `t0`: a few large
 // runs and many small ones over 3 orgs and their crews, signals, run_status events, a few
-// tool events without a crew; a fifth of the stamps a little out of order, and one stretch
-// where a clock was set back by a second.
+// tool events without a crew, a few under another org than their run's and signals with a
+// run id (the stream indexes hold rows of other streams: the walks must check them); a fifth
+// of the stamps a little out of order, and one stretch where a clock was set back a second.
 QList<StoredEventPtr> randomLog(QRandomGenerator &rng, qint64 first, int count, qint64 t0)
 {
     QList<StoredEventPtr> out;
@@ -58,12 +59,17 @@ QList<StoredEventPtr> randomLog(QRandomGenerator &rng, qint64 first, int count, 
         if (i >= stepBack && i < stepBack + 150)
             ts -= 1000;
         const int kind = int(rng.bounded(100));
-        if (kind < 8)
+        if (kind < 7)
             out << ev(seq, org, crew, QString(), EventType::Signal, ts);
+        else if (kind < 8) // a signal with a run id: not part of the run's stream
+            out << ev(seq, org, crew, u"run_%1"_s.arg(run), EventType::Signal, ts);
         else if (kind < 11)
             out << ev(seq, org, crew, u"run_%1"_s.arg(run), EventType::RunStatus, ts);
         else if (kind < 13)
             out << ev(seq, org, QString(), u"run_%1"_s.arg(run), EventType::ToolProgress, ts);
+        else if (kind < 14) // the same run id under another org: another stream
+            out << ev(seq, u"org_%1"_s.arg((run + 1) % 3), crew, u"run_%1"_s.arg(run),
+                      EventType::ToolEnd, ts);
         else
             out << ev(seq, org, crew, u"run_%1"_s.arg(run), types[int(rng.bounded(3))], ts);
     }
