@@ -452,7 +452,8 @@ bool ServerApp::startEngine(QString *error)
         [gw = QPointer<Gateway>(m_gateway)] { return gw ? double(gw->writePasses()) : 0.0; });
     m_metrics.addGauge(
         u"crewdeck_ws_coalesce_wait_ms"_s,
-        u"How long new frames wait for company after the last write pass (--ws-coalesce-ms caps it)"_s,
+        u"How long new frames wait for company after the last write pass (capped by "
+        "--ws-coalesce-ms, or --ws-coalesce-busy-ms while the streams are busy)"_s,
         [gw = QPointer<Gateway>(m_gateway)] { return gw ? gw->coalesceGapMs() : 0.0; });
     m_metrics.addGauge(u"crewdeck_limit_ws_coalesce_ms"_s, u"--ws-coalesce-ms (0: off)"_s,
                        [v = m_config.wsCoalesceMs] { return double(v); });
