@@ -16,26 +16,12 @@ using namespace Qt::StringLiterals;
 using namespace crewdeck;
 using namespace crewdeck::server;
 using crewdeck::test::seqs;
+using crewdeck::test::storedEvent;
 
 namespace {
 
 constexpr qint64 T0 = 1'780'000'000'000; // a fixed "now" in ms (2026)
 const QString Db = u"prune_db"_s;
-
-StoredEventPtr ev(qint64 seq, const QString &org, const QString &crew, const QString &run,
-                  const QString &type, qint64 ts)
-{
-    auto e = std::make_shared<StoredEvent>();
-    e->seq = seq;
-    e->orgId = org;
-    e->crewId = crew;
-    e->runId = run;
-    e->type = type;
-    e->tsMs = ts;
-    e->bytes =
-        QByteArray(R"({"type":")") + type.toUtf8() + R"(","seq":)" + QByteArray::number(seq) + '}';
-    return e;
-}
 
 // A log of `count` events from seq `first`, stamped about 10 ms apart from `t0`: a few large
 // runs and many small ones over 3 orgs and their crews, signals, run_status events, a few
@@ -60,18 +46,20 @@ QList<StoredEventPtr> randomLog(QRandomGenerator &rng, qint64 first, int count, 
             ts -= 1000;
         const int kind = int(rng.bounded(100));
         if (kind < 7)
-            out << ev(seq, org, crew, QString(), EventType::Signal, ts);
+            out << storedEvent(seq, org, crew, QString(), EventType::Signal, ts);
         else if (kind < 8) // a signal with a run id: not part of the run's stream
-            out << ev(seq, org, crew, u"run_%1"_s.arg(run), EventType::Signal, ts);
+            out << storedEvent(seq, org, crew, u"run_%1"_s.arg(run), EventType::Signal, ts);
         else if (kind < 11)
-            out << ev(seq, org, crew, u"run_%1"_s.arg(run), EventType::RunStatus, ts);
+            out << storedEvent(seq, org, crew, u"run_%1"_s.arg(run), EventType::RunStatus, ts);
         else if (kind < 13)
-            out << ev(seq, org, QString(), u"run_%1"_s.arg(run), EventType::ToolProgress, ts);
+            out << storedEvent(seq, org, QString(), u"run_%1"_s.arg(run), EventType::ToolProgress,
+                               ts);
         else if (kind < 14) // the same run id under another org: another stream
-            out << ev(seq, u"org_%1"_s.arg((run + 1) % 3), crew, u"run_%1"_s.arg(run),
-                      EventType::ToolEnd, ts);
+            out << storedEvent(seq, u"org_%1"_s.arg((run + 1) % 3), crew, u"run_%1"_s.arg(run),
+                               EventType::ToolEnd, ts);
         else
-            out << ev(seq, org, crew, u"run_%1"_s.arg(run), types[int(rng.bounded(3))], ts);
+            out << storedEvent(seq, org, crew, u"run_%1"_s.arg(run), types[int(rng.bounded(3))],
+                               ts);
     }
     return out;
 }

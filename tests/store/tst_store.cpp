@@ -27,6 +27,7 @@ using namespace Qt::StringLiterals;
 using namespace crewdeck;
 using namespace crewdeck::server;
 using crewdeck::test::seqs;
+using crewdeck::test::storedEvent;
 
 namespace {
 
@@ -44,21 +45,6 @@ QJsonArray oneStep()
     return QJsonArray{QJsonObject{{u"agent_id"_s, u"agt_x"_s},
                                   {u"tool"_s, u"script"_s},
                                   {u"params"_s, QJsonObject{{u"command"_s, u"true"_s}}}}};
-}
-
-StoredEventPtr ev(qint64 seq, const QString &org, const QString &crew, const QString &run,
-                  const QString &type, qint64 ts)
-{
-    auto e = std::make_shared<StoredEvent>();
-    e->seq = seq;
-    e->orgId = org;
-    e->crewId = crew;
-    e->runId = run;
-    e->type = type;
-    e->tsMs = ts;
-    e->bytes =
-        QByteArray(R"({"type":")") + type.toUtf8() + R"(","seq":)" + QByteArray::number(seq) + '}';
-    return e;
 }
 
 } // namespace
@@ -237,7 +223,7 @@ private Q_SLOTS:
         StoreError err = StoreError::None;
         broken.runs(u"org_a"_s, RunFilter{}, &err);
         QCOMPARE(err, StoreError::Unavailable);
-        QVERIFY(!broken.appendEvents({ev(1, u"o"_s, u"c"_s, u"r"_s, u"tool_start"_s, 1)}));
+        QVERIFY(!broken.appendEvents({storedEvent(1, u"o"_s, u"c"_s, u"r"_s, u"tool_start"_s, 1)}));
         QVERIFY(broken.createRun(u"o"_s, u"c"_s, oneStep(), 10, T0).id.isEmpty());
     }
 
@@ -885,17 +871,17 @@ private Q_SLOTS:
     {
         const QString a = u"org_a"_s, b = u"org_b"_s;
         QList<StoredEventPtr> all{
-            ev(1, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0),
-            ev(2, a, u"crw_1"_s, QString(), EventType::Signal, T0),
-            ev(3, a, u"crw_1"_s, u"run_1"_s, EventType::ToolProgress, T0),
+            storedEvent(1, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0),
+            storedEvent(2, a, u"crw_1"_s, QString(), EventType::Signal, T0),
+            storedEvent(3, a, u"crw_1"_s, u"run_1"_s, EventType::ToolProgress, T0),
             // org b rents crw_1: its run's events belong to b
-            ev(4, b, u"crw_1"_s, u"run_2"_s, EventType::ToolStart, T0),
-            ev(5, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0),
-            ev(6, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0),
-            ev(7, b, u"crw_9"_s, QString(), EventType::Signal, T0),
-            ev(8, a, u"crw_2"_s, u"run_3"_s, EventType::ToolStart, T0),
-            ev(9, b, u"crw_1"_s, u"run_2"_s, EventType::RunStatus, T0),
-            ev(10, a, u"crw_2"_s, QString(), EventType::Signal, T0),
+            storedEvent(4, b, u"crw_1"_s, u"run_2"_s, EventType::ToolStart, T0),
+            storedEvent(5, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0),
+            storedEvent(6, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0),
+            storedEvent(7, b, u"crw_9"_s, QString(), EventType::Signal, T0),
+            storedEvent(8, a, u"crw_2"_s, u"run_3"_s, EventType::ToolStart, T0),
+            storedEvent(9, b, u"crw_1"_s, u"run_2"_s, EventType::RunStatus, T0),
+            storedEvent(10, a, u"crw_2"_s, QString(), EventType::Signal, T0),
         };
         QVERIFY(m_store->appendEvents(all.mid(0, 4)));
         QVERIFY(m_store->appendEvents(all.mid(4)));
@@ -948,13 +934,14 @@ private Q_SLOTS:
         QVERIFY(sig[0]->runId.isEmpty());
 
         // A batch with a duplicate seq is rejected as a whole.
-        QVERIFY(!m_store->appendEvents({ev(11, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0),
-                                        ev(6, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0)}));
+        QVERIFY(!m_store->appendEvents(
+            {storedEvent(11, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0),
+             storedEvent(6, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0)}));
         QCOMPARE(m_store->maxEventSeq(), 10);
         QCOMPARE(m_store->latestSeq({StreamKind::Run, a, u"run_1"_s}), 6);
         // The failed batch was rolled back: the next one goes through.
-        QVERIFY(
-            m_store->appendEvents({ev(11, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0)}));
+        QVERIFY(m_store->appendEvents(
+            {storedEvent(11, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0)}));
         QCOMPARE(m_store->latestSeq({StreamKind::Run, a, u"run_1"_s}), 11);
     }
 
@@ -967,19 +954,21 @@ private Q_SLOTS:
         qint64 seq = 0;
         // Old events (ts < cutoff) interleaved over several streams, then a few new ones.
         for (int i = 0; i < 12; ++i) {
-            all << ev(++seq, a, u"crw_1"_s, u"run_1"_s,
-                      i == 11 ? EventType::RunStatus : EventType::ToolProgress, T0 + i);
+            all << storedEvent(++seq, a, u"crw_1"_s, u"run_1"_s,
+                               i == 11 ? EventType::RunStatus : EventType::ToolProgress, T0 + i);
             if (i < 5)
-                all << ev(++seq, a, u"crw_1"_s, u"run_2"_s, EventType::ToolProgress, T0 + i);
+                all << storedEvent(++seq, a, u"crw_1"_s, u"run_2"_s, EventType::ToolProgress,
+                                   T0 + i);
             if (i % 2 == 0)
-                all << ev(++seq, a, u"crw_1"_s, QString(), EventType::Signal, T0 + i);
+                all << storedEvent(++seq, a, u"crw_1"_s, QString(), EventType::Signal, T0 + i);
             if (i < 2)
-                all << ev(++seq, b, u"crw_1"_s, u"run_9"_s, EventType::ToolStart, T0 + i);
-            all << ev(++seq, a, u"crw_2"_s, u"run_3"_s, EventType::ToolEnd, T0 + i);
+                all << storedEvent(++seq, b, u"crw_1"_s, u"run_9"_s, EventType::ToolStart, T0 + i);
+            all << storedEvent(++seq, a, u"crw_2"_s, u"run_3"_s, EventType::ToolEnd, T0 + i);
         }
         const qint64 cutoff = T0 + 100;
         for (int i = 0; i < 4; ++i)
-            all << ev(++seq, a, u"crw_2"_s, u"run_3"_s, EventType::ToolProgress, cutoff + i);
+            all << storedEvent(++seq, a, u"crw_2"_s, u"run_3"_s, EventType::ToolProgress,
+                               cutoff + i);
         QVERIFY(m_store->appendEvents(all));
 
         const int keep = 3;
@@ -1043,8 +1032,8 @@ private Q_SLOTS:
         const qint64 sizeBefore = QFileInfo(dbFile).size();
         QList<StoredEventPtr> batch;
         for (int i = 1; i <= 4000; ++i) {
-            auto e = std::make_shared<StoredEvent>(
-                *ev(1000000 + i, o.id, u"crw_w"_s, u"run_w"_s, EventType::ToolProgress, T0 + i));
+            auto e = std::make_shared<StoredEvent>(*storedEvent(
+                1000000 + i, o.id, u"crw_w"_s, u"run_w"_s, EventType::ToolProgress, T0 + i));
             e->bytes = QByteArray(200, 'x');
             batch.append(std::move(e));
             if (batch.size() == 500) {
@@ -1089,7 +1078,8 @@ private Q_SLOTS:
         QVERIFY(moved());
         m_store->markRunFinished(r.id, RunState::Succeeded, T0 + 10);
         QVERIFY(moved());
-        QVERIFY(m_store->appendEvents({ev(1, o.id, c.id, r.id, EventType::ToolStart, T0)}));
+        QVERIFY(
+            m_store->appendEvents({storedEvent(1, o.id, c.id, r.id, EventType::ToolStart, T0)}));
         QVERIFY(!moved());
         (void)m_store->pruneEvents(T0 + 1, 0);
         QVERIFY(!moved());
@@ -1142,7 +1132,8 @@ private Q_SLOTS:
         QVERIFY(!m_store->rent(other.id, evil2, units(1), T0, &err));
         QCOMPARE(err, StoreError::NotFound);
 
-        QVERIFY(m_store->appendEvents({ev(1, o.id, c.id, r.id, EventType::ToolStart, T0)}));
+        QVERIFY(
+            m_store->appendEvents({storedEvent(1, o.id, c.id, r.id, EventType::ToolStart, T0)}));
         QVERIFY(m_store->events({StreamKind::Run, evil2, r.id}, 0, 10).isEmpty());
         QVERIFY(m_store->events({StreamKind::Graph, o.id, evil2}, 0, 10).isEmpty());
         QCOMPARE(m_store->events({StreamKind::Graph, o.id, c.id}, 0, 10).size(), 1);
@@ -1173,10 +1164,11 @@ private Q_SLOTS:
     void eventsAfterAllStreams()
     {
         const QString a = u"org_a"_s, b = u"org_b"_s;
-        QVERIFY(m_store->appendEvents({ev(1, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0),
-                                       ev(2, b, u"crw_2"_s, QString(), EventType::Signal, T0),
-                                       ev(3, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0),
-                                       ev(5, b, u"crw_2"_s, u"run_2"_s, EventType::ToolEnd, T0)}));
+        QVERIFY(m_store->appendEvents(
+            {storedEvent(1, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0),
+             storedEvent(2, b, u"crw_2"_s, QString(), EventType::Signal, T0),
+             storedEvent(3, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0),
+             storedEvent(5, b, u"crw_2"_s, u"run_2"_s, EventType::ToolEnd, T0)}));
         QCOMPARE(seqs(m_store->eventsAfter(0, 100)), (QList<qint64>{1, 2, 3, 5}));
         QCOMPARE(seqs(m_store->eventsAfter(1, 2)), (QList<qint64>{2, 3}));
         QCOMPARE(seqs(m_store->eventsAfter(3, 100)), (QList<qint64>{5}));
@@ -1186,7 +1178,8 @@ private Q_SLOTS:
         QCOMPARE(all[1]->orgId, b);
         QVERIFY(all[1]->runId.isEmpty());
         QCOMPARE(all[1]->type, EventType::Signal);
-        QCOMPARE(all[3]->bytes, ev(5, b, u"crw_2"_s, u"run_2"_s, EventType::ToolEnd, T0)->bytes);
+        QCOMPARE(all[3]->bytes,
+                 storedEvent(5, b, u"crw_2"_s, u"run_2"_s, EventType::ToolEnd, T0)->bytes);
     }
 
     void appendEventsAllocatingAssignsAndRewrites()
@@ -1196,12 +1189,12 @@ private Q_SLOTS:
         QVERIFY(m_store->appendEventsAllocating(none));
         QVERIFY(none.isEmpty());
 
-        QVERIFY(
-            m_store->appendEvents({ev(10, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0)}));
+        QVERIFY(m_store->appendEvents(
+            {storedEvent(10, a, u"crw_1"_s, u"run_1"_s, EventType::ToolStart, T0)}));
         const StoredEventPtr original =
-            ev(0, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0 + 1);
+            storedEvent(0, a, u"crw_1"_s, u"run_1"_s, EventType::ToolEnd, T0 + 1);
         QList<StoredEventPtr> batch{
-            original, ev(999, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0 + 2)};
+            original, storedEvent(999, a, u"crw_1"_s, u"run_1"_s, EventType::RunStatus, T0 + 2)};
         QVERIFY(m_store->appendEventsAllocating(batch));
         QCOMPARE(seqs(batch), (QList<qint64>{11, 12}));
         QCOMPARE(original->seq, 0); // the caller's const event is not modified
@@ -1220,7 +1213,8 @@ private Q_SLOTS:
         // After a prune that removed everything, allocation continues above the horizon.
         QVERIFY(m_store->pruneEvents(T0 + 100, 0) == 12);
         QCOMPARE(m_store->maxEventSeq(), 0);
-        QList<StoredEventPtr> next{ev(0, a, QString(), QString(), EventType::Signal, T0 + 200)};
+        QList<StoredEventPtr> next{
+            storedEvent(0, a, QString(), QString(), EventType::Signal, T0 + 200)};
         QVERIFY(m_store->appendEventsAllocating(next));
         QCOMPARE(next[0]->seq, 13);
     }
@@ -1246,8 +1240,8 @@ private Q_SLOTS:
                 }
                 for (int i = 0; i < Rounds; ++i) {
                     QList<StoredEventPtr> batch{
-                        ev(0, a, u"crw_b"_s, u"run_b"_s, EventType::ToolStart, T0),
-                        ev(0, a, u"crw_b"_s, u"run_b"_s, EventType::ToolEnd, T0)};
+                        storedEvent(0, a, u"crw_b"_s, u"run_b"_s, EventType::ToolStart, T0),
+                        storedEvent(0, a, u"crw_b"_s, u"run_b"_s, EventType::ToolEnd, T0)};
                     if (!store->appendEventsAllocating(batch)) {
                         workerOk = false;
                         return;
@@ -1267,9 +1261,9 @@ private Q_SLOTS:
             QList<QList<qint64>> mine;
             for (int i = 0; i < Rounds && tailOk; ++i) {
                 QList<StoredEventPtr> batch{
-                    ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolStart, T0),
-                    ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolProgress, T0),
-                    ev(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolEnd, T0)};
+                    storedEvent(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolStart, T0),
+                    storedEvent(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolProgress, T0),
+                    storedEvent(0, a, u"crw_a"_s, u"run_a"_s, EventType::ToolEnd, T0)};
                 if (!m_store->appendEventsAllocating(batch)) {
                     tailOk = false;
                     break;
@@ -1390,7 +1384,8 @@ private Q_SLOTS:
         QVERIFY(!m_store->ping());
         QVERIFY(!m_store->orgByName(u"acme"_s));
         QVERIFY(!m_store->createOrg(u"globex"_s, units(1)));
-        QList<StoredEventPtr> batch{ev(0, o.id, u"crw"_s, u"run"_s, EventType::ToolStart, T0)};
+        QList<StoredEventPtr> batch{
+            storedEvent(0, o.id, u"crw"_s, u"run"_s, EventType::ToolStart, T0)};
         QVERIFY(!m_store->appendEventsAllocating(batch));
         QCOMPARE(batch[0]->seq, 0); // unchanged on failure
         StoreError err = StoreError::None;

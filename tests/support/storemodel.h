@@ -1,13 +1,31 @@
 #pragma once
-// Brute-force answers to compare the event store's with (tst_store, tst_eventindexes).
+// Brute-force answers to compare the event store's with, and the events they are about
+// (tst_store, tst_eventindexes, tst_prune).
 #include "server/model/streams.h"
 
 #include <QList>
 #include <QSet>
 #include <algorithm>
 #include <limits>
+#include <memory>
 
 namespace crewdeck::test {
+
+// A stored event with the given columns; its frame bytes name only its type and seq.
+inline server::StoredEventPtr storedEvent(qint64 seq, const QString &org, const QString &crew,
+                                          const QString &run, const QString &type, qint64 ts)
+{
+    auto e = std::make_shared<server::StoredEvent>();
+    e->seq = seq;
+    e->orgId = org;
+    e->crewId = crew;
+    e->runId = run;
+    e->type = type;
+    e->tsMs = ts;
+    e->bytes =
+        QByteArray(R"({"type":")") + type.toUtf8() + R"(","seq":)" + QByteArray::number(seq) + '}';
+    return e;
+}
 
 // The seqs of `list`, in its order.
 inline QList<qint64> seqs(const QList<server::StoredEventPtr> &list)
