@@ -137,9 +137,9 @@ QString SqlStore::pruneLocateSql(const StreamKey &key, qint64 below, qint64 n, q
 // One prune. Each event below the seq where the log reaches the cutoff (`reach`) and stamped
 // before the cutoff is deleted unless it is among the newest `keep` events of a stream it
 // belongs to. Per stream the job finds a threshold, the seq of the stream's keep-th newest
-// event (counted down its index from the newest, within each step's work): an
-// event below it has at least `keep` newer ones in the stream. No such event: the stream has
-// fewer than `keep` and all of it stays. Thresholds are computed when a step first needs them
+// event (counted down its index from the newest, within each step's work): an event below it
+// has at least `keep` newer ones in the stream. No such event: the stream has fewer than
+// `keep` and all of it stays. Thresholds are computed when a step first needs them
 // and kept for the whole prune.
 //
 // Why a threshold stays safe while the log changes between steps (events appended, other
@@ -274,8 +274,10 @@ bool SqlStore::PruneJob::advance(const StreamKey &key, Threshold &t, qint64 &wal
         binds.clear();
         const QString at = pruneLocateSql(key, t.below, n, m_keep - t.counted - 1, &binds);
         auto located = m_store.exec("prune threshold", at, binds);
-        if (!located || !located->next())
+        if (!located)
             return false;
+        if (!located->next())
+            return true; // another node's prune took rows of the piece meanwhile: walk it again
         t.seq = int64Of(located->value(0));
         t.counted = m_keep;
         return true;
