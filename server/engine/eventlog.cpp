@@ -234,6 +234,11 @@ qint64 EventLog::latestSeq(const StreamKey &key)
 
 qint64 EventLog::historyHorizon(const StreamKey &)
 {
+    // Shared store: other nodes prune too, and each records its horizon in the store in the
+    // transaction that deletes (one primary-key read here; callers ask once per store page).
+    // A store that does not answer leaves the last horizon known.
+    if (m_config.shared)
+        m_horizon = qMax(m_horizon, m_store->prunedHorizon());
     return m_horizon;
 }
 

@@ -198,12 +198,15 @@ bool Session::pumpFromStore(qint64 &budget)
 {
     EventSource *source = m_feed->source;
     const FrameRing &ring = *m_feed->ring;
+    const QList<StoredEventPtr> page = source->history(m_key, m_cursor, m_feed->historyBatch);
+    // The horizon is read after the page: a prune that deleted rows the page should have had
+    // (another node's, committed before the page was read) is already in it, and the reader
+    // gets a reset instead of a gap.
     if (!m_storeOnly && m_cursor < source->historyHorizon(m_key)) {
         // Fell behind everything the server keeps: the client refetches over REST.
         sendReset(source->latestSeq(m_key));
         return true;
     }
-    const QList<StoredEventPtr> page = source->history(m_key, m_cursor, m_feed->historyBatch);
     // Frames of a store page are built for this socket only and live until the kernel took
     // them; a page is cut at the slice budget (the rest is read again next time).
     QList<QByteArray> built;

@@ -237,6 +237,28 @@ private Q_SLOTS:
         QCOMPARE(other->prunedHorizon(), m.highestDeleted);
     }
 
+    // A cluster: another node's prune moves this node's horizon too (the gateway compares
+    // readers paging from the store with it), read from the store, never lowered.
+    void sharedLogSeesAnotherNodesPrune()
+    {
+        QRandomGenerator rng(13);
+        const QList<StoredEventPtr> all = randomLog(rng, 1, 3000, T0);
+        QVERIFY(m_store->appendEvents(all));
+        const qint64 cutoff = T0 + 10 * 2000;
+        const test::PruneModel m = model(all, cutoff, 5);
+        QVERIFY(m.highestDeleted > 0);
+        EventLog::Config config;
+        config.shared = true;
+        config.pollIntervalMs = 3600 * 1000; // nothing but this test reads the store
+        EventLog log(m_store.get(), config);
+        const StreamKey key{StreamKind::Run, u"org_0"_s, {}};
+        QCOMPARE(log.historyHorizon(key), qint64(0));
+        std::unique_ptr<SqlStore> other = openStore(); // the other node
+        QCOMPARE(other->pruneEvents(cutoff, 5), m.highestDeleted);
+        QCOMPARE(log.historyHorizon(key), m.highestDeleted);
+        QCOMPARE(log.historyHorizon({StreamKind::Mission, u"org_1"_s, {}}), m.highestDeleted);
+    }
+
     // EventLog runs the prune one step per event-loop pass: something queued before the prune
     // runs before it finishes, the horizon (which the gateway compares readers with) grows
     // step by step, a second prune() while one runs starts nothing, and pending events are
