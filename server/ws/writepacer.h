@@ -54,7 +54,7 @@ public:
     // (the frames arrived since the last pass began at the busy rate).
     qint64 busyFrames(qint64 startNs) const
     {
-        if (m_passes == 0 || m_capNs == 0 || m_busyCapNs == m_capNs)
+        if (m_passes == 0 || !busyCapApplies())
             return std::numeric_limits<qint64>::max();
         const qint64 rate = m_busy ? kCalmRate : kBusyRate;
         return qMax<qint64>(1, (rate * qMax<qint64>(0, startNs - m_lastStartNs) + 999'999'999) /
@@ -68,7 +68,7 @@ public:
         ++m_passes;
         m_lastStartNs = startNs;
         m_lastEndNs = endNs;
-        m_busy = m_capNs > 0 && writes > 0 && 2 * busyWrites >= writes;
+        m_busy = busyCapApplies() && writes > 0 && 2 * busyWrites >= writes;
         if (m_busy)
             ++m_busyPasses;
         m_gapNs = qMin(m_busy ? m_busyCapNs : m_capNs, qMax<qint64>(0, endNs - startNs) * m_factor);
@@ -83,6 +83,9 @@ public:
     int busyCapMs() const { return int(m_busyCapNs / 1'000'000); }
 
 private:
+    // Pacing is on (cap 0 turns it off, the busy cap with it) and the busy cap is longer.
+    bool busyCapApplies() const { return m_capNs > 0 && m_busyCapNs > m_capNs; }
+
     qint64 m_capNs;
     qint64 m_busyCapNs; // never below m_capNs
     int m_factor;

@@ -122,6 +122,8 @@ private Q_SLOTS:
         pacer.passDone(0, 2 * kMs, 10, 0);
         QCOMPARE(pacer.busyFrames(10 * kMs), std::numeric_limits<qint64>::max());
         pacer.passDone(10 * kMs, 12 * kMs, 10, 10);
+        QVERIFY(!pacer.busy());
+        QCOMPARE(pacer.busyPasses(), qint64(0));
         QCOMPARE(pacer.gapNs(), 5 * kMs);
         const WritePacer same(3); // no busy cap given: the cap
         QCOMPARE(same.busyCapMs(), 3);
