@@ -53,6 +53,24 @@ struct StreamKey
     }
 };
 
+// The streams an event belongs to, the ones StreamKey::matches() selects: its org's mission
+// (a signal), or its run's (when it has a run) and, for a tool event, its crew's graph in its
+// org. Calls fn(kind, id) for each, id being the run or crew id (empty for the mission). One
+// rule for everything that files events by stream: the gateway's indexes, the frame ring,
+// the store's prune.
+template <typename Fn>
+void forEachStreamOf(const QString &type, const QString &runId, const QString &crewId, Fn &&fn)
+{
+    if (type == EventType::Signal) {
+        fn(StreamKind::Mission, QString());
+        return;
+    }
+    if (!runId.isEmpty())
+        fn(StreamKind::Run, runId);
+    if (type.startsWith(QLatin1String("tool_")))
+        fn(StreamKind::Graph, crewId);
+}
+
 // Durable, ordered events with live notification. Implemented by the event log on top of the
 // store; the gateway only reads. Thread: main thread only.
 class EventSource : public QObject

@@ -236,14 +236,9 @@ bool SqlStore::PruneJob::readRows()
         const QString type = q->value(4).toString();
         r.tsMs = int64Of(q->value(5));
         // The streams as StreamKey::matches() sees them (and the one-pass prune ranked them).
-        if (type == EventType::Signal) {
-            r.streams[r.streamCount++] = StreamKey{StreamKind::Mission, org, QString()};
-        } else {
-            if (!run.isEmpty())
-                r.streams[r.streamCount++] = StreamKey{StreamKind::Run, org, run};
-            if (type.startsWith(u"tool_"_s))
-                r.streams[r.streamCount++] = StreamKey{StreamKind::Graph, org, crew};
-        }
+        forEachStreamOf(type, run, crew, [&](StreamKind kind, const QString &id) {
+            r.streams[r.streamCount++] = StreamKey{kind, org, id};
+        });
         m_rows.append(std::move(r));
     }
     // Fewer rows than asked: nothing is left below reach (seqs are never reused below it).

@@ -50,19 +50,15 @@ void FrameRing::append(const StoredEvent &event, const QByteArray &frame, bool e
         return; // published again (a cluster node re-reading): already here or evicted
     if (!m_entries.empty() && event.seq <= m_entries.back().seq)
         return;
-    // The same streams StreamKey::matches() selects: a run's events (not signals), a crew's
-    // tool events per org (graph), an org's signals (mission).
+    // The same streams StreamKey::matches() selects (forEachStreamOf).
     Entry e;
     e.seq = event.seq;
     e.frame = frame;
     e.endsRun = endsRun;
-    if (event.type == EventType::Signal) {
-        e.streams[0] = streamFor(makeKey(StreamKind::Mission, event.orgId, {}));
-    } else {
-        e.streams[0] = streamFor(makeKey(StreamKind::Run, event.orgId, event.runId));
-        if (event.type.startsWith(QLatin1String("tool_")))
-            e.streams[1] = streamFor(makeKey(StreamKind::Graph, event.orgId, event.crewId));
-    }
+    int n = 0;
+    forEachStreamOf(event.type, event.runId, event.crewId, [&](StreamKind kind, const QString &id) {
+        e.streams[n++] = streamFor(makeKey(kind, event.orgId, id));
+    });
     m_entries.push_back(std::move(e));
     const Entry *stored = &m_entries.back();
     for (Stream *s : stored->streams) {

@@ -212,21 +212,17 @@ void Gateway::onPublished(const StoredEventPtr &event)
 {
     if (!event)
         return;
+    // The index entries of the event's streams (indexKey(): a session's own key tells the
+    // orgs of a run or crew id apart below).
     Bucket *buckets[2] = {nullptr, nullptr};
-    if (event->type == EventType::Signal) {
-        const auto it = m_missionIndex.find(event->orgId);
-        if (it != m_missionIndex.end())
-            buckets[0] = &it.value();
-    } else {
-        const auto run = m_runIndex.find(event->runId);
-        if (run != m_runIndex.end())
-            buckets[0] = &run.value();
-        if (event->type.startsWith(QLatin1String("tool_"))) {
-            const auto graph = m_graphIndex.find(event->crewId);
-            if (graph != m_graphIndex.end())
-                buckets[1] = &graph.value();
-        }
-    }
+    int found = 0;
+    forEachStreamOf(event->type, event->runId, event->crewId,
+                    [&](StreamKind kind, const QString &id) {
+                        QHash<QString, Bucket> &index = indexFor(kind);
+                        const auto it = index.find(indexKey(kind, event->orgId, id));
+                        if (it != index.end())
+                            buckets[found++] = &it.value();
+                    });
     // One complete WebSocket frame per event, kept once in the ring for every socket (also
     // when nobody watches yet: a client connecting with `since` a moment later reads it here).
     m_ring->append(*event, WsConnection::textFrame(event->bytes), isFinalRunStatus(*event));
@@ -385,9 +381,14 @@ QHash<QString, Gateway::Bucket> &Gateway::indexFor(StreamKind kind)
     return m_graphIndex;
 }
 
+const QString &Gateway::indexKey(StreamKind kind, const QString &orgId, const QString &id)
+{
+    return kind == StreamKind::Mission ? orgId : id;
+}
+
 QString Gateway::indexKey(const StreamKey &key)
 {
-    return key.kind == StreamKind::Mission ? key.orgId : key.id;
+    return indexKey(key.kind, key.orgId, key.id);
 }
 
 } // namespace crewdeck::server

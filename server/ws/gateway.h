@@ -119,6 +119,8 @@ private:
         quint64 scheduledEpoch = 0;
     };
     QHash<QString, Bucket> &indexFor(StreamKind kind);
+    // An index entry's key: the org id for the mission index, else the run or crew id.
+    static const QString &indexKey(StreamKind kind, const QString &orgId, const QString &id);
     static QString indexKey(const StreamKey &key);
 
     EventSource *m_source;
